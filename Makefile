@@ -1,0 +1,33 @@
+# Every target creates .venv and installs what it needs (re-installing when pyproject.toml changes).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint demo bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[issuer,app,dev]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## the issuer service on SQLite with the clerk console
+	$(BIN)/mobileid issuer serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy --strict specs verifier
+
+test: lint
+	bash scripts/system-deps.sh
+	. scripts/postgres-env.sh && $(BIN)/python -m pytest
+
+demo: $(STAMP)
+	$(BIN)/mobileid demo --out demo-out
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/verify.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The Kivy app: wallet mode for citizens, verifier mode for businesses."""

@@ -1,0 +1,1 @@
+"""The one ``mobileid`` command line, fronting the issuer, wallet and verifier."""

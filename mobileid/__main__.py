@@ -1,0 +1,3 @@
+from mobileid.cli import main
+
+main()

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# System packages the test suite needs, installed only when missing (Debian/Ubuntu, as root or sudo).
+#   chromium          the clerk console's browser tests (Playwright drives /usr/bin/chromium)
+#   postgresql        the issuer's tests run on PostgreSQL as well as SQLite
+#   libzbar0          QR decoding fallback (pyzbar)
+#   softhsm2          the PKCS#11 signer's tests
+set -euo pipefail
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
+ldconfig -p 2>/dev/null | grep -q libzbar.so.0 || need+=(libzbar0)
+command -v softhsm2-util >/dev/null 2>&1 || need+=(softhsm2)
+if [ ${#need[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "installing system packages: ${need[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi

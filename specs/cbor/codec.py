@@ -1,0 +1,244 @@
+"""Strict CBOR decoding and deterministic encoding (RFC 8949 §4.2) over cbor2's C codec.
+
+Decoding is strict, the way a verifier facing the open world must be (ISO/IEC 18013-5 §8.6 leaves
+the limits to the implementation; these are ours):
+
+* the input is capped in size (``max_size``) and nesting depth (``max_depth``);
+* only the tags the caller allows are accepted; every other tag, including cbor2's own semantic ones
+  (shared references 28/29, bignums 2/3, decimal fractions, regexes, ...) is rejected;
+* duplicate map keys, indefinite lengths and trailing bytes are rejected;
+* tag 24 (encoded CBOR data item, RFC 8949 §3.4.5.1) becomes an ``EncodedCBOR`` holding the *received*
+  bytes: digests and signatures are computed over those, never over a re-encoding.
+
+Every failure is a ``CborError`` subclass (see ``specs.errors``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import cbor2
+
+from specs.errors import (
+    CborDepthError,
+    CborDuplicateKeyError,
+    CborError,
+    CborSizeError,
+    CborTagError,
+    CborTrailingBytesError,
+    StructureError,
+)
+
+DEFAULT_MAX_SIZE = 256 * 1024
+DEFAULT_MAX_DEPTH = 24
+
+TAG_TDATE = 0
+TAG_EPOCH = 1
+TAG_ENCODED_CBOR = 24
+TAG_FULL_DATE = 1004
+
+#: The tags an ISO/IEC 18013-5 message may carry: tdate, full-date and encoded CBOR (§8.3, §7.2.1).
+MDOC_TAGS: frozenset[int] = frozenset({TAG_TDATE, TAG_ENCODED_CBOR, TAG_FULL_DATE})
+
+# Tags cbor2 would otherwise decode by itself; each is refused unless the caller allows it.
+_CBOR2_BUILTIN_TAGS = (0, 1, 2, 3, 4, 5, 25, 28, 29, 30, 35, 36, 37, 52, 54, 100, 256, 258, 260,
+                       261, 1004, 55799)
+
+# RFC 3339 date-time without fractional seconds, as ISO/IEC 18013-5 §7.2.1 requires for tdate.
+_TDATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$")
+_FULL_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedCBOR:
+    """``#6.24(bstr .cbor T)``: an embedded CBOR item, kept as the bytes that were received."""
+
+    data: bytes
+
+    @classmethod
+    def wrap(cls, value: object) -> EncodedCBOR:
+        """Encode ``value`` and embed it (issuance side: these bytes are then what gets hashed)."""
+        return cls(encode(value))
+
+    def decode(
+        self,
+        *,
+        allowed_tags: Iterable[int] = MDOC_TAGS,
+        max_depth: int = DEFAULT_MAX_DEPTH,
+    ) -> Any:
+        return decode(self.data, allowed_tags=allowed_tags, max_depth=max_depth,
+                      max_size=len(self.data))
+
+    def tagged_bytes(self) -> bytes:
+        """The encoding of the tag-24 item itself (what ``...Bytes`` digests are taken over)."""
+        return cbor2.dumps(cbor2.CBORTag(TAG_ENCODED_CBOR, self.data))
+
+
+def _reject(tag: int) -> Callable[[Any, bool], Any]:
+    def refuse(value: Any, immutable: bool) -> Any:
+        raise CborTagError(f"CBOR tag {tag} is not allowed here")
+
+    return refuse
+
+
+def _decode_tdate(value: Any, immutable: bool) -> _dt.datetime:
+    if not isinstance(value, str) or not _TDATE_RE.match(value):
+        raise StructureError("tdate must be an RFC 3339 date-time without fractions")
+    try:
+        return _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise StructureError("tdate is not a valid date-time") from None
+
+
+def _decode_full_date(value: Any, immutable: bool) -> _dt.date:
+    if not isinstance(value, str) or not _FULL_DATE_RE.match(value):
+        raise StructureError("full-date must be YYYY-MM-DD")
+    try:
+        return _dt.date.fromisoformat(value)
+    except ValueError:
+        raise StructureError("full-date is not a valid date") from None
+
+
+def _decode_epoch(value: Any, immutable: bool) -> _dt.datetime:
+    if type(value) is not int:
+        raise StructureError("epoch time must be an integer")
+    try:
+        return _dt.datetime.fromtimestamp(value, _dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        raise StructureError("epoch time is out of range") from None
+
+
+def _decode_encoded_cbor(value: Any, immutable: bool) -> EncodedCBOR:
+    if not isinstance(value, bytes):
+        raise StructureError("tag 24 must wrap a byte string")
+    return EncodedCBOR(value)
+
+
+_ALLOWED_DECODERS: dict[int, Callable[[Any, bool], Any]] = {
+    TAG_TDATE: _decode_tdate,
+    TAG_EPOCH: _decode_epoch,
+    TAG_ENCODED_CBOR: _decode_encoded_cbor,
+    TAG_FULL_DATE: _decode_full_date,
+}
+
+_decoder_cache: dict[frozenset[int], dict[int, Callable[[Any, bool], Any]]] = {}
+
+
+def _semantic_decoders(allowed: frozenset[int]) -> dict[int, Callable[[Any, bool], Any]]:
+    table = _decoder_cache.get(allowed)
+    if table is None:
+        table = {t: _reject(t) for t in _CBOR2_BUILTIN_TAGS}
+        for t in allowed:
+            if t in _ALLOWED_DECODERS:
+                table[t] = _ALLOWED_DECODERS[t]
+            elif t in table:
+                del table[t]  # nothing in the codebase asks for this; kept generic
+        table[TAG_ENCODED_CBOR] = (_ALLOWED_DECODERS[TAG_ENCODED_CBOR] if TAG_ENCODED_CBOR in allowed
+                                   else _reject(TAG_ENCODED_CBOR))
+        _decoder_cache[allowed] = table
+    return table
+
+
+def decode(
+    data: bytes,
+    *,
+    allowed_tags: Iterable[int] = MDOC_TAGS,
+    max_size: int = DEFAULT_MAX_SIZE,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+) -> Any:
+    """Decode exactly one CBOR item from ``data``, strictly (see the module docstring).
+
+    Tags in ``allowed_tags`` other than 0, 1, 24 and 1004 come back as ``cbor2.CBORTag`` for the
+    caller to interpret (for example COSE's 17 and 18).
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise CborError(f"expected bytes, got {type(data).__name__}")
+    if len(data) > max_size:
+        raise CborSizeError(f"CBOR input of {len(data)} bytes exceeds the {max_size}-byte limit")
+    if len(data) == 0:
+        raise CborError("empty CBOR input")
+    allowed = allowed_tags if isinstance(allowed_tags, frozenset) else frozenset(allowed_tags)
+
+    def tag_hook(tag: cbor2.CBORTag, immutable: bool) -> Any:
+        if tag.tag not in allowed:
+            raise CborTagError(f"CBOR tag {tag.tag} is not allowed here")
+        return tag
+
+    stream = io.BytesIO(data)
+    try:
+        value = cbor2.CBORDecoder(
+            stream,
+            tag_hook=tag_hook,
+            semantic_decoders=_semantic_decoders(allowed),
+            max_depth=max_depth,
+            allow_indefinite=False,
+            allow_duplicate_keys=False,
+        ).decode()
+    except cbor2.CBORDecodeError as exc:
+        raise _translate(exc) from None
+    except RecursionError:
+        raise CborDepthError("CBOR nesting is too deep") from None
+    # cbor2 stops after one item; anything left over makes the message malformed (RFC 8949 §5.3.1).
+    if stream.tell() != len(data):
+        raise CborTrailingBytesError(f"{len(data) - stream.tell()} bytes follow the CBOR item")
+    return value
+
+
+def _translate(exc: cbor2.CBORDecodeError) -> CborError | StructureError:
+    cause = exc.__cause__
+    while cause is not None and not isinstance(cause, CborError | StructureError):
+        cause = cause.__cause__
+    if isinstance(cause, CborError | StructureError):
+        return cause
+    text = str(exc).lower()
+    if "depth" in text:
+        return CborDepthError("CBOR nesting exceeds the depth limit")
+    if "duplicate" in text:
+        return CborDuplicateKeyError("CBOR map has a duplicate key")
+    if "extra data" in text or "trailing" in text:
+        return CborTrailingBytesError("bytes follow the CBOR item")
+    return CborError(f"malformed CBOR ({_first_line(str(exc))})")
+
+
+def _first_line(text: str) -> str:
+    return text.splitlines()[0][:120] if text else "no detail"
+
+
+def _encode_datetime(encoder: cbor2.CBOREncoder, value: _dt.datetime) -> None:
+    # ISO/IEC 18013-5 §7.2.1: tdate without fractional seconds; we always write UTC with "Z".
+    if value.tzinfo is None:
+        raise StructureError("date-times must be timezone-aware")
+    utc = value.astimezone(_dt.UTC).replace(microsecond=0)
+    encoder.encode(cbor2.CBORTag(TAG_TDATE, utc.strftime("%Y-%m-%dT%H:%M:%SZ")))
+
+
+def _encode_default(encoder: cbor2.CBOREncoder, value: Any) -> None:
+    if isinstance(value, EncodedCBOR):
+        encoder.encode(cbor2.CBORTag(TAG_ENCODED_CBOR, value.data))
+        return
+    to_cbor = getattr(value, "to_cbor_value", None)
+    if to_cbor is not None:
+        encoder.encode(to_cbor())
+        return
+    raise CborError(f"cannot encode {type(value).__name__} as CBOR")
+
+
+_ENCODERS: dict[type, Callable[[cbor2.CBOREncoder, Any], None]] = {_dt.datetime: _encode_datetime}
+
+
+def encode(value: object) -> bytes:
+    """Encode with preferred (shortest) serialization, definite lengths, map order as given.
+
+    Map order is kept as built (the spec structures emit their fields in the order the standard
+    lists them), so decoding and re-encoding a conformant message gives back the same bytes.
+    ``EncodedCBOR`` becomes tag 24; objects with ``to_cbor_value()`` are encoded through it.
+    """
+    try:
+        return cbor2.dumps(value, default=_encode_default, encoders=_ENCODERS)
+    except cbor2.CBOREncodeError as exc:
+        raise CborError(f"cannot encode value ({_first_line(str(exc))})") from None

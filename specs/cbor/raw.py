@@ -1,0 +1,38 @@
+"""Building CBOR around already-encoded items, so received bytes are embedded exactly."""
+
+from __future__ import annotations
+
+import cbor2
+
+
+def array_header(length: int) -> bytes:
+    """The initial bytes of a definite-length array of ``length`` items (RFC 8949 §3.1, type 4)."""
+    return _head(4, length)
+
+
+def bstr_header(length: int) -> bytes:
+    return _head(2, length)
+
+
+def _head(major: int, n: int) -> bytes:
+    if n < 24:
+        return bytes([(major << 5) | n])
+    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if n < 1 << (8 * size):
+            return bytes([(major << 5) | info]) + n.to_bytes(size, "big")
+    raise ValueError("length too large")
+
+
+def raw_array(*encoded_items: bytes) -> bytes:
+    """The encoding of an array whose items are given already encoded."""
+    return array_header(len(encoded_items)) + b"".join(encoded_items)
+
+
+def tag24(encoded: bytes) -> bytes:
+    """``#6.24(bstr .cbor T)`` around an encoded item."""
+    return b"\xd8\x18" + bstr_header(len(encoded)) + encoded
+
+
+def encode_plain(value: object) -> bytes:
+    """Plain cbor2 encoding for simple values (strings, ints) on hot paths."""
+    return cbor2.dumps(value)

@@ -1,0 +1,116 @@
+"""Signature algorithms: ES256/ES384/ES512 (RFC 9053 §2.1, RFC 7518 §3.4) and EdDSA with Ed25519
+(RFC 9053 §2.2, RFC 8037).
+
+Signatures cross our boundaries in their wire form, raw ``r || s`` for ECDSA (both COSE and JWS use
+it), never DER. The algorithm of a key is pinned by its curve (``algorithm_for_key``): a verifier
+never lets a message pick an algorithm its key was not made for.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
+
+from specs.errors import InvalidKeyError, SignatureError, UnsupportedAlgorithmError
+
+PublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
+PrivateKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+
+
+class Algorithm(enum.Enum):
+    """A signature algorithm with its COSE identifier and JOSE name."""
+
+    ES256 = ("ES256", -7, "secp256r1", 32)
+    ES384 = ("ES384", -35, "secp384r1", 48)
+    ES512 = ("ES512", -36, "secp521r1", 66)
+    EDDSA = ("EdDSA", -8, "ed25519", 32)
+
+    def __init__(self, jose: str, cose: int, curve: str, size: int) -> None:
+        self.jose = jose
+        self.cose = cose
+        self.curve = curve
+        self.coordinate_size = size  # bytes of one of r, s (ECDSA) or of the key (EdDSA)
+
+    @property
+    def hash(self) -> hashes.HashAlgorithm:
+        if self is Algorithm.ES384:
+            return hashes.SHA384()
+        if self is Algorithm.ES512:
+            return hashes.SHA512()
+        return hashes.SHA256()
+
+    @classmethod
+    def from_cose(cls, value: object) -> Algorithm:
+        for alg in cls:
+            if alg.cose == value and type(value) is int:
+                return alg
+        raise UnsupportedAlgorithmError(f"COSE algorithm {value!r} is not supported")
+
+    @classmethod
+    def from_jose(cls, value: object) -> Algorithm:
+        for alg in cls:
+            if alg.jose == value:
+                return alg
+        raise UnsupportedAlgorithmError(f"JOSE algorithm {value!r} is not allowed")
+
+
+_CURVES: dict[str, Algorithm] = {a.curve: a for a in Algorithm if a is not Algorithm.EDDSA}
+
+
+def algorithm_for_key(key: PublicKey | PrivateKey) -> Algorithm:
+    """The one algorithm a key may be used with (its curve decides)."""
+    if isinstance(key, (ed25519.Ed25519PublicKey, ed25519.Ed25519PrivateKey)):
+        return Algorithm.EDDSA
+    if isinstance(key, (ec.EllipticCurvePublicKey, ec.EllipticCurvePrivateKey)):
+        alg = _CURVES.get(key.curve.name)
+        if alg is not None:
+            return alg
+        raise InvalidKeyError(f"curve {key.curve.name} is not supported")
+    raise InvalidKeyError(f"key type {type(key).__name__} is not supported")
+
+
+def generate_private_key(alg: Algorithm = Algorithm.ES256) -> PrivateKey:
+    if alg is Algorithm.EDDSA:
+        return ed25519.Ed25519PrivateKey.generate()
+    curve = {Algorithm.ES256: ec.SECP256R1(), Algorithm.ES384: ec.SECP384R1(),
+             Algorithm.ES512: ec.SECP521R1()}[alg]
+    return ec.generate_private_key(curve)
+
+
+def raw_to_der_signature(raw: bytes, alg: Algorithm) -> bytes:
+    n = alg.coordinate_size
+    if len(raw) != 2 * n:
+        raise SignatureError(f"{alg.jose} signature must be {2 * n} bytes, got {len(raw)}")
+    return encode_dss_signature(int.from_bytes(raw[:n], "big"), int.from_bytes(raw[n:], "big"))
+
+
+def der_to_raw_signature(der: bytes, alg: Algorithm) -> bytes:
+    r, s = decode_dss_signature(der)
+    n = alg.coordinate_size
+    return r.to_bytes(n, "big") + s.to_bytes(n, "big")
+
+
+def verify_signature(alg: Algorithm, key: PublicKey, signature: bytes, data: bytes) -> None:
+    """Verify a raw (wire-form) signature; raise ``SignatureError`` unless it is valid.
+
+    The key must be of the algorithm's curve (no cross-curve or cross-type use).
+    """
+    if algorithm_for_key(key) is not alg:
+        raise UnsupportedAlgorithmError(f"{alg.jose} cannot be used with this key")
+    try:
+        if isinstance(key, ed25519.Ed25519PublicKey):
+            if len(signature) != 64:
+                raise SignatureError("EdDSA signature must be 64 bytes")
+            key.verify(signature, data)
+        else:
+            # r or s of zero, or >= n, is rejected by OpenSSL; the length check stops padding tricks.
+            key.verify(raw_to_der_signature(signature, alg), data, ec.ECDSA(alg.hash))
+    except InvalidSignature:
+        raise SignatureError("signature does not verify") from None

@@ -1,0 +1,56 @@
+"""Signature algorithms and the Signer protocol (specs/crypto)."""
+
+from __future__ import annotations
+
+import pytest
+
+from specs.crypto import (
+    Algorithm,
+    Signer,
+    SoftwareSigner,
+    algorithm_for_key,
+    verify_signature,
+)
+from specs.errors import SignatureError, UnsupportedAlgorithmError
+
+
+@pytest.mark.parametrize("alg", list(Algorithm))
+def test_sign_and_verify(alg: Algorithm) -> None:
+    signer = SoftwareSigner.generate(alg)
+    assert isinstance(signer, Signer)
+    assert algorithm_for_key(signer.public_key()) is alg
+    sig = signer.sign(b"data")
+    assert len(sig) == 2 * alg.coordinate_size if alg is not Algorithm.EDDSA else len(sig) == 64
+    verify_signature(alg, signer.public_key(), sig, b"data")
+    with pytest.raises(SignatureError):
+        verify_signature(alg, signer.public_key(), sig, b"other")
+
+
+def test_wrong_length_signature() -> None:
+    signer = SoftwareSigner.generate()
+    with pytest.raises(SignatureError):
+        verify_signature(Algorithm.ES256, signer.public_key(), signer.sign(b"d") + b"\x00", b"d")
+
+
+def test_zero_signature_rejected() -> None:
+    signer = SoftwareSigner.generate()
+    with pytest.raises(SignatureError):
+        verify_signature(Algorithm.ES256, signer.public_key(), bytes(64), b"d")
+
+
+def test_lookup_by_name() -> None:
+    assert Algorithm.from_jose("ES384") is Algorithm.ES384
+    assert Algorithm.from_cose(-8) is Algorithm.EDDSA
+    for bad in ("none", "HS256", "RS256", "es256"):
+        with pytest.raises(UnsupportedAlgorithmError):
+            Algorithm.from_jose(bad)
+    with pytest.raises(UnsupportedAlgorithmError):
+        Algorithm.from_cose(5)
+    with pytest.raises(UnsupportedAlgorithmError):
+        Algorithm.from_cose(True)
+
+
+def test_key_of_other_curve_rejected() -> None:
+    with pytest.raises(UnsupportedAlgorithmError):
+        verify_signature(Algorithm.ES256, SoftwareSigner.generate(Algorithm.EDDSA).public_key(),
+                         bytes(64), b"d")

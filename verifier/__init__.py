@@ -1,0 +1,1 @@
+"""Offline verifier: QR or bytes in, a typed `VerificationResult` out. Fails closed."""

@@ -1,0 +1,77 @@
+"""The verifier's verdict: a typed ``VerificationResult`` (never a bool).
+
+A verifier fails closed: when anything is wrong, ``valid`` is false and ``claims`` is empty, so no
+unverified attribute can be shown.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from specs.errors import MobileIdError
+
+Format = Literal["mdoc", "sd-jwt"]
+StatusText = Literal["valid", "invalid", "suspended", "unchecked"]
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationIssue:
+    """One reason a presentation was refused: a stable ``code`` and a message without personal data."""
+
+    code: str
+    message: str
+
+    @classmethod
+    def from_error(cls, error: MobileIdError) -> VerificationIssue:
+        return cls(error.code, error.message)
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationResult:
+    valid: bool
+    format: Format
+    doctype: str | None = None
+    vct: str | None = None
+    claims: Mapping[str, Any] = field(default_factory=dict)
+    holder_bound: bool = False
+    status: StatusText = "unchecked"
+    errors: tuple[VerificationIssue, ...] = ()
+
+    @classmethod
+    def failure(cls, fmt: Format, error: MobileIdError, *, doctype: str | None = None,
+                vct: str | None = None) -> VerificationResult:
+        return cls(valid=False, format=fmt, doctype=doctype, vct=vct,
+                   errors=(VerificationIssue.from_error(error),))
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's ``--json`` document: ``{"valid", "format", "doctype" | "vct", "claims",
+        "holder_bound", "status", "errors": [{"code", "message"}]}``."""
+        out: dict[str, Any] = {"valid": self.valid, "format": self.format}
+        if self.format == "mdoc":
+            out["doctype"] = self.doctype
+        else:
+            out["vct"] = self.vct
+        out["claims"] = _json_safe(self.claims)
+        out["holder_bound"] = self.holder_bound
+        out["status"] = self.status
+        out["errors"] = [{"code": e.code, "message": e.message} for e in self.errors]
+        return out
+
+
+def _json_safe(value: Any) -> Any:
+    """Claims as JSON: bytes as base64url (portraits), dates as ISO 8601."""
+    if isinstance(value, Mapping):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, bytes):
+        return base64.urlsafe_b64encode(value).rstrip(b"=").decode()
+    if isinstance(value, dt.datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
