@@ -16,7 +16,10 @@ names what is wrong but never carries personal data, keys, codes or disclosures.
     │   │   └── CborTrailingBytesError              cbor.trailing_bytes
     │   ├── StructureError                          structure.invalid      (missing / wrong-typed field)
     │   ├── JoseDecodeError                         jose.malformed
-    │   └── InputError                              input.unreadable       (a file or argument)
+    │   ├── InputError                              input.unreadable       (a file or argument)
+    │   └── QrError                                 qr.invalid
+    │       ├── Base45Error                         qr.base45_invalid
+    │       └── QrFrameError                        qr.frame_* (prefix, version, mixed, incomplete)
     ├── CryptoError                                 crypto.error
     │   ├── UnsupportedAlgorithmError               crypto.unsupported_algorithm
     │   ├── InvalidKeyError                         crypto.invalid_key
@@ -59,6 +62,7 @@ class's prefix, so tests can assert both the class and the exact code.
 from __future__ import annotations
 
 __all__ = [
+    "Base45Error",
     "CatalogueError",
     "CborDepthError",
     "CborDuplicateKeyError",
@@ -90,6 +94,8 @@ __all__ = [
     "MdocError",
     "MobileIdError",
     "MsoValidityError",
+    "QrError",
+    "QrFrameError",
     "ReaderAuthError",
     "SdJwtClaimError",
     "SdJwtError",
@@ -168,6 +174,24 @@ class InputError(DecodeError):
     """An input file or argument cannot be read or is not in a form we accept (CLI exit code 2)."""
 
     code = "input.unreadable"
+
+
+class QrError(DecodeError):
+    """A QR payload that is not in the mobileid QR profile (docs: specs/qr-presentation.md)."""
+
+    code = "qr.invalid"
+
+
+class Base45Error(QrError):
+    """Text that is not valid base45 (RFC 9285 §4.2)."""
+
+    code = "qr.base45_invalid"
+
+
+class QrFrameError(QrError):
+    """A frame that cannot belong to the message: bad prefix or version, mixed messages, incomplete."""
+
+    code = "qr.frame_invalid"
 
 
 # --- cryptography ----------------------------------------------------------------------------------

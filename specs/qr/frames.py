@@ -1,0 +1,128 @@
+"""QR text framing of the mobileid presentation profile: CBOR -> zlib -> base45 behind a versioned prefix.
+
+One code::     MID1:<base45(zlib(message))>
+Many codes::   MID1/<i>/<n>/<id>:<base45(chunk i of zlib(message))>     i = 1..n, any order
+
+``id`` is six upper-case hex digits of SHA-256 over the compressed message, so frames of two messages
+shown one after the other cannot be mixed (the reassembled message must hash to its id). Every character
+is in QR's alphanumeric set (RFC 9285 alphabet), so an encoder keeps alphanumeric mode throughout.
+The full profile is in ``specs/qr-presentation.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from specs.errors import QrFrameError
+from specs.qr.base45 import b45decode, b45encode
+
+__all__ = ["MAX_FRAMES", "MAX_MESSAGE", "PREFIX", "FrameCollector", "decode_message", "encode_message"]
+
+PREFIX = "MID1"
+MAX_MESSAGE = 64 * 1024  # inflated; a licence with its portrait is ~3 KB
+MAX_FRAMES = 16
+_MAX_TEXT = 8 * 1024  # one QR code holds at most 4,296 alphanumeric characters
+
+
+def _message_id(compressed: bytes) -> str:
+    return hashlib.sha256(compressed).hexdigest()[:6].upper()
+
+
+def encode_message(message: bytes, *, frames: int = 1) -> tuple[str, ...]:
+    """The QR texts for ``message`` in ``frames`` codes of about equal size."""
+    if not 1 <= frames <= MAX_FRAMES:
+        raise ValueError(f"frames must be 1..{MAX_FRAMES}")
+    compressed = zlib.compress(message, 9)
+    if frames == 1:
+        return (f"{PREFIX}:{b45encode(compressed)}",)
+    size = -(-len(compressed) // frames)
+    size += size % 2  # even chunks encode to whole base45 triplets
+    chunks = [compressed[i : i + size] for i in range(0, len(compressed), size)]
+    ident = _message_id(compressed)
+    return tuple(f"{PREFIX}/{i}/{len(chunks)}/{ident}:{b45encode(c)}" for i, c in enumerate(chunks, 1))
+
+
+def _inflate(compressed: bytes) -> bytes:
+    inflater = zlib.decompressobj()
+    try:
+        out = inflater.decompress(compressed, MAX_MESSAGE + 1)
+    except zlib.error:
+        raise QrFrameError("QR payload is not zlib data", code="qr.frame_not_zlib") from None
+    if len(out) > MAX_MESSAGE or inflater.unconsumed_tail:
+        raise QrFrameError(f"QR payload inflates beyond {MAX_MESSAGE} bytes", code="qr.frame_too_large")
+    if not inflater.eof or inflater.unused_data:
+        raise QrFrameError("QR payload is truncated or has trailing data", code="qr.frame_not_zlib")
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    index: int
+    total: int
+    ident: str
+    data: bytes
+
+
+def _parse(text: str) -> _Frame:
+    text = text.strip()
+    if len(text) > _MAX_TEXT:
+        raise QrFrameError("QR text is too long", code="qr.frame_too_large")
+    head, sep, body = text.partition(":")
+    if not sep or not head.startswith(PREFIX[:3]):
+        raise QrFrameError("not a mobileid QR code (no MID1 prefix)", code="qr.frame_prefix")
+    if head == PREFIX:
+        return _Frame(1, 1, "", b45decode(body))
+    parts = head.split("/")
+    if parts[0] != PREFIX:
+        raise QrFrameError("unsupported mobileid QR version", code="qr.frame_version")
+    if len(parts) != 4 or not parts[1].isdigit() or not parts[2].isdigit() or len(parts[3]) != 6:
+        raise QrFrameError("malformed frame header", code="qr.frame_header")
+    index, total = int(parts[1]), int(parts[2])
+    if not 1 <= index <= total <= MAX_FRAMES:
+        raise QrFrameError("frame number out of range", code="qr.frame_header")
+    return _Frame(index, total, parts[3], b45decode(body))
+
+
+@dataclass(slots=True)
+class FrameCollector:
+    """Collects the frames of one message in any order; repeated frames are ignored."""
+
+    _frames: dict[int, _Frame] = field(default_factory=dict)
+    _total: int = 0
+    _ident: str = ""
+
+    def add(self, text: str) -> bool:
+        """Add one scanned text; True once the message is complete. Raises on a foreign frame."""
+        frame = _parse(text)
+        if self._frames and (frame.total, frame.ident) != (self._total, self._ident):
+            raise QrFrameError("frame belongs to another message", code="qr.frame_mixed")
+        self._total, self._ident = frame.total, frame.ident
+        self._frames.setdefault(frame.index, frame)
+        return self.complete
+
+    @property
+    def complete(self) -> bool:
+        return self._total > 0 and len(self._frames) == self._total
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        return len(self._frames), self._total
+
+    def message(self) -> bytes:
+        if not self.complete:
+            raise QrFrameError("message is incomplete", code="qr.frame_incomplete")
+        compressed = b"".join(self._frames[i].data for i in range(1, self._total + 1))
+        if self._total > 1 and _message_id(compressed) != self._ident:
+            raise QrFrameError("frames do not reassemble to their message id", code="qr.frame_mixed")
+        return _inflate(compressed)
+
+
+def decode_message(texts: Iterable[str]) -> bytes:
+    """The message carried by ``texts`` (all frames of one message, any order)."""
+    collector = FrameCollector()
+    for text in texts:
+        collector.add(text)
+    return collector.message()
