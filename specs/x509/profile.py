@@ -1,0 +1,164 @@
+"""ISO/IEC 18013-5 Annex B certificate profiles: IACA, document signer, reader root and reader.
+
+``check_profile`` raises ``CertificateProfileError`` with one code per violated rule, so a verifier can
+say exactly what is wrong with a certificate (``x509.profile.key_usage``, ...). The rules:
+
+========================  =====================================================================
+rule (code suffix)        what Annex B asks
+========================  =====================================================================
+version                   X.509 v3 (B.1.1)
+serial_number             positive, at most 20 octets (B.1.1, RFC 5280 §4.1.2.2)
+signature_algorithm       ECDSA with SHA-256/384/512 or Ed25519 (B.1.1, 18013-5 §9.1.5)
+missing_country           IACA and DS subjects carry countryName (B.1.2, B.1.3)
+country_mismatch          a DS has the country of its IACA (B.1.3)
+validity_too_long         IACA at most 20 years, DS at most 457 days, reader at most 1187 days
+basic_constraints         CA certificates: critical, cA true, pathLenConstraint 0; leaves: not a CA
+key_usage                 critical; CAs keyCertSign + cRLSign only; leaves digitalSignature only
+extended_key_usage        DS: critical, mDL DS (1.0.18013.5.1.2); reader: 1.0.18013.5.1.6; CAs none
+key_identifier            subjectKeyIdentifier everywhere; authorityKeyIdentifier on leaves
+issuer_alt_name           IACA and DS carry issuerAlternativeName (email or URI of the issuer)
+========================  =====================================================================
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.x509.oid import NameOID
+
+from specs.errors import CertificateProfileError
+
+__all__ = ["MAX_VALIDITY", "MDL_DS_EKU", "MDL_READER_EKU", "CertificateRole", "check_profile"]
+
+MDL_DS_EKU = "1.0.18013.5.1.2"
+MDL_READER_EKU = "1.0.18013.5.1.6"
+
+
+class CertificateRole(enum.Enum):
+    IACA = "iaca"
+    DOCUMENT_SIGNER = "document_signer"
+    READER_ROOT = "reader_root"
+    READER = "reader"
+
+    @property
+    def is_ca(self) -> bool:
+        return self in (CertificateRole.IACA, CertificateRole.READER_ROOT)
+
+
+MAX_VALIDITY = {
+    CertificateRole.IACA: dt.timedelta(days=20 * 366),
+    CertificateRole.DOCUMENT_SIGNER: dt.timedelta(days=457),
+    CertificateRole.READER_ROOT: dt.timedelta(days=20 * 366),
+    CertificateRole.READER: dt.timedelta(days=1187),
+}
+_EKU = {CertificateRole.DOCUMENT_SIGNER: MDL_DS_EKU, CertificateRole.READER: MDL_READER_EKU}
+_HASHES = (hashes.SHA256, hashes.SHA384, hashes.SHA512)
+
+
+def _fail(rule: str, message: str) -> CertificateProfileError:
+    return CertificateProfileError(message, code=f"x509.profile.{rule}")
+
+
+def _ext(cert: x509.Certificate, kind: type[x509.ExtensionType]) -> x509.Extension[x509.ExtensionType] | None:
+    try:
+        return cert.extensions.get_extension_for_class(kind)
+    except x509.ExtensionNotFound:
+        return None
+    except ValueError:  # duplicate or malformed extensions
+        raise _fail("extensions", "certificate extensions are malformed or duplicated") from None
+
+
+def check_profile(cert: x509.Certificate, role: CertificateRole, *,
+                  issuer: x509.Certificate | None = None) -> None:
+    """ISO/IEC 18013-5 Annex B: raise ``CertificateProfileError`` on the first violated rule."""
+    name = role.value.replace("_", " ")
+    _check_basics(cert, name)
+    _check_names(cert, role, issuer, name)
+    if cert.not_valid_after_utc - cert.not_valid_before_utc > MAX_VALIDITY[role]:
+        limit = MAX_VALIDITY[role].days
+        raise _fail("validity_too_long", f"{name} certificate validity exceeds {limit} days")
+    _check_basic_constraints(cert, role, name)
+    _check_key_usage(cert, role, name)
+    _check_eku(cert, role, name)
+    if _ext(cert, x509.SubjectKeyIdentifier) is None or (
+        not role.is_ca and _ext(cert, x509.AuthorityKeyIdentifier) is None
+    ):
+        raise _fail("key_identifier", f"{name} certificate lacks a subject/authority key identifier")
+    if role in (CertificateRole.IACA, CertificateRole.DOCUMENT_SIGNER) and _ext(
+        cert, x509.IssuerAlternativeName
+    ) is None:
+        raise _fail("issuer_alt_name", f"{name} certificate lacks issuerAlternativeName")
+
+
+def _check_basics(cert: x509.Certificate, name: str) -> None:
+    if cert.version is not x509.Version.v3:
+        raise _fail("version", f"{name} certificate is not X.509 v3")
+    serial = cert.serial_number
+    if serial <= 0 or serial.bit_length() > 160:
+        raise _fail("serial_number", f"{name} certificate serial number is not a positive 20-octet integer")
+    key = cert.public_key()
+    hash_alg = cert.signature_hash_algorithm
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        if not isinstance(hash_alg, _HASHES) or not isinstance(
+            key.curve, ec.SECP256R1 | ec.SECP384R1 | ec.SECP521R1
+        ):
+            raise _fail("signature_algorithm", f"{name} certificate uses a curve or hash outside the profile")
+    elif not isinstance(key, ed25519.Ed25519PublicKey):
+        raise _fail("signature_algorithm", f"{name} certificate key is not EC or Ed25519")
+
+
+def _country(cert_name: x509.Name) -> str | None:
+    values = cert_name.get_attributes_for_oid(NameOID.COUNTRY_NAME)
+    return str(values[0].value) if values else None
+
+
+def _check_names(cert: x509.Certificate, role: CertificateRole, issuer: x509.Certificate | None,
+                 name: str) -> None:
+    if role in (CertificateRole.IACA, CertificateRole.DOCUMENT_SIGNER) and _country(cert.subject) is None:
+        raise _fail("missing_country", f"{name} certificate subject has no countryName")
+    if role is CertificateRole.DOCUMENT_SIGNER and issuer is not None:
+        if _country(cert.subject) != _country(issuer.subject):
+            raise _fail("country_mismatch", "document signer country differs from its IACA's")
+
+
+def _check_basic_constraints(cert: x509.Certificate, role: CertificateRole, name: str) -> None:
+    ext = _ext(cert, x509.BasicConstraints)
+    if role.is_ca:
+        ok = (ext is not None and ext.critical and isinstance(ext.value, x509.BasicConstraints)
+              and ext.value.ca and ext.value.path_length == 0)
+    else:
+        ok = ext is None or (isinstance(ext.value, x509.BasicConstraints) and not ext.value.ca)
+    if not ok:
+        raise _fail("basic_constraints", f"{name} certificate basicConstraints violate the profile")
+
+
+def _check_key_usage(cert: x509.Certificate, role: CertificateRole, name: str) -> None:
+    ext = _ext(cert, x509.KeyUsage)
+    if ext is None or not ext.critical or not isinstance(ext.value, x509.KeyUsage):
+        raise _fail("key_usage", f"{name} certificate lacks a critical keyUsage")
+    ku = ext.value
+    flags = {
+        "digital_signature": ku.digital_signature, "content_commitment": ku.content_commitment,
+        "key_encipherment": ku.key_encipherment, "data_encipherment": ku.data_encipherment,
+        "key_agreement": ku.key_agreement, "key_cert_sign": ku.key_cert_sign, "crl_sign": ku.crl_sign,
+    }
+    wanted = {"key_cert_sign", "crl_sign"} if role.is_ca else {"digital_signature"}
+    if {k for k, v in flags.items() if v} != wanted:
+        raise _fail("key_usage", f"{name} certificate keyUsage must be exactly {sorted(wanted)}")
+
+
+def _check_eku(cert: x509.Certificate, role: CertificateRole, name: str) -> None:
+    ext = _ext(cert, x509.ExtendedKeyUsage)
+    wanted = _EKU.get(role)
+    if wanted is None:
+        if ext is not None:
+            raise _fail("extended_key_usage", f"{name} certificate must not carry extendedKeyUsage")
+        return
+    usages = [u.dotted_string for u in ext.value] if ext is not None and isinstance(
+        ext.value, x509.ExtendedKeyUsage) else []
+    if ext is None or wanted not in usages or (role is CertificateRole.DOCUMENT_SIGNER and not ext.critical):
+        raise _fail("extended_key_usage", f"{name} certificate lacks the critical mDL usage {wanted}")

@@ -1,0 +1,113 @@
+"""Certificate path validation for mdoc document signers and readers (ISO/IEC 18013-5 §9.3.3, Annex B).
+
+Paths are leaf -> anchor (Annex B has no intermediates between an IACA and its document signers).
+Signatures and path building go through ``cryptography.x509.verification`` with the web-PKI CA policy
+for the anchor and an end-entity policy that accepts the critical mDL extended key usage; the Annex B
+rules come from ``check_profile`` so each violation has its own code. ``ChainCache`` remembers a
+validated (leaf, anchor) pair so a verifier pays the path check once per document signer, while the
+validity dates are still checked against ``now`` on every call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from cryptography import x509
+from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store, VerificationError
+
+from specs.errors import CertificateValidityError, ChainError
+from specs.x509.profile import CertificateRole, check_profile
+from specs.x509.trust import TrustStore, fingerprint
+
+__all__ = ["ChainCache", "ValidatedChain", "check_validity", "validate_chain"]
+
+_ANCHOR_ROLE = {
+    CertificateRole.DOCUMENT_SIGNER: CertificateRole.IACA,
+    CertificateRole.READER: CertificateRole.READER_ROOT,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ValidatedChain:
+    leaf: x509.Certificate
+    anchor: x509.Certificate
+    path: tuple[x509.Certificate, ...]
+
+
+@dataclass(slots=True)
+class ChainCache:
+    """Validated (leaf, anchor) paths by fingerprint; bounded, least recently used evicted first."""
+
+    max_entries: int = 1024
+    _entries: OrderedDict[tuple[bytes, CertificateRole], tuple[bytes, ValidatedChain]] = field(
+        default_factory=OrderedDict)
+
+    def get(self, leaf_fp: bytes, role: CertificateRole, trust: TrustStore) -> ValidatedChain | None:
+        hit = self._entries.get((leaf_fp, role))
+        if hit is None or hit[0] not in trust.fingerprints:
+            return None
+        self._entries.move_to_end((leaf_fp, role))
+        return hit[1]
+
+    def put(self, leaf_fp: bytes, role: CertificateRole, chain: ValidatedChain) -> None:
+        self._entries[(leaf_fp, role)] = (fingerprint(chain.anchor), chain)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+
+def check_validity(cert: x509.Certificate, now: dt.datetime, what: str) -> None:
+    """RFC 5280 §4.1.2.5: ``now`` within [notBefore, notAfter]."""
+    if now < cert.not_valid_before_utc:
+        raise CertificateValidityError(f"{what} certificate is not yet valid", code="x509.not_yet_valid")
+    if now > cert.not_valid_after_utc:
+        raise CertificateValidityError(f"{what} certificate has expired", code="x509.expired")
+
+
+def validate_chain(chain: Sequence[x509.Certificate], trust: TrustStore, *, now: dt.datetime,
+                   role: CertificateRole = CertificateRole.DOCUMENT_SIGNER,
+                   cache: ChainCache | None = None) -> ValidatedChain:
+    """Validate ``chain`` (leaf first, anchor optional) to an anchor of ``trust`` at ``now``."""
+    if not chain:
+        raise ChainError("no certificate chain was presented")
+    leaf = chain[0]
+    leaf_fp = fingerprint(leaf) if cache is not None else b""
+    if cache is not None and (hit := cache.get(leaf_fp, role, trust)) is not None:
+        check_validity(hit.leaf, now, role.value.replace("_", " "))
+        check_validity(hit.anchor, now, _ANCHOR_ROLE[role].value)
+        return hit
+    result = _validate(leaf, chain[1:], trust, now, role)
+    if cache is not None:
+        cache.put(leaf_fp, role, result)
+    return result
+
+
+def _validate(leaf: x509.Certificate, rest: Sequence[x509.Certificate], trust: TrustStore,
+              now: dt.datetime, role: CertificateRole) -> ValidatedChain:
+    anchor_role = _ANCHOR_ROLE[role]
+    check_validity(leaf, now, role.value.replace("_", " "))
+    anchors = trust.find_issuer(leaf)
+    if not anchors:
+        raise ChainError(f"no trusted {anchor_role.value} issued this certificate")
+    intermediates = [c for c in rest if c not in trust]
+    if intermediates:
+        # Annex B paths are two certificates long; anything in between is not ours to trust.
+        raise ChainError("the chain carries certificates between the leaf and a trusted anchor")
+    verifier = (
+        PolicyBuilder().store(Store(list(anchors))).time(now.astimezone(dt.UTC).replace(tzinfo=None))
+        .extension_policies(ca_policy=ExtensionPolicy.webpki_defaults_ca(),
+                            ee_policy=ExtensionPolicy.permit_all())
+        .build_client_verifier()
+    )
+    try:
+        verified = verifier.verify(leaf, [])
+    except VerificationError:
+        for anchor in anchors:  # say which date failed, when it is a date
+            check_validity(anchor, now, anchor_role.value)
+        raise ChainError("the certificate does not chain to a trusted anchor") from None
+    anchor = verified.chain[-1]
+    check_profile(anchor, anchor_role)
+    check_profile(leaf, role, issuer=anchor)
+    return ValidatedChain(leaf=leaf, anchor=anchor, path=tuple(verified.chain))
