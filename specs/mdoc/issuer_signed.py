@@ -1,0 +1,96 @@
+"""IssuerSigned (ISO/IEC 18013-5 §8.3.2.1.2.2): the issuer's items and issuerAuth (§9.1.2.4).
+
+``issuerAuth`` is a COSE_Sign1 whose payload is ``MobileSecurityObjectBytes`` (tag 24); the x5chain
+with the document-signer certificate is in its unprotected header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+
+from specs.cbor import EncodedCBOR, decode
+from specs.cose import CoseSign1
+from specs.errors import IssuerAuthError, StructureError
+from specs.mdoc.items import IssuerSignedItem
+from specs.mdoc.mso import MobileSecurityObject
+
+__all__ = ["IssuerSigned"]
+
+_MAX_MSO = 128 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class IssuerSigned:
+    namespaces: Mapping[str, tuple[IssuerSignedItem, ...]]
+    issuer_auth: CoseSign1
+    mso_bytes: EncodedCBOR
+    mso: MobileSecurityObject
+
+    @classmethod
+    def from_cbor_value(cls, value: Any) -> IssuerSigned:
+        if not isinstance(value, Mapping) or "issuerAuth" not in value:
+            raise StructureError("IssuerSigned must be a map with issuerAuth")
+        spaces = value.get("nameSpaces", {})
+        if not isinstance(spaces, Mapping):
+            raise StructureError("IssuerSigned nameSpaces must be a map")
+        namespaces: dict[str, tuple[IssuerSignedItem, ...]] = {}
+        for ns, items in spaces.items():
+            if not isinstance(ns, str) or not isinstance(items, list) or not items:
+                raise StructureError("IssuerNameSpaces must map text to non-empty arrays")
+            namespaces[ns] = tuple(IssuerSignedItem.from_cbor_value(i) for i in items)
+        issuer_auth = CoseSign1.from_cbor_value(value["issuerAuth"])
+        mso_bytes = _mso_bytes(issuer_auth)
+        return cls(namespaces, issuer_auth, mso_bytes, MobileSecurityObject.from_bytes(mso_bytes))
+
+    @classmethod
+    def from_cbor(cls, data: bytes) -> IssuerSigned:
+        return cls.from_cbor_value(decode(data))
+
+    def to_cbor_value(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.namespaces:
+            out["nameSpaces"] = {ns: [i.encoded for i in items] for ns, items in self.namespaces.items()}
+        out["issuerAuth"] = self.issuer_auth.to_cbor_value()
+        return out
+
+    def to_cbor(self) -> bytes:
+        from specs.cbor import encode
+
+        return encode(self.to_cbor_value())
+
+    @property
+    def doctype(self) -> str:
+        return self.mso.doctype
+
+    def certificates(self) -> tuple[x509.Certificate, ...]:
+        """The x5chain of issuerAuth (document signer first), parsed."""
+        chain = self.issuer_auth.x5chain
+        if not chain:
+            raise IssuerAuthError("issuerAuth carries no x5chain", code="mdoc.issuer_certificate_missing")
+        try:
+            return tuple(x509.load_der_x509_certificate(c) for c in chain)
+        except ValueError:
+            raise IssuerAuthError("issuerAuth x5chain holds a malformed certificate",
+                                  code="mdoc.issuer_certificate_invalid") from None
+
+    def select(self, selection: Mapping[str, tuple[str, ...] | list[str]]) -> IssuerSigned:
+        """Only the items named in ``selection`` (namespace -> element identifiers); same issuerAuth."""
+        chosen: dict[str, tuple[IssuerSignedItem, ...]] = {}
+        for ns, wanted in selection.items():
+            items = tuple(i for i in self.namespaces.get(ns, ()) if i.element_identifier in wanted)
+            if items:
+                chosen[ns] = items
+        return IssuerSigned(chosen, self.issuer_auth, self.mso_bytes, self.mso)
+
+
+def _mso_bytes(issuer_auth: CoseSign1) -> EncodedCBOR:
+    if issuer_auth.payload is None:
+        raise StructureError("issuerAuth must carry the MSO as its payload")
+    value = decode(issuer_auth.payload, max_size=_MAX_MSO)
+    if not isinstance(value, EncodedCBOR):
+        raise StructureError("issuerAuth payload must be MobileSecurityObjectBytes (tag 24)")
+    return value

@@ -1,0 +1,167 @@
+"""mdoc verification (ISO/IEC 18013-5 §9.3): every check, each failing with its own error code.
+
+Order per document: issuer certificate chain (Annex B profile, to a trust anchor) -> issuerAuth
+signature (algorithm from the protected header only) -> docType match -> MSO validity -> every presented
+item's digest over its received bytes -> mdoc authentication (deviceSignature or deviceMac over
+DeviceAuthenticationBytes built from this session's transcript) -> keyAuthorizations. The first
+failure raises; nothing unverified is returned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from specs.cose import CoseKey
+from specs.errors import (
+    DeviceAuthError,
+    DigestMismatchError,
+    DigestMissingError,
+    DocTypeMismatchError,
+    IssuerAuthError,
+    KeyAuthorizationError,
+    MacError,
+    MdocError,
+    MsoValidityError,
+    SignatureError,
+)
+from specs.mdoc.device_signed import derive_emac_key, device_authentication_bytes
+from specs.mdoc.mso import MobileSecurityObject
+from specs.mdoc.response import STATUS_OK, DeviceResponse, Document
+from specs.mdoc.transcript import SessionTranscript
+from specs.x509 import ChainCache, TrustStore, validate_chain
+
+__all__ = ["VerifiedDocument", "verify_device_response", "verify_document"]
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedDocument:
+    doctype: str
+    issuer_claims: Mapping[str, Mapping[str, Any]]
+    device_claims: Mapping[str, Mapping[str, Any]]
+    mso: MobileSecurityObject
+    document_signer: x509.Certificate
+    anchor: x509.Certificate
+    device_key: CoseKey
+    authentication: Literal["signature", "mac"]
+
+
+def verify_device_response(response: DeviceResponse | bytes, *, trust: TrustStore, transcript: SessionTranscript,
+                           now: dt.datetime, reader_private_key: ec.EllipticCurvePrivateKey | None = None,
+                           chain_cache: ChainCache | None = None,
+                           expected_doctype: str | None = None) -> tuple[VerifiedDocument, ...]:
+    """Verify every document of a DeviceResponse; raises the first failure (§9.3.1)."""
+    if isinstance(response, bytes):
+        response = DeviceResponse.from_cbor(response)
+    if response.status != STATUS_OK:
+        raise MdocError(f"DeviceResponse status is {response.status}", code="mdoc.response_status")
+    if not response.documents:
+        raise MdocError("DeviceResponse holds no document", code="mdoc.no_documents")
+    return tuple(verify_document(d, trust=trust, transcript=transcript, now=now,
+                                 reader_private_key=reader_private_key, chain_cache=chain_cache,
+                                 expected_doctype=expected_doctype) for d in response.documents)
+
+
+def verify_document(document: Document, *, trust: TrustStore, transcript: SessionTranscript, now: dt.datetime,
+                    reader_private_key: ec.EllipticCurvePrivateKey | None = None,
+                    chain_cache: ChainCache | None = None, expected_doctype: str | None = None,
+                    ) -> VerifiedDocument:
+    issuer_signed = document.issuer_signed
+    chain = validate_chain(issuer_signed.certificates(), trust, now=now, cache=chain_cache)
+    ds_key = chain.leaf.public_key()
+    try:
+        issuer_signed.issuer_auth.verify(ds_key)  # type: ignore[arg-type]
+    except SignatureError:
+        raise IssuerAuthError("issuerAuth signature does not verify with the document signer key") from None
+    mso = issuer_signed.mso
+    if document.doctype != mso.doctype or (expected_doctype is not None and mso.doctype != expected_doctype):
+        raise DocTypeMismatchError("the document's docType differs from the signed MSO docType")
+    _check_validity(mso, chain.leaf, now)
+    claims = _check_digests(document, mso)
+    kind = _check_device_auth(document, mso, transcript, reader_private_key)
+    _check_key_authorizations(document, mso)
+    return VerifiedDocument(mso.doctype, claims, document.device_signed.namespaces, mso, chain.leaf,
+                            chain.anchor, mso.device_key_info.device_key, kind)
+
+
+def _check_validity(mso: MobileSecurityObject, ds: x509.Certificate, now: dt.datetime) -> None:
+    """§9.1.2.4: validFrom <= now <= validUntil; signed within the DS certificate's validity."""
+    v = mso.validity_info
+    if not (v.signed <= v.valid_from < v.valid_until) or not (
+        ds.not_valid_before_utc <= v.signed <= ds.not_valid_after_utc
+    ):
+        raise MsoValidityError("MSO validity dates are inconsistent", code="mdoc.validity_invalid")
+    if now < v.valid_from:
+        raise MsoValidityError("the MSO is not yet valid", code="mdoc.not_yet_valid")
+    if now > v.valid_until:
+        raise MsoValidityError("the MSO has expired", code="mdoc.expired")
+
+
+def _check_digests(document: Document, mso: MobileSecurityObject) -> dict[str, dict[str, Any]]:
+    """§9.3.1: each IssuerSignedItemBytes, as received, hashes to the MSO digest of its digestID."""
+    claims: dict[str, dict[str, Any]] = {}
+    alg = mso.digest_algorithm
+    for ns, items in document.issuer_signed.namespaces.items():
+        digests = mso.value_digests.get(ns)
+        if digests is None:
+            raise DigestMissingError("a presented namespace has no digests in the MSO")
+        seen_ids: set[int] = set()
+        values: dict[str, Any] = {}
+        for item in items:
+            if item.digest_id in seen_ids:
+                raise MdocError("a digestID is used twice in one namespace", code="mdoc.digest_id_reused")
+            if item.element_identifier in values:
+                raise MdocError("an element is presented twice", code="mdoc.element_duplicate")
+            seen_ids.add(item.digest_id)
+            expected = digests.get(item.digest_id)
+            if expected is None:
+                raise DigestMissingError("a presented item's digestID is not in the MSO")
+            if item.digest(alg) != expected:
+                raise DigestMismatchError("a presented item does not match its MSO digest")
+            values[item.element_identifier] = item.element_value
+        claims[ns] = values
+    return claims
+
+
+def _check_device_auth(document: Document, mso: MobileSecurityObject, transcript: SessionTranscript,
+                       reader_private_key: ec.EllipticCurvePrivateKey | None) -> Literal["signature", "mac"]:
+    """§9.1.3: deviceSignature or deviceMac over DeviceAuthenticationBytes with the MSO's device key."""
+    signed = document.device_signed
+    payload = device_authentication_bytes(transcript, document.doctype, signed.namespaces_bytes)
+    device_key = mso.device_key_info.device_key
+    if signed.device_signature is not None:
+        if signed.device_signature.payload is not None:
+            raise DeviceAuthError("deviceSignature must have a detached payload",
+                                  code="mdoc.device_signature_invalid")
+        try:
+            signed.device_signature.verify(device_key.public_key(), detached_payload=payload)
+        except SignatureError:
+            raise DeviceAuthError("the device signature does not verify over this session's transcript",
+                                  code="mdoc.device_signature_invalid") from None
+        return "signature"
+    assert signed.device_mac is not None  # DeviceSigned.from_cbor_value guarantees one of the two
+    public = device_key.public_key()
+    if reader_private_key is None or not isinstance(public, ec.EllipticCurvePublicKey):
+        raise DeviceAuthError("deviceMac needs the reader's ephemeral private key",
+                              code="mdoc.device_mac_unverifiable")
+    try:
+        signed.device_mac.verify(derive_emac_key(reader_private_key, public, transcript),
+                                 detached_payload=payload)
+    except (MacError, ValueError):
+        raise DeviceAuthError("the device MAC does not verify over this session's transcript",
+                              code="mdoc.device_mac_invalid") from None
+    return "mac"
+
+
+def _check_key_authorizations(document: Document, mso: MobileSecurityObject) -> None:
+    """§9.1.2.4: device-signed elements must be covered by keyAuthorizations."""
+    auth = mso.device_key_info.key_authorizations
+    for ns, elements in document.device_signed.namespaces.items():
+        for element in elements:
+            if auth is None or not auth.allows(ns, element):
+                raise KeyAuthorizationError("a device-signed element is not authorized by the issuer")

@@ -1,0 +1,1 @@
+"""IETF Token Status List (draft-ietf-oauth-status-list): lists, tokens, references."""

@@ -1,0 +1,39 @@
+"""The Referenced Token's ``status`` claim (draft-ietf-oauth-status-list §6.1, §6.2, §6.3).
+
+JSON (SD-JWT VC): ``"status": {"status_list": {"idx": 0, "uri": "https://..."}}``; CBOR (an mdoc MSO's
+``status``, a CWT's claim 65535): the same map with text keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from specs.errors import StatusListError
+
+__all__ = ["StatusReference"]
+
+MAX_INDEX = 1 << 32
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReference:
+    uri: str
+    idx: int
+
+    @classmethod
+    def from_value(cls, value: Any) -> StatusReference:
+        """Read the ``status`` map from JSON or CBOR (both have text keys)."""
+        if not isinstance(value, Mapping) or not isinstance(value.get("status_list"), Mapping):
+            raise StatusListError("status claim has no status_list map", code="status.list_reference")
+        ref = value["status_list"]
+        idx, uri = ref.get("idx"), ref.get("uri")
+        if type(idx) is not int or not 0 <= idx < MAX_INDEX:
+            raise StatusListError("status_list idx must be a non-negative integer", code="status.list_reference")
+        if not isinstance(uri, str) or not uri:
+            raise StatusListError("status_list uri must be a non-empty string", code="status.list_reference")
+        return cls(uri=uri, idx=idx)
+
+    def to_value(self) -> dict[str, Any]:
+        return {"status_list": {"idx": self.idx, "uri": self.uri}}
