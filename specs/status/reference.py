@@ -12,7 +12,7 @@ from typing import Any
 
 from specs.errors import StatusListError
 
-__all__ = ["StatusReference"]
+__all__ = ["StatusReference", "require_valid"]
 
 MAX_INDEX = 1 << 32
 
@@ -37,3 +37,17 @@ class StatusReference:
 
     def to_value(self) -> dict[str, Any]:
         return {"status_list": {"idx": self.idx, "uri": self.uri}}
+
+
+def require_valid(value: int) -> None:
+    """Raise ``CredentialStatusError`` unless ``value`` is VALID (0): §7.1 INVALID is revoked for good,
+    SUSPENDED may come back; anything else is refused (fail closed)."""
+    from specs.errors import CredentialStatusError
+
+    if value == 0:
+        return
+    if value == 1:
+        raise CredentialStatusError("the credential has been revoked", code="status.revoked")
+    if value == 2:
+        raise CredentialStatusError("the credential is suspended", code="status.suspended")
+    raise CredentialStatusError(f"the credential has status {value:#04x}", code=f"status.value_{value}")

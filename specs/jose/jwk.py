@@ -1,0 +1,48 @@
+"""JWK (RFC 7517/7518 §6.2, RFC 8037) for EC P-256/384/521 and Ed25519 public keys."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+from specs.crypto import PublicKey
+from specs.errors import InvalidKeyError
+from specs.jose.jws import b64url_decode, b64url_encode
+
+__all__ = ["jwk_from_key", "key_from_jwk"]
+
+_CURVES: dict[str, tuple[ec.EllipticCurve, int]] = {
+    "P-256": (ec.SECP256R1(), 32), "P-384": (ec.SECP384R1(), 48), "P-521": (ec.SECP521R1(), 66)}
+_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
+
+
+def key_from_jwk(jwk: Any) -> PublicKey:
+    """The public key of ``jwk``; a private part (``d``) is ignored, points must be on the curve."""
+    if not isinstance(jwk, Mapping):
+        raise InvalidKeyError("JWK must be a JSON object")
+    kty, crv = jwk.get("kty"), jwk.get("crv")
+    try:
+        if kty == "EC" and crv in _CURVES:
+            curve, size = _CURVES[crv]
+            x, y = b64url_decode(jwk.get("x", ""), "JWK x"), b64url_decode(jwk.get("y", ""), "JWK y")
+            if len(x) != size or len(y) != size:
+                raise InvalidKeyError("JWK coordinates have the wrong length")
+            return ec.EllipticCurvePublicKey.from_encoded_point(curve, b"\x04" + x + y)
+        if kty == "OKP" and crv == "Ed25519":
+            return ed25519.Ed25519PublicKey.from_public_bytes(b64url_decode(jwk.get("x", ""), "JWK x"))
+    except ValueError:
+        raise InvalidKeyError("JWK point is not on its curve") from None
+    raise InvalidKeyError("JWK must be EC P-256/384/521 or OKP Ed25519")
+
+
+def jwk_from_key(key: PublicKey) -> dict[str, str]:
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+        return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(key.public_bytes(Encoding.Raw, PublicFormat.Raw))}
+    numbers = key.public_numbers()
+    size = _CURVES[_NAMES[key.curve.name]][1]
+    return {"kty": "EC", "crv": _NAMES[key.curve.name], "x": b64url_encode(numbers.x.to_bytes(size, "big")),
+            "y": b64url_encode(numbers.y.to_bytes(size, "big"))}

@@ -1,0 +1,125 @@
+"""Compact JWS (RFC 7515) for SD-JWT, KB-JWT and status-list tokens, with the algorithm pinned per key.
+
+Signing goes through a ``Signer`` (raw ``r || s`` is exactly the JWS ECDSA form, RFC 7518 §3.4).
+Verification parses header and payload strictly (duplicate members, non-object JSON and oversize input
+are refused), takes the algorithm only from the key (``alg`` must name it; ``none`` and HMAC can never
+match an EC or Ed25519 key) and checks the signature with PyJWT's algorithm implementation.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from jwt.algorithms import ECAlgorithm, OKPAlgorithm
+
+from specs.crypto import Algorithm, PublicKey, Signer, algorithm_for_key
+from specs.errors import JoseDecodeError, SignatureError, UnsupportedAlgorithmError
+
+__all__ = ["MAX_JWS_SIZE", "Jws", "b64url_decode", "b64url_encode", "parse_json", "sign_compact"]
+
+MAX_JWS_SIZE = 256 * 1024
+_UNDERSTOOD_CRIT: frozenset[str] = frozenset()
+_PYJWT = {
+    Algorithm.ES256: ECAlgorithm(ECAlgorithm.SHA256), Algorithm.ES384: ECAlgorithm(ECAlgorithm.SHA384),
+    Algorithm.ES512: ECAlgorithm(ECAlgorithm.SHA512), Algorithm.EDDSA: OKPAlgorithm(),
+}
+
+
+def b64url_encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str, what: str = "value") -> bytes:
+    if not isinstance(text, str) or "=" in text or any(c in text for c in "+/ \n\r\t"):
+        raise JoseDecodeError(f"{what} is not base64url without padding")
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        raise JoseDecodeError(f"{what} is not valid base64url") from None
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise JoseDecodeError("JSON object has a duplicate member")
+        out[key] = value
+    return out
+
+
+def _no_constants(name: str) -> Any:
+    raise JoseDecodeError(f"JSON constant {name} is not allowed")
+
+
+def parse_json(data: bytes | str, what: str = "JSON") -> Any:
+    """Strict JSON (RFC 8259): UTF-8, no duplicate members, no NaN/Infinity."""
+    try:
+        return json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+    except JoseDecodeError:
+        raise
+    except (ValueError, RecursionError, UnicodeDecodeError):
+        raise JoseDecodeError(f"{what} is not valid JSON") from None
+
+
+def _canonical_json(value: Mapping[str, Any]) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def sign_compact(signer: Signer, header: Mapping[str, Any], payload: Mapping[str, Any] | bytes) -> str:
+    """``BASE64URL(header).BASE64URL(payload).BASE64URL(signature)``; ``alg`` comes from the signer."""
+    full_header = {"alg": signer.algorithm.jose, **{k: v for k, v in header.items() if k != "alg"}}
+    body = payload if isinstance(payload, bytes) else _canonical_json(payload)
+    signing_input = f"{b64url_encode(_canonical_json(full_header))}.{b64url_encode(body)}"
+    return f"{signing_input}.{b64url_encode(signer.sign(signing_input.encode('ascii')))}"
+
+
+@dataclass(frozen=True, slots=True)
+class Jws:
+    """A parsed compact JWS whose signature has not been checked yet."""
+
+    header: Mapping[str, Any]
+    payload: Mapping[str, Any]
+    signing_input: bytes
+    signature: bytes
+    compact: str
+
+    @classmethod
+    def parse(cls, compact: str, *, max_size: int = MAX_JWS_SIZE) -> Jws:
+        if not isinstance(compact, str) or len(compact) > max_size:
+            raise JoseDecodeError("JWS is not a string or is too large")
+        parts = compact.split(".")
+        if len(parts) != 3:
+            raise JoseDecodeError("compact JWS must have three parts")
+        header = parse_json(b64url_decode(parts[0], "JWS header"), "JWS header")
+        payload = parse_json(b64url_decode(parts[1], "JWS payload"), "JWS payload")
+        if not isinstance(header, dict) or not isinstance(payload, dict):
+            raise JoseDecodeError("JWS header and payload must be JSON objects")
+        crit = header.get("crit")
+        if crit is not None and (not isinstance(crit, list) or not set(crit) <= _UNDERSTOOD_CRIT):
+            raise JoseDecodeError("JWS crit names a header parameter we do not understand")
+        alg = header.get("alg")
+        if not isinstance(alg, str):
+            raise JoseDecodeError("JWS header has no alg")
+        return cls(header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"),
+                   b64url_decode(parts[2], "JWS signature"), compact)
+
+    @property
+    def typ(self) -> str | None:
+        typ = self.header.get("typ")
+        return typ if isinstance(typ, str) else None
+
+    def verify(self, key: PublicKey) -> None:
+        """Raise unless ``alg`` is the key's one algorithm and the signature verifies."""
+        alg = algorithm_for_key(key)
+        if self.header.get("alg") != alg.jose:
+            raise UnsupportedAlgorithmError(f"JWS alg {self.header.get('alg')!r} does not match the key")
+        if len(self.signature) != 2 * alg.coordinate_size and alg is not Algorithm.EDDSA:
+            raise SignatureError("JWS signature has the wrong length for its algorithm")
+        # PyJWT takes the JWS (raw r || s) form and converts it for OpenSSL itself.
+        if not _PYJWT[alg].verify(self.signing_input, key, self.signature):
+            raise SignatureError("JWS signature does not verify")
