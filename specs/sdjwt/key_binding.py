@@ -1,0 +1,57 @@
+"""Key Binding JWT (RFC 9901 §4.3, §7.3): ``typ: kb+jwt`` with ``iat``, ``aud``, ``nonce``, ``sd_hash``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from specs.crypto import PublicKey, Signer
+from specs.errors import CryptoError, JoseDecodeError, KeyBindingError
+from specs.jose import Jws, b64url_encode, sign_compact
+from specs.sdjwt.disclosure import HASH_ALGORITHMS
+from specs.sdjwt.sd_jwt import SdJwt
+
+__all__ = ["KB_TYPE", "create_kb_jwt", "sd_hash", "verify_kb_jwt"]
+
+KB_TYPE = "kb+jwt"
+
+
+def sd_hash(sd_jwt: SdJwt, alg: str = "sha-256") -> str:
+    return b64url_encode(hashlib.new(HASH_ALGORITHMS[alg], sd_jwt.without_kb().encode("ascii")).digest())
+
+
+def create_kb_jwt(holder: Signer, sd_jwt: SdJwt, *, aud: str, nonce: str, iat: dt.datetime) -> SdJwt:
+    """The presentation with its KB-JWT appended (§4.3)."""
+    payload = {"iat": int(iat.timestamp()), "aud": aud, "nonce": nonce, "sd_hash": sd_hash(sd_jwt)}
+    return sd_jwt.with_kb(sign_compact(holder, {"typ": KB_TYPE}, payload))
+
+
+def verify_kb_jwt(sd_jwt: SdJwt, holder_key: PublicKey, *, alg: str, now: dt.datetime, aud: str | None,
+                  nonce: str | None, max_age: dt.timedelta, leeway: dt.timedelta) -> None:
+    """§7.3: every check, each with its own ``sdjwt.kb_*`` code."""
+    if sd_jwt.kb_jwt is None:
+        raise KeyBindingError("key binding is required and no KB-JWT was presented", code="sdjwt.kb_missing")
+    try:
+        kb = Jws.parse(sd_jwt.kb_jwt)
+    except JoseDecodeError:
+        raise KeyBindingError("the KB-JWT is malformed", code="sdjwt.kb_malformed") from None
+    if kb.typ != KB_TYPE:
+        raise KeyBindingError("the KB-JWT typ must be kb+jwt", code="sdjwt.kb_type")
+    try:
+        kb.verify(holder_key)
+    except CryptoError:
+        raise KeyBindingError("the KB-JWT is not signed by the credential's holder key",
+                              code="sdjwt.kb_signature_invalid") from None
+    claims = kb.payload
+    iat = claims.get("iat")
+    if type(iat) is not int:
+        raise KeyBindingError("the KB-JWT iat must be a NumericDate", code="sdjwt.kb_iat")
+    issued = dt.datetime.fromtimestamp(iat, dt.UTC)
+    if issued > now + leeway or now - issued > max_age + leeway:
+        raise KeyBindingError("the KB-JWT was not made within the accepted window", code="sdjwt.kb_iat")
+    if nonce is not None and claims.get("nonce") != nonce:
+        raise KeyBindingError("the KB-JWT nonce is not the one this verifier issued", code="sdjwt.kb_nonce")
+    if aud is not None and claims.get("aud") != aud:
+        raise KeyBindingError("the KB-JWT audience is another verifier", code="sdjwt.kb_aud")
+    if claims.get("sd_hash") != sd_hash(sd_jwt, alg):
+        raise KeyBindingError("the KB-JWT sd_hash does not cover this presentation", code="sdjwt.kb_sd_hash")

@@ -1,0 +1,112 @@
+"""Rebuilding the claims from the issuer payload and the disclosures (RFC 9901 §7.1 steps 3-5).
+
+Every rule of §7.1 that can fail has its own code: a digest referenced twice
+(``sdjwt.disclosure_duplicate_digest``), the same disclosure twice (``sdjwt.disclosure_repeated``), a
+disclosure nobody references (``sdjwt.disclosure_unreferenced``), an object disclosure in an array or an
+array disclosure in an object (``sdjwt.disclosure_wrong_kind``), a disclosed name that already exists
+(``sdjwt.claim_overwrite``), a malformed ``_sd`` or ``...`` (``sdjwt.claim_malformed_digests``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from specs.errors import DisclosureError, SdJwtClaimError
+from specs.sdjwt.disclosure import Disclosure
+
+__all__ = ["Path", "Processed", "index_disclosures", "process"]
+
+Path = tuple[str | int, ...]
+MAX_DEPTH = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Processed:
+    claims: dict[str, Any]
+    paths: Mapping[str, Path]  # digest -> where its disclosure's claim landed
+    parents: Mapping[str, str | None]  # digest -> digest of the disclosure it is nested in
+
+
+def index_disclosures(disclosures: Sequence[Disclosure], alg: str) -> dict[str, Disclosure]:
+    by_digest: dict[str, Disclosure] = {}
+    for disclosure in disclosures:
+        digest = disclosure.digest(alg)
+        if digest in by_digest:
+            raise DisclosureError("the same disclosure is presented twice", code="sdjwt.disclosure_repeated")
+        by_digest[digest] = disclosure
+    return by_digest
+
+
+class _Walker:
+    def __init__(self, by_digest: Mapping[str, Disclosure]) -> None:
+        self.by_digest = by_digest
+        self.seen: set[str] = set()
+        self.paths: dict[str, Path] = {}
+        self.parents: dict[str, str | None] = {}
+
+    def _claim_digest(self, digest: Any) -> Disclosure | None:
+        if not isinstance(digest, str):
+            raise SdJwtClaimError("an _sd or ... digest is not text", code="sdjwt.claim_malformed_digests")
+        if digest in self.seen:
+            raise DisclosureError("a digest is referenced twice", code="sdjwt.disclosure_duplicate_digest")
+        self.seen.add(digest)
+        return self.by_digest.get(digest)  # unknown digests are decoys or undisclosed claims
+
+    def value(self, value: Any, path: Path, parent: str | None, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise SdJwtClaimError("claims nest too deeply", code="sdjwt.claim_too_deep")
+        if isinstance(value, dict):
+            return self.obj(value, path, parent, depth)
+        if isinstance(value, list):
+            return self.array(value, path, parent, depth)
+        return value
+
+    def obj(self, value: dict[str, Any], path: Path, parent: str | None, depth: int) -> dict[str, Any]:
+        out = {k: self.value(v, (*path, k), parent, depth + 1) for k, v in value.items() if k != "_sd"}
+        digests = value.get("_sd", [])
+        if not isinstance(digests, list):
+            raise SdJwtClaimError("_sd must be an array", code="sdjwt.claim_malformed_digests")
+        for digest in digests:
+            disclosure = self._claim_digest(digest)
+            if disclosure is None:
+                continue
+            if disclosure.name is None:
+                raise DisclosureError("an array-element disclosure is referenced from an object",
+                                      code="sdjwt.disclosure_wrong_kind")
+            if disclosure.name in out:
+                raise SdJwtClaimError("a disclosure would overwrite an existing claim", code="sdjwt.claim_overwrite")
+            self.paths[digest], self.parents[digest] = (*path, disclosure.name), parent
+            out[disclosure.name] = self.value(disclosure.value, (*path, disclosure.name), digest, depth + 1)
+        return out
+
+    def array(self, value: list[Any], path: Path, parent: str | None, depth: int) -> list[Any]:
+        out: list[Any] = []
+        for element in value:
+            if isinstance(element, dict) and "..." in element:
+                if len(element) != 1:
+                    raise SdJwtClaimError("an array digest object must hold only '...'",
+                                          code="sdjwt.claim_malformed_digests")
+                digest = element["..."]
+                disclosure = self._claim_digest(digest)
+                if disclosure is None:
+                    continue  # a decoy or an element not disclosed: removed (§7.1 step 3.3.2)
+                if disclosure.name is not None:
+                    raise DisclosureError("an object disclosure is referenced from an array",
+                                          code="sdjwt.disclosure_wrong_kind")
+                self.paths[digest], self.parents[digest] = (*path, len(out)), parent
+                out.append(self.value(disclosure.value, (*path, len(out)), digest, depth + 1))
+            else:
+                out.append(self.value(element, (*path, len(out)), parent, depth + 1))
+        return out
+
+
+def process(payload: Mapping[str, Any], by_digest: Mapping[str, Disclosure]) -> Processed:
+    walker = _Walker(by_digest)
+    claims = walker.obj(dict(payload), (), None, 0)
+    unreferenced = set(by_digest) - walker.seen
+    if unreferenced:
+        raise DisclosureError("a disclosure is not referenced by the SD-JWT", code="sdjwt.disclosure_unreferenced")
+    claims.pop("_sd_alg", None)
+    return Processed(claims, walker.paths, walker.parents)

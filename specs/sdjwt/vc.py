@@ -1,0 +1,104 @@
+"""SD-JWT VC (draft-ietf-oauth-sd-jwt-vc): ``typ: dc+sd-jwt``, ``vct``, ``cnf``, ``status``, ``x5c``.
+
+§3.2.2.2 of the draft keeps ``iss``, ``nbf``, ``exp``, ``cnf``, ``vct`` and ``status`` out of
+selective disclosure; a verifier refuses them when they arrive in a disclosure
+(``sdjwt.claim_not_disclosable``). The issuer key comes from the caller's resolver, which sees the
+header (``kid``, ``x5c``) and the payload (``iss``); ``x5c`` chains are returned parsed for the caller
+to validate against its trust anchors.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+
+from specs.crypto import PublicKey, Signer
+from specs.errors import SdJwtClaimError, SdJwtError
+from specs.jose import jwk_from_key
+from specs.sdjwt.issuance import issue_sd_jwt
+from specs.sdjwt.sd_jwt import SdJwt
+from specs.sdjwt.verify import KeyResolver, VerifiedSdJwt, verify_sd_jwt
+from specs.status.reference import StatusReference
+
+__all__ = ["VC_TYPE", "VerifiedSdJwtVc", "issue_sd_jwt_vc", "verify_sd_jwt_vc", "x5c_chain"]
+
+VC_TYPE = "dc+sd-jwt"
+NOT_DISCLOSABLE = ("iss", "nbf", "exp", "cnf", "vct", "status")
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedSdJwtVc:
+    vct: str
+    issuer: str | None
+    claims: Mapping[str, Any]  # the processed payload minus the registered JWT/VC claims
+    status: StatusReference | None
+    verified: VerifiedSdJwt
+
+    @property
+    def holder_bound(self) -> bool:
+        return self.verified.holder_bound
+
+
+def x5c_chain(header: Mapping[str, Any]) -> tuple[x509.Certificate, ...]:
+    """The ``x5c`` header (RFC 7515 §4.1.6: standard base64 DER, leaf first), parsed."""
+    x5c = header.get("x5c")
+    if x5c is None:
+        return ()
+    if not isinstance(x5c, list) or not x5c:
+        raise SdJwtError("x5c must be a non-empty array", code="sdjwt.x5c_malformed")
+    try:
+        return tuple(x509.load_der_x509_certificate(base64.b64decode(c, validate=True)) for c in x5c)
+    except (binascii.Error, TypeError, ValueError):
+        raise SdJwtError("x5c holds a malformed certificate", code="sdjwt.x5c_malformed") from None
+
+
+def issue_sd_jwt_vc(signer: Signer, *, vct: str, claims: Mapping[str, Any], holder_key: PublicKey,
+                    issued_at: dt.datetime, expires_at: dt.datetime | None = None, issuer: str | None = None,
+                    status: StatusReference | None = None, kid: str | None = None, x5c: Sequence[bytes] = (),
+                    decoys: int = 0, rng: Callable[[int], bytes] = secrets.token_bytes) -> SdJwt:
+    """An SD-JWT VC; ``claims`` may mark members ``SD(...)`` (see ``issuance``)."""
+    payload: dict[str, Any] = {"vct": vct}
+    if issuer:
+        payload["iss"] = issuer
+    payload["iat"] = int(issued_at.timestamp())
+    if expires_at:
+        payload["exp"] = int(expires_at.timestamp())
+    payload["cnf"] = {"jwk": jwk_from_key(holder_key)}
+    if status:
+        payload["status"] = status.to_value()
+    payload.update({k: v for k, v in claims.items() if k not in payload})
+    header: dict[str, Any] = {"typ": VC_TYPE}
+    if kid:
+        header["kid"] = kid
+    if x5c:
+        header["x5c"] = [base64.b64encode(c).decode("ascii") for c in x5c]
+    return issue_sd_jwt(signer, payload, header=header, decoys=decoys, rng=rng)
+
+
+def verify_sd_jwt_vc(presentation: str | SdJwt, *, issuer_keys: KeyResolver | Sequence[PublicKey],
+                     now: dt.datetime, expected_aud: str | None = None, expected_nonce: str | None = None,
+                     require_key_binding: bool = False, **options: Any) -> VerifiedSdJwtVc:
+    verified = verify_sd_jwt(presentation, issuer_keys=issuer_keys, now=now, expected_aud=expected_aud,
+                             expected_nonce=expected_nonce, require_key_binding=require_key_binding, **options)
+    if verified.header.get("typ") != VC_TYPE:
+        raise SdJwtClaimError("an SD-JWT VC has typ dc+sd-jwt", code="sdjwt.vc_type")
+    claims = verified.claims
+    vct = claims.get("vct")
+    if not isinstance(vct, str) or not vct:
+        raise SdJwtClaimError("an SD-JWT VC names its type in vct", code="sdjwt.vc_vct")
+    if any(len(path) == 1 and path[0] in NOT_DISCLOSABLE for path in verified.disclosed):
+        raise SdJwtClaimError("iss, nbf, exp, cnf, vct and status may not be disclosed selectively",
+                              code="sdjwt.claim_not_disclosable")
+    issuer = claims.get("iss")
+    if issuer is not None and not isinstance(issuer, str):
+        raise SdJwtClaimError("iss must be text", code="sdjwt.vc_iss")
+    status = StatusReference.from_value(claims["status"]) if "status" in claims else None
+    visible = {k: v for k, v in claims.items() if k not in (*NOT_DISCLOSABLE, "iat")}
+    return VerifiedSdJwtVc(vct, issuer, visible, status, verified)

@@ -1,0 +1,102 @@
+"""SD-JWT verification (RFC 9901 §7.1-§7.3): every check, each failing with its own error code.
+
+``issuer_keys`` resolves the issuer's candidate keys from the JWT header and payload (a ``kid``, an
+``x5c`` chain validated by the caller, or a pinned key). The algorithm is pinned by each key; ``none``
+and HMAC can never verify. Nothing unverified is returned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from specs.crypto import PublicKey
+from specs.errors import (
+    CryptoError,
+    InvalidKeyError,
+    KeyBindingError,
+    SdJwtClaimError,
+    SdJwtIssuerSignatureError,
+    SdJwtValidityError,
+)
+from specs.jose import Jws, key_from_jwk
+from specs.sdjwt.disclosure import HASH_ALGORITHMS
+from specs.sdjwt.key_binding import verify_kb_jwt
+from specs.sdjwt.processing import Path, index_disclosures, process
+from specs.sdjwt.sd_jwt import SdJwt
+
+__all__ = ["KeyResolver", "VerifiedSdJwt", "verify_sd_jwt"]
+
+KeyResolver = Callable[[Mapping[str, Any], Mapping[str, Any]], Sequence[PublicKey]]
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedSdJwt:
+    header: Mapping[str, Any]
+    claims: Mapping[str, Any]  # the processed payload (§7.1 step 5), _sd and _sd_alg removed
+    disclosed: tuple[Path, ...]  # where each presented disclosure landed
+    holder_key: PublicKey | None
+    holder_bound: bool
+
+
+def verify_sd_jwt(presentation: str | SdJwt, *, issuer_keys: KeyResolver | Sequence[PublicKey], now: dt.datetime,
+                  expected_aud: str | None = None, expected_nonce: str | None = None,
+                  require_key_binding: bool = False, max_kb_age: dt.timedelta = dt.timedelta(minutes=5),
+                  leeway: dt.timedelta = dt.timedelta(seconds=60)) -> VerifiedSdJwt:
+    sd_jwt = presentation if isinstance(presentation, SdJwt) else SdJwt.parse(presentation)
+    jws = Jws.parse(sd_jwt.issuer_jwt)
+    keys = issuer_keys(jws.header, jws.payload) if callable(issuer_keys) else issuer_keys
+    _verify_issuer(jws, keys)
+    alg = jws.payload.get("_sd_alg", "sha-256")
+    if alg not in HASH_ALGORITHMS:
+        raise SdJwtClaimError("_sd_alg names an unsupported hash", code="sdjwt.claim_sd_alg")
+    processed = process(jws.payload, index_disclosures(sd_jwt.disclosures, alg))
+    _check_times(processed.claims, now, leeway)
+    holder_key = _holder_key(processed.claims)
+    bound = False
+    if sd_jwt.kb_jwt is not None or require_key_binding or expected_nonce is not None or expected_aud is not None:
+        if holder_key is None:
+            raise KeyBindingError("key binding is required but the SD-JWT has no cnf key", code="sdjwt.kb_no_cnf")
+        verify_kb_jwt(sd_jwt, holder_key, alg=alg, now=now, aud=expected_aud, nonce=expected_nonce,
+                      max_age=max_kb_age, leeway=leeway)
+        bound = True
+    return VerifiedSdJwt(jws.header, processed.claims, tuple(processed.paths.values()), holder_key, bound)
+
+
+def _verify_issuer(jws: Jws, keys: Sequence[PublicKey]) -> None:
+    for key in keys:
+        try:
+            jws.verify(key)
+            return
+        except CryptoError:
+            continue
+    raise SdJwtIssuerSignatureError("the SD-JWT is not signed by a trusted issuer key")
+
+
+def _check_times(claims: Mapping[str, Any], now: dt.datetime, leeway: dt.timedelta) -> None:
+    for name in ("exp", "nbf", "iat"):
+        value = claims.get(name)
+        if value is not None and (type(value) is not int or value < 0):
+            raise SdJwtValidityError(f"{name} must be a NumericDate", code="sdjwt.claim_time_malformed")
+    stamp = now.timestamp()
+    slack = leeway.total_seconds()
+    if "exp" in claims and stamp >= claims["exp"] + slack:
+        raise SdJwtValidityError("the SD-JWT has expired", code="sdjwt.expired")
+    if "nbf" in claims and stamp < claims["nbf"] - slack:
+        raise SdJwtValidityError("the SD-JWT is not yet valid", code="sdjwt.not_yet_valid")
+    if "iat" in claims and stamp < claims["iat"] - slack:
+        raise SdJwtValidityError("the SD-JWT was issued in the future", code="sdjwt.not_yet_valid")
+
+
+def _holder_key(claims: Mapping[str, Any]) -> PublicKey | None:
+    cnf = claims.get("cnf")
+    if cnf is None:
+        return None
+    if not isinstance(cnf, Mapping) or "jwk" not in cnf:
+        raise KeyBindingError("cnf must carry a jwk", code="sdjwt.kb_no_cnf")
+    try:
+        return key_from_jwk(cnf["jwk"])
+    except (InvalidKeyError, CryptoError) as exc:
+        raise KeyBindingError(f"cnf jwk is unusable ({exc.message})", code="sdjwt.kb_no_cnf") from None
