@@ -44,7 +44,12 @@ class VerificationResult:
     @classmethod
     def failure(cls, fmt: Format, error: MobileIdError, *, doctype: str | None = None,
                 vct: str | None = None) -> VerificationResult:
-        return cls(valid=False, format=fmt, doctype=doctype, vct=vct,
+        status: StatusText = "unchecked"
+        if error.code == "status.suspended":
+            status = "suspended"
+        elif error.code == "status.revoked" or error.code.startswith("status.value_"):
+            status = "invalid"
+        return cls(valid=False, format=fmt, doctype=doctype, vct=vct, status=status,
                    errors=(VerificationIssue.from_error(error),))
 
     def to_json(self) -> dict[str, Any]:

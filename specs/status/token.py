@@ -93,8 +93,11 @@ def issue_cwt(signer: Signer, *, subject: str, status_list: StatusList, issued_a
 def verify_status_list_token(token: str | bytes, resolve: Resolver, *, now: dt.datetime, expected_subject: str,
                              max_age: dt.timedelta | None = None) -> StatusListToken:
     """Verify a JWT (text) or CWT (bytes) Status List Token for the list ``expected_subject``."""
-    if isinstance(token, bytes) and token[:2] == b"ey":
-        token = token.decode("ascii")
+    if isinstance(token, bytes) and token.lstrip()[:2] == b"ey":
+        try:
+            token = token.decode("ascii").strip()
+        except UnicodeDecodeError:
+            raise StatusTokenError("status list JWT is not ASCII", code="status.token_malformed") from None
     parsed = _verify_jwt(token, resolve) if isinstance(token, str) else _verify_cwt(token, resolve)
     if parsed.subject != expected_subject:
         raise StatusTokenError("status list token is for another list", code="status.token_subject")

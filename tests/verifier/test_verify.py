@@ -1,0 +1,85 @@
+"""The verifier library on credentials we issue: status from a cached list, x5c chains, fail-closed output."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from specs.cose import CoseKey
+from specs.crypto import SoftwareSigner
+from specs.mdoc.issuance import issue_mdoc
+from specs.mdoc.mso import ValidityInfo
+from specs.mdoc.presentation import build_device_response
+from specs.mdoc.transcript import SessionTranscript
+from specs.sdjwt import SD, issue_sd_jwt_vc, present
+from specs.status import StatusList, StatusReference, issue_cwt, issue_jwt
+from specs.x509 import TrustStore
+from verifier.trust import TrustedKey, VerifierTrust
+from verifier.verify import verify_mdoc, verify_sd_jwt_presentation
+
+LIST_URI = "https://issuer.example.kr/status/1"
+NS = "org.iso.18013.5.1"
+
+
+@pytest.fixture()
+def setup(pki):  # type: ignore[no-untyped-def]
+    der = pki.ds.public_bytes(serialization.Encoding.DER)
+    trust = VerifierTrust(anchors=TrustStore.of([pki.iaca]))
+    statuses = StatusList.empty(64, 2).with_statuses({3: 1, 4: 2})
+    return pki, der, trust, statuses
+
+
+@pytest.mark.parametrize(("idx", "valid", "status", "code"), [
+    (2, True, "valid", None), (3, False, "invalid", "status.revoked"), (4, False, "suspended", "status.suspended"),
+])
+def test_mdoc_status(setup, idx, valid, status, code) -> None:  # type: ignore[no-untyped-def]
+    pki, der, trust, statuses = setup
+    device = SoftwareSigner.generate()
+    validity = ValidityInfo(pki.not_before, pki.not_before, pki.not_before + dt.timedelta(days=300))
+    issued = issue_mdoc(pki.ds_signer, [der], "org.iso.18013.5.1.mDL", {NS: {"age_over_19": True}},
+                        CoseKey.from_public_key(device.public_key()), validity,
+                        status=StatusReference(LIST_URI, idx))
+    transcript = SessionTranscript.build(None, None, ["h", b"\x00" * 16])
+    response = build_device_response(issued, {NS: ["age_over_19"]}, transcript, device).to_cbor()
+    token = issue_cwt(pki.ds_signer, subject=LIST_URI, status_list=statuses, issued_at=pki.now, x5chain=[der])
+    result = verify_mdoc(response, trust=trust, transcript=transcript, now=pki.now, status_token=token)
+    assert (result.valid, result.status) == (valid, status)
+    assert result.claims == ({NS: {"age_over_19": True}} if valid else {})
+    if code:
+        assert result.errors[0].code == code
+    unchecked = verify_mdoc(response, trust=trust, transcript=transcript, now=pki.now)
+    assert unchecked.valid and unchecked.status == "unchecked"
+
+
+def test_sd_jwt_vc_with_x5c_and_status(setup) -> None:  # type: ignore[no-untyped-def]
+    pki, der, trust, statuses = setup
+    holder = SoftwareSigner.generate()
+    vc = issue_sd_jwt_vc(pki.ds_signer, vct="https://mobileid.example/vct/business_registration",
+                         claims={"business_name": SD("한빛상사"), "registration_number": SD("123-45-67890")},
+                         holder_key=holder.public_key(), issued_at=pki.now, x5c=[der],
+                         status=StatusReference(LIST_URI, 2))
+    shown = present(vc, [("business_name",)], holder=holder, aud="https://supplier.example", nonce="abc",
+                    iat=pki.now).serialize()
+    token = issue_jwt(pki.ds_signer, subject=LIST_URI, status_list=statuses, issued_at=pki.now,
+                      x5c=[__import__("base64").b64encode(der).decode()]).encode()
+    result = verify_sd_jwt_presentation(shown, trust=trust, now=pki.now, nonce="abc",
+                                        aud="https://supplier.example", status_token=token)
+    assert result.valid and result.status == "valid" and result.holder_bound
+    assert result.claims == {"business_name": "한빛상사"}
+    other = verify_sd_jwt_presentation(shown, trust=VerifierTrust(TrustStore.of([pki.reader_root])), now=pki.now)
+    assert not other.valid and other.errors[0].code == "x509.untrusted_chain" and other.claims == {}
+
+
+def test_pinned_key_by_kid(setup) -> None:  # type: ignore[no-untyped-def]
+    pki, _, _, _ = setup
+    issuer, holder = SoftwareSigner.generate(), SoftwareSigner.generate()
+    vc = issue_sd_jwt_vc(issuer, vct="urn:x", claims={"a": SD(1)}, holder_key=holder.public_key(),
+                         issued_at=pki.now, kid="k1")
+    trust = VerifierTrust(TrustStore.of([]), (TrustedKey(SoftwareSigner.generate().public_key(), "k1"),
+                                              TrustedKey(issuer.public_key(), "k2")))
+    result = verify_sd_jwt_presentation(vc.serialize(), trust=trust, now=pki.now)
+    assert not result.valid and result.errors[0].code == "sdjwt.issuer_signature_invalid"
+    good = VerifierTrust(TrustStore.of([]), (TrustedKey(issuer.public_key(), "k1"),))
+    assert verify_sd_jwt_presentation(vc.serialize(), trust=good, now=pki.now).valid

@@ -1,0 +1,148 @@
+"""The offline verifier: bytes or text in, a ``VerificationResult`` out. It fails closed.
+
+Every failure of the credential itself becomes ``valid: false`` with the error's stable code; only a
+problem with what the *caller* handed over (an unreadable transcript or key, a bad time) raises
+``InputError``, which the CLI turns into exit code 2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from specs.crypto import PublicKey
+from specs.errors import InputError, MobileIdError, StatusTokenError
+from specs.mdoc.transcript import SessionTranscript
+from specs.mdoc.verify import verify_device_response
+from specs.sdjwt import SdJwt, verify_sd_jwt, verify_sd_jwt_vc, x5c_chain
+from specs.status import StatusReference, TokenHeader, require_valid, verify_status_list_token
+from specs.x509 import CertificateRole, ChainCache, validate_chain
+from verifier.result import StatusText, VerificationResult
+from verifier.trust import VerifierTrust
+
+__all__ = ["verify_mdoc", "verify_sd_jwt_presentation"]
+
+_CACHE = ChainCache()
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now if now is not None else dt.datetime.now(dt.UTC)
+
+
+def _transcript(data: bytes | SessionTranscript) -> SessionTranscript:
+    if isinstance(data, SessionTranscript):
+        return data
+    try:
+        return SessionTranscript.from_cbor(data)
+    except MobileIdError as exc:
+        raise InputError(f"the session transcript is unreadable ({exc.code})") from None
+
+
+def _reader_key(pem: bytes | None) -> ec.EllipticCurvePrivateKey | None:
+    if pem is None:
+        return None
+    try:
+        key = serialization.load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError):
+        raise InputError("the reader key is not an unencrypted PEM private key") from None
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise InputError("the reader key must be an EC private key")
+    return key
+
+
+def verify_mdoc(data: bytes, *, trust: VerifierTrust, transcript: bytes | SessionTranscript,
+                now: dt.datetime | None = None, reader_key_pem: bytes | None = None,
+                status_token: bytes | None = None) -> VerificationResult:
+    """ISO/IEC 18013-5 DeviceResponse -> result (every document must verify)."""
+    session = _transcript(transcript)
+    reader_key = _reader_key(reader_key_pem)
+    when = _now(now)
+    try:
+        docs = verify_device_response(data, trust=trust.anchors, transcript=session, now=when,
+                                      reader_private_key=reader_key, chain_cache=_CACHE)
+        doc = docs[0]
+        status = _status(doc.mso.status, status_token, trust, when)
+    except MobileIdError as exc:
+        return VerificationResult.failure("mdoc", exc)
+    claims: dict[str, Any] = {}
+    for verified in docs:
+        for ns, values in verified.issuer_claims.items():
+            claims.setdefault(ns, {}).update(values)
+    return VerificationResult(valid=True, format="mdoc", doctype=doc.doctype, claims=claims, holder_bound=True,
+                              status=status)
+
+
+def verify_sd_jwt_presentation(text: str, *, trust: VerifierTrust, now: dt.datetime | None = None,
+                               nonce: str | None = None, aud: str | None = None,
+                               status_token: bytes | None = None) -> VerificationResult:
+    """SD-JWT or SD-JWT VC presentation -> result. With ``nonce`` and ``aud``, key binding is required."""
+    when = _now(now)
+
+    def issuer_keys(header: Mapping[str, Any], payload: Mapping[str, Any]) -> Sequence[PublicKey]:
+        return _keys_for(header, trust, when)
+
+    vct: str | None = None
+    try:
+        sd_jwt = SdJwt.parse(text)
+        binding = nonce is not None and aud is not None
+        typ = _header_typ(sd_jwt)
+        if typ == "dc+sd-jwt":
+            vc = verify_sd_jwt_vc(sd_jwt, issuer_keys=issuer_keys, now=when, expected_aud=aud,
+                                  expected_nonce=nonce, require_key_binding=binding)
+            vct = vc.vct
+            claims, bound, reference = dict(vc.claims), vc.holder_bound, vc.status
+        else:
+            plain = verify_sd_jwt(sd_jwt, issuer_keys=issuer_keys, now=when, expected_aud=aud,
+                                  expected_nonce=nonce, require_key_binding=binding)
+            claims, bound = dict(plain.claims), plain.holder_bound
+            reference = StatusReference.from_value(claims["status"]) if "status" in claims else None
+        status = _status(reference, status_token, trust, when)
+    except MobileIdError as exc:
+        return VerificationResult.failure("sd-jwt", exc, vct=vct)
+    return VerificationResult(valid=True, format="sd-jwt", vct=vct, claims=claims, holder_bound=bound,
+                              status=status)
+
+
+def _header_typ(sd_jwt: SdJwt) -> str | None:
+    from specs.jose import Jws
+
+    return Jws.parse(sd_jwt.issuer_jwt).typ
+
+
+def _keys_for(header: Mapping[str, Any], trust: VerifierTrust, now: dt.datetime) -> Sequence[PublicKey]:
+    """An ``x5c`` chain must validate to a trusted anchor; otherwise pinned keys (by ``kid``) are used."""
+    chain = x5c_chain(header)
+    if chain:
+        validated = validate_chain(chain, trust.anchors, now=now, role=CertificateRole.DOCUMENT_SIGNER,
+                                   cache=_CACHE)
+        return [validated.leaf.public_key()]  # type: ignore[list-item]
+    kid = header.get("kid")
+    return trust.key_candidates(kid if isinstance(kid, str) else None)
+
+
+def _status(reference: StatusReference | None, token: bytes | None, trust: VerifierTrust,
+            now: dt.datetime) -> StatusText:
+    """Check the credential's status against a cached Status List Token, when both exist."""
+    if reference is None or token is None:
+        return "unchecked"
+
+    def resolve(header: TokenHeader) -> Sequence[PublicKey]:
+        if header.x5chain:
+            from cryptography import x509
+
+            try:
+                certs = [x509.load_der_x509_certificate(c) for c in header.x5chain]
+            except ValueError:
+                raise StatusTokenError("status list token certificate is malformed",
+                                       code="status.token_signature") from None
+            validated = validate_chain(certs, trust.anchors, now=now, cache=_CACHE)
+            return [validated.leaf.public_key()]  # type: ignore[list-item]
+        return trust.key_candidates(header.kid)
+
+    parsed = verify_status_list_token(token, resolve, now=now, expected_subject=reference.uri)
+    require_valid(parsed.status_list.get(reference.idx))
+    return "valid"
