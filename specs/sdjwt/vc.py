@@ -73,7 +73,10 @@ def issue_sd_jwt_vc(signer: Signer, *, vct: str, claims: Mapping[str, Any], hold
     payload["cnf"] = {"jwk": jwk_from_key(holder_key)}
     if status:
         payload["status"] = status.to_value()
-    payload.update({k: v for k, v in claims.items() if k not in payload})
+    clashes = sorted(set(claims) & {*NOT_DISCLOSABLE, "iat"})
+    if clashes:
+        raise ValueError(f"claims may not use the registered names {clashes}")
+    payload.update(claims)
     header: dict[str, Any] = {"typ": VC_TYPE}
     if kid:
         header["kid"] = kid

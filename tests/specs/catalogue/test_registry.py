@@ -78,11 +78,11 @@ def test_check_values() -> None:
 def test_check_claims_needs_mandatory() -> None:
     cert = Catalogue.load_default().get("business_registration")
     claims = {"registration_number": "123-45-67890", "business_name": "한빛상사", "representative": "김민준",
-              "opened_on": dt.date(2020, 1, 1), "business_address": "서울", "status": "active",
+              "opened_on": dt.date(2020, 1, 1), "business_address": "서울", "business_status": "active",
               "issued_on": dt.date(2026, 11, 25)}
     cert.check_claims(claims, mdoc=False)
     with pytest.raises(CatalogueError) as info:
-        cert.check_claims({k: v for k, v in claims.items() if k != "status"}, mdoc=False)
+        cert.check_claims({k: v for k, v in claims.items() if k != "business_status"}, mdoc=False)
     assert info.value.code == "catalogue.claim_missing"
 
 

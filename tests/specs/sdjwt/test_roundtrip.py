@@ -89,3 +89,12 @@ def test_we_issue_peer_verifies() -> None:
     assert payload["given_name"] == "민준" and payload["address"]["locality"] == "종로구"
     assert "family_name" not in payload
     assert SdJwt.parse(shown.serialize()).kb_jwt is not None
+
+
+def test_vc_refuses_claims_that_shadow_registered_names() -> None:
+    import pytest
+
+    signer = SoftwareSigner.generate()
+    with pytest.raises(ValueError):
+        issue_sd_jwt_vc(signer, vct="urn:x", claims={"status": SD("active")}, holder_key=signer.public_key(),
+                        issued_at=NOW)
