@@ -52,7 +52,8 @@ def demo_command(out: Path) -> None:
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     iaca_signer, ds_signer = SoftwareSigner.generate(), SoftwareSigner.generate()
     iaca = create_iaca(iaca_signer, country="KR", common_name="mobileid demo IACA",
-                       organization="Demo Licensing Office", not_before=now - dt.timedelta(days=1), not_after=now + dt.timedelta(days=3650))
+                       organization="Demo Licensing Office", not_before=now - dt.timedelta(days=1),
+                       not_after=now + dt.timedelta(days=3650))
     ds = create_document_signer(iaca_signer, iaca, ds_signer.public_key(), common_name="mobileid demo DS",
                                 not_before=now - dt.timedelta(days=1), not_after=now + dt.timedelta(days=365))
     ds_der = ds.public_bytes(serialization.Encoding.DER)
