@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,6 +144,22 @@ def _semantic_decoders(allowed: frozenset[int]) -> dict[int, Callable[[Any, bool
     return table
 
 
+_hook_cache: dict[frozenset[int], Callable[[cbor2.CBORTag, bool], Any]] = {}
+
+
+def _tag_hook(allowed: frozenset[int]) -> Callable[[cbor2.CBORTag, bool], Any]:
+    hook = _hook_cache.get(allowed)
+    if hook is None:
+
+        def hook(tag: cbor2.CBORTag, immutable: bool) -> Any:
+            if tag.tag not in allowed:
+                raise CborTagError(f"CBOR tag {tag.tag} is not allowed here")
+            return tag
+
+        _hook_cache[allowed] = hook
+    return hook
+
+
 def decode(
     data: bytes,
     *,
@@ -163,17 +179,11 @@ def decode(
     if len(data) == 0:
         raise CborError("empty CBOR input")
     allowed = allowed_tags if isinstance(allowed_tags, frozenset) else frozenset(allowed_tags)
-
-    def tag_hook(tag: cbor2.CBORTag, immutable: bool) -> Any:
-        if tag.tag not in allowed:
-            raise CborTagError(f"CBOR tag {tag.tag} is not allowed here")
-        return tag
-
     stream = io.BytesIO(data)
     try:
         value = cbor2.CBORDecoder(
             stream,
-            tag_hook=tag_hook,
+            tag_hook=_tag_hook(allowed),
             semantic_decoders=_semantic_decoders(allowed),
             max_depth=max_depth,
             allow_indefinite=False,
@@ -242,3 +252,31 @@ def encode(value: object) -> bytes:
         return cbor2.dumps(value, default=_encode_default, encoders=_ENCODERS)
     except cbor2.CBOREncodeError as exc:
         raise CborError(f"cannot encode value ({_first_line(str(exc))})") from None
+
+
+def decode_each(chunks: Sequence[bytes], *, allowed_tags: Iterable[int] = MDOC_TAGS,
+                max_depth: int = DEFAULT_MAX_DEPTH) -> list[Any]:
+    """Decode several independent CBOR items (e.g. the IssuerSignedItemBytes of one document) strictly,
+    each exactly filling its own bytes, with one decoder: the same rules as ``decode``, less overhead."""
+    total = sum(len(c) for c in chunks)
+    if total > DEFAULT_MAX_SIZE:
+        raise CborSizeError(f"CBOR input of {total} bytes exceeds the {DEFAULT_MAX_SIZE}-byte limit")
+    if any(not c for c in chunks):
+        raise CborError("empty CBOR input")
+    allowed = allowed_tags if isinstance(allowed_tags, frozenset) else frozenset(allowed_tags)
+    stream = io.BytesIO(b"".join(chunks))
+    decoder = cbor2.CBORDecoder(stream, tag_hook=_tag_hook(allowed), semantic_decoders=_semantic_decoders(allowed),
+                                max_depth=max_depth, allow_indefinite=False, allow_duplicate_keys=False)
+    out: list[Any] = []
+    end = 0
+    try:
+        for chunk in chunks:
+            end += len(chunk)
+            out.append(decoder.decode())
+            if stream.tell() != end:  # an item that spills into, or stops short of, its neighbour's bytes
+                raise CborTrailingBytesError("an embedded CBOR item does not fill its byte string exactly")
+    except cbor2.CBORDecodeError as exc:
+        raise _translate(exc) from None
+    except RecursionError:
+        raise CborDepthError("CBOR nesting is too deep") from None
+    return out

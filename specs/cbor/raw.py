@@ -36,3 +36,21 @@ def tag24(encoded: bytes) -> bytes:
 def encode_plain(value: object) -> bytes:
     """Plain cbor2 encoding for simple values (strings, ints) on hot paths."""
     return cbor2.dumps(value)
+
+
+def unwrap_tag24(data: bytes) -> bytes | None:
+    """The content of ``data`` when it is exactly one ``#6.24(bstr)`` item, else None (hot path: no decoder)."""
+    if len(data) < 3 or data[0] != 0xD8 or data[1] != 0x18 or data[2] >> 5 != 2:
+        return None
+    info = data[2] & 0x1F
+    if info < 24:
+        start, length = 3, info
+    elif info in (24, 25, 26, 27):
+        size = 1 << (info - 24)
+        start = 3 + size
+        length = int.from_bytes(data[3:start], "big")
+        if size > 1 and length < (1 << (4 * size)) or size == 1 and length < 24:
+            return None  # non-minimal length: let the strict decoder refuse it
+    else:
+        return None
+    return data[start:] if len(data) - start == length else None

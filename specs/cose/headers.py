@@ -29,13 +29,26 @@ _UNDERSTOOD = frozenset(int(label) for label in HeaderLabel)
 MAX_HEADER_SIZE = 16 * 1024
 
 
+_PROTECTED_CACHE: dict[bytes, dict[Any, Any]] = {}
+_NO_TAGS: frozenset[int] = frozenset()
+
+
 def decode_protected(protected_bytes: bytes) -> dict[Any, Any]:
-    """Decode a protected header bucket: a zero-length bstr is an empty map (RFC 9052 §3)."""
+    """Decode a protected header bucket: a zero-length bstr is an empty map (RFC 9052 §3).
+
+    Protected headers repeat byte for byte across messages (``a10126`` is ``{1: -7}``), so small ones
+    are decoded once and the (read-only) result is reused.
+    """
     if protected_bytes == b"":
         return {}
-    value = decode(protected_bytes, allowed_tags=(), max_size=MAX_HEADER_SIZE, max_depth=4)
+    cached = _PROTECTED_CACHE.get(protected_bytes)
+    if cached is not None:
+        return cached
+    value = decode(protected_bytes, allowed_tags=_NO_TAGS, max_size=MAX_HEADER_SIZE, max_depth=4)
     if not isinstance(value, dict):
         raise StructureError("COSE protected header must be a map")
+    if len(protected_bytes) <= 64 and len(_PROTECTED_CACHE) < 256:
+        _PROTECTED_CACHE[protected_bytes] = value
     return value
 
 

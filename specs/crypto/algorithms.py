@@ -62,6 +62,7 @@ class Algorithm(enum.Enum):
 
 
 _CURVES: dict[str, Algorithm] = {a.curve: a for a in Algorithm if a is not Algorithm.EDDSA}
+_ECDSA: dict[Algorithm, ec.ECDSA] = {a: ec.ECDSA(a.hash) for a in Algorithm if a is not Algorithm.EDDSA}
 
 
 def algorithm_for_key(key: PublicKey | PrivateKey) -> Algorithm:
@@ -84,11 +85,22 @@ def generate_private_key(alg: Algorithm = Algorithm.ES256) -> PrivateKey:
     return ec.generate_private_key(curve)
 
 
+def _der_integer(value: bytes) -> bytes:
+    value = value.lstrip(b"\x00") or b"\x00"
+    if value[0] & 0x80:
+        value = b"\x00" + value
+    return b"\x02" + bytes([len(value)]) + value
+
+
 def raw_to_der_signature(raw: bytes, alg: Algorithm) -> bytes:
+    """``r || s`` -> DER ``Ecdsa-Sig-Value`` (RFC 3279 §2.2.3), built directly on the hot path."""
     n = alg.coordinate_size
     if len(raw) != 2 * n:
         raise SignatureError(f"{alg.jose} signature must be {2 * n} bytes, got {len(raw)}")
-    return encode_dss_signature(int.from_bytes(raw[:n], "big"), int.from_bytes(raw[n:], "big"))
+    if n > 48:  # P-521: long-form DER lengths; rare, let cryptography encode it
+        return encode_dss_signature(int.from_bytes(raw[:n], "big"), int.from_bytes(raw[n:], "big"))
+    body = _der_integer(raw[:n]) + _der_integer(raw[n:])
+    return b"\x30" + bytes([len(body)]) + body
 
 
 def der_to_raw_signature(der: bytes, alg: Algorithm) -> bytes:
@@ -111,6 +123,6 @@ def verify_signature(alg: Algorithm, key: PublicKey, signature: bytes, data: byt
             key.verify(signature, data)
         else:
             # r or s of zero, or >= n, is rejected by OpenSSL; the length check stops padding tricks.
-            key.verify(raw_to_der_signature(signature, alg), data, ec.ECDSA(alg.hash))
+            key.verify(raw_to_der_signature(signature, alg), data, _ECDSA[alg])
     except InvalidSignature:
         raise SignatureError("signature does not verify") from None

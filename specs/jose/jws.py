@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,11 +35,17 @@ def b64url_encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+
+
 def b64url_decode(text: str, what: str = "value") -> bytes:
-    if not isinstance(text, str) or "=" in text or any(c in text for c in "+/ \n\r\t"):
+    """RFC 7515 §2 base64url without padding; anything else (padding, '+', '/', spaces) is refused."""
+    if not isinstance(text, str) or not _B64URL.fullmatch(text) or len(text) % 4 == 1:
         raise JoseDecodeError(f"{what} is not base64url without padding")
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        return binascii.a2b_base64((text + "=" * (-len(text) % 4)).encode("ascii").translate(_TO_STANDARD),
+                                   strict_mode=True)
     except (binascii.Error, ValueError):
         raise JoseDecodeError(f"{what} is not valid base64url") from None
 
@@ -56,10 +63,13 @@ def _no_constants(name: str) -> Any:
     raise JoseDecodeError(f"JSON constant {name} is not allowed")
 
 
+_JSON = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+
+
 def parse_json(data: bytes | str, what: str = "JSON") -> Any:
     """Strict JSON (RFC 8259): UTF-8, no duplicate members, no NaN/Infinity."""
     try:
-        return json.loads(data, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+        return _JSON.decode(data.decode("utf-8") if isinstance(data, bytes) else data)
     except JoseDecodeError:
         raise
     except (ValueError, RecursionError, UnicodeDecodeError):

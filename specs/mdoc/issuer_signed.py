@@ -13,6 +13,8 @@ from typing import Any
 from cryptography import x509
 
 from specs.cbor import EncodedCBOR, decode
+from specs.cbor.codec import decode_each
+from specs.cbor.raw import unwrap_tag24
 from specs.cose import CoseSign1
 from specs.errors import IssuerAuthError, StructureError
 from specs.mdoc.items import IssuerSignedItem
@@ -37,11 +39,16 @@ class IssuerSigned:
         spaces = value.get("nameSpaces", {})
         if not isinstance(spaces, Mapping):
             raise StructureError("IssuerSigned nameSpaces must be a map")
-        namespaces: dict[str, tuple[IssuerSignedItem, ...]] = {}
         for ns, items in spaces.items():
             if not isinstance(ns, str) or not isinstance(items, list) or not items:
                 raise StructureError("IssuerNameSpaces must map text to non-empty arrays")
-            namespaces[ns] = tuple(IssuerSignedItem.from_cbor_value(i) for i in items)
+            if not all(isinstance(i, EncodedCBOR) for i in items):
+                raise StructureError("IssuerSignedItemBytes must be tag 24")
+        # Every item of the document in one strict decoding pass (each must fill its own bytes exactly).
+        encoded = [i for items in spaces.values() for i in items]
+        decoded = iter(decode_each([e.data for e in encoded]))
+        namespaces = {ns: tuple(IssuerSignedItem.from_decoded(next(decoded), i) for i in items)
+                      for ns, items in spaces.items()}
         issuer_auth = CoseSign1.from_cbor_value(value["issuerAuth"])
         mso_bytes = _mso_bytes(issuer_auth)
         return cls(namespaces, issuer_auth, mso_bytes, MobileSecurityObject.from_bytes(mso_bytes))
@@ -90,7 +97,10 @@ class IssuerSigned:
 def _mso_bytes(issuer_auth: CoseSign1) -> EncodedCBOR:
     if issuer_auth.payload is None:
         raise StructureError("issuerAuth must carry the MSO as its payload")
-    value = decode(issuer_auth.payload, max_size=_MAX_MSO)
+    content = unwrap_tag24(issuer_auth.payload)
+    if content is not None:
+        return EncodedCBOR(content)
+    value = decode(issuer_auth.payload, max_size=_MAX_MSO)  # the strict decoder names what is wrong
     if not isinstance(value, EncodedCBOR):
         raise StructureError("issuerAuth payload must be MobileSecurityObjectBytes (tag 24)")
     return value

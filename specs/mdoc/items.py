@@ -20,6 +20,7 @@ __all__ = ["DIGEST_ALGORITHMS", "MIN_RANDOM_LENGTH", "IssuerSignedItem"]
 #: MSO digestAlgorithm names (§9.1.2.5) -> hashlib names.
 DIGEST_ALGORITHMS = {"SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
 MIN_RANDOM_LENGTH = 16  # §9.1.2.5: "random" at least 16 bytes
+_HASHERS = {"SHA-256": hashlib.sha256, "SHA-384": hashlib.sha384, "SHA-512": hashlib.sha512}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +44,11 @@ class IssuerSignedItem:
     def from_cbor_value(cls, value: Any) -> IssuerSignedItem:
         if not isinstance(value, EncodedCBOR):
             raise StructureError("IssuerSignedItemBytes must be tag 24")
-        item = value.decode()
+        return cls.from_decoded(value.decode(), value)
+
+    @classmethod
+    def from_decoded(cls, item: Any, value: EncodedCBOR) -> IssuerSignedItem:
+        """Build from the decoded content of ``value`` (callers may decode many items in one pass)."""
         if not isinstance(item, Mapping):
             raise StructureError("IssuerSignedItem must be a map")
         digest_id, random = item.get("digestID"), item.get("random")
@@ -62,4 +67,6 @@ class IssuerSignedItem:
 
     def digest(self, algorithm: str = "SHA-256") -> bytes:
         """§9.1.2.5: the digest of IssuerSignedItemBytes (the tag-24 item, as received)."""
-        return hashlib.new(DIGEST_ALGORITHMS[algorithm], tag24(self.encoded.data)).digest()
+        hasher = _HASHERS[algorithm]()
+        hasher.update(tag24(self.encoded.data))
+        return hasher.digest()

@@ -34,7 +34,7 @@ from specs.mdoc.device_signed import derive_emac_key, device_authentication_byte
 from specs.mdoc.mso import MobileSecurityObject
 from specs.mdoc.response import STATUS_OK, DeviceResponse, Document
 from specs.mdoc.transcript import SessionTranscript
-from specs.x509 import ChainCache, TrustStore, validate_chain
+from specs.x509 import ChainCache, TrustStore, validate_der_chain
 
 __all__ = ["VerifiedDocument", "verify_device_response", "verify_document"]
 
@@ -72,7 +72,10 @@ def verify_document(document: Document, *, trust: TrustStore, transcript: Sessio
                     chain_cache: ChainCache | None = None, expected_doctype: str | None = None,
                     ) -> VerifiedDocument:
     issuer_signed = document.issuer_signed
-    chain = validate_chain(issuer_signed.certificates(), trust, now=now, cache=chain_cache)
+    x5chain = issuer_signed.issuer_auth.x5chain
+    if not x5chain:
+        raise IssuerAuthError("issuerAuth carries no x5chain", code="mdoc.issuer_certificate_missing")
+    chain = validate_der_chain(x5chain, trust, now=now, cache=chain_cache)
     ds_key = chain.leaf.public_key()
     try:
         issuer_signed.issuer_auth.verify(ds_key)  # type: ignore[arg-type]

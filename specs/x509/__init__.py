@@ -3,7 +3,7 @@
 from specs.x509.create import create_document_signer, create_iaca, create_reader, create_reader_root
 from specs.x509.profile import MAX_VALIDITY, MDL_DS_EKU, MDL_READER_EKU, CertificateRole, check_profile
 from specs.x509.trust import TrustStore, fingerprint
-from specs.x509.validate import ChainCache, ValidatedChain, check_validity, validate_chain
+from specs.x509.validate import ChainCache, ValidatedChain, check_validity, validate_chain, validate_der_chain
 
 __all__ = [
     "MAX_VALIDITY",
@@ -21,4 +21,5 @@ __all__ = [
     "create_reader_root",
     "fingerprint",
     "validate_chain",
+    "validate_der_chain",
 ]

@@ -22,7 +22,7 @@ from specs.errors import CertificateValidityError, ChainError
 from specs.x509.profile import CertificateRole, check_profile
 from specs.x509.trust import TrustStore, fingerprint
 
-__all__ = ["ChainCache", "ValidatedChain", "check_validity", "validate_chain"]
+__all__ = ["ChainCache", "ValidatedChain", "check_validity", "validate_chain", "validate_der_chain"]
 
 _ANCHOR_ROLE = {
     CertificateRole.DOCUMENT_SIGNER: CertificateRole.IACA,
@@ -51,6 +51,12 @@ class ChainCache:
             return None
         self._entries.move_to_end((leaf_fp, role))
         return hit[1]
+
+    def get_der(self, leaf_der: bytes, role: CertificateRole, trust: TrustStore) -> ValidatedChain | None:
+        return self.get(b"der:" + leaf_der, role, trust)
+
+    def put_der(self, leaf_der: bytes, role: CertificateRole, chain: ValidatedChain) -> None:
+        self.put(b"der:" + leaf_der, role, chain)
 
     def put(self, leaf_fp: bytes, role: CertificateRole, chain: ValidatedChain) -> None:
         self._entries[(leaf_fp, role)] = (fingerprint(chain.anchor), chain)
@@ -111,3 +117,24 @@ def _validate(leaf: x509.Certificate, rest: Sequence[x509.Certificate], trust: T
     check_profile(anchor, anchor_role)
     check_profile(leaf, role, issuer=anchor)
     return ValidatedChain(leaf=leaf, anchor=anchor, path=tuple(verified.chain))
+
+
+def validate_der_chain(chain: Sequence[bytes], trust: TrustStore, *, now: dt.datetime,
+                       role: CertificateRole = CertificateRole.DOCUMENT_SIGNER,
+                       cache: ChainCache | None = None) -> ValidatedChain:
+    """``validate_chain`` for DER certificates as carried in x5chain; a cache hit skips parsing entirely
+    (the received DER bytes of the leaf are the key, so any change of the certificate is a miss)."""
+    if not chain:
+        raise ChainError("no certificate chain was presented")
+    if cache is not None and (hit := cache.get_der(chain[0], role, trust)) is not None:
+        check_validity(hit.leaf, now, role.value.replace("_", " "))
+        check_validity(hit.anchor, now, _ANCHOR_ROLE[role].value)
+        return hit
+    try:
+        certs = [x509.load_der_x509_certificate(der) for der in chain]
+    except ValueError:
+        raise ChainError("the chain holds a malformed certificate", code="x509.malformed") from None
+    result = validate_chain(certs, trust, now=now, role=role, cache=cache)
+    if cache is not None:
+        cache.put_der(chain[0], role, result)
+    return result

@@ -116,3 +116,17 @@ def test_arbitrary_bytes_raise_only_typed_errors(data: bytes) -> None:
         decode(data)
     except (CborError, StructureError):
         pass
+
+
+def test_decode_each_requires_every_item_to_fill_its_bytes() -> None:
+    import cbor2
+
+    from specs.cbor.codec import decode_each
+
+    a, b = cbor2.dumps({"a": 1}), cbor2.dumps([1, 2])
+    assert decode_each([a, b]) == [{"a": 1}, [1, 2]]
+    for chunks in ([a + b[:1], b[1:]], [a[:-1], a[-1:] + b], [a + b, b], [a, b""]):
+        with pytest.raises(CborError):
+            decode_each(chunks)
+    with pytest.raises(CborDuplicateKeyError):
+        decode_each([a, b"\xa2\x01\x01\x01\x02"])

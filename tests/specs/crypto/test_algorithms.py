@@ -54,3 +54,19 @@ def test_key_of_other_curve_rejected() -> None:
     with pytest.raises(UnsupportedAlgorithmError):
         verify_signature(Algorithm.ES256, SoftwareSigner.generate(Algorithm.EDDSA).public_key(),
                          bytes(64), b"d")
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.sampled_from([Algorithm.ES256, Algorithm.ES384, Algorithm.ES512]), st.data())
+def test_raw_to_der_matches_cryptography(alg: Algorithm, data: st.DataObject) -> None:
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+    from specs.crypto import raw_to_der_signature
+
+    n = alg.coordinate_size
+    raw = data.draw(st.binary(min_size=2 * n, max_size=2 * n))
+    expected = encode_dss_signature(int.from_bytes(raw[:n], "big"), int.from_bytes(raw[n:], "big"))
+    assert raw_to_der_signature(raw, alg) == expected
