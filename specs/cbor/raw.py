@@ -49,7 +49,7 @@ def unwrap_tag24(data: bytes) -> bytes | None:
         size = 1 << (info - 24)
         start = 3 + size
         length = int.from_bytes(data[3:start], "big")
-        if size > 1 and length < (1 << (4 * size)) or size == 1 and length < 24:
+        if (size > 1 and length < (1 << (4 * size))) or (size == 1 and length < 24):
             return None  # non-minimal length: let the strict decoder refuse it
     else:
         return None
