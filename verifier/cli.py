@@ -53,13 +53,13 @@ def verify_command(presentation: Path, fmt: str | None, trust_path: Path, at: st
         fmt = fmt or _guess_format(data)
         if fmt == "mdoc":
             if transcript is None:
-                raise InputError("--transcript is required for --format mdoc")
+                raise InputError("--transcript is required for --format mdoc", code="input.usage")
             result = verify_mdoc(data, trust=trust, transcript=read_binary_or_hex(transcript), now=now,
                                  reader_key_pem=read_binary_or_hex(reader_key) if reader_key else None,
                                  status_token=status_token)
         else:
             if (nonce is None) != (aud is None):
-                raise InputError("--nonce and --aud go together")
+                raise InputError("--nonce and --aud go together", code="input.usage")
             result = verify_sd_jwt_presentation(read_text(presentation), trust=trust, now=now, nonce=nonce, aud=aud,
                                    status_token=status_token)
     except InputError as exc:
@@ -91,7 +91,7 @@ def _print(result: VerificationResult, as_json: bool) -> None:
     from rich.table import Table
 
     console = Console()
-    kind = document.get("doctype") or document.get("vct") or document["format"]
+    kind = document.get("doctype") or document.get("vct") or ""
     if result.valid:
         console.print(f"[bold green]VALID[/] {document['format']} {kind}")
     else:
