@@ -1,0 +1,56 @@
+"""The audit log: every clerk action and issuance, hash-chained (``hash = SHA-256(prev_hash || row)``).
+
+Rows name people and credentials by database id only, never by name, number or claim value.
+``verify_chain`` walks the log and returns the id of the first row that does not fit, if any.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from issuer.db.models import AuditEntry
+
+GENESIS = "0" * 64
+
+
+def _row_hash(prev_hash: str, at: dt.datetime, actor: str, action: str, target: str,
+              detail: Mapping[str, object]) -> str:
+    canonical = json.dumps({"at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"), "actor": actor,
+                            "action": action, "target": target, "detail": detail},
+                           sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+
+
+def append(session: Session, *, actor: str, action: str, target: str = "",
+           detail: Mapping[str, object] | None = None, now: dt.datetime | None = None) -> AuditEntry:
+    """Add one entry in the caller's transaction (it commits or rolls back with the action it records)."""
+    at = now or dt.datetime.now(dt.UTC)
+    if session.get_bind().dialect.name == "postgresql":
+        # One writer at a time extends the chain; the lock ends with the transaction.
+        session.execute(text("SELECT pg_advisory_xact_lock(1801350501)"))
+    last = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).first()
+    prev = last.hash if last else GENESIS
+    body = dict(detail or {})
+    entry = AuditEntry(at=at, actor=actor, action=action, target=target, detail=body, prev_hash=prev,
+                       hash=_row_hash(prev, at, actor, action, target, body))
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def verify_chain(session: Session) -> int | None:
+    """None when the whole chain verifies, else the id of the first broken entry."""
+    prev = GENESIS
+    for entry in session.scalars(select(AuditEntry).order_by(AuditEntry.id)):
+        at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=dt.UTC)
+        expected = _row_hash(prev, at, entry.actor, entry.action, entry.target, entry.detail)
+        if entry.prev_hash != prev or entry.hash != expected:
+            return entry.id
+        prev = entry.hash
+    return None

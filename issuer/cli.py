@@ -1,0 +1,124 @@
+"""``mobileid issuer ...``: run and manage the issuer service."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from issuer.settings import Settings
+
+issuer_app = typer.Typer(help="Run and manage the issuer service.", no_args_is_help=True)
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data folder (default: MOBILEID_DATA_DIR or ./data).")]
+
+
+def _settings(data_dir: Path | None) -> Settings:
+    return Settings(data_dir=data_dir) if data_dir else Settings()
+
+
+@issuer_app.command()
+def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = None) -> None:
+    """Start the service (first start: data folder, database, keys, registers, a demo clerk)."""
+    import uvicorn
+
+    from issuer.web.app import bootstrap, create_app
+
+    settings = _settings(data_dir)
+    if host:
+        settings.host = host
+    if port:
+        settings.port = port
+    result = bootstrap(settings)
+    if result.people_loaded:
+        typer.echo(f"Loaded {result.people_loaded} synthetic people into the registers.")
+    if result.demo_password:
+        typer.echo(f"Demo clerk created. Username: clerk1  Password: {result.demo_password}  (shown only once)")
+    typer.echo(f"Clerk console: http://{settings.host}:{settings.port}/console")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+@issuer_app.command("create-staff")
+def create_staff(username: str, role: str = "clerk", office: str = "SEOUL-01", data_dir: DataDir = None) -> None:
+    """Add a clerk, supervisor or admin; prints the generated password once."""
+    import secrets
+
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from issuer.db import make_engine
+    from issuer.db.models import Office, Staff
+    from issuer.security import hash_password
+
+    if role not in ("clerk", "supervisor", "admin"):
+        raise typer.BadParameter("role must be clerk, supervisor or admin")
+    settings = _settings(data_dir)
+    password = secrets.token_urlsafe(12)
+    with Session(make_engine(settings.sqlalchemy_url)) as session:
+        row = session.scalars(select(Office).where(Office.code == office)).first()
+        if row is None:
+            raise typer.BadParameter(f"no office {office}")
+        session.add(Staff(username=username, role=role, office_id=row.id, password_hash=hash_password(password)))
+        session.commit()
+    typer.echo(json.dumps({"username": username, "password": password}))
+
+
+@issuer_app.command()
+def enroll(clerk: Annotated[str, typer.Option()], applicant: Annotated[int, typer.Option()],
+           doc: Annotated[list[str], typer.Option()], document_kind: str = "id_card",
+           document_number: str = "scripted", data_dir: DataDir = None) -> None:
+    """Script form of the counter: record a check and print {"offer_uri", "tx_code"}."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from issuer.db import make_engine
+    from issuer.db.models import Person, Staff
+    from issuer.offers import create_offer, record_check
+
+    settings = _settings(data_dir)
+    now = dt.datetime.now(dt.UTC)
+    with Session(make_engine(settings.sqlalchemy_url)) as session:
+        staff = session.scalars(select(Staff).where(Staff.username == clerk, Staff.active)).first()
+        person = session.get(Person, applicant)
+        if staff is None or person is None:
+            raise typer.BadParameter("unknown clerk or applicant")
+        check = record_check(session, staff=staff, person=person, document_kind=document_kind,
+                             document_number=document_number, photo_match=True, notes="enrolled by script",
+                             now=now)
+        offer = create_offer(session, check=check, staff=staff, configurations=doc,
+                             issuer_url=settings.public_url.rstrip("/"), ttl_seconds=settings.offer_ttl_seconds, now=now)
+        session.commit()
+    typer.echo(json.dumps({"offer_uri": offer.offer_uri, "tx_code": offer.tx_code}))
+
+
+@issuer_app.command("verify-audit")
+def verify_audit(data_dir: DataDir = None) -> None:
+    """Walk the audit hash chain; exit 1 naming the first broken entry."""
+    from sqlalchemy.orm import Session
+
+    from issuer.audit import verify_chain
+    from issuer.db import make_engine
+
+    with Session(make_engine(_settings(data_dir).sqlalchemy_url)) as session:
+        broken = verify_chain(session)
+    if broken is not None:
+        typer.echo(f"audit chain broken at entry {broken}")
+        raise typer.Exit(1)
+    typer.echo("audit chain verified")
+
+
+@issuer_app.command("rotate-keys")
+def rotate_keys(data_dir: DataDir = None) -> None:
+    """Make a new document-signer key and certificate (the old certificate stays trusted until it expires)."""
+    from sqlalchemy.orm import Session
+
+    from issuer.db import make_engine
+    from issuer.keys import rotate_document_signer
+
+    settings = _settings(data_dir)
+    with Session(make_engine(settings.sqlalchemy_url)) as session:
+        cert = rotate_document_signer(session, settings.data_dir, actor="cli")
+        session.commit()
+    typer.echo(f"new document signer valid until {cert.not_valid_after_utc:%Y-%m-%d}")

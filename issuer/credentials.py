@@ -1,0 +1,145 @@
+"""Building credentials from the registers: claims come only from here, never from a wallet's request.
+
+Each OpenID4VCI credential configuration maps to a catalogue type; every claim is checked against the
+catalogue's type before anything is signed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from issuer import audit
+from issuer.db.models import Business, Credential, Licence, Person
+from issuer.keys import IssuerKeys
+from issuer.status import allocate_index, current_list
+from specs.catalogue import Catalogue
+from specs.cose import CoseKey
+from specs.crypto import PublicKey
+from specs.jose import jwk_from_key
+from specs.mdoc.age import age_over_values
+from specs.mdoc.issuance import issue_mdoc
+from specs.mdoc.mso import ValidityInfo
+from specs.sdjwt import SD, issue_sd_jwt_vc
+from specs.status import StatusReference
+
+ISO, KR_MDL, AGE = "org.iso.18013.5.1", "kr.mobileid.mdl.1", "kr.mobileid.age.1"
+AUTHORITY = "mobileid Licensing Office"
+CATEGORY = {"1종 대형": "C", "1종 보통": "B", "2종 보통": "B", "2종 소형": "A", "2종 원동기장치자전거": "AM"}
+# configuration id -> (catalogue type id, format)
+CONFIGURATIONS = {
+    "mdl": ("mdl", "mso_mdoc"),
+    "age_attestation": ("age_attestation", "mso_mdoc"),
+    "resident_card": ("resident_card", "dc+sd-jwt"),
+    "resident_registration_abstract": ("resident_registration_abstract", "dc+sd-jwt"),
+    "business_registration": ("business_registration", "dc+sd-jwt"),
+}
+
+
+class NotEligibleError(ValueError):
+    """The registers hold no record that this credential could be issued from."""
+
+
+@dataclass(frozen=True, slots=True)
+class Issued:
+    credential: Credential
+    encoded: bytes | str  # IssuerSigned CBOR (mdoc) or the SD-JWT VC compact form
+
+
+def thumbprint(key: PublicKey) -> str:
+    import hashlib
+    import json
+
+    jwk = jwk_from_key(key)
+    members = {k: jwk[k] for k in sorted(jwk) if k in ("crv", "kty", "x", "y")}  # RFC 7638
+    return hashlib.sha256(json.dumps(members, separators=(",", ":")).encode()).hexdigest()
+
+
+def _mdl_claims(session: Session, person: Person, today: dt.date) -> dict[str, dict[str, Any]]:
+    licence = session.scalars(select(Licence).where(Licence.person_id == person.id)).first()
+    if licence is None:
+        raise NotEligibleError("no licence in the licence register")
+    iso: dict[str, Any] = {
+        "family_name": person.family_name_latin, "given_name": person.given_name_latin,
+        "birth_date": person.birth_date, "issue_date": licence.issue_date, "expiry_date": licence.expiry_date,
+        "issuing_country": "KR", "issuing_authority": AUTHORITY, "document_number": licence.number,
+        "portrait": person.portrait,
+        "driving_privileges": [{"vehicle_category_code": CATEGORY.get(c, "B"), "issue_date": licence.issue_date,
+                                "expiry_date": licence.expiry_date} for c in licence.classes],
+        "un_distinguishing_sign": "ROK", "sex": person.sex, "nationality": person.nationality,
+        "resident_address": person.address, "age_birth_year": person.birth_date.year,
+        "family_name_national_character": person.family_name, "given_name_national_character": person.given_name,
+        **age_over_values(person.birth_date, today, [14, 19, 65]),
+    }
+    kr = {"licence_classes": list(licence.classes), "conditions": list(licence.conditions),
+          "aptitude_test_due_date": licence.aptitude_test_due}
+    return {ISO: iso, KR_MDL: kr}
+
+
+def _sd_claims(session: Session, type_id: str, person: Person, today: dt.date) -> dict[str, Any]:
+    base = {"family_name": person.family_name, "given_name": person.given_name, "birth_date": person.birth_date}
+    if type_id == "resident_card":
+        return {**base, "resident_number": person.resident_number, "resident_address": person.address,
+                "issue_date": today, "portrait": person.portrait,
+                "age_over_19": age_over_values(person.birth_date, today, [19])["age_over_19"]}
+    if type_id == "resident_registration_abstract":
+        return {**base, "resident_number": person.resident_number, "address": person.address, "issued_on": today}
+    if type_id == "business_registration":
+        business = session.scalars(select(Business).where(Business.representative_id == person.id)).first()
+        if business is None:
+            raise NotEligibleError("no business in the business register")
+        return {"registration_number": business.registration_number, "business_name": business.name,
+                "representative": f"{person.family_name}{person.given_name}", "opened_on": business.opened_on,
+                "business_address": business.address, "business_status": business.status, "issued_on": today}
+    raise NotEligibleError(f"{type_id} is not issued here")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        import base64
+
+        return "data:image/jpeg;base64," + base64.b64encode(value).decode()
+    return value
+
+
+def issue_credential(session: Session, keys: IssuerKeys, *, person: Person, configuration: str,
+                     holder_key: PublicKey, public_url: str, list_size: int, now: dt.datetime) -> Issued:
+    """Sign one credential of ``configuration`` for ``person``, bound to ``holder_key``."""
+    type_id, fmt = CONFIGURATIONS[configuration]
+    doc_type = Catalogue.load_default().get(type_id)
+    status_row = current_list(session, public_url, list_size)
+    index = allocate_index(session, status_row)
+    reference = StatusReference(status_row.uri, index)
+    until = now + dt.timedelta(days=min(doc_type.validity_days, 365))
+    if fmt == "mso_mdoc":
+        claims = (_mdl_claims(session, person, now.date()) if type_id == "mdl"
+                  else {AGE: age_over_values(person.birth_date, now.date(), [14, 19, 65])})
+        doc_type.check_claims(claims, mdoc=True)
+        signed = issue_mdoc(keys.ds_signer, [keys.ds_der], doc_type.doctype or "", claims,
+                            CoseKey.from_public_key(holder_key), ValidityInfo(now, now, until), status=reference)
+        from specs.cbor import encode
+
+        encoded: bytes | str = encode(signed.to_cbor_value())
+    else:
+        plain = _sd_claims(session, type_id, person, now.date())
+        doc_type.check_claims(plain, mdoc=False)
+        marked: Mapping[str, Any] = {k: (SD(_json_value(v)) if doc_type.selectively_disclosable(None, k)
+                                         else _json_value(v)) for k, v in plain.items()}
+        encoded = issue_sd_jwt_vc(keys.ds_signer, vct=doc_type.vct or "", claims=marked, holder_key=holder_key,
+                                  issued_at=now, expires_at=until, issuer=public_url, status=reference,
+                                  x5c=[keys.ds_der], decoys=3).serialize()
+    credential = Credential(person_id=person.id, type_id=type_id, format=fmt, status_list_id=status_row.id,
+                            status_index=index, holder_key_thumbprint=thumbprint(holder_key), issued_at=now,
+                            expires_at=until)
+    session.add(credential)
+    session.flush()
+    audit.append(session, actor="issuer", action="credential.issue", target=f"credential:{credential.id}",
+                 detail={"person": person.id, "type": type_id})
+    return Issued(credential, encoded)

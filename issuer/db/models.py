@@ -1,0 +1,169 @@
+"""The issuer's tables (SQLAlchemy 2, typed). Migrations in ``issuer/migrations`` create them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Office(Base):
+    __tablename__ = "offices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # clerk | supervisor | admin
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Person(Base):
+    """Resident register (synthetic)."""
+
+    __tablename__ = "persons"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_number: Mapped[str] = mapped_column(String(14), unique=True)
+    family_name: Mapped[str] = mapped_column(String(40))
+    given_name: Mapped[str] = mapped_column(String(40))
+    family_name_latin: Mapped[str] = mapped_column(String(60))
+    given_name_latin: Mapped[str] = mapped_column(String(60))
+    birth_date: Mapped[dt.date] = mapped_column(Date)
+    sex: Mapped[int] = mapped_column(Integer)
+    address: Mapped[str] = mapped_column(String(200))
+    nationality: Mapped[str] = mapped_column(String(2))
+    portrait: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Licence(Base):
+    """Licence register (synthetic)."""
+
+    __tablename__ = "licences"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    classes: Mapped[list[str]] = mapped_column(JSON)
+    conditions: Mapped[list[str]] = mapped_column(JSON)
+    issue_date: Mapped[dt.date] = mapped_column(Date)
+    expiry_date: Mapped[dt.date] = mapped_column(Date)
+    aptitude_test_due: Mapped[dt.date] = mapped_column(Date)
+
+
+class Business(Base):
+    """Business register (synthetic)."""
+
+    __tablename__ = "businesses"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_number: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    representative_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    address: Mapped[str] = mapped_column(String(200))
+    opened_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+
+
+class InPersonCheck(Base):
+    __tablename__ = "in_person_checks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"))
+    document_kind: Mapped[str] = mapped_column(String(32))
+    document_number: Mapped[str] = mapped_column(String(40))
+    photo_match: Mapped[bool]
+    notes: Mapped[str] = mapped_column(Text, default="")
+    checked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Offer(Base):
+    """An OpenID4VCI credential offer with a pre-authorized code (single use) and a tx_code."""
+
+    __tablename__ = "offers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_id: Mapped[int] = mapped_column(ForeignKey("in_person_checks.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    tx_code_hash: Mapped[str] = mapped_column(String(200))
+    configurations: Mapped[list[str]] = mapped_column(JSON)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open | redeemed | burned
+
+
+class AccessToken(Base):
+    __tablename__ = "access_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    configurations: Mapped[list[str]] = mapped_column(JSON)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Nonce(Base):
+    __tablename__ = "nonces"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used: Mapped[bool] = mapped_column(default=False)
+
+
+class StatusListRow(Base):
+    __tablename__ = "status_lists"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uri: Mapped[str] = mapped_column(String(200), unique=True)
+    bits: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Credential(Base):
+    __tablename__ = "credentials"
+    __table_args__ = (UniqueConstraint("status_list_id", "status_index"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
+    type_id: Mapped[str] = mapped_column(String(64))
+    format: Mapped[str] = mapped_column(String(16))
+    status_list_id: Mapped[int] = mapped_column(ForeignKey("status_lists.id"))
+    status_index: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="valid")  # valid | suspended | revoked
+    holder_key_thumbprint: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """Hash-chained audit log; rows reference people and credentials by id only (no personal data)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(80))
+    detail: Mapped[dict[str, object]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class SigningKey(Base):
+    __tablename__ = "signing_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # iaca | ds
+    certificate_pem: Mapped[str] = mapped_column(Text)
+    private_key_pem: Mapped[str] = mapped_column(Text)  # encrypted PKCS#8 (keys encrypted at rest)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    active: Mapped[bool] = mapped_column(default=True)

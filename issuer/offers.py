@@ -1,0 +1,106 @@
+"""In-person checks and OpenID4VCI credential offers (pre-authorized code + tx_code).
+
+A clerk records what was checked; that creates an offer whose pre-authorized code is single use and
+valid 10 minutes, protected by a 6-digit tx_code shown only on the clerk's screen. Five wrong tx_codes burn
+the offer. Codes are stored hashed; the plain values exist only in the clerk's response.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import urllib.parse
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from issuer import audit
+from issuer.db.models import AccessToken, InPersonCheck, Offer, Person, Staff
+from issuer.security import check_short_code, hash_short_code, new_token, new_tx_code, token_hash
+
+PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+DOCUMENT_KINDS = ("id_card", "passport", "driver_licence", "alien_registration_card")
+ACCESS_TOKEN_TTL = dt.timedelta(minutes=10)
+
+
+class OfferError(Exception):
+    """An OAuth error (RFC 6749 §5.2) for the token endpoint: ``error`` is the wire code."""
+
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(description)
+        self.error, self.description = error, description
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedOffer:
+    offer_id: int
+    offer_uri: str
+    tx_code: str
+    expires_at: dt.datetime
+
+
+def record_check(session: Session, *, staff: Staff, person: Person, document_kind: str, document_number: str,
+                 photo_match: bool, notes: str, now: dt.datetime) -> InPersonCheck:
+    if document_kind not in DOCUMENT_KINDS:
+        raise ValueError("unknown identity document kind")
+    if not document_number.strip() or len(document_number) > 40:
+        raise ValueError("the document number is required (at most 40 characters)")
+    check = InPersonCheck(person_id=person.id, staff_id=staff.id, office_id=staff.office_id,
+                          document_kind=document_kind, document_number=document_number.strip(),
+                          photo_match=photo_match, notes=notes[:1000], checked_at=now)
+    session.add(check)
+    session.flush()
+    audit.append(session, actor=f"staff:{staff.id}", action="check.record", target=f"person:{person.id}",
+                 detail={"check": check.id, "document_kind": document_kind, "photo_match": photo_match})
+    return check
+
+
+def create_offer(session: Session, *, check: InPersonCheck, staff: Staff, configurations: list[str],
+                 issuer_url: str, ttl_seconds: int, now: dt.datetime) -> CreatedOffer:
+    if not check.photo_match:
+        raise ValueError("no offer without a photo match")
+    code, tx_code = new_token(), new_tx_code()
+    offer = Offer(check_id=check.id, person_id=check.person_id, code_hash=token_hash(code),
+                  tx_code_hash=hash_short_code(tx_code), configurations=configurations,
+                  expires_at=now + dt.timedelta(seconds=ttl_seconds))
+    session.add(offer)
+    session.flush()
+    audit.append(session, actor=f"staff:{staff.id}", action="offer.create", target=f"person:{check.person_id}",
+                 detail={"offer": offer.id, "configurations": configurations})
+    body = {"credential_issuer": issuer_url, "credential_configuration_ids": configurations,
+            "grants": {PRE_AUTH_GRANT: {"pre-authorized_code": code,
+                                        "tx_code": {"input_mode": "numeric", "length": 6,
+                                                    "description": "The 6 digits on the clerk's screen"}}}}
+    uri = "openid-credential-offer://?credential_offer=" + urllib.parse.quote(json.dumps(body, separators=(",", ":")))
+    return CreatedOffer(offer.id, uri, tx_code, offer.expires_at)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def redeem(session: Session, *, code: str, tx_code: str | None, max_attempts: int, now: dt.datetime
+           ) -> tuple[str, AccessToken]:
+    """OpenID4VCI §6.1 token request with a pre-authorized code: returns (access token, row)."""
+    offer = session.scalars(select(Offer).where(Offer.code_hash == token_hash(code)).with_for_update()).first()
+    if offer is None or offer.state != "open" or _aware(offer.expires_at) <= now:
+        raise OfferError("invalid_grant", "the pre-authorized code is unknown, used, burned or expired")
+    if tx_code is None or not check_short_code(offer.tx_code_hash, tx_code):
+        offer.failed_attempts += 1
+        if offer.failed_attempts >= max_attempts:
+            offer.state = "burned"
+            audit.append(session, actor="wallet", action="offer.burn", target=f"offer:{offer.id}")
+        session.commit()  # the attempt counts even though the request fails
+        raise OfferError("invalid_grant", "the transaction code is wrong")
+    # A conditional update, so two concurrent redemptions cannot both win (portable across databases).
+    won = session.execute(update(Offer).where(Offer.id == offer.id, Offer.state == "open")
+                          .values(state="redeemed").execution_options(synchronize_session=False))
+    if won.rowcount != 1:  # type: ignore[attr-defined]
+        raise OfferError("invalid_grant", "the pre-authorized code was already used")
+    token = new_token()
+    row = AccessToken(token_hash=token_hash(token), person_id=offer.person_id, configurations=offer.configurations,
+                      expires_at=now + ACCESS_TOKEN_TTL)
+    session.add(row)
+    audit.append(session, actor="wallet", action="offer.redeem", target=f"offer:{offer.id}")
+    return token, row

@@ -1,0 +1,96 @@
+"""The issuer service: ``create_app(settings)`` (FastAPI) and the first-start bootstrap."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import os
+import secrets
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from issuer.db import make_engine, migrate, session_factory
+from issuer.db.models import Office, Person, Staff
+from issuer.keys import ensure_keys
+from issuer.security import hash_password
+from issuer.seed import generate, load_csv
+from issuer.settings import Settings
+from issuer.web import console, oid4vci, status_routes
+from issuer.web.state import State
+
+
+@dataclass(frozen=True, slots=True)
+class Bootstrap:
+    people_loaded: int
+    demo_password: str | None  # printed once by ``serve``; never stored in plain text
+
+
+def _secret(settings: Settings) -> bytes:
+    path = settings.data_dir / "session.key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+def bootstrap(settings: Settings, *, seed_people: int | None = None) -> Bootstrap:
+    """Data folder, database at the newest migration, keys, registers and a demo clerk (first start only)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate(settings.sqlalchemy_url)
+    engine = make_engine(settings.sqlalchemy_url)
+    people = seed_people if seed_people is not None else settings.seed_people
+    with Session(engine) as session:
+        ensure_keys(session, settings.data_dir)
+        loaded = 0
+        if session.scalars(select(Person.id).limit(1)).first() is None and people > 0:
+            folder = settings.data_dir / "registers"
+            if not (folder / "persons.csv").exists():
+                generate(folder, people=people)
+            loaded = load_csv(session, folder)
+        password = None
+        if session.scalars(select(Staff.id).limit(1)).first() is None:
+            office = Office(code="SEOUL-01", name="서울 종로 운전면허시험장")
+            session.add(office)
+            session.flush()
+            password = secrets.token_urlsafe(12)
+            session.add(Staff(username="clerk1", role="supervisor", office_id=office.id,
+                              password_hash=hash_password(password)))
+        session.commit()
+    engine.dispose()
+    return Bootstrap(loaded, password)
+
+
+def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = None) -> FastAPI:
+    engine = make_engine(settings.sqlalchemy_url)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()  # close pooled connections when the service stops
+
+    app = FastAPI(title="mobileid issuer", version="0.1.0", lifespan=lifespan)
+    st = State(settings=settings, sessions=session_factory(engine), session_secret=_secret(settings))
+    if clock is not None:
+        st.clock = clock
+    app.state.mobileid = st
+    app.include_router(oid4vci.router)
+    app.include_router(status_routes.router)
+    app.include_router(console.router)
+    console.templates.env.filters["b64"] = lambda data: base64.b64encode(data).decode()
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/console", status_code=307)
+
+    return app

@@ -1,0 +1,38 @@
+"""What every request needs: settings, the database, the clock (injectable), the current keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from fastapi import Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from issuer.keys import IssuerKeys, load_keys
+from issuer.settings import Settings
+
+
+@dataclass
+class State:
+    settings: Settings
+    sessions: sessionmaker[Session]
+    clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
+    session_secret: bytes = b""
+    _keys: IssuerKeys | None = None
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+    def keys(self, session: Session) -> IssuerKeys:
+        if self._keys is None:
+            self._keys = load_keys(session, self.settings.data_dir)
+        return self._keys
+
+    def forget_keys(self) -> None:
+        self._keys = None
+
+
+def state(request: Request) -> State:
+    value: State = request.app.state.mobileid
+    return value
