@@ -88,7 +88,8 @@ def enroll(clerk: Annotated[str, typer.Option()], applicant: Annotated[int, type
                              document_number=document_number, photo_match=True, notes="enrolled by script",
                              now=now)
         offer = create_offer(session, check=check, staff=staff, configurations=doc,
-                             issuer_url=settings.public_url.rstrip("/"), ttl_seconds=settings.offer_ttl_seconds, now=now)
+                             issuer_url=settings.public_url.rstrip("/"), ttl_seconds=settings.offer_ttl_seconds,
+                             now=now)
         session.commit()
     typer.echo(json.dumps({"offer_uri": offer.offer_uri, "tx_code": offer.tx_code}))
 

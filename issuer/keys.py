@@ -98,4 +98,5 @@ def load_keys(session: Session, data_dir: Path) -> IssuerKeys:
     previous = tuple(x509.load_pem_x509_certificate(r.certificate_pem.encode())
                      for r in ds_rows if not r.active)
     return IssuerKeys(x509.load_pem_x509_certificate(iaca_row.certificate_pem.encode()),
-                      x509.load_pem_x509_certificate(active.certificate_pem.encode()), _signer(active, secret), previous)
+                      x509.load_pem_x509_certificate(active.certificate_pem.encode()), _signer(active, secret),
+                      previous)

@@ -58,7 +58,8 @@ def issuer_metadata(request: Request) -> dict[str, Any]:
     return {"credential_issuer": base, "credential_endpoint": f"{base}/credential",
             "nonce_endpoint": f"{base}/nonce",
             "notification_endpoint": f"{base}/notification", "batch_credential_issuance": {"batch_size": MAX_BATCH},
-            "display": [{"name": "모바일 신분증 발급기관", "locale": "ko"}, {"name": "mobileid issuer", "locale": "en"}],
+            "display": [{"name": "모바일 신분증 발급기관", "locale": "ko"},
+                        {"name": "mobileid issuer", "locale": "en"}],
             "credential_configurations_supported": configs}
 
 
