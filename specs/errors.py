@@ -51,6 +51,10 @@ names what is wrong but never carries personal data, keys, codes or disclosures.
     │       ├── StatusTokenError                    status.token_* (signature, expired, subject)
     │       └── CredentialStatusError               status.revoked | status.suspended | status.<value>
     ├── TrustError                                  trust.untrusted_issuer
+    ├── WalletError                                 wallet.error           (wallet.not_found, ...)
+    │   ├── PinError                                wallet.wrong_pin
+    │   ├── LockedError                             wallet.locked
+    │   └── StoreCorruptedError                     wallet.store_corrupted
     └── CatalogueError                              catalogue.invalid
         └── UnknownDocumentTypeError                catalogue.unknown_type
 
@@ -90,10 +94,12 @@ __all__ = [
     "JoseDecodeError",
     "KeyAuthorizationError",
     "KeyBindingError",
+    "LockedError",
     "MacError",
     "MdocError",
     "MobileIdError",
     "MsoValidityError",
+    "PinError",
     "QrError",
     "QrFrameError",
     "ReaderAuthError",
@@ -105,10 +111,12 @@ __all__ = [
     "StatusError",
     "StatusListError",
     "StatusTokenError",
+    "StoreCorruptedError",
     "StructureError",
     "TrustError",
     "UnknownDocumentTypeError",
     "UnsupportedAlgorithmError",
+    "WalletError",
 ]
 
 
@@ -326,9 +334,35 @@ class TrustError(MobileIdError):
     code = "trust.untrusted_issuer"
 
 
+# --- wallet (holder storage) -----------------------------------------------------------------------
+class WalletError(MobileIdError):
+    """The holder's key or credential store refuses an operation (unknown alias/id, bad state)."""
+
+    code = "wallet.error"
+
+
+class PinError(WalletError):
+    """The PIN does not unlock the wallet (the attempt is counted)."""
+
+    code = "wallet.wrong_pin"
+
+
+class LockedError(WalletError):
+    """Too many wrong PINs in a row: the wallet's master key was destroyed (crypto-erase)."""
+
+    code = "wallet.locked"
+
+
+class StoreCorruptedError(WalletError):
+    """A wallet file is truncated, tampered with or unreadable (AES-GCM tag or structure check)."""
+
+    code = "wallet.store_corrupted"
+
+
 class CatalogueError(MobileIdError):
     code = "catalogue.invalid"
 
 
 class UnknownDocumentTypeError(CatalogueError):
     code = "catalogue.unknown_type"
+

@@ -107,3 +107,30 @@ def person_with_licence(service: Service) -> int:
 
     with service.session() as session:
         return session.scalars(select(Licence.person_id).order_by(Licence.id)).first()  # type: ignore[return-value]
+
+
+def enroll(service: Service, person_id: int, configurations: list[str], username: str = "clerk1") -> tuple[str, str]:
+    """Record an in-person check and create an offer, as the counter does; returns (offer_uri, tx_code)."""
+    from issuer.db.models import Person
+    from issuer.offers import create_offer, record_check
+
+    with service.session() as session:
+        staff = session.scalars(select(Staff).where(Staff.username == username)).one()
+        person = session.get(Person, person_id)
+        assert person is not None
+        check = record_check(session, staff=staff, person=person, document_kind="id_card",
+                             document_number="test-0001", photo_match=True, notes="", now=service.clock.now)
+        offer = create_offer(session, check=check, staff=staff, configurations=configurations,
+                             issuer_url=ISSUER_URL, ttl_seconds=service.settings.offer_ttl_seconds,
+                             now=service.clock.now)
+        session.commit()
+    return offer.offer_uri, offer.tx_code
+
+
+def iaca_pem(service: Service) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    from issuer.keys import load_keys
+
+    with service.session() as session:
+        return load_keys(session, service.settings.data_dir).iaca.public_bytes(serialization.Encoding.PEM)
