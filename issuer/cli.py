@@ -123,3 +123,32 @@ def rotate_keys(data_dir: DataDir = None) -> None:
         cert = rotate_document_signer(session, settings.data_dir, actor="cli")
         session.commit()
     typer.echo(f"new document signer valid until {cert.not_valid_after_utc:%Y-%m-%d}")
+
+
+@issuer_app.command("export-trust")
+def export_trust(out: Annotated[Path, typer.Argument(help="Where to write the signed trust bundle (CBOR).")],
+                 root_out: Annotated[Path | None, typer.Option(help="Also write the pinned root (IACA) PEM.")] = None,
+                 data_dir: DataDir = None) -> None:
+    """Write the signed trust bundle for offline verifiers (VICAL, document signers, status lists)."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from sqlalchemy.orm import Session
+
+    from issuer.db import make_engine
+    from issuer.keys import ensure_keys, load_keys
+    from issuer.trust_bundle import build_trust_bundle
+
+    settings = _settings(data_dir)
+    engine = make_engine(settings.sqlalchemy_url)
+    with Session(engine) as session:
+        ensure_keys(session, settings.data_dir)
+        session.commit()
+        keys = load_keys(session, settings.data_dir)
+        data = build_trust_bundle(session, keys, public_url=settings.public_url, now=dt.datetime.now(dt.UTC))
+    engine.dispose()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(out)
+    if root_out is not None:
+        root_out.write_bytes(keys.iaca.public_bytes(Encoding.PEM))
+    typer.echo(json.dumps({"bundle": str(out), "bytes": len(data), "root": str(root_out) if root_out else None}))

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from issuer import audit
 from issuer.db.models import SigningKey
 from specs.crypto import SoftwareSigner
-from specs.x509 import create_document_signer, create_iaca
+from specs.x509 import create_document_signer, create_iaca, create_vical_signer
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,8 @@ class IssuerKeys:
     ds: x509.Certificate
     ds_signer: SoftwareSigner
     previous_ds: tuple[x509.Certificate, ...]
+    vical: x509.Certificate | None = None
+    vical_signer: SoftwareSigner | None = None
 
     @property
     def ds_der(self) -> bytes:
@@ -60,9 +62,11 @@ def _signer(row: SigningKey, secret: bytes) -> SoftwareSigner:
 
 def ensure_keys(session: Session, data_dir: Path, *, now: dt.datetime | None = None) -> None:
     """Create the IACA and a first document signer when the database has none."""
-    if session.scalars(select(SigningKey).where(SigningKey.kind == "iaca")).first() is not None:
-        return
     now = now or dt.datetime.now(dt.UTC)
+    if session.scalars(select(SigningKey).where(SigningKey.kind == "iaca")).first() is not None:
+        if session.scalars(select(SigningKey).where(SigningKey.kind == "vical")).first() is None:
+            _create_vical_signer(session, data_dir, now)  # databases made before trust bundles existed
+        return
     secret = master_secret(data_dir)
     iaca_signer = SoftwareSigner.generate()
     iaca = create_iaca(iaca_signer, country="KR", common_name="mobileid IACA", organization="mobileid Licensing Office",
@@ -70,6 +74,20 @@ def ensure_keys(session: Session, data_dir: Path, *, now: dt.datetime | None = N
     _store(session, "iaca", iaca, iaca_signer, secret, now)
     session.flush()
     rotate_document_signer(session, data_dir, now=now, actor="system")
+    _create_vical_signer(session, data_dir, now)
+
+
+def _create_vical_signer(session: Session, data_dir: Path, now: dt.datetime) -> None:
+    """The key that signs the VICAL and the trust bundle (ISO/IEC 18013-5 Annex C.1.7.2), under our IACA:
+    in a one-issuer deployment the IACA is also the VICAL provider's root that verifiers pin."""
+    secret = master_secret(data_dir)
+    iaca_row = session.scalars(select(SigningKey).where(SigningKey.kind == "iaca", SigningKey.active)).one()
+    iaca = x509.load_pem_x509_certificate(iaca_row.certificate_pem.encode())
+    signer = SoftwareSigner.generate()
+    cert = create_vical_signer(_signer(iaca_row, secret), iaca, signer.public_key(), common_name="mobileid VICAL",
+                               not_before=now - dt.timedelta(minutes=5), not_after=now + dt.timedelta(days=1000))
+    _store(session, "vical", cert, signer, secret, now)
+    session.flush()
 
 
 def rotate_document_signer(session: Session, data_dir: Path, *, now: dt.datetime | None = None,
@@ -97,6 +115,9 @@ def load_keys(session: Session, data_dir: Path) -> IssuerKeys:
     active = next(r for r in ds_rows if r.active)
     previous = tuple(x509.load_pem_x509_certificate(r.certificate_pem.encode())
                      for r in ds_rows if not r.active)
+    vical_row = session.scalars(select(SigningKey).where(SigningKey.kind == "vical", SigningKey.active)).first()
     return IssuerKeys(x509.load_pem_x509_certificate(iaca_row.certificate_pem.encode()),
                       x509.load_pem_x509_certificate(active.certificate_pem.encode()), _signer(active, secret),
-                      previous)
+                      previous,
+                      None if vical_row is None else x509.load_pem_x509_certificate(vical_row.certificate_pem.encode()),
+                      None if vical_row is None else _signer(vical_row, secret))

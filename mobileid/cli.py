@@ -16,6 +16,7 @@ import typer.main
 _COMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("verifier.cli:verify_command", "Verify an mdoc DeviceResponse or an SD-JWT presentation."),
     "issuer": ("issuer.cli:issuer_app", "Run and manage the issuer service."),
+    "wallet": ("wallet.cli:wallet_app", "The holder's wallet: init, receive, list, show."),
     "demo": ("mobileid.demo:demo_command", "Issue, present and verify sample credentials end to end."),
 }
 
@@ -25,8 +26,22 @@ def _load(target: str) -> click.Command:
     obj: Any = getattr(importlib.import_module(module_name), attribute)
     if isinstance(obj, click.Command):
         return obj
-    command = typer.main.get_command(obj)
-    return command
+    return _typer_proxy(typer.main.get_command(obj))
+
+
+def _typer_proxy(command: Any) -> click.Command:
+    """Typer >= 0.29 carries its own copy of click, whose exit and usage exceptions this click group would
+    not recognise; run the Typer command standalone (it handles them and exits) with the remaining args."""
+
+    @click.command(name=command.name, help=command.help, add_help_option=False,
+                   context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                                     "allow_interspersed_args": False})
+    @click.pass_context
+    def proxy(ctx: click.Context) -> None:
+        parent = ctx.parent.info_name if ctx.parent and ctx.parent.info_name else "mobileid"
+        command.main(args=list(ctx.args), prog_name=f"{parent} {ctx.info_name}", standalone_mode=True)
+
+    return proxy
 
 
 class _LazyGroup(click.Group):

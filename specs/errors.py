@@ -51,6 +51,8 @@ names what is wrong but never carries personal data, keys, codes or disclosures.
     │       ├── StatusTokenError                    status.token_* (signature, expired, subject)
     │       └── CredentialStatusError               status.revoked | status.suspended | status.<value>
     ├── TrustError                                  trust.untrusted_issuer
+    │   ├── VicalError (specs.trust.vical)          trust.vical_* (signature, stale, certificate)
+    │   └── TrustBundleError (specs.trust.bundle)   trust.bundle_* (signature, stale, signer)
     ├── WalletError                                 wallet.error           (wallet.not_found, ...)
     │   ├── PinError                                wallet.wrong_pin
     │   ├── LockedError                             wallet.locked

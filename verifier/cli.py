@@ -28,7 +28,8 @@ _PATH = click.Path(path_type=Path, dir_okay=False)
 @click.option("--format", "fmt", type=click.Choice(["mdoc", "sd-jwt"]), default=None,
               help="mdoc (ISO 18013-5 DeviceResponse) or sd-jwt (SD-JWT / SD-JWT VC). Guessed when absent.")
 @click.option("--trust", "trust_path", type=click.Path(path_type=Path), required=True,
-              help="PEM/DER certificates, a folder of them, PEM public keys or a JWK/JWKS file.")
+              help="A trust bundle (folder with bundle.cbor + root.pem), PEM/DER certificates, a folder of "
+                   "them, PEM public keys or a JWK/JWKS file.")
 @click.option("--at", "at", default=None, help="Verification time (RFC 3339 or Unix seconds); default now.")
 @click.option("--transcript", type=_PATH, default=None,
               help="mdoc: SessionTranscript or SessionTranscriptBytes (binary or hex).")
@@ -47,7 +48,7 @@ def verify_command(presentation: Path, fmt: str | None, trust_path: Path, at: st
 
     try:
         now = parse_time(at) if at else None
-        trust = VerifierTrust.from_path(trust_path)
+        trust = VerifierTrust.from_path(trust_path, now=now)
         status_token = read_binary_or_hex(status_list) if status_list else None
         data = read_binary_or_hex(presentation)
         fmt = fmt or _guess_format(data)

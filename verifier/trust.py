@@ -1,15 +1,18 @@
 """What an offline verifier trusts: anchor certificates (IACA, reader roots) and issuer public keys.
 
-``--trust`` takes PEM or DER certificates, a folder of them, PEM public keys, or a JWK / JWK Set
-file. Certificates become trust anchors for ``x5chain`` / ``x5c`` chains (ISO/IEC 18013-5 Annex B);
-bare keys are the SD-JWT issuer keys (and status-list signer keys) a verifier pins by hand.
+``--trust`` takes a trust bundle (``specs.trust.bundle``: a folder with ``bundle.cbor`` and the pinned
+``root.pem``, or a ``.cbor`` file with ``root.pem`` beside it), PEM or DER certificates, a folder of them,
+PEM public keys, or a JWK / JWK Set file. Certificates become trust anchors for ``x5chain`` / ``x5c``
+chains (ISO/IEC 18013-5 Annex B); bare keys are the SD-JWT issuer keys (and status-list signer keys)
+a verifier pins by hand.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,7 @@ from jwt.algorithms import ECAlgorithm, OKPAlgorithm
 
 from specs.crypto import PublicKey
 from specs.errors import InputError
+from specs.trust import DEFAULT_MAX_AGE, verify_trust_bundle
 from specs.x509 import TrustStore
 
 __all__ = ["TrustedKey", "VerifierTrust"]
@@ -40,10 +44,29 @@ class TrustedKey:
 class VerifierTrust:
     anchors: TrustStore
     keys: tuple[TrustedKey, ...] = ()
+    status_tokens: Mapping[str, bytes] = field(default_factory=dict)  # status list uri -> cached token
+    document_signers: Mapping[bytes, x509.Certificate] = field(default_factory=dict)  # key id -> DS cert
+    bundle_issued_at: dt.datetime | None = None
 
     @classmethod
-    def from_path(cls, path: Path) -> VerifierTrust:
-        """Load every certificate and key in ``path`` (a file or a folder of files)."""
+    def from_bundle(cls, data: bytes, roots: TrustStore, *, now: dt.datetime | None = None,
+                    max_age: dt.timedelta = DEFAULT_MAX_AGE) -> VerifierTrust:
+        """Trust what a verified trust bundle lists (fails closed: see ``verify_trust_bundle``)."""
+        verified = verify_trust_bundle(data, roots, now=now or dt.datetime.now(dt.UTC), max_age=max_age)
+        tokens = {s.uri: (s.jwt.encode() if s.jwt is not None else s.cwt or b"") for s in verified.bundle.status_lists}
+        return cls(anchors=verified.iaca, status_tokens=tokens, document_signers=dict(verified.document_signers),
+                   bundle_issued_at=verified.bundle.issued_at)
+
+    @classmethod
+    def from_path(cls, path: Path, *, now: dt.datetime | None = None,
+                  max_age: dt.timedelta = DEFAULT_MAX_AGE) -> VerifierTrust:
+        """Load a trust bundle, or every certificate and key in ``path`` (a file or a folder of files)."""
+        bundle = path / "bundle.cbor" if path.is_dir() else path
+        if bundle.suffix == ".cbor" and bundle.is_file():
+            root = bundle.parent / "root.pem"
+            if not root.is_file():
+                raise InputError(f"{bundle.name}: the pinned root.pem must sit beside the trust bundle")
+            return cls.from_bundle(_read(bundle), TrustStore.from_pem(_read(root)), now=now, max_age=max_age)
         files = _files(path)
         certs: list[x509.Certificate] = []
         keys: list[TrustedKey] = []
@@ -154,3 +177,12 @@ def _check_key(name: str, key: object) -> PublicKey:
     if isinstance(key, ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey):
         return key
     raise InputError(f"{name}: only EC (P-256/384/521) and Ed25519 public keys are trusted")
+
+
+def _read(path: Path, limit: int = 4 * 1024 * 1024) -> bytes:
+    try:
+        if path.stat().st_size > limit:
+            raise InputError(f"{path.name} is larger than {limit} bytes")
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None

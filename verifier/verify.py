@@ -126,7 +126,10 @@ def _keys_for(header: Mapping[str, Any], trust: VerifierTrust, now: dt.datetime)
 
 def _status(reference: StatusReference | None, token: bytes | None, trust: VerifierTrust,
             now: dt.datetime) -> StatusText:
-    """Check the credential's status against a cached Status List Token, when both exist."""
+    """Check the credential's status against a cached Status List Token (given, or from the trust
+    bundle), when both exist."""
+    if reference is not None and token is None:
+        token = trust.status_tokens.get(reference.uri)
     if reference is None or token is None:
         return "unchecked"
 

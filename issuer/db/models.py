@@ -162,7 +162,7 @@ class AuditEntry(Base):
 class SigningKey(Base):
     __tablename__ = "signing_keys"
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # iaca | ds
+    kind: Mapped[str] = mapped_column(String(16))  # iaca | ds | vical
     certificate_pem: Mapped[str] = mapped_column(Text)
     private_key_pem: Mapped[str] = mapped_column(Text)  # encrypted PKCS#8 (keys encrypted at rest)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -1,6 +1,12 @@
 """X.509 for mdoc: Annex B profiles, certificate creation through a ``Signer``, path validation."""
 
-from specs.x509.create import create_document_signer, create_iaca, create_reader, create_reader_root
+from specs.x509.create import (
+    create_document_signer,
+    create_iaca,
+    create_reader,
+    create_reader_root,
+    create_vical_signer,
+)
 from specs.x509.profile import MAX_VALIDITY, MDL_DS_EKU, MDL_READER_EKU, CertificateRole, check_profile
 from specs.x509.trust import TrustStore, fingerprint
 from specs.x509.validate import ChainCache, ValidatedChain, check_validity, validate_chain, validate_der_chain
@@ -19,6 +25,7 @@ __all__ = [
     "create_iaca",
     "create_reader",
     "create_reader_root",
+    "create_vical_signer",
     "fingerprint",
     "validate_chain",
     "validate_der_chain",

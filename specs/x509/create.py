@@ -17,9 +17,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 from specs.crypto import Algorithm, PublicKey, Signer, generate_private_key, raw_to_der_signature
-from specs.x509.profile import MDL_DS_EKU, MDL_READER_EKU
+from specs.x509.profile import MDL_DS_EKU, MDL_READER_EKU, MDL_VICAL_EKU
 
-__all__ = ["create_document_signer", "create_iaca", "create_reader", "create_reader_root"]
+__all__ = ["create_document_signer", "create_iaca", "create_reader", "create_reader_root", "create_vical_signer"]
 
 # AlgorithmIdentifier DER (RFC 5758 §3.2, RFC 8410 §3): ecdsa-with-SHA256/384/512, Ed25519.
 _ALG_ID = {
@@ -155,3 +155,14 @@ def create_reader(root_signer: Signer, root_cert: x509.Certificate, subject_publ
     """A reader-authentication certificate (Annex B.1.7), signed by the reader root."""
     return _leaf(root_signer, root_cert, _name(common_name, None), subject_public_key, not_before, not_after,
                  MDL_READER_EKU, rng, None, None)
+
+
+def create_vical_signer(root_signer: Signer, root_cert: x509.Certificate, subject_public_key: PublicKey, *,
+                        common_name: str, not_before: dt.datetime, not_after: dt.datetime,
+                        rng: Rng = secrets.token_bytes) -> x509.Certificate:
+    """A VICAL signer certificate (ISO/IEC 18013-5 Annex C.1.7.2, EKU id-mdl-kp-mdlVICAL), signed by the
+    provider's root; it signs the VICAL and the trust bundle that carries it."""
+    countries = root_cert.subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)
+    country = str(countries[0].value) if countries else None
+    return _leaf(root_signer, root_cert, _name(common_name, country), subject_public_key, not_before, not_after,
+                 MDL_VICAL_EKU, rng, None, None)

@@ -14,7 +14,8 @@ country_mismatch          a DS has the country of its IACA (B.1.3)
 validity_too_long         IACA at most 20 years, DS at most 457 days, reader at most 1187 days
 basic_constraints         CA certificates: critical, cA true, pathLenConstraint 0; leaves: not a CA
 key_usage                 critical; CAs keyCertSign + cRLSign only; leaves digitalSignature only
-extended_key_usage        DS: critical, mDL DS (1.0.18013.5.1.2); reader: 1.0.18013.5.1.6; CAs none
+extended_key_usage        DS: critical, mDL DS (1.0.18013.5.1.2); reader: 1.0.18013.5.1.6;
+                          VICAL signer: 1.0.18013.5.1.8 (Annex C.1.7.2); CAs none
 key_identifier            subjectKeyIdentifier everywhere; authorityKeyIdentifier on leaves
 issuer_alt_name           IACA and DS carry issuerAlternativeName (email or URI of the issuer)
 ========================  =====================================================================
@@ -32,10 +33,11 @@ from cryptography.x509.oid import NameOID
 
 from specs.errors import CertificateProfileError
 
-__all__ = ["MAX_VALIDITY", "MDL_DS_EKU", "MDL_READER_EKU", "CertificateRole", "check_profile"]
+__all__ = ["MAX_VALIDITY", "MDL_DS_EKU", "MDL_READER_EKU", "MDL_VICAL_EKU", "CertificateRole", "check_profile"]
 
 MDL_DS_EKU = "1.0.18013.5.1.2"
 MDL_READER_EKU = "1.0.18013.5.1.6"
+MDL_VICAL_EKU = "1.0.18013.5.1.8"  # id-mdl-kp-mdlVICAL, ISO/IEC 18013-5 Annex C.1.7.2
 
 
 class CertificateRole(enum.Enum):
@@ -43,6 +45,7 @@ class CertificateRole(enum.Enum):
     DOCUMENT_SIGNER = "document_signer"
     READER_ROOT = "reader_root"
     READER = "reader"
+    VICAL_SIGNER = "vical_signer"
 
     @property
     def is_ca(self) -> bool:
@@ -54,8 +57,10 @@ MAX_VALIDITY = {
     CertificateRole.DOCUMENT_SIGNER: dt.timedelta(days=457),
     CertificateRole.READER_ROOT: dt.timedelta(days=20 * 366),
     CertificateRole.READER: dt.timedelta(days=1187),
+    CertificateRole.VICAL_SIGNER: dt.timedelta(days=1187),
 }
-_EKU = {CertificateRole.DOCUMENT_SIGNER: MDL_DS_EKU, CertificateRole.READER: MDL_READER_EKU}
+_EKU = {CertificateRole.DOCUMENT_SIGNER: MDL_DS_EKU, CertificateRole.READER: MDL_READER_EKU,
+        CertificateRole.VICAL_SIGNER: MDL_VICAL_EKU}
 _HASHES = (hashes.SHA256, hashes.SHA384, hashes.SHA512)
 
 

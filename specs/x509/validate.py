@@ -27,6 +27,7 @@ __all__ = ["ChainCache", "ValidatedChain", "check_validity", "validate_chain", "
 _ANCHOR_ROLE = {
     CertificateRole.DOCUMENT_SIGNER: CertificateRole.IACA,
     CertificateRole.READER: CertificateRole.READER_ROOT,
+    CertificateRole.VICAL_SIGNER: CertificateRole.IACA,  # the VICAL provider's root, IACA-profiled
 }
 
 

@@ -1,0 +1,175 @@
+"""The trust bundle: everything an offline verifier needs from an issuer, in one signed file.
+
+This structure is ours (ISO/IEC 18013-5 has no equivalent); its parts are standard. It is a
+``COSE_Sign1`` (RFC 9052) by the VICAL signer (Annex C.1.7.2 profile) over the CBOR map::
+
+    TrustBundle = {"version": 1, "issuer": tstr, "issuedAt": tdate, "nextUpdate": tdate,
+                   "vical": bstr,                    ; a signed VICAL (Annex C.1.7), IACA certificates
+                   "documentSigners": [* bstr],      ; DER document-signer certificates (QR profile: the
+                                                     ; presentation names its signer by key id only)
+                   "statusLists": [* {"uri": tstr, ? "jwt": tstr, ? "cwt": bstr}]}  ; status list tokens
+
+``verify_trust_bundle`` fails closed: a bad signature, a signer not chaining to the pinned root, a bundle
+older than the verifier's policy (``max_age``) or past ``nextUpdate``, a VICAL that does not verify, or a
+document signer that does not chain to a listed IACA is a ``TrustBundleError`` with its own code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from specs.cbor import decode, encode
+from specs.cose.sign1 import CoseSign1
+from specs.crypto import Signer
+from specs.errors import MobileIdError, StructureError, TrustError
+from specs.trust.vical import Vical, verify_vical
+from specs.x509 import CertificateRole, TrustStore, validate_chain
+
+__all__ = ["BUNDLE_VERSION", "DEFAULT_MAX_AGE", "StatusListToken", "TrustBundle", "TrustBundleError",
+           "VerifiedTrustBundle", "key_id", "sign_trust_bundle", "verify_trust_bundle"]
+
+BUNDLE_VERSION = 1
+MAX_BUNDLE = 4 * 1024 * 1024
+DEFAULT_MAX_AGE = dt.timedelta(days=7)
+
+
+class TrustBundleError(TrustError):
+    """The trust bundle cannot be used: malformed, unsigned by the pinned root, stale, or inconsistent."""
+
+    code = "trust.bundle"
+
+
+@dataclass(frozen=True, slots=True)
+class StatusListToken:
+    """A status list token as served by the issuer (draft-ietf-oauth-status-list §5), JWT or CWT form."""
+
+    uri: str
+    jwt: str | None = None
+    cwt: bytes | None = None
+
+    def to_cbor_value(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"uri": self.uri}
+        if self.jwt is not None:
+            out["jwt"] = self.jwt
+        if self.cwt is not None:
+            out["cwt"] = self.cwt
+        return out
+
+    @classmethod
+    def from_cbor_value(cls, value: Any) -> StatusListToken:
+        if not isinstance(value, Mapping) or not isinstance(value.get("uri"), str):
+            raise StructureError("a status list entry needs a uri")
+        jwt, cwt = value.get("jwt"), value.get("cwt")
+        if (jwt is None and cwt is None) or (jwt is not None and not isinstance(jwt, str)) or (
+                cwt is not None and not isinstance(cwt, bytes)):
+            raise StructureError("a status list entry needs a jwt (text) or a cwt (bytes)")
+        return cls(value["uri"], jwt, cwt)
+
+
+@dataclass(frozen=True, slots=True)
+class TrustBundle:
+    issuer: str
+    issued_at: dt.datetime
+    next_update: dt.datetime
+    vical: bytes
+    document_signers: tuple[bytes, ...]
+    status_lists: tuple[StatusListToken, ...]
+
+    def to_cbor_value(self) -> dict[str, Any]:
+        return {"version": BUNDLE_VERSION, "issuer": self.issuer, "issuedAt": self.issued_at.replace(microsecond=0),
+                "nextUpdate": self.next_update.replace(microsecond=0), "vical": self.vical,
+                "documentSigners": list(self.document_signers),
+                "statusLists": [s.to_cbor_value() for s in self.status_lists]}
+
+    @classmethod
+    def from_cbor(cls, data: bytes) -> TrustBundle:
+        value = decode(data, allowed_tags=frozenset({0}), max_size=MAX_BUNDLE)
+        if not isinstance(value, Mapping) or value.get("version") != BUNDLE_VERSION:
+            raise StructureError(f"a trust bundle is a map with version {BUNDLE_VERSION}")
+        issuer, vical, signers, lists = (value.get(k) for k in ("issuer", "vical", "documentSigners", "statusLists"))
+        issued, nxt = value.get("issuedAt"), value.get("nextUpdate")
+        if not isinstance(issuer, str) or not isinstance(vical, bytes) or not isinstance(signers, list) or not (
+                isinstance(lists, list)) or not isinstance(issued, dt.datetime) or not isinstance(nxt, dt.datetime):
+            raise StructureError("a trust bundle needs issuer, issuedAt, nextUpdate, vical, documentSigners, "
+                                 "statusLists")
+        if not all(isinstance(s, bytes) for s in signers):
+            raise StructureError("documentSigners must be DER byte strings")
+        return cls(issuer, issued, nxt, vical, tuple(signers), tuple(StatusListToken.from_cbor_value(s) for s in lists))
+
+    def status_token(self, uri: str) -> StatusListToken | None:
+        return next((s for s in self.status_lists if s.uri == uri), None)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedTrustBundle:
+    """A bundle that passed every check: the IACA anchors, document signers by key id, status tokens."""
+
+    bundle: TrustBundle
+    vical: Vical
+    iaca: TrustStore
+    document_signers: Mapping[bytes, x509.Certificate]  # SHA-256 of the SubjectPublicKeyInfo -> cert
+
+    def age(self, now: dt.datetime) -> dt.timedelta:
+        return now - self.bundle.issued_at
+
+
+def key_id(cert: x509.Certificate) -> bytes:
+    """The key id the QR profile names a document signer by: SHA-256 of its SubjectPublicKeyInfo DER."""
+    spki = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return hashlib.sha256(spki).digest()
+
+
+def sign_trust_bundle(bundle: TrustBundle, signer: Signer, chain: tuple[x509.Certificate, ...]) -> bytes:
+    ders = tuple(c.public_bytes(serialization.Encoding.DER) for c in chain)
+    return CoseSign1.sign(signer, encode(bundle.to_cbor_value()), x5chain=ders).to_cbor()
+
+
+def verify_trust_bundle(data: bytes, roots: TrustStore, *, now: dt.datetime,
+                        max_age: dt.timedelta = DEFAULT_MAX_AGE) -> VerifiedTrustBundle:
+    """Verify a signed trust bundle against the pinned ``roots`` at ``now`` (fails closed)."""
+    try:
+        message = CoseSign1.from_cbor(data, max_size=MAX_BUNDLE)
+        chain = [x509.load_der_x509_certificate(der) for der in message.x5chain]
+        signer = validate_chain(chain, roots, now=now, role=CertificateRole.VICAL_SIGNER)
+        message.verify(signer.leaf.public_key())  # type: ignore[arg-type]
+        if message.payload is None:
+            raise StructureError("a trust bundle has an attached payload")
+        bundle = TrustBundle.from_cbor(message.payload)
+    except (MobileIdError, ValueError) as exc:
+        code = exc.code if isinstance(exc, MobileIdError) else "x509.decode"
+        raise TrustBundleError(f"the trust bundle does not verify ({code})", code="trust.bundle_signature") from None
+    if now > bundle.next_update or now - bundle.issued_at > max_age:
+        raise TrustBundleError("the trust bundle is stale: fetch a new one (mobileid verifier sync)",
+                               code="trust.bundle_stale")
+    if bundle.issued_at > now + dt.timedelta(minutes=5):
+        raise TrustBundleError("the trust bundle is dated in the future", code="trust.bundle_stale")
+    vical = verify_vical(bundle.vical, roots, now=now)
+    iaca = vical.trust_store()
+    signers: dict[bytes, x509.Certificate] = {}
+    for der in bundle.document_signers:
+        try:
+            cert = x509.load_der_x509_certificate(der)
+            validate_chain([cert], iaca, now=now, role=CertificateRole.DOCUMENT_SIGNER)
+        except (MobileIdError, ValueError):
+            # An expired signer stays out (its documents can't verify anyway); a foreign one is an error.
+            if _expired(der, now):
+                continue
+            raise TrustBundleError("a document signer in the bundle is not issued by a listed IACA",
+                                   code="trust.bundle_signer") from None
+        signers[key_id(cert)] = cert
+    return VerifiedTrustBundle(bundle, vical, iaca, signers)
+
+
+def _expired(der: bytes, now: dt.datetime) -> bool:
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        return False
+    return not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc

@@ -1,0 +1,105 @@
+"""The trust bundle the issuer serves and exports, checked the way an offline verifier checks it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from issuer.cli import issuer_app
+from issuer.db.models import Credential
+from issuer.keys import rotate_document_signer
+from issuer.status import change_status
+from specs.cbor import decode
+from specs.errors import CredentialStatusError
+from specs.mdoc.issuer_signed import IssuerSigned
+from specs.status import require_valid, verify_status_list_token
+from specs.trust import key_id, verify_trust_bundle
+from specs.x509 import TrustStore
+from tests.wallet.conftest import FAST_KDF, PIN
+from verifier.trust import VerifierTrust
+from wallet.wallet import Wallet
+
+from .conftest import Service, enroll, person_with_licence
+
+
+def _bundle(service: Service) -> tuple[bytes, TrustStore]:
+    root = service.client.get("/trust/root.pem")
+    assert root.status_code == 200 and root.headers["content-type"] == "application/x-pem-file"
+    response = service.client.get("/trust/bundle")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/cbor"
+    assert "max-age" in response.headers["cache-control"]
+    return response.content, TrustStore.from_pem(root.content)
+
+
+def test_bundle_lists_iaca_signers_and_status_lists(service: Service, tmp_path: Path) -> None:
+    data, root = _bundle(service)
+    before = verify_trust_bundle(data, root, now=service.clock.now)
+    assert before.iaca.anchors == root.anchors
+    assert len(before.document_signers) == 1 and before.bundle.status_lists == ()
+    with service.session() as session:
+        rotate_document_signer(session, service.settings.data_dir, now=service.clock.now)
+        session.commit()
+    service.client.app.state.mobileid.forget_keys()  # type: ignore[attr-defined]
+    wallet = Wallet(tmp_path / "phone", kdf=FAST_KDF)
+    wallet.init(PIN, trust_pem=service.client.get("/trust/root.pem").content)
+    uri, tx_code = enroll(service, person_with_licence(service), ["mdl"])
+    (record,) = wallet.receive(uri, tx_code, PIN, http=service.client, now=service.clock.now)
+    after = verify_trust_bundle(_bundle(service)[0], root, now=service.clock.now)
+    assert len(after.document_signers) == 2  # credentials signed before the rotation keep verifying
+    mdl = IssuerSigned.from_cbor_value(decode(record.credential))  # type: ignore[arg-type]
+    signer = x509.load_der_x509_certificate(mdl.issuer_auth.x5chain[0])
+    assert key_id(signer) in after.document_signers
+    reference = mdl.mso.status
+    assert reference is not None and after.bundle.status_token(reference.uri) is not None
+
+
+def test_revocation_reaches_the_offline_verifier(service: Service, tmp_path: Path) -> None:
+    wallet = Wallet(tmp_path / "phone", kdf=FAST_KDF)
+    wallet.init(PIN, trust_pem=service.client.get("/trust/root.pem").content)
+    uri, tx_code = enroll(service, person_with_licence(service), ["mdl"])
+    (record,) = wallet.receive(uri, tx_code, PIN, http=service.client, now=service.clock.now)
+    reference = IssuerSigned.from_cbor_value(decode(record.credential)).mso.status  # type: ignore[arg-type]
+    assert reference is not None
+
+    def status_now() -> int:
+        data, root = _bundle(service)
+        trust = VerifierTrust.from_bundle(data, root, now=service.clock.now)
+        token = trust.status_tokens[reference.uri]
+        parsed = verify_status_list_token(token, lambda header: [trust.anchors.anchors[0].public_key()] and [
+            _ds(trust, header)], now=service.clock.now, expected_subject=reference.uri)
+        return parsed.status_list.get(reference.idx)
+
+    assert status_now() == 0
+    with service.session() as session:
+        row = session.scalars(select(Credential).order_by(Credential.id.desc())).first()
+        assert row is not None
+        change_status(session, row, "revoked", actor="test", reason="lost phone")
+        session.commit()
+    with pytest.raises(CredentialStatusError) as err:
+        require_valid(status_now())
+    assert err.value.code == "status.revoked"
+
+
+def _ds(trust: VerifierTrust, header: object) -> object:
+    chain = getattr(header, "x5chain", ())
+    cert = x509.load_der_x509_certificate(chain[0])
+    assert key_id(cert) in trust.document_signers  # the status token signer is a listed document signer
+    return cert.public_key()
+
+
+def test_export_trust_command(service: Service, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if service.settings.database_url:
+        monkeypatch.setenv("MOBILEID_DATABASE_URL", service.settings.database_url)
+    monkeypatch.setenv("MOBILEID_PUBLIC_URL", service.settings.public_url)
+    out = tmp_path / "trust_bundle" / "bundle.cbor"
+    result = CliRunner().invoke(issuer_app, ["export-trust", str(out), "--root-out", str(out.parent / "root.pem"),
+                                             "--data-dir", str(service.settings.data_dir)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["bytes"] == len(out.read_bytes())
+    trust = VerifierTrust.from_path(out.parent)
+    assert trust.bundle_issued_at is not None and len(trust.document_signers) == 1

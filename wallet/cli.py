@@ -1,0 +1,360 @@
+"""``mobileid wallet ...``: the holder's wallet from a terminal (init, trust add, receive, list, show).
+
+The PIN comes from ``--pin`` / ``MOBILEID_WALLET_PIN`` or a hidden prompt and is never echoed; the
+transaction code and the offer's pre-authorized code are never printed either. ``show`` is the one
+command that prints claim values: the holder looking at their own credential.
+
+Exit codes: 0 ok, 1 a typed failure (wrong PIN, issuer refusal, ...: message and code on stderr),
+2 bad usage or an unreadable input (``InputError``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, cast
+
+import typer
+
+from specs.errors import InputError, MobileIdError
+from wallet.oid4vci import HttpClient
+from wallet.pin import DEFAULT_KDF, KdfParams
+from wallet.store import CredentialFormat, CredentialRecord
+from wallet.wallet import Wallet
+
+__all__ = ["http_factory", "kdf", "trust_app", "wallet_app"]
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+OFFER_SCHEME = "openid-credential-offer://"
+
+
+@contextmanager
+def _default_http() -> Iterator[HttpClient]:
+    import httpx
+
+    with httpx.Client(timeout=10) as client:
+        yield cast(HttpClient, client)
+
+
+# The two injection points (tests swap them): how to open the HTTP client used for OpenID4VCI (a
+# context manager yielding an httpx-like client) and the PIN KDF cost.
+http_factory: Callable[[], AbstractContextManager[HttpClient]] = _default_http
+kdf: KdfParams = DEFAULT_KDF
+
+wallet_app = typer.Typer(help="The holder's wallet: init, receive, list, show.", no_args_is_help=True)
+trust_app = typer.Typer(help="Manage the issuers (IACA certificates) this wallet accepts.", no_args_is_help=True)
+wallet_app.add_typer(trust_app, name="trust")
+
+DataDir = Annotated[Path, typer.Option(
+    "--data-dir", envvar="MOBILEID_WALLET_DIR", file_okay=False, show_default=False,
+    help="Wallet folder (default: MOBILEID_WALLET_DIR or ~/.mobileid/wallet).")]
+Pin = Annotated[str | None, typer.Option(
+    "--pin", envvar="MOBILEID_WALLET_PIN", show_default=False, show_envvar=True,
+    help="Wallet PIN (prefer the environment variable or the prompt).")]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+TrustFile = Annotated[Path | None, typer.Option(
+    "--trust", exists=True, dir_okay=False, help="IACA certificate(s) (PEM) of an issuer to accept.")]
+DEFAULT_DIR = Path("~/.mobileid/wallet")
+
+
+# -- helpers -------------------------------------------------------------------------------------------
+def _wallet(data_dir: Path) -> Wallet:
+    return Wallet(data_dir.expanduser(), kdf=kdf)
+
+
+def _fail(exc: MobileIdError, as_json: bool = False) -> NoReturn:
+    if as_json:
+        typer.echo(json.dumps({"error": exc.to_json()}, ensure_ascii=False))
+    typer.echo(f"error: {exc.message} [{exc.code}]", err=True)
+    sys.exit(EXIT_USAGE if isinstance(exc, InputError) else EXIT_FAILURE)
+
+
+def _ask_pin(pin: str | None, *, confirm: bool = False) -> str:
+    if pin is not None:
+        return pin
+    value: str = typer.prompt("Wallet PIN", hide_input=True, confirmation_prompt=confirm)
+    return value
+
+
+def _read_pem(path: Path) -> bytes:
+    """IACA certificates from a PEM file; refuses a file holding none (it would trust nobody)."""
+    from specs.x509 import TrustStore
+
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise InputError(f"cannot read {path.name}") from None
+    if not TrustStore.from_pem(data).anchors:
+        raise InputError(f"{path.name} holds no PEM certificate", code="input.unreadable")
+    return data
+
+
+def _type_names(record_format: str, type_id: str) -> tuple[str, str, str]:
+    """(catalogue id, Korean name, English name) for a doctype or vct; the raw id when unknown."""
+    from specs.catalogue import Catalogue
+    from specs.errors import CatalogueError
+
+    catalogue = Catalogue.load_default()
+    try:
+        found = catalogue.by_doctype(type_id) if record_format == "mso_mdoc" else catalogue.by_vct(type_id)
+    except CatalogueError:
+        return type_id, type_id, type_id
+    return found.id, found.display_name("ko"), found.display_name("en")
+
+
+def _metadata(record: CredentialRecord) -> dict[str, Any]:
+    type_key, name_ko, name_en = _type_names(record.format.value, record.type_id)
+    return {
+        "id": record.id,
+        "type": type_key,
+        "type_id": record.type_id,
+        "name_ko": name_ko,
+        "name_en": name_en,
+        "format": record.format.value,
+        "issuer": record.issuer,
+        "received_at": record.received_at.isoformat(),
+        "status": record.status.value,
+        "used": record.used,
+        "batch_group": record.batch_group,
+    }
+
+
+def _parse_batch(items: list[str]) -> dict[str, int]:
+    sizes: dict[str, int] = {}
+    for item in items:
+        name, sep, count = item.partition("=")
+        if not sep or not name or not count.isdigit():
+            raise InputError("--batch takes CONFIGURATION=COUNT, e.g. age_attestation=5", code="input.usage")
+        sizes[name] = int(count)
+    return sizes
+
+
+def _offer_from(offer: str) -> str:
+    """The offer link itself, or the link read from a PNG/JPEG of its QR code."""
+    if offer.startswith(OFFER_SCHEME):
+        return offer
+    path = Path(offer).expanduser()
+    if not path.is_file():
+        raise InputError("OFFER must be an openid-credential-offer:// link or a QR code image", code="input.usage")
+    texts = _decode_qr(path)
+    for text in texts:
+        if text.startswith(OFFER_SCHEME):
+            return text
+    raise InputError("no credential offer QR code found in the image", code="input.unreadable")
+
+
+def _decode_qr(path: Path) -> list[str]:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image.load()
+            try:
+                import zxingcpp
+
+                return [r.text for r in zxingcpp.read_barcodes(image)]
+            except ImportError:  # pragma: no cover - zxing-cpp is a dependency; pyzbar is the fallback
+                from pyzbar.pyzbar import decode  # type: ignore[import-untyped]
+
+                return [r.data.decode("utf-8", "replace") for r in decode(image)]
+    except (OSError, UnidentifiedImageError):
+        raise InputError(f"cannot read {path.name} as an image", code="input.unreadable") from None
+
+
+def _shown(value: Any, kind: str | None = None) -> Any:
+    """A claim value as JSON-safe data; bytes become '<jpeg N bytes>' / '<N bytes>'."""
+    if isinstance(value, (bytes, bytearray)):
+        is_jpeg = kind == "jpeg" or bytes(value[:3]) == b"\xff\xd8\xff"
+        return f"<jpeg {len(value)} bytes>" if is_jpeg else f"<{len(value)} bytes>"
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _shown(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_shown(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    inner = getattr(value, "value", None)  # a CBOR tag (e.g. tdate / full-date)
+    return _shown(inner) if inner is not None else str(value)
+
+
+def _claim_kind(record: CredentialRecord, namespace: str | None, name: str) -> str | None:
+    from specs.catalogue import Catalogue
+    from specs.errors import CatalogueError
+
+    catalogue = Catalogue.load_default()
+    try:
+        if record.format is CredentialFormat.MSO_MDOC:
+            doc_type = catalogue.by_doctype(record.type_id)
+        else:
+            doc_type = catalogue.by_vct(record.type_id)
+        return doc_type.claim(namespace, name).type
+    except CatalogueError:
+        return None
+
+
+def _claims(record: CredentialRecord) -> dict[str, Any]:
+    """{namespace: {element: value}} for an mdoc, {claim: value} for an SD-JWT VC."""
+    raw = record.credential
+    if record.format is CredentialFormat.MSO_MDOC:
+        from specs.cbor import decode
+        from specs.mdoc.issuer_signed import IssuerSigned
+
+        data = raw if isinstance(raw, bytes) else raw.encode("ascii")
+        issuer_signed = IssuerSigned.from_cbor_value(decode(data))
+        return {namespace: {item.element_identifier:
+                            _shown(item.element_value, _claim_kind(record, namespace, item.element_identifier))
+                            for item in items}
+                for namespace, items in issuer_signed.namespaces.items()}
+    from specs.jose.jws import b64url_decode, parse_json
+    from specs.sdjwt import SdJwt
+    from specs.sdjwt.processing import index_disclosures, process
+
+    text = raw if isinstance(raw, str) else raw.decode("ascii")
+    sd_jwt = SdJwt.parse(text)
+    segments = sd_jwt.issuer_jwt.split(".")
+    if len(segments) != 3:
+        raise InputError("the stored SD-JWT is malformed", code="input.unreadable")
+    payload = parse_json(b64url_decode(segments[1], "payload"), "payload")
+    alg = payload.get("_sd_alg", "sha-256") if isinstance(payload, dict) else "sha-256"
+    claims = process(payload, index_disclosures(sd_jwt.disclosures, alg)).claims
+    for technical in ("cnf", "status", "_sd_alg"):
+        claims.pop(technical, None)
+    return {name: _shown(value, _claim_kind(record, None, name)) for name, value in claims.items()}
+
+
+def _rows(claims: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+    for name, value in claims.items():
+        if isinstance(value, dict) and value and not prefix:
+            yield from _rows(value, f"{name} / ")
+            continue
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        yield f"{prefix}{name}", text if len(text) <= 80 else text[:77] + "..."
+
+
+# -- commands ------------------------------------------------------------------------------------------
+@wallet_app.command()
+def init(data_dir: DataDir = DEFAULT_DIR, trust: TrustFile = None, pin: Pin = None) -> None:
+    """Create a wallet protected by a PIN (asked twice, hidden), optionally trusting an issuer's IACA."""
+    try:
+        trust_pem = _read_pem(trust) if trust else None
+        wallet = _wallet(data_dir)
+        wallet.init(_ask_pin(pin, confirm=True), trust_pem=trust_pem)
+    except MobileIdError as exc:
+        _fail(exc)
+    typer.echo(f"Wallet created in {wallet.folder}" + (" (issuer trusted)" if trust_pem else ""))
+
+
+@trust_app.command("add")
+def trust_add(pem: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="IACA certificate(s), PEM.")],
+              data_dir: DataDir = DEFAULT_DIR) -> None:
+    """Accept credentials from the issuer(s) whose IACA certificates are in FILE."""
+    try:
+        wallet = _wallet(data_dir)
+        if not wallet.is_initialized():
+            raise InputError("no wallet here; run 'mobileid wallet init' first", code="input.usage")
+        count = wallet.add_trust(_read_pem(pem))
+    except MobileIdError as exc:
+        _fail(exc)
+    typer.echo(f"The wallet now trusts {count} issuer certificate(s).")
+
+
+@wallet_app.command()
+def receive(offer: Annotated[str, typer.Argument(help="openid-credential-offer:// link, or a PNG/JPEG of its QR.")],
+            tx_code: Annotated[str | None, typer.Option("--tx-code", show_default=False,
+                                                        help="The digits shown on the clerk's screen.")] = None,
+            data_dir: DataDir = DEFAULT_DIR, trust: TrustFile = None,
+            batch: Annotated[list[str] | None, typer.Option(
+                "--batch", help="Single-use copies per configuration, e.g. age_attestation=5.")] = None,
+            pin: Pin = None, as_json: Json = False) -> None:
+    """Redeem a credential offer (OpenID4VCI pre-authorized code flow) and store what the issuer sends."""
+    import httpx
+
+    from wallet.oid4vci import CredentialOffer, IssuanceError
+
+    try:
+        offer_uri = _offer_from(offer)
+        sizes = _parse_batch(batch or [])
+        needs_code = CredentialOffer.parse(offer_uri).tx_code_length
+        wallet = _wallet(data_dir)
+        if not wallet.is_initialized():
+            raise InputError("no wallet here; run 'mobileid wallet init' first", code="input.usage")
+        if trust is not None:
+            wallet.add_trust(_read_pem(trust))
+        if needs_code and tx_code is None:
+            tx_code = typer.prompt("Transaction code", hide_input=True)
+        secret = _ask_pin(pin)
+        try:
+            with http_factory() as http:
+                records = wallet.receive(offer_uri, tx_code, secret, http=http, batch=sizes)
+        except httpx.HTTPError as exc:
+            raise IssuanceError(f"cannot reach the issuer ({type(exc).__name__})",
+                                code="credential.issuance_unreachable") from None
+    except MobileIdError as exc:
+        _fail(exc, as_json)
+    items = [_metadata(r) for r in records]
+    if as_json:
+        typer.echo(json.dumps({"received": items}, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"Received {len(items)} credential(s):")
+    counts: dict[tuple[str, str, str, str], int] = {}
+    for item in items:
+        key = (item["type"], item["format"], item["name_ko"], item["name_en"])
+        counts[key] = counts.get(key, 0) + 1
+    for (type_key, fmt, name_ko, name_en), count in counts.items():
+        typer.echo(f"  {type_key:<18} {fmt:<10} x{count}  {name_ko} / {name_en}")
+
+
+@wallet_app.command("list")
+def list_(data_dir: DataDir = DEFAULT_DIR, pin: Pin = None, as_json: Json = False) -> None:
+    """The stored credentials: id, type, format, received, status, used."""
+    try:
+        records = _wallet(data_dir).credentials(_ask_pin(pin))
+    except MobileIdError as exc:
+        _fail(exc, as_json)
+    items = [_metadata(r) for r in records]
+    if as_json:
+        typer.echo(json.dumps({"credentials": items}, ensure_ascii=False, indent=2))
+        return
+    if not items:
+        typer.echo("No credentials yet.")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("id", "type", "format", "received", "status", "used")
+    for item in items:
+        table.add_row(item["id"], item["type"], item["format"], item["received_at"][:19], item["status"],
+                      "yes" if item["used"] else "no")
+    Console().print(table)
+
+
+@wallet_app.command()
+def show(credential_id: Annotated[str, typer.Argument(metavar="ID", help="A credential id from 'list'.")],
+         data_dir: DataDir = DEFAULT_DIR, pin: Pin = None, as_json: Json = False) -> None:
+    """One credential: its metadata and its claims (names and values)."""
+    try:
+        record = _wallet(data_dir).credential(_ask_pin(pin), credential_id)
+        document = {**_metadata(record), "claims": _claims(record)}
+    except MobileIdError as exc:
+        _fail(exc, as_json)
+    if as_json:
+        typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"[bold]{document['name_en']}[/] ({document['name_ko']})  "
+                  f"{document['format']}  {document['type_id']}")
+    console.print(f"id {document['id']}  received {document['received_at']}  status {document['status']}  "
+                  f"used {'yes' if document['used'] else 'no'}")
+    console.print(f"issuer {document['issuer']}")
+    table = Table("claim", "value")
+    for name, value in _rows(document["claims"]):
+        table.add_row(name, value)
+    console.print(table)
