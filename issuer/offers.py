@@ -80,27 +80,78 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
+def _reject(session: Session, offer_id: int | None, reason: str, error: OfferError) -> OfferError:
+    """Audit a refused redemption (offer id and reason only, never a code) and keep it with the attempt count."""
+    audit.append(session, actor="wallet", action="token.reject", target=f"offer:{offer_id}" if offer_id else "",
+                 detail={"error": error.error, "reason": reason})
+    session.commit()
+    return error
+
+
 def redeem(session: Session, *, code: str, tx_code: str | None, max_attempts: int, now: dt.datetime
            ) -> tuple[str, AccessToken]:
-    """OpenID4VCI §6.1 token request with a pre-authorized code: returns (access token, row)."""
+    """OpenID4VCI §6.1 token request with a pre-authorized code: returns (access token, row).
+
+    Every refusal is audited and committed before the ``OfferError`` is raised.
+    """
     offer = session.scalars(select(Offer).where(Offer.code_hash == token_hash(code)).with_for_update()).first()
     if offer is None or offer.state != "open" or _aware(offer.expires_at) <= now:
-        raise OfferError("invalid_grant", "the pre-authorized code is unknown, used, burned or expired")
-    if tx_code is None or not check_short_code(offer.tx_code_hash, tx_code):
+        reason = "unknown" if offer is None else offer.state if offer.state != "open" else "expired"
+        raise _reject(session, offer.id if offer else None, reason, OfferError(
+            "invalid_grant", "the pre-authorized code is unknown, used, burned or expired"))
+    if not tx_code:  # §6.3: a missing tx_code is invalid_request, and is no guess
+        raise _reject(session, offer.id, "tx_code_missing", OfferError("invalid_request", "tx_code is required"))
+    if not check_short_code(offer.tx_code_hash, tx_code):
         offer.failed_attempts += 1
         if offer.failed_attempts >= max_attempts:
             offer.state = "burned"
             audit.append(session, actor="wallet", action="offer.burn", target=f"offer:{offer.id}")
-        session.commit()  # the attempt counts even though the request fails
-        raise OfferError("invalid_grant", "the transaction code is wrong")
+        # the attempt counts even though the request fails
+        raise _reject(session, offer.id, "tx_code_wrong", OfferError("invalid_grant", "the transaction code is wrong"))
     # A conditional update, so two concurrent redemptions cannot both win (portable across databases).
     won = session.execute(update(Offer).where(Offer.id == offer.id, Offer.state == "open")
                           .values(state="redeemed").execution_options(synchronize_session=False))
     if won.rowcount != 1:  # type: ignore[attr-defined]
-        raise OfferError("invalid_grant", "the pre-authorized code was already used")
+        offer_id = offer.id
+        session.rollback()
+        raise _reject(session, offer_id, "lost_race",
+                      OfferError("invalid_grant", "the pre-authorized code was already used"))
     token = new_token()
     row = AccessToken(token_hash=token_hash(token), person_id=offer.person_id, configurations=offer.configurations,
                       expires_at=now + ACCESS_TOKEN_TTL)
     session.add(row)
     audit.append(session, actor="wallet", action="offer.redeem", target=f"offer:{offer.id}")
     return token, row
+
+
+def create_remote_offer(session: Session, *, person: Person, licence_credential_id: int, configurations: list[str],
+                        issuer_url: str, ttl_seconds: int, now: dt.datetime) -> CreatedOffer:
+    """An offer for a holder who authenticated remotely with the mDL issued after an in-person check.
+
+    No clerk is involved: the offer rests on the person's latest photo-matched in-person check (the first
+    visit), which it references. Counter-only credentials (the licence, age attestations) are refused. The
+    tx_code is returned to the authenticated caller only (``redeem`` requires one).
+    """
+    counter_only = {"mdl", "age_attestation"}
+    if not configurations or counter_only & set(configurations):
+        raise ValueError("the licence and age attestations are issued at a counter only")
+    check = session.scalars(select(InPersonCheck).where(InPersonCheck.person_id == person.id,
+                                                        InPersonCheck.photo_match.is_(True))
+                            .order_by(InPersonCheck.checked_at.desc(), InPersonCheck.id.desc()).limit(1)).first()
+    if check is None:
+        raise ValueError("no in-person check on record for this person")
+    code, tx_code = new_token(), new_tx_code()
+    offer = Offer(check_id=check.id, person_id=person.id, code_hash=token_hash(code),
+                  tx_code_hash=hash_short_code(tx_code), configurations=configurations,
+                  expires_at=now + dt.timedelta(seconds=ttl_seconds))
+    session.add(offer)
+    session.flush()
+    audit.append(session, actor="wallet", action="offer.remote", target=f"person:{person.id}",
+                 detail={"offer": offer.id, "check": check.id, "credential": licence_credential_id,
+                         "configurations": configurations})
+    body = {"credential_issuer": issuer_url, "credential_configuration_ids": configurations,
+            "grants": {PRE_AUTH_GRANT: {"pre-authorized_code": code,
+                                        "tx_code": {"input_mode": "numeric", "length": 6,
+                                                    "description": "Sent to the wallet with the remote offer"}}}}
+    uri = "openid-credential-offer://?credential_offer=" + urllib.parse.quote(json.dumps(body, separators=(",", ":")))
+    return CreatedOffer(offer.id, uri, tx_code, offer.expires_at)

@@ -10,8 +10,10 @@ import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
-from fastapi import FastAPI
-from fastapi.responses import RedirectResponse
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,7 +23,7 @@ from issuer.keys import ensure_keys
 from issuer.security import hash_password
 from issuer.seed import generate, load_csv
 from issuer.settings import Settings
-from issuer.web import console, oid4vci, status_routes
+from issuer.web import console, oid4vci, remote, status_routes, trust_routes
 from issuer.web.state import State
 
 
@@ -82,8 +84,17 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
     app.state.mobileid = st
     app.include_router(oid4vci.router)
     app.include_router(status_routes.router)
+    app.include_router(trust_routes.router)
+    app.include_router(remote.router)
     app.include_router(console.router)
     console.templates.env.filters["b64"] = lambda data: base64.b64encode(data).decode()
+
+    @app.exception_handler(RequestValidationError)
+    def validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        """OAuth-style 400s on the OpenID4VCI paths; FastAPI's usual 422 elsewhere."""
+        answer = oid4vci.validation_error(request, exc)
+        fallback = {"detail": jsonable_encoder(exc.errors())}
+        return answer if answer is not None else JSONResponse(fallback, status_code=422)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

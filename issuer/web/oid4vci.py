@@ -11,9 +11,11 @@ import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Header, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from issuer import audit
 from issuer.credentials import CONFIGURATIONS, NotEligibleError, issue_credential
@@ -32,9 +34,34 @@ MAX_BATCH = 10
 NONCE_TTL = dt.timedelta(minutes=5)
 
 
+# The error code for a body that does not parse or has unknown members (no 422s on the OpenID4VCI paths).
+VALIDATION_ERRORS = {"/token": "invalid_request", "/nonce": "invalid_request",
+                     "/credential": "invalid_credential_request", "/notification": "invalid_notification_request"}
+
+
 def _error(status: int, error: str, description: str) -> JSONResponse:
-    return JSONResponse({"error": error, "error_description": description}, status_code=status,
-                        headers={"Cache-Control": "no-store"})
+    headers = {"Cache-Control": "no-store"}
+    if status == 401:
+        headers["WWW-Authenticate"] = f'Bearer error="{error}"'
+    return JSONResponse({"error": error, "error_description": description}, status_code=status, headers=headers)
+
+
+def _refuse(session: Session, action: str, status: int, error: str, description: str,
+            target: str = "") -> JSONResponse:
+    """Audit a refused wallet request by its error code only (no tokens, proofs or claims) and commit."""
+    audit.append(session, actor="wallet", action=action, target=target[:80], detail={"error": error})
+    session.commit()
+    return _error(status, error, description)
+
+
+def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse | None:
+    """The OAuth-style 400 for a malformed OpenID4VCI request (None off those paths); inputs are not echoed."""
+    error = VALIDATION_ERRORS.get(request.url.path)
+    if error is None:
+        return None
+    where = sorted({".".join(str(p) for p in e.get("loc", ())) + f": {e.get('type')}" for e in exc.errors()})
+    with state(request).sessions() as session:
+        return _refuse(session, "request.reject", 400, error, "; ".join(where)[:300], request.url.path)
 
 
 @router.get("/.well-known/openid-credential-issuer")
@@ -103,6 +130,8 @@ def nonce(request: Request) -> Response:
 
 
 class CredentialRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # claims come from the registers, never from the wallet
+
     credential_configuration_id: str | None = None
     proofs: dict[str, list[str]] | None = None
     proof: dict[str, str] | None = None
@@ -118,34 +147,41 @@ def _access(session: Any, authorization: str | None, now: dt.datetime) -> Access
     return row if expires > now else None
 
 
-def _proof_keys(st: State, session: Any, proofs: list[str], now: dt.datetime) -> list[PublicKey] | JSONResponse:
+class _Refusal(Exception):
+    def __init__(self, error: str, description: str) -> None:
+        super().__init__(description)
+        self.error, self.description = error, description
+
+
+def _proof_keys(st: State, session: Any, proofs: list[str], now: dt.datetime) -> list[PublicKey]:
     """OpenID4VCI 1.0 Appendix F.1: typ, alg, jwk, aud, iat, and one fresh c_nonce for the whole batch."""
     keys: list[PublicKey] = []
     nonces: set[str] = set()
     for proof in proofs:
         try:
             jws = Jws.parse(proof)
-            if jws.typ != PROOF_TYPE or "jwk" not in jws.header or "d" in jws.header["jwk"]:
-                return _error(400, "invalid_proof", "a proof must be an openid4vci-proof+jwt with a public jwk")
-            key = key_from_jwk(jws.header["jwk"])
+            jwk = jws.header.get("jwk")
+            if jws.typ != PROOF_TYPE or not isinstance(jwk, dict) or "d" in jwk:
+                raise _Refusal("invalid_proof", "a proof must be an openid4vci-proof+jwt with a public jwk")
+            key = key_from_jwk(jwk)
             jws.verify(key)
         except MobileIdError:
-            return _error(400, "invalid_proof", "a proof does not verify")
+            raise _Refusal("invalid_proof", "a proof does not verify") from None
         claims = jws.payload
         iat = claims.get("iat")
         if claims.get("aud") != st.settings.public_url.rstrip("/") or type(iat) is not int or abs(
                 now.timestamp() - iat) > 300:
-            return _error(400, "invalid_proof", "a proof has the wrong audience or time")
+            raise _Refusal("invalid_proof", "a proof has the wrong audience or time")
         nonces.add(str(claims.get("nonce")))
         keys.append(key)
+    if len({k.public_bytes(*_SPKI) for k in keys}) != len(keys):
+        raise _Refusal("invalid_proof", "each proof of a batch needs its own key")
     if len(nonces) != 1:
-        return _error(400, "invalid_nonce", "all proofs must carry the same c_nonce")
+        raise _Refusal("invalid_nonce", "all proofs must carry the same c_nonce")
     used = session.execute(update(Nonce).where(Nonce.value == nonces.pop(), Nonce.used.is_(False),
                                                Nonce.expires_at > now).values(used=True))
     if used.rowcount != 1:
-        return _error(400, "invalid_nonce", "the c_nonce is unknown, used or expired")
-    if len({k.public_bytes(*_SPKI) for k in keys}) != len(keys):
-        return _error(400, "invalid_proof", "each proof of a batch needs its own key")
+        raise _Refusal("invalid_nonce", "the c_nonce is unknown, used or expired")
     return keys
 
 
@@ -166,17 +202,23 @@ def credential(request: Request, body: CredentialRequest,
     with st.sessions() as session:
         access = _access(session, authorization, now)
         if access is None:
-            return _error(401, "invalid_token", "a valid access token is required")
+            return _refuse(session, "credential.reject", 401, "invalid_token", "a valid access token is required")
+        target = f"person:{access.person_id}"
         config = body.credential_configuration_id
         if config not in CONFIGURATIONS or config not in access.configurations:
-            return _error(400, "unknown_credential_configuration", "this token does not cover that credential")
+            return _refuse(session, "credential.reject", 400, "unknown_credential_configuration",
+                           "this token does not cover that credential", target)
+        if body.proofs is not None and (body.proof is not None or set(body.proofs) != {"jwt"}):
+            return _refuse(session, "credential.reject", 400, "invalid_credential_request",
+                           "send one of proof or proofs, with jwt proofs only", target)
         proofs = (body.proofs or {}).get("jwt") or ([body.proof["jwt"]] if body.proof and "jwt" in body.proof else [])
         if not proofs or len(proofs) > MAX_BATCH:
-            return _error(400, "invalid_proof", f"between 1 and {MAX_BATCH} jwt proofs are required")
-        keys = _proof_keys(st, session, proofs, now)
-        if isinstance(keys, JSONResponse):
-            session.commit()  # a consumed nonce stays consumed
-            return keys
+            return _refuse(session, "credential.reject", 400, "invalid_proof",
+                           f"between 1 and {MAX_BATCH} jwt proofs are required", target)
+        try:
+            keys = _proof_keys(st, session, proofs, now)
+        except _Refusal as exc:  # a consumed nonce stays consumed: _refuse commits it
+            return _refuse(session, "credential.reject", 400, exc.error, exc.description, target)
         person = session.get(Person, access.person_id)
         assert person is not None
         keys_now = st.keys(session)
@@ -186,7 +228,7 @@ def credential(request: Request, body: CredentialRequest,
                                        now=now) for k in keys]
         except NotEligibleError as exc:
             session.rollback()
-            return _error(400, "invalid_credential_request", str(exc))
+            return _refuse(session, "credential.reject", 400, "invalid_credential_request", str(exc), target)
         notification = secrets.token_urlsafe(16)
         audit.append(session, actor="wallet", action="credential.batch", target=f"person:{person.id}",
                      detail={"count": len(issued), "notification": notification})
@@ -197,6 +239,8 @@ def credential(request: Request, body: CredentialRequest,
 
 
 class Notification(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     notification_id: str
     event: str
     event_description: str | None = None
@@ -208,9 +252,9 @@ def notification(request: Request, body: Notification,
     st = state(request)
     with st.sessions() as session:
         if _access(session, authorization, st.now()) is None:
-            return _error(401, "invalid_token", "a valid access token is required")
+            return _refuse(session, "notification.reject", 401, "invalid_token", "a valid access token is required")
         if body.event not in ("credential_accepted", "credential_failure", "credential_deleted"):
-            return _error(400, "invalid_notification_request", "unknown event")
+            return _refuse(session, "notification.reject", 400, "invalid_notification_request", "unknown event")
         audit.append(session, actor="wallet", action=f"notification.{body.event}", target=body.notification_id[:60])
         session.commit()
     return Response(status_code=204)

@@ -1,0 +1,482 @@
+"""Issuance throughput (issue: issuer load): the full OpenID4VCI HTTP path on loopback with concurrent clients.
+
+    .venv/bin/python benchmarks/issuance.py [--backends sqlite,postgresql] [--workers 1,2] [--clients 50]
+                                            [--flows 500] [--config mdl] [--json]
+
+For every (backend, workers) pair the script bootstraps a fresh issuer (data folder, database or PostgreSQL
+schema, keys, ``--people`` synthetic people), records in-person checks and creates one offer per flow straight
+in the database (as the clerk's counter does), starts ``uvicorn --workers N`` as a subprocess, and drives
+``--clients`` concurrent asyncio/httpx clients through POST /token -> POST /nonce -> (sign proof) ->
+POST /credential (batch 1). Device keys are generated before timing; each proof is signed during the flow,
+because the c_nonce is fresh.
+
+Reported per run: credentials/s, latency p50/p95/p99 of the whole flow and of each request, CPU seconds used
+by the client (this process), by the uvicorn processes and by the whole machine, and every non-200 answer or
+transport error (counted, never hidden). "Per core" = credentials per CPU-second of the uvicorn processes;
+"per core incl. DB" also charges the rest of the machine's busy time that is not the client (PostgreSQL).
+
+Targets: >= 150 credentials/s per core on PostgreSQL (batch 1); p99 < 200 ms at 50 concurrent clients;
+near-linear with workers (2 workers >= 1.8x of 1). The client runs on the same cores as the server, so on
+a small machine the workers scaling is bounded by the cores that are left.
+
+The module also serves as uvicorn's app factory (``issuance:app_factory``, settings from ``MOBILEID_*``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DEFAULT_PG_URL = os.environ.get("MOBILEID_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+TARGET_PER_CORE = 150.0
+TARGET_P99_MS = 200.0
+TARGET_SCALING = 1.8
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def app_factory() -> Any:
+    """uvicorn ``--factory`` entry point: the issuer app with settings from the environment."""
+    from issuer.settings import Settings
+    from issuer.web.app import create_app
+
+    return create_app(Settings())
+
+
+# ---------------------------------------------------------------------------------------------------- CPU
+
+def _proc_stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, user+system CPU seconds) of one process, or None if it is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = raw[raw.rindex(")") + 2:].split()
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def _tree_cpu(root: int) -> tuple[float, int]:
+    """CPU seconds of ``root`` and all its descendants, and the number of descendants."""
+    parents: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            stat = _proc_stat(int(entry))
+            if stat:
+                parents[int(entry)], cpu[int(entry)] = stat
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        for child, parent in parents.items():
+            if parent == pid and child not in tree:
+                tree.add(child)
+                frontier.append(child)
+    return sum(cpu.get(p, 0.0) for p in tree), len(tree) - 1
+
+
+def _machine_busy() -> float:
+    """Busy CPU seconds of the whole machine since boot (all cores), from /proc/stat."""
+    parts = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = parts[3] + (parts[4] if len(parts) > 4 else 0)
+    return (sum(parts[:8]) - idle) / CLK_TCK
+
+
+# ---------------------------------------------------------------------------------------------------- setup
+
+@dataclass
+class Offer:
+    code: str
+    tx_code: str
+
+
+def _pg_schema_url(base: str, schema: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}"
+
+
+def _pg_drop(base: str, schema: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(base)
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+
+
+def make_offers(url: str, public_url: str, count: int, config: str) -> list[Offer]:
+    """One in-person check and one offer per flow, for people who hold a licence (round robin)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from issuer.db import make_engine
+    from issuer.db.models import Licence, Person, Staff
+    from issuer.offers import create_offer, record_check
+
+    engine = make_engine(url)
+    out: list[Offer] = []
+    with Session(engine) as session:
+        staff = session.scalars(select(Staff).where(Staff.username == "clerk1")).one()
+        ids = sorted(set(session.scalars(select(Licence.person_id))))
+        people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(ids)))}
+        now = dt.datetime.now(dt.UTC)
+        for i in range(count):
+            person = people[ids[i % len(ids)]]
+            check = record_check(session, staff=staff, person=person, document_kind="id_card",
+                                 document_number=f"bench-{i:06d}", photo_match=True, notes="", now=now)
+            created = create_offer(session, check=check, staff=staff, configurations=[config],
+                                   issuer_url=public_url, ttl_seconds=3600, now=now)
+            body = json.loads(urllib.parse.parse_qs(urllib.parse.urlsplit(created.offer_uri).query)
+                              ["credential_offer"][0])
+            out.append(Offer(body["grants"][PRE_AUTH]["pre-authorized_code"], created.tx_code))
+        session.commit()
+    engine.dispose()
+    return out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", "issuance:app_factory",
+           "--app-dir", str(ROOT / "benchmarks"), "--host", "127.0.0.1", "--port", str(port),
+           "--workers", str(workers), "--log-level", "warning", "--no-access-log",
+           # longer than any latency seen, so the server never closes a pooled connection the client reuses
+           "--timeout-keep-alive", "120"]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"uvicorn exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                # with several workers, wait until all of them have started (each answers /healthz)
+                if workers == 1 or _tree_cpu(proc.pid)[1] >= workers:
+                    time.sleep(0.5 if workers > 1 else 0)
+                    return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    stop_server(proc)
+    raise RuntimeError("uvicorn did not answer /healthz within 60 s")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)  # the session we started for it: uvicorn and its workers
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+# ---------------------------------------------------------------------------------------------------- load
+
+@dataclass
+class Stats:
+    flow: list[float] = field(default_factory=list)
+    token: list[float] = field(default_factory=list)
+    nonce: list[float] = field(default_factory=list)
+    credential: list[float] = field(default_factory=list)
+    proof_sign: list[float] = field(default_factory=list)
+    ok: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    samples: list[str] = field(default_factory=list)
+
+    def fail(self, step: str, what: str, detail: str) -> None:
+        self.errors[f"{step} {what}"] += 1
+        if len(self.samples) < 5:
+            self.samples.append(f"{step} {what}: {detail[:200]}")
+
+
+async def one_flow(http: Any, offer: Offer, signer: Any, config: str, aud: str, stats: Stats) -> None:
+    from wallet.oid4vci import _proof
+
+    step = "token"
+    try:
+        t0 = time.perf_counter()
+        r = await http.post("/token", data={"grant_type": PRE_AUTH, "pre-authorized_code": offer.code,
+                                            "tx_code": offer.tx_code})
+        t1 = time.perf_counter()
+        if r.status_code != 200:
+            return stats.fail(step, str(r.status_code), r.text)
+        auth = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        step = "nonce"
+        r = await http.post("/nonce")
+        t2 = time.perf_counter()
+        if r.status_code != 200:
+            return stats.fail(step, str(r.status_code), r.text)
+        proof = _proof(signer, aud, r.json()["c_nonce"], dt.datetime.now(dt.UTC))
+        t3 = time.perf_counter()
+        step = "credential"
+        r = await http.post("/credential", headers=auth,
+                            json={"credential_configuration_id": config, "proofs": {"jwt": [proof]}})
+        t4 = time.perf_counter()
+        if r.status_code != 200:
+            return stats.fail(step, str(r.status_code), r.text)
+        if len(r.json().get("credentials", [])) != 1:
+            return stats.fail(step, "bad-body", r.text)
+    except Exception as exc:  # transport errors and timeouts are results too
+        return stats.fail(step, type(exc).__name__, repr(exc))
+    stats.ok += 1
+    stats.flow.append(t4 - t0)
+    stats.token.append(t1 - t0)
+    stats.nonce.append(t2 - t1)
+    stats.proof_sign.append(t3 - t2)
+    stats.credential.append(t4 - t3)
+    return None
+
+
+async def drive(base_url: str, aud: str, offers: list[Offer], signers: list[Any], config: str,
+                clients: int) -> Stats:
+    import httpx
+
+    stats = Stats()
+    queue: asyncio.Queue[tuple[Offer, Any]] = asyncio.Queue()
+    for item in zip(offers, signers, strict=True):
+        queue.put_nowait(item)
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60.0) as http:
+        async def worker() -> None:
+            while True:
+                try:
+                    offer, signer = queue.get_nowait()
+                except asyncio.QueueEmpty:
+                    return
+                await one_flow(http, offer, signer, config, aud, stats)
+
+        await asyncio.gather(*(worker() for _ in range(clients)))
+    return stats
+
+
+def _exceptions(log: str) -> dict[str, int]:
+    """The final line of every traceback in the uvicorn log (warm-up and timed run), counted."""
+    found: Counter[str] = Counter()
+    lines = log.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            j = i + 1
+            while j < len(lines) and (lines[j].startswith((" ", "\t")) or not lines[j].strip()):
+                j += 1
+            k = j + 1
+            while k < len(lines) and not lines[k].startswith("Traceback"):
+                k += 1
+            chained = any(x.startswith(("The above exception", "During handling")) for x in lines[j + 1:k])
+            if j < len(lines) and not chained:  # count a chain once, by its outermost exception
+                found[lines[j][:240]] += 1
+    return dict(found)
+
+
+def _pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))] * 1000
+
+
+def _lat(values: list[float]) -> dict[str, float]:
+    return {"p50": _pct(values, 50), "p95": _pct(values, 95), "p99": _pct(values, 99)}
+
+
+def run_one(backend: str, workers: int, clients: int, flows: int, warmup: int, config: str, people: int,
+            pg_url: str) -> dict[str, Any]:
+    from issuer.settings import Settings
+    from issuer.web.app import bootstrap
+    from specs.crypto import SoftwareSigner
+
+    tmp = Path(tempfile.mkdtemp(prefix="mobileid-bench-"))
+    schema = f"bench_{secrets.token_hex(6)}"
+    url = _pg_schema_url(pg_url, schema) if backend == "postgresql" else None
+    proc = None
+    try:
+        port = _free_port()
+        public_url = f"http://127.0.0.1:{port}"
+        data_dir = tmp / "data"
+        settings = Settings(data_dir=data_dir, database_url=url, public_url=public_url, seed_people=people,
+                            port=port)
+        bootstrap(settings)
+        offers = make_offers(settings.sqlalchemy_url, public_url, warmup + flows, config)
+        signers = [SoftwareSigner.generate() for _ in offers]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MOBILEID_")}
+        env |= {"MOBILEID_DATA_DIR": str(data_dir), "MOBILEID_PUBLIC_URL": public_url,
+                "MOBILEID_SEED_PEOPLE": str(people), "MOBILEID_PORT": str(port),
+                "PYTHONPATH": os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
+        if url:
+            env["MOBILEID_DATABASE_URL"] = url
+        proc = start_server(env, port, workers, tmp / "uvicorn.log")
+        if warmup:
+            warm = asyncio.run(drive(public_url, public_url, offers[:warmup], signers[:warmup], config,
+                                     min(clients, warmup)))
+        else:
+            warm = Stats()
+        server0, procs = _tree_cpu(proc.pid)
+        machine0, client0, wall0 = _machine_busy(), time.process_time(), time.perf_counter()
+        stats = asyncio.run(drive(public_url, public_url, offers[warmup:], signers[warmup:], config, clients))
+        wall = time.perf_counter() - wall0
+        client_cpu = time.process_time() - client0
+        machine = _machine_busy() - machine0
+        server_cpu = _tree_cpu(proc.pid)[0] - server0
+        log_text = (tmp / "uvicorn.log").read_text(errors="replace")
+    finally:
+        if proc is not None:
+            stop_server(proc)
+        if backend == "postgresql":
+            _pg_drop(pg_url, schema)
+        shutil.rmtree(tmp, ignore_errors=True)
+    rate = stats.ok / wall
+    other = max(machine - client_cpu - server_cpu, 0.0)  # PostgreSQL and everything else on the machine
+    return {
+        "backend": backend, "workers": workers, "server_processes": procs + 1, "clients": clients,
+        "config": config, "flows": flows, "ok": stats.ok, "errors": dict(stats.errors),
+        "error_samples": stats.samples, "warmup_errors": dict(warm.errors),
+        "seconds": wall, "credentials_per_s": rate,
+        "per_core": stats.ok / server_cpu if server_cpu else float("nan"),
+        "per_core_incl_db": stats.ok / (server_cpu + other) if server_cpu + other else float("nan"),
+        "cpu_s": {"client": client_cpu, "server": server_cpu, "other": other, "machine": machine},
+        "cpu_ms_per_flow": {"client": 1000 * client_cpu / max(stats.ok, 1),
+                            "server": 1000 * server_cpu / max(stats.ok, 1),
+                            "other": 1000 * other / max(stats.ok, 1)},
+        "latency_ms": {"flow": _lat(stats.flow), "token": _lat(stats.token), "nonce": _lat(stats.nonce),
+                       "proof_sign": _lat(stats.proof_sign), "credential": _lat(stats.credential)},
+        "server_exceptions": _exceptions(log_text),
+        "server_log_tail": log_text[-2000:],
+    }
+
+
+# ---------------------------------------------------------------------------------------------------- report
+
+def verdicts(results: list[dict[str, Any]], clients: int) -> list[str]:
+    out = []
+    pg1 = [r for r in results if r["backend"] == "postgresql" and r["workers"] == 1]
+    if pg1:
+        r = pg1[0]
+        ok = r["per_core"] >= TARGET_PER_CORE and not r["errors"]
+        out.append(f"{'MET' if ok else 'NOT MET'}: >= {TARGET_PER_CORE:.0f} credentials/s per core on PostgreSQL "
+                   f"(1 worker): {r['per_core']:.1f} per uvicorn CPU-second ({r['per_core_incl_db']:.1f} "
+                   f"including PostgreSQL), {r['credentials_per_s']:.1f}/s wall")
+    else:
+        out.append("NOT MEASURED: credentials/s per core on PostgreSQL (no postgresql run)")
+    for r in results:
+        p99 = r["latency_ms"]["flow"]["p99"]
+        ok = p99 < TARGET_P99_MS and not r["errors"]
+        note = "" if clients == 50 else f" (measured at {clients} clients, target is at 50)"
+        out.append(f"{'MET' if ok else 'NOT MET'}: p99 < {TARGET_P99_MS:.0f} ms, {r['backend']} x{r['workers']}: "
+                   f"flow p99 {p99:.0f} ms, /credential p99 {r['latency_ms']['credential']['p99']:.0f} ms{note}")
+    for backend in dict.fromkeys(r["backend"] for r in results):
+        by = {r["workers"]: r for r in results if r["backend"] == backend}
+        if 1 in by and 2 in by:
+            ratio = by[2]["credentials_per_s"] / by[1]["credentials_per_s"]
+            out.append(f"{'MET' if ratio >= TARGET_SCALING else 'NOT MET'}: near-linear with workers, {backend}: "
+                       f"2 workers = {ratio:.2f}x of 1 (target >= {TARGET_SCALING}x)")
+    errors = sum(sum(r["errors"].values()) for r in results)
+    out.append(f"{'no' if not errors else errors} failed flows" + ("" if not errors else " (see errors above)"))
+    return out
+
+
+def table(results: list[dict[str, Any]], cores: int) -> str:
+    head = (f"{'backend':<10} {'wrk':>3} {'ok':>5} {'err':>4} {'cred/s':>7} {'/core':>6} {'/core+db':>8} "
+            f"{'flow p50/p95/p99 ms':>20} {'cred p50/p95/p99 ms':>20} {'token p50/p99':>13} "
+            f"{'cpu ms/flow cli/srv/oth':>23}")
+    lines = [head, "-" * len(head)]
+    for r in results:
+        f, c, t, cpu = (r["latency_ms"]["flow"], r["latency_ms"]["credential"], r["latency_ms"]["token"],
+                        r["cpu_ms_per_flow"])
+        lines.append(
+            f"{r['backend']:<10} {r['workers']:>3} {r['ok']:>5} {sum(r['errors'].values()):>4} "
+            f"{r['credentials_per_s']:>7.1f} {r['per_core']:>6.1f} {r['per_core_incl_db']:>8.1f} "
+            f"{f['p50']:>6.0f}/{f['p95']:>5.0f}/{f['p99']:>6.0f} {c['p50']:>6.0f}/{c['p95']:>5.0f}/{c['p99']:>6.0f} "
+            f"{t['p50']:>6.0f}/{t['p99']:>6.0f} {cpu['client']:>7.1f}/{cpu['server']:>6.1f}/{cpu['other']:>6.1f}")
+    lines.append(f"(machine: {cores} cores shared by client, uvicorn and PostgreSQL; /core = credentials per "
+                 f"uvicorn CPU-second; /core+db also charges 'oth' = machine CPU that is neither client nor uvicorn: "
+                 f"PostgreSQL, and anything else running on the machine)")
+    for r in results:
+        for k, v in r["errors"].items():
+            lines.append(f"  {r['backend']} x{r['workers']}: {v} x {k}")
+        for s in r["error_samples"]:
+            lines.append(f"    e.g. {s}")
+        if r["warmup_errors"]:
+            lines.append(f"  {r['backend']} x{r['workers']} warm-up errors: {r['warmup_errors']}")
+        for k, v in r["server_exceptions"].items():
+            lines.append(f"  {r['backend']} x{r['workers']} server log (warm-up + run): {v} x {k}")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--flows", type=int, default=500)
+    parser.add_argument("--warmup", type=int, default=20, help="untimed flows before each run")
+    parser.add_argument("--config", default="mdl", help="credential configuration (batch 1)")
+    parser.add_argument("--people", type=int, default=2000, help="synthetic people to seed")
+    parser.add_argument("--postgres-url", default=DEFAULT_PG_URL)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    workers = [int(w) for w in args.workers.split(",") if w.strip()]
+    results, skipped = [], []
+    for backend in backends:
+        if backend not in ("sqlite", "postgresql"):
+            parser.error(f"unknown backend {backend}")
+        for n in workers:
+            print(f"running {backend} with {n} worker(s), {args.clients} clients, {args.flows} flows ...",
+                  file=sys.stderr, flush=True)
+            try:
+                results.append(run_one(backend, n, args.clients, args.flows, args.warmup, args.config, args.people,
+                                       args.postgres_url))
+            except Exception as exc:
+                if backend != "postgresql" or "connect" not in str(exc).lower():
+                    raise
+                skipped.append(f"{backend}: {exc}")
+                print(f"SKIPPED {backend}: cannot connect ({str(exc).splitlines()[0]})", file=sys.stderr)
+                break
+    cores = os.cpu_count() or 1
+    if args.json:
+        print(json.dumps({"cores": cores, "results": results, "skipped": skipped,
+                          "verdicts": verdicts(results, args.clients)}, indent=2))
+    else:
+        print(table(results, cores))
+        for s in skipped:
+            print(f"SKIPPED {s}")
+        print()
+        for v in verdicts(results, args.clients):
+            print(v)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,356 @@
+"""OpenID4VCI 1.0 endpoints of the issuer: every refusal answers an OAuth-style error, changes nothing it
+should not, and is audited (by error code, never by code, token or claim)."""
+
+from __future__ import annotations
+
+import base64
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import func, select
+
+from issuer.db.models import AccessToken, AuditEntry, Offer
+from issuer.offers import PRE_AUTH_GRANT
+from issuer.web.app import create_app
+from specs.cbor import decode
+from specs.crypto import SoftwareSigner
+from specs.jose import jwk_from_key, sign_compact
+from specs.mdoc.issuer_signed import IssuerSigned
+from wallet.oid4vci import CredentialOffer
+
+from .conftest import ISSUER_URL, Service, enroll, person_with_licence
+
+PROOF_TYP = "openid4vci-proof+jwt"
+
+
+def _offer(service: Service, configurations: tuple[str, ...] = ("mdl",)) -> tuple[str, str]:
+    uri, tx_code = enroll(service, person_with_licence(service), list(configurations))
+    return CredentialOffer.parse(uri).pre_authorized_code, tx_code
+
+
+def _token(service: Service, code: str | None, tx_code: str | None, grant: str = PRE_AUTH_GRANT) -> httpx.Response:
+    data = {"grant_type": grant, "pre-authorized_code": code, "tx_code": tx_code}
+    return service.client.post("/token", data={k: v for k, v in data.items() if v is not None})
+
+
+def _error(response: httpx.Response, status: int, error: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.json()["error"] == error
+    assert response.headers["cache-control"] == "no-store"
+
+
+def _audited(service: Service, action: str) -> list[AuditEntry]:
+    with service.session() as session:
+        return list(session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
+
+
+def _redeemable(service: Service, code: str, tx_code: str) -> str:
+    response = _token(service, code, tx_code)
+    assert response.status_code == 200, response.text
+    return str(response.json()["access_token"])
+
+
+def _nonce(service: Service) -> str:
+    return str(service.client.post("/nonce").json()["c_nonce"])
+
+
+def _proof(service: Service, signer: SoftwareSigner, nonce: str, *, header: dict[str, Any] | None = None,
+           **claims: Any) -> str:
+    head = {"typ": PROOF_TYP, "jwk": jwk_from_key(signer.public_key()), **(header or {})}
+    body = {"aud": ISSUER_URL, "iat": int(service.clock.now.timestamp()), "nonce": nonce, **claims}
+    return sign_compact(signer, head, body)
+
+
+def _credential(service: Service, access: str | None, proofs: list[str], config: str = "mdl",
+                **extra: Any) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {access}"} if access else {}
+    return service.client.post("/credential", headers=headers,
+                               json={"credential_configuration_id": config, "proofs": {"jwt": proofs}, **extra})
+
+
+@pytest.fixture
+def access(service: Service) -> str:
+    return _redeemable(service, *_offer(service))
+
+
+# --- metadata ---------------------------------------------------------------------------------------------
+
+
+def test_metadata(service: Service) -> None:
+    issuer = service.client.get("/.well-known/openid-credential-issuer").json()
+    assert issuer["credential_issuer"] == ISSUER_URL
+    assert issuer["credential_endpoint"] == f"{ISSUER_URL}/credential"
+    assert issuer["nonce_endpoint"] == f"{ISSUER_URL}/nonce"
+    mdl = issuer["credential_configurations_supported"]["mdl"]
+    assert mdl["format"] == "mso_mdoc" and mdl["doctype"] == "org.iso.18013.5.1.mDL"
+    assert mdl["proof_types_supported"]["jwt"]["proof_signing_alg_values_supported"] == ["ES256"]
+    for entry in issuer["credential_configurations_supported"].values():
+        assert entry["format"] in ("mso_mdoc", "dc+sd-jwt")
+        assert ("doctype" in entry) == (entry["format"] == "mso_mdoc") and ("vct" in entry) != ("doctype" in entry)
+    oauth = service.client.get("/.well-known/oauth-authorization-server").json()
+    assert oauth["issuer"] == ISSUER_URL and oauth["token_endpoint"] == f"{ISSUER_URL}/token"
+    assert oauth["grant_types_supported"] == [PRE_AUTH_GRANT]
+    assert oauth["pre-authorized_grant_anonymous_access_supported"] is True
+
+
+# --- token --------------------------------------------------------------------------------------------------
+
+
+def test_token_happy_path_then_reuse(service: Service) -> None:
+    code, tx_code = _offer(service)
+    response = _token(service, code, tx_code)
+    assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
+    assert response.json()["token_type"] == "Bearer" and response.json()["expires_in"] > 0
+    _error(_token(service, code, tx_code), 400, "invalid_grant")
+    assert [e.detail for e in _audited(service, "token.reject")] == [{"error": "invalid_grant", "reason": "redeemed"}]
+
+
+def test_unknown_code(service: Service) -> None:
+    code, tx_code = _offer(service)
+    _error(_token(service, "not-a-code", tx_code), 400, "invalid_grant")
+    [entry] = _audited(service, "token.reject")
+    assert entry.target == "" and entry.detail == {"error": "invalid_grant", "reason": "unknown"}
+    _redeemable(service, code, tx_code)
+
+
+def test_expired_offer(service: Service) -> None:
+    code, tx_code = _offer(service)
+    service.clock.advance(minutes=11)
+    _error(_token(service, code, tx_code), 400, "invalid_grant")
+    assert [e.detail["reason"] for e in _audited(service, "token.reject")] == ["expired"]
+    with service.session() as session:
+        assert session.scalars(select(Offer.state)).all() == ["open"]
+        assert session.scalar(select(func.count()).select_from(AccessToken)) == 0
+
+
+def test_wrong_tx_code_burns_after_five(service: Service) -> None:
+    code, tx_code = _offer(service)
+    wrong = f"{(int(tx_code) + 1) % 1_000_000:06d}"
+    for _ in range(service.settings.tx_code_attempts - 1):
+        _error(_token(service, code, wrong), 400, "invalid_grant")
+    _redeemable(service, code, tx_code)  # four wrong guesses leave the offer usable
+
+    code, tx_code = _offer(service)
+    for _ in range(service.settings.tx_code_attempts):
+        _error(_token(service, code, wrong), 400, "invalid_grant")
+    _error(_token(service, code, tx_code), 400, "invalid_grant")
+    assert len(_audited(service, "offer.burn")) == 1
+    reasons = [e.detail["reason"] for e in _audited(service, "token.reject")]
+    assert reasons == ["tx_code_wrong"] * (2 * service.settings.tx_code_attempts - 1) + ["burned"]
+    assert all(tx_code not in str(e.detail) and code not in e.target for e in _audited(service, "token.reject"))
+
+
+def test_missing_tx_code_is_no_guess(service: Service) -> None:
+    code, tx_code = _offer(service)
+    for _ in range(service.settings.tx_code_attempts + 1):
+        _error(_token(service, code, None), 400, "invalid_request")
+    assert {e.detail["reason"] for e in _audited(service, "token.reject")} == {"tx_code_missing"}
+    with service.session() as session:
+        assert session.scalars(select(Offer.failed_attempts)).all() == [0]
+    _redeemable(service, code, tx_code)
+
+
+def test_wrong_grant_type_and_malformed_requests(service: Service) -> None:
+    code, tx_code = _offer(service)
+    _error(_token(service, code, tx_code, grant="authorization_code"), 400, "unsupported_grant_type")
+    _error(_token(service, None, tx_code), 400, "invalid_request")
+    _error(service.client.post("/token", data={"pre-authorized_code": code, "tx_code": tx_code}), 400,
+           "invalid_request")  # no grant_type: not FastAPI's 422
+    [entry] = _audited(service, "request.reject")
+    assert entry.target == "/token" and entry.detail == {"error": "invalid_request"}
+    _redeemable(service, code, tx_code)
+
+
+# --- credential ---------------------------------------------------------------------------------------------
+
+
+def _signatures(response: httpx.Response) -> list[bytes]:
+    assert response.status_code == 200, response.text
+    out = []
+    for item in response.json()["credentials"]:
+        raw = base64.urlsafe_b64decode(item["credential"] + "=" * (-len(item["credential"]) % 4))
+        out.append(IssuerSigned.from_cbor_value(decode(raw)).issuer_auth.signature)
+    return out
+
+
+def test_batch_of_three(service: Service, access: str) -> None:
+    signers = [SoftwareSigner.generate() for _ in range(3)]
+    nonce = _nonce(service)
+    response = _credential(service, access, [_proof(service, s, nonce) for s in signers])
+    signatures = _signatures(response)
+    assert len(signatures) == 3 and len(set(signatures)) == 3
+    assert response.json()["notification_id"]
+    assert _audited(service, "credential.reject") == []
+
+
+@pytest.mark.parametrize("bearer", [None, "forged-token"])
+def test_credential_needs_a_valid_token(service: Service, bearer: str | None) -> None:
+    signer = SoftwareSigner.generate()
+    nonce = _nonce(service)
+    response = _credential(service, bearer, [_proof(service, signer, nonce)])
+    _error(response, 401, "invalid_token")
+    assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+    assert [e.detail for e in _audited(service, "credential.reject")] == [{"error": "invalid_token"}]
+    assert _audited(service, "credential.issue") == []
+
+
+def test_expired_access_token(service: Service, access: str) -> None:
+    service.clock.advance(minutes=11)
+    nonce = _nonce(service)
+    _error(_credential(service, access, [_proof(service, SoftwareSigner.generate(), nonce)]), 401, "invalid_token")
+
+
+def _bad_proofs(service: Service, nonce: str) -> dict[str, list[str]]:
+    signer, other = SoftwareSigner.generate(), SoftwareSigner.generate()
+    private = {**jwk_from_key(signer.public_key()), "d": "AAAA"}
+    return {
+        "wrong_aud": [_proof(service, signer, nonce, aud="https://elsewhere.example")],
+        "wrong_typ": [_proof(service, signer, nonce, header={"typ": "JWT"})],
+        "old_iat": [_proof(service, signer, nonce, iat=int(service.clock.now.timestamp()) - 3600)],
+        "future_iat": [_proof(service, signer, nonce, iat=int(service.clock.now.timestamp()) + 3600)],
+        "other_key": [_proof(service, signer, nonce, header={"jwk": jwk_from_key(other.public_key())})],
+        "private_jwk": [_proof(service, signer, nonce, header={"jwk": private})],
+        "jwk_not_object": [_proof(service, signer, nonce, header={"jwk": 5})],
+        "duplicate_key": [_proof(service, signer, nonce), _proof(service, signer, nonce)],
+        "not_a_jws": ["abc.def"],
+    }
+
+
+@pytest.mark.parametrize("case", ["wrong_aud", "wrong_typ", "old_iat", "future_iat", "other_key", "private_jwk",
+                                  "jwk_not_object", "duplicate_key", "not_a_jws"])
+def test_bad_proof(service: Service, access: str, case: str) -> None:
+    nonce = _nonce(service)
+    _error(_credential(service, access, _bad_proofs(service, nonce)[case]), 400, "invalid_proof")
+    assert [e.detail for e in _audited(service, "credential.reject")] == [{"error": "invalid_proof"}]
+    assert _audited(service, "credential.issue") == []
+    # nothing was spent: the same nonce and token still work with a good proof
+    _signatures(_credential(service, access, [_proof(service, SoftwareSigner.generate(), nonce)]))
+
+
+def test_nonces(service: Service, access: str) -> None:
+    signer = SoftwareSigner.generate()
+    _error(_credential(service, access, [_proof(service, signer, "made-up")]), 400, "invalid_nonce")
+    first, second = _nonce(service), _nonce(service)
+    _error(_credential(service, access, [_proof(service, signer, first), _proof(service, SoftwareSigner.generate(),
+                                                                               second)]), 400, "invalid_nonce")
+    _signatures(_credential(service, access, [_proof(service, signer, first)]))
+    _error(_credential(service, access, [_proof(service, signer, first)]), 400, "invalid_nonce")  # reused
+    service.clock.advance(minutes=6)
+    _error(_credential(service, access, [_proof(service, signer, second)]), 400, "invalid_nonce")  # expired
+    assert [e.detail["error"] for e in _audited(service, "credential.reject")] == ["invalid_nonce"] * 4
+    assert len(_audited(service, "credential.issue")) == 1
+
+
+def test_configuration_not_covered(service: Service, access: str) -> None:
+    nonce = _nonce(service)
+    for config in ("age_attestation", "no_such_thing"):
+        _error(_credential(service, access, [_proof(service, SoftwareSigner.generate(), nonce)], config=config),
+               400, "unknown_credential_configuration")
+    assert len(_audited(service, "credential.reject")) == 2
+    _signatures(_credential(service, access, [_proof(service, SoftwareSigner.generate(), nonce)]))
+
+
+def test_batch_limits(service: Service, access: str) -> None:
+    nonce = _nonce(service)
+    _error(_credential(service, access, []), 400, "invalid_proof")
+    too_many = [_proof(service, SoftwareSigner.generate(), nonce) for _ in range(11)]
+    _error(_credential(service, access, too_many), 400, "invalid_proof")
+    _signatures(_credential(service, access, too_many[:10]))
+
+
+@pytest.mark.parametrize("smuggled", [{"claims": {"family_name": "X"}},
+                                      {"credential_subject": {"family_name": "X"}},
+                                      {"proof": {"jwt": "x"}}])
+def test_smuggled_members_are_refused(service: Service, access: str, smuggled: dict[str, Any]) -> None:
+    nonce = _nonce(service)
+    response = _credential(service, access, [_proof(service, SoftwareSigner.generate(), nonce)], **smuggled)
+    _error(response, 400, "invalid_credential_request")
+    assert "X" not in response.text
+    assert _audited(service, "credential.issue") == []
+    assert len(_audited(service, "credential.reject")) + len(_audited(service, "request.reject")) == 1
+    _signatures(_credential(service, access, [_proof(service, SoftwareSigner.generate(), nonce)]))
+
+
+def test_malformed_credential_body(service: Service, access: str) -> None:
+    response = service.client.post("/credential", headers={"Authorization": f"Bearer {access}"}, json=[1, 2])
+    _error(response, 400, "invalid_credential_request")
+    [entry] = _audited(service, "request.reject")
+    assert entry.target == "/credential"
+
+
+def test_notification(service: Service, access: str) -> None:
+    auth = {"Authorization": f"Bearer {access}"}
+    ok = {"notification_id": "n1", "event": "credential_accepted"}
+    assert service.client.post("/notification", headers=auth, json=ok).status_code == 204
+    _error(service.client.post("/notification", json=ok), 401, "invalid_token")
+    _error(service.client.post("/notification", headers=auth, json={**ok, "event": "nope"}), 400,
+           "invalid_notification_request")
+    _error(service.client.post("/notification", headers=auth, json={**ok, "claims": {}}), 400,
+           "invalid_notification_request")
+    assert len(_audited(service, "notification.reject")) == 2 and len(_audited(service, "request.reject")) == 1
+
+
+def test_console_keeps_fastapi_validation(service: Service) -> None:
+    assert service.client.post("/console/login", data={}).status_code == 422
+
+
+# --- concurrency --------------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def live_url(service: Service) -> Iterator[str]:
+    if service.settings.sqlalchemy_url.startswith("sqlite"):
+        pytest.skip("concurrent redemption is checked on PostgreSQL only")
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(service.settings, clock=service.clock), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        assert not thread.is_alive()
+
+
+def test_fifty_parallel_redemptions_of_one_offer(service: Service, live_url: str) -> None:
+    code, tx_code = _offer(service)
+    barrier = threading.Barrier(50)
+
+    def redeem(_: int) -> tuple[int, str | None]:
+        with httpx.Client(base_url=live_url, timeout=60) as client:
+            barrier.wait()
+            response = client.post("/token", data={"grant_type": PRE_AUTH_GRANT, "pre-authorized_code": code,
+                                                   "tx_code": tx_code})
+            return response.status_code, response.json().get("error")
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        results = list(pool.map(redeem, range(50)))
+    assert sorted(status for status, _ in results) == [200] + [400] * 49
+    assert {error for status, error in results if status != 200} == {"invalid_grant"}
+    with service.session() as session:
+        offer = session.scalars(select(Offer)).one()
+        assert offer.state == "redeemed"
+        tokens = session.scalar(select(func.count()).select_from(AccessToken)
+                                .where(AccessToken.person_id == offer.person_id))
+        assert tokens == 1
+    assert len(_audited(service, "offer.redeem")) == 1 and len(_audited(service, "token.reject")) == 49
+
