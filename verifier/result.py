@@ -40,6 +40,18 @@ class VerificationResult:
     holder_bound: bool = False
     status: StatusText = "unchecked"
     errors: tuple[VerificationIssue, ...] = ()
+    display_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # claim -> {"ko", "en"}
+    type_name: Mapping[str, str] = field(default_factory=dict)  # {"ko", "en"} from the catalogue
+
+    @property
+    def portrait(self) -> bytes | None:
+        """The verified portrait (mdoc ``portrait`` or an SD-JWT ``picture``), if one was disclosed."""
+        for value in (*self.claims.values(), self.claims):
+            if isinstance(value, Mapping):
+                for name in ("portrait", "picture"):
+                    if isinstance(value.get(name), bytes):
+                        return value[name]  # type: ignore[no-any-return]
+        return None
 
     @classmethod
     def failure(cls, fmt: Format, error: MobileIdError, *, doctype: str | None = None,
@@ -64,6 +76,8 @@ class VerificationResult:
         out["holder_bound"] = self.holder_bound
         out["status"] = self.status
         out["errors"] = [{"code": e.code, "message": e.message} for e in self.errors]
+        if self.type_name:
+            out["type_name"] = dict(self.type_name)
         return out
 
 

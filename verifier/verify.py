@@ -56,16 +56,17 @@ def _reader_key(pem: bytes | None) -> ec.EllipticCurvePrivateKey | None:
 
 def verify_mdoc(data: bytes, *, trust: VerifierTrust, transcript: bytes | SessionTranscript,
                 now: dt.datetime | None = None, reader_key_pem: bytes | None = None,
-                status_token: bytes | None = None) -> VerificationResult:
+                status_token: bytes | None = None, require_status: bool = False) -> VerificationResult:
     """ISO/IEC 18013-5 DeviceResponse -> result (every document must verify)."""
     session = _transcript(transcript)
     reader_key = _reader_key(reader_key_pem)
     when = _now(now)
     try:
         docs = verify_device_response(data, trust=trust.anchors, transcript=session, now=when,
-                                      reader_private_key=reader_key, chain_cache=_CACHE)
+                                      reader_private_key=reader_key, chain_cache=_CACHE,
+                                      document_signers=trust.document_signers)
         doc = docs[0]
-        status = _status(doc.mso.status, status_token, trust, when)
+        status = _status(doc.mso.status, status_token, trust, when, require=require_status)
     except MobileIdError as exc:
         return VerificationResult.failure("mdoc", exc)
     claims: dict[str, Any] = {}
@@ -78,7 +79,8 @@ def verify_mdoc(data: bytes, *, trust: VerifierTrust, transcript: bytes | Sessio
 
 def verify_sd_jwt_presentation(text: str, *, trust: VerifierTrust, now: dt.datetime | None = None,
                                nonce: str | None = None, aud: str | None = None,
-                               status_token: bytes | None = None) -> VerificationResult:
+                               status_token: bytes | None = None, require_status: bool = False,
+                               ) -> VerificationResult:
     """SD-JWT or SD-JWT VC presentation -> result. With ``nonce`` and ``aud``, key binding is required."""
     when = _now(now)
 
@@ -100,7 +102,7 @@ def verify_sd_jwt_presentation(text: str, *, trust: VerifierTrust, now: dt.datet
                                   expected_nonce=nonce, require_key_binding=binding)
             claims, bound = dict(plain.claims), plain.holder_bound
             reference = StatusReference.from_value(claims["status"]) if "status" in claims else None
-        status = _status(reference, status_token, trust, when)
+        status = _status(reference, status_token, trust, when, require=require_status)
     except MobileIdError as exc:
         return VerificationResult.failure("sd-jwt", exc, vct=vct)
     return VerificationResult(valid=True, format="sd-jwt", vct=vct, claims=claims, holder_bound=bound,
@@ -125,12 +127,16 @@ def _keys_for(header: Mapping[str, Any], trust: VerifierTrust, now: dt.datetime)
 
 
 def _status(reference: StatusReference | None, token: bytes | None, trust: VerifierTrust,
-            now: dt.datetime) -> StatusText:
+            now: dt.datetime, *, require: bool = False) -> StatusText:
     """Check the credential's status against a cached Status List Token (given, or from the trust
     bundle), when both exist."""
     if reference is not None and token is None:
         token = trust.status_tokens.get(reference.uri)
     if reference is None or token is None:
+        if require and reference is not None:
+            # Fail closed: the credential has a status and we hold no current list to look it up in.
+            raise StatusTokenError("no status list for this credential in the trust bundle: sync it",
+                                   code="status.unavailable")
         return "unchecked"
 
     def resolve(header: TokenHeader) -> Sequence[PublicKey]:

@@ -158,7 +158,7 @@ def _decode_qr(path: Path) -> list[str]:
 
                 return [r.text for r in zxingcpp.read_barcodes(image)]
             except ImportError:  # pragma: no cover - zxing-cpp is a dependency; pyzbar is the fallback
-                from pyzbar.pyzbar import decode  # type: ignore[import-untyped]
+                from pyzbar.pyzbar import decode
 
                 return [r.data.decode("utf-8", "replace") for r in decode(image)]
     except (OSError, UnidentifiedImageError):

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from specs.cose import CoseKey
+from specs.cose import CoseKey, CoseSign1
 from specs.errors import (
     DeviceAuthError,
     DigestMismatchError,
@@ -34,7 +34,7 @@ from specs.mdoc.device_signed import derive_emac_key, device_authentication_byte
 from specs.mdoc.mso import MobileSecurityObject
 from specs.mdoc.response import STATUS_OK, DeviceResponse, Document
 from specs.mdoc.transcript import SessionTranscript
-from specs.x509 import ChainCache, TrustStore, validate_der_chain
+from specs.x509 import ChainCache, TrustStore, ValidatedChain, validate_chain, validate_der_chain
 
 __all__ = ["VerifiedDocument", "verify_device_response", "verify_document"]
 
@@ -53,8 +53,9 @@ class VerifiedDocument:
 
 def verify_device_response(response: DeviceResponse | bytes, *, trust: TrustStore, transcript: SessionTranscript,
                            now: dt.datetime, reader_private_key: ec.EllipticCurvePrivateKey | None = None,
-                           chain_cache: ChainCache | None = None,
-                           expected_doctype: str | None = None) -> tuple[VerifiedDocument, ...]:
+                           chain_cache: ChainCache | None = None, expected_doctype: str | None = None,
+                           document_signers: Mapping[bytes, x509.Certificate] | None = None,
+                           ) -> tuple[VerifiedDocument, ...]:
     """Verify every document of a DeviceResponse; raises the first failure (§9.3.1)."""
     if isinstance(response, bytes):
         response = DeviceResponse.from_cbor(response)
@@ -64,18 +65,18 @@ def verify_device_response(response: DeviceResponse | bytes, *, trust: TrustStor
         raise MdocError("DeviceResponse holds no document", code="mdoc.no_documents")
     return tuple(verify_document(d, trust=trust, transcript=transcript, now=now,
                                  reader_private_key=reader_private_key, chain_cache=chain_cache,
-                                 expected_doctype=expected_doctype) for d in response.documents)
+                                 expected_doctype=expected_doctype, document_signers=document_signers)
+                 for d in response.documents)
 
 
 def verify_document(document: Document, *, trust: TrustStore, transcript: SessionTranscript, now: dt.datetime,
                     reader_private_key: ec.EllipticCurvePrivateKey | None = None,
                     chain_cache: ChainCache | None = None, expected_doctype: str | None = None,
-                    ) -> VerifiedDocument:
+                    document_signers: Mapping[bytes, x509.Certificate] | None = None) -> VerifiedDocument:
+    """``document_signers`` (key id -> certificate, from a trust bundle) lets an issuerAuth name its signer
+    by ``kid`` instead of carrying ``x5chain`` (the QR profile's size saving); the chain is still validated."""
     issuer_signed = document.issuer_signed
-    x5chain = issuer_signed.issuer_auth.x5chain
-    if not x5chain:
-        raise IssuerAuthError("issuerAuth carries no x5chain", code="mdoc.issuer_certificate_missing")
-    chain = validate_der_chain(x5chain, trust, now=now, cache=chain_cache)
+    chain = _issuer_chain(issuer_signed.issuer_auth, trust, now, chain_cache, document_signers)
     ds_key = chain.leaf.public_key()
     try:
         issuer_signed.issuer_auth.verify(ds_key)  # type: ignore[arg-type]
@@ -90,6 +91,19 @@ def verify_document(document: Document, *, trust: TrustStore, transcript: Sessio
     _check_key_authorizations(document, mso)
     return VerifiedDocument(mso.doctype, claims, document.device_signed.namespaces, mso, chain.leaf,
                             chain.anchor, mso.device_key_info.device_key, kind)
+
+
+def _issuer_chain(issuer_auth: CoseSign1, trust: TrustStore, now: dt.datetime, cache: ChainCache | None,
+                  document_signers: Mapping[bytes, x509.Certificate] | None) -> ValidatedChain:
+    x5chain = issuer_auth.x5chain
+    if x5chain:
+        return validate_der_chain(x5chain, trust, now=now, cache=cache)
+    kid = issuer_auth.kid
+    cert = None if kid is None or document_signers is None else document_signers.get(kid)
+    if cert is None:
+        raise IssuerAuthError("issuerAuth carries no x5chain and names no known document signer",
+                              code="mdoc.issuer_certificate_missing")
+    return validate_chain([cert], trust, now=now, cache=cache)
 
 
 def _check_validity(mso: MobileSecurityObject, ds: x509.Certificate, now: dt.datetime) -> None:

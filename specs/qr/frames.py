@@ -1,6 +1,6 @@
 """QR text framing of the mobileid presentation profile: CBOR -> zlib -> base45 behind a versioned prefix.
 
-One code::     MID1:<base45(zlib(message))>
+One code::     MID1:<base45(zlib(message, preset dictionary))>
 Many codes::   MID1/<i>/<n>/<id>:<base45(chunk i of zlib(message))>     i = 1..n, any order
 
 ``id`` is six upper-case hex digits of SHA-256 over the compressed message, so frames of two messages
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from specs.errors import QrFrameError
 from specs.qr.base45 import b45decode, b45encode
+from specs.qr.dictionary import DICTIONARY
 
 __all__ = ["MAX_FRAMES", "MAX_MESSAGE", "PREFIX", "FrameCollector", "decode_message", "encode_message"]
 
@@ -35,7 +36,8 @@ def encode_message(message: bytes, *, frames: int = 1) -> tuple[str, ...]:
     """The QR texts for ``message`` in ``frames`` codes of about equal size."""
     if not 1 <= frames <= MAX_FRAMES:
         raise ValueError(f"frames must be 1..{MAX_FRAMES}")
-    compressed = zlib.compress(message, 9)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY, DICTIONARY)
+    compressed = compressor.compress(message) + compressor.flush()
     if frames == 1:
         return (f"{PREFIX}:{b45encode(compressed)}",)
     size = -(-len(compressed) // frames)
@@ -46,7 +48,7 @@ def encode_message(message: bytes, *, frames: int = 1) -> tuple[str, ...]:
 
 
 def _inflate(compressed: bytes) -> bytes:
-    inflater = zlib.decompressobj()
+    inflater = zlib.decompressobj(15, DICTIONARY)
     try:
         out = inflater.decompress(compressed, MAX_MESSAGE + 1)
     except zlib.error:

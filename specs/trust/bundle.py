@@ -37,6 +37,7 @@ __all__ = ["BUNDLE_VERSION", "DEFAULT_MAX_AGE", "StatusListToken", "TrustBundle"
 
 BUNDLE_VERSION = 1
 MAX_BUNDLE = 4 * 1024 * 1024
+KEY_ID_LENGTH = 8
 DEFAULT_MAX_AGE = dt.timedelta(days=7)
 
 
@@ -121,9 +122,11 @@ class VerifiedTrustBundle:
 
 
 def key_id(cert: x509.Certificate) -> bytes:
-    """The key id the QR profile names a document signer by: SHA-256 of its SubjectPublicKeyInfo DER."""
+    """The key id the QR profile names a document signer by: the first 8 bytes of SHA-256 over its
+    SubjectPublicKeyInfo DER. Only a lookup hint (every byte counts in a QR code): trust still comes from
+    validating that certificate to a listed IACA, which a look-alike key cannot pass."""
     spki = cert.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return hashlib.sha256(spki).digest()
+    return hashlib.sha256(spki).digest()[:KEY_ID_LENGTH]
 
 
 def sign_trust_bundle(bundle: TrustBundle, signer: Signer, chain: tuple[x509.Certificate, ...]) -> bytes:

@@ -1,0 +1,187 @@
+"""The QR presentation profile's messages (``specs/qr-presentation.md``): request, response, handovers.
+
+Every message is CBOR, framed by ``specs.qr.frames`` (zlib, base45, ``MID1`` prefix). The first element
+says what it is::
+
+    QrRequest  = ["req", RequestBody: bstr .cbor RequestFields, ? ReaderAuth: COSE_Sign1 / nil]
+    RequestFields = {"v": 1, "nonce": bstr (>= 16), "verifier": tstr, "items": {+ tstr => [+ tstr]},
+                     "exp": uint}                                     ; items: docType or vct -> names
+    ReaderAuth = COSE_Sign1, detached payload ["MobileIdQrRequest", RequestBody], x5chain: reader cert
+    QrResponse = ["resp", {"v": 1, "m": 1 / 2, "f": "mdoc" / "sd-jwt", "d": bstr / tstr,
+                           ? "n": bstr, ? "t": uint}]                 ; m 1 two-way, 2 one-way: n and t
+
+The mdoc answer is a DeviceResponse whose DeviceSignature covers a SessionTranscript
+``[null, null, Handover]`` (ISO/IEC 18013-5 §9.1.5.1 leaves the handover to the channel):
+
+    two-way:  Handover = ["MobileIdQR", 1, SHA-256(RequestBody)]     ; as OpenID4VPHandover binds its request
+    one-way:  Handover = ["MobileIdQR", 2, n, t]                     ; wallet nonce and signed time
+
+The SD-JWT VC answer carries a KB-JWT (RFC 9901 §4.3) with ``nonce`` = base64url(request nonce) and
+``aud`` = the request's verifier (two-way), or ``nonce`` = base64url(n), ``aud`` = ``ONE_WAY_AUDIENCE``
+and ``iat`` = t (one-way).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from specs.cbor import decode, encode
+from specs.cose.sign1 import CoseSign1
+from specs.crypto import Signer
+from specs.errors import QrError
+from specs.mdoc.transcript import SessionTranscript
+
+__all__ = ["HANDOVER_ID", "ONE_WAY_AUDIENCE", "ONE_WAY_WINDOW", "QrRequest", "QrResponse", "decode_qr_message",
+           "one_way_transcript", "two_way_transcript"]
+
+HANDOVER_ID = "MobileIdQR"
+ONE_WAY_AUDIENCE = "mobileid-qr:one-way"
+ONE_WAY_WINDOW = dt.timedelta(seconds=60)
+MIN_NONCE = 16
+MAX_NONCE = 64
+TWO_WAY: Literal[1] = 1
+ONE_WAY: Literal[2] = 2
+_READER_AUTH_CONTEXT = "MobileIdQrRequest"
+_MAX_ITEMS = 64
+
+
+def _fail(message: str, code: str = "qr.malformed") -> QrError:
+    return QrError(message, code=code)
+
+
+def _nonce(value: Any, what: str) -> bytes:
+    if not isinstance(value, bytes) or not MIN_NONCE <= len(value) <= MAX_NONCE:
+        raise _fail(f"{what} must be {MIN_NONCE}..{MAX_NONCE} random bytes")
+    return value
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+@dataclass(frozen=True, slots=True)
+class QrRequest:
+    """What a verifier asks for (two-way mode); ``body`` keeps the received RequestBody bytes."""
+
+    nonce: bytes
+    verifier: str
+    items: Mapping[str, tuple[str, ...]]
+    expires: dt.datetime
+    body: bytes = b""
+    reader_auth: CoseSign1 | None = field(default=None, compare=False)
+
+    @classmethod
+    def create(cls, *, nonce: bytes, verifier: str, items: Mapping[str, tuple[str, ...] | list[str]],
+               expires: dt.datetime, reader_signer: Signer | None = None,
+               reader_chain: tuple[bytes, ...] = ()) -> QrRequest:
+        fields = {"v": 1, "nonce": _nonce(nonce, "nonce"), "verifier": verifier,
+                  "items": {k: list(v) for k, v in items.items()}, "exp": int(expires.timestamp())}
+        body = encode(fields)
+        auth = None
+        if reader_signer is not None:
+            auth = CoseSign1.sign(reader_signer, encode([_READER_AUTH_CONTEXT, body]), detached=True,
+                                  x5chain=reader_chain or None)
+        return cls._from_body(body, auth)
+
+    @classmethod
+    def _from_body(cls, body: bytes, reader_auth: CoseSign1 | None) -> QrRequest:
+        fields = decode(body, allowed_tags=(), max_size=4096)
+        if not isinstance(fields, Mapping) or fields.get("v") != 1:
+            raise _fail("request body must be a map with v = 1", "qr.version")
+        verifier, items, exp = fields.get("verifier"), fields.get("items"), fields.get("exp")
+        if not isinstance(verifier, str) or not 0 < len(verifier) <= 100:
+            raise _fail("request verifier name must be 1..100 characters")
+        if not isinstance(exp, int) or isinstance(exp, bool) or exp < 0:
+            raise _fail("request exp must be a time in seconds")
+        if not isinstance(items, Mapping) or not items or len(items) > 4:
+            raise _fail("request items must name 1..4 document types")
+        parsed: dict[str, tuple[str, ...]] = {}
+        for kind, names in items.items():
+            if not isinstance(kind, str) or not isinstance(names, list) or not 0 < len(names) <= _MAX_ITEMS or not all(
+                    isinstance(n, str) and 0 < len(n) <= 64 for n in names):
+                raise _fail("request items must map a type to 1..64 element names")
+            parsed[kind] = tuple(names)
+        return cls(_nonce(fields.get("nonce"), "request nonce"), verifier, parsed,
+                   dt.datetime.fromtimestamp(exp, dt.UTC), body, reader_auth)
+
+    def request_hash(self) -> bytes:
+        return hashlib.sha256(self.body).digest()
+
+    def to_cbor(self) -> bytes:
+        auth = None if self.reader_auth is None else self.reader_auth.to_cbor_value()
+        return encode(["req", self.body, auth])
+
+    def reader_auth_payload(self) -> bytes:
+        """The detached payload of ReaderAuth: the signature covers the request's exact bytes."""
+        return encode([_READER_AUTH_CONTEXT, self.body])
+
+    def check_fresh(self, now: dt.datetime) -> None:
+        if now > self.expires:
+            raise QrError("the verifier's request has expired: ask for a new one", code="qr.request_expired")
+
+
+@dataclass(frozen=True, slots=True)
+class QrResponse:
+    """The wallet's answer. ``data``: DeviceResponse CBOR (mdoc) or the SD-JWT+KB text."""
+
+    mode: Literal[1, 2]
+    format: Literal["mdoc", "sd-jwt"]
+    data: bytes | str
+    nonce: bytes | None = None  # one-way only
+    time: dt.datetime | None = None  # one-way only
+
+    def to_cbor(self) -> bytes:
+        body: dict[str, Any] = {"v": 1, "m": self.mode, "f": self.format, "d": self.data}
+        if self.mode == ONE_WAY:
+            assert self.nonce is not None and self.time is not None
+            body["n"] = self.nonce
+            body["t"] = int(self.time.timestamp())
+        return encode(["resp", body])
+
+    @classmethod
+    def _from_value(cls, body: Any) -> QrResponse:
+        if not isinstance(body, Mapping) or body.get("v") != 1:
+            raise _fail("response must be a map with v = 1", "qr.version")
+        mode, fmt, data = body.get("m"), body.get("f"), body.get("d")
+        if mode not in (TWO_WAY, ONE_WAY) or isinstance(mode, bool):
+            raise _fail("response mode must be 1 (two-way) or 2 (one-way)")
+        if not ((fmt == "mdoc" and isinstance(data, bytes)) or (fmt == "sd-jwt" and isinstance(data, str))):
+            raise _fail("response format must be mdoc (bytes) or sd-jwt (text)")
+        if mode == TWO_WAY:
+            if "n" in body or "t" in body:
+                raise _fail("a two-way response carries no nonce or time of its own")
+            return cls(TWO_WAY, fmt, data)
+        t = body.get("t")
+        if not isinstance(t, int) or isinstance(t, bool) or t < 0:
+            raise _fail("a one-way response needs its signed time t")
+        return cls(ONE_WAY, fmt, data, _nonce(body.get("n"), "response nonce"), dt.datetime.fromtimestamp(t, dt.UTC))
+
+
+def decode_qr_message(message: bytes) -> QrRequest | QrResponse:
+    """Read one reassembled message (after ``FrameCollector.message()``)."""
+    value = decode(message, allowed_tags=(18,), max_size=64 * 1024, max_depth=16)
+    if not isinstance(value, list) or not value or value[0] not in ("req", "resp"):
+        raise _fail("not a mobileid QR request or response", "qr.message_type")
+    if value[0] == "resp":
+        if len(value) != 2:
+            raise _fail("response must be [\"resp\", body]")
+        return QrResponse._from_value(value[1])
+    if len(value) != 3 or not isinstance(value[1], bytes):
+        raise _fail("request must be [\"req\", body, readerAuth]")
+    auth = None if value[2] is None else CoseSign1.from_cbor_value(value[2])
+    if auth is not None and auth.payload is not None:
+        raise _fail("readerAuth must have a detached payload")
+    return QrRequest._from_body(value[1], auth)
+
+
+def two_way_transcript(request: QrRequest) -> SessionTranscript:
+    return SessionTranscript.build(None, None, [HANDOVER_ID, TWO_WAY, request.request_hash()])
+
+
+def one_way_transcript(nonce: bytes, time: dt.datetime) -> SessionTranscript:
+    return SessionTranscript.build(None, None, [HANDOVER_ID, ONE_WAY, nonce, int(time.timestamp())])

@@ -1,0 +1,166 @@
+"""End to end across issuer, wallet and verifier over the QR profile: counter enrolment -> wallet ->
+one-way and two-way QR -> offline verification against the exported trust bundle."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import segno
+from sqlalchemy import select
+
+from issuer.db.models import Credential
+from issuer.status import change_status
+from specs.qr import b45decode, encode_message
+from specs.qr.presentation import QrResponse
+from specs.x509 import TrustStore
+from tests.issuer.conftest import Service, enroll, person_with_licence
+from tests.wallet.conftest import FAST_KDF, PIN
+from verifier.qr import Policy, Verifier
+from verifier.trust import VerifierTrust
+from wallet.present import Presenter
+from wallet.wallet import Wallet
+
+
+@dataclass
+class Story:
+    service: Service
+    wallet: Wallet
+    presenter: Presenter
+
+    def trust(self) -> VerifierTrust:
+        bundle = self.service.client.get("/trust/bundle").content
+        root = TrustStore.from_pem(self.service.client.get("/trust/root.pem").content)
+        return VerifierTrust.from_bundle(bundle, root, now=self.service.clock.now)
+
+    def verifier(self, **policy: object) -> Verifier:
+        return Verifier(self.trust(), clock=lambda: self.service.clock.now, policy=Policy(**policy))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def story(service: Service, tmp_path: Path) -> Iterator[Story]:
+    wallet = Wallet(tmp_path / "phone", kdf=FAST_KDF)
+    wallet.init(PIN, trust_pem=service.client.get("/trust/root.pem").content)
+    uri, tx_code = enroll(service, person_with_licence(service), ["mdl", "age_attestation"])
+    wallet.receive(uri, tx_code, PIN, http=service.client, now=service.clock.now, batch={"age_attestation": 3})
+    yield Story(service, wallet, Presenter(wallet, clock=lambda: service.clock.now))
+
+
+def test_one_way_age_check(story: Story) -> None:
+    shown = story.presenter.present(PIN, preset="age19")
+    assert shown.type_id == "age_attestation" and shown.elements == ("age_over_19",)
+    (text,) = shown.texts  # one QR code
+    assert len(b45decode(text.split(":", 1)[1])) <= 600  # the profile's size goal for an age check
+    assert segno.make(text, error="m").version <= 20
+    verifier = story.verifier()
+    result = verifier.verify_qr(text)
+    assert result.valid, result.errors
+    assert result.claims == {"kr.mobileid.age.1": {"age_over_19": True}} or list(
+        result.claims["kr.mobileid.age.1"]) == ["age_over_19"]
+    assert result.status == "valid" and result.holder_bound
+    assert result.type_name["en"]
+    replay = verifier.verify_qr(text)
+    assert not replay.valid and replay.errors[0].code == "qr.replay" and replay.claims == {}
+
+
+def test_each_presentation_uses_a_fresh_copy(story: Story) -> None:
+    first = story.presenter.present(PIN, preset="age19")
+    second = story.presenter.present(PIN, preset="age19")
+    assert first.message != second.message
+    texts = [story.verifier().verify_qr(p.texts[0]) for p in (first, second)]
+    assert all(r.valid for r in texts)
+    assert second.needs_refill  # one unused copy left of three
+
+
+def test_one_way_outside_the_window(story: Story) -> None:
+    shown = story.presenter.present(PIN, preset="age19")
+    verifier = story.verifier()
+    story.service.clock.advance(seconds=61)
+    result = verifier.verify_qr(shown.texts[0])
+    assert not result.valid and result.errors[0].code == "qr.expired"
+
+
+def test_two_way_licence_with_portrait_in_frames(story: Story) -> None:
+    verifier = story.verifier()
+    request = verifier.request({"org.iso.18013.5.1.mDL": ["family_name", "given_name", "portrait"]})
+    request_texts = encode_message(request.to_cbor())
+    from specs.qr import FrameCollector
+    from specs.qr.presentation import QrRequest, decode_qr_message
+
+    collector = FrameCollector()
+    for text in request_texts:
+        collector.add(text)
+    scanned = decode_qr_message(collector.message())
+    assert isinstance(scanned, QrRequest) and scanned == request
+    shown = story.presenter.present(PIN, request=scanned)
+    assert set(shown.elements) == {"family_name", "given_name", "portrait"}
+    result = verifier.verify_qr(list(reversed(shown.texts)), request=request)  # frames in any order
+    assert result.valid, result.errors
+    assert result.portrait is not None and result.portrait[:2] == b"\xff\xd8"
+    other = verifier.request({"org.iso.18013.5.1.mDL": ["family_name"]})
+    relayed = story.verifier().verify_qr(shown.texts, request=other)  # answer relayed to another request
+    assert not relayed.valid and relayed.errors[0].code == "mdoc.device_signature_invalid"
+
+
+def test_qr_image_round_trip(story: Story, tmp_path: Path) -> None:
+    shown = story.presenter.present(PIN, preset="age19")
+    path = tmp_path / "age.png"
+    segno.make(shown.texts[0], error="m").save(path, scale=4)
+    result = story.verifier().verify_qr(path.read_bytes())
+    assert result.valid, result.errors
+
+
+def test_revoked_and_stale(story: Story) -> None:
+    shown = story.presenter.present(PIN, preset="age19")
+    with story.service.session() as session:
+        for row in session.scalars(select(Credential)):
+            change_status(session, row, "revoked", actor="test", reason="test")
+        session.commit()
+    result = story.verifier().verify_qr(shown.texts[0])
+    assert not result.valid and result.status == "invalid" and result.errors[0].code == "status.revoked"
+    verifier = story.verifier(max_bundle_age=dt.timedelta(hours=1))
+    story.service.clock.advance(hours=2)
+    stale = verifier.verify_qr(shown.texts[0])
+    assert not stale.valid and stale.errors[0].code == "trust.bundle_stale"
+
+
+def test_tampered_and_garbage(story: Story) -> None:
+    shown = story.presenter.present(PIN, preset="age19")
+    verifier = story.verifier()
+    response = QrResponse(2, "mdoc", shown.message[:-1] + b"\x00", b"\x01" * 16, story.service.clock.now)
+    cases = {
+        "qr.frame_prefix": "HELLO",
+        "qr.frame_version": "MID9/1/1/ABCDEF:00",
+        "qr.base45_invalid": "MID1:~~~",
+        "qr.frame_not_zlib": "MID1:" + shown.texts[0][5:41],
+    }
+    for code, text in cases.items():
+        result = verifier.verify_qr(text)
+        assert not result.valid and result.claims == {}
+        assert result.errors[0].code == code, (code, result.errors)
+    tampered = verifier.verify_qr(encode_message(response.to_cbor())[0])
+    assert not tampered.valid and tampered.claims == {}
+
+
+def test_mixed_frames_are_refused(story: Story) -> None:
+    a = story.presenter.present(PIN, preset="name_photo")
+    b = story.presenter.present(PIN, preset="name_photo")
+    assert len(a.texts) > 1
+    result = story.verifier().verify_qr([a.texts[0], *b.texts[1:]])
+    assert not result.valid and result.errors[0].code == "qr.frame_mixed"
+
+
+def test_history_names_elements_never_values(story: Story) -> None:
+    from wallet.history import History
+
+    story.presenter.present(PIN, preset="age19")
+    entries = History(story.wallet.folder, story.wallet.keys.unlock(PIN)).entries()
+    assert [(e.type_id, e.elements, e.mode) for e in entries] == [("age_attestation", ("age_over_19",), "one-way")]
+    assert b"age_over_19" not in (story.wallet.folder / "history.json").read_bytes()
+
+
+
+

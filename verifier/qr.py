@@ -1,0 +1,182 @@
+"""``Verifier.verify_qr``: QR text, frames or an image -> a typed ``VerificationResult``, offline.
+
+The profile is ``specs/qr-presentation.md``. On top of the credential checks (``verifier.verify``:
+issuer signature, DS -> IACA chain with the Annex B profile, digests over the received bytes, docType,
+validity, device signature over the transcript) this adds what a QR channel needs: the transcript is
+rebuilt from *this verifier's* request (two-way) or from the wallet's nonce and signed time, which must be
+within ``policy.one_way_window`` of now (one-way); a one-way nonce or an answered request seen twice is a
+replay; the trust bundle must be younger than ``policy.max_bundle_age`` and the credential's status must
+be found in it when ``policy.require_status`` (fail closed). Anything wrong -> ``valid=False``, no claims.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from specs.catalogue import Catalogue
+from specs.crypto import Signer
+from specs.errors import MobileIdError, QrError, TrustError, UnknownDocumentTypeError
+from specs.jose import Jws
+from specs.qr import FrameCollector
+from specs.qr.presentation import (
+    ONE_WAY,
+    ONE_WAY_AUDIENCE,
+    QrRequest,
+    QrResponse,
+    b64url,
+    decode_qr_message,
+    one_way_transcript,
+    two_way_transcript,
+)
+from specs.sdjwt import SdJwt
+from verifier.result import Format, VerificationResult
+from verifier.trust import VerifierTrust
+from verifier.verify import verify_mdoc, verify_sd_jwt_presentation
+
+__all__ = ["Policy", "ReplayCache", "Verifier"]
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    one_way_window: dt.timedelta = dt.timedelta(seconds=60)
+    max_bundle_age: dt.timedelta = dt.timedelta(days=7)
+    require_status: bool = True
+    request_lifetime: dt.timedelta = dt.timedelta(minutes=5)
+
+
+class ReplayCache:
+    """Nonces seen within their validity window (bounded; the oldest fall out first)."""
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self._seen: OrderedDict[bytes, dt.datetime] = OrderedDict()
+        self._limit = limit
+
+    def check_and_add(self, nonce: bytes, expires: dt.datetime, now: dt.datetime) -> None:
+        while self._seen and next(iter(self._seen.values())) < now:
+            self._seen.popitem(last=False)
+        if nonce in self._seen:
+            raise QrError("this QR code was already scanned (replay)", code="qr.replay")
+        self._seen[nonce] = expires
+        if len(self._seen) > self._limit:
+            self._seen.popitem(last=False)
+
+
+class Verifier:
+    def __init__(self, trust: VerifierTrust, *, now: dt.datetime | None = None, policy: Policy | None = None,
+                 catalogue: Catalogue | None = None, name: str = "mobileid verifier",
+                 clock: Callable[[], dt.datetime] | None = None) -> None:
+        self.trust, self.policy, self.name = trust, policy or Policy(), name
+        self.catalogue = catalogue or Catalogue.load_default()
+        fixed = now
+        self._clock = clock or (lambda: fixed or dt.datetime.now(dt.UTC))
+        self.replays = ReplayCache()
+
+    # -- two-way: the request this verifier shows ---------------------------------------------------
+    def request(self, items: Mapping[str, Iterable[str]], *, reader_signer: Signer | None = None,
+                reader_chain: tuple[bytes, ...] = ()) -> QrRequest:
+        return QrRequest.create(nonce=secrets.token_bytes(16), verifier=self.name,
+                                items={k: tuple(v) for k, v in items.items()},
+                                expires=self._clock() + self.policy.request_lifetime, reader_signer=reader_signer,
+                                reader_chain=reader_chain)
+
+    # -- verification -------------------------------------------------------------------------------
+    def verify_qr(self, data: str | bytes | Iterable[str] | Any, *, request: QrRequest | None = None
+                  ) -> VerificationResult:
+        """Verify a response QR given as its text, all its frame texts, or an image (path, bytes, PIL)."""
+        now = self._clock()
+        fmt: Format = "mdoc"
+        try:
+            message = _message(data)
+            decoded = decode_qr_message(message)
+            if not isinstance(decoded, QrResponse):
+                raise QrError("this is a verifier's request, not a wallet's answer", code="qr.message_type")
+            fmt = decoded.format
+            self._check_bundle(now)
+            result = self._verify(decoded, request, now)
+        except MobileIdError as exc:
+            return VerificationResult.failure(fmt, exc)
+        return self._label(result)
+
+    def _check_bundle(self, now: dt.datetime) -> None:
+        issued = self.trust.bundle_issued_at
+        if issued is not None and now - issued > self.policy.max_bundle_age:
+            raise TrustError("the trust bundle is too old: sync it before verifying", code="trust.bundle_stale")
+
+    def _verify(self, response: QrResponse, request: QrRequest | None, now: dt.datetime) -> VerificationResult:
+        if response.mode == ONE_WAY:
+            assert response.nonce is not None and response.time is not None
+            if abs(now - response.time) > self.policy.one_way_window:
+                raise QrError("this QR code is outside its validity window: ask for a fresh one",
+                              code="qr.expired")
+            transcript = one_way_transcript(response.nonce, response.time)
+            nonce, aud, replay_key = b64url(response.nonce), ONE_WAY_AUDIENCE, response.nonce
+            expires = response.time + self.policy.one_way_window
+        else:
+            if request is None:
+                raise QrError("a two-way answer needs the request this verifier showed", code="qr.no_request")
+            request.check_fresh(now)
+            transcript = two_way_transcript(request)
+            nonce, aud, replay_key, expires = b64url(request.nonce), request.verifier, request.nonce, request.expires
+        if response.format == "mdoc":
+            assert isinstance(response.data, bytes)
+            result = verify_mdoc(response.data, trust=self.trust, transcript=transcript, now=now,
+                                 require_status=self.policy.require_status)
+        else:
+            assert isinstance(response.data, str)
+            result = verify_sd_jwt_presentation(response.data, trust=self.trust, now=now, nonce=nonce, aud=aud,
+                                                require_status=self.policy.require_status)
+        if result.valid:
+            if response.mode == ONE_WAY and response.format == "sd-jwt":
+                _check_signed_time(response)
+            self.replays.check_and_add(replay_key, expires, now)
+        return result
+
+    def _label(self, result: VerificationResult) -> VerificationResult:
+        """Attach catalogue display names (Korean and English) to the verified claims."""
+        if not result.valid:
+            return result
+        try:
+            doc_type = (self.catalogue.by_doctype(result.doctype) if result.doctype
+                        else self.catalogue.by_vct(result.vct or ""))
+        except UnknownDocumentTypeError:
+            return result
+        names: dict[str, dict[str, str]] = {}
+        for claim in doc_type.claims:
+            names[claim.identifier] = {"ko": claim.display.name("ko"), "en": claim.display.name("en")}
+        return replace(result, display_names=names, type_name={"ko": doc_type.display_name("ko"),
+                                                              "en": doc_type.display_name("en")})
+
+
+def _check_signed_time(response: QrResponse) -> None:
+    """For SD-JWT the envelope's t is not signed: it must equal the KB-JWT's signed iat."""
+    assert isinstance(response.data, str) and response.time is not None
+    kb = SdJwt.parse(response.data).kb_jwt
+    iat = Jws.parse(kb).payload.get("iat") if kb else None
+    if iat != int(response.time.timestamp()):
+        raise QrError("the response time differs from the signed KB-JWT time", code="qr.time_mismatch")
+
+
+def _message(data: str | bytes | Iterable[str] | Any) -> bytes:
+    texts: list[str]
+    if isinstance(data, str):
+        texts = [line for line in data.splitlines() if line.strip()] or [data]
+    elif isinstance(data, bytes) and data.startswith(b"MID1"):
+        texts = data.decode("ascii", "replace").splitlines()
+    elif isinstance(data, (bytes, bytearray)) or hasattr(data, "size") or hasattr(data, "read_bytes"):
+        from verifier.scan import decode_image
+
+        texts = list(decode_image(data))
+    else:
+        texts = [str(t) for t in data]
+    collector = FrameCollector()
+    for text in texts:
+        collector.add(text)
+    if not collector.complete:
+        have, total = collector.progress
+        raise QrError(f"only {have} of {total} frames were scanned", code="qr.frame_incomplete")
+    return collector.message()
