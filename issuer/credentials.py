@@ -114,32 +114,33 @@ def issue_credential(session: Session, keys: IssuerKeys, *, person: Person, conf
     """Sign one credential of ``configuration`` for ``person``, bound to ``holder_key``."""
     type_id, fmt = CONFIGURATIONS[configuration]
     doc_type = Catalogue.load_default().get(type_id)
-    status_row = current_list(session, public_url, list_size)
-    index = allocate_index(session, status_row)
-    reference = StatusReference(status_row.uri, index)
     until = now + dt.timedelta(days=min(doc_type.validity_days, 365))
+    # claims first: a person who is not eligible takes no status index
     if fmt == "mso_mdoc":
         claims = (_mdl_claims(session, person, now.date()) if type_id == "mdl"
                   else {AGE: age_over_values(person.birth_date, now.date(), [14, 19, 65])})
         doc_type.check_claims(claims, mdoc=True)
+    else:
+        plain = _sd_claims(session, type_id, person, now.date())
+        doc_type.check_claims(plain, mdoc=False)
+    # the row is inserted before signing: its unique (list, index) is what makes the index ours
+    status_row = current_list(session, public_url, list_size)
+    credential = Credential(person_id=person.id, type_id=type_id, format=fmt,
+                            holder_key_thumbprint=thumbprint(holder_key), issued_at=now, expires_at=until)
+    index = allocate_index(session, status_row, credential)
+    reference = StatusReference(status_row.uri, index)
+    if fmt == "mso_mdoc":
         signed = issue_mdoc(keys.ds_signer, [keys.ds_der], doc_type.doctype or "", claims,
                             CoseKey.from_public_key(holder_key), ValidityInfo(now, now, until), status=reference)
         from specs.cbor import encode
 
         encoded: bytes | str = encode(signed.to_cbor_value())
     else:
-        plain = _sd_claims(session, type_id, person, now.date())
-        doc_type.check_claims(plain, mdoc=False)
         marked: Mapping[str, Any] = {k: (SD(_json_value(v)) if doc_type.selectively_disclosable(None, k)
                                          else _json_value(v)) for k, v in plain.items()}
         encoded = issue_sd_jwt_vc(keys.ds_signer, vct=doc_type.vct or "", claims=marked, holder_key=holder_key,
                                   issued_at=now, expires_at=until, issuer=public_url, status=reference,
                                   x5c=[keys.ds_der], decoys=3).serialize()
-    credential = Credential(person_id=person.id, type_id=type_id, format=fmt, status_list_id=status_row.id,
-                            status_index=index, holder_key_thumbprint=thumbprint(holder_key), issued_at=now,
-                            expires_at=until)
-    session.add(credential)
-    session.flush()
     audit.append(session, actor="issuer", action="credential.issue", target=f"credential:{credential.id}",
                  detail={"person": person.id, "type": type_id})
     return Issued(credential, encoded)

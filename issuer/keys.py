@@ -6,6 +6,7 @@ Private keys are stored as encrypted PKCS#8 under a master secret kept in ``data
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import secrets
@@ -15,10 +16,12 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
+from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from issuer import audit
 from issuer.db.models import SigningKey
+from issuer.security import register_pepper
 from specs.crypto import SoftwareSigner
 from specs.x509 import create_document_signer, create_iaca, create_vical_signer
 
@@ -47,6 +50,34 @@ def master_secret(data_dir: Path) -> bytes:
     return path.read_bytes().strip()
 
 
+def tx_code_pepper(data_dir: Path) -> bytes:
+    """The HMAC key for stored tx_codes (``data_dir/tx_code.pepper``, mode 0600), made on first use.
+
+    It lives in the data folder, not the database, so a copy of the database alone cannot enumerate tx_codes.
+    Created atomically (write a private temporary file, then hard-link it), as several workers may start at once.
+    """
+    path = data_dir / "tx_code.pepper"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        tmp = data_dir / f".tx_code.pepper.{secrets.token_hex(8)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(secrets.token_bytes(32).hex().encode())
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            tmp.unlink()
+    return path.read_bytes().strip()
+
+
+def register_tx_code_pepper(database_url: str | URL, data_dir: Path) -> bytes:
+    """Tell this process which pepper belongs to ``database_url`` (used by ``issuer.offers``)."""
+    pepper = tx_code_pepper(data_dir)
+    register_pepper(database_url, pepper)
+    return pepper
+
+
 def _store(session: Session, kind: str, cert: x509.Certificate, signer: SoftwareSigner, secret: bytes,
            now: dt.datetime) -> None:
     pem = signer.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -63,6 +94,7 @@ def _signer(row: SigningKey, secret: bytes) -> SoftwareSigner:
 def ensure_keys(session: Session, data_dir: Path, *, now: dt.datetime | None = None) -> None:
     """Create the IACA and a first document signer when the database has none."""
     now = now or dt.datetime.now(dt.UTC)
+    register_tx_code_pepper(session.get_bind().engine.url, data_dir)
     if session.scalars(select(SigningKey).where(SigningKey.kind == "iaca")).first() is not None:
         if session.scalars(select(SigningKey).where(SigningKey.kind == "vical")).first() is None:
             _create_vical_signer(session, data_dir, now)  # databases made before trust bundles existed

@@ -11,13 +11,22 @@ import datetime as dt
 import json
 import urllib.parse
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from issuer import audit
 from issuer.db.models import AccessToken, InPersonCheck, Offer, Person, Staff
-from issuer.security import check_short_code, hash_short_code, new_token, new_tx_code, token_hash
+from issuer.security import (
+    check_short_code,
+    hash_short_code,
+    new_token,
+    new_tx_code,
+    registered_pepper,
+    token_hash,
+)
 
 PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 DOCUMENT_KINDS = ("id_card", "passport", "driver_licence", "alien_registration_card")
@@ -38,6 +47,33 @@ class CreatedOffer:
     offer_uri: str
     tx_code: str
     expires_at: dt.datetime
+
+
+def tx_code_pepper(session: Session) -> bytes:
+    """The tx_code pepper of the data folder that goes with this session's database.
+
+    Registered by ``ensure_keys`` (bootstrap) and by the web app's state; a process that did neither (a
+    script) finds it in the data folder of the environment's settings, or next to a SQLite database file,
+    but only in a folder that already holds the master key (never a fresh folder with a new pepper).
+    """
+    from issuer.keys import register_tx_code_pepper
+    from issuer.settings import Settings
+
+    url = session.get_bind().engine.url
+    pepper = registered_pepper(url)
+    if pepper is not None:
+        return pepper
+    candidates = []
+    settings = Settings()
+    if make_url(settings.sqlalchemy_url).render_as_string(hide_password=False) == url.render_as_string(
+            hide_password=False):
+        candidates.append(settings.data_dir)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        candidates.append(Path(url.database).resolve().parent)
+    for folder in candidates:
+        if (folder / "master.key").exists():
+            return register_tx_code_pepper(url, folder)
+    raise RuntimeError("no tx_code pepper for this database: run the issuer's bootstrap in this process first")
 
 
 def record_check(session: Session, *, staff: Staff, person: Person, document_kind: str, document_number: str,
@@ -62,7 +98,7 @@ def create_offer(session: Session, *, check: InPersonCheck, staff: Staff, config
         raise ValueError("no offer without a photo match")
     code, tx_code = new_token(), new_tx_code()
     offer = Offer(check_id=check.id, person_id=check.person_id, code_hash=token_hash(code),
-                  tx_code_hash=hash_short_code(tx_code), configurations=configurations,
+                  tx_code_hash=hash_short_code(tx_code, tx_code_pepper(session)), configurations=configurations,
                   expires_at=now + dt.timedelta(seconds=ttl_seconds))
     session.add(offer)
     session.flush()
@@ -101,7 +137,7 @@ def redeem(session: Session, *, code: str, tx_code: str | None, max_attempts: in
             "invalid_grant", "the pre-authorized code is unknown, used, burned or expired"))
     if not tx_code:  # §6.3: a missing tx_code is invalid_request, and is no guess
         raise _reject(session, offer.id, "tx_code_missing", OfferError("invalid_request", "tx_code is required"))
-    if not check_short_code(offer.tx_code_hash, tx_code):
+    if not check_short_code(offer.tx_code_hash, tx_code, tx_code_pepper(session)):
         offer.failed_attempts += 1
         if offer.failed_attempts >= max_attempts:
             offer.state = "burned"
@@ -142,7 +178,7 @@ def create_remote_offer(session: Session, *, person: Person, licence_credential_
         raise ValueError("no in-person check on record for this person")
     code, tx_code = new_token(), new_tx_code()
     offer = Offer(check_id=check.id, person_id=person.id, code_hash=token_hash(code),
-                  tx_code_hash=hash_short_code(tx_code), configurations=configurations,
+                  tx_code_hash=hash_short_code(tx_code, tx_code_pepper(session)), configurations=configurations,
                   expires_at=now + dt.timedelta(seconds=ttl_seconds))
     session.add(offer)
     session.flush()

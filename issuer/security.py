@@ -1,4 +1,11 @@
-"""Passwords (argon2id), random secrets, and hashes for codes and tokens stored at rest."""
+"""Passwords (argon2id), random secrets, and hashes for codes and tokens stored at rest.
+
+Why tx_codes are not argon2id: a 6-digit code has 10^6 values, so whoever holds a stored hash enumerates them
+all whatever the hash costs (a slow hash only made every token request ~26 ms of CPU). The online defence is
+the attempt limit (5 wrong codes burn the offer); the offline defence is a secret key: tx_codes are stored as
+HMAC-SHA-256 under a server-side pepper kept in the data folder next to the master key, never in the database.
+Staff passwords, chosen by people, stay on argon2id.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +15,11 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy.engine import URL, make_url
 
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
-# Short secrets (6-digit tx_codes) get a cheaper argon2id: they are also capped at 5 attempts.
-_CODE_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+_CODE_PREFIX = "hmac-sha256$"
+_PEPPERS: dict[str, bytes] = {}  # database URL -> tx_code pepper (see register_pepper)
 
 
 def hash_password(password: str) -> str:
@@ -25,15 +33,33 @@ def check_password(stored: str, password: str) -> bool:
         return False
 
 
-def hash_short_code(code: str) -> str:
-    return _CODE_HASHER.hash(code)
+def _url_key(url: str | URL) -> str:
+    return make_url(url).render_as_string(hide_password=False)
 
 
-def check_short_code(stored: str, code: str) -> bool:
-    try:
-        return _CODE_HASHER.verify(stored, code)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
+def register_pepper(database_url: str | URL, pepper: bytes) -> None:
+    """Remember the tx_code pepper of the data folder that belongs to ``database_url`` (this process)."""
+    if not pepper:
+        raise ValueError("an empty pepper")
+    _PEPPERS[_url_key(database_url)] = pepper
+
+
+def registered_pepper(database_url: str | URL) -> bytes | None:
+    return _PEPPERS.get(_url_key(database_url))
+
+
+def hash_short_code(code: str, pepper: bytes) -> str:
+    """HMAC-SHA-256 of a short code (tx_code) under the server's pepper; see the module docstring for why."""
+    if not pepper:
+        raise ValueError("a pepper is required")
+    return _CODE_PREFIX + hmac.new(pepper, code.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def check_short_code(stored: str, code: str, pepper: bytes) -> bool:
+    """Constant-time check; a hash in any other format (e.g. an old argon2id one) is a mismatch."""
+    if not stored.startswith(_CODE_PREFIX):
         return False
+    return hmac.compare_digest(stored.encode("ascii", "replace"), hash_short_code(code, pepper).encode("ascii"))
 
 
 def token_hash(token: str) -> str:

@@ -14,10 +14,12 @@ import typer.main
 
 # name -> ("module:attribute", help); the attribute is a Typer app or a click command.
 _COMMANDS: dict[str, tuple[str, str]] = {
-    "verify": ("verifier.cli:verify_command", "Verify an mdoc DeviceResponse or an SD-JWT presentation."),
+    "verify": ("verifier.cli:verify_command", "Verify a QR presentation, an mdoc DeviceResponse or an SD-JWT."),
     "issuer": ("issuer.cli:issuer_app", "Run and manage the issuer service."),
-    "wallet": ("wallet.cli:wallet_app", "The holder's wallet: init, receive, list, show."),
-    "demo": ("mobileid.demo:demo_command", "Issue, present and verify sample credentials end to end."),
+    "verifier": ("verifier.cli:verifier_group", "The verifier's counter: request QR codes, trust bundle sync."),
+    "wallet": ("wallet.cli:wallet_app", "The holder's wallet: init, receive, list, show, present, answer."),
+    "demo": ("mobileid.demo:demo_command",
+             "Run issuer, clerk, wallet and verifier on this machine; leave a verifiable age-check QR."),
 }
 
 

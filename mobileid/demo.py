@@ -1,129 +1,321 @@
-"""``mobileid demo --out DIR``: issue, present and verify sample credentials end to end, on this machine.
+"""``mobileid demo --out DIR``: the whole story in one command, on this machine, with nothing started by hand.
 
-Everything is real (keys, certificates, signatures, status lists) and made fresh on each run; the files
-left in DIR let a reader repeat the verification with ``mobileid verify`` (DIR/README.txt says how).
+An issuer runs in this process on SQLite (served through an in-process HTTP client, no socket), a clerk
+checks a synthetic applicant through the console, the wallet redeems the offer (licence, age attestations,
+an e-certificate), shows a one-way age-19 QR code, and a verifier checks that QR offline against the
+exported trust bundle. Everything is real (keys, certificates, signatures, status lists) and made fresh
+on each run. DIR/README.txt describes every file left behind and how to verify the QR code again.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
+import json
+import re
+import secrets
+import shutil
+import time
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import click
-from cryptography.hazmat.primitives import serialization
+from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
 
-from specs.cose import CoseKey
-from specs.crypto import SoftwareSigner
-from specs.mdoc.age import age_over_values
-from specs.mdoc.issuance import issue_mdoc
-from specs.mdoc.mso import ValidityInfo
-from specs.mdoc.presentation import build_device_response
-from specs.mdoc.transcript import SessionTranscript
-from specs.sdjwt import SD, issue_sd_jwt_vc, present
-from specs.status import StatusList, StatusReference, issue_cwt, issue_jwt
-from specs.x509 import TrustStore, create_document_signer, create_iaca
-from verifier.result import VerificationResult
-from verifier.trust import VerifierTrust
-from verifier.verify import verify_mdoc, verify_sd_jwt_presentation
-
-MDL, NS, KR = "org.iso.18013.5.1.mDL", "org.iso.18013.5.1", "kr.mobileid.mdl.1"
-LIST_URI = "https://issuer.mobileid.example/status/1"
-# A synthetic person: no real data anywhere in the demo.
-PERSON = {"family_name": "Hong", "given_name": "Gildong", "birth_date": dt.date(1988, 4, 2)}
+PIN_FILE = "DEMO_PIN.txt"
+ISSUER_URL = "http://issuer.demo"
+PEOPLE = 300
+ECERT_PREFERRED, ECERT_FALLBACK = "business_registration", "resident_registration_abstract"
+README_MARK = "mobileid demo output"
+# Files and folders of an earlier run (this layout and the previous one) that a new run replaces.
+_OWNED = ("issuer", "wallet", "trust_bundle", "age_check.png", "README.txt", "iaca.pem", "age_check.cbor",
+          "transcript.cbor", "business_registration.txt", "status_list.cwt", "status_list.jwt")
 
 
-def _say(step: int, text: str) -> None:
-    click.echo(click.style(f"{step}. ", bold=True) + text)
+class _Steps:
+    """Numbered steps in plain words; on stderr with ``--json`` so stdout stays machine-readable."""
 
+    def __init__(self, as_json: bool) -> None:
+        self.console = Console(stderr=as_json, highlight=False, soft_wrap=False)
+        self.number = 0
 
-def _verdict(result: VerificationResult) -> str:
-    if result.valid:
-        return click.style("VALID", fg="green", bold=True) + f" (status: {result.status})"
-    return click.style("INVALID", fg="red", bold=True) + " " + ", ".join(e.code for e in result.errors)
+    def say(self, text: str) -> None:
+        self.number += 1
+        self._row(Text(f"{self.number:>2}. ", style="bold"), text)
+
+    def note(self, text: str) -> None:
+        self._row(Text("    "), text)
+
+    def command(self, text: str) -> None:
+        self.console.print("    " + escape(text), soft_wrap=True)  # never wrapped, so it can be copied
+
+    def _row(self, head: Text, text: str) -> None:
+        for i, line in enumerate(Text.from_markup(text).wrap(self.console, max(self.console.width - 4, 40))):
+            line.rstrip()
+            self.console.print((head if i == 0 else Text("    ")) + line, soft_wrap=True)
 
 
 @click.command("demo")
 @click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False), default=Path("demo-out"),
               show_default=True, help="Folder for the files the demo leaves behind.")
-def demo_command(out: Path) -> None:
-    """Issue an mDL and a business-registration e-certificate, present them, and verify them offline."""
-    out.mkdir(parents=True, exist_ok=True)
-    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    iaca_signer, ds_signer = SoftwareSigner.generate(), SoftwareSigner.generate()
-    iaca = create_iaca(iaca_signer, country="KR", common_name="mobileid demo IACA",
-                       organization="Demo Licensing Office", not_before=now - dt.timedelta(days=1),
-                       not_after=now + dt.timedelta(days=3650))
-    ds = create_document_signer(iaca_signer, iaca, ds_signer.public_key(), common_name="mobileid demo DS",
-                                not_before=now - dt.timedelta(days=1), not_after=now + dt.timedelta(days=365))
-    ds_der = ds.public_bytes(serialization.Encoding.DER)
-    (out / "iaca.pem").write_bytes(iaca.public_bytes(serialization.Encoding.PEM))
-    _say(1, "The licensing office made an IACA root and a document-signer certificate (ISO 18013-5 Annex B).")
-
-    device, holder = SoftwareSigner.generate(), SoftwareSigner.generate()
-    elements = {**PERSON, "issue_date": now.date(), "expiry_date": now.date() + dt.timedelta(days=3650),
-                "issuing_country": "KR", "issuing_authority": "Demo Licensing Office",
-                "document_number": "11-26-000001-01",
-                **age_over_values(PERSON["birth_date"], now.date(), [19, 65])}
-    mdl = issue_mdoc(ds_signer, [ds_der], MDL, {NS: elements, KR: {"licence_classes": ["2종 보통"]}},
-                     CoseKey.from_public_key(device.public_key()),
-                     ValidityInfo(now, now, now + dt.timedelta(days=365)), status=StatusReference(LIST_URI, 7))
-    cert = issue_sd_jwt_vc(ds_signer, vct="urn:mobileid:kr:business_registration:1", x5c=[ds_der],
-                           claims={"registration_number": "123-45-67890", "business_name": SD("Hanbit Trading"),
-                                   "representative": SD("Hong Gildong"), "business_status": SD("active")},
-                           holder_key=holder.public_key(), issued_at=now, expires_at=now + dt.timedelta(days=90),
-                           status=StatusReference(LIST_URI, 8))
-    _say(2, "After the in-person check it issued a mobile driver's licence (mdoc) and a business-registration "
-            "certificate (SD-JWT VC), each bound to a key on the citizen's phone.")
-
-    statuses = StatusList.empty(1024, 2)
-    (out / "status_list.cwt").write_bytes(issue_cwt(ds_signer, subject=LIST_URI, status_list=statuses, issued_at=now,
-                                                    expires_at=now + dt.timedelta(days=1), ttl=3600, x5chain=[ds_der]))
-    (out / "status_list.jwt").write_text(issue_jwt(ds_signer, subject=LIST_URI, status_list=statuses, issued_at=now,
-                                                   expires_at=now + dt.timedelta(days=1), ttl=3600,
-                                                   x5c=[base64.b64encode(ds_der).decode()]) + "\n")
-    _say(3, "It published a signed status list (JWT and CWT) that verifiers cache for offline checks.")
-
-    transcript = SessionTranscript.build(None, None, ["mobileidDemoHandover", b"demo-session-0001"])
-    response = build_device_response(mdl, {NS: ["age_over_19"]}, transcript, device)
-    (out / "transcript.cbor").write_bytes(transcript.to_cbor())
-    (out / "age_check.cbor").write_bytes(response.to_cbor())
-    shown = present(cert, [("business_name",), ("business_status",)], holder=holder, aud="https://supplier.example",
-                    nonce="demo-nonce-42", iat=now)
-    (out / "business_registration.txt").write_text(shown.serialize() + "\n")
-    _say(4, "The wallet shared only age_over_19 from the licence, and only the business name and status from "
-            "the certificate, each signed by the phone's key for this one verifier.")
-
-    trust = VerifierTrust(TrustStore.of([iaca]))
-    age = verify_mdoc(response.to_cbor(), trust=trust, transcript=transcript, now=now,
-                      status_token=(out / "status_list.cwt").read_bytes())
-    _say(5, f"A shop verified the age check offline: {_verdict(age)}; it learned only {dict(age.claims.get(NS, {}))}.")
-    business = verify_sd_jwt_presentation(shown.serialize(), trust=trust, now=now, nonce="demo-nonce-42",
-                                          aud="https://supplier.example",
-                                          status_token=(out / "status_list.jwt").read_bytes())
-    _say(6, f"A supplier verified the business registration: {_verdict(business)}; it learned {dict(business.claims)}.")
-    (out / "README.txt").write_text(_readme(now))
-    _say(7, f"Files are in {out}/ (see {out}/README.txt to verify them yourself).")
-    if not (age.valid and business.valid):
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
+def demo_command(out: Path, as_json: bool) -> None:
+    """Run an issuer, a clerk, a wallet and a verifier on this machine and leave a verifiable age-check QR."""
+    started = time.monotonic()
+    steps = _Steps(as_json)
+    _prepare(out, steps)
+    summary = _run(out, steps)
+    summary["seconds"] = round(time.monotonic() - started, 1)
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    if not summary["verification"]["valid"]:
         raise SystemExit(1)
 
 
-def _readme(now: dt.datetime) -> str:
-    at = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return f"""mobileid demo output (made {at}; all keys and people are synthetic)
+def _prepare(out: Path, steps: _Steps) -> None:
+    readme = out / "README.txt"
+    earlier = [name for name in _OWNED if (out / name).exists()]
+    if earlier and not (readme.is_file() and readme.read_text(errors="replace").startswith(README_MARK)):
+        raise click.ClickException(f"{out} already holds {', '.join(earlier)} not made by `mobileid demo`; "
+                                   "choose another --out folder")
+    if earlier:
+        steps.console.print(f"Removing the previous demo run in {escape(str(out))}/ (issuer, wallet and files).")
+        for name in earlier:
+            path = out / name
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+    out.mkdir(parents=True, exist_ok=True)
 
-iaca.pem                    the issuer's IACA root certificate: the verifier's only trust anchor
-age_check.cbor              an ISO 18013-5 DeviceResponse releasing only age_over_19, device-signed
-transcript.cbor             the SessionTranscript the device signature is bound to
-business_registration.txt   an SD-JWT VC presentation (business name and status) with a key-binding JWT
-status_list.cwt / .jwt      the issuer's signed status list (Token Status List), CWT and JWT forms
 
-Verify them (exit code 0 = valid, 1 = invalid):
+def _run(out: Path, steps: _Steps) -> dict[str, Any]:
+    import segno
+    from fastapi.testclient import TestClient
 
-  mobileid verify --format mdoc --trust iaca.pem --transcript transcript.cbor \\
-      --status-list status_list.cwt --at {at} age_check.cbor
-  mobileid verify --format sd-jwt --trust iaca.pem --nonce demo-nonce-42 --aud https://supplier.example \\
-      --status-list status_list.jwt --at {at} business_registration.txt
+    from issuer.settings import Settings
+    from issuer.web.app import bootstrap, create_app
+    from verifier.qr import Verifier
+    from verifier.trust import VerifierTrust
+    from wallet.present import Presenter
+    from wallet.wallet import Wallet
 
-Without --at the current time is used; the key-binding JWT is accepted for 5 minutes after it was made.
+    settings = Settings(data_dir=out / "issuer", database_url=None, public_url=ISSUER_URL, seed_people=PEOPLE,
+                        status_list_size=4096)
+    boot = bootstrap(settings)
+    assert boot.demo_password is not None  # a fresh data folder always gets the demo clerk
+    steps.say(f"Started an issuer in this process: SQLite database in {escape(str(settings.data_dir))}/, a fresh "
+              f"IACA root and signing keys, and {boot.people_loaded} synthetic people in its registers.")
+
+    with TestClient(create_app(settings), base_url=ISSUER_URL) as client:
+        person_id, name, ecert = _pick_applicant(settings.sqlalchemy_url)
+        csrf = _login(client, boot.demo_password)
+        steps.say("Clerk clerk1 logged in to the issuer's console.")
+        offer_uri, tx_code = _clerk_check(client, csrf, person_id, ["mdl", "age_attestation", ecert])
+        steps.say(f"The clerk checked the synthetic applicant {escape(name)} in person (ID card, photo matches) "
+                  f"and issued an offer for a driver's licence, age attestations and a {_label(ecert)}.")
+
+        wallet_dir = out / "wallet"
+        pin = f"{secrets.randbelow(10**6):06d}"
+        wallet = Wallet(wallet_dir)
+        root_pem = client.get("/trust/root.pem").raise_for_status().content
+        wallet.init(pin, trust_pem=root_pem)
+        pin_file = wallet_dir / PIN_FILE
+        pin_file.write_text(pin + "\n")
+        pin_file.chmod(0o600)
+        steps.say(f"Set up a new wallet in {escape(str(wallet_dir))}/ that trusts the issuer's root; its random "
+                  f"6-digit PIN is in {PIN_FILE} there.")
+
+        http: Any = client  # TestClient speaks httpx over ASGI, no socket
+        records = wallet.receive(offer_uri, tx_code, pin, http=http, batch={"age_attestation": 5})
+        held = Counter(_type_label(r.type_id) for r in records)
+        steps.say("The wallet scanned the offer QR on the clerk's screen, entered the 6-digit code shown "
+                  "beside it and received: " + ", ".join(f"{n} × {t}" for t, n in held.items()) + ".")
+
+        bundle_dir = out / "trust_bundle"
+        bundle_dir.mkdir()
+        (bundle_dir / "bundle.cbor").write_bytes(client.get("/trust/bundle").raise_for_status().content)
+        (bundle_dir / "root.pem").write_bytes(root_pem)
+        steps.say(f"Exported the issuer's trust bundle (signed keys and status lists) to "
+                  f"{escape(str(bundle_dir))}/; the issuer is stopped now.")
+
+    shown = Presenter(wallet).present(pin, preset="age19")
+    made_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    (text,) = shown.texts
+    qr = segno.make(text, error="m")
+    png = out / "age_check.png"
+    qr.save(str(png), scale=6, border=4)
+    sizes: dict[str, Any] = {"message_bytes": len(shown.message), "qr_text_chars": len(text), "qr_version": qr.version,
+             "png_bytes": png.stat().st_size}
+    steps.say(f"The wallet showed a one-way age check releasing only {', '.join(shown.elements)}, signed "
+              f"with a fresh single-use age attestation: {escape(str(png))}.")
+    steps.note(f"{sizes['message_bytes']}-byte signed message, {sizes['qr_text_chars']} characters in the QR, "
+               f"QR version {sizes['qr_version']}, PNG {sizes['png_bytes']} bytes. Valid for 60 seconds.")
+
+    trust = VerifierTrust.from_path(bundle_dir)
+    result = Verifier(trust).verify_qr(png.read_bytes())
+    steps.say("A verifier read the PNG and checked it offline, using only the trust bundle: " + _verdict(result))
+    claims = {ns: dict(values) for ns, values in result.claims.items()}
+    if result.valid:
+        steps.note(f"It learned only {claims} (status: {result.status}, bound to the phone's key: "
+                   f"{'yes' if result.holder_bound else 'no'}).")
+
+    (out / "README.txt").write_text(_readme(out, made_at, name, ecert, sizes))
+    steps.say(f"Files are described in {escape(str(out / 'README.txt'))}. Verify the QR yourself within 60 s:")
+    steps.command(f"mobileid verify {png} --trust {bundle_dir}")
+    steps.note(f"After that it reports qr.expired; run `mobileid demo --out {escape(str(out))}` again (or "
+               "`mobileid wallet present --preset age19`, see README.txt) for a fresh one.")
+    return {
+        "out": str(out), "applicant": name, "ecertificate": ecert,
+        "credentials": dict(Counter(r.type_id for r in records)),
+        "age_check": {"file": str(png), "elements": list(shown.elements), "made_at": made_at.isoformat(),
+                      "valid_seconds": 60, **sizes},
+        "trust_bundle": str(bundle_dir), "wallet": str(wallet_dir), "pin_file": str(wallet_dir / PIN_FILE),
+        "verification": {"valid": result.valid, "status": result.status, "claims": _jsonable(claims),
+                         "errors": [e.code for e in result.errors]},
+    }
+
+
+def _pick_applicant(url: str) -> tuple[int, str, str]:
+    """A person with a licence, preferably one who also represents a business (for the e-certificate)."""
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    from issuer.db.models import Business, Licence, Person
+
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            licensed = select(Licence.person_id)
+            both = session.scalars(select(Business.representative_id)
+                                   .where(Business.representative_id.in_(licensed))
+                                   .order_by(Business.id)).first()
+            person_id = both if both is not None else session.scalars(licensed.order_by(Licence.id)).first()
+            if person_id is None:
+                raise click.ClickException("the synthetic registers hold no licence holder")
+            person = session.get(Person, person_id)
+            assert person is not None
+            name = f"{person.given_name_latin} {person.family_name_latin} ({person.family_name}{person.given_name})"
+    finally:
+        engine.dispose()
+    return person_id, name, ECERT_PREFERRED if both is not None else ECERT_FALLBACK
+
+
+def _login(client: Any, password: str) -> str:
+    page = client.post("/console/login", data={"username": "clerk1", "password": password}, follow_redirects=True)
+    match = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    if page.status_code != 200 or match is None:
+        raise click.ClickException(f"the clerk could not log in to the console (HTTP {page.status_code})")
+    return match.group(1)
+
+
+def _clerk_check(client: Any, csrf: str, person_id: int, configurations: list[str]) -> tuple[str, str]:
+    """Record the in-person check through the console; read the offer QR and code off the clerk's screen."""
+    client.get(f"/console/applicants/{person_id}").raise_for_status()
+    page = client.post(f"/console/applicants/{person_id}/check",
+                       data={"csrf": csrf, "document_kind": "id_card", "document_number": "DEMO-0001",
+                             "photo_match": "yes", "notes": "mobileid demo", "configuration": configurations})
+    code = re.search(r'id="tx-code">(\d+)<', page.text)
+    if page.status_code != 200 or code is None:
+        raise click.ClickException(f"the console refused the in-person check (HTTP {page.status_code})")
+    return _scan_svg_qr(page.text), code.group(1)
+
+
+def _scan_svg_qr(html: str) -> str:
+    """Decode the offer QR the console draws as inline SVG (segno's one-path form): rasterise, then scan."""
+    from PIL import Image, ImageDraw
+
+    from verifier.scan import decode_image
+
+    match = re.search(r'<svg width="(\d+)" height="(\d+)"[^>]*><g transform="scale\((\d+)\)">.*?'
+                      r'<path class="qrline"[^>]* d="([^"]+)"', html, re.S)
+    if match is None:
+        raise click.ClickException("no offer QR code on the console page")
+    width, height, scale, path = int(match[1]), int(match[2]), int(match[3]), match[4]
+    image = Image.new("L", (width // scale * 4, height // scale * 4), 255)
+    draw = ImageDraw.Draw(image)
+    x = y = 0.0
+    for op, a, b in re.findall(r"([MmHhVv])(-?[\d.]+)(?:[ ,](-?[\d.]+))?", path):
+        if op in "Mm":
+            x, y = (float(a), float(b)) if op == "M" else (x + float(a), y + float(b))
+        elif op in "Hh":
+            end = float(a) if op == "H" else x + float(a)
+            draw.rectangle([min(x, end) * 4, (y - 0.5) * 4, max(x, end) * 4 - 1, (y + 0.5) * 4 - 1], fill=0)
+            x = end
+        else:
+            raise click.ClickException("the offer QR code uses an unexpected drawing")
+    texts = [t for t in decode_image(image) if t.startswith("openid-credential-offer://")]
+    if not texts:
+        raise click.ClickException("could not read the offer QR code on the console page")
+    return texts[0]
+
+
+def _label(config: str) -> str:
+    return {"business_registration": "business-registration e-certificate",
+            "resident_registration_abstract": "resident-registration e-certificate"}.get(config, config)
+
+
+def _type_label(type_id: str) -> str:
+    for key, label in (("mDL", "driver's licence"), ("age", "age attestation"),
+                       ("business_registration", "business-registration certificate"),
+                       ("resident_registration", "resident-registration certificate")):
+        if key in type_id:
+            return label
+    return type_id
+
+
+def _verdict(result: Any) -> str:
+    if result.valid:
+        return "[bold green]VALID[/bold green]"
+    return "[bold red]INVALID[/bold red] " + escape(", ".join(f"{e.code} ({e.message})" for e in result.errors))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _readme(out: Path, made_at: dt.datetime, name: str, ecert: str, sizes: dict[str, Any]) -> str:
+    at = made_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    until = (made_at + dt.timedelta(seconds=60)).strftime("%H:%M:%SZ")
+    return f"""{README_MARK} (made {at}; every key, person and credential is synthetic)
+
+`mobileid demo` ran an issuer in process on SQLite, a clerk checked the synthetic applicant
+{name} through the console, the wallet received a driver's licence, five single-use
+age attestations and a {_label(ecert)}, showed a one-way age-19 QR code, and a
+verifier checked it offline against the trust bundle below.
+
+Files
+-----
+age_check.png            one-way age check as a QR code: releases only age_over_19 from a single-use
+                         age attestation, signed by a key held in the wallet. {sizes['message_bytes']}-byte message,
+                         QR version {sizes['qr_version']}. Valid for 60 seconds only (until {until}).
+trust_bundle/bundle.cbor the issuer's signed trust bundle: document-signer certificates and status lists,
+                         everything a verifier needs offline
+trust_bundle/root.pem    the issuer's IACA root certificate, the anchor the bundle is checked against
+wallet/                  the holder's wallet (encrypted credentials, device keys, sharing history)
+wallet/{PIN_FILE:<16} the wallet's random 6-digit PIN, so you can use the wallet commands
+                         (a real PIN is never written down; this one protects synthetic data only)
+issuer/                  the issuer's data: SQLite database, keys, synthetic registers
+README.txt               this file
+
+Verify the QR code
+------------------
+  mobileid verify {out}/age_check.png --trust {out}/trust_bundle
+
+Exit code 0 = valid, 1 = invalid (reasons are printed with stable codes); add --json for scripts.
+The code is valid for 60 seconds after it was made: later `mobileid verify` reports qr.expired.
+Make a fresh one by running the demo again:
+
+  mobileid demo --out {out}
+
+or by asking this wallet for a new age check (it asks for the PIN in wallet/{PIN_FILE}, or reads
+it from MOBILEID_WALLET_PIN); the wallet holds five single-use age attestations, one per check:
+
+  MOBILEID_WALLET_PIN=$(cat {out}/wallet/{PIN_FILE}) \\
+      mobileid wallet present --preset age19 --data-dir {out}/wallet --out {out}/age_check.png
 """

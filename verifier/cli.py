@@ -1,19 +1,24 @@
-"""``mobileid verify``: check an mdoc DeviceResponse or an SD-JWT presentation offline.
+"""``mobileid verify``: check a QR presentation, an mdoc DeviceResponse or an SD-JWT presentation offline;
+``mobileid verifier request`` / ``sync``: show a two-way request QR, fetch the trust bundle.
 
 Exit codes: 0 valid, 1 invalid (the reasons are printed with their stable codes), 2 bad usage or an
-unreadable input. ``--json`` prints the ``VerificationResult`` document for scripts.
+unreadable input. ``--json`` prints the ``VerificationResult`` document for scripts. ``sync`` exits 1
+when the fetched bundle does not verify (nothing is written).
 """
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from specs.errors import InputError, MobileIdError
+from verifier.cli_tools import HttpGetter
 from verifier.inputs import parse_time, read_binary_or_hex, read_text
 from verifier.result import VerificationResult
 from verifier.trust import VerifierTrust
@@ -21,10 +26,11 @@ from verifier.trust import VerifierTrust
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 _PATH = click.Path(path_type=Path, dir_okay=False)
+DEFAULT_REPLAY_CACHE = Path("~/.mobileid/verifier/seen.json")
 
 
 @click.command("verify")
-@click.argument("presentation", type=_PATH)
+@click.argument("presentation", type=_PATH, nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["mdoc", "sd-jwt"]), default=None,
               help="mdoc (ISO 18013-5 DeviceResponse) or sd-jwt (SD-JWT / SD-JWT VC). Guessed when absent.")
 @click.option("--trust", "trust_path", type=click.Path(path_type=Path), required=True,
@@ -39,18 +45,43 @@ _PATH = click.Path(path_type=Path, dir_okay=False)
 @click.option("--aud", default=None, help="sd-jwt: the audience the KB-JWT must carry.")
 @click.option("--status-list", "status_list", type=_PATH, default=None,
               help="A cached status-list token (JWT or CWT) to check the credential's status against.")
+@click.option("--request", "request_path", type=_PATH, default=None,
+              help="QR two-way: the request this verifier showed (the --state file of 'mobileid verifier request').")
+@click.option("--replay-cache", "replay_cache", type=_PATH, envvar="MOBILEID_VERIFIER_REPLAY_CACHE",
+              default=DEFAULT_REPLAY_CACHE, show_default=True,
+              help="QR: file of the nonces already accepted, so a code scanned twice is refused across runs.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def verify_command(presentation: Path, fmt: str | None, trust_path: Path, at: str | None,
+def verify_command(presentation: tuple[Path, ...], fmt: str | None, trust_path: Path, at: str | None,
                    transcript: Path | None, reader_key: Path | None, nonce: str | None, aud: str | None,
-                   status_list: Path | None, as_json: bool) -> None:
-    """Verify an mdoc DeviceResponse or an SD-JWT presentation, offline."""
+                   status_list: Path | None, request_path: Path | None, replay_cache: Path, as_json: bool) -> None:
+    """Verify a QR presentation (PNG/JPEG image(s) of its code(s), or a text file of MID1 lines), an mdoc
+    DeviceResponse or an SD-JWT presentation, offline."""
+    from verifier.cli_tools import is_qr_input
+
+    try:
+        qr = fmt is None and is_qr_input(presentation)
+    except InputError as exc:
+        _usage_error(exc, as_json)
+    if qr:
+        _verify_qr(presentation, trust_path, at, request_path, replay_cache, as_json)
+        return
     from verifier.verify import verify_mdoc, verify_sd_jwt_presentation  # the crypto stack loads only when used
 
     try:
+        if len(presentation) != 1:
+            raise InputError("give one presentation file (several files only for QR images)", code="input.usage")
+        if request_path is not None:
+            raise InputError("--request is for QR answers", code="input.usage")
         now = parse_time(at) if at else None
-        trust = VerifierTrust.from_path(trust_path, now=now)
+        try:
+            trust = VerifierTrust.from_path(trust_path, now=now)
+        except InputError:
+            raise
+        except MobileIdError as exc:  # a stale or foreign trust bundle: nothing can verify under it
+            _print(VerificationResult.failure("sd-jwt" if fmt == "sd-jwt" else "mdoc", exc), as_json)
+            sys.exit(EXIT_INVALID)
         status_token = read_binary_or_hex(status_list) if status_list else None
-        data = read_binary_or_hex(presentation)
+        data = read_binary_or_hex(presentation[0])
         fmt = fmt or _guess_format(data)
         if fmt == "mdoc":
             if transcript is None:
@@ -61,11 +92,53 @@ def verify_command(presentation: Path, fmt: str | None, trust_path: Path, at: st
         else:
             if (nonce is None) != (aud is None):
                 raise InputError("--nonce and --aud go together", code="input.usage")
-            result = verify_sd_jwt_presentation(read_text(presentation), trust=trust, now=now, nonce=nonce, aud=aud,
-                                   status_token=status_token)
+            result = verify_sd_jwt_presentation(read_text(presentation[0]), trust=trust, now=now, nonce=nonce,
+                                                aud=aud, status_token=status_token)
     except InputError as exc:
         _usage_error(exc, as_json)
     _print(result, as_json)
+    sys.exit(EXIT_VALID if result.valid else EXIT_INVALID)
+
+
+def _verify_qr(paths: tuple[Path, ...], trust_path: Path, at: str | None, request_path: Path | None,
+               replay_cache: Path, as_json: bool) -> None:
+    """The QR profile: one-way or two-way answers, with replays refused across runs (``--replay-cache``)."""
+    import datetime as dt
+
+    from verifier.cli_tools import FileReplayCache, load_request, print_qr_result, qr_texts
+    from verifier.qr import Verifier
+
+    trust: VerifierTrust | None = None
+    try:
+        now = parse_time(at) if at else dt.datetime.now(dt.UTC)
+        request = load_request(request_path) if request_path else None
+        try:
+            texts = qr_texts(paths)
+        except MobileIdError as exc:  # no QR code in the picture: an invalid scan, not bad usage
+            if isinstance(exc, InputError):
+                raise
+            result = VerificationResult.failure("mdoc", exc)
+        else:
+            try:
+                trust = VerifierTrust.from_path(trust_path, now=now)
+            except InputError:
+                raise
+            except MobileIdError as exc:
+                result = VerificationResult.failure("mdoc", exc)
+            else:
+                with FileReplayCache.locked(replay_cache.expanduser()) as cache:
+                    verifier = Verifier(trust, now=now)
+                    verifier.replays = cache
+                    result = verifier.verify_qr(texts, request=request)
+    except InputError as exc:
+        _usage_error(exc, as_json)
+    if as_json:
+        document = result.to_json()
+        if trust is not None and trust.bundle_issued_at is not None:
+            document["bundle_issued_at"] = trust.bundle_issued_at.isoformat()
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        print_qr_result(result, bundle_issued_at=trust.bundle_issued_at if trust else None, now=now)
     sys.exit(EXIT_VALID if result.valid else EXIT_INVALID)
 
 
@@ -75,7 +148,7 @@ def _guess_format(data: bytes) -> str:
     return "sd-jwt" if head.startswith(b"ey") else "mdoc"
 
 
-def _usage_error(exc: MobileIdError, as_json: bool) -> None:
+def _usage_error(exc: MobileIdError, as_json: bool) -> NoReturn:
     if as_json:
         click.echo(json.dumps({"error": exc.to_json()}))
     else:
@@ -117,3 +190,120 @@ def _flatten(claims: Any, prefix: str = "") -> list[tuple[str, str]]:
             text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
             rows.append((name, text if len(text) <= 80 else text[:77] + "..."))
     return rows
+
+
+# -- mobileid verifier request / sync --------------------------------------------------------------------
+@contextmanager
+def _default_http() -> Iterator[HttpGetter]:
+    import httpx
+
+    with httpx.Client(timeout=10, follow_redirects=False) as client:
+        yield client
+
+
+# The injection point tests swap: a context manager yielding an httpx-like client (``.get(url)``).
+http_factory: Callable[[], AbstractContextManager[HttpGetter]] = _default_http
+
+
+@click.group("verifier", context_settings={"help_option_names": ["-h", "--help"]})
+def verifier_group() -> None:
+    """The verifier's counter: request QR codes (two-way) and the trust bundle sync."""
+
+
+@verifier_group.command("request")
+@click.option("--elements", required=True, help="Comma-separated element names, e.g. family_name,given_name,portrait.")
+@click.option("--doctype", default="org.iso.18013.5.1.mDL", show_default=True,
+              help="The document type (mdoc docType or SD-JWT VC vct) asked for.")
+@click.option("--name", "name", default="mobileid verifier", show_default=True,
+              help="Who asks: shown to the holder and bound into the answer.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=Path("request.png"),
+              show_default=True, help="The request QR (PNG); several frames become NAME-1.png, ...")
+@click.option("--state", type=_PATH, default=None,
+              help="Where to save the request for 'mobileid verify --request' (default: beside --out, .cbor).")
+@click.option("--at", "at", default=None, help="Creation time (RFC 3339 or Unix seconds); default now.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def request_command(elements: str, doctype: str, name: str, out: Path, state: Path | None, at: str | None,
+                    as_json: bool) -> None:
+    """Show a request QR asking for ELEMENTS of one document type; keep its state to check the answer."""
+    import datetime as dt
+    import secrets
+
+    from specs.catalogue import Catalogue
+    from specs.errors import CatalogueError
+    from specs.qr import encode_message
+    from specs.qr.presentation import QrRequest
+    from verifier.cli_tools import atomic_write, write_qr_png
+    from verifier.qr import Policy
+
+    try:
+        names = tuple(dict.fromkeys(e.strip() for e in elements.split(",") if e.strip()))
+        if not names:
+            raise InputError("--elements names at least one element", code="input.usage")
+        catalogue = Catalogue.load_default()
+        try:
+            doc_type = catalogue.by_doctype(doctype)
+        except CatalogueError:
+            try:
+                doc_type = catalogue.by_vct(doctype)
+            except CatalogueError:
+                raise InputError(f"unknown document type {doctype!r}", code="input.usage") from None
+        for element in names:
+            try:
+                doc_type.claim(None, element)
+            except CatalogueError:
+                raise InputError(f"{doc_type.id} has no element {element!r}", code="input.usage") from None
+        now = parse_time(at) if at else dt.datetime.now(dt.UTC)
+        try:
+            request = QrRequest.create(nonce=secrets.token_bytes(16), verifier=name, items={doctype: names},
+                                       expires=now + Policy().request_lifetime)
+        except MobileIdError as exc:
+            raise InputError(exc.message, code="input.usage") from None
+        out = out.expanduser()
+        state_path = (state or out.with_suffix(".cbor")).expanduser()
+        files = write_qr_png(encode_message(request.to_cbor()), out)
+        try:
+            atomic_write(state_path, request.to_cbor())
+        except OSError as exc:
+            raise InputError(f"cannot write {state_path} ({exc.strerror})", code="input.unwritable") from None
+    except InputError as exc:
+        _usage_error(exc, as_json)
+    document = {"verifier": name, "items": {doctype: list(names)}, "expires": request.expires.isoformat(),
+                "files": [str(f) for f in files], "state": str(state_path)}
+    if as_json:
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        return
+    shown = ", ".join(f"{doc_type.claim(None, e).display.name('en')} ({e})" for e in names)
+    click.echo(f"{name} asks for {doc_type.display_name('en')}: {shown}")
+    click.echo(f"  request QR written to {', '.join(document['files'])}; expires {document['expires']}")
+    click.echo(f"  state saved to {state_path}: verify the answer with --request {state_path}")
+
+
+@verifier_group.command("sync")
+@click.argument("url")
+@click.option("--out", "folder", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Trust folder to write bundle.cbor (and root.pem) into; use it as 'verify --trust'.")
+@click.option("--pin-new-root", is_flag=True,
+              help="Replace the root already pinned in the folder by the one the server offers.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def sync_command(url: str, folder: Path, pin_new_root: bool, as_json: bool) -> None:
+    """Fetch URL/trust/bundle and URL/trust/root.pem, verify the bundle under the pinned root, then save."""
+    from verifier.cli_tools import sync_bundle
+
+    try:
+        with http_factory() as http:
+            report = sync_bundle(http, url, folder.expanduser(), pin_new_root=pin_new_root)
+    except InputError as exc:
+        _usage_error(exc, as_json)
+    except MobileIdError as exc:
+        if as_json:
+            click.echo(json.dumps({"error": exc.to_json()}, ensure_ascii=False))
+        click.echo(f"error: {exc.message} [{exc.code}]", err=True)
+        sys.exit(EXIT_INVALID)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Trust bundle saved to {report.folder / 'bundle.cbor'}")
+    click.echo(f"  issued {report.issued_at.isoformat()}, next update {report.next_update.isoformat()}")
+    click.echo(f"  {report.iaca} IACA, {report.document_signers} document signer(s), "
+               f"{report.status_lists} status list(s)")
+    click.echo(f"  root {report.pinned}: sha256 {report.root_fingerprint[:16]}...")

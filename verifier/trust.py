@@ -47,6 +47,9 @@ class VerifierTrust:
     status_tokens: Mapping[str, bytes] = field(default_factory=dict)  # status list uri -> cached token
     document_signers: Mapping[bytes, x509.Certificate] = field(default_factory=dict)  # key id -> DS cert
     bundle_issued_at: dt.datetime | None = None
+    # Status list tokens whose signature already verified under THIS trust (token bytes -> parsed token):
+    # a scanner checks many credentials against the same few lists, one signature check per list is enough.
+    verified_tokens: dict[bytes, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_bundle(cls, data: bytes, roots: TrustStore, *, now: dt.datetime | None = None,

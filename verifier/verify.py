@@ -66,7 +66,8 @@ def verify_mdoc(data: bytes, *, trust: VerifierTrust, transcript: bytes | Sessio
                                       reader_private_key=reader_key, chain_cache=_CACHE,
                                       document_signers=trust.document_signers)
         doc = docs[0]
-        status = _status(doc.mso.status, status_token, trust, when, require=require_status)
+        statuses = [_status(d.mso.status, status_token, trust, when, require=require_status) for d in docs]
+        status: StatusText = "unchecked" if "unchecked" in statuses else "valid"
     except MobileIdError as exc:
         return VerificationResult.failure("mdoc", exc)
     claims: dict[str, Any] = {}
@@ -126,6 +127,9 @@ def _keys_for(header: Mapping[str, Any], trust: VerifierTrust, now: dt.datetime)
     return trust.key_candidates(kid if isinstance(kid, str) else None)
 
 
+_SKEW = dt.timedelta(minutes=5)
+
+
 def _status(reference: StatusReference | None, token: bytes | None, trust: VerifierTrust,
             now: dt.datetime, *, require: bool = False) -> StatusText:
     """Check the credential's status against a cached Status List Token (given, or from the trust
@@ -152,6 +156,13 @@ def _status(reference: StatusReference | None, token: bytes | None, trust: Verif
             return [validated.leaf.public_key()]  # type: ignore[list-item]
         return trust.key_candidates(header.kid)
 
-    parsed = verify_status_list_token(token, resolve, now=now, expected_subject=reference.uri)
+    cached = trust.verified_tokens.get(token)
+    if cached is not None and cached.subject == reference.uri and (
+            cached.expires_at is None or now < cached.expires_at) and now >= cached.issued_at - _SKEW:
+        parsed = cached
+    else:
+        parsed = verify_status_list_token(token, resolve, now=now, expected_subject=reference.uri)
+        if len(trust.verified_tokens) < 256:
+            trust.verified_tokens[token] = parsed
     require_valid(parsed.status_list.get(reference.idx))
     return "valid"

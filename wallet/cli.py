@@ -358,3 +358,201 @@ def show(credential_id: Annotated[str, typer.Argument(metavar="ID", help="A cred
     for name, value in _rows(document["claims"]):
         table.add_row(name, value)
     console.print(table)
+
+
+# -- presenting over QR (specs/qr-presentation.md) ------------------------------------------------------
+Out = Annotated[Path, typer.Option(
+    "--out", dir_okay=False, help="PNG to write; several frames become NAME-1.png, NAME-2.png, ...")]
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _write_qr(texts: tuple[str, ...], out: Path) -> list[Path]:
+    """One PNG per frame text (QR error correction M, scale 6, quiet zone 4)."""
+    import segno
+
+    out = out.expanduser()
+    suffix = out.suffix or ".png"
+    paths = [out] if len(texts) == 1 else [out.with_name(f"{out.stem}-{i}{suffix}") for i in range(1, len(texts) + 1)]
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        for text, path in zip(texts, paths, strict=True):
+            segno.make_qr(text, error="m").save(str(path), kind="png", scale=6, border=4)
+    except OSError as exc:
+        raise InputError(f"cannot write {out.name} ({exc.strerror})", code="input.unwritable") from None
+    return paths
+
+
+def _claim_name(type_id: str, name: str) -> str:
+    """The English display name of an element (``name`` itself when the catalogue does not know it)."""
+    from specs.catalogue import Catalogue
+    from specs.errors import CatalogueError
+
+    catalogue = Catalogue.load_default()
+    try:
+        try:
+            doc_type = catalogue.get(type_id)
+        except CatalogueError:
+            try:
+                doc_type = catalogue.by_doctype(type_id)
+            except CatalogueError:
+                doc_type = catalogue.by_vct(type_id)
+        return doc_type.claim(None, name).display.name("en")
+    except CatalogueError:
+        return name
+
+
+def _presentation_report(shown: Any, paths: list[Path]) -> dict[str, Any]:
+    from specs.catalogue import Catalogue
+
+    doc_type = Catalogue.load_default().get(shown.type_id)
+    return {"type": shown.type_id, "name_ko": doc_type.display_name("ko"), "name_en": doc_type.display_name("en"),
+            "elements": list(shown.elements), "frames": len(shown.texts), "files": [str(p) for p in paths],
+            "needs_refill": shown.needs_refill}
+
+
+def _echo_presentation(report: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"Presenting {report['name_en']} ({report['name_ko']}), type {report['type']}")
+    names = ", ".join(f"{_claim_name(report['type'], e)} ({e})" for e in report["elements"])
+    typer.echo(f"  shares: {names}")
+    files = report["files"]
+    if report["frames"] == 1:
+        typer.echo(f"  1 QR code written to {files[0]}")
+    else:
+        typer.echo(f"  {report['frames']} QR frames written to {', '.join(files)}: show them in turn")
+    if report["needs_refill"]:
+        typer.echo("  refill needed: few single-use copies left; receive more from the issuer")
+
+
+@wallet_app.command()
+def present(preset: Annotated[str | None, typer.Option(
+                "--preset", help="age14, age19, age65, name_photo, full_licence, full_licence_portrait.")] = None,
+            type_: Annotated[str | None, typer.Option(
+                "--type", help="A catalogue type (mdl, resident_card, ...) with --elements.")] = None,
+            elements: Annotated[str | None, typer.Option(
+                "--elements", help="Comma-separated element names, e.g. family_name,given_name.")] = None,
+            out: Out = Path("qr.png"), data_dir: DataDir = DEFAULT_DIR, pin: Pin = None,
+            as_json: Json = False) -> None:
+    """Show a credential as a one-way QR code (a preset, or chosen elements of a type): writes PNG(s)."""
+    from wallet.present import Presenter
+
+    try:
+        chosen = _split(elements)
+        if (preset is None) == (type_ is None) or (type_ is not None and not chosen) or (preset and chosen):
+            raise InputError("give --preset, or --type with --elements", code="input.usage")
+        wallet = _wallet(data_dir)
+        if not wallet.is_initialized():
+            raise InputError("no wallet here; run 'mobileid wallet init' first", code="input.usage")
+        shown = Presenter(wallet).present(_ask_pin(pin), preset=preset, type_id=type_, elements=chosen)
+        report = _presentation_report(shown, _write_qr(shown.texts, out))
+    except MobileIdError as exc:
+        _fail(exc, as_json)
+    _echo_presentation(report, as_json)
+
+
+def _read_request(source: Path) -> Any:
+    """The verifier's QrRequest from a photo/screenshot of its QR code, or a text file of MID1 lines."""
+    from specs.errors import QrError
+    from specs.qr import FrameCollector
+    from specs.qr.presentation import QrRequest, decode_qr_message
+
+    try:
+        with source.open("rb") as handle:
+            head = handle.read(8)
+        if head.startswith(IMAGE_MAGIC):
+            texts = _decode_qr(source)
+        else:
+            texts = [line.strip() for line in source.read_text("utf-8").splitlines() if line.strip()]
+    except (OSError, UnicodeDecodeError):
+        raise InputError(f"cannot read {source.name} as an image or MID1 text", code="input.unreadable") from None
+    collector = FrameCollector()
+    for text in texts:
+        if text.startswith("MID1"):
+            collector.add(text)
+    if not collector.complete:
+        have, total = collector.progress
+        raise QrError("no complete mobileid request QR found" + (f" ({have} of {total} frames)" if total else ""),
+                      code="qr.not_found" if not total else "qr.frame_incomplete")
+    request = decode_qr_message(collector.message())
+    if not isinstance(request, QrRequest):
+        raise QrError("this is a wallet's answer, not a verifier's request", code="qr.message_type")
+    return request
+
+
+@wallet_app.command()
+def answer(request_file: Annotated[Path, typer.Argument(
+               metavar="REQUEST", exists=True, dir_okay=False,
+               help="The verifier's request: PNG/JPEG of its QR, or a text file with its MID1 line(s).")],
+           out: Out = Path("qr.png"),
+           yes: Annotated[bool, typer.Option("--yes", help="Consent without asking (required when not interactive).")
+                          ] = False,
+           data_dir: DataDir = DEFAULT_DIR, pin: Pin = None, as_json: Json = False) -> None:
+    """Answer a verifier's request QR (two-way): shows who asks for what, asks consent, writes PNG(s)."""
+    from specs.catalogue import Catalogue
+    from specs.errors import CatalogueError
+    from wallet.present import Presenter
+
+    try:
+        request = _read_request(request_file)
+        catalogue = Catalogue.load_default()
+        lines = [f"{request.verifier} asks for"
+                 + ("" if request.reader_auth is not None else " (reader not authenticated)") + ":"]
+        for identifier, names in request.items.items():
+            try:
+                label = catalogue.by_doctype(identifier).display_name("en")
+            except CatalogueError:
+                try:
+                    label = catalogue.by_vct(identifier).display_name("en")
+                except CatalogueError:
+                    label = identifier
+            lines.append(f"  {label} ({identifier}):")
+            lines.extend(f"    - {_claim_name(identifier, name)} ({name})" for name in names)
+        lines.append(f"  request expires {request.expires.isoformat()}")
+        for line in lines:
+            typer.echo(line, err=as_json)
+        if not yes:
+            if not sys.stdin.isatty():
+                raise InputError("consent needed: pass --yes to share these elements", code="input.usage")
+            if not typer.confirm("Share these elements?", default=False, err=as_json):
+                typer.echo("Nothing shared.", err=True)
+                sys.exit(EXIT_FAILURE)
+        wallet = _wallet(data_dir)
+        if not wallet.is_initialized():
+            raise InputError("no wallet here; run 'mobileid wallet init' first", code="input.usage")
+        shown = Presenter(wallet).present(_ask_pin(pin), request=request)
+        report = _presentation_report(shown, _write_qr(shown.texts, out))
+        report["verifier"] = request.verifier
+    except MobileIdError as exc:
+        _fail(exc, as_json)
+    _echo_presentation(report, as_json)
+
+
+@wallet_app.command()
+def history(data_dir: DataDir = DEFAULT_DIR, pin: Pin = None, as_json: Json = False) -> None:
+    """What was shared, with whom and when (element names only, never values)."""
+    from wallet.history import History
+
+    try:
+        wallet = _wallet(data_dir)
+        entries = History(wallet.folder, wallet.keys.unlock(_ask_pin(pin))).entries()
+    except MobileIdError as exc:
+        _fail(exc, as_json)
+    if as_json:
+        typer.echo(json.dumps({"history": [e.to_json() for e in entries]}, ensure_ascii=False, indent=2))
+        return
+    if not entries:
+        typer.echo("Nothing shared yet.")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("when", "with", "type", "elements", "mode")
+    for entry in entries:
+        table.add_row(entry.at.isoformat()[:19], entry.verifier, entry.type_id, ", ".join(entry.elements), entry.mode)
+    Console().print(table)

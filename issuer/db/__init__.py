@@ -13,15 +13,30 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
-    engine = create_engine(url, pool_pre_ping=True)
-    if url.startswith("sqlite"):
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=5000")
-            cursor.close()
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    # SQLite under concurrent requests. pysqlite opens transactions lazily as DEFERRED, and a DEFERRED
+    # transaction that read and then wants to write fails at once with SQLITE_BUSY ("database is locked"):
+    # the busy timeout does not apply to that upgrade. So pysqlite's own transaction handling is switched off
+    # and every transaction starts with BEGIN IMMEDIATE, which takes the write lock up front and waits for it
+    # (busy_timeout). This is SQLAlchemy's documented recipe; it also makes SAVEPOINTs work properly.
+    # (no pool_pre_ping: a connection to a local file does not go stale, and the ping cost a query per request)
+    engine = create_engine(url, connect_args={"check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None  # no implicit BEGIN by pysqlite
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
     return engine
 
 

@@ -33,6 +33,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "credentials_to_offer": {"ko": "발급할 증명", "en": "Credentials to offer"},
     "submit_check": {"ko": "확인하고 발급 QR 만들기", "en": "Confirm and create the offer QR"},
     "offer": {"ko": "발급 QR", "en": "Offer QR"},
+    "open_in_wallet": {"ko": "이 기기의 지갑에서 열기", "en": "Open in a wallet on this device"},
     "offer_help": {"ko": "신청인이 휴대폰 지갑 앱으로 이 QR을 찍고 아래 6자리 번호를 입력합니다.",
                    "en": "The applicant scans this QR with the wallet app and enters the 6 digits below."},
     "tx_code": {"ko": "거래 확인 번호", "en": "Transaction code"},

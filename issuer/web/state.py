@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from fastapi import Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from issuer.keys import IssuerKeys, load_keys
+from issuer.keys import IssuerKeys, load_keys, register_tx_code_pepper
 from issuer.settings import Settings
 
 
@@ -20,6 +20,9 @@ class State:
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
     session_secret: bytes = b""
     _keys: IssuerKeys | None = None
+
+    def __post_init__(self) -> None:
+        register_tx_code_pepper(self.settings.sqlalchemy_url, self.settings.data_dir)
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -160,6 +160,17 @@ def _tag_hook(allowed: frozenset[int]) -> Callable[[cbor2.CBORTag, bool], Any]:
     return hook
 
 
+def _check_map_keys(*args: Any) -> Any:
+    """cbor2 finds duplicate keys by dict membership, and NaN never equals itself: two NaN keys would slip
+    through (RFC 8949 §5.6). No message of ours has float keys, so any NaN key is refused.
+    (cbor2 6 calls ``hook(map, immutable)``, cbor2 5 ``hook(decoder, map)``.)"""
+    value = args[0] if isinstance(args[0], Mapping) else args[1]
+    for key in value:
+        if type(key) is float and key != key:
+            raise CborDuplicateKeyError("CBOR map has a NaN key")
+    return value
+
+
 def decode(
     data: bytes,
     *,
@@ -188,6 +199,7 @@ def decode(
             max_depth=max_depth,
             allow_indefinite=False,
             allow_duplicate_keys=False,
+            object_hook=_check_map_keys,
         ).decode()
     except cbor2.CBORDecodeError as exc:
         raise _translate(exc) from None
@@ -266,7 +278,8 @@ def decode_each(chunks: Sequence[bytes], *, allowed_tags: Iterable[int] = MDOC_T
     allowed = allowed_tags if isinstance(allowed_tags, frozenset) else frozenset(allowed_tags)
     stream = io.BytesIO(b"".join(chunks))
     decoder = cbor2.CBORDecoder(stream, tag_hook=_tag_hook(allowed), semantic_decoders=_semantic_decoders(allowed),
-                                max_depth=max_depth, allow_indefinite=False, allow_duplicate_keys=False)
+                                max_depth=max_depth, allow_indefinite=False, allow_duplicate_keys=False,
+                                object_hook=_check_map_keys)
     out: list[Any] = []
     end = 0
     try:

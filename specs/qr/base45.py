@@ -7,12 +7,15 @@ character instead of 8), which is why 600 bytes of CBOR fit a version-19 code at
 
 from __future__ import annotations
 
+import struct
+
 from specs.errors import Base45Error
 
 __all__ = ["ALPHABET", "Base45Error", "b45decode", "b45encode"]
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
+_TABLE = bytes(_VALUE.get(chr(i), 0xFF) for i in range(256))
 
 
 def b45encode(data: bytes) -> str:
@@ -35,16 +38,19 @@ def b45decode(text: str) -> bytes:
     if len(text) % 3 == 1:
         raise Base45Error("base45 text has an impossible length")
     try:
-        values = [_VALUE[c] for c in text]
-    except KeyError:
+        raw = text.encode("ascii")
+    except UnicodeEncodeError:
         raise Base45Error("base45 text has a character outside the alphabet") from None
-    out = bytearray()
+    # One C-level pass maps characters to their values (0..44); anything else becomes 0xFF.
+    values = raw.translate(_TABLE)
+    if b"\xff" in values:
+        raise Base45Error("base45 text has a character outside the alphabet")
     full = len(values) - len(values) % 3
-    for i in range(0, full, 3):
-        n = values[i] + values[i + 1] * 45 + values[i + 2] * 2025
-        if n > 0xFFFF:
-            raise Base45Error("base45 triplet exceeds 16 bits")
-        out += n.to_bytes(2, "big")
+    numbers = [a + b * 45 + c * 2025 for a, b, c in zip(values[0:full:3], values[1:full:3], values[2:full:3],
+                                                       strict=True)]
+    if numbers and max(numbers) > 0xFFFF:
+        raise Base45Error("base45 triplet exceeds 16 bits")
+    out = bytearray(struct.pack(f">{len(numbers)}H", *numbers))
     if full != len(values):
         n = values[full] + values[full + 1] * 45
         if n > 0xFF:

@@ -21,6 +21,12 @@ _NAMES = (
     "elementValue", "kr.mobileid.age.1", "org.iso.18013.5.1.mDL", "org.iso.18013.5.1", "kr.mobileid.mdl.1",
     "age_over_14", "age_over_19", "age_over_65", "family_name", "given_name", "portrait", "birth_date", "mdoc",
     "sd-jwt",
+    # ISO/IEC 18013-5 Table 5 elements a licence check releases, and the Korean licence namespace's.
+    "issue_date", "expiry_date", "issuing_country", "issuing_authority", "document_number", "driving_privileges",
+    "vehicle_category_code", "un_distinguishing_sign", "administrative_number", "sex", "nationality",
+    "resident_address", "age_in_years", "age_birth_year", "issuing_jurisdiction", "family_name_national_character",
+    "given_name_national_character", "licence_classes", "conditions", "aptitude_test_due_date", "licence_serial",
+    "KR", "ROK",
 )
 # COSE protected header {1: -7}, an EC2 P-256 COSE_Key's head and y label, URL parts, a tag-24 bstr head.
 _PATTERNS = (bytes.fromhex("43a10126"), bytes.fromhex("a4010220012158"), bytes.fromhex("225820"), b"https://",

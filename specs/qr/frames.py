@@ -80,7 +80,8 @@ def _parse(text: str) -> _Frame:
     parts = head.split("/")
     if parts[0] != PREFIX:
         raise QrFrameError("unsupported mobileid QR version", code="qr.frame_version")
-    if len(parts) != 4 or not parts[1].isdigit() or not parts[2].isdigit() or len(parts[3]) != 6:
+    if len(parts) != 4 or not parts[1].isdigit() or not parts[2].isdigit() or len(parts[3]) != 6 or not all(
+            c in "0123456789ABCDEF" for c in parts[3]):
         raise QrFrameError("malformed frame header", code="qr.frame_header")
     index, total = int(parts[1]), int(parts[2])
     if not 1 <= index <= total <= MAX_FRAMES:

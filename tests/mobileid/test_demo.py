@@ -1,35 +1,83 @@
-"""``mobileid demo`` runs the whole story and leaves files that ``mobileid verify`` accepts."""
+"""``mobileid demo`` runs the whole story in one command and leaves an age-check QR that verifies offline."""
 
 from __future__ import annotations
 
 import json
-import re
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from mobileid.cli import cli
+from verifier.qr import Verifier
+from verifier.trust import VerifierTrust
+
+AGE = "kr.mobileid.age.1"
 
 
-def test_demo_then_verify_its_files(tmp_path: Path) -> None:
-    runner = CliRunner()
-    result = runner.invoke(cli, ["demo", "--out", str(tmp_path)], catch_exceptions=False)
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "out"
+    result = CliRunner().invoke(cli, ["demo", "--out", str(out)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "VALID" in result.output and "INVALID" not in result.output
-    readme = (tmp_path / "README.txt").read_text()
-    at = re.search(r"--at (\S+)", readme).group(1)  # type: ignore[union-attr]
-    mdoc = runner.invoke(cli, ["verify", "--format", "mdoc", "--trust", str(tmp_path / "iaca.pem"), "--transcript",
-                               str(tmp_path / "transcript.cbor"), "--status-list", str(tmp_path / "status_list.cwt"),
-                               "--at", at, "--json", str(tmp_path / "age_check.cbor")])
-    doc = json.loads(mdoc.output)
-    assert mdoc.exit_code == 0 and doc["claims"] == {"org.iso.18013.5.1": {"age_over_19": True}}
-    assert doc["status"] == "valid"
-    sd = runner.invoke(cli, ["verify", "--trust", str(tmp_path / "iaca.pem"), "--nonce", "demo-nonce-42", "--aud",
-                             "https://supplier.example", "--status-list", str(tmp_path / "status_list.jwt"),
-                             "--at", at, "--json", str(tmp_path / "business_registration.txt")])
-    assert sd.exit_code == 0 and json.loads(sd.output)["vct"] == "urn:mobileid:kr:business_registration:1"
-    # A different verifier (another aud) must not accept the same presentation.
-    relay = runner.invoke(cli, ["verify", "--trust", str(tmp_path / "iaca.pem"), "--nonce", "demo-nonce-42", "--aud",
-                                "https://elsewhere.example", "--at", at, "--json",
-                                str(tmp_path / "business_registration.txt")])
-    assert relay.exit_code == 1 and json.loads(relay.output)["errors"][0]["code"] == "sdjwt.kb_aud"
+    return out
+
+
+def _mobileid(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", "from mobileid.cli import main; main()", *args],
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_demo_leaves_every_file_and_keeps_secrets_off_screen(demo_dir: Path) -> None:
+    for name in ("age_check.png", "trust_bundle/bundle.cbor", "trust_bundle/root.pem", "README.txt",
+                 "wallet/DEMO_PIN.txt", "issuer/issuer.sqlite3"):
+        assert (demo_dir / name).is_file(), name
+    assert (demo_dir / "age_check.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    pin = (demo_dir / "wallet" / "DEMO_PIN.txt").read_text().strip()
+    assert len(pin) == 6 and pin.isdigit()
+    readme = (demo_dir / "README.txt").read_text()
+    for needle in ("age_check.png", "trust_bundle/bundle.cbor", "trust_bundle/root.pem", "DEMO_PIN.txt",
+                   f"mobileid verify {demo_dir}/age_check.png --trust {demo_dir}/trust_bundle", "60 seconds",
+                   "qr.expired", f"mobileid demo --out {demo_dir}", "mobileid wallet present --preset age19"):
+        assert needle in readme, needle
+    assert pin not in readme
+
+
+def test_the_qr_verifies_offline_against_the_bundle(demo_dir: Path) -> None:
+    # A fresh demo run keeps the QR inside its 60-second window for this check.
+    result = Verifier(VerifierTrust.from_path(demo_dir / "trust_bundle")).verify_qr(
+        (demo_dir / "age_check.png").read_bytes())
+    assert result.valid, result.errors
+    assert result.claims == {AGE: {"age_over_19": True}} and result.status == "valid" and result.holder_bound
+
+
+def test_mobileid_verify_accepts_the_png(demo_dir: Path) -> None:
+    # What README.txt tells the reader to run, in a separate process, right after the demo.
+    done = _mobileid("verify", str(demo_dir / "age_check.png"), "--trust", str(demo_dir / "trust_bundle"), "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    doc = json.loads(done.stdout)
+    assert doc["valid"] is True and doc["claims"][AGE]["age_over_19"] is True
+
+
+def test_json_summary_and_a_second_run_into_the_same_folder(demo_dir: Path) -> None:
+    result = CliRunner().invoke(cli, ["demo", "--out", str(demo_dir), "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert "Removing the previous demo run" in result.stderr
+    assert summary["verification"] == {"valid": True, "status": "valid", "claims": {AGE: {"age_over_19": True}},
+                                       "errors": []}
+    assert summary["credentials"]["kr.mobileid.age.1"] == 5 and summary["age_check"]["valid_seconds"] == 60
+    assert 1 <= summary["age_check"]["qr_version"] <= 40 and summary["age_check"]["png_bytes"] > 0
+    pin = (demo_dir / "wallet" / "DEMO_PIN.txt").read_text().strip()
+    assert pin not in result.stdout + result.stderr
+
+
+def test_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
+    (tmp_path / "wallet").mkdir()
+    (tmp_path / "wallet" / "mine.txt").write_text("keep me")
+    result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "not made by `mobileid demo`" in result.output
+    assert (tmp_path / "wallet" / "mine.txt").read_text() == "keep me"

@@ -1,0 +1,168 @@
+"""``mobileid verifier request`` / ``sync`` and ``mobileid verify`` on QR images: the two-way flow through
+real PNGs (verifier request -> wallet answer -> verify --request), replays and relays refused, and a
+trust bundle synced from the real issuer, refused when it does not verify under the pinned root."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner as ClickRunner
+from cryptography.hazmat.primitives import serialization
+from typer.testing import CliRunner
+
+import verifier.cli as verifier_cli
+import wallet.cli as wallet_cli
+from mobileid.cli import cli
+from tests.conftest import Pki
+from tests.issuer.conftest import ISSUER_URL, Service, enroll, person_with_licence
+from tests.wallet.conftest import FAST_KDF, PIN
+from wallet.cli import wallet_app
+from wallet.present import Presenter
+from wallet.wallet import Wallet
+
+ELEMENTS = "family_name,given_name,portrait"
+
+
+@pytest.fixture(autouse=True)
+def _inject(service: Service, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(wallet_cli, "kdf", FAST_KDF)
+    monkeypatch.setattr(verifier_cli, "http_factory", lambda: contextlib.nullcontext(service.client))
+    monkeypatch.delenv("MOBILEID_WALLET_PIN", raising=False)
+    monkeypatch.delenv("MOBILEID_WALLET_DIR", raising=False)
+    monkeypatch.setenv("MOBILEID_VERIFIER_REPLAY_CACHE", str(tmp_path / "seen.json"))
+
+
+@pytest.fixture
+def phone(service: Service, tmp_path: Path) -> Path:
+    folder = tmp_path / "phone"
+    wallet = Wallet(folder, kdf=FAST_KDF)
+    wallet.init(PIN, trust_pem=service.client.get("/trust/root.pem").content)
+    uri, tx_code = enroll(service, person_with_licence(service), ["mdl", "age_attestation"])
+    wallet.receive(uri, tx_code, PIN, http=service.client, now=service.clock.now, batch={"age_attestation": 3})
+    return folder
+
+
+def mobileid(*args: str) -> tuple[int, str]:
+    result = ClickRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def wallet_run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(wallet_app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def sync(tmp_path: Path) -> Path:
+    folder = tmp_path / "trust"
+    code, out = mobileid("verifier", "sync", ISSUER_URL, "--out", str(folder))
+    assert code == 0, out
+    return folder
+
+
+def request(tmp_path: Path, name: str, elements: str = ELEMENTS) -> tuple[Path, Path]:
+    png, state = tmp_path / f"{name}.png", tmp_path / f"{name}.cbor"
+    code, out = mobileid("verifier", "request", "--elements", elements, "--name", "Shop", "--out", str(png),
+                         "--state", str(state))
+    assert code == 0, out
+    assert "Shop asks for" in out and png.read_bytes().startswith(b"\x89PNG") and state.is_file()
+    return png, state
+
+
+def answer(phone: Path, request_png: Path, out: Path) -> list[str]:
+    code, stdout, err = wallet_run("answer", str(request_png), "--yes", "--out", str(out), "--data-dir", str(phone),
+                                   "--pin", PIN, "--json")
+    assert code == 0, err
+    assert "Shop asks for" in err and "(portrait)" in err
+    report = json.loads(stdout)
+    assert report["verifier"] == "Shop" and set(report["elements"]) == set(ELEMENTS.split(","))
+    files: list[str] = report["files"]
+    assert len(files) == report["frames"] and all(Path(f).is_file() for f in files)
+    return files
+
+
+def test_two_way_through_png_files(service: Service, phone: Path, tmp_path: Path) -> None:
+    trust = sync(tmp_path)
+    request_png, state = request(tmp_path, "request")
+    files = answer(phone, request_png, tmp_path / "answer.png")
+
+    code, out = mobileid("verify", *files, "--trust", str(trust), "--request", str(state), "--json")
+    document = json.loads(out)
+    assert code == 0, document["errors"]
+    claims = document["claims"]["org.iso.18013.5.1"]
+    assert set(claims) == {"family_name", "given_name", "portrait"} and document["holder_bound"]
+
+    code, out = mobileid("verify", *files, "--trust", str(trust), "--request", str(state), "--json")
+    assert code == 1 and json.loads(out)["errors"][0]["code"] == "qr.replay"
+
+    _, other = request(tmp_path, "other", "family_name")  # the answer relayed to another request
+    code, out = mobileid("verify", *files, "--trust", str(trust), "--request", str(other), "--json")
+    assert code == 1 and json.loads(out)["errors"][0]["code"] == "mdoc.device_signature_invalid"
+
+    code, out = mobileid("verify", *files, "--trust", str(trust), "--json")  # two-way without its request
+    assert code == 1 and json.loads(out)["errors"][0]["code"] == "qr.no_request"
+
+    code, out, err = wallet_run("history", "--json", "--data-dir", str(phone), "--pin", PIN)
+    assert code == 0 and json.loads(out)["history"][0]["verifier"] == "Shop", err
+
+
+def test_answer_needs_consent_and_a_request(phone: Path, tmp_path: Path) -> None:
+    request_png, _ = request(tmp_path, "request")
+    out = tmp_path / "answer.png"
+    code, stdout, err = wallet_run("answer", str(request_png), "--out", str(out), "--data-dir", str(phone),
+                                   "--pin", PIN)
+    assert code == 2 and "--yes" in err and "Shop asks for" in stdout
+    assert not out.exists() and not list(tmp_path.glob("answer-*.png"))
+    not_a_request = tmp_path / "text.txt"
+    not_a_request.write_text("hello\n")
+    code, _, err = wallet_run("answer", str(not_a_request), "--yes", "--out", str(out), "--data-dir", str(phone),
+                              "--pin", PIN)
+    assert code == 1 and "qr.not_found" in err
+
+
+def test_one_way_text_file_and_bad_inputs(service: Service, phone: Path, tmp_path: Path) -> None:
+    trust = sync(tmp_path)
+    shown = Presenter(Wallet(phone, kdf=FAST_KDF)).present(PIN, preset="age19")
+    text = tmp_path / "age.txt"
+    text.write_text("\n".join(shown.texts) + "\n")
+    code, out = mobileid("verify", str(text), "--trust", str(trust))
+    assert code == 0 and "VALID" in out and "age_over_19" in out, out
+
+    blank = tmp_path / "blank.png"
+    import segno
+
+    segno.make_qr("not a mobileid code", error="m").save(str(blank), scale=6)
+    code, out = mobileid("verify", str(blank), "--trust", str(trust), "--json")
+    assert code == 1 and json.loads(out)["errors"][0]["code"] == "qr.frame_prefix"
+    code, out = mobileid("verify", str(text), "--trust", str(trust), "--request", str(text), "--json")
+    assert code == 2 and json.loads(out)["error"]["code"] == "input.unreadable"
+
+
+def test_sync_refuses_a_bundle_under_another_root(service: Service, phone: Path, pki: Pki,
+                                                 tmp_path: Path) -> None:
+    folder = tmp_path / "trust"
+    folder.mkdir()
+    foreign = pki.iaca.public_bytes(serialization.Encoding.PEM)
+    (folder / "root.pem").write_bytes(foreign)  # pinned earlier: another issuer's root
+    code, out = mobileid("verifier", "sync", ISSUER_URL, "--out", str(folder), "--json")
+    assert code == 1 and json.loads(out.splitlines()[0])["error"]["code"] == "trust.bundle_signature"
+    assert not (folder / "bundle.cbor").exists() and (folder / "root.pem").read_bytes() == foreign
+
+    code, out = mobileid("verifier", "sync", ISSUER_URL, "--out", str(folder), "--pin-new-root", "--json")
+    assert code == 0, out
+    assert json.loads(out)["root"] == "replaced"
+    assert (folder / "root.pem").read_bytes() == service.client.get("/trust/root.pem").content
+
+    code, out = mobileid("verifier", "sync", ISSUER_URL, "--out", str(folder))  # re-sync under the pinned root
+    assert code == 0 and "root kept" in out, out
+    shown = Presenter(Wallet(phone, kdf=FAST_KDF)).present(PIN, preset="age19")
+    text = tmp_path / "age.txt"
+    text.write_text(shown.texts[0])
+    code, out = mobileid("verify", str(text), "--trust", str(folder), "--json")
+    assert code == 0, out
+
+    (folder / "root.pem").write_bytes(foreign)  # a bundle checked against the wrong root: invalid, not a crash
+    code, out = mobileid("verify", str(text), "--trust", str(folder), "--json")
+    assert code == 1 and json.loads(out)["errors"][0]["code"] == "trust.bundle_signature"

@@ -1,0 +1,313 @@
+"""Helpers of the verifier's terminal commands: QR inputs, a replay cache that outlives one process, the
+human verdict, request QR files and the trust-bundle sync.
+
+* ``FileReplayCache``: ``mobileid verify`` runs once per scan, so the nonces of accepted answers (one-way
+  wallet nonces, answered request nonces) are kept in a small JSON file, under an exclusive lock while a
+  verification runs; entries fall out once their validity window has passed.
+* ``sync_bundle``: downloads ``/trust/bundle`` and ``/trust/root.pem`` and verifies the bundle before
+  writing anything. A folder that already pins a root keeps it: the new bundle must verify under the
+  *pinned* root unless the operator explicitly re-pins.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from specs.errors import InputError, MobileIdError, TrustError
+from verifier.qr import ReplayCache
+from verifier.result import VerificationResult
+
+__all__ = ["FileReplayCache", "HttpGetter", "SyncReport", "is_qr_input", "load_request", "print_qr_result",
+           "qr_texts", "sync_bundle", "write_qr_png"]
+
+IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
+_MAX_TEXT_FILE = 256 * 1024
+
+
+# -- inputs --------------------------------------------------------------------------------------------
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(16)
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def is_qr_input(paths: tuple[Path, ...]) -> bool:
+    """True when the inputs are QR images (PNG/JPEG) or a text file of ``MID1`` lines."""
+    heads = [_head(p) for p in paths]
+    return any(h.startswith(IMAGE_MAGIC) or h.lstrip().startswith(b"MID1") for h in heads)
+
+
+def qr_texts(paths: tuple[Path, ...]) -> list[str]:
+    """Every frame text in the inputs: decoded from each image, or the non-empty lines of text files."""
+    from verifier.scan import decode_image
+
+    texts: list[str] = []
+    for path in paths:
+        if _head(path).startswith(IMAGE_MAGIC):
+            texts.extend(decode_image(path))
+            continue
+        if path.stat().st_size > _MAX_TEXT_FILE:
+            raise InputError(f"{path.name} is too large for QR text")
+        try:
+            lines = path.read_text("utf-8").splitlines()
+        except UnicodeDecodeError:
+            raise InputError(f"{path.name} is not UTF-8 text") from None
+        texts.extend(line.strip() for line in lines if line.strip())
+    return texts
+
+
+def load_request(path: Path) -> Any:
+    """The ``QrRequest`` saved by ``mobileid verifier request --state`` (its CBOR)."""
+    from specs.qr.presentation import QrRequest, decode_qr_message
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        request = decode_qr_message(data)
+    except MobileIdError as exc:
+        raise InputError(f"{path.name} is not a saved request ({exc.code})") from None
+    if not isinstance(request, QrRequest):
+        raise InputError(f"{path.name} is not a saved request")
+    return request
+
+
+def write_qr_png(texts: tuple[str, ...] | list[str], out: Path) -> list[Path]:
+    """One PNG per frame text (error correction M, scale 6, quiet zone 4); NAME-1.png... when several."""
+    import segno
+
+    suffix = out.suffix or ".png"
+    paths = [out] if len(texts) == 1 else [out.with_name(f"{out.stem}-{i}{suffix}") for i in range(1, len(texts) + 1)]
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        for text, path in zip(texts, paths, strict=True):
+            segno.make_qr(text, error="m").save(str(path), kind="png", scale=6, border=4)
+    except OSError as exc:
+        raise InputError(f"cannot write {out.name} ({exc.strerror})", code="input.unwritable") from None
+    return paths
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+# -- replay cache across runs --------------------------------------------------------------------------
+class FileReplayCache(ReplayCache):
+    """``ReplayCache`` persisted to a JSON file ``{nonce hex: expiry}``; use it inside ``locked()``."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        if path.exists():
+            try:
+                doc = json.loads(path.read_text("utf-8"))
+                if not isinstance(doc, dict):
+                    raise ValueError("not an object")
+                for key, value in sorted(doc.items(), key=lambda kv: str(kv[1])):
+                    self._seen[bytes.fromhex(key)] = dt.datetime.fromisoformat(value)
+            except (OSError, ValueError, TypeError, UnicodeDecodeError):
+                raise InputError(f"{path}: the replay cache is unreadable; move it away to start afresh",
+                                 code="input.unreadable") from None
+
+    def check_and_add(self, nonce: bytes, expires: dt.datetime, now: dt.datetime) -> None:
+        super().check_and_add(nonce, expires, now)
+        doc = {k.hex(): v.isoformat() for k, v in self._seen.items()}
+        try:
+            atomic_write(self.path, json.dumps(doc, indent=0).encode("utf-8"))
+        except OSError as exc:
+            raise InputError(f"cannot write the replay cache {self.path} ({exc.strerror})",
+                             code="input.unwritable") from None
+
+    @staticmethod
+    @contextlib.contextmanager
+    def locked(path: Path) -> Iterator[FileReplayCache]:
+        """Load the cache under an exclusive lock (two scans of one code at once cannot both pass)."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            lock = (path.parent / f".{path.name}.lock").open("a")
+        except OSError as exc:
+            raise InputError(f"cannot use the replay cache {path} ({exc.strerror})", code="input.unwritable") from None
+        with lock:
+            try:
+                import fcntl
+
+                fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+            except ImportError:  # pragma: no cover - non-POSIX: no inter-process lock
+                pass
+            yield FileReplayCache(path)
+
+
+# -- the human verdict ---------------------------------------------------------------------------------
+def _shown(value: Any) -> str:
+    if isinstance(value, (bytes, bytearray)):
+        return f"<jpeg {len(value)} bytes>" if bytes(value[:3]) == b"\xff\xd8\xff" else f"<{len(value)} bytes>"
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    if isinstance(value, str):
+        return value
+    inner = getattr(value, "value", None)  # a CBOR tag (tdate / full-date)
+    if inner is not None:
+        return _shown(inner)
+    if isinstance(value, Mapping):
+        return json.dumps({str(k): _shown(v) for k, v in value.items()}, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return json.dumps([_shown(v) for v in value], ensure_ascii=False)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _age(delta: dt.timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 172800:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"
+
+
+def print_qr_result(result: VerificationResult, *, bundle_issued_at: dt.datetime | None, now: dt.datetime) -> None:
+    """VALID / INVALID in large type, then the type, the claims by display name, status, bundle age, errors."""
+    from rich.console import Console
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console()
+    word, style = ("VALID", "bold white on green") if result.valid else ("INVALID", "bold white on red")
+    console.print(Panel(Text(word, style="bold"), style=style, padding=(0, 4), expand=False))
+    kind = result.doctype or result.vct or ""
+    if result.type_name:
+        console.print(f"[bold]{result.type_name.get('en', '')}[/] ({result.type_name.get('ko', '')})  "
+                      f"{result.format} {kind}")
+    elif kind:
+        console.print(f"{result.format} {kind}")
+    if result.claims:
+        table = Table("claim", "value")
+        flat: list[tuple[str, Any]] = []
+        for key, value in result.claims.items():
+            if result.format == "mdoc" and isinstance(value, Mapping):
+                flat.extend((str(k), v) for k, v in value.items())
+            else:
+                flat.append((str(key), value))
+        for name, value in flat:
+            label = result.display_names.get(name, {}).get("en")
+            table.add_row(f"{label} ({name})" if label and label != name else name, _shown(value))
+        console.print(table)
+    bundle = (f"issued {bundle_issued_at.isoformat(timespec='seconds')} ({_age(now - bundle_issued_at)} old)"
+              if bundle_issued_at else "none (certificates / keys)")
+    console.print(f"status: {result.status}   holder bound: {'yes' if result.holder_bound else 'no'}")
+    console.print(f"trust bundle: {bundle}")
+    for issue in result.errors:
+        console.print(f"  [red]x[/] {issue.message} [dim]({issue.code})[/]")
+
+
+# -- trust bundle sync -----------------------------------------------------------------------------------
+class HttpGetter(Protocol):
+    def get(self, url: str) -> Any: ...
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    folder: Path
+    issued_at: dt.datetime
+    next_update: dt.datetime
+    iaca: int
+    document_signers: int
+    status_lists: int
+    root_fingerprint: str
+    pinned: str  # "kept" | "new" | "replaced"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"folder": str(self.folder), "issued_at": self.issued_at.isoformat(),
+                "next_update": self.next_update.isoformat(), "iaca": self.iaca,
+                "document_signers": self.document_signers, "status_lists": self.status_lists,
+                "root_sha256": self.root_fingerprint, "root": self.pinned}
+
+
+def _fetch(http: HttpGetter, url: str) -> bytes:
+    import httpx
+
+    try:
+        response = http.get(url)
+    except httpx.HTTPError as exc:
+        raise TrustError(f"cannot reach {url} ({type(exc).__name__})", code="trust.sync_unreachable") from None
+    if response.status_code != 200:
+        raise TrustError(f"{url} answered HTTP {response.status_code}", code="trust.sync_http")
+    content: bytes = response.content
+    if len(content) > 4 * 1024 * 1024:
+        raise TrustError(f"{url} sent too much data", code="trust.sync_http")
+    return content
+
+
+def _fingerprint(pem: bytes) -> str:
+    import hashlib
+
+    from specs.x509 import TrustStore
+
+    anchors = TrustStore.from_pem(pem).anchors
+    from cryptography.hazmat.primitives import serialization
+
+    return ",".join(hashlib.sha256(c.public_bytes(serialization.Encoding.DER)).hexdigest() for c in anchors)
+
+
+def sync_bundle(http: HttpGetter, url: str, folder: Path, *, pin_new_root: bool = False,
+                now: dt.datetime | None = None) -> SyncReport:
+    """Fetch, verify, then atomically write ``bundle.cbor`` (+ ``root.pem`` when first pinned / re-pinned)."""
+    from specs.trust import verify_trust_bundle
+    from specs.x509 import TrustStore
+
+    now = now or dt.datetime.now(dt.UTC)
+    base = url.rstrip("/")
+    if not base.startswith(("http://", "https://")):
+        raise InputError("URL must start with http:// or https://", code="input.usage")
+    pinned_path = folder / "root.pem"
+    pinned = pinned_path.read_bytes() if pinned_path.is_file() else None
+    bundle = _fetch(http, f"{base}/trust/bundle")
+    served_root = _fetch(http, f"{base}/trust/root.pem")
+    if not TrustStore.from_pem(served_root).anchors:
+        raise TrustError("the served root.pem holds no certificate", code="trust.sync_root")
+    if pinned is not None and not pin_new_root:
+        if not TrustStore.from_pem(pinned).anchors:
+            raise InputError(f"{pinned_path} holds no certificate; use --pin-new-root to replace it",
+                             code="input.unreadable")
+        root, state = pinned, "kept"
+    else:
+        root, state = served_root, ("new" if pinned is None else "replaced")
+    try:
+        verified = verify_trust_bundle(bundle, TrustStore.from_pem(root), now=now)
+    except TrustError as exc:
+        if state == "kept" and _fingerprint(served_root) != _fingerprint(pinned or b""):
+            raise TrustError("the new bundle does not verify under the root pinned in "
+                             f"{pinned_path} and the server now offers another root; check it out of band, "
+                             "then re-run with --pin-new-root", code=exc.code) from None
+        raise
+    if state == "kept" and _fingerprint(served_root) != _fingerprint(root):
+        state = "kept (server offers another root)"
+    if state in ("new", "replaced"):
+        atomic_write(pinned_path, root)
+    atomic_write(folder / "bundle.cbor", bundle)
+    return SyncReport(folder, verified.bundle.issued_at, verified.bundle.next_update, len(verified.iaca.anchors),
+                      len(verified.document_signers), len(verified.bundle.status_lists), _fingerprint(root), state)
