@@ -31,6 +31,9 @@ def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = 
         settings.host = host
     if port:
         settings.port = port
+    if "public_url" not in settings.model_fields_set:
+        # Offers and metadata must name the address the service really listens on.
+        settings.public_url = f"http://{settings.host}:{settings.port}"
     result = bootstrap(settings)
     if result.people_loaded:
         typer.echo(f"Loaded {result.people_loaded} synthetic people into the registers.")
@@ -63,6 +66,33 @@ def create_staff(username: str, role: str = "clerk", office: str = "SEOUL-01", d
         session.add(Staff(username=username, role=role, office_id=row.id, password_hash=hash_password(password)))
         session.commit()
     typer.echo(json.dumps({"username": username, "password": password}))
+
+
+@issuer_app.command("api-token")
+def api_token(username: str, data_dir: DataDir = None) -> None:
+    """Create or rotate a member of staff's API bearer token; prints it once (only its SHA-256 is stored)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from issuer import audit
+    from issuer.db import make_engine
+    from issuer.db.models import Staff
+    from issuer.security import new_token, token_hash
+
+    settings = _settings(data_dir)
+    token = new_token()  # 256 random bits
+    engine = make_engine(settings.sqlalchemy_url)
+    with Session(engine) as session:
+        staff = session.scalars(select(Staff).where(Staff.username == username)).first()
+        if staff is None:
+            raise typer.BadParameter(f"no staff member {username}")
+        rotated = staff.api_token_hash is not None
+        staff.api_token_hash = token_hash(token)  # the previous token, if any, stops working now
+        audit.append(session, actor="cli", action="staff.api_token", target=f"staff:{staff.id}",
+                     detail={"rotated": rotated})
+        session.commit()
+    engine.dispose()
+    typer.echo(json.dumps({"username": username, "api_token": token}))
 
 
 @issuer_app.command()

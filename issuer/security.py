@@ -64,7 +64,8 @@ def check_short_code(stored: str, code: str, pepper: bytes) -> bool:
 
 def token_hash(token: str) -> str:
     """Long random tokens (pre-authorized codes, access and API tokens) are stored as SHA-256 only."""
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
+    # UTF-8, not ASCII: a token arrives from the outside world and must hash, not crash, whatever it holds.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def new_token() -> str:

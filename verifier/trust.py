@@ -22,9 +22,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm
 
 from specs.crypto import PublicKey
-from specs.errors import InputError
+from specs.errors import InputError, MobileIdError
 from specs.trust import DEFAULT_MAX_AGE, verify_trust_bundle
 from specs.x509 import TrustStore
+from specs.x509.load import load_der_certificate
 
 __all__ = ["TrustedKey", "VerifierTrust"]
 
@@ -118,8 +119,8 @@ def _load_file(path: Path) -> tuple[list[x509.Certificate], list[TrustedKey]]:
     if b"-----BEGIN" in data:
         return _load_pem(path.name, data)
     try:
-        return [x509.load_der_x509_certificate(data)], []
-    except ValueError:
+        return [load_der_certificate(data)], []
+    except MobileIdError:
         raise InputError(f"{path.name}: not a PEM/DER certificate, PEM public key or JWK") from None
 
 

@@ -21,6 +21,7 @@ from specs.mdoc.verify import verify_device_response
 from specs.sdjwt import SdJwt, verify_sd_jwt, verify_sd_jwt_vc, x5c_chain
 from specs.status import StatusReference, TokenHeader, require_valid, verify_status_list_token
 from specs.x509 import CertificateRole, ChainCache, validate_chain
+from specs.x509.load import load_der_certificate
 from verifier.result import StatusText, VerificationResult
 from verifier.trust import VerifierTrust
 
@@ -145,11 +146,10 @@ def _status(reference: StatusReference | None, token: bytes | None, trust: Verif
 
     def resolve(header: TokenHeader) -> Sequence[PublicKey]:
         if header.x5chain:
-            from cryptography import x509
 
             try:
-                certs = [x509.load_der_x509_certificate(c) for c in header.x5chain]
-            except ValueError:
+                certs = [load_der_certificate(c) for c in header.x5chain]
+            except MobileIdError:
                 raise StatusTokenError("status list token certificate is malformed",
                                        code="status.token_signature") from None
             validated = validate_chain(certs, trust.anchors, now=now, cache=_CACHE)

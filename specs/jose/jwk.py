@@ -23,6 +23,8 @@ def key_from_jwk(jwk: Any) -> PublicKey:
     if not isinstance(jwk, Mapping):
         raise InvalidKeyError("JWK must be a JSON object")
     kty, crv = jwk.get("kty"), jwk.get("crv")
+    if not isinstance(kty, str) or not isinstance(crv, str):
+        raise InvalidKeyError("JWK kty and crv must be text")
     try:
         if kty == "EC" and crv in _CURVES:
             curve, size = _CURVES[crv]

@@ -110,7 +110,8 @@ class Jws:
         if not isinstance(header, dict) or not isinstance(payload, dict):
             raise JoseDecodeError("JWS header and payload must be JSON objects")
         crit = header.get("crit")
-        if crit is not None and (not isinstance(crit, list) or not set(crit) <= _UNDERSTOOD_CRIT):
+        if crit is not None and (not isinstance(crit, list) or not all(isinstance(c, str) for c in crit)
+                                 or not set(crit) <= _UNDERSTOOD_CRIT):
             raise JoseDecodeError("JWS crit names a header parameter we do not understand")
         alg = header.get("alg")
         if not isinstance(alg, str):

@@ -16,9 +16,10 @@ from specs.cbor import EncodedCBOR, decode
 from specs.cbor.codec import decode_each
 from specs.cbor.raw import unwrap_tag24
 from specs.cose import CoseSign1
-from specs.errors import IssuerAuthError, StructureError
+from specs.errors import CertificateError, IssuerAuthError, StructureError
 from specs.mdoc.items import IssuerSignedItem
 from specs.mdoc.mso import MobileSecurityObject
+from specs.x509.load import load_der_certificate
 
 __all__ = ["IssuerSigned"]
 
@@ -79,8 +80,8 @@ class IssuerSigned:
         if not chain:
             raise IssuerAuthError("issuerAuth carries no x5chain", code="mdoc.issuer_certificate_missing")
         try:
-            return tuple(x509.load_der_x509_certificate(c) for c in chain)
-        except ValueError:
+            return tuple(load_der_certificate(c) for c in chain)
+        except CertificateError:
             raise IssuerAuthError("issuerAuth x5chain holds a malformed certificate",
                                   code="mdoc.issuer_certificate_invalid") from None
 

@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 
 from specs.cbor import MDOC_TAGS, EncodedCBOR, decode, encode
 from specs.cbor.raw import encode_plain, raw_array, tag24
 from specs.cose import CoseSign1
 from specs.crypto import Signer
-from specs.errors import CryptoError, ReaderAuthError, StructureError
+from specs.errors import CertificateError, CryptoError, ReaderAuthError, StructureError
 from specs.mdoc.transcript import SessionTranscript
+from specs.x509.load import load_der_certificate
 
 __all__ = ["DeviceRequest", "DocRequest", "ItemsRequest", "reader_authentication_bytes"]
 
@@ -104,13 +106,13 @@ class DocRequest:
         if not chain:
             raise ReaderAuthError("readerAuth has no x5chain", code="mdoc.reader_auth_invalid")
         try:
-            cert = x509.load_der_x509_certificate(chain[0])
-        except ValueError:
+            cert = load_der_certificate(chain[0])
+        except CertificateError:
             raise ReaderAuthError("readerAuth certificate is malformed", code="mdoc.reader_auth_invalid") from None
         try:
             auth.verify(cert.public_key(),  # type: ignore[arg-type]
                         detached_payload=reader_authentication_bytes(transcript, self.items_request_bytes))
-        except (CryptoError, TypeError):
+        except (CryptoError, TypeError, ValueError, UnsupportedAlgorithm):
             raise ReaderAuthError("readerAuth signature does not verify over this session",
                                   code="mdoc.reader_auth_invalid") from None
         return cert

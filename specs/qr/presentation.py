@@ -48,6 +48,7 @@ TWO_WAY: Literal[1] = 1
 ONE_WAY: Literal[2] = 2
 _READER_AUTH_CONTEXT = "MobileIdQrRequest"
 _MAX_ITEMS = 64
+_MAX_TIME = 253402300799  # 9999-12-31T23:59:59Z: larger times cannot be dates
 
 
 def _fail(message: str, code: str = "qr.malformed") -> QrError:
@@ -96,7 +97,7 @@ class QrRequest:
         verifier, items, exp = fields.get("verifier"), fields.get("items"), fields.get("exp")
         if not isinstance(verifier, str) or not 0 < len(verifier) <= 100:
             raise _fail("request verifier name must be 1..100 characters")
-        if not isinstance(exp, int) or isinstance(exp, bool) or exp < 0:
+        if not isinstance(exp, int) or isinstance(exp, bool) or not 0 <= exp <= _MAX_TIME:
             raise _fail("request exp must be a time in seconds")
         if not isinstance(items, Mapping) or not items or len(items) > 4:
             raise _fail("request items must name 1..4 document types")
@@ -157,7 +158,7 @@ class QrResponse:
                 raise _fail("a two-way response carries no nonce or time of its own")
             return cls(TWO_WAY, fmt, data)
         t = body.get("t")
-        if not isinstance(t, int) or isinstance(t, bool) or t < 0:
+        if not isinstance(t, int) or isinstance(t, bool) or not 0 <= t <= _MAX_TIME:
             raise _fail("a one-way response needs its signed time t")
         return cls(ONE_WAY, fmt, data, _nonce(body.get("n"), "response nonce"), dt.datetime.fromtimestamp(t, dt.UTC))
 

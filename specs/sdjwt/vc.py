@@ -20,12 +20,13 @@ from typing import Any
 from cryptography import x509
 
 from specs.crypto import PublicKey, Signer
-from specs.errors import SdJwtClaimError, SdJwtError
+from specs.errors import CertificateError, SdJwtClaimError, SdJwtError
 from specs.jose import jwk_from_key
 from specs.sdjwt.issuance import issue_sd_jwt
 from specs.sdjwt.sd_jwt import SdJwt
 from specs.sdjwt.verify import KeyResolver, VerifiedSdJwt, verify_sd_jwt
 from specs.status.reference import StatusReference
+from specs.x509.load import load_der_certificate
 
 __all__ = ["VC_TYPE", "VerifiedSdJwtVc", "issue_sd_jwt_vc", "verify_sd_jwt_vc", "x5c_chain"]
 
@@ -54,8 +55,8 @@ def x5c_chain(header: Mapping[str, Any]) -> tuple[x509.Certificate, ...]:
     if not isinstance(x5c, list) or not x5c:
         raise SdJwtError("x5c must be a non-empty array", code="sdjwt.x5c_malformed")
     try:
-        return tuple(x509.load_der_x509_certificate(base64.b64decode(c, validate=True)) for c in x5c)
-    except (binascii.Error, TypeError, ValueError):
+        return tuple(load_der_certificate(base64.b64decode(c, validate=True)) for c in x5c)
+    except (binascii.Error, TypeError, ValueError, CertificateError):
         raise SdJwtError("x5c holds a malformed certificate", code="sdjwt.x5c_malformed") from None
 
 

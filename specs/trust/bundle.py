@@ -31,6 +31,7 @@ from specs.crypto import Signer
 from specs.errors import MobileIdError, StructureError, TrustError
 from specs.trust.vical import Vical, verify_vical
 from specs.x509 import CertificateRole, TrustStore, validate_chain
+from specs.x509.load import load_der_certificate
 
 __all__ = ["BUNDLE_VERSION", "DEFAULT_MAX_AGE", "StatusListToken", "TrustBundle", "TrustBundleError",
            "VerifiedTrustBundle", "key_id", "sign_trust_bundle", "verify_trust_bundle"]
@@ -139,7 +140,7 @@ def verify_trust_bundle(data: bytes, roots: TrustStore, *, now: dt.datetime,
     """Verify a signed trust bundle against the pinned ``roots`` at ``now`` (fails closed)."""
     try:
         message = CoseSign1.from_cbor(data, max_size=MAX_BUNDLE)
-        chain = [x509.load_der_x509_certificate(der) for der in message.x5chain]
+        chain = [load_der_certificate(der) for der in message.x5chain]
         signer = validate_chain(chain, roots, now=now, role=CertificateRole.VICAL_SIGNER)
         message.verify(signer.leaf.public_key())  # type: ignore[arg-type]
         if message.payload is None:
@@ -158,7 +159,7 @@ def verify_trust_bundle(data: bytes, roots: TrustStore, *, now: dt.datetime,
     signers: dict[bytes, x509.Certificate] = {}
     for der in bundle.document_signers:
         try:
-            cert = x509.load_der_x509_certificate(der)
+            cert = load_der_certificate(der)
             validate_chain([cert], iaca, now=now, role=CertificateRole.DOCUMENT_SIGNER)
         except (MobileIdError, ValueError):
             # An expired signer stays out (its documents can't verify anyway); a foreign one is an error.
@@ -172,7 +173,7 @@ def verify_trust_bundle(data: bytes, roots: TrustStore, *, now: dt.datetime,
 
 def _expired(der: bytes, now: dt.datetime) -> bool:
     try:
-        cert = x509.load_der_x509_certificate(der)
-    except ValueError:
+        cert = load_der_certificate(der)
+    except MobileIdError:
         return False
     return not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc

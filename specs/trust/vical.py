@@ -30,6 +30,7 @@ from specs.cose.sign1 import CoseSign1
 from specs.crypto import Signer
 from specs.errors import MobileIdError, StructureError, TrustError
 from specs.x509 import CertificateRole, TrustStore, check_profile, validate_chain
+from specs.x509.load import load_der_certificate
 
 __all__ = ["CertificateInfo", "Vical", "VicalError", "sign_vical", "verify_vical"]
 
@@ -45,8 +46,8 @@ class VicalError(TrustError):
 
 def _cert(der: bytes) -> x509.Certificate:
     try:
-        return x509.load_der_x509_certificate(der)
-    except ValueError:
+        return load_der_certificate(der)
+    except MobileIdError:
         raise VicalError("a VICAL entry holds no valid certificate", code="trust.vical_certificate") from None
 
 

@@ -9,6 +9,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from specs.errors import CertificateError
+from specs.x509.load import load_der_certificate
 
 __all__ = ["TrustStore", "fingerprint"]
 
@@ -46,8 +47,8 @@ class TrustStore:
                 anchors.extend(cls.from_pem(data).anchors)
             elif data[:1] == b"\x30":
                 try:
-                    anchors.append(x509.load_der_x509_certificate(data))
-                except ValueError:
+                    anchors.append(load_der_certificate(data))
+                except CertificateError:
                     raise CertificateError(f"{file.name} is not a DER certificate") from None
         return cls.of(anchors)
 

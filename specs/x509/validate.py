@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from cryptography import x509
 from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store, VerificationError
 
-from specs.errors import CertificateValidityError, ChainError
+from specs.errors import CertificateError, CertificateValidityError, ChainError
+from specs.x509.load import load_der_certificate
 from specs.x509.profile import CertificateRole, check_profile
 from specs.x509.trust import TrustStore, fingerprint
 
@@ -132,8 +133,8 @@ def validate_der_chain(chain: Sequence[bytes], trust: TrustStore, *, now: dt.dat
         check_validity(hit.anchor, now, _ANCHOR_ROLE[role].value)
         return hit
     try:
-        certs = [x509.load_der_x509_certificate(der) for der in chain]
-    except ValueError:
+        certs = [load_der_certificate(der) for der in chain]
+    except CertificateError:
         raise ChainError("the chain holds a malformed certificate", code="x509.malformed") from None
     result = validate_chain(certs, trust, now=now, role=role, cache=cache)
     if cache is not None:

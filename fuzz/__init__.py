@@ -1,0 +1,1 @@
+"""Mutation fuzzing of every parser the outside world reaches (see ``benchmarks/fuzz.py``)."""

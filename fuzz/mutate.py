@@ -1,0 +1,432 @@
+"""A structure-aware mutator in pure Python: bytes, CBOR trees, JOSE / SD-JWT text, MID1 QR frames, JSON."""
+
+from __future__ import annotations
+
+import base64
+import gc
+import json
+import random
+import struct
+import sys
+import zlib
+from typing import Any
+
+import cbor2
+
+INTERESTING = (b"\x00", b"\xff", b"\x7f", b"\x80", b"\x17", b"\x18", b"\x19", b"\x1a", b"\x1b", b"\x1f",
+               b"\x5f", b"\x7f", b"\x9f", b"\xbf", b"\xf4", b"\xf5", b"\xf6", b"\xf7", b"\xf9\x7e\x00",
+               b"\xfb\x7f\xf8\x00\x00\x00\x00\x00\x00")
+# tag heads: 2/3 bignums, 24 embedded CBOR, 28/29 shared refs, 258 sets, 1 epoch, 0 tdate, 1004 full-date, 18
+TAGS = (b"\xc2", b"\xc3", b"\xd8\x18", b"\xd8\x1c", b"\xd8\x1d", b"\xd9\x01\x02", b"\xc1", b"\xc0",
+        b"\xd9\x03\xec", b"\xd2", b"\xdb\xff\xff\xff\xff\xff\xff\xff\xff")
+HUGE_HEADS = (b"\x5b\xff\xff\xff\xff\xff\xff\xff\xff", b"\x7b\x7f\xff\xff\xff\xff\xff\xff\xff",
+              b"\x9b\x00\x00\x00\x01\x00\x00\x00\x00", b"\xbb\xff\xff\xff\xff\xff\xff\xff\xff",
+              b"\x5a\xff\xff\xff\xff", b"\x9a\x7f\xff\xff\xff", b"\xba\x00\x10\x00\x00",
+              b"\x1b\xff\xff\xff\xff\xff\xff\xff\xff",
+              b"\x3b\xff\xff\xff\xff\xff\xff\xff\xff")
+B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+MAX_SIZE = 64 * 1024
+
+
+def b64u(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def b64u_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+# -- bytes ----------------------------------------------------------------------------------------------
+def mutate_bytes(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
+    buf = bytearray(data)
+    for _ in range(1 + int(rng.expovariate(0.7))):
+        op = rng.randrange(10)
+        n = len(buf)
+        if op == 0 and n:  # bit flip
+            i = rng.randrange(n)
+            buf[i] ^= 1 << rng.randrange(8)
+        elif op == 1 and n:  # random byte
+            buf[rng.randrange(n)] = rng.randrange(256)
+        elif op == 2:  # insert random bytes
+            i = rng.randrange(n + 1)
+            buf[i:i] = rng.randbytes(rng.choice((1, 1, 2, 4, 8, 32)))
+        elif op == 3 and n:  # delete a range
+            i = rng.randrange(n)
+            del buf[i : i + rng.choice((1, 1, 2, 4, 16, 64, n))]
+        elif op == 4 and n:  # duplicate a range
+            i = rng.randrange(n)
+            j = min(n, i + rng.choice((1, 2, 4, 16, 64, 256)))
+            buf[j:j] = buf[i:j] * rng.choice((1, 2, 8))
+        elif op == 5 and pool:  # splice with another seed
+            other = rng.choice(pool)
+            i, j = rng.randrange(n + 1), rng.randrange(len(other) + 1)
+            buf = buf[:i] + other[j:] if rng.random() < 0.5 else bytearray(other[:j]) + buf[i:]
+        elif op == 6:  # an interesting byte
+            i = rng.randrange(n + 1)
+            buf[i : i + rng.randrange(2)] = rng.choice(INTERESTING)
+        elif op == 7 and n:  # truncate
+            del buf[rng.randrange(n) :]
+        elif op == 8 and n >= 2:  # swap two bytes
+            i, j = rng.randrange(n), rng.randrange(n)
+            buf[i], buf[j] = buf[j], buf[i]
+        elif op == 9 and n >= 4:  # arithmetic on a 16/32-bit window
+            i = rng.randrange(n - 3)
+            (v,) = struct.unpack_from(">I", buf, i)
+            struct.pack_into(">I", buf, i, (v + rng.choice((1, -1, 0x100, 0x7FFFFFFF))) & 0xFFFFFFFF)
+    return bytes(buf[:MAX_SIZE])
+
+
+# -- CBOR -----------------------------------------------------------------------------------------------
+def _head(major: int, n: int) -> bytes:
+    if n < 24:
+        return bytes([major << 5 | n])
+    for ai, fmt in ((24, ">B"), (25, ">H"), (26, ">I"), (27, ">Q")):
+        if n < 1 << (8 * struct.calcsize(fmt)):
+            return bytes([major << 5 | ai]) + struct.pack(fmt, n)
+    raise ValueError(n)
+
+
+def _encode(obj: Any, dup: Any = None) -> bytes:
+    """cbor2 for leaves; maps, arrays and tags by hand so a map can carry a duplicate key (``dup``)."""
+    if isinstance(obj, dict):
+        items = list(obj.items())
+        if obj is dup and items:
+            items.append(items[0])
+        return _head(5, len(items)) + b"".join(_encode(k, dup) + _encode(v, dup) for k, v in items)
+    if isinstance(obj, list | tuple):
+        return _head(4, len(obj)) + b"".join(_encode(v, dup) for v in obj)
+    if isinstance(obj, cbor2.CBORTag):
+        return _head(6, obj.tag) + _encode(obj.value, dup)
+    return cbor2.dumps(obj)
+
+
+def _nodes(obj: Any, out: list[tuple[Any, Any, Any]], parent: Any = None, key: Any = None, depth: int = 0) -> None:
+    out.append((parent, key, obj))
+    if depth > 40 or len(out) > 2000:
+        return
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            _nodes(v, out, obj, k, depth + 1)
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            _nodes(v, out, obj, i, depth + 1)
+    elif isinstance(obj, cbor2.CBORTag):
+        _nodes(obj.value, out, obj, None, depth + 1)
+
+
+def _replacement(rng: random.Random, node: Any, pool_leaves: list[Any]) -> Any:
+    choice = rng.randrange(16)
+    if choice == 0:
+        return rng.choice((0, -1, 1, 23, 24, 255, 256, 65535, 2**32, 2**63 - 1, -(2**63), 2**64 - 1, -(2**64)))
+    if choice == 1:
+        return rng.choice(("", "a", "\x00", "org.iso.18013.5.1", "x" * 300, "\ud800"[:0] + "é", "1.0"))
+    if choice == 2:
+        return rng.choice((b"", b"\x00", rng.randbytes(33), rng.randbytes(rng.randrange(1, 200))))
+    if choice == 3:
+        return rng.choice((None, True, False, cbor2.undefined, 1.5, float("nan"), float("inf"), -0.0))
+    if choice == 4:
+        return [] if rng.random() < 0.5 else [node]
+    if choice == 5:
+        return {} if rng.random() < 0.5 else {node if isinstance(node, str | int | bytes) else 0: node}
+    if choice == 6:
+        tag = rng.choice((2, 3, 24, 28, 29, 258, 0, 1, 1004, 18, 55799, 2**40))
+        value = node
+        if tag == 24 and not isinstance(node, bytes):
+            try:
+                value = cbor2.dumps(node)
+            except Exception:
+                value = b"\xa0"
+        return cbor2.CBORTag(tag, value)
+    if choice == 7 and isinstance(node, cbor2.CBORTag) and node.tag == 24 and isinstance(node.value, bytes):
+        return cbor2.CBORTag(24, mutate_cbor(rng, node.value, []))  # mutate the embedded CBOR
+    if choice == 8 and isinstance(node, bytes) and node[:1] and node[0] >> 5 in (4, 5, 6):
+        return mutate_cbor(rng, node, [])  # bstr holding CBOR (payloads, protected headers)
+    if choice == 9:
+        deep: Any = node
+        for _ in range(rng.choice((10, 100, 300, 1000))):
+            deep = [deep]
+        return deep
+    if choice == 10 and isinstance(node, bytes | str):
+        return node * rng.choice((2, 16, 256))
+    if choice == 11 and pool_leaves:
+        return rng.choice(pool_leaves)
+    if choice == 12 and isinstance(node, int) and not isinstance(node, bool):
+        return node + rng.choice((-1, 1, 2**32, -(2**32)))
+    if choice == 13 and isinstance(node, bytes) and len(node) > 1:
+        i = rng.randrange(len(node))
+        return node[:i] + bytes([node[i] ^ 1 << rng.randrange(8)]) + node[i + 1 :]
+    if choice == 14 and isinstance(node, str):
+        return str(node.encode("utf-8", "replace")) if rng.random() < 0.3 else node.encode()
+    return cbor2.CBORTag(24, b"")
+
+
+def mutate_cbor(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
+    roll = rng.random()
+    if roll < 0.3:
+        return mutate_bytes(rng, data, pool)
+    if roll < 0.4:  # raw structural attacks
+        op = rng.randrange(4)
+        i = rng.randrange(len(data) + 1)
+        if op == 0:
+            return data[:i] + rng.choice(TAGS) + data[i:]
+        if op == 1:
+            return data[:i] + rng.choice(HUGE_HEADS) + data[i + rng.randrange(2):]
+        if op == 2:
+            depth = rng.choice((50, 200, 1000, 5000))
+            return (rng.choice((b"\x81", b"\xa1\x00", b"\xd8\x18\x41", b"\x9f")) * depth + data)[:MAX_SIZE]
+        return data + rng.choice((b"\x00", b"\xff", data[:8]))
+    if data[:1] * 32 == data[:32]:  # a deep-nesting input: cbor2's own recursion would hit Python's limit
+        return mutate_bytes(rng, data, pool)
+    try:
+        tree = cbor2.loads(data)
+    except Exception:
+        return mutate_bytes(rng, data, pool)
+    nodes: list[tuple[Any, Any, Any]] = []
+    _nodes(tree, nodes)
+    dup = None
+    for _ in range(1 + int(rng.expovariate(1.2))):
+        parent, key, node = rng.choice(nodes)
+        if rng.random() < 0.15:
+            maps = [n for _, _, n in nodes if isinstance(n, dict) and n]
+            if maps:
+                dup = rng.choice(maps)
+                continue
+        leaves = [n for _, _, n in rng.sample(nodes, min(8, len(nodes)))]
+        new = _replacement(rng, node, leaves)
+        if parent is None:
+            tree = new
+        elif isinstance(parent, cbor2.CBORTag):
+            parent.value = new
+        elif isinstance(parent, dict) and rng.random() < 0.2:
+            del parent[key]
+            if rng.random() < 0.5:
+                parent[_replacement(rng, key, []) if not isinstance(key, dict | list) else key] = node
+        else:
+            parent[key] = new
+    try:
+        return _encode(tree, dup)[:MAX_SIZE]
+    except Exception:
+        return mutate_bytes(rng, data, pool)
+
+
+# -- JOSE / SD-JWT text ---------------------------------------------------------------------------------
+HEADERS = ({"alg": "none"}, {"alg": "HS256", "typ": "dc+sd-jwt"}, {"alg": "ES256", "crit": ["exp"]},
+           {"alg": "ES256", "typ": "dc+sd-jwt", "x5c": ["AAAA", "!!"]}, {"alg": "ES256", "kid": 1},
+           {"alg": "EdDSA", "typ": "kb+jwt"}, {"alg": "ES256", "typ": "statuslist+jwt", "x5c": "x"},
+           {"alg": "ES512", "jwk": {"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA"}}, {"alg": ["ES256"]}, [])
+JSON_VALUES: tuple[Any, ...] = (None, True, 0, -1, 2**64, 1e308, "", "x" * 500, [], {}, [1, [2, [3]]],
+                                {"_sd": 1}, {"...": "x"}, ["a"], ["s", "n"], ["s", "_sd", 1], ["s", "...", 1],
+                                {"_sd": ["AAAA"], "_sd_alg": "md5"}, {"cnf": {"jwk": {"kty": "oct"}}})
+
+
+def _mutate_json_value(rng: random.Random, value: Any) -> Any:
+    if isinstance(value, dict) and value and rng.random() < 0.8:
+        key = rng.choice(list(value))
+        if rng.random() < 0.2:
+            del value[key]
+        else:
+            value[key] = _mutate_json_value(rng, value[key]) if rng.random() < 0.5 else rng.choice(JSON_VALUES)
+        return value
+    if isinstance(value, list) and value and rng.random() < 0.8:
+        i = rng.randrange(len(value))
+        value[i] = _mutate_json_value(rng, value[i]) if rng.random() < 0.5 else rng.choice(JSON_VALUES)
+        return value
+    return rng.choice(JSON_VALUES)
+
+
+def _mutate_b64_json(rng: random.Random, part: str) -> str:
+    try:
+        value = json.loads(b64u_decode(part))
+    except Exception:
+        return part
+    return b64u(json.dumps(_mutate_json_value(rng, value)).encode())
+
+
+def _flip_b64(rng: random.Random, part: str) -> str:
+    if not part:
+        return rng.choice(B64) * rng.randrange(1, 5)
+    i = rng.randrange(len(part))
+    return part[:i] + rng.choice(B64 + "=+/. ~\x00é") + part[i + 1 :]
+
+
+def mutate_jwt(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
+    if rng.random() < 0.15:
+        return mutate_bytes(rng, data, pool)
+    text = data.decode("utf-8", "replace")
+    segments = text.split("~")
+    for _ in range(1 + int(rng.expovariate(1.0))):
+        op = rng.randrange(9)
+        i = rng.randrange(len(segments))
+        if op == 0 and len(segments) > 1:
+            del segments[i]
+        elif op == 1:
+            segments.insert(i, segments[i] if rng.random() < 0.7 else "")
+        elif op == 2:  # flip a base64 char in one dot-part
+            parts = segments[i].split(".")
+            j = rng.randrange(len(parts))
+            parts[j] = _flip_b64(rng, parts[j])
+            segments[i] = ".".join(parts)
+        elif op == 3:  # replace a JWS header
+            parts = segments[i].split(".")
+            if len(parts) == 3:
+                parts[0] = b64u(json.dumps(rng.choice(HEADERS)).encode())
+                if rng.random() < 0.5:
+                    parts[2] = ""
+                segments[i] = ".".join(parts)
+        elif op == 4:  # mutate a JSON part (header, payload or a disclosure)
+            parts = segments[i].split(".")
+            j = rng.randrange(len(parts))
+            parts[j] = _mutate_b64_json(rng, parts[j])
+            segments[i] = ".".join(parts)
+        elif op == 5:  # a crafted disclosure
+            segments.insert(max(1, i), b64u(json.dumps(rng.choice(JSON_VALUES)).encode()))
+        elif op == 6 and pool:  # splice a segment of another seed
+            other = rng.choice(pool).decode("utf-8", "replace").split("~")
+            segments.insert(i, rng.choice(other))
+        elif op == 7:  # change the dot structure
+            parts = segments[i].split(".")
+            parts.insert(rng.randrange(len(parts) + 1), rng.choice(("", "e30", parts[0])))
+            segments[i] = ".".join(parts) if rng.random() < 0.5 else ".".join(parts[:-2])
+        else:
+            segments = segments * 2 if rng.random() < 0.2 else segments[: rng.randrange(1, len(segments) + 1)]
+    return "~".join(segments).encode("utf-8", "surrogatepass")[:MAX_SIZE]
+
+
+def mutate_status(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
+    return mutate_jwt(rng, data, pool) if data[:2] == b"ey" else mutate_cbor(rng, data, pool)
+
+
+# -- MID1 QR frames -------------------------------------------------------------------------------------
+def _qr_encode(message: bytes, frames: int) -> str:
+    from specs.qr import encode_message
+
+    return "\n".join(encode_message(message, frames=frames))
+
+
+def mutate_qr(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
+    from specs.qr import b45decode
+    from specs.qr.dictionary import DICTIONARY
+
+    text = data.decode("utf-8", "replace")
+    roll = rng.random()
+    if roll < 0.45:  # decode -> mutate the CBOR message -> re-encode as valid frames
+        try:
+            frames = text.split("\n")
+            compressed = b"".join(b45decode(f.split(":", 1)[1]) for f in frames)
+            inflater = zlib.decompressobj(15, DICTIONARY)
+            message = inflater.decompress(compressed, 1 << 17)
+            return _qr_encode(mutate_cbor(rng, message, []), rng.choice((1, 1, 1, 2, 3, 16))).encode()
+        except Exception:
+            return mutate_bytes(rng, data, pool)
+    frames = text.split("\n")
+    i = rng.randrange(len(frames))
+    head, _, body = frames[i].partition(":")
+    op = rng.randrange(9)
+    if op == 0:  # frame header fields
+        head = rng.choice(("MID1", "MID2", "MID", "MID1/1/1/ABCDEF", "MID1/0/1/ABCDEF", "MID1/2/1/ABCDEF",
+                           "MID1/1/17/ABCDEF", "MID1/1/2/ABCDE", "MID1/1/2/ABCDEFG", "MID1/١/2/ABCDEF",
+                           "MID1/1/99999999999999999999/ABCDEF", "MID1//", "mid1", "MID1/1/2/" + "ZZZZZZ"))
+    elif op == 1 and body:  # a base45 char
+        j = rng.randrange(len(body))
+        body = body[:j] + rng.choice(B45 + "a~\x00") + body[j + 1 :]
+    elif op == 2:  # base45 length games
+        cut = body[: rng.randrange(len(body) + 1)]
+        body = cut if rng.random() < 0.5 else body + rng.choice(("0", "00", ":::", "GGW"))
+    elif op == 3:
+        frames.insert(i, frames[i])
+    elif op == 4 and len(frames) > 1:
+        del frames[i]
+        return "\n".join(frames).encode()
+    elif op == 5:  # zlib bombs and raw deflate
+        payload = _bomb(rng.choice((1 << 16, 1 << 20, 1 << 24)))
+        from specs.qr import b45encode
+
+        body = b45encode(payload if rng.random() < 0.7 else rng.randbytes(40))
+    elif op == 6:
+        frames[i] = frames[i] * rng.choice((2, 50))
+        return "\n".join(frames).encode()[:MAX_SIZE]
+    elif op == 7:
+        from specs.qr import b45encode
+
+        body = b45encode(mutate_bytes(rng, b45decode_safe(body), []))
+    else:
+        return mutate_bytes(rng, data, pool)
+    frames[i] = f"{head}:{body}"
+    return "\n".join(frames).encode()[:MAX_SIZE]
+
+
+_BOMBS: dict[int, bytes] = {}
+
+
+def _bomb(size: int) -> bytes:
+    if size not in _BOMBS:
+        _BOMBS[size] = zlib.compress(b"\x00" * size, 9)
+    return _BOMBS[size]
+
+
+def b45decode_safe(body: str) -> bytes:
+    from specs.qr import b45decode
+
+    try:
+        return b45decode(body)
+    except Exception:
+        return body.encode("utf-8", "replace")
+
+
+# -- JSON / form bodies (OpenID4VCI) --------------------------------------------------------------------
+def mutate_json(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
+    roll = rng.random()
+    if roll < 0.25:
+        return mutate_bytes(rng, data, pool)
+    try:
+        value = json.loads(data)
+    except Exception:
+        return mutate_bytes(rng, data, pool)
+    if roll < 0.55:  # mutate the proof JWTs inside
+        proofs = (value.get("proofs") or {}).get("jwt") if isinstance(value, dict) and isinstance(
+            value.get("proofs"), dict) else None
+        if isinstance(proofs, list) and proofs and isinstance(proofs[0], str):
+            j = rng.randrange(len(proofs))
+            proofs[j] = mutate_jwt(rng, proofs[j].encode(), []).decode("utf-8", "replace")
+            if rng.random() < 0.1:
+                proofs.extend(proofs * rng.choice((1, 10, 100)))
+            return json.dumps(value).encode()
+    return json.dumps(_mutate_json_value(rng, value)).encode()
+
+
+def mutate_http(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
+    route, body = data[:1], data[1:]
+    if route == b"T":
+        if rng.random() < 0.5:
+            return route + mutate_bytes(rng, body, [])
+        fields = body.split(b"&")
+        i = rng.randrange(len(fields))
+        fields[i] = rng.choice((b"", b"grant_type", b"tx_code=" + rng.randbytes(6), b"pre-authorized_code=%00",
+                                b"grant_type=authorization_code", b"tx_code=" + b"9" * 5000, fields[i] * 2,
+                                b"%ff%fe=%80", b"grant_type=urn:ietf:params:oauth:grant-type:pre-authorized_code"))
+        return route + b"&".join(fields)
+    return route + mutate_json(rng, body, [p[1:] for p in pool])
+
+
+def guarded(mutator: Any) -> Any:
+    """A mutator bug must not stop the run: fall back to plain byte mutation."""
+
+    def mutate(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
+        # cbor2 (used here, in the fuzzer, without depth limits) reports recursion on deep inputs as an
+        # "unraisable" exception; that is the mutator's noise, not a finding about the code under test.
+        hook, sys.unraisablehook = sys.unraisablehook, lambda _: None
+        try:
+            out = mutator(rng, data, pool)
+            gc.collect(0)  # let objects the mutator dropped die while the quiet hook is in place
+        except Exception:
+            out = mutate_bytes(rng, data, pool)
+        finally:
+            sys.unraisablehook = hook
+        return out if isinstance(out, bytes) else bytes(out)
+
+    return mutate
+
+
+MUTATORS = {"cbor": mutate_cbor, "jwt": mutate_jwt, "qr": mutate_qr, "json": mutate_json, "status": mutate_status,
+            "http": mutate_http, "bytes": mutate_bytes}

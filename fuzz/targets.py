@@ -1,0 +1,334 @@
+"""Fuzz targets: each takes the raw input bytes and drives the real parser / verifier.
+
+A target passes when it returns (a verifier's failure *result* counts as a return) or raises a
+``specs.errors.MobileIdError``. Anything else escaping is a crash. The issuer's HTTP target passes
+when the answer is not a 5xx and is a JSON object.
+
+Context (the trust a verifier pins, the clock) comes from ``fuzz/context`` (made by
+``benchmarks/fuzz.py --make-seeds``) and from the public vectors in ``tests/vectors``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import json
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from specs.errors import MobileIdError
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = Path(__file__).resolve().parent / "seeds"
+CONTEXT = Path(__file__).resolve().parent / "context"
+CRASHES = Path(__file__).resolve().parent / "crashes"
+VECTORS = ROOT / "tests" / "vectors"
+
+ANNEX_D_NOW = dt.datetime(2021, 1, 1, tzinfo=dt.UTC)
+RFC_KB_IAT = 1748537243  # the RFC 9901 examples' key-binding time
+SD_AUD, SD_NONCE = "https://verifier.example.org", "1234567890"
+STATUS_SUB = "https://example.com/statuslists/1"
+STATUS_NOW = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
+
+Call = Callable[[bytes], None]
+
+
+class Rejected(Exception):
+    """A target's own check failed (a 5xx, a non-JSON error body, a result of the wrong type)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    kind: str  # the mutator family: cbor, jwt, qr, json, form-json
+    setup: Callable[[], Call]
+    allowed: tuple[type[BaseException], ...] = (MobileIdError,)
+    slow: bool = False
+
+
+def _context() -> dict[str, Any]:
+    return json.loads((CONTEXT / "context.json").read_text())  # type: ignore[no-any-return]
+
+
+def _hex(path: Path) -> bytes:
+    return bytes.fromhex(path.read_text().strip())
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", "replace")
+
+
+# -- QR text and frames ---------------------------------------------------------------------------------
+def _qr() -> Call:
+    from specs.qr import FrameCollector
+    from specs.qr.presentation import decode_qr_message
+    from specs.x509 import TrustStore
+    from verifier.qr import ReplayCache, Verifier
+    from verifier.result import VerificationResult
+    from verifier.trust import VerifierTrust
+
+    ctx = _context()
+    now = dt.datetime.fromisoformat(ctx["qr_now"])
+    trust = VerifierTrust.from_bundle((CONTEXT / "bundle.cbor").read_bytes(),
+                                      TrustStore.from_pem((CONTEXT / "root.pem").read_bytes()), now=now)
+    verifier = Verifier(trust, now=now)
+
+    def run(data: bytes) -> None:
+        frames = _text(data).split("\n")
+        try:
+            collector = FrameCollector()
+            for frame in frames:
+                collector.add(frame)
+            decode_qr_message(collector.message())
+        except MobileIdError:
+            pass
+        verifier.replays = ReplayCache()  # every input is a first scan
+        result = verifier.verify_qr(frames if len(frames) > 1 else frames[0])
+        if not isinstance(result, VerificationResult):
+            raise Rejected(f"verify_qr returned {type(result).__name__}")
+
+    return run
+
+
+# -- mdoc CBOR ------------------------------------------------------------------------------------------
+def _device_response() -> Call:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from specs.mdoc.response import DeviceResponse
+    from specs.mdoc.transcript import SessionTranscript
+    from specs.mdoc.verify import verify_device_response
+    from specs.x509 import TrustStore
+
+    iso = VECTORS / "iso18013-5"
+    trust = TrustStore.from_pem((iso / "iaca_root_cert.pem").read_bytes())
+    transcript = SessionTranscript.from_cbor(_hex(iso / "session_transcript_bytes.hex"))
+    k = json.loads((iso / "keys.json").read_text())["ephemeral_reader_key"]
+    reader_key = ec.derive_private_key(int(k["d"], 16), ec.SECP256R1())
+    ctx = _context()
+    own_trust = TrustStore.from_pem(ctx["mdoc_iaca_pem"].encode())
+    own_transcript = SessionTranscript.from_cbor(bytes.fromhex(ctx["mdoc_transcript"]))
+    own_now = dt.datetime.fromisoformat(ctx["mdoc_now"])
+
+    def run(data: bytes) -> None:
+        try:
+            DeviceResponse.from_cbor(data)
+        except MobileIdError:
+            pass
+        try:
+            verify_device_response(data, trust=trust, transcript=transcript, now=ANNEX_D_NOW,
+                                   reader_private_key=reader_key)
+        except MobileIdError:
+            pass
+        verify_device_response(data, trust=own_trust, transcript=own_transcript, now=own_now)
+
+    return run
+
+
+def _device_request() -> Call:
+    from specs.mdoc.request import DeviceRequest
+    from specs.mdoc.transcript import SessionTranscript
+
+    transcript = SessionTranscript.from_cbor(_hex(VECTORS / "iso18013-5" / "session_transcript_bytes.hex"))
+
+    def run(data: bytes) -> None:
+        request = DeviceRequest.from_cbor(data)
+        for doc in request.doc_requests:
+            if doc.reader_auth is not None:
+                doc.verify_reader_auth(transcript)
+            doc.items_request.to_cbor_value()
+        request.to_cbor()
+
+    return run
+
+
+# -- SD-JWT ---------------------------------------------------------------------------------------------
+def _sd_jwt() -> Call:
+    from specs.jose import key_from_jwk
+    from specs.sdjwt import SdJwt
+    from specs.x509 import TrustStore
+    from verifier.result import VerificationResult
+    from verifier.trust import TrustedKey, VerifierTrust
+    from verifier.verify import verify_sd_jwt_presentation
+
+    rfc = key_from_jwk(json.loads((VECTORS / "sd-jwt" / "issuer_public_jwk.json").read_text()))
+    own = key_from_jwk(_context()["sd_jwt_issuer_jwk"])
+    trust = VerifierTrust(anchors=TrustStore.of([]), keys=(TrustedKey(rfc), TrustedKey(own)))
+    now = dt.datetime.fromtimestamp(RFC_KB_IAT, dt.UTC)
+
+    def run(data: bytes) -> None:
+        text = _text(data)
+        try:
+            SdJwt.parse(text)
+        except MobileIdError:
+            pass
+        result = verify_sd_jwt_presentation(text, trust=trust, now=now, nonce=SD_NONCE, aud=SD_AUD)
+        if not isinstance(result, VerificationResult):
+            raise Rejected(f"verify_sd_jwt_presentation returned {type(result).__name__}")
+
+    return run
+
+
+# -- status-list tokens ---------------------------------------------------------------------------------
+def _status_token() -> Call:
+    from specs.jose import key_from_jwk
+    from specs.status import verify_status_list_token
+    from specs.status.token import TokenHeader
+
+    jwk = json.loads((VECTORS / "status-list" / "status_list_issuer_key.jwk.json").read_text())
+    key = key_from_jwk({k: v for k, v in jwk.items() if k != "d"})
+
+    def resolve(header: TokenHeader) -> list[Any]:
+        return [key]
+
+    def run(data: bytes) -> None:
+        try:
+            verify_status_list_token(data, resolve, now=STATUS_NOW, expected_subject=STATUS_SUB)
+        except MobileIdError:
+            pass
+        if data[:2] == b"ey":  # the text form, as a verifier reading a JWT body gets it
+            verify_status_list_token(_text(data), resolve, now=STATUS_NOW, expected_subject=STATUS_SUB)
+
+    return run
+
+
+# -- the trust bundle -----------------------------------------------------------------------------------
+def _trust_bundle() -> Call:
+    from specs.trust import Vical, verify_trust_bundle
+    from specs.trust.bundle import TrustBundle
+    from specs.x509 import TrustStore
+
+    roots = TrustStore.from_pem((CONTEXT / "root.pem").read_bytes())
+    now = dt.datetime.fromisoformat(_context()["qr_now"])
+
+    def run(data: bytes) -> None:
+        for parse in (Vical.from_cbor, TrustBundle.from_cbor):
+            try:
+                parse(data)
+            except MobileIdError:
+                pass
+        verify_trust_bundle(data, roots, now=now)
+
+    return run
+
+
+# -- the issuer's OpenID4VCI requests -------------------------------------------------------------------
+def _oid4vci_parse() -> Call:
+    from issuer.web.oid4vci import CredentialRequest
+    from specs.jose import Jws, key_from_jwk
+
+    def run(data: bytes) -> None:
+        body = CredentialRequest.model_validate_json(data)
+        proofs = list((body.proofs or {}).get("jwt") or []) + ([body.proof["jwt"]] if body.proof and
+                                                                "jwt" in body.proof else [])
+        for proof in proofs[:16]:
+            try:
+                jws = Jws.parse(proof)
+                jwk = jws.header.get("jwk")
+                if isinstance(jwk, dict):
+                    jws.verify(key_from_jwk(jwk))
+            except MobileIdError:
+                pass
+
+    return run
+
+
+def _oid4vci_allowed() -> tuple[type[BaseException], ...]:
+    from pydantic import ValidationError
+
+    return (MobileIdError, ValidationError)  # pydantic's typed rejection: FastAPI answers it with a 422
+
+
+_HTTP_STATE: dict[str, Any] = {}
+
+
+def _close_http() -> None:
+    client, engine, folder = (_HTTP_STATE.pop(k, None) for k in ("client", "engine", "folder"))
+    if client is not None:
+        client.__exit__(None, None, None)
+    if engine is not None:
+        engine.dispose()
+    if folder is not None:
+        folder.cleanup()
+
+
+def _oid4vci_http() -> Call:
+    """POST /token (form) and /credential (JSON) on a real issuer app on SQLite (50 people)."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    from issuer.db.models import Licence, Person, Staff
+    from issuer.offers import create_offer, record_check
+    from issuer.settings import Settings
+    from issuer.web.app import bootstrap, create_app
+
+    url = "http://testserver"
+    folder = tempfile.TemporaryDirectory(prefix="mobileid-fuzz-")
+    settings = Settings(data_dir=Path(folder.name) / "data", public_url=url, seed_people=50, status_list_size=4096)
+    bootstrap(settings)
+    engine = create_engine(settings.sqlalchemy_url)
+    now = dt.datetime.now(dt.UTC)
+    codes = []
+    with Session(engine) as session:
+        staff = session.scalars(select(Staff).where(Staff.username == "clerk1")).one()
+        person_id = session.scalars(select(Licence.person_id).order_by(Licence.id)).first()
+        person = session.get(Person, person_id)
+        assert person is not None
+        for _ in range(2):
+            check = record_check(session, staff=staff, person=person, document_kind="id_card",
+                                 document_number="fuzz-0001", photo_match=True, notes="", now=now)
+            offer = create_offer(session, check=check, staff=staff, configurations=["mdl", "age_attestation"],
+                                 issuer_url=url, ttl_seconds=settings.offer_ttl_seconds, now=now)
+            codes.append(offer)
+        session.commit()
+        offers = [(o.offer_uri, o.tx_code) for o in codes]
+    client = TestClient(create_app(settings), base_url=url)
+    client.__enter__()
+    from wallet.oid4vci import CredentialOffer
+
+    offer = CredentialOffer.parse(offers[0][0])
+    answer = client.post("/token", data={"grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code",
+                                         "pre-authorized_code": offer.pre_authorized_code, "tx_code": offers[0][1]})
+    access = answer.json()["access_token"]
+    _HTTP_STATE.update(folder=folder, client=client, engine=engine)
+    atexit.register(_close_http)
+
+    def run(data: bytes) -> None:
+        route, body = data[:1], data[1:]
+        if route == b"T":
+            answer = client.post("/token", content=body,
+                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+        else:
+            answer = client.post("/credential", content=body, headers={
+                "Content-Type": "application/json", "Authorization": f"Bearer {access}"})
+        if answer.status_code >= 500:
+            raise Rejected(f"HTTP {answer.status_code}")
+        if answer.status_code >= 400:
+            try:
+                parsed = answer.json()
+            except ValueError:
+                raise Rejected(f"HTTP {answer.status_code} with a non-JSON body") from None
+            if not isinstance(parsed, dict):
+                raise Rejected(f"HTTP {answer.status_code} with a non-object JSON body")
+
+    return run
+
+
+TARGETS: dict[str, Target] = {t.name: t for t in (
+    Target("qr_text", "qr", _qr),
+    Target("cbor_device_response", "cbor", _device_response),
+    Target("cbor_device_request", "cbor", _device_request),
+    Target("sd_jwt", "jwt", _sd_jwt),
+    Target("status_token", "status", _status_token),
+    Target("trust_bundle", "cbor", _trust_bundle),
+    Target("oid4vci", "json", _oid4vci_parse, _oid4vci_allowed()),
+    Target("oid4vci_http", "http", _oid4vci_http, slow=True),
+)}
+
+
+def seeds(name: str) -> list[bytes]:
+    folder = SEEDS / name
+    return [p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()]

@@ -1,0 +1,33 @@
+"""Loading certificates from the outside world: one place that turns every way a DER blob can be bad into
+a ``CertificateError`` (code ``x509.malformed``).
+
+``cryptography`` parses lazily: a certificate that loads can still raise ``ValueError`` later, when its
+issuer, extensions or key are first read, and some defects surface as ``InvalidVersion``,
+``UnsupportedAlgorithm`` or a deprecation warning (a non-positive serial number, RFC 5280 §4.1.2.2).
+Reading those fields here, once, means nothing past this point can raise anything but our errors.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.utils import CryptographyDeprecationWarning
+
+from specs.errors import CertificateError
+
+__all__ = ["load_der_certificate"]
+
+
+def load_der_certificate(der: bytes, *, what: str = "certificate") -> x509.Certificate:
+    """Parse ``der`` completely or raise ``CertificateError``."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", CryptographyDeprecationWarning)
+            cert = x509.load_der_x509_certificate(der)
+            _ = (cert.version, cert.serial_number, cert.issuer, cert.subject, cert.not_valid_before_utc,
+                 cert.not_valid_after_utc, cert.extensions, cert.public_key(), cert.signature_hash_algorithm)
+    except (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion, CryptographyDeprecationWarning):
+        raise CertificateError(f"the {what} is malformed", code="x509.malformed") from None
+    return cert
