@@ -110,8 +110,13 @@ def _json_value(value: Any) -> Any:
 
 
 def issue_credential(session: Session, keys: IssuerKeys, *, person: Person, configuration: str,
-                     holder_key: PublicKey, public_url: str, list_size: int, now: dt.datetime) -> Issued:
-    """Sign one credential of ``configuration`` for ``person``, bound to ``holder_key``."""
+                     holder_key: PublicKey, public_url: str, list_size: int, now: dt.datetime,
+                     office_id: int | None = None) -> Issued:
+    """Sign one credential of ``configuration`` for ``person``, bound to ``holder_key``.
+
+    ``office_id`` is the office of the in-person check the issuance rests on (recorded on the row: only that
+    office's supervisors may change the credential's status).
+    """
     type_id, fmt = CONFIGURATIONS[configuration]
     doc_type = Catalogue.load_default().get(type_id)
     until = now + dt.timedelta(days=min(doc_type.validity_days, 365))
@@ -126,7 +131,8 @@ def issue_credential(session: Session, keys: IssuerKeys, *, person: Person, conf
     # the row is inserted before signing: its unique (list, index) is what makes the index ours
     status_row = current_list(session, public_url, list_size)
     credential = Credential(person_id=person.id, type_id=type_id, format=fmt,
-                            holder_key_thumbprint=thumbprint(holder_key), issued_at=now, expires_at=until)
+                            holder_key_thumbprint=thumbprint(holder_key), issued_at=now, expires_at=until,
+                            office_id=office_id)
     index = allocate_index(session, status_row, credential)
     reference = StatusReference(status_row.uri, index)
     if fmt == "mso_mdoc":

@@ -111,6 +111,8 @@ class AccessToken(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
     configurations: Mapped[list[str]] = mapped_column(JSON)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # the offer this token redeemed (its in-person check names the office that issues); NULL before 0002
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id"), index=True)
 
 
 class Nonce(Base):
@@ -143,6 +145,8 @@ class Credential(Base):
     holder_key_thumbprint: Mapped[str] = mapped_column(String(64))
     issued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # the office of the in-person check behind the issuance; NULL for credentials issued before 0002
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"), index=True)
 
 
 class AuditEntry(Base):

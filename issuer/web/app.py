@@ -23,7 +23,7 @@ from issuer.keys import ensure_keys
 from issuer.security import hash_password
 from issuer.seed import generate, load_csv
 from issuer.settings import Settings
-from issuer.web import console, oid4vci, remote, status_routes, trust_routes
+from issuer.web import api, console, oid4vci, remote, status_routes, trust_routes
 from issuer.web.state import State
 
 
@@ -87,6 +87,7 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
     app.include_router(trust_routes.router)
     app.include_router(remote.router)
     app.include_router(console.router)
+    app.include_router(api.router)
     console.templates.env.filters["b64"] = lambda data: base64.b64encode(data).decode()
 
     @app.exception_handler(RequestValidationError)

@@ -17,6 +17,7 @@ from issuer.credentials import CONFIGURATIONS
 from issuer.db.models import AuditEntry, Credential, Licence, Person, Staff
 from issuer.offers import DOCUMENT_KINDS, create_offer, record_check
 from issuer.status import StatusChangeError, change_status
+from issuer.web.api import audit_denied, status_change_refusal
 from issuer.web.auth import (
     COOKIE,
     ConsoleSession,
@@ -166,8 +167,11 @@ def set_status(request: Request, credential_id: int, csrf: Annotated[str, Form()
         staff, credential = db.get(Staff, session.staff_id), db.get(Credential, credential_id)
         if staff is None or credential is None:
             return _page(request, "error.html", session, status=404)
-        if staff.role not in ("supervisor", "admin"):
-            return _page(request, "error.html", session, status=403)
+        refusal = status_change_refusal(staff, credential)
+        if refusal is not None:  # audited, committed on its own; the credential is left as it was
+            audit_denied(db, staff, operation="credential.status", reason=refusal[0], via="console",
+                         target=f"credential:{credential_id}")
+            return _page(request, "error.html", session, status=403, detail=refusal[1])
         try:
             change_status(db, credential, status, actor=f"staff:{staff.id}", reason=reason)
         except StatusChangeError as exc:

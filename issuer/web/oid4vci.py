@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from issuer import audit
 from issuer.credentials import CONFIGURATIONS, NotEligibleError, issue_credential
-from issuer.db.models import AccessToken, Nonce, Person
+from issuer.db.models import AccessToken, InPersonCheck, Nonce, Offer, Person
 from issuer.offers import PRE_AUTH_GRANT, OfferError, redeem
 from issuer.security import token_hash
 from issuer.web.state import State, state
@@ -113,6 +113,9 @@ def token(request: Request, grant_type: Annotated[str, Form()],
                                  max_attempts=st.settings.tx_code_attempts, now=now)
         except OfferError as exc:
             return _error(400, exc.error, exc.description)
+        # remember the offer (token -> offer -> in-person check -> office, recorded on each credential)
+        row.offer_id = session.scalars(select(Offer.id).where(
+            Offer.code_hash == token_hash(pre_authorized_code))).first()
         session.commit()
         expires = int((row.expires_at - now).total_seconds()) if row.expires_at.tzinfo else 600
     return JSONResponse({"access_token": access, "token_type": "Bearer", "expires_in": expires},
@@ -145,6 +148,15 @@ def _access(session: Any, authorization: str | None, now: dt.datetime) -> Access
         return None
     expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=dt.UTC)
     return row if expires > now else None
+
+
+def _issuing_office(session: Session, access: AccessToken) -> int | None:
+    """The office of the in-person check behind the token's offer (a remote offer references the person's check)."""
+    if access.offer_id is None:
+        return None
+    office: int | None = session.scalars(select(InPersonCheck.office_id).join(
+        Offer, Offer.check_id == InPersonCheck.id).where(Offer.id == access.offer_id)).first()
+    return office
 
 
 class _Refusal(Exception):
@@ -222,10 +234,11 @@ def credential(request: Request, body: CredentialRequest,
         person = session.get(Person, access.person_id)
         assert person is not None
         keys_now = st.keys(session)
+        office_id = _issuing_office(session, access)
         try:
             issued = [issue_credential(session, keys_now, person=person, configuration=config, holder_key=k,
                                        public_url=st.settings.public_url, list_size=st.settings.status_list_size,
-                                       now=now) for k in keys]
+                                       now=now, office_id=office_id) for k in keys]
         except NotEligibleError as exc:
             session.rollback()
             return _refuse(session, "credential.reject", 400, "invalid_credential_request", str(exc), target)

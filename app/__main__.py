@@ -1,0 +1,66 @@
+"""``python -m app [--data-dir DIR] [--mode wallet|verifier] [--screenshot FILE]``.
+
+With ``--screenshot`` the first screen is rendered, saved as a PNG and the app exits (no event loop).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def _args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m app", description="mobileid wallet and verifier app")
+    parser.add_argument("--data-dir", type=Path, default=Path.home() / ".mobileid-app")
+    parser.add_argument("--mode", choices=("wallet", "verifier"), default=None)
+    parser.add_argument("--issuer", default=None, help="issuer URL for offers and trust-bundle sync")
+    parser.add_argument("--screenshot", type=Path, default=None, help="render the first screen to PNG and exit")
+    parser.add_argument("--size", default="480x900", help="window size WxH (desktop)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _args(argv)
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    width, height = (int(x) for x in args.size.split("x"))
+    from kivy.config import Config
+
+    Config.set("graphics", "width", str(width))
+    Config.set("graphics", "height", str(height))
+    Config.set("graphics", "resizable", "0")
+    Config.set("input", "mouse", "mouse,multitouch_on_demand")
+    from app.main import DEFAULT_ISSUER, MobileIdApp
+    from app.settings import AppSettings
+
+    if args.mode:
+        settings = AppSettings.load(args.data_dir)
+        from dataclasses import replace
+
+        replace(settings, mode=args.mode).save(args.data_dir)
+    http = None
+    if args.issuer:
+        import httpx
+
+        http = httpx.Client(timeout=20)
+    app = MobileIdApp(args.data_dir, http=http, issuer_url=args.issuer or DEFAULT_ISSUER)
+    if args.screenshot is None:
+        app.run()
+        return 0
+    from kivy.base import EventLoop
+
+    app._run_prepare()
+    for _ in range(6):
+        EventLoop.idle()
+    args.screenshot.parent.mkdir(parents=True, exist_ok=True)
+    assert app.root is not None
+    app.root.export_to_png(str(args.screenshot))
+    app.dispatch("on_stop")
+    print(args.screenshot)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""``MobileIdApp``: one Kivy app, two modes (wallet for citizens, verifier for businesses).
+
+Everything external is injected so tests drive the real app headless: the wallet's KDF, the HTTP client
+(the issuer's TestClient), the clock, the camera (a ``FrameSource`` feeding image files).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from app.camera import FrameSource, default_frame_source
+from app.i18n import set_language
+from app.screens.base import BaseScreen
+from app.services import WalletService
+from app.settings import AppSettings
+from app.theme import Theme, register_fonts
+from app.verifier_service import VerifierService
+from wallet.oid4vci import HttpClient
+from wallet.pin import DEFAULT_KDF, KdfParams
+
+__all__ = ["MobileIdApp"]
+
+DEFAULT_ISSUER = "https://issuer.mobileid.example"
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class MobileIdApp(App):  # type: ignore[misc]
+    title = "mobileid"
+
+    def __init__(self, data_dir: Path, *, kdf: KdfParams = DEFAULT_KDF, http: HttpClient | None = None,
+                 clock: Callable[[], dt.datetime] = _utc_now, trust_pem: bytes | None = None,
+                 issuer_url: str = DEFAULT_ISSUER, frame_source: Callable[[], FrameSource] | None = None,
+                 idle_clock: Callable[[], float] = time.monotonic, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        register_fonts()
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.settings = AppSettings.load(self.data_dir)
+        set_language(self.settings.language)
+        self.theme = Theme.of(self.settings.large_text, self.settings.high_contrast)
+        self.clock = clock
+        self.wallet = WalletService(self.data_dir / "wallet", kdf=kdf, http=http, clock=clock, trust_pem=trust_pem)
+        self.verifier = VerifierService(self.data_dir / "verifier", http=http, issuer_url=issuer_url, clock=clock)
+        self.frame_source = frame_source or default_frame_source
+        self.idle_clock = idle_clock
+        self.last_activity = idle_clock()
+        self.nav_args: dict[str, Any] = {}
+        self.manager: ScreenManager | None = None
+        self._idle_event: Any = None
+
+    # -- building ---------------------------------------------------------------------------------------
+    def build(self) -> ScreenManager:
+        from app.screens import register_all
+
+        self.manager = ScreenManager(transition=NoTransition())
+        for screen in register_all(self):
+            self.manager.add_widget(screen)
+        Window.clearcolor = self.theme.palette.background
+        Window.bind(on_touch_down=self._touched, on_key_down=self._touched)
+        self._idle_event = Clock.schedule_interval(self.check_idle, 0.5)
+        self.go(self.first_screen())
+        return self.manager
+
+    def first_screen(self) -> str:
+        if self.settings.mode == "verifier":
+            return "verify"
+        if not self.settings.onboarded or not self.wallet.is_initialized():
+            return "welcome"
+        return "lock"
+
+    def on_stop(self) -> None:
+        if self._idle_event is not None:
+            self._idle_event.cancel()
+        Window.unbind(on_touch_down=self._touched, on_key_down=self._touched)
+        if self.manager is not None and self.manager.current_screen is not None:
+            screen = self.manager.current_screen
+            if isinstance(screen, BaseScreen):
+                screen.stop()
+
+    # -- navigation -------------------------------------------------------------------------------------
+    def go(self, name: str, **args: Any) -> None:
+        assert self.manager is not None
+        self.nav_args = args
+        if self.manager.current == name:
+            screen = self.manager.get_screen(name)
+            assert isinstance(screen, BaseScreen)
+            screen.rebuild()
+        else:
+            self.manager.current = name
+
+    @property
+    def screen(self) -> BaseScreen:
+        assert self.manager is not None
+        current = self.manager.current_screen
+        assert isinstance(current, BaseScreen)
+        return current
+
+    def root_window_width(self) -> float:
+        return float(Window.width)
+
+    # -- settings ---------------------------------------------------------------------------------------
+    def update_settings(self, **changes: Any) -> None:
+        from dataclasses import replace
+
+        self.settings = replace(self.settings, **changes)
+        self.settings.save(self.data_dir)
+        set_language(self.settings.language)
+        self.theme = Theme.of(self.settings.large_text, self.settings.high_contrast)
+        Window.clearcolor = self.theme.palette.background
+        if self.manager is not None:
+            self.screen.rebuild()
+
+    # -- auto-lock --------------------------------------------------------------------------------------
+    def _touched(self, *args: Any) -> None:
+        self.last_activity = self.idle_clock()
+
+    def check_idle(self, *args: Any) -> None:
+        """Lock the wallet after ``lock_seconds`` without a touch (the PIN is forgotten)."""
+        if self.settings.mode != "wallet" or not self.wallet.unlocked:
+            return
+        if self.idle_clock() - self.last_activity >= self.settings.lock_seconds:
+            self.wallet.lock()
+            self.go("lock", reason="idle")

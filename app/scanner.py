@@ -1,0 +1,83 @@
+"""The QR scanner widget: camera preview, a hint, and a poll of the frame source until a QR reads.
+
+Multi-frame codes (``MID1`` frames) are collected across polls; ``on_texts`` gets every text once the
+message is complete (or a single non-frame text such as an offer link).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.uix.boxlayout import BoxLayout
+
+from app.camera import FrameSource
+from app.i18n import _
+from app.theme import Theme
+from app.ui import Panel, label
+from specs.errors import MobileIdError
+from specs.qr import FrameCollector
+
+__all__ = ["Scanner"]
+
+POLL_SECONDS = 0.15
+
+
+class Scanner(BoxLayout):
+    def __init__(self, theme: Theme, source: FrameSource, on_texts: Callable[[tuple[str, ...]], object],
+                 **kwargs: Any) -> None:
+        super().__init__(orientation="vertical", size_hint_y=None, height=theme.height(340),
+                         spacing=theme.height(6), **kwargs)
+        self.source, self.on_texts = source, on_texts
+        self._collector = FrameCollector()
+        self._texts: list[str] = []
+        self._event: Any = None
+        frame = Panel((0, 0, 0, 1), size_hint_y=None, height=theme.height(280))
+        self.add_widget(frame)
+        self._frame = frame
+        self.status = label(_("Point the camera at the QR code"), theme, size=18, halign="center")
+        self.add_widget(self.status)
+
+    def start(self) -> None:
+        self.source.start()
+        preview = self.source.preview()
+        if preview is not None and preview.parent is None:
+            self._frame.add_widget(preview)
+        self._event = Clock.schedule_interval(self.poll, POLL_SECONDS)
+
+    def stop(self) -> None:
+        if self._event is not None:
+            self._event.cancel()
+            self._event = None
+        self.source.stop()
+        self._frame.clear_widgets()
+
+    def poll(self, *args: Any) -> None:
+        image = self.source.read()
+        if image is None:
+            return
+        from verifier.scan import decode_image
+
+        try:
+            texts = decode_image(image)
+        except MobileIdError:
+            return
+        for text in texts:
+            if not text.startswith("MID1"):
+                self.stop()
+                self.on_texts((text,))
+                return
+            try:
+                self._collector.add(text)
+            except MobileIdError:
+                continue
+            if text not in self._texts:
+                self._texts.append(text)
+        have, total = self._collector.progress
+        if self._collector.complete:
+            self.stop()
+            self.on_texts(tuple(self._texts))
+        elif total:
+            self.status.text = _("Read {have} of {total} parts: keep the camera on the code").format(
+                have=have, total=total)

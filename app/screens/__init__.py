@@ -1,0 +1,27 @@
+"""The app's screens; ``register_all`` makes one of each for the ScreenManager."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.main import MobileIdApp
+    from app.screens.base import BaseScreen
+
+
+def register_all(app: MobileIdApp) -> list[BaseScreen]:
+    from app.screens.add import AddScreen, ReceivedScreen
+    from app.screens.home import HomeScreen
+    from app.screens.more import HistoryScreen, SettingsScreen
+    from app.screens.onboarding import LockScreen, PinSetupScreen, WelcomeScreen
+    from app.screens.share import ConsentScreen, CustomScreen, ScanRequestScreen, ShareScreen, ShowQrScreen
+    from app.screens.verify import RequestScreen, ResultScreen, VerifyScreen
+
+    screens: dict[str, type[BaseScreen]] = {
+        "welcome": WelcomeScreen, "pin_setup": PinSetupScreen, "lock": LockScreen, "home": HomeScreen,
+        "add": AddScreen, "received": ReceivedScreen, "share": ShareScreen, "custom": CustomScreen,
+        "consent": ConsentScreen, "show_qr": ShowQrScreen, "scan_request": ScanRequestScreen,
+        "history": HistoryScreen, "settings": SettingsScreen, "verify": VerifyScreen,
+        "verify_result": ResultScreen, "verify_request": RequestScreen,
+    }
+    return [cls(app, name=name) for name, cls in screens.items()]

@@ -1,0 +1,270 @@
+"""Sharing: presets or a custom choice -> consent (who asks, exactly what) -> the QR with a countdown.
+
+A two-way request comes from scanning the business's QR code; the consent screen then names the business
+as its request states it and lists exactly the asked items.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.clock import Clock
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.image import Image
+
+from app.i18n import _, current_language
+from app.scanner import Scanner
+from app.screens.base import BaseScreen
+from app.services import read_request
+from app.ui import Card, button, label, qr_texture, toggle
+from specs.errors import CatalogueError, MobileIdError
+from specs.qr.presentation import ONE_WAY_WINDOW, QrRequest
+
+__all__ = ["ConsentScreen", "CustomScreen", "ScanRequestScreen", "ShareScreen", "ShowQrScreen"]
+
+FRAME_SECONDS = 0.8
+
+
+def preset_label(preset: str) -> str:
+    return {"age19": _("I am 19 or older"), "age14": _("I am 14 or older"), "age65": _("I am 65 or older"),
+            "name_photo": _("My name and photo"), "full_licence": _("My whole licence"),
+            "full_licence_portrait": _("My whole licence with photo"), "supplier_check": _("My business details"),
+            "discount_check": _("Eligible for discounts"), "address": _("My name and address")}.get(preset, preset)
+
+
+class ShareScreen(BaseScreen):
+    nav = "wallet"
+
+    def title(self) -> str:
+        return _("Show a card")
+
+    def fill(self, body: GridLayout) -> None:
+        t = self.theme
+        try:
+            presets = self.app.wallet.presets()
+            cards = self.app.wallet.cards()
+        except MobileIdError:
+            self.app.go("lock")
+            return
+        if not cards:
+            body.add_widget(label(_("No cards yet."), t, size=22, bold=True))
+            return
+        body.add_widget(label(_("What do you want to show?"), t, size=22, bold=True))
+        for preset, _names in presets:
+            body.add_widget(button(preset_label(preset), t,
+                                   lambda preset=preset: self.app.go("consent", preset=preset)))  # type: ignore[misc]
+        body.add_widget(label(_("Or choose items yourself:"), t, bold=True))
+        for info in cards:
+            body.add_widget(button(info.name(current_language()), t,
+                                   lambda key=info.type_key: self.app.go("custom", type_key=key),  # type: ignore[misc]
+                                   kind="secondary"))
+        body.add_widget(button(_("Answer a business's request (scan its QR)"), t,
+                               lambda: self.app.go("scan_request"), kind="secondary"))
+
+
+class CustomScreen(BaseScreen):
+    back_to = "share"
+
+    def title(self) -> str:
+        return _("Choose what to show")
+
+    def fill(self, body: GridLayout) -> None:
+        t = self.theme
+        type_key: str = self.app.nav_args.get("type_key", "")
+        self.type_key = type_key
+        self.chosen: dict[str, bool] = {}
+        try:
+            doc_type = self.app.wallet.catalogue.get(type_key)
+        except CatalogueError:
+            return
+        body.add_widget(label(doc_type.display_name(current_language()), t, size=22, bold=True))
+        for claim in doc_type.claims:
+            if claim.pattern or not claim.selectively_disclosable:
+                continue
+            self.chosen[claim.identifier] = False
+            body.add_widget(toggle(claim.display.name(current_language()), t, state=False,
+                                   on_change=lambda down, key=claim.identifier: self.chosen.__setitem__(
+                                       key, down)))  # type: ignore[misc]
+        self.message = label("", t, color=t.palette.bad)
+        body.add_widget(self.message)
+        body.add_widget(button(_("Continue"), t, self.submit))
+
+    def submit(self) -> None:
+        elements = tuple(k for k, v in self.chosen.items() if v)
+        if not elements:
+            self.message.text = _("Choose at least one item.")
+            return
+        self.app.go("consent", type_key=self.type_key, elements=elements)
+
+
+class ConsentScreen(BaseScreen):
+    back_to = "share"
+
+    def title(self) -> str:
+        return _("Check before you share")
+
+    def _what(self) -> tuple[str, list[str]]:
+        """(type name, item names) of what will be shared."""
+        args, wallet, lang = self.app.nav_args, self.app.wallet, current_language()
+        request: QrRequest | None = args.get("request")
+        if request is not None:
+            identifier, names = next(iter(request.items.items()))
+            try:
+                doc_type = wallet.catalogue.by_doctype(identifier)
+            except CatalogueError:
+                try:
+                    doc_type = wallet.catalogue.by_vct(identifier)
+                except CatalogueError:
+                    return identifier, list(names)
+            return doc_type.display_name(lang), [wallet.claim_name(doc_type.id, n, lang) for n in names]
+        if args.get("preset"):
+            type_key = wallet.preset_type(args["preset"]) or ""
+            names = next((n for p, n in wallet.presets() if p == args["preset"]), ())
+        else:
+            type_key, names = args.get("type_key", ""), args.get("elements", ())
+        try:
+            type_name = wallet.catalogue.get(type_key).display_name(lang)
+        except CatalogueError:
+            type_name = type_key
+        return type_name, [wallet.claim_name(type_key, n, lang) for n in names]
+
+    def fill(self, body: GridLayout) -> None:
+        t = self.theme
+        request: QrRequest | None = self.app.nav_args.get("request")
+        try:
+            type_name, items = self._what()
+        except MobileIdError:
+            self.app.go("lock")
+            return
+        who = Card(t)
+        who.add_widget(label(_("Who asks"), t, size=16, color=t.palette.muted))
+        who.add_widget(label(request.verifier if request else _("Whoever scans your QR code"), t, size=22,
+                             bold=True))
+        if request is not None:
+            who.add_widget(label(_("Signed request") if request.reader_auth else
+                                 _("This business did not sign its request: check its name on site."), t, size=16,
+                                 color=t.palette.muted))
+        body.add_widget(who)
+        what = Card(t)
+        what.add_widget(label(_("What they will see, from your {card}:").format(card=type_name), t, size=16,
+                              color=t.palette.muted))
+        for item in items:
+            what.add_widget(label("• " + item, t, size=22, bold=True))
+        what.add_widget(label(_("Nothing else is shared."), t, size=16, color=t.palette.muted))
+        body.add_widget(what)
+        self.message = label("", t, color=t.palette.bad, bold=True)
+        body.add_widget(self.message)
+        body.add_widget(button(_("Share"), t, self.share, kind="ok"))
+        body.add_widget(button(_("Cancel"), t, lambda: self.app.go("home"), kind="secondary"))
+
+    def share(self) -> None:
+        args = self.app.nav_args
+        try:
+            shown = self.app.wallet.present(preset=args.get("preset"), type_key=args.get("type_key"),
+                                            elements=args.get("elements", ()), request=args.get("request"))
+        except MobileIdError as exc:
+            self.message.text = _("This cannot be shared.") + f" ({exc.code})"
+            return
+        self.app.go("show_qr", presentation=shown, two_way=args.get("request") is not None)
+
+
+class ShowQrScreen(BaseScreen):
+    back_to = "home"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._events: list[Any] = []
+        self.frame = 0
+
+    def title(self) -> str:
+        return _("Show this code")
+
+    def fill(self, body: GridLayout) -> None:
+        t = self.theme
+        shown = self.app.nav_args.get("presentation")
+        if shown is None:
+            return
+        self.texts: tuple[str, ...] = shown.texts
+        self.started = self.app.clock()
+        self.frame = 0
+        body.add_widget(label(_("Turn your screen brightness up and hold the phone still."), t, size=18,
+                              bold=True, halign="center"))
+        size = min(self.app.root_window_width() - t.height(32), t.height(440))
+        self.qr = Image(texture=qr_texture(self.texts[0]), size_hint=(1, None), height=size, fit_mode="contain")
+        body.add_widget(self.qr)
+        self.frame_label = label("", t, size=18, halign="center")
+        body.add_widget(self.frame_label)
+        self.countdown = label("", t, size=24, bold=True, halign="center")
+        body.add_widget(self.countdown)
+        if shown.needs_refill:
+            body.add_widget(label(_("Few single-use copies left: get more at the counter or online."), t, size=16,
+                                  color=t.palette.warn))
+        body.add_widget(button(_("Done"), t, lambda: self.app.go("home")))
+        self.tick()
+        self._events = [Clock.schedule_interval(self.tick, 0.25)]
+        if len(self.texts) > 1:
+            self._events.append(Clock.schedule_interval(self.next_frame, FRAME_SECONDS))
+
+    def remaining(self) -> int:
+        if self.app.nav_args.get("two_way"):
+            return -1  # a two-way answer is bound to the request, which carries its own expiry
+        return max(0, int(ONE_WAY_WINDOW.total_seconds() - (self.app.clock() - self.started).total_seconds()))
+
+    def next_frame(self, *args: Any) -> None:
+        self.frame = (self.frame + 1) % len(self.texts)
+        self.qr.texture = qr_texture(self.texts[self.frame])
+        self.tick()
+
+    def tick(self, *args: Any) -> None:
+        if len(self.texts) > 1:
+            self.frame_label.text = _("Part {i} of {n} (changes by itself)").format(i=self.frame + 1,
+                                                                                  n=len(self.texts))
+        left = self.remaining()
+        if left < 0:
+            self.countdown.text = ""
+        elif left > 0:
+            self.countdown.text = _("Valid for {s} seconds").format(s=left)
+        else:
+            self.countdown.text = _("This code has expired. Make a new one.")
+            self.countdown.color = self.theme.palette.bad
+            self.qr.opacity = 0
+            self.stop()
+
+    def stop(self) -> None:
+        for event in self._events:
+            event.cancel()
+        self._events = []
+
+
+class ScanRequestScreen(BaseScreen):
+    back_to = "home"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.scanner: Scanner | None = None
+
+    def title(self) -> str:
+        return _("Scan the business's QR")
+
+    def fill(self, body: GridLayout) -> None:
+        t = self.theme
+        body.add_widget(label(_("Point the camera at the QR code the business shows you. You will see who "
+                                "asks and what before anything is shared."), t))
+        self.scanner = Scanner(t, self.app.frame_source(), self.scanned)
+        body.add_widget(self.scanner)
+        self.message = label("", t, color=t.palette.bad, bold=True)
+        body.add_widget(self.message)
+        self.scanner.start()
+
+    def scanned(self, texts: tuple[str, ...]) -> None:
+        try:
+            request = read_request(texts)
+            request.check_fresh(self.app.clock())
+        except MobileIdError as exc:
+            self.message.text = _("This is not a valid request QR code.") + f" ({exc.code})"
+            return
+        self.app.go("consent", request=request)
+
+    def stop(self) -> None:
+        if self.scanner is not None:
+            self.scanner.stop()

@@ -1,0 +1,193 @@
+"""Verifier mode: scan -> a big green or red verdict with the verified items, the portrait, reasons in
+plain words and the trust bundle's age; a request QR for two-way checks; trust bundle sync."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.image import Image
+
+from app.i18n import N_, _, current_language
+from app.scanner import Scanner
+from app.screens.base import BaseScreen
+from app.screens.home import fmt_value
+from app.services import request_texts
+from app.ui import Card, Panel, button, label, photo, qr_texture
+from specs.errors import MobileIdError
+from verifier.result import VerificationResult
+
+__all__ = ["RequestScreen", "ResultScreen", "VerifyScreen", "age_text", "reason_text"]
+
+REASONS = (  # (code prefix, plain words); first match wins
+    ("qr.expired", N_("This code is too old. Ask the person to make a new one.")),
+    ("qr.replay", N_("This code was already scanned once. Ask for a new one.")),
+    ("qr.request_expired", N_("Your request has expired. Show a new request QR.")),
+    ("qr.no_request", N_("This answer belongs to a request. Show your request QR first.")),
+    ("qr.frame_incomplete", N_("Only part of the code was read. Scan all parts.")),
+    ("qr.", N_("The QR code could not be read as an ID.")),
+    ("trust.bundle_stale", N_("The list of trusted issuers is out of date. Sync it, then scan again.")),
+    ("trust.no_bundle", N_("No list of trusted issuers yet. Sync it first.")),
+    ("trust.", N_("The ID was not issued by a trusted issuer.")),
+    ("status.suspended", N_("This ID is suspended.")),
+    ("status.revoked", N_("This ID has been revoked.")),
+    ("status.", N_("The status of this ID could not be confirmed.")),
+    ("mdoc.device_signature", N_("The phone's signature does not match: this may be a copy.")),
+    ("mdoc.expired", N_("This ID has expired.")),
+    ("mdoc.", N_("The ID's signature does not check out: it may be forged or altered.")),
+    ("sdjwt.", N_("The certificate's signature does not check out: it may be forged or altered.")),
+    ("jose.", N_("The certificate's signature does not check out: it may be forged or altered.")),
+)
+
+
+def reason_text(code: str) -> str:
+    for prefix, words in REASONS:
+        if code.startswith(prefix):
+            return _(words)
+    return _("The ID could not be verified.")
+
+
+def age_text(age: dt.timedelta | None) -> str:
+    if age is None:
+        return _("No list of trusted issuers yet.")
+    hours = int(age.total_seconds() // 3600)
+    if hours < 1:
+        return _("Trusted issuers updated less than an hour ago.")
+    if hours < 48:
+        return _("Trusted issuers updated {n} hours ago.").format(n=hours)
+    return _("Trusted issuers updated {n} days ago.").format(n=hours // 24)
+
+
+class VerifyScreen(BaseScreen):
+    nav = "verifier"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.scanner: Scanner | None = None
+
+    def title(self) -> str:
+        return _("Check an ID")
+
+    def fill(self, body: GridLayout) -> None:
+        t = self.theme
+        service = self.app.verifier
+        pending = service.pending_request
+        trust = Card(t)
+        self.age_label = label(age_text(service.bundle_age()), t, size=16)
+        trust.add_widget(self.age_label)
+        trust.add_widget(button(_("Sync trusted issuers"), t, self.sync, kind="secondary", size=18))
+        body.add_widget(trust)
+        body.add_widget(label(_("Scan the answer to your request.") if pending else
+                              _("Scan the QR code on the customer's phone."), t, size=20, bold=True))
+        self.scanner = Scanner(t, self.app.frame_source(), self.scanned)
+        body.add_widget(self.scanner)
+        body.add_widget(button(_("Ask for something specific (show a request QR)"), t,
+                               lambda: self.app.go("verify_request"), kind="secondary"))
+        self.scanner.start()
+
+    def sync(self) -> None:
+        try:
+            self.app.verifier.sync()
+        except (MobileIdError, OSError) as exc:
+            self.age_label.text = _("Sync failed. Check the connection.") + f" ({getattr(exc, 'code', '')})"
+            self.age_label.color = self.theme.palette.bad
+            return
+        except Exception as exc:  # httpx errors: the network is not there
+            self.age_label.text = _("Sync failed. Check the connection.") + f" ({type(exc).__name__})"
+            self.age_label.color = self.theme.palette.bad
+            return
+        self.age_label.text = age_text(self.app.verifier.bundle_age())
+        self.age_label.color = self.theme.palette.ok
+
+    def scanned(self, texts: tuple[str, ...]) -> None:
+        self.app.go("verify_result", result=self.app.verifier.verify(texts))
+
+    def stop(self) -> None:
+        if self.scanner is not None:
+            self.scanner.stop()
+
+
+class ResultScreen(BaseScreen):
+    back_to = "verify"
+
+    def title(self) -> str:
+        return _("Result")
+
+    def fill(self, body: GridLayout) -> None:
+        t = self.theme
+        result: VerificationResult | None = self.app.nav_args.get("result")
+        if result is None:
+            return
+        lang = current_language()
+        verdict = Panel(t.palette.ok if result.valid else t.palette.bad, radius=t.height(16), size_hint_y=None,
+                        height=t.height(150), orientation="vertical", padding=t.height(12))
+        big = label(_("VALID") if result.valid else _("NOT VALID"), t, size=44, bold=True,
+                    color=(1, 1, 1, 1), halign="center")
+        big.size_hint_y = 1
+        verdict.add_widget(big)
+        if result.type_name:
+            verdict.add_widget(label(result.type_name.get(lang, ""), t, size=20, color=(1, 1, 1, 1),
+                                     halign="center"))
+        body.add_widget(verdict)
+        if result.valid:
+            body.add_widget(self.attributes(result, lang))
+        else:
+            reasons = Card(t)
+            reasons.add_widget(label(_("Why:"), t, size=16, color=t.palette.muted))
+            for issue in result.errors:
+                reasons.add_widget(label(reason_text(issue.code), t, size=22, bold=True))
+                reasons.add_widget(label(issue.code, t, size=13, color=t.palette.muted))
+            body.add_widget(reasons)
+        body.add_widget(label(age_text(self.app.verifier.bundle_age()), t, size=16, color=t.palette.muted))
+        body.add_widget(button(_("Scan the next one"), t, lambda: self.app.go("verify")))
+
+    def attributes(self, result: VerificationResult, lang: str) -> BoxLayout:
+        t = self.theme
+        card = Card(t)
+        portrait = result.portrait
+        if portrait:
+            card.add_widget(photo(portrait, t, width=150))
+        flat: dict[str, Any] = {}
+        for key, value in result.claims.items():
+            if isinstance(value, dict):
+                flat.update(value)
+            else:
+                flat[key] = value
+        for key, value in flat.items():
+            if key in ("portrait", "picture"):
+                continue
+            name = result.display_names.get(key, {}).get(lang) or key
+            card.add_widget(label(name, t, size=15, color=t.palette.muted))
+            card.add_widget(label(fmt_value(value), t, size=24, bold=True))
+        return card
+
+
+class RequestScreen(BaseScreen):
+    back_to = "verify"
+
+    def title(self) -> str:
+        return _("Ask for something specific")
+
+    def fill(self, body: GridLayout) -> None:
+        t = self.theme
+        kind = self.app.nav_args.get("kind")
+        if kind is None:
+            body.add_widget(label(_("What do you need to see?"), t, size=22, bold=True))
+            for key, text in (("age19", _("Over 19 only")), ("name_photo", _("Name and photo")),
+                              ("licence", _("Driving licence details"))):
+                body.add_widget(button(text, t, lambda key=key: self.app.go("verify_request",
+                                                                            kind=key)))  # type: ignore[misc]
+            return
+        try:
+            request = self.app.verifier.request(kind)
+        except MobileIdError as exc:
+            body.add_widget(label(reason_text(exc.code), t, color=t.palette.bad, bold=True))
+            return
+        texts = request_texts(request)
+        body.add_widget(label(_("Let the customer scan this code with their wallet."), t, size=20, bold=True,
+                              halign="center"))
+        size = min(self.app.root_window_width() - t.height(32), t.height(420))
+        body.add_widget(Image(texture=qr_texture(texts[0]), size_hint=(1, None), height=size, fit_mode="contain"))
+        body.add_widget(button(_("Then scan their answer"), t, lambda: self.app.go("verify")))

@@ -1,0 +1,43 @@
+"""The app's own preferences (not secrets): language, large text, high contrast, mode, auto-lock delay."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+__all__ = ["AppSettings"]
+
+FILE = "app-settings.json"
+
+
+@dataclass(frozen=True, slots=True)
+class AppSettings:
+    language: str = "ko"
+    large_text: bool = False
+    high_contrast: bool = False
+    mode: str = "wallet"  # "wallet" | "verifier"
+    lock_seconds: int = 120
+    onboarded: bool = False
+
+    @classmethod
+    def load(cls, folder: Path) -> AppSettings:
+        path = folder / FILE
+        try:
+            doc: Any = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return cls()
+        if not isinstance(doc, dict):
+            return cls()
+        known = {k: v for k, v in doc.items() if k in cls.__dataclass_fields__}
+        try:
+            return replace(cls(), **known)
+        except TypeError:
+            return cls()
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / (FILE + ".tmp")
+        tmp.write_text(json.dumps(asdict(self), indent=1), "utf-8")
+        tmp.replace(folder / FILE)

@@ -1,0 +1,159 @@
+"""Small widget helpers shared by the screens: auto-height labels, big buttons, cards, QR and photo images.
+
+Everything is sized from the ``Theme`` (large text scales fonts and touch targets) and coloured from its
+palette (high contrast). Buttons are at least 56 dp tall: easy to hit for older hands.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+from kivy.core.image import Image as CoreImage
+from kivy.graphics import Color, Line, Rectangle, RoundedRectangle
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.button import Button
+from kivy.uix.gridlayout import GridLayout
+from kivy.uix.image import Image
+from kivy.uix.label import Label
+from kivy.uix.scrollview import ScrollView
+from kivy.uix.textinput import TextInput
+from kivy.uix.togglebutton import ToggleButton
+from kivy.uix.widget import Widget
+
+from app.theme import RGBA, Theme
+
+__all__ = ["Card", "Panel", "button", "column", "label", "photo", "qr_texture", "spacer", "text_input", "toggle"]
+
+
+class Panel(BoxLayout):
+    """A BoxLayout with a filled (optionally rounded and outlined) background."""
+
+    def __init__(self, color: RGBA, *, radius: float = 0, border: RGBA | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        with self.canvas.before:
+            Color(*color)
+            self._bg = RoundedRectangle(radius=[radius]) if radius else Rectangle()
+            if border is not None:
+                Color(*border)
+                self._line: Line | None = Line(width=1.2)
+            else:
+                self._line = None
+        self._radius = radius
+        self.bind(pos=self._redraw, size=self._redraw)
+
+    def _redraw(self, *_: Any) -> None:
+        self._bg.pos, self._bg.size = self.pos, self.size
+        if self._line is not None:
+            self._line.rounded_rectangle = (*self.pos, *self.size, max(self._radius, 1))
+
+
+class Card(Panel):
+    """A vertical card whose height follows its content."""
+
+    def __init__(self, theme: Theme, *, color: RGBA | None = None, **kwargs: Any) -> None:
+        pad = theme.height(14)
+        super().__init__(color or theme.palette.surface, radius=theme.height(12), border=theme.palette.border,
+                         orientation="vertical", size_hint_y=None, padding=pad, spacing=theme.height(6), **kwargs)
+        self.bind(minimum_height=self.setter("height"))
+
+
+def label(text: str, theme: Theme, *, size: float = 18, bold: bool = False, color: RGBA | None = None,
+          halign: str = "left", **kwargs: Any) -> Label:
+    """A wrapping label whose height follows its text."""
+    widget = Label(text=text, font_size=theme.font(size), bold=bold, color=color or theme.palette.text,
+                   halign=halign, valign="middle", size_hint_y=None, markup=False, **kwargs)
+    widget.bind(width=lambda w, width: setattr(w, "text_size", (width, None)),
+                texture_size=lambda w, ts: setattr(w, "height", ts[1] if w.text else 0))
+    if not text:
+        widget.height = 0  # an empty message line takes no room until it has something to say
+    return widget
+
+
+def button(text: str, theme: Theme, on_press: Callable[[], object] | None = None, *, kind: str = "primary",
+           size: float = 20, **kwargs: Any) -> Button:
+    p = theme.palette
+    background, color = {"primary": (p.primary, p.on_primary), "danger": (p.bad, p.on_primary),
+                         "ok": (p.ok, p.on_primary)}.get(kind, (p.surface, p.text))
+    widget = Button(text=text, font_size=theme.font(size), bold=kind != "secondary", background_normal="",
+                    background_down="", background_color=background, color=color, size_hint_y=None,
+                    height=theme.height(58), halign="center", valign="middle", **kwargs)
+    widget.bind(size=lambda w, s: setattr(w, "text_size", (s[0] - theme.height(12), None)))
+    if kind == "secondary":
+        with widget.canvas.after:
+            Color(*p.border)
+            line = Line(width=1.2)
+        widget.bind(pos=lambda w, _: setattr(line, "rectangle", (*w.pos, *w.size)),
+                    size=lambda w, _: setattr(line, "rectangle", (*w.pos, *w.size)))
+    if on_press is not None:
+        widget.bind(on_release=lambda *_: on_press())
+    return widget
+
+
+def toggle(text: str, theme: Theme, *, state: bool, on_change: Callable[[bool], object] | None = None,
+           group: str | None = None) -> ToggleButton:
+    p = theme.palette
+    widget = ToggleButton(text=text, font_size=theme.font(18), background_normal="", background_down="",
+                          size_hint_y=None, height=theme.height(54), group=group, allow_no_selection=group is None,
+                          state="down" if state else "normal", halign="center")
+
+    def paint(*_: Any) -> None:
+        down = widget.state == "down"
+        widget.background_color = p.primary if down else p.surface
+        widget.color = p.on_primary if down else p.text
+
+    widget.bind(state=lambda *_: paint(), size=lambda w, s: setattr(w, "text_size", (s[0] - 10, None)))
+    paint()
+    if on_change is not None:
+        widget.bind(state=lambda w, st: on_change(st == "down"))
+    return widget
+
+
+def text_input(theme: Theme, *, hint: str = "", password: bool = False, digits: bool = False,
+               multiline: bool = False) -> TextInput:
+    p = theme.palette
+    widget = TextInput(hint_text=hint, password=password, multiline=multiline, font_size=theme.font(22),
+                       size_hint_y=None, height=theme.height(120 if multiline else 60), write_tab=False,
+                       background_normal="", background_active="", background_color=p.surface, foreground_color=p.text,
+                       hint_text_color=p.muted, cursor_color=p.primary, padding=[theme.height(12)] * 4)
+    if digits:
+        widget.input_filter = "int"
+        widget.input_type = "number"
+    return widget
+
+
+def column(theme: Theme, *, spacing: float = 12, padding: float = 16) -> tuple[ScrollView, GridLayout]:
+    """A scrolling vertical column; add widgets with explicit heights to the GridLayout."""
+    scroll = ScrollView(do_scroll_x=False, bar_width=theme.height(6))
+    grid = GridLayout(cols=1, size_hint_y=None, spacing=theme.height(spacing), padding=theme.height(padding))
+    grid.bind(minimum_height=grid.setter("height"))
+    scroll.add_widget(grid)
+    return scroll, grid
+
+
+def spacer(height: float) -> Widget:
+    return Widget(size_hint_y=None, height=height)
+
+
+def qr_texture(text: str, *, border: int = 4) -> Any:
+    """A QR code (error correction M) as a Kivy texture, one texel per module (drawn with nearest filtering)."""
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind="png", scale=1, border=border)
+    buffer.seek(0)
+    texture = CoreImage(buffer, ext="png").texture
+    texture.mag_filter = "nearest"
+    texture.min_filter = "nearest"
+    return texture
+
+
+def photo(jpeg: bytes | None, theme: Theme, *, width: float = 110) -> Widget:
+    """A portrait from JPEG bytes (or an empty placeholder)."""
+    if not jpeg:
+        return Panel(theme.palette.border, size_hint=(None, None), size=(theme.height(width),
+                                                                          theme.height(width * 4 / 3)))
+    texture = CoreImage(io.BytesIO(jpeg), ext="jpg").texture
+    return Image(texture=texture, size_hint=(None, None), size=(theme.height(width), theme.height(width * 4 / 3)),
+                 fit_mode="contain")

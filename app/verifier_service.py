@@ -1,0 +1,103 @@
+"""The verifier mode's logic: the trust bundle on disk (synced from the issuer), requests, verdicts.
+
+The bundle's root certificate is pinned: the first sync takes ``root.pem`` (the app ships it in a real
+build); later syncs only accept bundles signed under that pinned root.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+from specs.errors import InputError, MobileIdError
+from specs.qr.presentation import QrRequest
+from specs.x509 import TrustStore
+from verifier.qr import Verifier
+from verifier.result import VerificationResult
+from verifier.trust import VerifierTrust
+from wallet.oid4vci import HttpClient
+
+__all__ = ["REQUESTS", "VerifierService"]
+
+# What the request screen offers to ask for (two-way): a label key and the items asked.
+REQUESTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
+    "age19": {"kr.mobileid.age.1": ("age_over_19",)},
+    "name_photo": {"org.iso.18013.5.1.mDL": ("family_name", "given_name", "portrait")},
+    "licence": {"org.iso.18013.5.1.mDL": ("family_name", "given_name", "birth_date", "document_number",
+                                          "expiry_date", "portrait")},
+}
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class VerifierService:
+    def __init__(self, folder: Path, *, http: HttpClient | None = None, issuer_url: str = "",
+                 clock: Callable[[], dt.datetime] = _utc_now, name: str = "mobileid verifier") -> None:
+        self.folder = Path(folder)
+        self.http, self.issuer_url, self.clock, self.name = http, issuer_url.rstrip("/"), clock, name
+        self._verifier: Verifier | None = None
+        self.pending_request: QrRequest | None = None
+
+    @property
+    def bundle_path(self) -> Path:
+        return self.folder / "bundle.cbor"
+
+    def has_bundle(self) -> bool:
+        return self.bundle_path.is_file() and (self.folder / "root.pem").is_file()
+
+    def sync(self) -> dt.datetime | None:
+        """Fetch the issuer's trust bundle; kept only if it verifies under the pinned root."""
+        if self.http is None:
+            raise InputError("no network client to sync with", code="input.offline")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        root_path = self.folder / "root.pem"
+        if not root_path.is_file():
+            root = self.http.get(f"{self.issuer_url}/trust/root.pem")
+            root.raise_for_status()
+            TrustStore.from_pem(root.content)
+            root_path.write_bytes(root.content)
+        response = self.http.get(f"{self.issuer_url}/trust/bundle")
+        response.raise_for_status()
+        trust = VerifierTrust.from_bundle(response.content, TrustStore.from_pem(root_path.read_bytes()),
+                                          now=self.clock())
+        tmp = self.bundle_path.with_suffix(".tmp")
+        tmp.write_bytes(response.content)
+        tmp.replace(self.bundle_path)
+        self._verifier = Verifier(trust, clock=self.clock, name=self.name)
+        return trust.bundle_issued_at
+
+    def verifier(self) -> Verifier:
+        if self._verifier is None:
+            if not self.has_bundle():
+                raise InputError("no trust bundle yet: sync first", code="trust.no_bundle")
+            from datetime import timedelta
+
+            # Load even an old bundle: Verifier refuses to verify with it (trust.bundle_stale), with a reason.
+            trust = VerifierTrust.from_path(self.folder, now=self.clock(), max_age=timedelta(days=3650))
+            self._verifier = Verifier(trust, clock=self.clock, name=self.name)
+        return self._verifier
+
+    def bundle_age(self) -> dt.timedelta | None:
+        try:
+            issued = self.verifier().trust.bundle_issued_at
+        except MobileIdError:
+            return None
+        return None if issued is None else self.clock() - issued
+
+    def request(self, kind: str) -> QrRequest:
+        self.pending_request = self.verifier().request(REQUESTS[kind])
+        return self.pending_request
+
+    def verify(self, texts: Iterable[str]) -> VerificationResult:
+        texts = list(texts)
+        try:
+            verifier = self.verifier()
+        except MobileIdError as exc:
+            return VerificationResult.failure("mdoc", exc)
+        result = verifier.verify_qr(texts, request=self.pending_request)
+        if result.valid:
+            self.pending_request = None
+        return result

@@ -1,0 +1,147 @@
+"""Headless Kivy for the app tests: KIVY_NO_ARGS, a temporary KIVY_HOME, a phone-sized window configured
+before Kivy's Window is first imported (one Window per process). ``Driver`` taps real touches
+(``UnitTestTouch``), pumps frames and the Kivy clock, reads what the screen shows and saves screenshots to
+``test-artifacts/app``."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+os.environ["KIVY_NO_ARGS"] = "1"
+os.environ["KIVY_NO_CONSOLELOG"] = "1"
+os.environ["KIVY_NO_FILELOG"] = "1"
+os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
+
+from kivy.config import Config
+
+Config.set("graphics", "width", "480")
+Config.set("graphics", "height", "900")
+Config.set("graphics", "resizable", "0")
+Config.set("input", "mouse", "")
+
+import pytest  # noqa: E402
+from kivy.base import EventLoop  # noqa: E402
+from kivy.core.window import Window  # noqa: E402
+from kivy.tests.common import UnitTestTouch  # noqa: E402
+from kivy.uix.button import Button  # noqa: E402
+from kivy.uix.label import Label  # noqa: E402
+from kivy.uix.scrollview import ScrollView  # noqa: E402
+from kivy.uix.textinput import TextInput  # noqa: E402
+from kivy.uix.widget import Widget  # noqa: E402
+
+from app.main import MobileIdApp  # noqa: E402
+from tests.issuer.conftest import service  # noqa: E402, F401  (the real issuer service)
+from tests.wallet.conftest import FAST_KDF, PIN  # noqa: E402
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "app"
+__all__ = ["ARTIFACTS", "PIN", "Driver"]
+
+
+def _walk(widget: Widget) -> Iterator[Widget]:
+    yield widget
+    for child in reversed(widget.children):  # top to bottom in box and grid layouts
+        yield from _walk(child)
+
+
+class Driver:
+    def __init__(self, app: MobileIdApp) -> None:
+        self.app = app
+
+    # -- time -------------------------------------------------------------------------------------------
+    def pump(self, frames: int = 3, seconds: float = 0.0) -> None:
+        """Run the event loop: at least ``frames`` frames and ``seconds`` of real (Kivy clock) time."""
+        end = time.monotonic() + seconds
+        for _ in range(frames):
+            EventLoop.idle()
+        while time.monotonic() < end:
+            EventLoop.idle()
+            time.sleep(0.01)
+
+    def pump_until(self, check: Callable[[], bool], timeout: float = 5.0) -> None:
+        end = time.monotonic() + timeout
+        while not check():
+            assert time.monotonic() < end, f"timed out on screen {self.app.screen.name}: {self.text()}"
+            EventLoop.idle()
+            time.sleep(0.01)
+
+    # -- reading ----------------------------------------------------------------------------------------
+    @property
+    def screen(self) -> str:
+        return self.app.screen.name
+
+    def widgets(self) -> list[Widget]:
+        return list(_walk(self.app.screen))
+
+    def labels(self) -> list[str]:
+        return [w.text for w in self.widgets() if isinstance(w, Label) and w.text]
+
+    def text(self) -> str:
+        return " | ".join(self.labels())
+
+    def inputs(self) -> list[TextInput]:
+        return [w for w in self.widgets() if isinstance(w, TextInput)]
+
+    def button(self, text: str) -> Button:
+        found = [w for w in self.widgets() if isinstance(w, Button) and text in w.text]
+        assert found, f"no button {text!r} on {self.screen}: {self.text()}"
+        return found[0]
+
+    # -- acting -----------------------------------------------------------------------------------------
+    def tap(self, widget: Widget) -> None:
+        parent = widget.parent
+        while parent is not None and not isinstance(parent, ScrollView) and parent.parent is not parent:
+            parent = parent.parent
+        if isinstance(parent, ScrollView) and parent.children and parent.children[0].height > parent.height:
+            parent.scroll_to(widget, padding=20, animate=False)
+            self.pump(2)
+        x, y = widget.to_window(*widget.center)
+        assert 0 <= x < Window.width and 0 <= y < Window.height, f"{widget} is off screen at {(x, y)}"
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        touch.touch_up()
+        self.pump()
+
+    def tap_text(self, text: str) -> None:
+        self.tap(self.button(text))
+
+    def type(self, field: TextInput, text: str) -> None:
+        self.tap(field)
+        field.text = ""
+        for char in text:  # key by key, through the input filter
+            field.insert_text(char)
+        field.focus = False
+        self.pump(1)
+
+    def shot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.pump(2)
+        assert self.app.root is not None
+        self.app.root.export_to_png(str(path))
+        return path
+
+
+@pytest.fixture
+def make_app(tmp_path: Path) -> Iterator[Callable[..., Driver]]:
+    started: list[MobileIdApp] = []
+
+    def start(data_dir: Path | None = None, **kwargs: Any) -> Driver:
+        kwargs.setdefault("kdf", FAST_KDF)
+        app = MobileIdApp(data_dir or tmp_path / "phone", **kwargs)
+        app._run_prepare()
+        started.append(app)
+        driver = Driver(app)
+        driver.pump()
+        return driver
+
+    yield start
+    for app in started:
+        app.dispatch("on_stop")
+        if app.root is not None:
+            Window.remove_widget(app.root)
+    EventLoop.idle()

@@ -1,0 +1,105 @@
+"""Schemathesis against the issuer's own OpenAPI document: no 5xx anywhere, every response matches its schema.
+
+The schema is loaded straight from the ASGI app (no server).  Operations are parametrised by hand instead of
+through ``schemathesis.pytest.from_fixture``: its lazy loader rewrites ``request.node._nodeid``, which pytest 9.2
+no longer has (AttributeError), so each test drives ``operation.as_strategy()`` with Hypothesis itself.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import (
+    CheckFunction,
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from issuer.settings import Settings
+from issuer.web.app import bootstrap, create_app
+
+ISSUER_URL = "http://testserver"
+EXAMPLES = settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+
+
+def _operations() -> list[tuple[str, str]]:
+    """(METHOD, path) of every documented operation; the document does not depend on data, so a bare app will do."""
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(Settings(data_dir=Path(tmp), public_url=ISSUER_URL))
+        document = app.openapi()
+    return [(method.upper(), path) for path, item in document["paths"].items() for method in item]
+
+
+OPERATIONS = _operations()
+
+CONFORMANCE = [response_schema_conformance, status_code_conformance, content_type_conformance]
+
+# Console pages are server-rendered HTML, but FastAPI documents them as ``application/json`` 200s (no
+# ``response_class=HTMLResponse``), so they cannot conform; they are still checked for 5xx below.
+HTML = "HTML page documented as application/json (console routes lack response_class=HTMLResponse)"
+OAUTH = "OAuth error body {error, error_description}"
+# Known gaps in the document itself (the fix belongs in issuer/web/*: declare ``responses=`` / ``response_class``),
+# skipped per operation with what is missing; remove an entry once its operation is documented.
+KNOWN_GAPS: dict[tuple[str, str], str] = {
+    ("POST", "/token"): f"400 ({OAUTH}, also for invalid forms) undocumented; 422 documented but never sent",
+    ("POST", "/credential"): f"400/401 ({OAUTH}) undocumented; 422 documented but never sent",
+    ("POST", "/notification"): f"400/401 ({OAUTH}) undocumented; 422 documented but never sent",
+    ("GET", "/status/{number}"): "200 is application/statuslist+jwt|+cwt, documented as application/json; "
+                                 "404 (empty body) undocumented",
+    ("GET", "/trust/bundle"): "200 is application/cbor, documented as application/json",
+    ("GET", "/trust/root.pem"): "200 is application/x-pem-file, documented as application/json",
+    ("POST", "/remote/offer"): f"400 ({OAUTH}) undocumented; JSON request body undocumented (read raw)",
+    # issuer/web/api.py (in progress upstream): no bearer securityScheme, errors undocumented.
+    ("POST", "/api/checks"): f"400/401/403 ({OAUTH}) undocumented; no bearer securityScheme; JSON body undocumented",
+    ("GET", "/api/applicants/{applicant_id}/credentials"): f"400/401/403/404 ({OAUTH}) undocumented; "
+                                                             "no bearer securityScheme",
+    ("POST", "/api/credentials/{credential_id}/status"): f"400/401/403/404 ({OAUTH}) undocumented; "
+                                                          "no bearer securityScheme",
+    ("POST", "/console/login"): f"{HTML}; 401 (HTML, wrong password) undocumented",
+    **{op: HTML for op in OPERATIONS if op[1].startswith("/console") and op != ("POST", "/console/login")},
+}
+
+
+@pytest.fixture(scope="module")
+def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesis.BaseSchema]:
+    data = tmp_path_factory.mktemp("openapi") / "data"
+    issuer_settings = Settings(data_dir=data, seed_people=50, status_list_size=4096, public_url=ISSUER_URL)
+    bootstrap(issuer_settings)
+    yield schemathesis.openapi.from_asgi("/openapi.json", create_app(issuer_settings))
+
+
+def _run(api_schema: schemathesis.BaseSchema, method: str, path: str, checks: list[CheckFunction]) -> None:
+    operation = api_schema[path][method]
+
+    @EXAMPLES
+    @given(data=st.data())
+    def run(data: st.DataObject) -> None:
+        case = data.draw(operation.as_strategy())
+        case.call_and_validate(checks=checks)
+
+    run()
+
+
+def _label(op: tuple[str, str]) -> str:
+    return f"{op[0]} {op[1]}"
+
+
+@pytest.mark.parametrize(("method", "path"), OPERATIONS, ids=_label)
+def test_no_server_error(api_schema: schemathesis.BaseSchema, method: str, path: str) -> None:
+    _run(api_schema, method, path, [not_a_server_error])
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    pytest.param(*op, id=_label(op), marks=[pytest.mark.skip(reason=KNOWN_GAPS[op])] if op in KNOWN_GAPS else [])
+    for op in OPERATIONS
+])
+def test_response_schema_conformance(api_schema: schemathesis.BaseSchema, method: str, path: str) -> None:
+    _run(api_schema, method, path, CONFORMANCE)
