@@ -1,11 +1,16 @@
 """The QR scanner widget: camera preview, a hint, and a poll of the frame source until a QR reads.
 
-Multi-frame codes (``MID1`` frames) are collected across polls; ``on_texts`` gets every text once the
-message is complete (or a single non-frame text such as an offer link).
+The UI thread only grabs frames (15 a second); a worker thread decodes the newest one (zxing-cpp takes
+milliseconds to a hundred on a phone, which would freeze the preview) and hands the texts back through
+``Clock.schedule_once``. Frames that arrive while the worker is busy replace each other: the scanner
+always decodes the latest view, never a backlog. Multi-frame codes (``MID1`` frames) are collected
+across frames; ``on_texts`` gets every text once the message is complete (or a single non-frame text
+such as an offer link).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +26,7 @@ from specs.qr import FrameCollector
 
 __all__ = ["Scanner"]
 
-POLL_SECONDS = 0.15
+POLL_SECONDS = 1 / 15  # a camera's 15 frames per second
 
 
 class Scanner(BoxLayout):
@@ -33,6 +38,10 @@ class Scanner(BoxLayout):
         self._collector = FrameCollector()
         self._texts: list[str] = []
         self._event: Any = None
+        self._latest: Any = None
+        self._wake = threading.Condition()
+        self._worker: threading.Thread | None = None
+        self._running = False
         frame = Panel((0, 0, 0, 1), size_hint_y=None, height=theme.height(280))
         self.add_widget(frame)
         self._frame = frame
@@ -44,25 +53,51 @@ class Scanner(BoxLayout):
         preview = self.source.preview()
         if preview is not None and preview.parent is None:
             self._frame.add_widget(preview)
+        self._running = True
+        self._worker = threading.Thread(target=self._decode_loop, name="qr-decoder", daemon=True)
+        self._worker.start()
         self._event = Clock.schedule_interval(self.poll, POLL_SECONDS)
 
     def stop(self) -> None:
         if self._event is not None:
             self._event.cancel()
             self._event = None
+        with self._wake:
+            self._running = False
+            self._latest = None
+            self._wake.notify()
         self.source.stop()
         self._frame.clear_widgets()
 
     def poll(self, *args: Any) -> None:
+        """UI thread: hand the newest camera frame to the decoder (replacing one it has not started)."""
         image = self.source.read()
         if image is None:
             return
+        with self._wake:
+            self._latest = image
+            self._wake.notify()
+
+    def _decode_loop(self) -> None:
         from verifier.scan import decode_image
 
-        try:
-            texts = decode_image(image)
-        except MobileIdError:
-            return
+        while True:
+            with self._wake:
+                while self._running and self._latest is None:
+                    self._wake.wait()
+                if not self._running:
+                    return
+                image, self._latest = self._latest, None
+            try:
+                texts = decode_image(image)
+            except MobileIdError:
+                continue
+            Clock.schedule_once(lambda _dt, found=texts: self.accept(found))
+
+    def accept(self, texts: tuple[str, ...]) -> None:
+        """UI thread: collect what the decoder read."""
+        if self._event is None:
+            return  # stopped meanwhile
         for text in texts:
             if not text.startswith("MID1"):
                 self.stop()

@@ -111,14 +111,14 @@ class WalletService:
         self._pin = pin
 
     def unlock(self, pin: str) -> None:
-        self.wallet.keys.unlock(pin)  # raises on a wrong PIN and counts the attempt
+        self.wallet.unlock(pin)  # raises on a wrong PIN and counts the attempt
         self._pin = pin
 
     def lock(self) -> None:
         self._pin = None
 
     def remaining_attempts(self) -> int:
-        return self.wallet.keys.remaining_attempts()
+        return self.wallet.remaining_attempts()
 
     def _need_pin(self) -> str:
         if self._pin is None:
@@ -220,7 +220,7 @@ class WalletService:
                                         request=request)
 
     def history(self) -> tuple[SharedEntry, ...]:
-        return tuple(reversed(History(self.wallet.folder, self.wallet.keys.unlock(self._need_pin())).entries()))
+        return tuple(reversed(History(self.wallet.folder, self.wallet.unlock(self._need_pin())).entries()))
 
 
 def read_offer(texts: Sequence[str]) -> str | None:

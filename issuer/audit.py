@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from issuer.db.models import AuditEntry
 
 GENESIS = "0" * 64
+_TAIL = "mobileid.audit.tail"  # (transaction, hash of the entry it appended last)
 
 
 def _row_hash(prev_hash: str, at: dt.datetime, actor: str, action: str, target: str,
@@ -31,16 +32,22 @@ def append(session: Session, *, actor: str, action: str, target: str = "",
            detail: Mapping[str, object] | None = None, now: dt.datetime | None = None) -> AuditEntry:
     """Add one entry in the caller's transaction (it commits or rolls back with the action it records)."""
     at = now or dt.datetime.now(dt.UTC)
-    if session.get_bind().dialect.name == "postgresql":
-        # One writer at a time extends the chain; the lock ends with the transaction.
-        session.execute(text("SELECT pg_advisory_xact_lock(1801350501)"))
-    last = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).first()
-    prev = last.hash if last else GENESIS
+    transaction = session.get_transaction()
+    tail = session.info.get(_TAIL)
+    if tail is not None and transaction is not None and tail[0] is transaction:
+        prev = tail[1]  # this transaction holds the lock and wrote the chain's last entry itself
+    else:
+        if session.get_bind().dialect.name == "postgresql":
+            # One writer at a time extends the chain; the lock ends with the transaction.
+            session.execute(text("SELECT pg_advisory_xact_lock(1801350501)"))
+        last = session.scalars(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+        prev = last or GENESIS
     body = dict(detail or {})
     entry = AuditEntry(at=at, actor=actor, action=action, target=target, detail=body, prev_hash=prev,
                        hash=_row_hash(prev, at, actor, action, target, body))
     session.add(entry)
     session.flush()
+    session.info[_TAIL] = (session.get_transaction(), entry.hash)
     return entry
 
 

@@ -165,12 +165,13 @@ def create_remote_offer(session: Session, *, person: Person, licence_credential_
     """An offer for a holder who authenticated remotely with the mDL issued after an in-person check.
 
     No clerk is involved: the offer rests on the person's latest photo-matched in-person check (the first
-    visit), which it references. Counter-only credentials (the licence, age attestations) are refused. The
+    visit), which it references. The licence itself is counter-only and refused (age attestations may be
+    refilled remotely: derived from the registers, bound to the licence just proved). The
     tx_code is returned to the authenticated caller only (``redeem`` requires one).
     """
-    counter_only = {"mdl", "age_attestation"}
+    counter_only = {"mdl"}
     if not configurations or counter_only & set(configurations):
-        raise ValueError("the licence and age attestations are issued at a counter only")
+        raise ValueError("the licence is issued at a counter only")
     check = session.scalars(select(InPersonCheck).where(InPersonCheck.person_id == person.id,
                                                         InPersonCheck.photo_match.is_(True))
                             .order_by(InPersonCheck.checked_at.desc(), InPersonCheck.id.desc()).limit(1)).first()

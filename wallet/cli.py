@@ -540,7 +540,7 @@ def history(data_dir: DataDir = DEFAULT_DIR, pin: Pin = None, as_json: Json = Fa
 
     try:
         wallet = _wallet(data_dir)
-        entries = History(wallet.folder, wallet.keys.unlock(_ask_pin(pin))).entries()
+        entries = History(wallet.folder, wallet.unlock(_ask_pin(pin))).entries()
     except MobileIdError as exc:
         _fail(exc, as_json)
     if as_json:

@@ -122,7 +122,7 @@ class Presenter:
                 elements: Sequence[str] = (), request: QrRequest | None = None) -> Presentation:
         """Build the response QR. Exactly one of ``preset``, ``type_id`` + ``elements``, or ``request``."""
         now = self._clock()
-        master = self.wallet.keys.unlock(pin)
+        master = self.wallet.unlock(pin)
         store = self.wallet.store(master)
         if request is not None:
             request.check_fresh(now)
@@ -141,7 +141,7 @@ class Presenter:
             record, wanted = chosen, tuple(elements)
         else:
             raise WalletError("choose a preset, elements of a type, or answer a request", code="wallet.usage")
-        signer = self.wallet.keys.signer_unlocked(record.device_key_alias, master)
+        signer = self.wallet.device_keys(pin, master).signer(record.device_key_alias)
         message, released = self._respond(record, doc_type, wanted, signer, request, now)
         needs_refill = self._consume(store, record)
         History(self.wallet.folder, master).add(SharedEntry(

@@ -13,6 +13,7 @@ offer for e-certificates, which the wallet redeems as any other offer, each cred
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
@@ -21,7 +22,7 @@ from typing import Any
 
 from specs.cbor import decode, encode
 from specs.crypto import Signer
-from specs.errors import InputError
+from specs.errors import InputError, WalletError
 from specs.mdoc.issuer_signed import IssuerSigned
 from specs.mdoc.presentation import build_device_response
 from specs.mdoc.transcript import SessionTranscript
@@ -31,7 +32,7 @@ from wallet.store import CredentialRecord
 from wallet.wallet import Wallet
 
 __all__ = ["DISCLOSED", "HANDOVER_NAME", "MDL_DOCTYPE", "RemoteOffer", "licence_record", "present_licence",
-           "receive_remotely", "remote_transcript", "request_remote_offer"]
+           "receive_remotely", "refill", "remote_transcript", "request_remote_offer"]
 
 HANDOVER_NAME = "mobileid-remote-issuance"
 MDL_DOCTYPE = "org.iso.18013.5.1.mDL"
@@ -90,9 +91,9 @@ def request_remote_offer(wallet: Wallet, pin: str, issuer_url: str, configuratio
                          http: HttpClient) -> RemoteOffer:
     """Authenticate with the wallet's mDL and ask for an offer of ``configurations``."""
     issuer = issuer_url.rstrip("/")
-    master = wallet.keys.unlock(pin)  # one PIN check for the record and its device key
+    master = wallet.unlock(pin)  # one PIN check for the record and its device key
     record = licence_record(wallet.store(master).list())
-    signer = wallet.keys.signer_unlocked(record.device_key_alias, master)
+    signer = wallet.device_keys(pin, master).signer(record.device_key_alias)
     nonce = _json(http.post(f"{issuer}/remote/challenge"), "challenge").get("nonce")
     if not isinstance(nonce, str) or not nonce:
         raise IssuanceError("the issuer sent no challenge", code="credential.remote_challenge")
@@ -113,3 +114,28 @@ def receive_remotely(wallet: Wallet, pin: str, issuer_url: str, configurations: 
     """Remote offer, then the ordinary OpenID4VCI redemption (fresh device key per credential)."""
     offer = request_remote_offer(wallet, pin, issuer_url, configurations, http=http)
     return wallet.receive(offer.offer_uri, offer.tx_code, pin, http=http, now=now, batch=batch, trust=trust)
+
+
+def refill(wallet: Wallet, pin: str, issuer_url: str, *, http: HttpClient, count: int = 5,
+           configuration: str = "age_attestation", now: dt.datetime | None = None,
+           trust: TrustStore | None = None) -> tuple[CredentialRecord, ...]:
+    """Fetch ``count`` fresh single-use copies of ``configuration`` remotely, then retire the exhausted
+    batches of the same type: groups with at most one unused copy left (``Presenter`` keeps that last copy
+    usable and flags ``needs_refill``; it may already have been shown). Their records and device keys are
+    deleted only after the new copies are stored; a failed refill changes nothing."""
+    received = receive_remotely(wallet, pin, issuer_url, [configuration], http=http, now=now,
+                                batch={configuration: count}, trust=trust)
+    types = {r.type_id for r in received}
+    fresh = {r.batch_group for r in received}
+    store = wallet.store(wallet.unlock(pin))
+    groups: dict[str | None, list[CredentialRecord]] = {}
+    for record in store.list():
+        if record.type_id in types and record.batch_group not in fresh:
+            groups.setdefault(record.batch_group or record.id, []).append(record)
+    for copies in groups.values():
+        if sum(not r.used for r in copies) <= 1:
+            for record in copies:
+                store.delete(record.id)
+                with contextlib.suppress(WalletError):
+                    wallet.keys.delete(record.device_key_alias)
+    return received

@@ -4,9 +4,14 @@ and the trust anchors it accepts issuers under. This is what the CLI and the app
 Folder layout::
 
     pin.json            wrapped master key + attempt counter          (wallet.pin)
-    keys/<alias>.json   device private keys sealed under the master   (wallet.keystore)
+    keys/<alias>.json   device private keys sealed under the master   (wallet.keystore, software store)
     credentials/        the encrypted credential store                (wallet.store)
     trust.pem           IACA certificates of the issuers this wallet accepts credentials from
+
+The PIN vault belongs to the wallet: its master key opens the credential store and history. Device keys
+live in a ``KeyStore``: by default the ``SoftwareKeyStore`` in the same folder, which seals them under that
+same master key (so one PIN entry, one argon2 derivation, serves a whole batch); on a phone any other
+``KeyStore`` (e.g. ``app.android_keystore.AndroidKeyStore``) is injected and gets the PIN per operation.
 """
 
 from __future__ import annotations
@@ -16,18 +21,23 @@ import datetime as dt
 import secrets
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from specs.crypto import Signer
 from specs.errors import InputError, WalletError
 from specs.x509 import TrustStore
-from wallet.keystore import SoftwareKeyStore
+from wallet.keystore import KeyStore, SoftwareKeyStore
 from wallet.oid4vci import CredentialOffer, HttpClient, ReceivedCredential, receive
-from wallet.pin import DEFAULT_KDF, KdfParams, WalletKey
+from wallet.pin import DEFAULT_KDF, KdfParams, PinVault, WalletKey
 from wallet.store import CredentialFormat, CredentialRecord, CredentialStore
 
-__all__ = ["DEFAULT_BATCH", "Wallet"]
+if TYPE_CHECKING:
+    from wallet.status import StatusRefresh
+
+__all__ = ["DEFAULT_BATCH", "DeviceKeys", "Wallet"]
 
 # Single-use copies asked per configuration (OpenID4VCI 1.0 §8.2 batch): age attestations are shown to
 # strangers often, so each presentation uses a fresh one; the licence itself is mostly shown at counters.
@@ -35,23 +45,65 @@ DEFAULT_BATCH: Mapping[str, int] = {"age_attestation": 5}
 MAX_BATCH = 20
 
 
+class DeviceKeys:
+    """Device-key operations for one unlocked session. The wallet's own software store reuses the master
+    key the PIN already unwrapped (no further argon2); any other ``KeyStore`` is handed the PIN."""
+
+    def __init__(self, keys: KeyStore, pin: str, master: WalletKey, *, shares_vault: bool) -> None:
+        self._keys, self._pin, self._master = keys, pin, master
+        self._fast = shares_vault and isinstance(keys, SoftwareKeyStore)
+
+    def create(self, alias: str) -> ec.EllipticCurvePublicKey:
+        if self._fast:
+            assert isinstance(self._keys, SoftwareKeyStore)
+            return self._keys.create_key_unlocked(alias, self._master)
+        return self._keys.create_key(alias, self._pin)
+
+    def signer(self, alias: str) -> Signer:
+        if self._fast:
+            assert isinstance(self._keys, SoftwareKeyStore)
+            return self._keys.signer_unlocked(alias, self._master)
+        return self._keys.signer(alias, self._pin)
+
+
 class Wallet:
-    def __init__(self, folder: Path, *, kdf: KdfParams = DEFAULT_KDF, max_attempts: int = 5) -> None:
+    def __init__(self, folder: Path, *, kdf: KdfParams = DEFAULT_KDF, max_attempts: int = 5,
+                 keystore: KeyStore | None = None) -> None:
         self.folder = Path(folder)
-        self.keys = SoftwareKeyStore(self.folder, kdf=kdf, max_attempts=max_attempts)
+        self.vault = PinVault(self.folder, kdf=kdf, max_attempts=max_attempts)
+        self.keys: KeyStore = keystore if keystore is not None else SoftwareKeyStore(
+            self.folder, kdf=kdf, max_attempts=max_attempts)
+        # A software store in this folder shares pin.json: its keys are sealed under the wallet's master.
+        self._shares_vault = isinstance(self.keys, SoftwareKeyStore) and (
+            self.keys.folder.resolve() == self.folder.resolve())
         self._trust_path = self.folder / "trust.pem"
 
     # -- set-up -----------------------------------------------------------------------------------
     def is_initialized(self) -> bool:
-        return self.keys.is_initialized()
+        return self.vault.is_initialized()
 
     def init(self, pin: str, *, trust_pem: bytes | None = None) -> None:
         """Create the PIN vault (refuses an existing wallet) and, optionally, the trusted issuers."""
         if trust_pem is not None:
             TrustStore.from_pem(trust_pem)  # refuse a bad file before creating anything
-        self.keys.initialize(pin)
+        self.vault.initialize(pin)
         if trust_pem is not None:
             self.add_trust(trust_pem)
+
+    # -- PIN --------------------------------------------------------------------------------------
+    def unlock(self, pin: str) -> WalletKey:
+        """The master key (one counted PIN attempt): opens the credential store and the history."""
+        return self.vault.unlock(pin)
+
+    def remaining_attempts(self) -> int:
+        return self.vault.remaining_attempts()
+
+    def change_pin(self, old_pin: str, new_pin: str) -> None:
+        self.vault.change_pin(old_pin, new_pin)
+
+    def device_keys(self, pin: str, master: WalletKey) -> DeviceKeys:
+        """Device-key access after ``unlock(pin)`` returned ``master``."""
+        return DeviceKeys(self.keys, pin, master, shares_vault=self._shares_vault)
 
     def add_trust(self, pem: bytes) -> int:
         """Add IACA certificates (PEM) to the accepted issuers; returns how many are held now."""
@@ -86,11 +138,11 @@ class Wallet:
                              code="input.tx_code")
         trust = trust or self.trust()
         now = now or dt.datetime.now(dt.UTC)
-        master = self.keys.unlock(pin)
+        master = self.unlock(pin)
         sizes = {**DEFAULT_BATCH, **(batch or {})}
         aliases: dict[str, list[str]] = {}
         try:
-            signers = self._batch_signers(offer, sizes, master, aliases)
+            signers = self._batch_signers(offer, sizes, self.device_keys(pin, master), aliases)
             received = receive(offer, tx_code, http=http, signers=signers, trust=trust, now=now)
             records = self._records(offer, received, aliases, now)
             store = self.store(master)
@@ -103,7 +155,8 @@ class Wallet:
             raise
         return records
 
-    def _batch_signers(self, offer: CredentialOffer, sizes: Mapping[str, int], master: WalletKey,
+    @staticmethod
+    def _batch_signers(offer: CredentialOffer, sizes: Mapping[str, int], keys: DeviceKeys,
                        aliases: dict[str, list[str]]) -> dict[str, list[Signer]]:
         signers: dict[str, list[Signer]] = {}
         for config in offer.configurations:
@@ -114,9 +167,9 @@ class Wallet:
             signers[config] = []
             for _ in range(count):
                 alias = f"{config}-{secrets.token_hex(6)}"
-                self.keys.create_key_unlocked(alias, master)
+                keys.create(alias)
                 aliases[config].append(alias)
-                signers[config].append(self.keys.signer_unlocked(alias, master))
+                signers[config].append(keys.signer(alias))
         return signers
 
     @staticmethod
@@ -132,8 +185,26 @@ class Wallet:
 
     # -- reading ----------------------------------------------------------------------------------
     def credentials(self, pin: str) -> tuple[CredentialRecord, ...]:
-        return self.store(self.keys.unlock(pin)).list()
+        return self.store(self.unlock(pin)).list()
 
     def credential(self, pin: str, credential_id: str) -> CredentialRecord:
-        return self.store(self.keys.unlock(pin)).get(credential_id)
+        return self.store(self.unlock(pin)).get(credential_id)
+
+    def delete(self, pin: str, credential_ids: Sequence[str]) -> None:
+        """Remove credentials and their device keys (a key already gone is no error)."""
+        if not credential_ids:
+            return
+        store = self.store(self.unlock(pin))
+        for credential_id in credential_ids:
+            record = store.get(credential_id)
+            store.delete(credential_id)
+            with contextlib.suppress(WalletError):
+                self.keys.delete(record.device_key_alias)
+
+    # -- status -----------------------------------------------------------------------------------
+    def refresh_status(self, pin: str, http: HttpClient, *, now: dt.datetime | None = None) -> StatusRefresh:
+        """Fetch each credential's Status List Token and store what it says (see ``wallet.status``)."""
+        from wallet.status import refresh_statuses
+
+        return refresh_statuses(self, pin, http=http, now=now)
 

@@ -28,6 +28,7 @@ from issuer.db.models import Credential, Person, Staff
 from issuer.offers import create_offer, record_check
 from issuer.security import token_hash
 from issuer.status import StatusChangeError, change_status
+from issuer.web.errors import STAFF_TOKEN, json_body, oauth_errors, security
 from issuer.web.state import State, state
 
 router = APIRouter(prefix="/api")
@@ -151,7 +152,16 @@ class StatusRequest(BaseModel):
     reason: str = Field(default="", max_length=200)
 
 
-@router.post("/checks")
+UNAUTHORIZED = "invalid_token: the bearer token is missing, unknown, rotated or belongs to inactive staff"
+
+
+@router.post("/checks", status_code=201,
+             openapi_extra=security(STAFF_TOKEN) | json_body(CheckRequest.model_json_schema(),
+                                                             f"at most {MAX_BODY} bytes"),
+             responses=oauth_errors({
+                 400: "invalid_request: a malformed body, unknown configurations or a refused check",
+                 401: UNAUTHORIZED, 404: "not_found: no such applicant"})
+             | {201: {"description": "the check is recorded; a pre-authorized offer for the wallet"}})
 async def post_check(request: Request) -> Response:
     raw = await request.body()
     return await run_in_threadpool(_check, state(request), request.headers.get("authorization"), raw)
@@ -185,7 +195,8 @@ def _check(st: State, authorization: str | None, raw: bytes) -> Response:
     return _run(st, authorization, "check.record", handler)
 
 
-@router.get("/applicants/{applicant_id}/credentials")
+@router.get("/applicants/{applicant_id}/credentials", openapi_extra=security(STAFF_TOKEN),
+            responses=oauth_errors({401: UNAUTHORIZED, 404: "not_found: no such applicant"}))
 def applicant_credentials(request: Request, applicant_id: str) -> Response:
     def handler(session: Session, staff: Staff) -> Response:
         person_id = _id(applicant_id, "applicant")
@@ -199,7 +210,13 @@ def applicant_credentials(request: Request, applicant_id: str) -> Response:
     return _run(state(request), request.headers.get("authorization"), "applicant.credentials", handler)
 
 
-@router.post("/credentials/{credential_id}/status")
+@router.post("/credentials/{credential_id}/status",
+             openapi_extra=security(STAFF_TOKEN) | json_body(StatusRequest.model_json_schema(),
+                                                             f"at most {MAX_BODY} bytes"),
+             responses=oauth_errors({
+                 400: "invalid_request: a malformed body", 401: UNAUTHORIZED,
+                 403: "forbidden: not a supervisor or admin, or a supervisor of another office",
+                 404: "not_found: no such credential", 409: "conflict: the status change is not allowed"}))
 async def post_status(request: Request, credential_id: str) -> Response:
     raw = await request.body()
     return await run_in_threadpool(_status, state(request), request.headers.get("authorization"), credential_id,

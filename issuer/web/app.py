@@ -9,12 +9,14 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from issuer.db import make_engine, migrate, session_factory
@@ -24,6 +26,7 @@ from issuer.security import hash_password
 from issuer.seed import generate, load_csv
 from issuer.settings import Settings
 from issuer.web import api, console, oid4vci, remote, status_routes, trust_routes
+from issuer.web.errors import SECURITY_SCHEMES
 from issuer.web.state import State
 
 
@@ -96,6 +99,29 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
         answer = oid4vci.validation_error(request, exc)
         fallback = {"detail": jsonable_encoder(exc.errors())}
         return answer if answer is not None else JSONResponse(fallback, status_code=422)
+
+    @app.exception_handler(OperationalError)
+    def database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
+        """The database is restarting or unreachable: say so (RFC 6749 §4.1.2.1 ``temporarily_unavailable``)
+        with Retry-After, rather than a bare 500 a wallet cannot tell from a bug (docs/reliability.md)."""
+        return JSONResponse({"error": "temporarily_unavailable",
+                             "error_description": "the service's database is unavailable; try again shortly"},
+                            status_code=503, headers={"Retry-After": "2", "Cache-Control": "no-store"})
+
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        """FastAPI's document, less the 422 that ``validation`` turns into a 400 on the OpenID4VCI paths,
+        plus the bearer schemes that the staff API and the credential endpoints declare."""
+        if app.openapi_schema is None:
+            document = generate()
+            for path in oid4vci.VALIDATION_ERRORS:
+                for operation in document["paths"].get(path, {}).values():
+                    operation.get("responses", {}).pop("422", None)
+            document.setdefault("components", {}).setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import segno
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import or_, select
 
@@ -37,6 +37,21 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inlin
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 
 
+def _html(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+def _pages(described: dict[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a console route: the login redirect (no session) and HTML pages by status."""
+    out: dict[int | str, dict[str, Any]] = {303: _redirect("no console session: to /console/login")}
+    out |= {status: _html(text) for status, text in (described or {}).items()}
+    return out
+
+
+def _redirect(description: str) -> dict[str, Any]:
+    return {"description": description, "headers": {"Location": {"schema": {"type": "string"}}}}
+
+
 def _current(request: Request) -> tuple[State, ConsoleSession | None]:
     st = state(request)
     return st, decode_session(st.session_secret, request.cookies.get(COOKIE), st.now(),
@@ -61,12 +76,14 @@ def _login_redirect() -> Response:
     return RedirectResponse("/console/login", status_code=303)
 
 
-@router.get("/login")
+@router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request) -> Response:
     return _page(request, "login.html", None)
 
 
-@router.post("/login")
+@router.post("/login", response_class=RedirectResponse, status_code=303, responses={
+    303: _redirect("signed in: to /console, with the session cookie"),
+    401: _html("wrong username or password, or the account is locked")})
 def login(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]) -> Response:
     st = state(request)
     with st.sessions() as db:
@@ -83,7 +100,8 @@ def login(request: Request, username: Annotated[str, Form()], password: Annotate
     return response
 
 
-@router.post("/logout")
+@router.post("/logout", response_class=RedirectResponse, status_code=303, responses={
+    303: _redirect("to /console/login (the session cookie is cleared when the CSRF token matches)")})
 def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
     _, session = _current(request)
     response = _login_redirect()
@@ -92,7 +110,7 @@ def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
     return response
 
 
-@router.get("")
+@router.get("", response_class=HTMLResponse, responses=_pages())
 def search(request: Request, q: str = "") -> Response:
     st, session = _current(request)
     if session is None:
@@ -107,7 +125,8 @@ def search(request: Request, q: str = "") -> Response:
     return _page(request, "search.html", session, q=q, people=people, searched=bool(q.strip()))
 
 
-@router.get("/applicants/{person_id}")
+@router.get("/applicants/{person_id}", response_class=HTMLResponse,
+            responses=_pages({404: "no such applicant"}))
 def applicant(request: Request, person_id: int) -> Response:
     st, session = _current(request)
     if session is None:
@@ -124,7 +143,8 @@ def applicant(request: Request, person_id: int) -> Response:
                  kinds=DOCUMENT_KINDS, configurations=list(CONFIGURATIONS), role=staff.role if staff else "clerk")
 
 
-@router.post("/applicants/{person_id}/check")
+@router.post("/applicants/{person_id}/check", response_class=HTMLResponse, responses=_pages({
+    400: "the check is refused", 403: "the CSRF token does not match", 404: "no such applicant or staff member"}))
 def check(request: Request, person_id: int, csrf: Annotated[str, Form()], document_kind: Annotated[str, Form()],
           document_number: Annotated[str, Form()], photo_match: Annotated[str | None, Form()] = None,
           notes: Annotated[str, Form()] = "", configuration: Annotated[list[str] | None, Form()] = None) -> Response:
@@ -155,7 +175,10 @@ def check(request: Request, person_id: int, csrf: Annotated[str, Form()], docume
                  person_id=person_id)
 
 
-@router.post("/credentials/{credential_id}/status")
+@router.post("/credentials/{credential_id}/status", response_class=RedirectResponse, status_code=303,
+             responses=_pages({403: "the CSRF token does not match, or the status change is not permitted",
+                              404: "no such credential", 409: "the status change is not allowed"})
+             | {303: _redirect("changed, to the applicant's page; or no session, to /console/login")})
 def set_status(request: Request, credential_id: int, csrf: Annotated[str, Form()], status: Annotated[str, Form()],
                reason: Annotated[str, Form()] = "") -> Response:
     st, session = _current(request)
@@ -181,7 +204,8 @@ def set_status(request: Request, credential_id: int, csrf: Annotated[str, Form()
     return RedirectResponse(f"/console/applicants/{person_id}", status_code=303)
 
 
-@router.get("/audit")
+@router.get("/audit", response_class=HTMLResponse,
+            responses=_pages({403: "only a supervisor or an admin sees the audit log"}))
 def audit_view(request: Request) -> Response:
     st, session = _current(request)
     if session is None:

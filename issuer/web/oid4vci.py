@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from issuer import audit
 from issuer.credentials import CONFIGURATIONS, NotEligibleError, issue_credential
-from issuer.db.models import AccessToken, InPersonCheck, Nonce, Offer, Person
+from issuer.db.models import AccessToken, Credential, InPersonCheck, Nonce, Offer, Person
 from issuer.offers import PRE_AUTH_GRANT, OfferError, redeem
 from issuer.security import token_hash
+from issuer.web.errors import ACCESS_TOKEN, oauth_errors, security
 from issuer.web.state import State, state
 from specs.catalogue import Catalogue
 from specs.crypto import PublicKey
@@ -97,7 +98,8 @@ def as_metadata(request: Request) -> dict[str, Any]:
             "pre-authorized_grant_anonymous_access_supported": True, "response_types_supported": []}
 
 
-@router.post("/token")
+@router.post("/token", responses=oauth_errors({
+    400: "invalid_request (also a malformed form), unsupported_grant_type, invalid_grant"}))
 def token(request: Request, grant_type: Annotated[str, Form()],
           pre_authorized_code: Annotated[str | None, Form(alias="pre-authorized_code")] = None,
           tx_code: Annotated[str | None, Form()] = None) -> Response:
@@ -206,7 +208,10 @@ def _spki() -> tuple[Any, Any]:
 _SPKI = _spki()
 
 
-@router.post("/credential")
+@router.post("/credential", openapi_extra=security(ACCESS_TOKEN), responses=oauth_errors({
+    400: "invalid_credential_request (also a malformed body), unknown_credential_configuration, invalid_proof, "
+         "invalid_nonce",
+    401: "invalid_token: the access token is missing, unknown or expired"}))
 def credential(request: Request, body: CredentialRequest,
                authorization: Annotated[str | None, Header()] = None) -> Response:
     st = state(request)
@@ -235,6 +240,7 @@ def credential(request: Request, body: CredentialRequest,
         assert person is not None
         keys_now = st.keys(session)
         office_id = _issuing_office(session, access)
+        _supersede(session, person.id, config, keys)
         try:
             issued = [issue_credential(session, keys_now, person=person, configuration=config, holder_key=k,
                                        public_url=st.settings.public_url, list_size=st.settings.status_list_size,
@@ -251,6 +257,21 @@ def credential(request: Request, body: CredentialRequest,
     return JSONResponse({"credentials": out, "notification_id": notification}, headers={"Cache-Control": "no-store"})
 
 
+def _supersede(session: Any, person_id: int, config: str, keys: list[PublicKey]) -> None:
+    """One live credential per person, type and device key. A wallet that asks again with the same key
+    never received the first answer (a lost response after our commit): revoke that one, then issue."""
+    from issuer.credentials import thumbprint
+    from issuer.status import change_status
+
+    type_id = CONFIGURATIONS[config][0]
+    for key in keys:
+        earlier = session.scalars(select(Credential).where(
+            Credential.person_id == person_id, Credential.type_id == type_id,
+            Credential.holder_key_thumbprint == thumbprint(key), Credential.status != "revoked")).all()
+        for row in earlier:
+            change_status(session, row, "revoked", actor="issuer", reason="superseded by a retry with the same key")
+
+
 class Notification(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -259,7 +280,9 @@ class Notification(BaseModel):
     event_description: str | None = None
 
 
-@router.post("/notification", status_code=204)
+@router.post("/notification", status_code=204, openapi_extra=security(ACCESS_TOKEN), responses=oauth_errors({
+    400: "invalid_notification_request (also a malformed body or an unknown event)",
+    401: "invalid_token: the access token is missing, unknown or expired"}))
 def notification(request: Request, body: Notification,
                  authorization: Annotated[str | None, Header()] = None) -> Response:
     st = state(request)

@@ -6,8 +6,8 @@
     SessionTranscript = [null, null, ["mobileid-remote-issuance", SHA-256(cbor([issuer_url, nonce]))]]
 
 verifies it against this issuer's own IACA, checks the licence's status entry and the licence register,
-and answers with a pre-authorized OpenID4VCI offer for e-certificates (never the licence or age
-attestations: those stay at the counter). The nonce is consumed by any attempt; nothing else changes on
+and answers with a pre-authorized OpenID4VCI offer for e-certificates or age attestations (never the
+licence: that stays at the counter). The nonce is consumed by any attempt; nothing else changes on
 failure. Errors are OAuth-style JSON.
 """
 
@@ -30,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 from issuer.credentials import CONFIGURATIONS, thumbprint
 from issuer.db.models import Credential, Licence, Nonce, Person, StatusListRow
 from issuer.offers import create_remote_offer
+from issuer.web.errors import json_body, oauth_errors
 from issuer.web.state import State, state
 from specs.cbor import encode
 from specs.errors import MobileIdError
@@ -43,7 +44,9 @@ router = APIRouter()
 HANDOVER_NAME = "mobileid-remote-issuance"
 MDL_DOCTYPE, ISO = "org.iso.18013.5.1.mDL", "org.iso.18013.5.1"
 DISCLOSED = frozenset({"family_name", "given_name", "birth_date", "document_number"})
-COUNTER_ONLY = frozenset({"mdl", "age_attestation"})
+# The licence needs the in-person check. Age attestations are derived from the same registers and bound to the
+# licence the wallet just proved, so a wallet may refill its single-use batch remotely.
+COUNTER_ONLY = frozenset({"mdl"})
 NONCE_PREFIX = "rm."  # tells a remote challenge from an OpenID4VCI c_nonce in the shared table
 NONCE_TTL = dt.timedelta(minutes=5)
 MAX_BODY = 64 * 1024
@@ -76,7 +79,20 @@ def challenge(request: Request) -> Response:
                         headers={"Cache-Control": "no-store"})
 
 
-@router.post("/remote/offer")
+REMOTE_OFFER_BODY: dict[str, Any] = {
+    "type": "object", "title": "RemoteOfferRequest",
+    "required": ["nonce", "device_response", "credential_configuration_ids"],
+    "properties": {
+        "nonce": {"type": "string", "description": "the challenge from POST /remote/challenge"},
+        "device_response": {"type": "string", "description": "base64url DeviceResponse CBOR of the mDL"},
+        "credential_configuration_ids": {"type": "array", "items": {"type": "string"}, "minItems": 1,
+                                         "uniqueItems": True},
+    },
+}
+
+
+@router.post("/remote/offer", openapi_extra=json_body(REMOTE_OFFER_BODY, f"at most {MAX_BODY} bytes"),
+             responses=oauth_errors({400: "invalid_request, invalid_nonce, access_denied"}))
 async def remote_offer(request: Request) -> Response:
     raw = await request.body()
     return await run_in_threadpool(_remote_offer, state(request), raw)
@@ -127,7 +143,7 @@ def _configurations(value: Any) -> list[str]:
     if unknown:
         raise _Refusal("invalid_request", "unknown credential configuration")
     if COUNTER_ONLY & set(value):
-        raise _Refusal("invalid_request", "the licence and age attestations are issued at a counter only")
+        raise _Refusal("invalid_request", "the licence is issued at a counter only")
     return list(value)
 
 

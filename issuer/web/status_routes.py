@@ -8,12 +8,16 @@ from sqlalchemy import select
 
 from issuer.db.models import StatusListRow
 from issuer.status import TTL_SECONDS, tokens
+from issuer.web.errors import binary
 from issuer.web.state import state
 
 router = APIRouter()
 
 
-@router.get("/status/{number}")
+@router.get("/status/{number}", response_class=Response, responses={
+    200: binary("application/statuslist+jwt", "application/statuslist+cwt",
+                description="Status List Token: CWT when Accept names application/statuslist+cwt, else JWT"),
+    404: {"description": "no such status list (empty body)"}})
 def status_list(request: Request, number: int, accept: str | None = Header(default=None)) -> Response:
     st = state(request)
     with st.sessions() as session:

@@ -28,6 +28,7 @@ def load_der_certificate(der: bytes, *, what: str = "certificate") -> x509.Certi
             cert = x509.load_der_x509_certificate(der)
             _ = (cert.version, cert.serial_number, cert.issuer, cert.subject, cert.not_valid_before_utc,
                  cert.not_valid_after_utc, cert.extensions, cert.public_key(), cert.signature_hash_algorithm)
-    except (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion, CryptographyDeprecationWarning):
+    except (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion, x509.DuplicateExtension,
+            x509.UnsupportedGeneralNameType, CryptographyDeprecationWarning):
         raise CertificateError(f"the {what} is malformed", code="x509.malformed") from None
     return cert

@@ -42,30 +42,9 @@ OPERATIONS = _operations()
 
 CONFORMANCE = [response_schema_conformance, status_code_conformance, content_type_conformance]
 
-# Console pages are server-rendered HTML, but FastAPI documents them as ``application/json`` 200s (no
-# ``response_class=HTMLResponse``), so they cannot conform; they are still checked for 5xx below.
-HTML = "HTML page documented as application/json (console routes lack response_class=HTMLResponse)"
-OAUTH = "OAuth error body {error, error_description}"
 # Known gaps in the document itself (the fix belongs in issuer/web/*: declare ``responses=`` / ``response_class``),
 # skipped per operation with what is missing; remove an entry once its operation is documented.
-KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("POST", "/token"): f"400 ({OAUTH}, also for invalid forms) undocumented; 422 documented but never sent",
-    ("POST", "/credential"): f"400/401 ({OAUTH}) undocumented; 422 documented but never sent",
-    ("POST", "/notification"): f"400/401 ({OAUTH}) undocumented; 422 documented but never sent",
-    ("GET", "/status/{number}"): "200 is application/statuslist+jwt|+cwt, documented as application/json; "
-                                 "404 (empty body) undocumented",
-    ("GET", "/trust/bundle"): "200 is application/cbor, documented as application/json",
-    ("GET", "/trust/root.pem"): "200 is application/x-pem-file, documented as application/json",
-    ("POST", "/remote/offer"): f"400 ({OAUTH}) undocumented; JSON request body undocumented (read raw)",
-    # issuer/web/api.py (in progress upstream): no bearer securityScheme, errors undocumented.
-    ("POST", "/api/checks"): f"400/401/403 ({OAUTH}) undocumented; no bearer securityScheme; JSON body undocumented",
-    ("GET", "/api/applicants/{applicant_id}/credentials"): f"400/401/403/404 ({OAUTH}) undocumented; "
-                                                             "no bearer securityScheme",
-    ("POST", "/api/credentials/{credential_id}/status"): f"400/401/403/404 ({OAUTH}) undocumented; "
-                                                          "no bearer securityScheme",
-    ("POST", "/console/login"): f"{HTML}; 401 (HTML, wrong password) undocumented",
-    **{op: HTML for op in OPERATIONS if op[1].startswith("/console") and op != ("POST", "/console/login")},
-}
+KNOWN_GAPS: dict[tuple[str, str], str] = {}
 
 
 @pytest.fixture(scope="module")

@@ -148,7 +148,7 @@ def test_counter_only_credentials_are_refused(service: Service, tmp_path: Path) 
     wallet, _, licence = _licensed_wallet(service, tmp_path)
     signer = wallet.keys.signer(licence.device_key_alias, PIN)
     before = _offers(service)
-    for configurations in (["mdl"], ["age_attestation"], [RRA, "mdl"], [], ["nope"]):
+    for configurations in (["mdl"], ["age_attestation", "mdl"], [RRA, "mdl"], [], ["nope"]):
         nonce = _challenge(service)
         _refused(_offer(service, nonce, present_licence(licence.credential, signer, ISSUER_URL, nonce),  # type: ignore[arg-type]
                         configurations), "invalid_request")
