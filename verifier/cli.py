@@ -210,6 +210,27 @@ def verifier_group() -> None:
     """The verifier's counter: request QR codes (two-way) and the trust bundle sync."""
 
 
+def _reader_signer(key_path: Path | None, cert_path: Path | None) -> tuple[Any, tuple[bytes, ...]]:
+    """The reader's signing key and certificate chain, when the request is to be signed."""
+    if key_path is None and cert_path is None:
+        return None, ()
+    if key_path is None or cert_path is None:
+        raise InputError("--reader-key and --reader-cert go together", code="input.usage")
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    from specs.crypto import SoftwareSigner
+
+    try:
+        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+        signer = SoftwareSigner(key)  # type: ignore[arg-type]
+    except (OSError, ValueError, TypeError) as exc:
+        raise InputError(f"cannot read the reader key or certificate ({type(exc).__name__})",
+                         code="input.unreadable") from None
+    return signer, (cert.public_bytes(serialization.Encoding.DER),)
+
+
 @verifier_group.command("request")
 @click.option("--elements", required=True, help="Comma-separated element names, e.g. family_name,given_name,portrait.")
 @click.option("--doctype", default="org.iso.18013.5.1.mDL", show_default=True,
@@ -221,9 +242,13 @@ def verifier_group() -> None:
 @click.option("--state", type=_PATH, default=None,
               help="Where to save the request for 'mobileid verify --request' (default: beside --out, .cbor).")
 @click.option("--at", "at", default=None, help="Creation time (RFC 3339 or Unix seconds); default now.")
+@click.option("--reader-key", type=_PATH, default=None,
+              help="Sign the request (readerAuth) with this PEM private key of a reader certificate.")
+@click.option("--reader-cert", type=_PATH, default=None,
+              help="The reader certificate (PEM) that goes with --reader-key (ISO 18013-5 Annex B.1.7).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def request_command(elements: str, doctype: str, name: str, out: Path, state: Path | None, at: str | None,
-                    as_json: bool) -> None:
+                    reader_key: Path | None, reader_cert: Path | None, as_json: bool) -> None:
     """Show a request QR asking for ELEMENTS of one document type; keep its state to check the answer."""
     import datetime as dt
     import secrets
@@ -253,9 +278,11 @@ def request_command(elements: str, doctype: str, name: str, out: Path, state: Pa
             except CatalogueError:
                 raise InputError(f"{doc_type.id} has no element {element!r}", code="input.usage") from None
         now = parse_time(at) if at else dt.datetime.now(dt.UTC)
+        signer, chain = _reader_signer(reader_key, reader_cert)
         try:
             request = QrRequest.create(nonce=secrets.token_bytes(16), verifier=name, items={doctype: names},
-                                       expires=now + Policy().request_lifetime)
+                                       expires=now + Policy().request_lifetime, reader_signer=signer,
+                                       reader_chain=chain)
         except MobileIdError as exc:
             raise InputError(exc.message, code="input.usage") from None
         out = out.expanduser()

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, cast
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 
 import typer
 
@@ -25,6 +25,9 @@ from wallet.oid4vci import HttpClient
 from wallet.pin import DEFAULT_KDF, KdfParams
 from wallet.store import CredentialFormat, CredentialRecord
 from wallet.wallet import Wallet
+
+if TYPE_CHECKING:
+    from specs.qr.presentation import QrRequest
 
 __all__ = ["http_factory", "kdf", "trust_app", "wallet_app"]
 
@@ -485,6 +488,22 @@ def _read_request(source: Path) -> Any:
     return request
 
 
+def _reader_note(request: QrRequest, roots: Path | None) -> str:
+    """Who signed the request, checked when the wallet was given reader roots (a bad signature refuses)."""
+    from cryptography.x509.oid import NameOID
+
+    from specs.x509 import TrustStore
+
+    if request.reader_auth is None:
+        return " (reader not authenticated)"
+    if roots is None:
+        return " (signed; pass --reader-roots to check who signed)"
+    reader = request.verify_reader(TrustStore.from_pem(roots.read_bytes()), now=dt.datetime.now(dt.UTC))
+    names = reader.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    name = names[0].value if names and isinstance(names[0].value, str) else "a trusted reader"
+    return f" (signed by {name}, verified)"
+
+
 @wallet_app.command()
 def answer(request_file: Annotated[Path, typer.Argument(
                metavar="REQUEST", exists=True, dir_okay=False,
@@ -492,6 +511,10 @@ def answer(request_file: Annotated[Path, typer.Argument(
            out: Out = Path("qr.png"),
            yes: Annotated[bool, typer.Option("--yes", help="Consent without asking (required when not interactive).")
                           ] = False,
+           reader_roots: Annotated[Path | None, typer.Option(
+               "--reader-roots", exists=True, dir_okay=False,
+               help="PEM reader root certificates: authenticate who signed the request (ISO 18013-5 B.1.7).")
+           ] = None,
            data_dir: DataDir = DEFAULT_DIR, pin: Pin = None, as_json: Json = False) -> None:
     """Answer a verifier's request QR (two-way): shows who asks for what, asks consent, writes PNG(s)."""
     from specs.catalogue import Catalogue
@@ -501,8 +524,7 @@ def answer(request_file: Annotated[Path, typer.Argument(
     try:
         request = _read_request(request_file)
         catalogue = Catalogue.load_default()
-        lines = [f"{request.verifier} asks for"
-                 + ("" if request.reader_auth is not None else " (reader not authenticated)") + ":"]
+        lines = [f"{request.verifier} asks for{_reader_note(request, reader_roots)}:"]
         for identifier, names in request.items.items():
             try:
                 label = catalogue.by_doctype(identifier).display_name("en")

@@ -30,11 +30,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from cryptography import x509
+
 from specs.cbor import decode, encode
 from specs.cose.sign1 import CoseSign1
 from specs.crypto import Signer
-from specs.errors import QrError
+from specs.errors import MobileIdError, QrError, ReaderAuthError
 from specs.mdoc.transcript import SessionTranscript
+from specs.x509 import CertificateRole, TrustStore, validate_chain
+from specs.x509.load import load_der_certificate
 
 __all__ = ["HANDOVER_ID", "ONE_WAY_AUDIENCE", "ONE_WAY_WINDOW", "QrRequest", "QrResponse", "decode_qr_message",
            "one_way_transcript", "two_way_transcript"]
@@ -120,6 +124,21 @@ class QrRequest:
     def reader_auth_payload(self) -> bytes:
         """The detached payload of ReaderAuth: the signature covers the request's exact bytes."""
         return encode([_READER_AUTH_CONTEXT, self.body])
+
+    def verify_reader(self, roots: TrustStore, *, now: dt.datetime) -> x509.Certificate:
+        """Authenticate the verifier: its reader certificate chains to ``roots`` (ISO/IEC 18013-5 Annex B.1.7
+        profile) and ReaderAuth signs this request's exact bytes. Returns the reader certificate."""
+        if self.reader_auth is None:
+            raise ReaderAuthError("the request is not signed by its verifier", code="qr.reader_unsigned")
+        try:
+            chain = [load_der_certificate(der) for der in self.reader_auth.x5chain]
+            validated = validate_chain(chain, roots, now=now, role=CertificateRole.READER)
+            self.reader_auth.verify(validated.leaf.public_key(),  # type: ignore[arg-type]
+                                    detached_payload=self.reader_auth_payload())
+        except MobileIdError as exc:
+            raise ReaderAuthError(f"the verifier's signature does not check out ({exc.code})",
+                                  code="qr.reader_auth_invalid") from None
+        return validated.leaf
 
     def check_fresh(self, now: dt.datetime) -> None:
         if now > self.expires:

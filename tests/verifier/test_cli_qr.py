@@ -166,3 +166,27 @@ def test_sync_refuses_a_bundle_under_another_root(service: Service, phone: Path,
     (folder / "root.pem").write_bytes(foreign)  # a bundle checked against the wrong root: invalid, not a crash
     code, out = mobileid("verify", str(text), "--trust", str(folder), "--json")
     assert code == 1 and json.loads(out)["errors"][0]["code"] == "trust.bundle_signature"
+
+
+def test_signed_request_is_authenticated_by_the_wallet(service: Service, phone: Path, tmp_path: Path,
+                                                       pki: Pki) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    key, cert, roots = tmp_path / "reader.key", tmp_path / "reader.pem", tmp_path / "roots.pem"
+    key.write_bytes(pki.reader_signer.private_key.private_bytes(  # type: ignore[union-attr]
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    cert.write_bytes(pki.reader.public_bytes(serialization.Encoding.PEM))
+    roots.write_bytes(pki.reader_root.public_bytes(serialization.Encoding.PEM))
+    png = tmp_path / "signed.png"
+    code, out = mobileid("verifier", "request", "--elements", "family_name", "--name", "Shop", "--out", str(png),
+                         "--reader-key", str(key), "--reader-cert", str(cert))
+    assert code == 0, out
+    args = ("answer", str(png), "--yes", "--out", str(tmp_path / "a.png"), "--data-dir", str(phone), "--pin", PIN)
+    code, out, _ = wallet_run(*args)
+    assert code == 0 and "pass --reader-roots" in out
+    code, out, _ = wallet_run(*args, "--reader-roots", str(roots))
+    assert code == 0 and "Shop asks for (signed by test reader, verified):" in out
+    wrong = tmp_path / "wrong.pem"
+    wrong.write_bytes(pki.iaca.public_bytes(serialization.Encoding.PEM))
+    code, _, err = wallet_run(*args, "--reader-roots", str(wrong))
+    assert code == 1 and "qr.reader_auth_invalid" in err
