@@ -137,16 +137,30 @@ def spacer(height: float) -> Widget:
 
 
 def qr_texture(text: str, *, border: int = 4) -> Any:
-    """A QR code (error correction M) as a Kivy texture, one texel per module (drawn with nearest filtering)."""
-    import segno
+    """A QR code (error correction M) as a Kivy texture, one texel per module (drawn with nearest filtering).
 
-    buffer = io.BytesIO()
-    segno.make(text, error="m").save(buffer, kind="png", scale=1, border=border)
-    buffer.seek(0)
-    texture = CoreImage(buffer, ext="png").texture
+    The module matrix goes straight into the texture (no PNG encode/decode): a presentation QR must be on
+    screen within 50 ms, and segno's encoder already takes most of that."""
+    import segno
+    from kivy.graphics.texture import Texture
+    from PIL import Image as PilImage
+
+    qr = segno.make(text, error="m")
+    width = len(qr.matrix[0]) + 2 * border
+    quiet = b"\xff" * width
+    side = b"\xff" * border
+    rows = [quiet] * border + [side + bytes(row).translate(_MODULE_SHADE) + side for row in qr.matrix] + (
+        [quiet] * border)
+    # Kivy textures are bottom-up; RGBA keeps every row 4-byte aligned for OpenGL.
+    rgba = PilImage.frombytes("L", (width, len(rows)), b"".join(reversed(rows))).convert("RGBA").tobytes()
+    texture = Texture.create(size=(width, len(rows)), colorfmt="rgba")
+    texture.blit_buffer(rgba, colorfmt="rgba", bufferfmt="ubyte")
     texture.mag_filter = "nearest"
     texture.min_filter = "nearest"
     return texture
+
+
+_MODULE_SHADE = bytes([255, 0] + [0] * 254)  # segno's matrix: 0 light module, 1 dark module
 
 
 def photo(jpeg: bytes | None, theme: Theme, *, width: float = 110) -> Widget:
