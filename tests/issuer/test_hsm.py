@@ -27,7 +27,7 @@ START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 def token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """A fresh SoftHSM2 token in ``tmp_path``; returns the module path."""
     if not Path(MODULE).exists():
-        pytest.skip(f"SoftHSM2 is not installed ({MODULE} not found)")
+        pytest.fail(f"SoftHSM2 is not installed ({MODULE} not found): run scripts/system-deps.sh")
     util = shutil.which("softhsm2-util")
     assert util is not None, "softhsm2-util is missing although the SoftHSM2 module is installed"
     (tmp_path / "tokens").mkdir()

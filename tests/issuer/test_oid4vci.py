@@ -312,8 +312,6 @@ def _free_port() -> int:
 
 @pytest.fixture
 def live_url(service: Service) -> Iterator[str]:
-    if service.settings.sqlalchemy_url.startswith("sqlite"):
-        pytest.skip("concurrent redemption is checked on PostgreSQL only")
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(service.settings, clock=service.clock), host="127.0.0.1",
                                            port=port, log_level="warning"))

@@ -20,7 +20,7 @@ from issuer.offers import PRE_AUTH_GRANT
 from specs.crypto import SoftwareSigner
 from specs.jose import jwk_from_key, sign_compact
 from tests.issuer.conftest import ISSUER_URL, Service, enroll, person_with_licence
-from tests.issuer.test_oid4vci import live_url  # noqa: F401  (uvicorn on PostgreSQL; skips on SQLite)
+from tests.issuer.test_oid4vci import live_url  # noqa: F401  (a real uvicorn server, on both databases)
 from wallet.oid4vci import CredentialOffer
 
 SQLITE = pytest.mark.parametrize("service", ["sqlite"], indirect=True)
