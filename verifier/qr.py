@@ -173,6 +173,9 @@ def _message(data: str | bytes | Iterable[str] | Any) -> bytes:
         texts = list(decode_image(data))
     else:
         texts = [str(t) for t in data]
+    ours = [t for t in texts if t.startswith("MID")]
+    if ours and len(ours) < len(texts):
+        texts = ours  # other codes in the same picture are not ours to judge
     collector = FrameCollector()
     for text in texts:
         collector.add(text)

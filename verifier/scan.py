@@ -42,7 +42,9 @@ def decode_image(source: Any) -> tuple[str, ...]:
     try:
         import zxingcpp
 
-        texts = [r.text for r in zxingcpp.read_barcodes(image) if r.text]
+        # QR codes only: across a dense QR, zxing's linear-barcode readers can "find" a stray 1-D code.
+        formats = getattr(zxingcpp, "BarcodeFormats", lambda f: f)(zxingcpp.BarcodeFormat.QRCode)
+        texts = [r.text for r in zxingcpp.read_barcodes(image, formats=formats) if r.text]
     except ImportError:  # pragma: no cover - zxing-cpp is a core dependency; zbar is the fallback
         texts = []
     if not texts:

@@ -159,7 +159,8 @@ def _decode_qr(path: Path) -> list[str]:
             try:
                 import zxingcpp
 
-                return [r.text for r in zxingcpp.read_barcodes(image)]
+                formats = getattr(zxingcpp, "BarcodeFormats", lambda f: f)(zxingcpp.BarcodeFormat.QRCode)
+                return [r.text for r in zxingcpp.read_barcodes(image, formats=formats)]
             except ImportError:  # pragma: no cover - zxing-cpp is a dependency; pyzbar is the fallback
                 from pyzbar.pyzbar import decode
 
