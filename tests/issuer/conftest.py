@@ -5,6 +5,7 @@ Each PostgreSQL test run gets its own schema (dropped afterwards), so runs never
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -12,6 +13,7 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -134,3 +136,62 @@ def iaca_pem(service: Service) -> bytes:
 
     with service.session() as session:
         return load_keys(session, service.settings.data_dir).iaca.public_bytes(serialization.Encoding.PEM)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serve(app: Any, port: int) -> Iterator[str]:
+    """``app`` under uvicorn in a thread on 127.0.0.1:``port`` (real sockets, concurrent request handlers)."""
+    import threading
+    import time
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        assert not thread.is_alive()
+
+
+@pytest.fixture
+def live_url(service: Service) -> Iterator[str]:
+    """The service (same database and clock) under a real uvicorn server."""
+    with serve(create_app(service.settings, clock=service.clock), free_port()) as url:
+        yield url
+
+
+def race_redemptions(url: str, code: str, tx_code: str, clients: int) -> list[tuple[int, str | None]]:
+    """``clients`` threads POST /token with the same pre-authorized code at the same instant."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    barrier = threading.Barrier(clients)
+
+    def redeem(_: int) -> tuple[int, str | None]:
+        with httpx.Client(base_url=url, timeout=60) as client:
+            barrier.wait()
+            response = client.post("/token", data={
+                "grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code",
+                "pre-authorized_code": code, "tx_code": tx_code})
+            return response.status_code, response.json().get("error")
+
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        return list(pool.map(redeem, range(clients)))

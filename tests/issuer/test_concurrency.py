@@ -3,23 +3,18 @@
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 
 from issuer import audit, status
 from issuer.db.models import Credential, Offer, StatusListRow
 from issuer.offers import PRE_AUTH_GRANT, tx_code_pepper
 from issuer.security import check_short_code, hash_short_code
-from issuer.web.app import create_app
 from specs.crypto import SoftwareSigner
 from specs.jose import jwk_from_key, sign_compact
 from wallet.oid4vci import CredentialOffer
@@ -27,32 +22,6 @@ from wallet.oid4vci import CredentialOffer
 from .conftest import ISSUER_URL, Service, enroll, person_with_licence
 
 THREADS = 20
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def live(service: Service) -> Iterator[str]:
-    """The service under uvicorn in a thread (real sockets, a thread pool of request handlers)."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(service.settings, clock=service.clock), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        assert not thread.is_alive()
 
 
 def _ready_request(service: Service, client: httpx.Client) -> tuple[str, dict[str, Any]]:
@@ -69,16 +38,16 @@ def _ready_request(service: Service, client: httpx.Client) -> tuple[str, dict[st
     return token.json()["access_token"], {"credential_configuration_id": "mdl", "proofs": {"jwt": [proof]}}
 
 
-def test_concurrent_first_credentials(service: Service, live: str) -> None:
+def test_concurrent_first_credentials(service: Service, live_url: str) -> None:
     with service.session() as session:
         assert session.scalar(select(func.count()).select_from(StatusListRow)) == 0  # really the first ones
-    with httpx.Client(base_url=live, timeout=60) as client:
+    with httpx.Client(base_url=live_url, timeout=60) as client:
         requests = [_ready_request(service, client) for _ in range(THREADS)]
     barrier = threading.Barrier(THREADS)
 
     def issue(request: tuple[str, dict[str, Any]]) -> tuple[int, str]:
         access, body = request
-        with httpx.Client(base_url=live, timeout=60) as client:
+        with httpx.Client(base_url=live_url, timeout=60) as client:
             barrier.wait()
             response = client.post("/credential", headers={"Authorization": f"Bearer {access}"}, json=body)
             return response.status_code, response.text

@@ -4,28 +4,21 @@ should not, and is audited (by error code, never by code, token or claim)."""
 from __future__ import annotations
 
 import base64
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 
 from issuer.db.models import AccessToken, AuditEntry, Offer
 from issuer.offers import PRE_AUTH_GRANT
-from issuer.web.app import create_app
 from specs.cbor import decode
 from specs.crypto import SoftwareSigner
 from specs.jose import jwk_from_key, sign_compact
 from specs.mdoc.issuer_signed import IssuerSigned
 from wallet.oid4vci import CredentialOffer
 
-from .conftest import ISSUER_URL, Service, enroll, person_with_licence
+from .conftest import ISSUER_URL, Service, enroll, person_with_licence, race_redemptions
 
 PROOF_TYP = "openid4vci-proof+jwt"
 
@@ -304,44 +297,9 @@ def test_console_keeps_fastapi_validation(service: Service) -> None:
 # --- concurrency --------------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def live_url(service: Service) -> Iterator[str]:
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(service.settings, clock=service.clock), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        assert not thread.is_alive()
-
-
 def test_fifty_parallel_redemptions_of_one_offer(service: Service, live_url: str) -> None:
     code, tx_code = _offer(service)
-    barrier = threading.Barrier(50)
-
-    def redeem(_: int) -> tuple[int, str | None]:
-        with httpx.Client(base_url=live_url, timeout=60) as client:
-            barrier.wait()
-            response = client.post("/token", data={"grant_type": PRE_AUTH_GRANT, "pre-authorized_code": code,
-                                                   "tx_code": tx_code})
-            return response.status_code, response.json().get("error")
-
-    with ThreadPoolExecutor(max_workers=50) as pool:
-        results = list(pool.map(redeem, range(50)))
+    results = race_redemptions(live_url, code, tx_code, 50)
     assert sorted(status for status, _ in results) == [200] + [400] * 49
     assert {error for status, error in results if status != 200} == {"invalid_grant"}
     with service.session() as session:

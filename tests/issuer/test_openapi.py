@@ -42,11 +42,6 @@ OPERATIONS = _operations()
 
 CONFORMANCE = [response_schema_conformance, status_code_conformance, content_type_conformance]
 
-# Known gaps in the document itself (the fix belongs in issuer/web/*: declare ``responses=`` / ``response_class``),
-# skipped per operation with what is missing; remove an entry once its operation is documented.
-KNOWN_GAPS: dict[tuple[str, str], str] = {}
-
-
 @pytest.fixture(scope="module")
 def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesis.BaseSchema]:
     data = tmp_path_factory.mktemp("openapi") / "data"
@@ -76,9 +71,6 @@ def test_no_server_error(api_schema: schemathesis.BaseSchema, method: str, path:
     _run(api_schema, method, path, [not_a_server_error])
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    pytest.param(*op, id=_label(op), marks=[pytest.mark.skip(reason=KNOWN_GAPS[op])] if op in KNOWN_GAPS else [])
-    for op in OPERATIONS
-])
+@pytest.mark.parametrize(("method", "path"), [pytest.param(*op, id=_label(op)) for op in OPERATIONS])
 def test_response_schema_conformance(api_schema: schemathesis.BaseSchema, method: str, path: str) -> None:
     _run(api_schema, method, path, CONFORMANCE)

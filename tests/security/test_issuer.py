@@ -7,8 +7,6 @@ the audit entry (which names the reason, never the code, token or claim).
 from __future__ import annotations
 
 import secrets
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -19,8 +17,7 @@ from issuer.db.models import AccessToken, AuditEntry, Credential, InPersonCheck,
 from issuer.offers import PRE_AUTH_GRANT
 from specs.crypto import SoftwareSigner
 from specs.jose import jwk_from_key, sign_compact
-from tests.issuer.conftest import ISSUER_URL, Service, enroll, person_with_licence
-from tests.issuer.test_oid4vci import live_url  # noqa: F401  (a real uvicorn server, on both databases)
+from tests.issuer.conftest import ISSUER_URL, Service, enroll, person_with_licence, race_redemptions
 from wallet.oid4vci import CredentialOffer
 
 SQLITE = pytest.mark.parametrize("service", ["sqlite"], indirect=True)
@@ -96,20 +93,10 @@ def test_issuer_pre_authorized_code_guessing(service: Service) -> None:
     assert _token(service, code, tx_code).status_code == 200  # the real offer is unaffected
 
 
-def test_issuer_concurrent_redemption(service: Service, live_url: str) -> None:  # noqa: F811
+def test_issuer_concurrent_redemption(service: Service, live_url: str) -> None:
     """One pre-authorized code raced by 20 clients yields exactly one access token (OID4VCI §6, RFC 6749 §4.1.2)."""
     code, tx_code = _offer(service)
-    barrier = threading.Barrier(20)
-
-    def redeem(_: int) -> tuple[int, str | None]:
-        with httpx.Client(base_url=live_url, timeout=60) as client:
-            barrier.wait()
-            response = client.post("/token", data={"grant_type": PRE_AUTH_GRANT, "pre-authorized_code": code,
-                                                   "tx_code": tx_code})
-            return response.status_code, response.json().get("error")
-
-    with ThreadPoolExecutor(max_workers=20) as pool:
-        results = list(pool.map(redeem, range(20)))
+    results = race_redemptions(live_url, code, tx_code, 20)
     assert sorted(status for status, _ in results) == [200] + [400] * 19
     assert {error for status, error in results if status != 200} == {"invalid_grant"}
     with service.session() as session:
