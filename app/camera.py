@@ -2,7 +2,7 @@
 Android's camera via the provider on a phone), or image files in tests and for "open a picture".
 
 A ``FrameSource`` hands out PIL images; the ``Scanner`` widget polls it and decodes with
-``verifier.scan.decode_image`` (zxing-cpp, zbar as fallback).
+``verifier.scan.decode_frame`` (zxing-cpp) on a worker thread.
 """
 
 from __future__ import annotations
@@ -61,11 +61,19 @@ class ImageFileSource:
 
 
 class CameraFrameSource:
-    """The Kivy camera provider (``kivy.core.camera``): OpenCV on desktops, the Android camera on phones."""
+    """The Kivy camera provider (``kivy.core.camera``): OpenCV on desktops, the Android camera on phones.
+
+    ``read`` runs on the UI thread 15 times a second, so it takes the provider's frame as it arrives from the
+    camera instead of reading the texture back from the GPU (18 ms a frame here): the Android provider hands
+    out its NV21 preview buffer (``grab_frame``; the first width x height bytes are the grey image zxing
+    needs), the others (OpenCV, GStreamer, picamera) are tapped where they upload their buffer
+    (``CameraBase._copy_to_gpu``). Each camera frame is read once: ``read`` answers None until the next."""
 
     def __init__(self, index: int = 0, resolution: tuple[int, int] = (1280, 720)) -> None:
         self.index, self.resolution = index, resolution
         self._widget: Any = None
+        self._raw: tuple[Any, str, tuple[int, int]] | None = None
+        self._tapped: Any = None
 
     def start(self) -> None:
         from kivy.uix.camera import Camera
@@ -74,22 +82,65 @@ class CameraFrameSource:
             self._widget = Camera(index=self.index, resolution=self.resolution, play=True, fit_mode="contain")
         else:
             self._widget.play = True
+        self._tap(getattr(self._widget, "_camera", None))
+
+    def _tap(self, core: Any) -> None:
+        """Keep a reference to each buffer the provider uploads (no copy; providers allocate one per frame)."""
+        if core is None or core is self._tapped or hasattr(core, "grab_frame"):
+            return
+        upload = core._copy_to_gpu
+
+        def copy_to_gpu() -> None:
+            buffer, texture = core._buffer, core._texture
+            if buffer is not None and texture is not None:
+                self._raw = (buffer, core._format, tuple(texture.size))
+            upload()
+
+        core._copy_to_gpu = copy_to_gpu
+        self._tapped = core
 
     def read(self) -> Any | None:
-        texture = getattr(self._widget, "texture", None)
-        if texture is None:
+        core = getattr(self._widget, "_camera", None)
+        if core is None:
             return None
-        from PIL import Image
-
-        image = Image.frombytes("RGBA", texture.size, bytes(texture.pixels))
-        return image.transpose(Image.Transpose.FLIP_TOP_BOTTOM)  # texture rows are bottom-up
+        if hasattr(core, "grab_frame"):  # Kivy's Android provider
+            return _luma(core.grab_frame(), tuple(core.resolution))
+        self._tap(core)  # a new index or resolution makes the widget a new provider
+        raw, self._raw = self._raw, None
+        return None if raw is None else _buffer_image(*raw)
 
     def stop(self) -> None:
         if self._widget is not None:
             self._widget.play = False
+        self._raw = None
 
     def preview(self) -> Any | None:
         return self._widget
+
+
+_RAW_MODES = {"bgr": ("RGB", "BGR"), "rgb": ("RGB", "RGB"), "rgba": ("RGBA", "RGBA"), "bgra": ("RGBA", "BGRA"),
+              "luminance": ("L", "L")}
+
+
+def _buffer_image(buffer: Any, colorfmt: str, size: tuple[int, int]) -> Any | None:
+    """A provider's upload buffer (rows top-down, as cameras deliver them) as a PIL image."""
+    from PIL import Image
+
+    modes = _RAW_MODES.get(colorfmt)
+    if modes is None:
+        return None  # a format we do not know how to read: skip the frame rather than misread it
+    mode, rawmode = modes
+    return Image.frombuffer(mode, size, buffer, "raw", rawmode, 0, 1)
+
+
+def _luma(nv21: bytes | None, size: tuple[int, int]) -> Any | None:
+    """The grey (Y) plane of an NV21 preview frame: all a QR decoder needs, without a colour conversion."""
+    width, height = size
+    if nv21 is None or len(nv21) < width * height:
+        return None
+    from PIL import Image
+
+    return Image.frombytes("L", (width, height), nv21[: width * height])
 
 
 def default_frame_source() -> FrameSource:

@@ -1,7 +1,8 @@
 """The QR scanner widget: camera preview, a hint, and a poll of the frame source until a QR reads.
 
-The UI thread only grabs frames (15 a second); a worker thread decodes the newest one (zxing-cpp takes
-milliseconds to a hundred on a phone, which would freeze the preview) and hands the texts back through
+The UI thread only grabs frames (15 a second); a worker thread decodes the newest one with
+``verifier.scan.decode_frame`` (zxing-cpp: milliseconds here, tens of milliseconds on a slow phone, which
+would stutter the preview) and hands the texts back through
 ``Clock.schedule_once``. Frames that arrive while the worker is busy replace each other: the scanner
 always decodes the latest view, never a backlog. Multi-frame codes (``MID1`` frames) are collected
 across frames; ``on_texts`` gets every text once the message is complete (or a single non-frame text
@@ -26,8 +27,9 @@ from specs.qr import FrameCollector
 
 __all__ = ["Scanner"]
 
-POLL_SECONDS = 1 / 15  # a camera's 15 frames per second
-DECODE_WIDTH = 960
+# Twice the camera's 15 frames per second: polling at the camera's own rate aliases with it (two frames fall
+# between some polls and one is lost); a poll without a new frame costs nothing (the source answers None).
+POLL_SECONDS = 1 / 30
 
 
 class Scanner(BoxLayout):
@@ -80,7 +82,7 @@ class Scanner(BoxLayout):
             self._wake.notify()
 
     def _decode_loop(self) -> None:
-        from verifier.scan import decode_image
+        from verifier.scan import decode_frame
 
         while True:
             with self._wake:
@@ -89,15 +91,12 @@ class Scanner(BoxLayout):
                 if not self._running:
                     return
                 image, self._latest = self._latest, None
-            if getattr(image, "width", 0) > DECODE_WIDTH:
-                # 1280x720 -> 960x540 decodes about 1.5x faster and still leaves a full-frame version-25
-                # code ~3 pixels a module; the scanner has to keep up with the camera (15 fps).
-                image = image.convert("L").resize((DECODE_WIDTH, round(image.height * DECODE_WIDTH / image.width)))
             try:
-                texts = decode_image(image)
-            except MobileIdError:
-                continue
-            Clock.schedule_once(lambda _dt, found=texts: self.accept(found))
+                texts = decode_frame(image)  # full resolution: zxing alone needs ~2 ms for a 1280x720 frame
+            except (MobileIdError, ValueError, OSError):
+                continue  # an unreadable frame; the next one comes in 67 ms
+            if texts:
+                Clock.schedule_once(lambda _dt, found=texts: self.accept(found))
 
     def accept(self, texts: tuple[str, ...]) -> None:
         """UI thread: collect what the decoder read."""

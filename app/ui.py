@@ -139,28 +139,48 @@ def spacer(height: float) -> Widget:
 def qr_texture(text: str, *, border: int = 4) -> Any:
     """A QR code (error correction M) as a Kivy texture, one texel per module (drawn with nearest filtering).
 
-    The module matrix goes straight into the texture (no PNG encode/decode): a presentation QR must be on
-    screen within 50 ms, and segno's encoder already takes most of that."""
-    import segno
+    A presentation QR must be on screen within 50 ms. segno (pure Python) takes ~55 ms for a version-25
+    frame; zxing-cpp's writer takes ~4 ms. For the profile's texts (all in the QR alphanumeric set) it gives
+    the version the profile's capacity figures assume (segno's, at level M, no Micro QR) but may pick
+    another mask: a different, equally valid symbol of the same text (tests/app/test_qr_texture.py).
+    Other texts (an offer link) keep segno, the reference for byte-mode segments."""
     from kivy.graphics.texture import Texture
     from PIL import Image as PilImage
 
-    qr = segno.make(text, error="m")
-    width = len(qr.matrix[0]) + 2 * border
-    quiet = b"\xff" * width
-    side = b"\xff" * border
-    rows = [quiet] * border + [side + bytes(row).translate(_MODULE_SHADE) + side for row in qr.matrix] + (
-        [quiet] * border)
+    modules = _modules(text)  # mode "L": 0 dark, 255 light, no quiet zone
+    width = modules.width + 2 * border
+    framed = PilImage.new("L", (width, width), 255)
+    framed.paste(modules, (border, border))
     # Kivy textures are bottom-up; RGBA keeps every row 4-byte aligned for OpenGL.
-    rgba = PilImage.frombytes("L", (width, len(rows)), b"".join(reversed(rows))).convert("RGBA").tobytes()
-    texture = Texture.create(size=(width, len(rows)), colorfmt="rgba")
+    rgba = framed.transpose(PilImage.Transpose.FLIP_TOP_BOTTOM).convert("RGBA").tobytes()
+    texture = Texture.create(size=(width, width), colorfmt="rgba")
     texture.blit_buffer(rgba, colorfmt="rgba", bufferfmt="ubyte")
     texture.mag_filter = "nearest"
     texture.min_filter = "nearest"
     return texture
 
 
+_ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
 _MODULE_SHADE = bytes([255, 0] + [0] * 254)  # segno's matrix: 0 light module, 1 dark module
+
+
+def _modules(text: str) -> Any:
+    """The symbol's modules as a PIL "L" image (0 dark, 255 light), without quiet zone."""
+    from PIL import Image as PilImage
+
+    if text and _ALPHANUMERIC.issuperset(text):
+        import zxingcpp
+
+        symbol = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+        image = symbol.to_image(scale=1, add_quiet_zones=False)
+        view = memoryview(image)
+        return PilImage.frombytes("L", (view.shape[1], view.shape[0]), view.tobytes())
+    import segno
+
+    # No Micro QR (the verifier reads full QR codes only) and no boosted level: what the profile measures.
+    matrix = segno.make(text, error="m", boost_error=False, micro=False).matrix
+    rows = b"".join(bytes(row).translate(_MODULE_SHADE) for row in matrix)
+    return PilImage.frombytes("L", (len(matrix[0]), len(matrix)), rows)
 
 
 def photo(jpeg: bytes | None, theme: Theme, *, width: float = 110) -> Widget:

@@ -3,10 +3,12 @@
 * cold start: a fresh Python process (``--child-cold``, the ``python -m app --screenshot`` start path) until the
   first frame of the lock screen, and -- after a programmatic PIN unlock with the production KDF -- until the
   first frame of the home screen with its cards; from ``Popen`` (interpreter start included), N runs;
-* QR render: the presentation texts -> ``app.ui.qr_texture`` (segno -> PNG -> CoreImage) -> shown in a frame,
+* QR render: the presentation texts -> ``app.ui.qr_texture`` (zxing-cpp's writer -> RGBA texture) -> shown in a frame,
   for a one-way age check (one QR) and one frame of a multi-frame licence presentation;
-* scanner: a simulated 1280x720 camera at 15 fps feeding the app's own path (``CameraFrameSource.read`` of the
-  camera widget's texture, ``Scanner.poll`` -> ``verifier.scan.decode_image``) on the verifier's scan screen:
+* scanner: a simulated 1280x720 camera sensor at 15 fps behind Kivy's camera-provider API
+  (``tests/app/camera_sim.py``, which uploads BGR buffers like the OpenCV provider) under the real
+  ``kivy.uix.camera.Camera`` widget, feeding the app's own path (``CameraFrameSource.read``,
+  ``Scanner.poll`` -> worker thread -> ``verifier.scan.decode_frame``) on the verifier's scan screen:
   frames decoded per second, UI frame times, dropped frames, and QR frame -> verdict screen drawn.
 
     .venv/bin/python benchmarks/app.py [--json] [--runs 5] [--renders 50] [--seconds 10] [--trials 5]
@@ -175,9 +177,10 @@ def cold_start(data_dir: Path, runs: int) -> dict[str, Any]:
 
 # -- 2. QR render ---------------------------------------------------------------------------------------------
 def qr_version(text: str) -> int:
-    import segno
+    """The version of the symbol app.ui.qr_texture draws (a version-v symbol is 17 + 4v modules wide)."""
+    from app.ui import _modules
 
-    return int(segno.make(text, error="m").version)  # as app.ui.qr_texture makes it
+    return (_modules(text).width - 17) // 4
 
 
 def qr_render(app: Any, frames: Frames, renders: int) -> dict[str, Any]:
@@ -226,28 +229,32 @@ def background(rng: random.Random) -> Any:
     return noise.resize((w, h), Image.Resampling.BILINEAR).filter(ImageFilter.GaussianBlur(3)).convert("RGB")
 
 
-def camera_rgba(rng: random.Random, text: str | None) -> bytes:
-    """A camera frame as the provider's texture holds it: RGBA rows bottom-up, a QR (scale 4) off-centre."""
+def camera_bgr(rng: random.Random, text: str | None) -> bytes:
+    """A camera frame as OpenCV's provider hands it to Kivy: BGR rows top-down, a QR (scale 4) off-centre."""
     import segno
     from PIL import Image
+
+    from tests.app.camera_sim import bgr
 
     frame = background(rng)
     if text is not None:
         buffer = io.BytesIO()
-        segno.make(text, error="m").save(buffer, kind="png", scale=4, border=4, dark="#202020", light="#e8e8e8")
+        segno.make(text, error="m", micro=False).save(buffer, kind="png", scale=4, border=4, dark="#202020",
+                                                      light="#e8e8e8")
         buffer.seek(0)
         code = Image.open(buffer).convert("RGB")
         frame.paste(code, (rng.randint(300, 1280 - code.width - 100), (720 - code.height) // 2))
-    return frame.convert("RGBA").transpose(Image.Transpose.FLIP_TOP_BOTTOM).tobytes()
+    return bgr(frame)
 
 
 class Instruments:
-    """Timings of ``verifier.scan.decode_image`` (as Scanner.poll imports it) and of the frame reads."""
+    """Timings of ``verifier.scan.decode_frame`` (the scanner's worker imports it when it starts) and of the
+    frame reads."""
 
     def __init__(self) -> None:
         import verifier.scan
 
-        self.module, self.original = verifier.scan, verifier.scan.decode_image
+        self.module, self.original = verifier.scan, verifier.scan.decode_frame
         self.decodes: list[tuple[float, float, bool]] = []  # (end time, seconds, on the UI thread)
         self.reads: list[tuple[int, float]] = []  # (camera frame number read, seconds)
 
@@ -259,10 +266,10 @@ class Instruments:
                 end = now()
                 self.decodes.append((end, end - start, threading.current_thread() is threading.main_thread()))
 
-        verifier.scan.decode_image = decode
+        verifier.scan.decode_frame = decode
 
     def restore(self) -> None:
-        self.module.decode_image = self.original
+        self.module.decode_frame = self.original
 
     def reset(self) -> None:
         self.decodes.clear()
@@ -270,56 +277,36 @@ class Instruments:
 
 
 def scanner(app: Any, frames: Frames, seconds: float, trials: int, seed: int = 7) -> dict[str, Any]:
-    from kivy.clock import Clock
-    from kivy.graphics.texture import Texture
-    from kivy.properties import BooleanProperty
-    from kivy.uix.image import Image as KivyImage
-
     from app.camera import CameraFrameSource
     from app.scanner import POLL_SECONDS
+    from tests.app.camera_sim import simulated_camera
 
     rng = random.Random(seed)
-    blanks = [camera_rgba(rng, None) for _ in range(8)]
+    blanks = [camera_bgr(rng, None) for _ in range(8)]
     tools = Instruments()
+    scene: dict[str, Any] = {"qr": None, "qr_since": None}
 
-    class CameraWidget(KivyImage):  # type: ignore[misc]
-        """Stands in for kivy.uix.camera.Camera: a widget whose texture the provider blits each frame into."""
-
-        play = BooleanProperty(False)
-
-        def __init__(self, **kwargs: Any) -> None:
-            super().__init__(fit_mode="contain", **kwargs)
-            self.texture = Texture.create(size=CAMERA_SIZE, colorfmt="rgba")
-            self.frame_no, self.qr, self.qr_since = 0, None, None
-            self.started, self.delivered = now(), 0
-
-        def update(self, *_: Any) -> None:
-            """Like the camera provider's Clock callback on the UI thread: blit the newest camera frame.
-            Frames the camera produced while the UI thread was busy are dropped (counted against ``due``)."""
-            due = int((now() - self.started) * CAMERA_FPS)
-            if due <= self.frame_no:
-                return
-            self.frame_no = due
-            self.delivered += 1
-            data = self.qr if self.qr is not None else blanks[due % len(blanks)]
-            self.texture.blit_buffer(data, colorfmt="rgba", bufferfmt="ubyte")
-            if self.qr is not None and self.qr_since is None:
-                self.qr_since = now()
-            self.canvas.ask_update()
+    def sensor(n: int) -> bytes:
+        """What the camera sees in frame n: a QR when one is held up, else a blurred background."""
+        if scene["qr"] is None:
+            return blanks[n % len(blanks)]
+        if scene["qr_since"] is None:
+            scene["qr_since"] = now()
+        return scene["qr"]  # type: ignore[no-any-return]
 
     class BenchSource(CameraFrameSource):
         def read(self) -> Any | None:
             start = now()
             image = super().read()
-            tools.reads.append((self._widget.frame_no, now() - start))
+            if image is not None:
+                tools.reads.append((self._widget._camera.frame_no, now() - start))
             return image
 
-    camera = CameraWidget()
-    source = BenchSource()
-    source._widget = camera
+    source = BenchSource(resolution=CAMERA_SIZE)
     app.frame_source = lambda: source
+    provider = simulated_camera(sensor, fps=CAMERA_FPS)
+    kind = provider.__enter__()
     app.update_settings(mode="verifier")
-    feed = Clock.schedule_interval(camera.update, 1 / (CAMERA_FPS * 4))
 
     def run(until: Any, limit: float) -> list[tuple[float, bool]]:
         """Pump ~60 fps frames; (frame seconds, a decode ran in it) per frame."""
@@ -338,16 +325,18 @@ def scanner(app: Any, frames: Frames, seconds: float, trials: int, seed: int = 7
         # (a) a steady 10 s of frames without a code: every frame the scanner reads, it decodes
         app.go("verify")
         frames.until_drawn("verify")
+        camera = kind.instances[-1]  # the provider under the real kivy.uix.camera.Camera widget
+        run(lambda: False, 0.5)
         tools.reset()
-        camera.started, camera.frame_no, camera.delivered = now(), 0, 0
+        first, uploads = camera.frame_no, camera.uploads
         ui = run(lambda: False, seconds)
-        produced = int(seconds * CAMERA_FPS)
-        read_frames = {n for n, _ in tools.reads}
+        produced = camera.frame_no - first
+        read_frames = {n for n, _ in tools.reads if n > first}
         decodes = list(tools.decodes)
         with_decode = [t for t, d in ui if d]
         without = [t for t, d in ui if not d]
         steady = {
-            "seconds": seconds, "camera_frames": produced, "delivered_to_texture": camera.delivered,
+            "seconds": seconds, "camera_frames": produced, "delivered_to_texture": camera.uploads - uploads,
             "read_by_scanner": len(read_frames), "decoded": len(decodes), "decoded_per_s": len(decodes) / seconds,
             "dropped": produced - len(read_frames),
             "decode_ms_median": 1000 * statistics.median(d for _, d, _ in decodes) if decodes else None,
@@ -364,28 +353,28 @@ def scanner(app: Any, frames: Frames, seconds: float, trials: int, seed: int = 7
         qr_decodes: list[float] = []
         for _ in range(trials):
             shown = app.wallet.present(preset="age19")  # fresh: a one-way code is valid for 60 s, once
-            qr = camera_rgba(rng, shown.texts[0])
+            qr = camera_bgr(rng, shown.texts[0])
             if app.manager.current != "verify":
                 app.go("verify")
             frames.until_drawn("verify")
-            camera.qr, camera.qr_since = None, None
+            scene["qr"], scene["qr_since"] = None, None
             run(lambda: False, 1.0)
             tools.reset()
-            camera.qr = qr
+            scene["qr"] = qr
             run(lambda: app.manager.current == "verify_result", 10.0)
             t_drawn = frames.until_drawn("verify_result")
             result = app.nav_args.get("result")
             qr_decodes += [d for _, d, _ in tools.decodes]
-            verdicts.append({"verdict_ms": 1000 * (t_drawn - camera.qr_since) if camera.qr_since else None,
+            verdicts.append({"verdict_ms": 1000 * (t_drawn - scene["qr_since"]) if scene["qr_since"] else None,
                              "valid": bool(result is not None and result.valid),
                              "errors": [e.code for e in result.errors] if result is not None else []})
-            camera.qr = None
+            scene["qr"] = None
         times = [v["verdict_ms"] for v in verdicts if v["verdict_ms"] is not None]
         to_verdict = {"trials": verdicts, "verdict_ms_median": statistics.median(times) if times else None,
                       "verdict_ms_max": max(times) if times else None, "all_valid": all(v["valid"] for v in verdicts),
                       "decode_qr_frame_ms_median": 1000 * statistics.median(qr_decodes) if qr_decodes else None}
     finally:
-        feed.cancel()
+        provider.__exit__(None, None, None)
         tools.restore()
         app.screen.stop()
     return {"steady": steady, "verdict": to_verdict}
@@ -426,7 +415,7 @@ def table(results: dict[str, Any]) -> str:
                    f" texture shown {row['texture_shown_ms']:.1f} ms, show_qr screen {row['screen_ms']:.1f} ms")
     out.append(f"scanner {s['seconds']:.0f} s @ 15 fps, no code: {s['decoded']} decoded ({s['decoded_per_s']:.1f}/s, "
                f"poll every {s['poll_seconds']} s), {s['dropped']}/{s['camera_frames']} frames never decoded")
-    out.append(f"  decode {s['decode_ms_median']:.1f} ms + texture read {s['read_ms_median']:.1f} ms median; "
+    out.append(f"  decode {s['decode_ms_median']:.1f} ms + frame read {s['read_ms_median']:.1f} ms median; "
                f"on UI thread {s['decode_on_ui_thread']}/{s['decoded']}")
     out.append(f"  UI frame median {s['ui_frame_ms_median']:.1f} ms (with decode "
                f"{s['ui_frame_ms_median_with_decode'] or 0:.1f}, "
