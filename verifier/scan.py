@@ -38,17 +38,10 @@ def _image(source: Any) -> Any:
 def decode_image(source: Any) -> tuple[str, ...]:
     """Every mobileid QR text in the image (several when a frame sequence was photographed together)."""
     image = _image(source).convert("L")
-    texts = list(_zxing(image))
-    if not texts:
-        try:
-            from pyzbar import pyzbar
-
-            texts = [r.data.decode("ascii", "replace") for r in pyzbar.decode(image)]
-        except ImportError:  # pragma: no cover
-            pass
+    texts = _zxing(image) or _zbar(image)
     if not texts:
         raise QrError("no QR code found in the image", code="qr.not_found")
-    return tuple(texts)
+    return texts
 
 
 def decode_frame(image: Any) -> tuple[str, ...]:
@@ -56,15 +49,28 @@ def decode_frame(image: Any) -> tuple[str, ...]:
 
     zxing-cpp only: it needs ~1-2 ms for a frame without a code, zbar 16-50 ms, and a live scanner must keep
     up with 15 frames a second. A frame zxing misses is followed by the next one 67 ms later; the zbar
-    fallback is for single pictures (``decode_image``), where there is no next frame."""
-    return _zxing(image.convert("L"))
+    fallback is for single pictures (``decode_image``), where there is no next frame. Where zxing-cpp is not
+    installed (python-for-android has no recipe for it), zbar reads the frames."""
+    grey = image.convert("L")
+    texts = _zxing(grey)
+    return _zbar(grey) if texts is None else texts
 
 
-def _zxing(image: Any) -> tuple[str, ...]:
+def _zxing(image: Any) -> tuple[str, ...] | None:
+    """zxing-cpp's reading, or None when zxing-cpp is not installed."""
     try:
         import zxingcpp
-    except ImportError:  # pragma: no cover - zxing-cpp is a core dependency; zbar is the fallback
-        return ()
+    except ImportError:
+        return None
     # QR codes only: across a dense QR, zxing's linear-barcode readers can "find" a stray 1-D code.
     formats = getattr(zxingcpp, "BarcodeFormats", lambda f: f)(zxingcpp.BarcodeFormat.QRCode)
     return tuple(r.text for r in zxingcpp.read_barcodes(image, formats=formats) if r.text)
+
+
+def _zbar(image: Any) -> tuple[str, ...]:
+    try:
+        from pyzbar import pyzbar
+    except ImportError:  # pragma: no cover - pyzbar is a core dependency
+        return ()
+    found = pyzbar.decode(image, symbols=[pyzbar.ZBarSymbol.QRCODE])  # QR only, as with zxing
+    return tuple(r.data.decode("ascii", "replace") for r in found)

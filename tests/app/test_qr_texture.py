@@ -8,7 +8,9 @@ same text; the texture must hold it upright with its quiet zone."""
 from __future__ import annotations
 
 import hashlib
+import sys
 
+import pytest
 import segno
 import zxingcpp
 from hypothesis import HealthCheck, given, settings
@@ -75,3 +77,11 @@ def test_texture_is_upright_with_quiet_zone() -> None:
     assert shown.crop((4, 4, 4 + modules.width, 4 + modules.height)).tobytes() == modules.tobytes()
     assert set(shown.crop((0, 0, shown.width, 4)).tobytes()) == {255}
     assert set(shown.crop((0, 0, 4, shown.height)).tobytes()) == {255}
+
+
+def test_without_zxing_cpp_segno_draws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """python-for-android has no zxing-cpp recipe: on a phone segno draws the same version."""
+    text = encode_message(b"age over 19: yes")[0]
+    monkeypatch.setitem(sys.modules, "zxingcpp", None)  # import zxingcpp -> ImportError
+    matrix = reference(text).matrix
+    assert _modules(text).tobytes() == b"".join(bytes(0 if module else 255 for module in row) for row in matrix)

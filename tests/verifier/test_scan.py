@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,11 @@ def test_camera_frame_gives_its_code_or_nothing() -> None:
     assert decode_frame(photo(TEXTS[0])) == (TEXTS[0],)
     assert decode_frame(photo()) == ()  # a frame without a code is not an error: the next frame follows
     assert decode_frame(photo(TEXTS[1]).convert("L")) == (TEXTS[1],)
+
+
+def test_without_zxing_cpp_zbar_reads_frames_and_pictures(monkeypatch: pytest.MonkeyPatch) -> None:
+    """python-for-android has no zxing-cpp recipe: on a phone zbar does the reading."""
+    monkeypatch.setitem(sys.modules, "zxingcpp", None)  # import zxingcpp -> ImportError
+    assert decode_frame(photo(TEXTS[0])) == (TEXTS[0],)
+    assert decode_frame(photo()) == ()
+    assert sorted(decode_image(png(photo(*TEXTS)))) == sorted(TEXTS)
