@@ -1,4 +1,4 @@
-"""``python -m app [--data-dir DIR] [--mode wallet|verifier] [--screenshot FILE]``.
+"""``python -m app [--data-dir DIR] [--mode wallet|verifier] [--issuer URL] [--reader-roots PEM] [--screenshot FILE]``.
 
 With ``--screenshot`` the first screen is rendered, saved as a PNG and the app exits (no event loop).
 """
@@ -16,6 +16,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--data-dir", type=Path, default=Path.home() / ".mobileid-app")
     parser.add_argument("--mode", choices=("wallet", "verifier"), default=None)
     parser.add_argument("--issuer", default=None, help="issuer URL for offers and trust-bundle sync")
+    parser.add_argument("--reader-roots", type=Path, default=None,
+                        help="PEM reader root certificates: check who signed a business's request")
     parser.add_argument("--screenshot", type=Path, default=None, help="render the first screen to PNG and exit")
     parser.add_argument("--size", default="480x900", help="window size WxH (desktop)")
     return parser.parse_args(argv)
@@ -45,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         import httpx
 
         http = httpx.Client(timeout=20)
-    app = MobileIdApp(args.data_dir, http=http, issuer_url=args.issuer or DEFAULT_ISSUER)
+    roots = args.reader_roots.read_bytes() if args.reader_roots else None
+    app = MobileIdApp(args.data_dir, http=http, issuer_url=args.issuer or DEFAULT_ISSUER, reader_roots_pem=roots)
     if args.screenshot is None:
         app.run()
         return 0

@@ -7,10 +7,11 @@ Everything external is injected so tests drive the real app headless: the wallet
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -24,10 +25,13 @@ from app.services import WalletService
 from app.settings import AppSettings
 from app.theme import Theme, register_fonts
 from app.verifier_service import VerifierService
+from specs.errors import MobileIdError
 from wallet.oid4vci import HttpClient
 from wallet.pin import DEFAULT_KDF, KdfParams
 
 __all__ = ["MobileIdApp"]
+
+T = TypeVar("T")
 
 DEFAULT_ISSUER = "https://issuer.mobileid.example"
 
@@ -42,7 +46,8 @@ class MobileIdApp(App):  # type: ignore[misc]
     def __init__(self, data_dir: Path, *, kdf: KdfParams = DEFAULT_KDF, http: HttpClient | None = None,
                  clock: Callable[[], dt.datetime] = _utc_now, trust_pem: bytes | None = None,
                  issuer_url: str = DEFAULT_ISSUER, frame_source: Callable[[], FrameSource] | None = None,
-                 idle_clock: Callable[[], float] = time.monotonic, **kwargs: Any) -> None:
+                 idle_clock: Callable[[], float] = time.monotonic, reader_roots_pem: bytes | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         register_fonts()
         self.data_dir = Path(data_dir)
@@ -51,7 +56,8 @@ class MobileIdApp(App):  # type: ignore[misc]
         set_language(self.settings.language)
         self.theme = Theme.of(self.settings.large_text, self.settings.high_contrast)
         self.clock = clock
-        self.wallet = WalletService(self.data_dir / "wallet", kdf=kdf, http=http, clock=clock, trust_pem=trust_pem)
+        self.wallet = WalletService(self.data_dir / "wallet", kdf=kdf, http=http, clock=clock, trust_pem=trust_pem,
+                                    issuer_url=issuer_url, reader_roots_pem=reader_roots_pem)
         self.verifier = VerifierService(self.data_dir / "verifier", http=http, issuer_url=issuer_url, clock=clock)
         self.frame_source = frame_source or default_frame_source
         self.idle_clock = idle_clock
@@ -59,6 +65,7 @@ class MobileIdApp(App):  # type: ignore[misc]
         self.nav_args: dict[str, Any] = {}
         self.manager: ScreenManager | None = None
         self._idle_event: Any = None
+        self.stopped = False  # a worker finishing after on_stop must not touch the screens
 
     # -- building ---------------------------------------------------------------------------------------
     def build(self) -> ScreenManager:
@@ -81,6 +88,7 @@ class MobileIdApp(App):  # type: ignore[misc]
         return "lock"
 
     def on_stop(self) -> None:
+        self.stopped = True
         if self._idle_event is not None:
             self._idle_event.cancel()
         Window.unbind(on_touch_down=self._touched, on_key_down=self._touched)
@@ -133,3 +141,36 @@ class MobileIdApp(App):  # type: ignore[misc]
         if self.idle_clock() - self.last_activity >= self.settings.lock_seconds:
             self.wallet.lock()
             self.go("lock", reason="idle")
+
+    # -- work off the UI thread -------------------------------------------------------------------------
+    def background(self, work: Callable[[], T], done: Callable[[T | None, str | None], object]) -> threading.Thread:
+        """Run ``work`` on a worker thread (network calls and PIN derivation must not freeze the screen), then
+        ``done(value, None)`` or ``done(None, error code)`` on the UI thread."""
+
+        def run() -> None:
+            value: T | None = None
+            code: str | None = None
+            try:
+                value = work()
+            except MobileIdError as exc:
+                code = exc.code
+            except Exception as exc:  # any HTTP client's own errors: a bad network must not crash the app
+                code = type(exc).__name__
+            Clock.schedule_once(lambda _dt: done(value, code))
+
+        thread = threading.Thread(target=run, name="mobileid-background", daemon=True)
+        thread.start()
+        return thread
+
+    def refresh_status_soon(self) -> None:
+        """Check the cards' status with the issuer in the background (throttled by the wallet service), then
+        redraw home with what came back. Offline, the stored status simply stays: no message box."""
+        if not self.stopped and self.wallet.status_refresh_due():
+            self.background(self.wallet.refresh_status, self._status_refreshed)
+
+    def _status_refreshed(self, result: object, code: str | None) -> None:
+        if code is not None:
+            self.wallet.status_problem = code
+        if (not self.stopped and self.manager is not None and self.manager.current == "home" and self.wallet.unlocked
+                and self.settings.mode == "wallet"):
+            self.screen.rebuild()

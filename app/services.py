@@ -5,27 +5,37 @@ requests, verdicts). No Kivy here, so this is testable and reusable; the screens
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from cryptography.x509.oid import NameOID
 
 from specs.catalogue import Catalogue, DocumentType
-from specs.errors import CatalogueError, MobileIdError, QrError
-from specs.qr import FrameCollector, encode_message
+from specs.errors import CatalogueError, MobileIdError, QrError, WalletError
+from specs.qr import FrameCollector, profile_texts
 from specs.qr.presentation import QrRequest, decode_qr_message
+from specs.x509 import TrustStore
 from wallet.history import History, SharedEntry
 from wallet.oid4vci import HttpClient
 from wallet.pin import DEFAULT_KDF, KdfParams
 from wallet.present import Presentation, Presenter
+from wallet.status import StatusRefresh
 from wallet.store import CredentialFormat, CredentialRecord, CredentialStatus
 from wallet.wallet import Wallet
 
-__all__ = ["Card", "WalletService", "claims_of"]
+__all__ = ["Card", "Notice", "ReaderCheck", "WalletService", "claims_of"]
 
 Clock = Callable[[], dt.datetime]
 EXPIRING_DAYS = 30
+APTITUDE_NOTICE_DAYS = 90  # the licence's aptitude test can be taken in the months before it is due
+STATUS_REFRESH_EVERY = dt.timedelta(minutes=15)  # status lists change rarely; spare the battery and the issuer
 OFFER_SCHEME = "openid-credential-offer://"
+NoticeKind = Literal["expired", "expiring", "suspended", "revoked", "aptitude_due", "aptitude_overdue"]
+_STATUS_NOTICES: Mapping[str, NoticeKind] = {"expired": "expired", "expiring": "expiring", "suspended": "suspended",
+                                            "revoked": "revoked"}  # card status -> notice ("valid" has none)
 
 
 def _utc_now() -> dt.datetime:
@@ -47,6 +57,27 @@ class Card:
 
     def name(self, lang: str) -> str:
         return self.names.get(lang) or self.names.get("en") or self.type_key
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the holder should act on, about one card: the home screen says it in plain words."""
+
+    kind: NoticeKind
+    type_key: str
+    date: dt.date | None = None  # the end of validity or the aptitude test's due date; None for a status
+
+    @property
+    def severity(self) -> Literal["bad", "warn"]:
+        return "warn" if self.kind in ("expiring", "aptitude_due") else "bad"
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderCheck:
+    """Who signed a two-way request, as far as this phone can tell (ISO/IEC 18013-5 B.1.7 reader auth)."""
+
+    signed: bool
+    checked_name: str | None = None  # the reader certificate's name, when it chains to a trusted reader root
 
 
 def claims_of(record: CredentialRecord) -> tuple[dict[str, Any], dt.datetime | None]:
@@ -91,12 +122,23 @@ def _plain(value: Any) -> Any:
 class WalletService:
     def __init__(self, folder: Path, *, kdf: KdfParams = DEFAULT_KDF, max_attempts: int = 5,
                  http: HttpClient | None = None, clock: Clock = _utc_now, trust_pem: bytes | None = None,
-                 catalogue: Catalogue | None = None) -> None:
+                 catalogue: Catalogue | None = None, issuer_url: str = "",
+                 reader_roots_pem: bytes | None = None) -> None:
         self.wallet = Wallet(folder, kdf=kdf, max_attempts=max_attempts)
         self.max_attempts = max_attempts
         self.http, self.clock, self.trust_pem = http, clock, trust_pem
+        self.issuer_url = issuer_url.rstrip("/")
         self.catalogue = catalogue or Catalogue.load_default()
+        # Reader roots (PEM) say which businesses' signed requests can be checked; without them a signature
+        # proves nothing to the holder and the consent screen says so.
+        self.reader_roots = TrustStore.from_pem(reader_roots_pem) if reader_roots_pem else None
         self._pin: str | None = None
+        # Status refreshes run on a worker thread: the lock makes "is one due?" and "start it" one step.
+        self._status_lock = threading.Lock()
+        self._status_asked_at: dt.datetime | None = None
+        self.refreshing = False
+        self.status_checks = 0  # refreshes finished (or failed) so far
+        self.status_problem: str | None = None  # error code of the last refresh that could not check all
 
     # -- PIN ------------------------------------------------------------------------------------------
     def is_initialized(self) -> bool:
@@ -122,8 +164,6 @@ class WalletService:
 
     def _need_pin(self) -> str:
         if self._pin is None:
-            from specs.errors import WalletError
-
             raise WalletError("enter the PIN first", code="wallet.pin_needed")
         return self._pin
 
@@ -170,11 +210,31 @@ class WalletService:
         except CatalogueError:
             return element
 
+    def notices(self, cards: Sequence[Card] | None = None) -> list[Notice]:
+        """What needs the holder's attention, most severe first: a suspended or revoked card (the status last
+        stored), an expired or soon expiring one (the ``EXPIRING_DAYS`` rule of the badges), and the
+        licence's aptitude test when it is due within ``APTITUDE_NOTICE_DAYS`` or overdue."""
+        found: list[Notice] = []
+        today = self.clock().astimezone().date()  # the due date is a calendar date where the phone is
+        for card in self.cards() if cards is None else cards:
+            kind = _STATUS_NOTICES.get(card.status)
+            if kind in ("suspended", "revoked"):
+                found.append(Notice(kind, card.type_key))
+            elif kind is not None and card.valid_until is not None:
+                found.append(Notice(kind, card.type_key, card.valid_until.date()))
+            due = card.claims.get("aptitude_test_due_date")
+            if card.type_key == "mdl" and card.status != "revoked" and isinstance(due, dt.date):
+                due = due.date() if isinstance(due, dt.datetime) else due
+                if due < today:
+                    found.append(Notice("aptitude_overdue", card.type_key, due))
+                elif (due - today).days <= APTITUDE_NOTICE_DAYS:
+                    found.append(Notice("aptitude_due", card.type_key, due))
+        unique = list(dict.fromkeys(found))  # a type held in two batches gets one notice
+        return sorted(unique, key=lambda n: n.severity != "bad")  # stable: card order within a severity
+
     # -- receiving ------------------------------------------------------------------------------------
     def receive(self, offer: str, tx_code: str | None) -> list[Card]:
         if self.http is None:
-            from specs.errors import WalletError
-
             raise WalletError("no network client", code="wallet.offline")
         records = self.wallet.receive(offer.strip(), tx_code or None, self._need_pin(), http=self.http,
                                       now=self.clock())
@@ -219,8 +279,60 @@ class WalletService:
         return self.presenter().present(self._need_pin(), preset=preset, type_id=type_key, elements=elements,
                                         request=request)
 
+    def check_reader(self, request: QrRequest) -> ReaderCheck:
+        """Authenticate a signed request against the reader roots; a signature that does not check out raises
+        ``ReaderAuthError`` (``qr.reader_auth_invalid``): the holder must not be told it is signed."""
+        if request.reader_auth is None:
+            return ReaderCheck(signed=False)
+        if self.reader_roots is None:
+            return ReaderCheck(signed=True)
+        leaf = request.verify_reader(self.reader_roots, now=self.clock())
+        names = [a.value for oid in (NameOID.ORGANIZATION_NAME, NameOID.COMMON_NAME)
+                 for a in leaf.subject.get_attributes_for_oid(oid) if isinstance(a.value, str)]
+        return ReaderCheck(signed=True, checked_name=names[0] if names else request.verifier)
+
     def history(self) -> tuple[SharedEntry, ...]:
         return tuple(reversed(History(self.wallet.folder, self.wallet.unlock(self._need_pin())).entries()))
+
+    # -- status and refill (blocking network calls: the app runs them on a worker thread) ---------------
+    def status_refresh_due(self) -> bool:
+        if self.http is None or self._pin is None or self.refreshing:
+            return False
+        asked = self._status_asked_at
+        return asked is None or self.clock() - asked >= STATUS_REFRESH_EVERY
+
+    def refresh_status(self) -> StatusRefresh | None:
+        """Ask the issuer's status lists and store what they say; None when no refresh is due (throttled) or
+        one is already running. A list that cannot be fetched or checked leaves the stored status as it was
+        (``wallet.status``) and its error code in ``status_problem``."""
+        with self._status_lock:
+            if not self.status_refresh_due():
+                return None
+            pin, http = self._pin, self.http  # taken now: the wallet may lock itself meanwhile
+            self.refreshing, self._status_asked_at = True, self.clock()
+        try:
+            assert pin is not None and http is not None
+            result = self.wallet.refresh_status(pin, http, now=self.clock())
+            self.status_problem = next(iter(result.errors.values()), None)
+            return result
+        except MobileIdError as exc:
+            self.status_problem = exc.code
+            raise
+        finally:
+            self.refreshing = False
+            self.status_checks += 1
+
+    def refill(self, type_key: str) -> int:
+        """Fetch fresh single-use copies of ``type_key`` from the issuer (the wallet proves itself with its
+        licence, ``wallet.remote.refill``); returns how many unused copies of that type are held now."""
+        if self.http is None:
+            raise WalletError("no network client", code="wallet.offline")
+        from wallet.remote import refill
+
+        pin = self._need_pin()
+        refill(self.wallet, pin, self.issuer_url, http=self.http, configuration=type_key, now=self.clock())
+        return sum(1 for r in self.wallet.credentials(pin) if not r.used and (
+            (doc_type := self.doc_type(r)) is not None and doc_type.id == type_key))
 
 
 def read_offer(texts: Sequence[str]) -> str | None:
@@ -241,7 +353,9 @@ def read_request(texts: Sequence[str]) -> QrRequest:
 
 
 def request_texts(request: QrRequest) -> tuple[str, ...]:
-    return tuple(encode_message(request.to_cbor()))
+    """The request's QR texts: one code, or frames past a version-25 code (a signed request carries the
+    reader's certificates and can grow past it), by the profile's rule (``specs.qr.profile_texts``)."""
+    return profile_texts(request.to_cbor())
 
 
 def error_code(exc: BaseException) -> str:

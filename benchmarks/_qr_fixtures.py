@@ -24,13 +24,14 @@ from specs.mdoc.issuance import issue_mdoc
 from specs.mdoc.issuer_signed import IssuerSigned
 from specs.mdoc.mso import ValidityInfo
 from specs.mdoc.presentation import build_device_response
+from specs.qr import profile_texts
 from specs.qr.presentation import ONE_WAY, TWO_WAY, QrRequest, QrResponse, one_way_transcript, two_way_transcript
 from specs.status import StatusList, StatusReference, issue_jwt
 from specs.trust import CertificateInfo, StatusListToken, TrustBundle, sign_trust_bundle, sign_vical
 from specs.trust.vical import Vical
 from specs.x509 import TrustStore, create_document_signer, create_iaca, create_vical_signer
 from verifier.trust import VerifierTrust
-from wallet.present import _frames, strip_certificate
+from wallet.present import strip_certificate
 
 AGE_DOCTYPE = AGE_NS = "kr.mobileid.age.1"
 MDL, ISO = "org.iso.18013.5.1.mDL", "org.iso.18013.5.1"
@@ -88,13 +89,13 @@ class QrFixture:
         response = build_device_response(strip_certificate(self.age), {AGE_NS: ["age_over_19"]},
                                           one_way_transcript(nonce, when), self.device)
         message = QrResponse(ONE_WAY, "mdoc", response.to_cbor(), nonce, when).to_cbor()
-        return message, _frames(message)
+        return message, profile_texts(message)
 
     def two_way_mdl(self, request: QrRequest, elements: list[str]) -> tuple[bytes, tuple[str, ...]]:
         response = build_device_response(strip_certificate(self.mdl), {ISO: elements}, two_way_transcript(request),
                                           self.device)
         message = QrResponse(TWO_WAY, "mdoc", response.to_cbor()).to_cbor()
-        return message, _frames(message)
+        return message, profile_texts(message)
 
 
 def make_fixture(seed: int = 20261125) -> QrFixture:

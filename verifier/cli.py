@@ -255,7 +255,7 @@ def request_command(elements: str, doctype: str, name: str, out: Path, state: Pa
 
     from specs.catalogue import Catalogue
     from specs.errors import CatalogueError
-    from specs.qr import encode_message
+    from specs.qr import profile_texts
     from specs.qr.presentation import QrRequest
     from verifier.cli_tools import atomic_write, write_qr_png
     from verifier.qr import Policy
@@ -287,7 +287,7 @@ def request_command(elements: str, doctype: str, name: str, out: Path, state: Pa
             raise InputError(exc.message, code="input.usage") from None
         out = out.expanduser()
         state_path = (state or out.with_suffix(".cbor")).expanduser()
-        files = write_qr_png(encode_message(request.to_cbor()), out)
+        files = write_qr_png(profile_texts(request.to_cbor()), out)
         try:
             atomic_write(state_path, request.to_cbor())
         except OSError as exc:

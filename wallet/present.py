@@ -27,7 +27,7 @@ from specs.mdoc.age import select_age_over
 from specs.mdoc.issuer_signed import IssuerSigned
 from specs.mdoc.presentation import build_device_response
 from specs.mdoc.transcript import SessionTranscript
-from specs.qr import encode_message
+from specs.qr import profile_texts
 from specs.qr.presentation import (
     ONE_WAY,
     ONE_WAY_AUDIENCE,
@@ -51,10 +51,6 @@ __all__ = ["PREFERRED_TYPES", "Presentation", "Presenter", "strip_certificate"]
 # age check (smaller QR, less data in the signed MSO); then the licence; then anything holding the preset.
 PREFERRED_TYPES = ("age_attestation", "mdl", "resident_card")
 REFILL_BELOW = 2
-# A version 25 code at error correction M holds 1,451 alphanumeric characters: a 16-character frame header
-# plus base45 of at most 956 bytes. Larger answers become that many frames (profile §5).
-MAX_FRAME_BYTES = 950
-MAX_SINGLE_TEXT = 1451
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +143,7 @@ class Presenter:
         History(self.wallet.folder, master).add(SharedEntry(
             at=now, verifier=request.verifier if request else "one-way QR", type_id=doc_type.id,
             elements=released, mode="two-way" if request else "one-way"))
-        return Presentation(_frames(message), message, doc_type.id, released, needs_refill)
+        return Presentation(profile_texts(message), message, doc_type.id, released, needs_refill)
 
     def _respond(self, record: CredentialRecord, doc_type: DocumentType, wanted: tuple[str, ...], signer: Signer,
                  request: QrRequest | None, now: dt.datetime) -> tuple[bytes, tuple[str, ...]]:
@@ -182,14 +178,6 @@ class Presenter:
             store.mark_used(record.id)
         return len(siblings) < REFILL_BELOW and record.batch_group is not None and len(
             [r for r in store.list(record.type_id) if r.batch_group == record.batch_group]) > 1
-
-
-def _frames(message: bytes) -> tuple[str, ...]:
-    single = encode_message(message)
-    if len(single[0]) <= MAX_SINGLE_TEXT:
-        return single
-    compressed = (len(single[0]) - len("MID1:")) * 2 // 3
-    return encode_message(message, frames=-(-compressed // MAX_FRAME_BYTES))
 
 
 def _mdoc_selection(issuer_signed: IssuerSigned, doc_type: DocumentType,

@@ -15,12 +15,13 @@ from kivy.uix.image import Image
 from app.i18n import _, current_language
 from app.scanner import Scanner
 from app.screens.base import BaseScreen
-from app.services import read_request
+from app.services import ReaderCheck, read_request
 from app.ui import Card, button, label, qr_texture, toggle
 from specs.errors import CatalogueError, MobileIdError
 from specs.qr.presentation import ONE_WAY_WINDOW, QrRequest
 
-__all__ = ["ConsentScreen", "CustomScreen", "ScanRequestScreen", "ShareScreen", "ShowQrScreen"]
+__all__ = ["FRAME_SECONDS", "ConsentScreen", "CustomScreen", "ScanRequestScreen", "ShareScreen", "ShowQrScreen",
+           "refill_error"]
 
 FRAME_SECONDS = 0.8
 
@@ -128,6 +129,17 @@ class ConsentScreen(BaseScreen):
             type_name = type_key
         return type_name, [wallet.claim_name(type_key, n, lang) for n in names]
 
+    def _reader_line(self, reader: ReaderCheck) -> Any:
+        t = self.theme
+        if reader.checked_name:
+            return label(_("Signed by {name}: checked.").format(name=reader.checked_name), t, size=16, bold=True,
+                         color=t.palette.ok)
+        if reader.signed:  # a signature nobody on this phone can check proves nothing about who asks
+            return label(_("Signed, but this phone cannot check who signed it: check the business's name on "
+                           "site."), t, size=16, color=t.palette.warn)
+        return label(_("This business did not sign its request: check its name on site."), t, size=16,
+                     color=t.palette.muted)
+
     def fill(self, body: GridLayout) -> None:
         t = self.theme
         request: QrRequest | None = self.app.nav_args.get("request")
@@ -140,10 +152,9 @@ class ConsentScreen(BaseScreen):
         who.add_widget(label(_("Who asks"), t, size=16, color=t.palette.muted))
         who.add_widget(label(request.verifier if request else _("Whoever scans your QR code"), t, size=22,
                              bold=True))
+        reader: ReaderCheck | None = self.app.nav_args.get("reader")
         if request is not None:
-            who.add_widget(label(_("Signed request") if request.reader_auth else
-                                 _("This business did not sign its request: check its name on site."), t, size=16,
-                                 color=t.palette.muted))
+            who.add_widget(self._reader_line(reader or ReaderCheck(signed=request.reader_auth is not None)))
         body.add_widget(who)
         what = Card(t)
         what.add_widget(label(_("What they will see, from your {card}:").format(card=type_name), t, size=16,
@@ -199,11 +210,36 @@ class ShowQrScreen(BaseScreen):
         if shown.needs_refill:
             body.add_widget(label(_("Few single-use copies left: get more at the counter or online."), t, size=16,
                                   color=t.palette.warn))
+            if self.app.wallet.http is not None:
+                self.refill_button = button(_("Get more copies"), t, self.refill, kind="secondary")
+                body.add_widget(self.refill_button)
+                self.refill_result = label("", t, size=16, bold=True)
+                body.add_widget(self.refill_result)
         body.add_widget(button(_("Done"), t, lambda: self.app.go("home")))
         self.tick()
         self._events = [Clock.schedule_interval(self.tick, 0.25)]
         if len(self.texts) > 1:
             self._events.append(Clock.schedule_interval(self.next_frame, FRAME_SECONDS))
+
+    def refill(self) -> None:
+        """Fetch fresh copies from the issuer on a worker thread; the code on screen stays valid meanwhile."""
+        type_key = self.app.nav_args["presentation"].type_id
+        # The answer goes to these widgets, even if the screen was rebuilt for another code meanwhile.
+        pressed, result = self.refill_button, self.refill_result
+        pressed.disabled = True
+        result.color, result.text = self.theme.palette.muted, _("Getting more copies…")
+
+        def done(copies: int | None, code: str | None) -> None:
+            pressed.disabled = False
+            if code is not None or copies is None:
+                result.color, result.text = self.theme.palette.bad, refill_error(code or "")
+                return
+            result.color = self.theme.palette.ok
+            result.text = _("Done: you now have {n} single-use copies.").format(n=copies)
+            if pressed.parent is not None:  # enough copies again: nothing more to fetch here
+                pressed.parent.remove_widget(pressed)
+
+        self.app.background(lambda: self.app.wallet.refill(type_key), done)
 
     def remaining(self) -> int:
         if self.app.nav_args.get("two_way"):
@@ -236,6 +272,20 @@ class ShowQrScreen(BaseScreen):
         self._events = []
 
 
+def refill_error(code: str) -> str:
+    if code.startswith("credential.remote"):
+        reason = _("The issuer refused. Your licence may be suspended: ask at the counter.")
+    elif code == "input.no_licence":
+        reason = _("This needs your mobile driving licence in the wallet.")
+    elif code.startswith("wallet.") and "pin" in code:
+        reason = _("Enter your PIN first.")
+    elif code.startswith("credential.") or code.startswith("wallet."):
+        reason = _("The issuer could not be reached or did not answer properly. Try again later.")
+    else:  # the HTTP client's own errors: no network, timeouts
+        reason = _("No connection. Try again later.")
+    return _("Could not get more copies.") + " " + reason + f" ({code})"
+
+
 class ScanRequestScreen(BaseScreen):
     back_to = "home"
 
@@ -263,7 +313,12 @@ class ScanRequestScreen(BaseScreen):
         except MobileIdError as exc:
             self.message.text = _("This is not a valid request QR code.") + f" ({exc.code})"
             return
-        self.app.go("consent", request=request)
+        try:
+            reader = self.app.wallet.check_reader(request)
+        except MobileIdError as exc:
+            self.message.text = _("The business's signature does not check out: do not share.") + f" ({exc.code})"
+            return
+        self.app.go("consent", request=request, reader=reader)
 
     def stop(self) -> None:
         if self.scanner is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.image import Image
@@ -14,9 +15,11 @@ from app.i18n import N_, _, current_language
 from app.scanner import Scanner
 from app.screens.base import BaseScreen
 from app.screens.home import fmt_value
+from app.screens.share import FRAME_SECONDS
 from app.services import request_texts
 from app.ui import Card, Panel, button, label, photo, qr_texture
 from specs.errors import MobileIdError
+from specs.qr.presentation import QrRequest
 from verifier.result import VerificationResult
 
 __all__ = ["RequestScreen", "ResultScreen", "VerifyScreen", "age_text", "reason_text"]
@@ -165,29 +168,61 @@ class ResultScreen(BaseScreen):
 
 
 class RequestScreen(BaseScreen):
+    """The two-way request QR. A request too big for one code (a signed one with the reader's certificates)
+    is shown as frames in turn, like the wallet's answer (``ShowQrScreen``)."""
+
     back_to = "verify"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._events: list[Any] = []
+        self.texts: tuple[str, ...] = ()
+        self.frame = 0
 
     def title(self) -> str:
         return _("Ask for something specific")
 
     def fill(self, body: GridLayout) -> None:
         t = self.theme
-        kind = self.app.nav_args.get("kind")
-        if kind is None:
+        kind: str | None = self.app.nav_args.get("kind")
+        request: QrRequest | None = self.app.nav_args.get("request")  # one prepared elsewhere, e.g. signed
+        if request is not None:
+            self.app.verifier.pending_request = request  # the answer is checked against this request
+        elif kind is None:
             body.add_widget(label(_("What do you need to see?"), t, size=22, bold=True))
             for key, text in (("age19", _("Over 19 only")), ("name_photo", _("Name and photo")),
                               ("licence", _("Driving licence details"))):
                 body.add_widget(button(text, t, lambda key=key: self.app.go("verify_request",
                                                                             kind=key)))  # type: ignore[misc]
             return
-        try:
-            request = self.app.verifier.request(kind)
-        except MobileIdError as exc:
-            body.add_widget(label(reason_text(exc.code), t, color=t.palette.bad, bold=True))
-            return
-        texts = request_texts(request)
+        else:
+            try:
+                request = self.app.verifier.request(kind)
+            except MobileIdError as exc:
+                body.add_widget(label(reason_text(exc.code), t, color=t.palette.bad, bold=True))
+                return
+        self.texts, self.frame = request_texts(request), 0
         body.add_widget(label(_("Let the customer scan this code with their wallet."), t, size=20, bold=True,
                               halign="center"))
         size = min(self.app.root_window_width() - t.height(32), t.height(420))
-        body.add_widget(Image(texture=qr_texture(texts[0]), size_hint=(1, None), height=size, fit_mode="contain"))
+        self.qr = Image(texture=qr_texture(self.texts[0]), size_hint=(1, None), height=size, fit_mode="contain")
+        body.add_widget(self.qr)
+        self.frame_label = label("", t, size=18, halign="center")
+        body.add_widget(self.frame_label)
         body.add_widget(button(_("Then scan their answer"), t, lambda: self.app.go("verify")))
+        if len(self.texts) > 1:
+            self.show_part()
+            self._events = [Clock.schedule_interval(self.next_frame, FRAME_SECONDS)]
+
+    def next_frame(self, *args: Any) -> None:
+        self.frame = (self.frame + 1) % len(self.texts)
+        self.qr.texture = qr_texture(self.texts[self.frame])
+        self.show_part()
+
+    def show_part(self) -> None:
+        self.frame_label.text = _("Part {i} of {n} (changes by itself)").format(i=self.frame + 1, n=len(self.texts))
+
+    def stop(self) -> None:
+        for event in self._events:
+            event.cancel()
+        self._events = []

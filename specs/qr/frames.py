@@ -20,12 +20,17 @@ from specs.errors import QrFrameError
 from specs.qr.base45 import b45decode, b45encode
 from specs.qr.dictionary import DICTIONARY
 
-__all__ = ["MAX_FRAMES", "MAX_MESSAGE", "PREFIX", "FrameCollector", "decode_message", "encode_message"]
+__all__ = ["MAX_FRAMES", "MAX_FRAME_BYTES", "MAX_MESSAGE", "MAX_SINGLE_TEXT", "PREFIX", "FrameCollector",
+           "decode_message", "encode_message", "profile_texts"]
 
 PREFIX = "MID1"
 MAX_MESSAGE = 64 * 1024  # inflated; a licence with its portrait is ~3 KB
 MAX_FRAMES = 16
 _MAX_TEXT = 8 * 1024  # one QR code holds at most 4,296 alphanumeric characters
+# A version 25 code at error correction M holds 1,451 alphanumeric characters: a 16-character frame header
+# plus base45 of at most 956 bytes. Larger messages become ceil(compressed / 950) frames (profile §5).
+MAX_SINGLE_TEXT = 1451
+MAX_FRAME_BYTES = 950
 
 
 def _message_id(compressed: bytes) -> str:
@@ -45,6 +50,16 @@ def encode_message(message: bytes, *, frames: int = 1) -> tuple[str, ...]:
     chunks = [compressed[i : i + size] for i in range(0, len(compressed), size)]
     ident = _message_id(compressed)
     return tuple(f"{PREFIX}/{i}/{len(chunks)}/{ident}:{b45encode(c)}" for i, c in enumerate(chunks, 1))
+
+
+def profile_texts(message: bytes) -> tuple[str, ...]:
+    """The texts to show for ``message`` (specs/qr-presentation.md §5): one code while it fits a version 25
+    code at level M, else ``ceil(len(compressed) / MAX_FRAME_BYTES)`` frames, each within version 25."""
+    single = encode_message(message)
+    if len(single[0]) <= MAX_SINGLE_TEXT:
+        return single
+    compressed = (len(single[0]) - len(PREFIX) - 1) * 2 // 3  # base45: 3 characters per 2 bytes
+    return encode_message(message, frames=-(-compressed // MAX_FRAME_BYTES))
 
 
 def _inflate(compressed: bytes) -> bytes:

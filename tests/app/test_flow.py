@@ -58,12 +58,26 @@ def receive(driver: Driver, service: Service, camera: Camera, tmp_path: Path) ->
     driver.tap_text("Go to my wallet")
 
 
-def test_onboard_receive_share_age_and_verify(make_app: Callable[..., Driver], service: Service,
-                                              tmp_path: Path) -> None:
+def holder(make_app: Callable[..., Driver], service: Service, tmp_path: Path) -> tuple[Driver, Camera]:
+    """An onboarded wallet holding a licence and age attestations from the real issuer, on the home screen."""
     camera = Camera()
     driver = start(make_app, service, camera)
     onboard(driver)
     receive(driver, service, camera, tmp_path)
+    return driver, camera
+
+
+def to_verifier(driver: Driver, camera: Camera) -> None:
+    """Switch the phone to verifier mode and sync the trust bundle (the camera is emptied)."""
+    camera.paths.clear()
+    driver.tap_text("Settings")
+    driver.tap_text("Switch to verifier mode")
+    driver.tap_text("Sync trusted issuers")
+
+
+def test_onboard_receive_share_age_and_verify(make_app: Callable[..., Driver], service: Service,
+                                              tmp_path: Path) -> None:
+    driver, camera = holder(make_app, service, tmp_path)
     assert driver.screen == "home"
     text = driver.text()
     assert "Mobile driver's licence" in text and "Valid" in text and "4 single-use copies" not in text
@@ -117,14 +131,8 @@ def test_onboard_receive_share_age_and_verify(make_app: Callable[..., Driver], s
 
 def test_two_way_request_consent_frames_and_portrait(make_app: Callable[..., Driver], service: Service,
                                                      tmp_path: Path) -> None:
-    camera = Camera()
-    driver = start(make_app, service, camera)
-    onboard(driver)
-    receive(driver, service, camera, tmp_path)
-    camera.paths.clear()
-    driver.tap_text("Settings")
-    driver.tap_text("Switch to verifier mode")
-    driver.tap_text("Sync trusted issuers")
+    driver, camera = holder(make_app, service, tmp_path)
+    to_verifier(driver, camera)
     driver.tap_text("Ask for something specific")
     driver.tap_text("Name and photo")
     assert "Let the customer scan" in driver.text()

@@ -38,7 +38,7 @@ def test_every_string_has_a_korean_translation() -> None:
     missing = sorted(s for s in _marked() if korean.gettext(s) == s and not s.startswith("openid"))
     assert not missing, missing
     for text in _marked():  # placeholders survive translation
-        for name in ("{n}", "{date}", "{card}", "{s}", "{i}", "{have}", "{total}"):
+        for name in ("{n}", "{date}", "{card}", "{s}", "{i}", "{have}", "{total}", "{name}"):
             assert (name in text) == (name in korean.gettext(text)), text
 
 
@@ -77,3 +77,12 @@ def test_screenshot_cli_renders_the_first_screen(tmp_path: Path) -> None:
 
     with Image.open(out) as image:
         assert image.size[0] >= 400 and len(image.convert("L").getcolors(maxcolors=65536) or ()) > 10
+
+
+def test_holder_name_is_written_as_people_write_it() -> None:
+    from app.screens.home import display_name
+
+    assert display_name("오", "민은", "ko") == "오민은"
+    assert display_name("Oh", "Mineun", "ko") == "Oh Mineun"
+    assert display_name("Oh", "Mineun", "en") == "Mineun Oh"
+    assert display_name("", "Mineun", "ko") == "Mineun"

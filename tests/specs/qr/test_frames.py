@@ -11,7 +11,16 @@ from hypothesis import strategies as st
 
 from specs.errors import QrFrameError
 from specs.qr.base45 import ALPHABET, b45encode
-from specs.qr.frames import MAX_MESSAGE, FrameCollector, decode_message, encode_message
+from specs.qr.dictionary import DICTIONARY
+from specs.qr.frames import (
+    MAX_FRAME_BYTES,
+    MAX_MESSAGE,
+    MAX_SINGLE_TEXT,
+    FrameCollector,
+    decode_message,
+    encode_message,
+    profile_texts,
+)
 
 
 @settings(max_examples=60)
@@ -19,6 +28,22 @@ from specs.qr.frames import MAX_MESSAGE, FrameCollector, decode_message, encode_
 def test_round_trip_any_order(message: bytes, frames: int, rnd: random.Random) -> None:
     texts = list(encode_message(message, frames=frames))
     rnd.shuffle(texts)
+    assert decode_message(texts) == message
+
+
+@settings(max_examples=40)
+@given(st.binary(min_size=1, max_size=6000), st.randoms(use_true_random=False))
+def test_profile_texts_single_while_it_fits_version_25_else_frames(seed: bytes, rnd: random.Random) -> None:
+    """Profile §5: one code up to 1,451 characters, else ceil(compressed / 950) frames, each within v25."""
+    message = seed if seed[0] % 2 else rnd.randbytes(len(seed))  # compressible and incompressible
+    texts = profile_texts(message)
+    compressed = zlib.compressobj(9, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY, DICTIONARY)
+    size = len(compressed.compress(message) + compressed.flush())
+    if len(encode_message(message)[0]) <= MAX_SINGLE_TEXT:
+        assert texts == encode_message(message)
+    else:
+        assert len(texts) == -(-size // MAX_FRAME_BYTES) >= 2
+    assert all(len(text) <= MAX_SINGLE_TEXT for text in texts)
     assert decode_message(texts) == message
 
 
