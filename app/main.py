@@ -26,6 +26,7 @@ from app.settings import AppSettings
 from app.theme import Theme, register_fonts
 from app.verifier_service import VerifierService
 from specs.errors import MobileIdError
+from wallet.keystore import KeyStore
 from wallet.oid4vci import HttpClient
 from wallet.pin import DEFAULT_KDF, KdfParams
 
@@ -34,6 +35,18 @@ __all__ = ["MobileIdApp"]
 T = TypeVar("T")
 
 DEFAULT_ISSUER = "https://issuer.mobileid.example"
+
+
+def default_keystore() -> KeyStore | None:
+    """Device keys in the Android Keystore on a phone (hardware-backed, StrongBox where present); None on
+    desktops, where the wallet seals them in its own folder (``wallet.keystore.SoftwareKeyStore``)."""
+    from kivy.utils import platform
+
+    if platform != "android":
+        return None
+    from app.android_keystore import AndroidKeyStore
+
+    return AndroidKeyStore()
 
 
 def _utc_now() -> dt.datetime:
@@ -47,7 +60,7 @@ class MobileIdApp(App):  # type: ignore[misc]
                  clock: Callable[[], dt.datetime] = _utc_now, trust_pem: bytes | None = None,
                  issuer_url: str = DEFAULT_ISSUER, frame_source: Callable[[], FrameSource] | None = None,
                  idle_clock: Callable[[], float] = time.monotonic, reader_roots_pem: bytes | None = None,
-                 **kwargs: Any) -> None:
+                 keystore: KeyStore | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         register_fonts()
         self.data_dir = Path(data_dir)
@@ -57,7 +70,8 @@ class MobileIdApp(App):  # type: ignore[misc]
         self.theme = Theme.of(self.settings.large_text, self.settings.high_contrast)
         self.clock = clock
         self.wallet = WalletService(self.data_dir / "wallet", kdf=kdf, http=http, clock=clock, trust_pem=trust_pem,
-                                    issuer_url=issuer_url, reader_roots_pem=reader_roots_pem)
+                                    issuer_url=issuer_url, reader_roots_pem=reader_roots_pem,
+                                    keystore=keystore if keystore is not None else default_keystore())
         self.verifier = VerifierService(self.data_dir / "verifier", http=http, issuer_url=issuer_url, clock=clock)
         self.frame_source = frame_source or default_frame_source
         self.idle_clock = idle_clock

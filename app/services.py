@@ -19,6 +19,7 @@ from specs.qr import FrameCollector, profile_texts
 from specs.qr.presentation import QrRequest, decode_qr_message
 from specs.x509 import TrustStore
 from wallet.history import History, SharedEntry
+from wallet.keystore import KeyStore
 from wallet.oid4vci import HttpClient
 from wallet.pin import DEFAULT_KDF, KdfParams
 from wallet.present import Presentation, Presenter
@@ -123,8 +124,8 @@ class WalletService:
     def __init__(self, folder: Path, *, kdf: KdfParams = DEFAULT_KDF, max_attempts: int = 5,
                  http: HttpClient | None = None, clock: Clock = _utc_now, trust_pem: bytes | None = None,
                  catalogue: Catalogue | None = None, issuer_url: str = "",
-                 reader_roots_pem: bytes | None = None) -> None:
-        self.wallet = Wallet(folder, kdf=kdf, max_attempts=max_attempts)
+                 reader_roots_pem: bytes | None = None, keystore: KeyStore | None = None) -> None:
+        self.wallet = Wallet(folder, kdf=kdf, max_attempts=max_attempts, keystore=keystore)
         self.max_attempts = max_attempts
         self.http, self.clock, self.trust_pem = http, clock, trust_pem
         self.issuer_url = issuer_url.rstrip("/")

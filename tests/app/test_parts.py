@@ -86,3 +86,13 @@ def test_holder_name_is_written_as_people_write_it() -> None:
     assert display_name("Oh", "Mineun", "ko") == "Oh Mineun"
     assert display_name("Oh", "Mineun", "en") == "Mineun Oh"
     assert display_name("", "Mineun", "ko") == "Mineun"
+
+
+def test_device_keys_go_to_the_android_keystore_on_a_phone_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    import kivy.utils
+
+    from app.main import default_keystore
+
+    assert default_keystore() is None  # desktop: the wallet's sealed software store
+    monkeypatch.setattr(kivy.utils, "platform", "android")
+    assert isinstance(default_keystore(), AndroidKeyStore)  # jnius is only touched when a key is used
