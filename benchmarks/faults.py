@@ -304,7 +304,8 @@ async def reuse_probe(base_url: str, ev: Events, flow: Flow, offer: Offer, signe
 
 # ---------------------------------------------------------------------------------------------------- checks
 
-def check_db(url: str, offers: list[Offer], signers: list[Any], flows: list[Flow]) -> dict[str, Any]:
+def check_db(url: str, offers: list[Offer], signers: list[Any], flows: list[Flow],
+             probe_index: int | None = None) -> dict[str, Any]:
     from sqlalchemy import func, select, text
     from sqlalchemy.orm import Session
 
@@ -336,6 +337,9 @@ def check_db(url: str, offers: list[Offer], signers: list[Any], flows: list[Flow
                 select(AuditEntry.detail).where(AuditEntry.action == "credential.batch")))
             n_audit = sum(actions.values())
             broken = verify_chain(s)
+            probe_key = thumbprint(signers[probe_index].public_key()) if probe_index is not None else None
+            probe_statuses = list(s.scalars(select(Credential.status).where(
+                Credential.holder_key_thumbprint == probe_key).order_by(Credential.id)))
     finally:
         engine.dispose()
 
@@ -389,6 +393,7 @@ def check_db(url: str, offers: list[Offer], signers: list[Any], flows: list[Flow
         "audit_credential_batch_count_vs_rows": [batch_counts, n_creds],
         "audit_chain_first_broken_id": broken,
         "per_flow_outcomes": dict(per_flow.most_common()),
+        "probe_credential_statuses": probe_statuses,  # the reuse probe's key, oldest first
     }
 
 
@@ -509,7 +514,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         log_text = (tmp / "uvicorn.log").read_text(errors="replace")
         if probe is not None and probe_flow is not None:  # the probe's second credential is not a fault's doing
             probe_flow.credentials += probe["credentials_again"]
-        checks = check_db(url, offers, signers, flows)
+        checks = check_db(url, offers, signers, flows, probe_flow.index if probe_flow is not None else None)
         if probe is not None and probe_flow is not None:
             probe_flow.credentials -= probe["credentials_again"]
     finally:
@@ -580,8 +585,9 @@ def verdicts(r: dict[str, Any]) -> list[str]:
         out.append(f"NOTE: retry semantics (probe after the load): same pre-authorized code again -> "
                    f"{p['token_again']}; "
                    f"second /credential with a used access token and a fresh c_nonce -> {p['credential_again']} "
-                   f"({p['credentials_again']} more credential): a wallet that retries after an undelivered "
-                   "/credential gets a second credential row, the first stays valid and unknown to it")
+                   f"({p['credentials_again']} more credential); that key's credentials, oldest first: "
+                   f"{', '.join(r['checks'].get('probe_credential_statuses', [])) or 'none'} (a retry with the same "
+                   "key supersedes the credential the wallet never saw)")
     return out
 
 

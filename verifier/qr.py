@@ -5,7 +5,8 @@ issuer signature, DS -> IACA chain with the Annex B profile, digests over the re
 validity, device signature over the transcript) this adds what a QR channel needs: the transcript is
 rebuilt from *this verifier's* request (two-way) or from the wallet's nonce and signed time, which must be
 within ``policy.one_way_window`` of now (one-way); a one-way nonce or an answered request seen twice is a
-replay; the trust bundle must be younger than ``policy.max_bundle_age`` and the credential's status must
+replay; a two-way answer must be a requested document holding every requested element; the trust bundle
+must be younger than ``policy.max_bundle_age`` and the credential's status must
 be found in it when ``policy.require_status`` (fail closed). Anything wrong -> ``valid=False``, no claims.
 """
 
@@ -133,6 +134,8 @@ class Verifier:
         if result.valid:
             if response.mode == ONE_WAY and response.format == "sd-jwt":
                 _check_signed_time(response)
+            if request is not None:
+                _check_answers_request(result, request)
             self.replays.check_and_add(replay_key, expires, now)
         return result
 
@@ -150,6 +153,24 @@ class Verifier:
             names[claim.identifier] = {"ko": claim.display.name("ko"), "en": claim.display.name("en")}
         return replace(result, display_names=names, type_name={"ko": doc_type.display_name("ko"),
                                                               "en": doc_type.display_name("en")})
+
+
+def _check_answers_request(result: VerificationResult, request: QrRequest) -> None:
+    """A two-way answer must be a document the request asked for and hold every element it asked for
+    (specs/qr-presentation.md §4): a valid licence is no answer to "show your business registration", and
+    an answer without ``age_over_19`` proves nothing about age. Fail closed: otherwise the answer is refused."""
+    answered = result.doctype or result.vct or ""
+    asked = request.items.get(answered)
+    if asked is None:
+        raise QrError("the answer is a document the request did not ask for", code="qr.not_requested")
+    if result.format == "mdoc":
+        present = {name for items in result.claims.values() if isinstance(items, Mapping) for name in items}
+    else:
+        present = set(result.claims)
+    missing = [name for name in asked if name not in present]
+    if missing:
+        raise QrError(f"the answer lacks requested elements: {', '.join(sorted(missing))}",
+                      code="qr.elements_missing")
 
 
 def _check_signed_time(response: QrResponse) -> None:

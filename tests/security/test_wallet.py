@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,12 @@ def test_wallet_tampered_store(received: tuple[Service, Wallet, str, str, str], 
 
 
 @SQLITE
+def _appears(value: str, text: str) -> bool:
+    """``value`` as a word of ``text``: a short romanized family name ("Oh") or a 6-digit code inside a random
+    token or a float is chance, not a leak (it made this test fail about once in a hundred runs)."""
+    return re.search(rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])", text) is not None
+
+
 def test_wallet_no_personal_data_in_logs(received: tuple[Service, Wallet, str, str, str],
                                          caplog: pytest.LogCaptureFixture) -> None:
     """A full receive + present at DEBUG logs no claim, PIN, tx_code or pre-authorized code (GDPR art. 5(1)(c))."""
@@ -150,10 +157,10 @@ def test_wallet_no_personal_data_in_logs(received: tuple[Service, Wallet, str, s
         presenter.present(PIN, preset="name_photo")
     assert caplog.records, "expected some DEBUG records (httpx, the issuer) to inspect"
     text = "\n".join(f"{r.name} {r.getMessage()} {r.args!r}" for r in caplog.records)
-    leaked = sorted(name for name, value in secrets_.items() if value and value in text)
+    leaked = sorted(name for name, value in secrets_.items() if value and _appears(value, text))
     assert leaked == []
     with service.session() as session:
         rows = "\n".join(f"{e.action} {e.target} {e.detail}" for e in session.scalars(select(AuditEntry)))
     assert rows
     # the clerk's in-person check number is fixed by enroll(); claims and codes must not be audited
-    assert sorted(name for name, value in secrets_.items() if value and value in rows) == []
+    assert sorted(name for name, value in secrets_.items() if value and _appears(value, rows)) == []

@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from issuer.db.models import Credential
 from issuer.status import change_status
-from specs.qr import b45decode, encode_message
-from specs.qr.presentation import QrResponse
+from specs.qr import b45decode, encode_message, profile_texts
+from specs.qr.presentation import QrRequest, QrResponse
 from specs.x509 import TrustStore
 from tests.issuer.conftest import Service, enroll, person_with_licence
 from tests.wallet.conftest import FAST_KDF, PIN
@@ -103,6 +103,31 @@ def test_two_way_licence_with_portrait_in_frames(story: Story) -> None:
     other = verifier.request({"org.iso.18013.5.1.mDL": ["family_name"]})
     relayed = story.verifier().verify_qr(shown.texts, request=other)  # answer relayed to another request
     assert not relayed.valid and relayed.errors[0].code == "mdoc.device_signature_invalid"
+
+
+def _answer_as(story: Story, request: QrRequest, identifier: str, elements: tuple[str, ...]) -> tuple[str, ...]:
+    """What a modified wallet could send: a properly device-signed two-way answer to ``request``, built from
+    the credential and elements *it* chooses rather than those asked for."""
+    master = story.wallet.unlock(PIN)
+    doc_type, record = story.presenter._for_type(story.wallet.store(master), identifier)
+    signer = story.wallet.device_keys(PIN, master).signer(record.device_key_alias)
+    message, _ = story.presenter._respond(record, doc_type, elements, signer, request, story.service.clock.now)
+    return profile_texts(message)
+
+
+def test_two_way_answer_must_be_what_was_asked(story: Story) -> None:
+    """Fail closed: a valid, bound answer that is another document, or lacks a requested element, is refused."""
+    verifier = story.verifier()
+    request = verifier.request({"org.iso.18013.5.1.mDL": ["family_name", "given_name", "portrait"]})
+    other_document = _answer_as(story, request, "kr.mobileid.age.1", ("age_over_19",))
+    result = verifier.verify_qr(other_document, request=request)
+    assert not result.valid and result.errors[0].code == "qr.not_requested" and result.claims == {}
+    too_little = _answer_as(story, request, "org.iso.18013.5.1.mDL", ("family_name", "given_name"))
+    result = verifier.verify_qr(too_little, request=request)
+    assert not result.valid and result.errors[0].code == "qr.elements_missing" and result.claims == {}
+    assert "portrait" in result.errors[0].message
+    complete = _answer_as(story, request, "org.iso.18013.5.1.mDL", ("family_name", "given_name", "portrait"))
+    assert verifier.verify_qr(complete, request=request).valid  # refusals did not use up the request
 
 
 def test_qr_image_round_trip(story: Story, tmp_path: Path) -> None:
