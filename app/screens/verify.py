@@ -30,6 +30,8 @@ REASONS = (  # (code prefix, plain words); first match wins
     ("qr.request_expired", N_("Your request has expired. Show a new request QR.")),
     ("qr.no_request", N_("This answer belongs to a request. Show your request QR first.")),
     ("qr.frame_incomplete", N_("Only part of the code was read. Scan all parts.")),
+    ("qr.not_requested", N_("The person showed a different ID from the one you asked for.")),
+    ("qr.elements_missing", N_("The answer leaves out something you asked for. Ask again.")),
     ("qr.", N_("The QR code could not be read as an ID.")),
     ("trust.bundle_stale", N_("The list of trusted issuers is out of date. Sync it, then scan again.")),
     ("trust.no_bundle", N_("No list of trusted issuers yet. Sync it first.")),

@@ -96,3 +96,12 @@ def test_device_keys_go_to_the_android_keystore_on_a_phone_only(monkeypatch: pyt
     assert default_keystore() is None  # desktop: the wallet's sealed software store
     monkeypatch.setattr(kivy.utils, "platform", "android")
     assert isinstance(default_keystore(), AndroidKeyStore)  # jnius is only touched when a key is used
+
+
+def test_every_verifier_refusal_has_specific_plain_words() -> None:
+    """The two-way refusals say what happened, not the generic "could not be read"."""
+    from app.screens.verify import reason_text
+
+    generic = reason_text("qr.malformed")
+    for code in ("qr.not_requested", "qr.elements_missing", "qr.replay", "qr.expired"):
+        assert reason_text(code) != generic, code
