@@ -280,6 +280,10 @@ class WalletService:
         return self.presenter().present(self._need_pin(), preset=preset, type_id=type_key, elements=elements,
                                         request=request)
 
+    def answer_for(self, request: QrRequest) -> tuple[str, tuple[str, ...]]:
+        """Which requested document (docType or vct) and elements this wallet would answer with."""
+        return self.presenter().answer_for(self._need_pin(), request)
+
     def check_reader(self, request: QrRequest) -> ReaderCheck:
         """Authenticate a signed request against the reader roots; a signature that does not check out raises
         ``ReaderAuthError`` (``qr.reader_auth_invalid``): the holder must not be told it is signed."""

@@ -103,6 +103,20 @@ class Presenter:
         raise WalletError(f"no credential in this wallet can answer the preset {preset!r}",
                           code="wallet.no_credential")
 
+    def answer_for(self, pin: str, request: QrRequest) -> tuple[str, tuple[str, ...]]:
+        """(docType or vct, elements) that ``present(request=...)`` will answer with: the first document in
+        the request's ``items`` this wallet holds an unused copy of (specs/qr-presentation.md §4: several
+        entries are alternatives, e.g. the licence or the resident card)."""
+        return self._requested(self.wallet.store(self.wallet.unlock(pin)), request)
+
+    @staticmethod
+    def _requested(store: CredentialStore, request: QrRequest) -> tuple[str, tuple[str, ...]]:
+        for identifier, asked in request.items.items():
+            if store.next_unused(identifier) is not None:
+                return identifier, tuple(asked)
+        raise WalletError("this wallet holds none of the documents the request asks for",
+                          code="wallet.no_credential")
+
     def _for_type(self, store: CredentialStore, identifier: str) -> tuple[DocumentType, CredentialRecord]:
         try:
             doc_type = self.catalogue.by_doctype(identifier)
@@ -122,9 +136,8 @@ class Presenter:
         store = self.wallet.store(master)
         if request is not None:
             request.check_fresh(now)
-            identifier, asked = next(iter(request.items.items()))
+            identifier, wanted = self._requested(store, request)
             doc_type, record = self._for_type(store, identifier)
-            wanted = tuple(asked)
         elif preset is not None:
             doc_type, record = self._for_preset(store, preset)
             wanted = tuple(name for _, name in doc_type.presets[preset])

@@ -109,7 +109,7 @@ class ConsentScreen(BaseScreen):
         args, wallet, lang = self.app.nav_args, self.app.wallet, current_language()
         request: QrRequest | None = args.get("request")
         if request is not None:
-            identifier, names = next(iter(request.items.items()))
+            identifier, names = wallet.answer_for(request)  # the first requested document this wallet holds
             try:
                 doc_type = wallet.catalogue.by_doctype(identifier)
             except CatalogueError:
@@ -317,6 +317,11 @@ class ScanRequestScreen(BaseScreen):
             reader = self.app.wallet.check_reader(request)
         except MobileIdError as exc:
             self.message.text = _("The business's signature does not check out: do not share.") + f" ({exc.code})"
+            return
+        try:
+            self.app.wallet.answer_for(request)
+        except MobileIdError as exc:
+            self.message.text = _("You have none of the IDs this business asks for.") + f" ({exc.code})"
             return
         self.app.go("consent", request=request, reader=reader)
 

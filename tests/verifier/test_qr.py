@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from issuer.db.models import Credential
 from issuer.status import change_status
+from specs.errors import WalletError
 from specs.qr import b45decode, encode_message, profile_texts
 from specs.qr.presentation import QrRequest, QrResponse
 from specs.x509 import TrustStore
@@ -128,6 +129,23 @@ def test_two_way_answer_must_be_what_was_asked(story: Story) -> None:
     assert "portrait" in result.errors[0].message
     complete = _answer_as(story, request, "org.iso.18013.5.1.mDL", ("family_name", "given_name", "portrait"))
     assert verifier.verify_qr(complete, request=request).valid  # refusals did not use up the request
+
+
+def test_request_naming_alternatives_is_answered_with_a_held_one(story: Story) -> None:
+    """Several request entries are alternatives: this wallet holds no resident card, so it answers with the
+    licence; a request for documents it holds none of is refused on the phone, before anything is signed."""
+    verifier = story.verifier()
+    request = verifier.request({"kr.mobileid.resident_card.1": ["family_name", "portrait"],
+                                "org.iso.18013.5.1.mDL": ["family_name", "portrait"]})
+    assert story.presenter.answer_for(PIN, request) == ("org.iso.18013.5.1.mDL", ("family_name", "portrait"))
+    shown = story.presenter.present(PIN, request=request)
+    assert shown.type_id == "mdl"
+    result = verifier.verify_qr(shown.texts, request=request)
+    assert result.valid and result.doctype == "org.iso.18013.5.1.mDL", result.errors
+    unheld = verifier.request({"kr.mobileid.resident_card.1": ["family_name"]})
+    with pytest.raises(WalletError) as err:
+        story.presenter.present(PIN, request=unheld)
+    assert err.value.code == "wallet.no_credential"
 
 
 def test_qr_image_round_trip(story: Story, tmp_path: Path) -> None:
