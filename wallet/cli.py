@@ -525,7 +525,8 @@ def answer(request_file: Annotated[Path, typer.Argument(
     try:
         request = _read_request(request_file)
         catalogue = Catalogue.load_default()
-        lines = [f"{request.verifier} asks for{_reader_note(request, reader_roots)}:"]
+        choice = " one of (the first this wallet holds is shared)" if len(request.items) > 1 else ""
+        lines = [f"{request.verifier} asks for{choice}{_reader_note(request, reader_roots)}:"]
         for identifier, names in request.items.items():
             try:
                 label = catalogue.by_doctype(identifier).display_name("en")
