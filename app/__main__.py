@@ -1,4 +1,5 @@
-"""``python -m app [--data-dir DIR] [--mode wallet|verifier] [--issuer URL] [--reader-roots PEM] [--screenshot FILE]``.
+"""``python -m app [--data-dir DIR] [--mode wallet|verifier] [--issuer URL] [--trust-root PEM]
+[--reader-roots PEM] [--screenshot FILE]``.
 
 With ``--screenshot`` the first screen is rendered, saved as a PNG and the app exits (no event loop).
 """
@@ -16,6 +17,10 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--data-dir", type=Path, default=Path.home() / ".mobileid-app")
     parser.add_argument("--mode", choices=("wallet", "verifier"), default=None)
     parser.add_argument("--issuer", default=None, help="issuer URL for offers and trust-bundle sync")
+    parser.add_argument("--trust-root", type=Path, default=None,
+                        help="the issuer's root certificate (PEM), trusted by wallet and verifier mode "
+                             "(default: app/trust/issuer-root.pem when a build ships one, else fetched "
+                             "from --issuer on first use)")
     parser.add_argument("--reader-roots", type=Path, default=None,
                         help="PEM reader root certificates: check who signed a business's request")
     parser.add_argument("--screenshot", type=Path, default=None, help="render the first screen to PNG and exit")
@@ -48,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
 
         http = httpx.Client(timeout=20)
     roots = args.reader_roots.read_bytes() if args.reader_roots else None
-    app = MobileIdApp(args.data_dir, http=http, issuer_url=args.issuer or DEFAULT_ISSUER, reader_roots_pem=roots)
+    trust = args.trust_root.read_bytes() if args.trust_root else None
+    app = MobileIdApp(args.data_dir, http=http, issuer_url=args.issuer or DEFAULT_ISSUER, reader_roots_pem=roots,
+                      trust_pem=trust)
     if args.screenshot is None:
         app.run()
         return 0

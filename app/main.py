@@ -37,6 +37,14 @@ T = TypeVar("T")
 DEFAULT_ISSUER = "https://issuer.mobileid.example"
 
 
+BUNDLED_ROOT = Path(__file__).parent / "trust" / "issuer-root.pem"
+
+
+def bundled_root() -> bytes | None:
+    """The issuer root shipped with a build (``app/trust/issuer-root.pem``, see app/README.md), if any."""
+    return BUNDLED_ROOT.read_bytes() if BUNDLED_ROOT.is_file() else None
+
+
 def default_keystore() -> KeyStore | None:
     """Device keys in the Android Keystore on a phone (hardware-backed, StrongBox where present); None on
     desktops, where the wallet seals them in its own folder (``wallet.keystore.SoftwareKeyStore``)."""
@@ -69,10 +77,12 @@ class MobileIdApp(App):  # type: ignore[misc]
         set_language(self.settings.language)
         self.theme = Theme.of(self.settings.large_text, self.settings.high_contrast)
         self.clock = clock
+        trust_pem = trust_pem if trust_pem is not None else bundled_root()
         self.wallet = WalletService(self.data_dir / "wallet", kdf=kdf, http=http, clock=clock, trust_pem=trust_pem,
                                     issuer_url=issuer_url, reader_roots_pem=reader_roots_pem,
                                     keystore=keystore if keystore is not None else default_keystore())
-        self.verifier = VerifierService(self.data_dir / "verifier", http=http, issuer_url=issuer_url, clock=clock)
+        self.verifier = VerifierService(self.data_dir / "verifier", http=http, issuer_url=issuer_url, clock=clock,
+                                        root_pem=trust_pem)
         self.frame_source = frame_source or default_frame_source
         self.idle_clock = idle_clock
         self.last_activity = idle_clock()

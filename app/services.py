@@ -237,12 +237,33 @@ class WalletService:
     def receive(self, offer: str, tx_code: str | None) -> list[Card]:
         if self.http is None:
             raise WalletError("no network client", code="wallet.offline")
-        records = self.wallet.receive(offer.strip(), tx_code or None, self._need_pin(), http=self.http,
-                                      now=self.clock())
+        pin = self._need_pin()
+        self._ensure_trust()
+        records = self.wallet.receive(offer.strip(), tx_code or None, pin, http=self.http, now=self.clock())
         groups: dict[str, list[CredentialRecord]] = {}
         for record in records:
             groups.setdefault(record.batch_group or record.id, []).append(record)
         return [self._card(g) for g in groups.values()]
+
+    def _ensure_trust(self) -> None:
+        """A wallet that trusts no issuer yet takes the issuer root the app ships with (``trust_pem``), else,
+        on first use, the root of the issuer this app is configured for (``{issuer_url}/trust/root.pem``
+        over HTTPS: trust on first use, as the verifier mode pins its bundle root). The offer's own URL is
+        never the source: an offer must not bring its own trust."""
+        try:
+            self.wallet.trust()
+            return
+        except WalletError:
+            pass
+        pem = self.trust_pem
+        if pem is None and self.http is not None and self.issuer_url:
+            answer = self.http.get(f"{self.issuer_url}/trust/root.pem")
+            if getattr(answer, "status_code", 200) != 200:
+                raise WalletError("the issuer's root certificate could not be fetched", code="wallet.no_trust")
+            pem = answer.content
+        if pem is None:
+            raise WalletError("the wallet trusts no issuer yet", code="wallet.no_trust")
+        self.wallet.add_trust(pem)
 
     # -- sharing --------------------------------------------------------------------------------------
     def presets(self) -> list[tuple[str, tuple[str, ...]]]:

@@ -35,8 +35,10 @@ def _utc_now() -> dt.datetime:
 
 class VerifierService:
     def __init__(self, folder: Path, *, http: HttpClient | None = None, issuer_url: str = "",
-                 clock: Callable[[], dt.datetime] = _utc_now, name: str = "mobileid verifier") -> None:
+                 clock: Callable[[], dt.datetime] = _utc_now, name: str = "mobileid verifier",
+                 root_pem: bytes | None = None) -> None:
         self.folder = Path(folder)
+        self.root_pem = root_pem  # the root the app ships with: pinned instead of fetched on first sync
         self.http, self.issuer_url, self.clock, self.name = http, issuer_url.rstrip("/"), clock, name
         self._verifier: Verifier | None = None
         self.pending_request: QrRequest | None = None
@@ -55,10 +57,13 @@ class VerifierService:
         self.folder.mkdir(parents=True, exist_ok=True)
         root_path = self.folder / "root.pem"
         if not root_path.is_file():
-            root = self.http.get(f"{self.issuer_url}/trust/root.pem")
-            root.raise_for_status()
-            TrustStore.from_pem(root.content)
-            root_path.write_bytes(root.content)
+            pem = self.root_pem
+            if pem is None:
+                root = self.http.get(f"{self.issuer_url}/trust/root.pem")
+                root.raise_for_status()
+                pem = root.content
+            TrustStore.from_pem(pem)
+            root_path.write_bytes(pem)
         response = self.http.get(f"{self.issuer_url}/trust/bundle")
         response.raise_for_status()
         trust = VerifierTrust.from_bundle(response.content, TrustStore.from_pem(root_path.read_bytes()),

@@ -11,13 +11,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from app.android_keystore import AndroidKeyStore, raw_signature
 from app.i18n import DOMAIN, LOCALE_DIR
 from app.settings import AppSettings
 from specs.errors import WalletError
+from tests.conftest import Pki
 from wallet.keystore import KeyStore
 
 APP = Path(__file__).resolve().parents[2] / "app"
@@ -68,11 +69,13 @@ def test_settings_round_trip_and_bad_file(tmp_path: Path) -> None:
     assert AppSettings.load(tmp_path) == AppSettings()
 
 
-def test_screenshot_cli_renders_the_first_screen(tmp_path: Path) -> None:
+def test_screenshot_cli_renders_the_first_screen(tmp_path: Path, pki: Pki) -> None:
     out = tmp_path / "first.png"
+    root = tmp_path / "root.pem"
+    root.write_bytes(pki.iaca.public_bytes(serialization.Encoding.PEM))
     env = {**os.environ, "KIVY_NO_ARGS": "1", "KIVY_HOME": str(tmp_path / "kivy")}
-    subprocess.run([sys.executable, "-m", "app", "--data-dir", str(tmp_path / "d"), "--screenshot", str(out)],
-                   check=True, env=env, cwd=APP.parent, timeout=120, capture_output=True)
+    subprocess.run([sys.executable, "-m", "app", "--data-dir", str(tmp_path / "d"), "--trust-root", str(root),
+                    "--screenshot", str(out)], check=True, env=env, cwd=APP.parent, timeout=120, capture_output=True)
     from PIL import Image
 
     with Image.open(out) as image:
