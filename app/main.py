@@ -61,7 +61,7 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class MobileIdApp(App):  # type: ignore[misc]
+class MobileIdApp(App):
     title = "mobileid"
 
     def __init__(self, data_dir: Path, *, kdf: KdfParams = DEFAULT_KDF, http: HttpClient | None = None,

@@ -168,15 +168,15 @@ def _modules(text: str) -> Any:
     """The symbol's modules as a PIL "L" image (0 dark, 255 light), without quiet zone."""
     from PIL import Image as PilImage
 
-    try:
-        import zxingcpp
-    except ImportError:  # python-for-android has no zxing-cpp recipe: segno draws on the phone
-        zxingcpp = None
-    if zxingcpp is not None and text and _ALPHANUMERIC.issuperset(text):
-        symbol = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
-        image = symbol.to_image(scale=1, add_quiet_zones=False)
-        view = memoryview(image)
-        return PilImage.frombytes("L", (view.shape[1], view.shape[0]), view.tobytes())
+    if text and _ALPHANUMERIC.issuperset(text):
+        try:
+            import zxingcpp
+        except ImportError:  # python-for-android has no zxing-cpp recipe: segno draws on the phone
+            pass
+        else:
+            symbol = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
+            image = symbol.to_image(scale=1, add_quiet_zones=False)
+            return PilImage.fromarray(image)  # one byte per module: mode "L"
     import segno
 
     # No Micro QR (the verifier reads full QR codes only) and no boosted level: what the profile measures.

@@ -15,7 +15,18 @@ from app.ui import Panel, button, column, label
 if TYPE_CHECKING:
     from app.main import MobileIdApp
 
-__all__ = ["BaseScreen"]
+__all__ = ["BaseScreen", "choose_language", "to_verifier_mode"]
+
+
+def choose_language(app: MobileIdApp, code: str, chosen: bool) -> None:
+    """A language toggle's change: switch when it is pressed down (the other toggle's release is ignored)."""
+    if chosen:
+        app.update_settings(language=code)
+
+
+def to_verifier_mode(app: MobileIdApp) -> None:
+    app.update_settings(mode="verifier")
+    app.go("verify")
 
 
 class BaseScreen(Screen):

@@ -3,11 +3,13 @@ high contrast, mode, lock now)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 
 from app.i18n import _, current_language
-from app.screens.base import BaseScreen
+from app.screens.base import BaseScreen, choose_language
 from app.ui import Card, button, label, toggle
 from specs.errors import CatalogueError, MobileIdError
 
@@ -60,8 +62,7 @@ class SettingsScreen(BaseScreen):
         row = BoxLayout(size_hint_y=None, height=t.height(58), spacing=t.height(10))
         for code, name in (("ko", "한국어"), ("en", "English")):
             row.add_widget(toggle(name, t, state=settings.language == code, group="lang",
-                                  on_change=lambda down, code=code: down and self.app.update_settings(
-                                      language=code)))  # type: ignore[misc]
+                                  on_change=partial(choose_language, self.app, code)))
         body.add_widget(row)
         body.add_widget(label(_("Reading"), t, bold=True))
         body.add_widget(toggle(_("Large text"), t, state=settings.large_text,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 
 from app.i18n import _
-from app.screens.base import BaseScreen
+from app.screens.base import BaseScreen, choose_language, to_verifier_mode
 from app.ui import Card, button, label, text_input, toggle
 from specs.errors import MobileIdError
 
@@ -25,8 +27,7 @@ class WelcomeScreen(BaseScreen):
         row = BoxLayout(size_hint_y=None, height=t.height(58), spacing=t.height(10))
         for code, name in (("ko", "한국어"), ("en", "English")):
             row.add_widget(toggle(name, t, state=self.app.settings.language == code, group="lang",
-                                  on_change=lambda down, code=code: down and self.app.update_settings(
-                                      language=code)))  # type: ignore[misc]
+                                  on_change=partial(choose_language, self.app, code)))
         body.add_widget(row)
         card = Card(t)
         card.add_widget(label(_("Your ID cards on your phone"), t, size=22, bold=True))
@@ -37,8 +38,7 @@ class WelcomeScreen(BaseScreen):
         body.add_widget(card)
         body.add_widget(button(_("Start"), t, lambda: self.app.go("pin_setup")))
         body.add_widget(button(_("I check IDs for my business"), t,
-                               lambda: self.app.update_settings(mode="verifier") or self.app.go("verify"),
-                               kind="secondary"))
+                               partial(to_verifier_mode, self.app), kind="secondary"))
 
 
 class PinSetupScreen(BaseScreen):
@@ -102,8 +102,7 @@ class LockScreen(BaseScreen):
         self.message = label(self._attempts_text(), t, color=t.palette.muted)
         body.add_widget(self.message)
         body.add_widget(button(_("Open"), t, self.submit))
-        body.add_widget(button(_("Verifier mode"), t, lambda: self.app.update_settings(mode="verifier")
-                               or self.app.go("verify"), kind="secondary"))
+        body.add_widget(button(_("Verifier mode"), t, partial(to_verifier_mode, self.app), kind="secondary"))
 
     def _attempts_text(self) -> str:
         try:
