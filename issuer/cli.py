@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from issuer.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 issuer_app = typer.Typer(help="Run and manage the issuer service.", no_args_is_help=True)
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data folder (default: MOBILEID_DATA_DIR or ./data).")]
@@ -17,6 +20,22 @@ DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data folder (d
 
 def _settings(data_dir: Path | None) -> Settings:
     return Settings(data_dir=data_dir) if data_dir else Settings()
+
+
+def _engine(settings: Settings) -> Engine:
+    """The issuer's database for a management command; one that ``serve`` has not set up (or migrated) is
+    refused with what to do, instead of a database error half-way through the command."""
+    from issuer.db import make_engine, schema_problem
+
+    engine = make_engine(settings.sqlalchemy_url)
+    problem = schema_problem(engine)
+    if problem is not None:
+        engine.dispose()
+        where = engine.url.render_as_string(hide_password=True)
+        typer.echo(f"error: the issuer database {where} {problem}: start the issuer once with "
+                   "'mobileid issuer serve' (it creates and migrates the database, keys and registers)", err=True)
+        raise typer.Exit(2)
+    return engine
 
 
 @issuer_app.command()
@@ -51,7 +70,6 @@ def create_staff(username: str, role: str = "clerk", office: str = "SEOUL-01", d
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from issuer.db import make_engine
     from issuer.db.models import Office, Staff
     from issuer.security import hash_password
 
@@ -59,7 +77,7 @@ def create_staff(username: str, role: str = "clerk", office: str = "SEOUL-01", d
         raise typer.BadParameter("role must be clerk, supervisor or admin")
     settings = _settings(data_dir)
     password = secrets.token_urlsafe(12)
-    with Session(make_engine(settings.sqlalchemy_url)) as session:
+    with Session(_engine(settings)) as session:
         row = session.scalars(select(Office).where(Office.code == office)).first()
         if row is None:
             raise typer.BadParameter(f"no office {office}")
@@ -75,13 +93,12 @@ def api_token(username: str, data_dir: DataDir = None) -> None:
     from sqlalchemy.orm import Session
 
     from issuer import audit
-    from issuer.db import make_engine
     from issuer.db.models import Staff
     from issuer.security import new_token, token_hash
 
     settings = _settings(data_dir)
     token = new_token()  # 256 random bits
-    engine = make_engine(settings.sqlalchemy_url)
+    engine = _engine(settings)
     with Session(engine) as session:
         staff = session.scalars(select(Staff).where(Staff.username == username)).first()
         if staff is None:
@@ -103,13 +120,12 @@ def enroll(clerk: Annotated[str, typer.Option()], applicant: Annotated[int, type
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from issuer.db import make_engine
     from issuer.db.models import Person, Staff
     from issuer.offers import create_offer, record_check
 
     settings = _settings(data_dir)
     now = dt.datetime.now(dt.UTC)
-    with Session(make_engine(settings.sqlalchemy_url)) as session:
+    with Session(_engine(settings)) as session:
         staff = session.scalars(select(Staff).where(Staff.username == clerk, Staff.active)).first()
         person = session.get(Person, applicant)
         if staff is None or person is None:
@@ -130,9 +146,8 @@ def verify_audit(data_dir: DataDir = None) -> None:
     from sqlalchemy.orm import Session
 
     from issuer.audit import verify_chain
-    from issuer.db import make_engine
 
-    with Session(make_engine(_settings(data_dir).sqlalchemy_url)) as session:
+    with Session(_engine(_settings(data_dir))) as session:
         broken = verify_chain(session)
     if broken is not None:
         typer.echo(f"audit chain broken at entry {broken}")
@@ -145,11 +160,10 @@ def rotate_keys(data_dir: DataDir = None) -> None:
     """Make a new document-signer key and certificate (the old certificate stays trusted until it expires)."""
     from sqlalchemy.orm import Session
 
-    from issuer.db import make_engine
     from issuer.keys import rotate_document_signer
 
     settings = _settings(data_dir)
-    with Session(make_engine(settings.sqlalchemy_url)) as session:
+    with Session(_engine(settings)) as session:
         cert = rotate_document_signer(session, settings.data_dir, actor="cli")
         session.commit()
     typer.echo(f"new document signer valid until {cert.not_valid_after_utc:%Y-%m-%d}")
@@ -163,12 +177,11 @@ def export_trust(out: Annotated[Path, typer.Argument(help="Where to write the si
     from cryptography.hazmat.primitives.serialization import Encoding
     from sqlalchemy.orm import Session
 
-    from issuer.db import make_engine
     from issuer.keys import ensure_keys, load_keys
     from issuer.trust_bundle import build_trust_bundle
 
     settings = _settings(data_dir)
-    engine = make_engine(settings.sqlalchemy_url)
+    engine = _engine(settings)
     with Session(engine) as session:
         ensure_keys(session, settings.data_dir)
         session.commit()

@@ -7,6 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -50,6 +51,28 @@ def alembic_config(url: str) -> Config:
 def migrate(url: str) -> None:
     """Bring the database at ``url`` to the newest revision."""
     command.upgrade(alembic_config(url), "head")
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """Why this database cannot serve the issuer yet (no schema, or not at the newest revision), or None."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    database = engine.url.database
+    if engine.url.get_backend_name() == "sqlite" and database and database != ":memory:" and not Path(
+            database).is_file():
+        return "does not exist"  # asked before connecting: connecting would create an empty file
+    head = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string(hide_password=False)))
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except OperationalError as exc:  # no such file or folder, server down, refused
+        return f"cannot be opened ({type(exc.orig).__name__})"
+    if current is None:
+        return "holds no issuer yet"
+    if current != head.get_current_head():
+        return f"is at revision {current}, not {head.get_current_head()}"
+    return None
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -103,3 +103,16 @@ def test_export_trust_command(service: Service, tmp_path: Path, monkeypatch: pyt
     assert json.loads(result.output)["bytes"] == len(out.read_bytes())
     trust = VerifierTrust.from_path(out.parent)
     assert trust.bundle_issued_at is not None and len(trust.document_signers) == 1
+
+
+@pytest.mark.parametrize("command", [["export-trust", "bundle.cbor"], ["create-staff", "bob"], ["api-token", "bob"],
+                                     ["verify-audit"], ["rotate-keys"]])
+def test_management_commands_refuse_a_folder_without_an_issuer(command: list[str], tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before 'serve' ever ran there: a clear message and exit 2, no traceback, no empty database left."""
+    monkeypatch.delenv("MOBILEID_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(issuer_app, [*command, "--data-dir", str(tmp_path / "data")])
+    assert result.exit_code == 2, result.output
+    assert "does not exist" in result.output and "mobileid issuer serve" in result.output
+    assert not (tmp_path / "data" / "issuer.sqlite3").exists() and not (tmp_path / "bundle.cbor").exists()
