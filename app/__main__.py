@@ -12,16 +12,33 @@ import sys
 from pathlib import Path
 
 
+def _pem(value: str) -> bytes:
+    """A PEM certificate file's bytes, checked before the window opens (argparse prints the reason)."""
+    from specs.errors import MobileIdError
+    from specs.x509 import TrustStore
+
+    try:
+        data = Path(value).read_bytes()
+        usable = bool(TrustStore.from_pem(data).anchors)
+    except OSError as exc:
+        raise argparse.ArgumentTypeError(f"cannot read {value}: {exc.strerror}") from None
+    except MobileIdError:
+        usable = False
+    if not usable:
+        raise argparse.ArgumentTypeError(f"{value} holds no usable certificate")
+    return data
+
+
 def _args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m app", description="mobileid wallet and verifier app")
     parser.add_argument("--data-dir", type=Path, default=Path.home() / ".mobileid-app")
     parser.add_argument("--mode", choices=("wallet", "verifier"), default=None)
     parser.add_argument("--issuer", default=None, help="issuer URL for offers and trust-bundle sync")
-    parser.add_argument("--trust-root", type=Path, default=None,
+    parser.add_argument("--trust-root", type=_pem, default=None,
                         help="the issuer's root certificate (PEM), trusted by wallet and verifier mode "
                              "(default: app/trust/issuer-root.pem when a build ships one, else fetched "
                              "from --issuer on first use)")
-    parser.add_argument("--reader-roots", type=Path, default=None,
+    parser.add_argument("--reader-roots", type=_pem, default=None,
                         help="PEM reader root certificates: check who signed a business's request")
     parser.add_argument("--screenshot", type=Path, default=None, help="render the first screen to PNG and exit")
     parser.add_argument("--size", default="480x900", help="window size WxH (desktop)")
@@ -52,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         import httpx
 
         http = httpx.Client(timeout=20)
-    roots = args.reader_roots.read_bytes() if args.reader_roots else None
-    trust = args.trust_root.read_bytes() if args.trust_root else None
+    roots = args.reader_roots
+    trust = args.trust_root
     app = MobileIdApp(args.data_dir, http=http, issuer_url=args.issuer or DEFAULT_ISSUER, reader_roots_pem=roots,
                       trust_pem=trust)
     if args.screenshot is None:

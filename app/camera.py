@@ -74,12 +74,17 @@ class CameraFrameSource:
         self._widget: Any = None
         self._raw: tuple[Any, str, tuple[int, int]] | None = None
         self._tapped: Any = None
+        self.problem: str | None = None  # why there is no camera (shown by the scanner), or None
 
     def start(self) -> None:
         from kivy.uix.camera import Camera
 
         if self._widget is None:
-            self._widget = Camera(index=self.index, resolution=self.resolution, play=True, fit_mode="contain")
+            try:
+                self._widget = Camera(index=self.index, resolution=self.resolution, play=True, fit_mode="contain")
+            except Exception as exc:  # no device, no provider, a driver error: the scanner says so, no crash
+                self.problem = type(exc).__name__
+                return
         else:
             self._widget.play = True
         self._tap(getattr(self._widget, "_camera", None))

@@ -37,7 +37,7 @@ class Scanner(BoxLayout):
                  **kwargs: Any) -> None:
         super().__init__(orientation="vertical", size_hint_y=None, height=theme.height(340),
                          spacing=theme.height(6), **kwargs)
-        self.source, self.on_texts = source, on_texts
+        self.source, self.on_texts, self.theme = source, on_texts, theme
         self._collector = FrameCollector()
         self._texts: list[str] = []
         self._event: Any = None
@@ -53,6 +53,11 @@ class Scanner(BoxLayout):
 
     def start(self) -> None:
         self.source.start()
+        problem = getattr(self.source, "problem", None)
+        if problem:
+            self.status.text = _("No camera could be opened on this device.") + f" ({problem})"
+            self.status.color = self.theme.palette.bad
+            return
         preview = self.source.preview()
         if preview is not None and preview.parent is None:
             self._frame.add_widget(preview)

@@ -98,3 +98,21 @@ def test_scanner_reads_a_code_held_in_front_of_the_camera(frames: int) -> None:
         finally:
             scanner.stop()
     assert sorted(found[0]) == sorted(texts)
+
+
+def test_no_camera_is_said_on_screen_not_a_crash() -> None:
+    """Kivy's OpenCV provider raises while opening when there is no device (``frame.shape`` of None)."""
+
+    class NoDevice(SimulatedCamera):
+        def init_camera(self) -> None:
+            raise AttributeError("'NoneType' object has no attribute 'shape'")
+
+    with simulated_camera(lambda n: b"", base=NoDevice):
+        source = CameraFrameSource(resolution=SIZE)
+        scanner = Scanner(Theme.of(False, False), source, lambda texts: None)
+        scanner.start()
+        try:
+            assert source.problem == "AttributeError" and source.read() is None
+            assert "No camera could be opened" in scanner.status.text
+        finally:
+            scanner.stop()

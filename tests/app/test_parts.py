@@ -108,3 +108,14 @@ def test_every_verifier_refusal_has_specific_plain_words() -> None:
     generic = reason_text("qr.malformed")
     for code in ("qr.not_requested", "qr.elements_missing", "qr.replay", "qr.expired"):
         assert reason_text(code) != generic, code
+
+
+def test_unreadable_trust_root_is_refused_before_the_window(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from app.__main__ import _args
+
+    (tmp_path / "text.pem").write_text("not a certificate")
+    for path, words in ((tmp_path / "missing.pem", "cannot read"), (tmp_path / "text.pem", "no usable certificate")):
+        with pytest.raises(SystemExit) as exit_:
+            _args(["--trust-root", str(path)])
+        assert exit_.value.code == 2 and words in capsys.readouterr().err
