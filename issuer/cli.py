@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from pathlib import Path
@@ -12,9 +13,13 @@ import typer
 from issuer.settings import Settings
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from collections.abc import Iterator
 
-issuer_app = typer.Typer(help="Run and manage the issuer service.", no_args_is_help=True)
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session
+
+issuer_app = typer.Typer(help="Run and manage the issuer service.", no_args_is_help=True,
+                         context_settings={"help_option_names": ["-h", "--help"]})
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data folder (default: MOBILEID_DATA_DIR or ./data).")]
 
 
@@ -36,6 +41,20 @@ def _engine(settings: Settings) -> Engine:
                    "'mobileid issuer serve' (it creates and migrates the database, keys and registers)", err=True)
         raise typer.Exit(2)
     return engine
+
+
+@contextlib.contextmanager
+def _session(settings: Settings) -> Iterator[Session]:
+    """A session on the checked database whose connections are closed afterwards (a CLI process may live on
+    inside a test runner or a script)."""
+    from sqlalchemy.orm import Session
+
+    engine = _engine(settings)
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
 
 
 @issuer_app.command()
@@ -68,7 +87,6 @@ def create_staff(username: str, role: str = "clerk", office: str = "SEOUL-01", d
     import secrets
 
     from sqlalchemy import select
-    from sqlalchemy.orm import Session
 
     from issuer.db.models import Office, Staff
     from issuer.security import hash_password
@@ -77,10 +95,12 @@ def create_staff(username: str, role: str = "clerk", office: str = "SEOUL-01", d
         raise typer.BadParameter("role must be clerk, supervisor or admin")
     settings = _settings(data_dir)
     password = secrets.token_urlsafe(12)
-    with Session(_engine(settings)) as session:
+    with _session(settings) as session:
         row = session.scalars(select(Office).where(Office.code == office)).first()
         if row is None:
             raise typer.BadParameter(f"no office {office}")
+        if session.scalars(select(Staff.id).where(Staff.username == username)).first() is not None:
+            raise typer.BadParameter(f"a member of staff is already called {username}")
         session.add(Staff(username=username, role=role, office_id=row.id, password_hash=hash_password(password)))
         session.commit()
     typer.echo(json.dumps({"username": username, "password": password}))
@@ -90,7 +110,6 @@ def create_staff(username: str, role: str = "clerk", office: str = "SEOUL-01", d
 def api_token(username: str, data_dir: DataDir = None) -> None:
     """Create or rotate a member of staff's API bearer token; prints it once (only its SHA-256 is stored)."""
     from sqlalchemy import select
-    from sqlalchemy.orm import Session
 
     from issuer import audit
     from issuer.db.models import Staff
@@ -98,8 +117,7 @@ def api_token(username: str, data_dir: DataDir = None) -> None:
 
     settings = _settings(data_dir)
     token = new_token()  # 256 random bits
-    engine = _engine(settings)
-    with Session(engine) as session:
+    with _session(settings) as session:
         staff = session.scalars(select(Staff).where(Staff.username == username)).first()
         if staff is None:
             raise typer.BadParameter(f"no staff member {username}")
@@ -108,7 +126,6 @@ def api_token(username: str, data_dir: DataDir = None) -> None:
         audit.append(session, actor="cli", action="staff.api_token", target=f"staff:{staff.id}",
                      detail={"rotated": rotated})
         session.commit()
-    engine.dispose()
     typer.echo(json.dumps({"username": username, "api_token": token}))
 
 
@@ -118,24 +135,26 @@ def enroll(clerk: Annotated[str, typer.Option()], applicant: Annotated[int, type
            document_number: str = "scripted", data_dir: DataDir = None) -> None:
     """Script form of the counter: record a check and print {"offer_uri", "tx_code"}."""
     from sqlalchemy import select
-    from sqlalchemy.orm import Session
 
     from issuer.db.models import Person, Staff
     from issuer.offers import create_offer, record_check
 
     settings = _settings(data_dir)
     now = dt.datetime.now(dt.UTC)
-    with Session(_engine(settings)) as session:
+    with _session(settings) as session:
         staff = session.scalars(select(Staff).where(Staff.username == clerk, Staff.active)).first()
         person = session.get(Person, applicant)
         if staff is None or person is None:
             raise typer.BadParameter("unknown clerk or applicant")
-        check = record_check(session, staff=staff, person=person, document_kind=document_kind,
-                             document_number=document_number, photo_match=True, notes="enrolled by script",
-                             now=now)
-        offer = create_offer(session, check=check, staff=staff, configurations=doc,
-                             issuer_url=settings.public_url.rstrip("/"), ttl_seconds=settings.offer_ttl_seconds,
-                             now=now)
+        try:
+            check = record_check(session, staff=staff, person=person, document_kind=document_kind,
+                                 document_number=document_number, photo_match=True, notes="enrolled by script",
+                                 now=now)
+            offer = create_offer(session, check=check, staff=staff, configurations=doc,
+                                 issuer_url=settings.public_url.rstrip("/"),
+                                 ttl_seconds=settings.offer_ttl_seconds, now=now)
+        except ValueError as exc:  # nothing is committed: the check and its offer go together or not at all
+            raise typer.BadParameter(str(exc)) from None
         session.commit()
     typer.echo(json.dumps({"offer_uri": offer.offer_uri, "tx_code": offer.tx_code}))
 
@@ -143,11 +162,10 @@ def enroll(clerk: Annotated[str, typer.Option()], applicant: Annotated[int, type
 @issuer_app.command("verify-audit")
 def verify_audit(data_dir: DataDir = None) -> None:
     """Walk the audit hash chain; exit 1 naming the first broken entry."""
-    from sqlalchemy.orm import Session
 
     from issuer.audit import verify_chain
 
-    with Session(_engine(_settings(data_dir))) as session:
+    with _session(_settings(data_dir)) as session:
         broken = verify_chain(session)
     if broken is not None:
         typer.echo(f"audit chain broken at entry {broken}")
@@ -158,12 +176,11 @@ def verify_audit(data_dir: DataDir = None) -> None:
 @issuer_app.command("rotate-keys")
 def rotate_keys(data_dir: DataDir = None) -> None:
     """Make a new document-signer key and certificate (the old certificate stays trusted until it expires)."""
-    from sqlalchemy.orm import Session
 
     from issuer.keys import rotate_document_signer
 
     settings = _settings(data_dir)
-    with Session(_engine(settings)) as session:
+    with _session(settings) as session:
         cert = rotate_document_signer(session, settings.data_dir, actor="cli")
         session.commit()
     typer.echo(f"new document signer valid until {cert.not_valid_after_utc:%Y-%m-%d}")
@@ -175,19 +192,16 @@ def export_trust(out: Annotated[Path, typer.Argument(help="Where to write the si
                  data_dir: DataDir = None) -> None:
     """Write the signed trust bundle for offline verifiers (VICAL, document signers, status lists)."""
     from cryptography.hazmat.primitives.serialization import Encoding
-    from sqlalchemy.orm import Session
 
     from issuer.keys import ensure_keys, load_keys
     from issuer.trust_bundle import build_trust_bundle
 
     settings = _settings(data_dir)
-    engine = _engine(settings)
-    with Session(engine) as session:
+    with _session(settings) as session:
         ensure_keys(session, settings.data_dir)
         session.commit()
         keys = load_keys(session, settings.data_dir)
         data = build_trust_bundle(session, keys, public_url=settings.public_url, now=dt.datetime.now(dt.UTC))
-    engine.dispose()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_bytes(data)

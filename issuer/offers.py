@@ -96,6 +96,7 @@ def create_offer(session: Session, *, check: InPersonCheck, staff: Staff, config
                  issuer_url: str, ttl_seconds: int, now: dt.datetime) -> CreatedOffer:
     if not check.photo_match:
         raise ValueError("no offer without a photo match")
+    _check_configurations(configurations)
     code, tx_code = new_token(), new_tx_code()
     offer = Offer(check_id=check.id, person_id=check.person_id, code_hash=token_hash(code),
                   tx_code_hash=hash_short_code(tx_code, tx_code_pepper(session)), configurations=configurations,
@@ -110,6 +111,17 @@ def create_offer(session: Session, *, check: InPersonCheck, staff: Staff, config
                                                     "description": "The 6 digits on the clerk's screen"}}}}
     uri = "openid-credential-offer://?credential_offer=" + urllib.parse.quote(json.dumps(body, separators=(",", ":")))
     return CreatedOffer(offer.id, uri, tx_code, offer.expires_at)
+
+
+def _check_configurations(configurations: list[str]) -> None:
+    """An offer names one or more distinct credential configurations the issuer describes (OpenID4VCI §4.1.1)."""
+    from issuer.credentials import CONFIGURATIONS
+
+    unknown = sorted(c for c in configurations if c not in CONFIGURATIONS)
+    if not configurations or unknown or len(set(configurations)) != len(configurations):
+        known = ", ".join(sorted(CONFIGURATIONS))
+        raise ValueError(f"configurations must be distinct known credential configurations ({known})"
+                         + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -172,6 +184,7 @@ def create_remote_offer(session: Session, *, person: Person, licence_credential_
     counter_only = {"mdl"}
     if not configurations or counter_only & set(configurations):
         raise ValueError("the licence is issued at a counter only")
+    _check_configurations(configurations)
     check = session.scalars(select(InPersonCheck).where(InPersonCheck.person_id == person.id,
                                                         InPersonCheck.photo_match.is_(True))
                             .order_by(InPersonCheck.checked_at.desc(), InPersonCheck.id.desc()).limit(1)).first()

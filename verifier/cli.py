@@ -143,9 +143,15 @@ def _verify_qr(paths: tuple[Path, ...], trust_path: Path, at: str | None, reques
 
 
 def _guess_format(data: bytes) -> str:
-    # A compact SD-JWT is ASCII base64url with '.' and '~'; an mdoc DeviceResponse is a CBOR map.
-    head = data.lstrip()[:2]
-    return "sd-jwt" if head.startswith(b"ey") else "mdoc"
+    """A compact SD-JWT is ASCII base64url starting with a JOSE header (``ey``); an mdoc DeviceResponse is a
+    CBOR map (major type 5). Anything else is named as unreadable rather than failing later as a wrong mdoc."""
+    stripped = data.lstrip()
+    if stripped.startswith(b"ey"):
+        return "sd-jwt"
+    if data[:1] and 0xA0 <= data[0] <= 0xBF:
+        return "mdoc"
+    raise InputError("not a QR image, MID1 text, mdoc DeviceResponse (CBOR map, binary or hex) or SD-JWT; "
+                     "pass --format to say which", code="input.unreadable")
 
 
 def _usage_error(exc: MobileIdError, as_json: bool) -> NoReturn:

@@ -1,8 +1,10 @@
-"""``mobileid wallet ...``: the holder's wallet from a terminal (init, trust add, receive, list, show).
+"""``mobileid wallet ...``: the holder's wallet from a terminal (init, trust add, receive, refill, list, show,
+present, answer, history).
 
 The PIN comes from ``--pin`` / ``MOBILEID_WALLET_PIN`` or a hidden prompt and is never echoed; the
 transaction code and the offer's pre-authorized code are never printed either. ``show`` is the one
-command that prints claim values: the holder looking at their own credential.
+command that prints claim values: the holder looking at their own credential. A credential id may be
+shortened to a unique prefix of at least 6 characters, as git accepts for commits.
 
 Exit codes: 0 ok, 1 a typed failure (wrong PIN, issuer refusal, ...: message and code on stderr),
 2 bad usage or an unreadable input (``InputError``).
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
@@ -20,11 +23,11 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 
 import typer
 
-from specs.errors import InputError, MobileIdError
+from specs.errors import InputError, LockedError, MobileIdError
 from wallet.oid4vci import HttpClient
 from wallet.pin import DEFAULT_KDF, KdfParams
-from wallet.store import CredentialFormat, CredentialRecord
-from wallet.wallet import Wallet
+from wallet.store import CredentialFormat, CredentialRecord, CredentialStatus
+from wallet.wallet import MAX_BATCH, Wallet
 
 if TYPE_CHECKING:
     from specs.qr.presentation import QrRequest
@@ -33,6 +36,7 @@ __all__ = ["http_factory", "kdf", "trust_app", "wallet_app"]
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 OFFER_SCHEME = "openid-credential-offer://"
+PRINTABLE_URL = re.compile(r"https?://[!-~]{1,200}")  # an issuer URL printed only when it is plain ASCII
 
 
 @contextmanager
@@ -48,7 +52,10 @@ def _default_http() -> Iterator[HttpClient]:
 http_factory: Callable[[], AbstractContextManager[HttpClient]] = _default_http
 kdf: KdfParams = DEFAULT_KDF
 
-wallet_app = typer.Typer(help="The holder's wallet: init, receive, list, show.", no_args_is_help=True)
+WALLET_HELP = ("The holder's wallet: init, trust add, receive, refill, list, show, present, answer, history. "
+               "Credential ids may be shortened to a unique prefix of 6+ characters.")
+wallet_app = typer.Typer(help=WALLET_HELP, no_args_is_help=True,
+                         context_settings={"help_option_names": ["-h", "--help"]})
 trust_app = typer.Typer(help="Manage the issuers (IACA certificates) this wallet accepts.", no_args_is_help=True)
 wallet_app.add_typer(trust_app, name="trust")
 
@@ -73,6 +80,9 @@ def _fail(exc: MobileIdError, as_json: bool = False) -> NoReturn:
     if as_json:
         typer.echo(json.dumps({"error": exc.to_json()}, ensure_ascii=False))
     typer.echo(f"error: {exc.message} [{exc.code}]", err=True)
+    if isinstance(exc, LockedError):
+        typer.echo("next: run 'mobileid wallet init' to replace it with a new, empty wallet (nothing in the "
+                   "erased one can be recovered)", err=True)
     sys.exit(EXIT_USAGE if isinstance(exc, InputError) else EXIT_FAILURE)
 
 
@@ -243,13 +253,18 @@ def _rows(claims: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, st
 # -- commands ------------------------------------------------------------------------------------------
 @wallet_app.command()
 def init(data_dir: DataDir = DEFAULT_DIR, trust: TrustFile = None, pin: Pin = None) -> None:
-    """Create a wallet protected by a PIN (asked twice, hidden), optionally trusting an issuer's IACA."""
+    """Create a wallet protected by a PIN (asked twice, hidden), optionally trusting an issuer's IACA.
+
+    A wallet erased after too many wrong PINs is replaced: nothing of it is kept."""
     try:
         trust_pem = _read_pem(trust) if trust else None
         wallet = _wallet(data_dir)
-        wallet.init(_ask_pin(pin, confirm=True), trust_pem=trust_pem)
+        replaced = wallet.init(_ask_pin(pin, confirm=True), trust_pem=trust_pem)
     except MobileIdError as exc:
         _fail(exc)
+    if replaced:
+        typer.echo("The wallet here was erased after too many wrong PINs; it held nothing usable and was removed "
+                   "(credentials, device keys, history, trusted issuers). Receive your credentials again.")
     typer.echo(f"Wallet created in {wallet.folder}" + (" (issuer trusted)" if trust_pem else ""))
 
 
@@ -313,6 +328,47 @@ def receive(offer: Annotated[str, typer.Argument(help="openid-credential-offer:/
         typer.echo(f"  {type_key:<18} {fmt:<10} x{count}  {name_ko} / {name_en}")
 
 
+@wallet_app.command()
+def refill(issuer: Annotated[str, typer.Option(
+               "--issuer", show_default=False, help="The issuer's URL (present's 'refill needed' hint names it).")],
+           type_: Annotated[str, typer.Option(
+               "--type", help="The credential configuration to refill.")] = "age_attestation",
+           count: Annotated[int, typer.Option(
+               "--count", min=1, max=MAX_BATCH, help="Single-use copies to ask for.")] = 5,
+           data_dir: DataDir = DEFAULT_DIR, pin: Pin = None, as_json: Json = False) -> None:
+    """Fetch fresh single-use copies remotely, proving who you are with this wallet's licence.
+
+    Exhausted copies of the same type are removed afterwards; a refused refill changes nothing."""
+    import httpx
+
+    from wallet.oid4vci import IssuanceError
+    from wallet.remote import refill as remote_refill
+
+    try:
+        if not issuer.startswith(("https://", "http://")):
+            raise InputError("--issuer takes the issuer's http(s):// URL", code="input.usage")
+        wallet = _wallet(data_dir)
+        if not wallet.is_initialized():
+            raise InputError("no wallet here; run 'mobileid wallet init' first", code="input.usage")
+        secret = _ask_pin(pin)
+        try:
+            with http_factory() as http:
+                received = remote_refill(wallet, secret, issuer, http=http, count=count, configuration=type_)
+        except httpx.HTTPError as exc:
+            raise IssuanceError(f"cannot reach the issuer ({type(exc).__name__})",
+                                code="credential.issuance_unreachable") from None
+        types = {r.type_id for r in received}
+        unused = sum(1 for r in wallet.credentials(secret)
+                     if r.type_id in types and not r.used and r.status is CredentialStatus.VALID)
+    except MobileIdError as exc:
+        _fail(exc, as_json)
+    if as_json:
+        typer.echo(json.dumps({"received": [_metadata(r) for r in received], "unused": unused},
+                              ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"Received {len(received)} new {type_} copies; {unused} unused single-use copies held now.")
+
+
 @wallet_app.command("list")
 def list_(data_dir: DataDir = DEFAULT_DIR, pin: Pin = None, as_json: Json = False) -> None:
     """The stored credentials: id, type, format, received, status, used."""
@@ -330,19 +386,23 @@ def list_(data_dir: DataDir = DEFAULT_DIR, pin: Pin = None, as_json: Json = Fals
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("id", "type", "format", "received", "status", "used")
+    table = Table()
+    table.add_column("id", no_wrap=True, min_width=max(len(i["id"]) for i in items))  # never cut: show needs it
+    for name in ("type", "format", "received", "status", "used"):
+        table.add_column(name, overflow="fold")  # these wrap instead
     for item in items:
-        table.add_row(item["id"], item["type"], item["format"], item["received_at"][:19], item["status"],
-                      "yes" if item["used"] else "no")
+        table.add_row(item["id"], item["type"], item["format"], item["received_at"][:19].replace("T", " "),
+                      item["status"], "yes" if item["used"] else "no")
     Console().print(table)
 
 
 @wallet_app.command()
-def show(credential_id: Annotated[str, typer.Argument(metavar="ID", help="A credential id from 'list'.")],
+def show(credential_id: Annotated[str, typer.Argument(
+             metavar="ID", help="A credential id from 'list', or a unique prefix of it (6+ characters).")],
          data_dir: DataDir = DEFAULT_DIR, pin: Pin = None, as_json: Json = False) -> None:
     """One credential: its metadata and its claims (names and values)."""
     try:
-        record = _wallet(data_dir).credential(_ask_pin(pin), credential_id)
+        record = _wallet(data_dir).find_credential(_ask_pin(pin), credential_id)
         document = {**_metadata(record), "claims": _claims(record)}
     except MobileIdError as exc:
         _fail(exc, as_json)
@@ -415,7 +475,7 @@ def _presentation_report(shown: Any, paths: list[Path]) -> dict[str, Any]:
     doc_type = Catalogue.load_default().get(shown.type_id)
     return {"type": shown.type_id, "name_ko": doc_type.display_name("ko"), "name_en": doc_type.display_name("en"),
             "elements": list(shown.elements), "frames": len(shown.texts), "files": [str(p) for p in paths],
-            "needs_refill": shown.needs_refill}
+            "needs_refill": shown.needs_refill, "issuer": shown.issuer}
 
 
 def _echo_presentation(report: dict[str, Any], as_json: bool) -> None:
@@ -431,7 +491,9 @@ def _echo_presentation(report: dict[str, Any], as_json: bool) -> None:
     else:
         typer.echo(f"  {report['frames']} QR frames written to {', '.join(files)}: show them in turn")
     if report["needs_refill"]:
-        typer.echo("  refill needed: few single-use copies left; receive more from the issuer")
+        issuer = report["issuer"] if PRINTABLE_URL.fullmatch(report["issuer"]) else "URL"
+        typer.echo(f"  refill needed: few single-use copies left; run "
+                   f"'mobileid wallet refill --issuer {issuer} --type {report['type']}'")
 
 
 @wallet_app.command()

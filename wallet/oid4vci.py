@@ -12,6 +12,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+import unicodedata
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -28,10 +29,12 @@ from specs.mdoc.issuer_signed import IssuerSigned
 from specs.sdjwt import SdJwt, verify_sd_jwt_vc, x5c_chain
 from specs.x509 import TrustStore, validate_chain
 
-__all__ = ["CredentialOffer", "HttpClient", "IssuanceError", "ReceivedCredential", "receive"]
+__all__ = ["CredentialOffer", "HttpClient", "IssuanceError", "ReceivedCredential", "oauth_refusal", "receive"]
 
 PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 OFFER_PREFIX = "openid-credential-offer://?"
+MAX_ERROR = 40  # characters kept of an OAuth ``error`` code
+MAX_DESCRIPTION = 120  # characters kept of an ``error_description``
 
 
 class IssuanceError(CredentialError):
@@ -78,14 +81,32 @@ class ReceivedCredential:
     key_index: int  # which of the caller's signers it is bound to
 
 
+def _clean(value: object, limit: int) -> str:
+    """Issuer-supplied text made safe for one terminal line: control and format characters (escape
+    sequences, newlines, bidi overrides) dropped, whitespace runs collapsed, at most ``limit`` characters."""
+    if not isinstance(value, str):
+        return ""
+    kept = "".join(" " if ch.isspace() else ch for ch in value if ch.isspace() or unicodedata.category(ch)[0] != "C")
+    text = " ".join(kept.split())
+    return text if len(text) <= limit else text[:limit - 3].rstrip() + "..."
+
+
+def oauth_refusal(response: Any, body: object) -> str:
+    """``error (error_description)`` of an RFC 6749 §5.2 error answer, both short and printable; the
+    description tells e.g. a mistyped transaction code from an offer already used or expired."""
+    fields = body if isinstance(body, Mapping) else {}
+    error = _clean(fields.get("error"), MAX_ERROR) or f"http_{response.status_code}"
+    description = _clean(fields.get("error_description"), MAX_DESCRIPTION)
+    return f"{error} ({description})" if description else error
+
+
 def _json(response: Any, step: str) -> Mapping[str, Any]:
     try:
         body = response.json()
     except ValueError:
         body = {}
     if response.status_code >= 400:
-        error = body.get("error", f"http_{response.status_code}") if isinstance(body, dict) else "http_error"
-        raise IssuanceError(f"{step} refused: {error}", code=f"credential.issuance_{step}")
+        raise IssuanceError(f"{step} refused: {oauth_refusal(response, body)}", code=f"credential.issuance_{step}")
     if not isinstance(body, dict):
         raise IssuanceError(f"{step} answered with something that is not a JSON object")
     return body

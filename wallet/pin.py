@@ -11,6 +11,7 @@ Lockout policy: after ``max_attempts`` wrong PINs *in a row* the wrapped master 
 (crypto-erase; pin.json keeps only the locked marker). We wipe rather than merely refuse because a
 refusal counter lives in a file the attacker who holds the phone's storage can reset, while an erased
 key cannot be brought back; the wallet's device keys are re-creatable and credentials re-issuable.
+An erased wallet holds nothing usable: ``Wallet.init`` then discards it and starts afresh.
 The counter is incremented and persisted *before* the PIN is tried, so killing the app during the
 derivation does not grant a free guess. Offline guessing of copied files gets no help from the app:
 each guess costs one argon2id derivation and the files hold no PIN hash besides the GCM tag.
@@ -28,11 +29,12 @@ from cryptography.exceptions import InvalidTag
 from specs.errors import LockedError, PinError, StoreCorruptedError, WalletError
 from wallet._files import atomic_write, b64d, b64e, file_lock, open_sealed, read_json, seal
 
-__all__ = ["DEFAULT_KDF", "KdfParams", "PinState", "PinVault", "WalletKey"]
+__all__ = ["DEFAULT_KDF", "KdfParams", "PinState", "PinVault", "WalletKey", "check_pin"]
 
 _MASTER_AAD = b"mobileid.wallet.master.v1"
 _SALT_SIZE = 16  # RFC 9106 §3.1: 128-bit salt recommended
 _MAX_MEMORY_KIB = 1 << 21  # refuse a tampered file asking for > 2 GiB (denial of service)
+_START_AFRESH = "set up the wallet again and receive the credentials again"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +125,7 @@ class PinState:
         return b"%s|%d|%d|%d|" % (_MASTER_AAD, kdf.time_cost, kdf.memory_kib, kdf.parallelism) + self.salt
 
 
-def _check_pin(pin: str) -> None:
+def check_pin(pin: str) -> None:
     if not isinstance(pin, str) or len(pin) < 4:
         raise WalletError("PIN must be a string of at least 4 characters", code="wallet.pin_invalid")
 
@@ -158,13 +160,17 @@ class PinVault:
 
     def initialize(self, pin: str) -> WalletKey:
         """Create the master key and wrap it under ``pin``; refuses to overwrite an existing wallet."""
-        _check_pin(pin)
+        check_pin(pin)
         with file_lock(self.folder):
             if self._path.exists():
                 raise WalletError("wallet already has a PIN", code="wallet.already_initialized")
             master = secrets.token_bytes(32)
             atomic_write(self._path, self._wrap(pin, master, 0).to_json())
         return WalletKey(master)
+
+    def is_erased(self) -> bool:
+        """True once too many wrong PINs destroyed the wrapped master key (nothing sealed can be opened)."""
+        return self.is_initialized() and self._load().wrapped_master is None
 
     def remaining_attempts(self) -> int:
         state = self._load()
@@ -178,7 +184,7 @@ class PinVault:
     def _unlock_locked(self, pin: str) -> WalletKey:
         state = self._load()
         if state.wrapped_master is None:
-            raise LockedError("wallet is locked after too many wrong PINs")
+            raise LockedError(f"wallet keys were erased after too many wrong PINs; {_START_AFRESH}")
         # Count first, so an attempt interrupted mid-derivation still counts.
         counted = replace(state, failures=state.failures + 1)
         atomic_write(self._path, counted.to_json())
@@ -187,15 +193,15 @@ class PinVault:
         except InvalidTag:
             if counted.failures >= counted.max_attempts:
                 atomic_write(self._path, replace(counted, wrapped_master=None).to_json())
-                raise LockedError("too many wrong PINs: wallet keys erased") from None
+                raise LockedError(f"too many wrong PINs: wallet keys erased; {_START_AFRESH}") from None
             left = counted.max_attempts - counted.failures
-            raise PinError(f"wrong PIN ({left} attempts left)") from None
+            raise PinError(f"wrong PIN ({left} attempt{'' if left == 1 else 's'} left)") from None
         atomic_write(self._path, replace(state, failures=0).to_json())
         return WalletKey(master)
 
     def change_pin(self, old_pin: str, new_pin: str) -> None:
         """Re-wrap the master key under ``new_pin`` with a fresh salt (one atomic replace)."""
-        _check_pin(new_pin)
+        check_pin(new_pin)
         with file_lock(self.folder):
             key = self._unlock_locked(old_pin)
             atomic_write(self._path, self._wrap(new_pin, key.material, 0).to_json())

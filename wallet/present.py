@@ -22,7 +22,7 @@ from specs.catalogue import Catalogue, DocumentType
 from specs.cbor import decode
 from specs.cose.headers import HeaderLabel
 from specs.crypto import Signer
-from specs.errors import UnknownDocumentTypeError, WalletError
+from specs.errors import InputError, UnknownDocumentTypeError, WalletError
 from specs.mdoc.age import select_age_over
 from specs.mdoc.issuer_signed import IssuerSigned
 from specs.mdoc.presentation import build_device_response
@@ -60,6 +60,7 @@ class Presentation:
     type_id: str
     elements: tuple[str, ...]
     needs_refill: bool
+    issuer: str = ""  # the credential issuer's URL (where a refill is asked for)
 
 
 def strip_certificate(issuer_signed: IssuerSigned) -> IssuerSigned:
@@ -96,6 +97,12 @@ class Presenter:
                     held.append((doc_type, record))
         return held
 
+    def presets(self) -> tuple[str, ...]:
+        """Every preset the catalogue defines, in catalogue order (age14, age19, age65, ...)."""
+        names = dict.fromkeys(name for type_name in (*PREFERRED_TYPES, *(t.id for t in self.catalogue))
+                              for name in self.catalogue.get(type_name).presets)
+        return tuple(names)
+
     def _for_preset(self, store: CredentialStore, preset: str) -> tuple[DocumentType, CredentialRecord]:
         for doc_type, record in self._candidates(store):
             if preset in doc_type.presets:
@@ -131,6 +138,9 @@ class Presenter:
     def present(self, pin: str, *, preset: str | None = None, type_id: str | None = None,
                 elements: Sequence[str] = (), request: QrRequest | None = None) -> Presentation:
         """Build the response QR. Exactly one of ``preset``, ``type_id`` + ``elements``, or ``request``."""
+        known = self.presets()
+        if preset is not None and preset not in known:  # refused before the PIN is tried
+            raise InputError(f"unknown preset {preset!r}; the presets are {', '.join(known)}", code="input.usage")
         now = self._clock()
         master = self.wallet.unlock(pin)
         store = self.wallet.store(master)
@@ -156,7 +166,8 @@ class Presenter:
         History(self.wallet.folder, master).add(SharedEntry(
             at=now, verifier=request.verifier if request else "one-way QR", type_id=doc_type.id,
             elements=released, mode="two-way" if request else "one-way"))
-        return Presentation(profile_texts(message), message, doc_type.id, released, needs_refill)
+        return Presentation(profile_texts(message), message, doc_type.id, released, needs_refill,
+                            record.issuer)
 
     def _respond(self, record: CredentialRecord, doc_type: DocumentType, wanted: tuple[str, ...], signer: Signer,
                  request: QrRequest | None, now: dt.datetime) -> tuple[bytes, tuple[str, ...]]:

@@ -27,7 +27,7 @@ from specs.mdoc.issuer_signed import IssuerSigned
 from specs.mdoc.presentation import build_device_response
 from specs.mdoc.transcript import SessionTranscript
 from specs.x509 import TrustStore
-from wallet.oid4vci import HttpClient, IssuanceError
+from wallet.oid4vci import HttpClient, IssuanceError, oauth_refusal
 from wallet.store import CredentialRecord
 from wallet.wallet import Wallet
 
@@ -79,8 +79,8 @@ def _json(response: Any, step: str) -> Mapping[str, Any]:
     except ValueError:
         body = {}
     if response.status_code >= 400:
-        error = body.get("error", f"http_{response.status_code}") if isinstance(body, dict) else "http_error"
-        raise IssuanceError(f"remote {step} refused: {error}", code=f"credential.remote_{step}")
+        raise IssuanceError(f"remote {step} refused: {oauth_refusal(response, body)}",
+                            code=f"credential.remote_{step}")
     if not isinstance(body, dict):
         raise IssuanceError(f"remote {step} answered with something that is not a JSON object",
                             code=f"credential.remote_{step}")

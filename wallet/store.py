@@ -22,10 +22,11 @@ from specs.errors import StoreCorruptedError, WalletError
 from wallet._files import atomic_write, b64d, b64e, file_lock, read_json
 from wallet.pin import WalletKey
 
-__all__ = ["CredentialFormat", "CredentialRecord", "CredentialStatus", "CredentialStore"]
+__all__ = ["MIN_PREFIX", "CredentialFormat", "CredentialRecord", "CredentialStatus", "CredentialStore"]
 
 _DATA_KEY_AAD = b"mobileid.wallet.datakey.v1"
 _RECORDS_AAD = b"mobileid.wallet.records.v1"
+MIN_PREFIX = 6  # characters of an id that ``find`` accepts as a prefix (ids are 16 hex characters)
 
 
 class CredentialFormat(enum.Enum):
@@ -178,6 +179,24 @@ class CredentialStore:
             if record.id == credential_id:
                 return record
         raise WalletError("no credential with this id", code="wallet.not_found")
+
+    def find(self, id_or_prefix: str) -> CredentialRecord:
+        """The credential whose id is ``id_or_prefix`` or, as git does, the one whose id starts with it
+        (at least :data:`MIN_PREFIX` characters). Several matches are refused (``wallet.ambiguous_id``)."""
+        records = self.list()
+        for record in records:
+            if record.id == id_or_prefix:
+                return record
+        if len(id_or_prefix) < MIN_PREFIX:
+            raise WalletError(f"no credential with this id (give the id or at least {MIN_PREFIX} of its first "
+                              "characters)", code="wallet.not_found")
+        matches = [r for r in records if r.id.startswith(id_or_prefix)]
+        if len(matches) > 1:
+            raise WalletError(f"{len(matches)} credentials have ids starting with these characters; give more "
+                              "of the id", code="wallet.ambiguous_id")
+        if not matches:
+            raise WalletError("no credential with this id", code="wallet.not_found")
+        return matches[0]
 
     def _replace(self, credential_id: str, edit: Callable[[CredentialRecord], CredentialRecord | None]) -> None:
         def change(records: tuple[CredentialRecord, ...]) -> tuple[CredentialRecord, ...]:

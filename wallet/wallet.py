@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import secrets
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,9 +30,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from specs.crypto import Signer
 from specs.errors import InputError, WalletError
 from specs.x509 import TrustStore
+from wallet._files import file_lock
+from wallet.history import History
 from wallet.keystore import KeyStore, SoftwareKeyStore
 from wallet.oid4vci import CredentialOffer, HttpClient, ReceivedCredential, receive
-from wallet.pin import DEFAULT_KDF, KdfParams, PinVault, WalletKey
+from wallet.pin import DEFAULT_KDF, KdfParams, PinVault, WalletKey, check_pin
 from wallet.store import CredentialFormat, CredentialRecord, CredentialStore
 
 if TYPE_CHECKING:
@@ -82,13 +85,39 @@ class Wallet:
     def is_initialized(self) -> bool:
         return self.vault.is_initialized()
 
-    def init(self, pin: str, *, trust_pem: bytes | None = None) -> None:
-        """Create the PIN vault (refuses an existing wallet) and, optionally, the trusted issuers."""
+    def is_erased(self) -> bool:
+        """True when too many wrong PINs erased the master key: nothing in the wallet can be opened again."""
+        return self.vault.is_erased()
+
+    def init(self, pin: str, *, trust_pem: bytes | None = None) -> bool:
+        """Create the PIN vault and, optionally, the trusted issuers. Refuses a working wallet; an erased one
+        (see ``is_erased``) is discarded first, keeping nothing. Returns True when an erased wallet was replaced."""
         if trust_pem is not None:
             TrustStore.from_pem(trust_pem)  # refuse a bad file before creating anything
+        check_pin(pin)  # a bad new PIN discards nothing
+        replaced = self.is_erased()
+        if replaced:
+            self._discard_erased()
         self.vault.initialize(pin)
         if trust_pem is not None:
             self.add_trust(trust_pem)
+        return replaced
+
+    def _discard_erased(self) -> None:
+        """Remove what an erased wallet left: its device keys, the credential store and history (sealed under
+        the destroyed master key), the trusted issuers, and last the erased ``pin.json`` itself, so an
+        interrupted discard is simply done again by the next ``init``. Only the wallet's own files go."""
+        if not self._shares_vault:  # an injected KeyStore (a phone's): its keys signed for this wallet only
+            for alias in self.keys.aliases():
+                with contextlib.suppress(WalletError):
+                    self.keys.delete(alias)
+        shutil.rmtree(self.folder / "keys", ignore_errors=True)
+        shutil.rmtree(self.folder / "credentials", ignore_errors=True)
+        for name in (History.FILE, self._trust_path.name):
+            (self.folder / name).unlink(missing_ok=True)
+        with file_lock(self.folder):
+            if self.vault.is_erased():  # not a wallet another process has just created here
+                (self.folder / PinVault.FILE).unlink()
 
     # -- PIN --------------------------------------------------------------------------------------
     def unlock(self, pin: str) -> WalletKey:
@@ -189,6 +218,10 @@ class Wallet:
 
     def credential(self, pin: str, credential_id: str) -> CredentialRecord:
         return self.store(self.unlock(pin)).get(credential_id)
+
+    def find_credential(self, pin: str, id_or_prefix: str) -> CredentialRecord:
+        """By id or a unique id prefix of at least 6 characters, as typed by a person (``CredentialStore.find``)."""
+        return self.store(self.unlock(pin)).find(id_or_prefix)
 
     def delete(self, pin: str, credential_ids: Sequence[str]) -> None:
         """Remove credentials and their device keys (a key already gone is no error)."""

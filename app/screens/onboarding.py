@@ -76,8 +76,8 @@ class PinSetupScreen(BaseScreen):
             self.message.text = _("The two PINs differ. Please try again.")
             return
         try:
-            if self.app.wallet.is_initialized():
-                self.app.wallet.unlock(pin)
+            if self.app.wallet.is_initialized() and not self.app.wallet.wallet.is_erased():
+                self.app.wallet.unlock(pin)  # onboarding again over a working wallet: its PIN opens it
             else:
                 self.app.wallet.setup(pin)
         except MobileIdError as exc:
@@ -96,6 +96,12 @@ class LockScreen(BaseScreen):
         if self.app.nav_args.get("reason") == "idle":
             body.add_widget(label(_("The wallet locked itself because it was not used for a while."), t,
                                   color=t.palette.muted))
+        if self.app.wallet.wallet.is_erased():
+            body.add_widget(label(_("Too many wrong PINs: the keys were erased. Get your cards again at "
+                                    "the counter."), t, size=20, bold=True, color=t.palette.bad))
+            body.add_widget(button(_("Start again with an empty wallet"), t, lambda: self.app.go("pin_setup")))
+            body.add_widget(button(_("Verifier mode"), t, partial(to_verifier_mode, self.app), kind="secondary"))
+            return
         body.add_widget(label(_("Enter your PIN"), t, size=22, bold=True))
         self.pin = text_input(t, hint="••••••", password=True, digits=True)
         body.add_widget(self.pin)
@@ -117,8 +123,8 @@ class LockScreen(BaseScreen):
         except MobileIdError as exc:
             self.pin.text = ""
             if exc.code == "wallet.locked":
-                self.message.text = _("Too many wrong PINs: the keys were erased. Get your cards again at "
-                                      "the counter.")
+                self.rebuild()  # the erased wallet's screen: start again
+                return
             else:
                 self.message.text = _("Wrong PIN.") + " " + self._attempts_text()
             self.message.color = self.theme.palette.bad

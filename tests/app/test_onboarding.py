@@ -88,3 +88,24 @@ def test_settings_large_text_high_contrast_language(make_app: Callable[..., Driv
     driver.tap_text("한국어")
     assert "큰 글씨" in driver.text() or any("큰 글씨" in b for b in driver.labels())
     driver.shot("08_settings_ko")
+
+
+def test_five_wrong_pins_erase_and_the_holder_can_start_again(make_app: Callable[..., Driver]) -> None:
+    driver = make_app()
+    onboard(driver)
+    driver.app.dispatch("on_stop")
+    driver = make_app()
+    for _ in range(5):
+        (pin,) = driver.inputs()
+        driver.type(pin, "999999")
+        driver.tap_text("Open")
+    text = driver.text()
+    assert "the keys were erased" in text and driver.inputs() == []  # no PIN field for a wallet with no keys
+    driver.shot("05_lock_erased")
+    driver.tap_text("Start again with an empty wallet")
+    assert driver.screen == "pin_setup"
+    new, again = driver.inputs()
+    driver.type(new, "246810")
+    driver.type(again, "246810")
+    driver.tap_text("Create my wallet")
+    assert driver.screen == "home" and "No cards yet." in driver.text()

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from cryptography import x509
-from sqlalchemy import select
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from issuer.cli import issuer_app
-from issuer.db.models import Credential
+from issuer.db.models import Credential, InPersonCheck
 from issuer.keys import rotate_document_signer
 from issuer.status import change_status
 from specs.cbor import decode
@@ -116,3 +117,28 @@ def test_management_commands_refuse_a_folder_without_an_issuer(command: list[str
     assert result.exit_code == 2, result.output
     assert "does not exist" in result.output and "mobileid issuer serve" in result.output
     assert not (tmp_path / "data" / "issuer.sqlite3").exists() and not (tmp_path / "bundle.cbor").exists()
+
+
+def test_enroll_and_create_staff_refuse_bad_input_without_a_trace(service: Service, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A configuration the issuer does not describe, an unknown document kind, a taken username: a usage
+    error naming the problem (exit 2), and nothing half-written."""
+    if service.settings.database_url:
+        monkeypatch.setenv("MOBILEID_DATABASE_URL", service.settings.database_url)
+    data = ["--data-dir", str(service.settings.data_dir)]
+    person = str(person_with_licence(service))
+    with service.session() as session:
+        checks_before = session.scalar(select(func.count()).select_from(InPersonCheck))
+    cases = {"passport": (["enroll", "--clerk", "clerk1", "--applicant", person, "--doc", "passport"],
+                          "unknown: passport"),
+             "twice": (["enroll", "--clerk", "clerk1", "--applicant", person, "--doc", "mdl", "--doc", "mdl"],
+                       "distinct known credential configurations"),
+             "kind": (["enroll", "--clerk", "clerk1", "--applicant", person, "--doc", "mdl", "--document-kind",
+                       "library_card"], "unknown identity document kind"),
+             "staff": (["create-staff", "clerk1"], "already called clerk1")}
+    for name, (command, words) in cases.items():
+        result = CliRunner().invoke(issuer_app, [*command, *data])
+        said = " ".join(re.sub(r"[│╭╮╰╯─]", " ", result.output).split())  # the error box wraps its text
+        assert result.exit_code == 2 and words in said, (name, said)
+    with service.session() as session:
+        assert session.scalar(select(func.count()).select_from(InPersonCheck)) == checks_before

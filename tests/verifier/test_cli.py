@@ -26,9 +26,9 @@ def run(*args: str) -> tuple[int, str]:
 def reader_pem(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = json.loads((ISO / "keys.json").read_text())["ephemeral_reader_key"]["d"]
     key = ec.derive_private_key(int(d, 16), ec.SECP256R1())
-    path = tmp_path_factory.mktemp("reader") / "reader.pem"
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
+    path = ISO / "e_reader_key.pem"  # the README's example uses this derived file: it must be this key
+    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    assert isinstance(loaded, ec.EllipticCurvePrivateKey) and loaded.private_numbers() == key.private_numbers()
     return path
 
 
@@ -110,6 +110,7 @@ def test_status_list_revoked(tmp_path: Path) -> None:
     ["--trust", str(SD / "simple_sd_jwt_issuance.txt"), str(SD / "simple_sd_jwt_issuance.txt")],
     [*SD_ARGS[:4], "--at", "yesterday", str(SD / "simple_sd_jwt_issuance.txt")],
     [*MDOC[:4], "--transcript", str(SD / "issuer_public_jwk.json"), str(ISO / "device_response.hex")],
+    ["--trust", str(ISO / "iaca_root_cert.pem"), str(ISO / "README.md")],  # neither QR, CBOR map nor SD-JWT
 ])
 def test_bad_usage_exits_2(args: list[str]) -> None:
     code, _ = run(*args)

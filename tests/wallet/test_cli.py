@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from pathlib import Path
 from urllib.parse import unquote
@@ -12,21 +11,14 @@ import segno
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-import wallet.cli as wallet_cli
 from issuer.db.models import Business
 from tests.issuer.conftest import Service, enroll, iaca_pem, person_with_licence
-from tests.wallet.conftest import FAST_KDF, PIN
+from tests.wallet.conftest import PIN
 from wallet.cli import wallet_app
 
 runner = CliRunner()
 
-
-@pytest.fixture(autouse=True)
-def _inject(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(wallet_cli, "kdf", FAST_KDF)
-    monkeypatch.setattr(wallet_cli, "http_factory", lambda: contextlib.nullcontext(service.client))
-    monkeypatch.delenv("MOBILEID_WALLET_PIN", raising=False)
-    monkeypatch.delenv("MOBILEID_WALLET_DIR", raising=False)
+pytestmark = pytest.mark.usefixtures("wallet_cli_env")
 
 
 def _run(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> tuple[int, str, str]:

@@ -123,4 +123,4 @@ def test_present_usage_and_wrong_pin(phone: Path, tmp_path: Path) -> None:
     assert code == 1 and "[" in err and not png.exists()
     code, _, err = wallet_run("present", "--preset", "no_such", "--out", str(png), "--data-dir", str(phone),
                               "--pin", PIN)
-    assert code == 1 and "wallet.no_credential" in err
+    assert code == 2 and "[input.usage]" in err and "unknown preset 'no_such'" in err and "age19" in err

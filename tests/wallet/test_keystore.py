@@ -105,6 +105,27 @@ def test_lockout_wipes_keys(keystore: SoftwareKeyStore) -> None:
     assert err.value.code == "wallet.locked"
 
 
+def test_init_after_lockout_clears_an_injected_keystore(keystore: SoftwareKeyStore, tmp_path: Path) -> None:
+    """A wallet whose device keys live in another KeyStore (a phone's) starts afresh without them."""
+    from wallet.wallet import Wallet
+
+    wallet = Wallet(tmp_path / "phone", kdf=FAST_KDF, max_attempts=1, keystore=keystore)
+    wallet.init(PIN)
+    wallet.device_keys(PIN, wallet.unlock(PIN)).create("age_attestation-1")
+    with pytest.raises(LockedError):
+        wallet.unlock("000000")
+    assert wallet.is_erased() and keystore.aliases() == ("age_attestation-1",)
+    with pytest.raises(WalletError) as err:
+        wallet.init("12")  # an unusable new PIN discards nothing
+    assert err.value.code == "wallet.pin_invalid" and keystore.aliases() == ("age_attestation-1",)
+    assert wallet.init("730561") is True
+    assert not wallet.is_erased() and keystore.aliases() == ()
+    assert wallet.unlock("730561").material and wallet.credentials("730561") == ()
+    with pytest.raises(WalletError) as err:
+        wallet.init(PIN)  # a working wallet is never replaced
+    assert err.value.code == "wallet.already_initialized"
+
+
 def test_change_pin_keeps_keys(keystore: SoftwareKeyStore) -> None:
     public = keystore.create_key("k", PIN)
     keystore.change_pin(PIN, "135790")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from specs.sdjwt import SdJwt
 from tests.conftest import Pki
 from tests.issuer.conftest import Service, enroll, iaca_pem, person_with_licence
 from tests.wallet.conftest import FAST_KDF, PIN
-from wallet.oid4vci import CredentialOffer, IssuanceError
+from wallet.oid4vci import MAX_DESCRIPTION, CredentialOffer, IssuanceError, oauth_refusal
 from wallet.store import CredentialFormat
 from wallet.wallet import Wallet
 
@@ -92,3 +93,15 @@ def test_offer_parsing_rejects_garbage() -> None:
                  "openid-credential-offer://?x=1"]:
         with pytest.raises(InputError):
             CredentialOffer.parse(text)
+
+
+def test_error_description_is_one_short_printable_line() -> None:
+    """An issuer's OAuth error text reaches the terminal without escapes, line breaks or bidi overrides."""
+    hostile = {"error": "invalid_grant\x1b[2J",
+               "error_description": "the code\r\nis \x1b[31mwrong\u202e\x00" + "x" * 500}
+    text = oauth_refusal(httpx.Response(400), hostile)
+    assert text.startswith("invalid_grant[2J (the code is [31mwrong")
+    assert text.isprintable() and len(text) < 40 + MAX_DESCRIPTION + 4 and text.endswith("...)")
+    assert oauth_refusal(httpx.Response(503), "not json") == "http_503"
+    assert oauth_refusal(httpx.Response(400), {"error": "invalid_request"}) == "invalid_request"
+    assert oauth_refusal(httpx.Response(400), {"error": 7, "error_description": ["x"]}) == "http_400"

@@ -93,6 +93,21 @@ def test_unknown_id(store: CredentialStore, op: str) -> None:
     assert err.value.code == "wallet.not_found"
 
 
+def test_find_by_unique_prefix(store: CredentialStore, iso_vectors: Vectors) -> None:
+    """As git does for commits: the whole id, or a prefix of 6+ characters naming exactly one credential."""
+    for cid in ("e870460c1ce65a01", "e870460c1ce65a02", "0badc0ffee000001", "0bad"):
+        store.add(_mdoc(iso_vectors, cid))
+    assert store.find("0badc0").id == "0badc0ffee000001"
+    assert store.find("0bad").id == "0bad"  # a whole id, however short
+    assert store.find("e870460c1ce65a02").id == "e870460c1ce65a02"
+    for text, code in (("e870460c1ce65", "wallet.ambiguous_id"), ("0badc", "wallet.not_found"),
+                       ("ffffff", "wallet.not_found"), ("", "wallet.not_found")):
+        with pytest.raises(WalletError) as err:
+            store.find(text)
+        assert err.value.code == code
+        assert "e870460c1ce65a0" not in err.value.message  # an ambiguity names no candidate
+
+
 def test_record_validation(iso_vectors: Vectors) -> None:
     with pytest.raises(WalletError) as err:
         _mdoc(iso_vectors, "m1", at=datetime(2026, 1, 1))
