@@ -29,6 +29,16 @@ def _pem(value: str) -> bytes:
     return data
 
 
+def _size(value: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in value.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not WIDTHxHEIGHT, e.g. 480x900") from None
+    if not (200 <= width <= 8000 and 200 <= height <= 8000):
+        raise argparse.ArgumentTypeError(f"{value!r}: each side must be 200 to 8000 pixels")
+    return width, height
+
+
 def _args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m app", description="mobileid wallet and verifier app")
     parser.add_argument("--data-dir", type=Path, default=Path.home() / ".mobileid-app")
@@ -41,7 +51,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--reader-roots", type=_pem, default=None,
                         help="PEM reader root certificates: check who signed a business's request")
     parser.add_argument("--screenshot", type=Path, default=None, help="render the first screen to PNG and exit")
-    parser.add_argument("--size", default="480x900", help="window size WxH (desktop)")
+    parser.add_argument("--size", type=_size, default=(480, 900), help="window size WxH (desktop), e.g. 480x900")
     return parser.parse_args(argv)
 
 
@@ -49,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
-    width, height = (int(x) for x in args.size.split("x"))
+    width, height = args.size
     from kivy.config import Config
 
     Config.set("graphics", "width", str(width))

@@ -98,7 +98,8 @@ def create_staff(username: str, role: str = "clerk", office: str = "SEOUL-01", d
     with _session(settings) as session:
         row = session.scalars(select(Office).where(Office.code == office)).first()
         if row is None:
-            raise typer.BadParameter(f"no office {office}")
+            codes = ", ".join(session.scalars(select(Office.code).order_by(Office.code)))
+            raise typer.BadParameter(f"no office {office}; the offices are {codes}")
         if session.scalars(select(Staff.id).where(Staff.username == username)).first() is not None:
             raise typer.BadParameter(f"a member of staff is already called {username}")
         session.add(Staff(username=username, role=role, office_id=row.id, password_hash=hash_password(password)))

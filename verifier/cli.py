@@ -113,23 +113,18 @@ def _verify_qr(paths: tuple[Path, ...], trust_path: Path, at: str | None, reques
         now = parse_time(at) if at else dt.datetime.now(dt.UTC)
         request = load_request(request_path) if request_path else None
         try:
+            # The trust first: a wrong --trust path is bad usage whatever the picture holds.
+            trust = VerifierTrust.from_path(trust_path, now=now)
             texts = qr_texts(paths)
-        except MobileIdError as exc:  # no QR code in the picture: an invalid scan, not bad usage
-            if isinstance(exc, InputError):
-                raise
+        except InputError:
+            raise
+        except MobileIdError as exc:  # no QR code in the picture, or a stale/foreign bundle: an invalid scan
             result = VerificationResult.failure("mdoc", exc)
         else:
-            try:
-                trust = VerifierTrust.from_path(trust_path, now=now)
-            except InputError:
-                raise
-            except MobileIdError as exc:
-                result = VerificationResult.failure("mdoc", exc)
-            else:
-                with FileReplayCache.locked(replay_cache.expanduser()) as cache:
-                    verifier = Verifier(trust, now=now)
-                    verifier.replays = cache
-                    result = verifier.verify_qr(texts, request=request)
+            with FileReplayCache.locked(replay_cache.expanduser()) as cache:
+                verifier = Verifier(trust, now=now)
+                verifier.replays = cache
+                result = verifier.verify_qr(texts, request=request)
     except InputError as exc:
         _usage_error(exc, as_json)
     if as_json:
@@ -235,6 +230,25 @@ def _reader_signer(key_path: Path | None, cert_path: Path | None) -> tuple[Any, 
         raise InputError(f"cannot read the reader key or certificate ({type(exc).__name__})",
                          code="input.unreadable") from None
     return signer, (cert.public_bytes(serialization.Encoding.DER),)
+
+
+@verifier_group.command("reader-cert")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,
+              help="Folder for reader_root.pem, reader.pem and reader_key.pem (must not hold them yet).")
+@click.option("--name", required=True, help="The business, as wallets will show it (the certificate's CN).")
+def reader_cert_command(out: Path, name: str) -> None:
+    """Make a reader root and a reader certificate (Annex B.1.7) to sign two-way requests with."""
+    import datetime as dt
+
+    from verifier.reader_pki import make_reader_files
+
+    try:
+        files = make_reader_files(out.expanduser(), name, now=dt.datetime.now(dt.UTC))
+    except InputError as exc:
+        _usage_error(exc, False)
+    click.echo(f"reader root (give it to wallets, --reader-roots): {files.root}")
+    click.echo(f"reader certificate and key (verifier request --reader-cert/--reader-key): {files.certificate}, "
+               f"{files.key}")
 
 
 @verifier_group.command("request")

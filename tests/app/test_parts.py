@@ -119,3 +119,8 @@ def test_unreadable_trust_root_is_refused_before_the_window(tmp_path: Path,
         with pytest.raises(SystemExit) as exit_:
             _args(["--trust-root", str(path)])
         assert exit_.value.code == 2 and words in capsys.readouterr().err
+    for size in ("big", "10x10", "480x"):
+        with pytest.raises(SystemExit) as exit_:
+            _args(["--size", size])
+        assert exit_.value.code == 2 and "--size" in capsys.readouterr().err
+    assert _args(["--size", "600x1000"]).size == (600, 1000)

@@ -135,7 +135,8 @@ def test_enroll_and_create_staff_refuse_bad_input_without_a_trace(service: Servi
                        "distinct known credential configurations"),
              "kind": (["enroll", "--clerk", "clerk1", "--applicant", person, "--doc", "mdl", "--document-kind",
                        "library_card"], "unknown identity document kind"),
-             "staff": (["create-staff", "clerk1"], "already called clerk1")}
+             "staff": (["create-staff", "clerk1"], "already called clerk1"),
+             "office": (["create-staff", "zed", "--office", "SEOUL"], "the offices are BUSAN-01, SEOUL-01")}
     for name, (command, words) in cases.items():
         result = CliRunner().invoke(issuer_app, [*command, *data])
         said = " ".join(re.sub(r"[│╭╮╰╯─]", " ", result.output).split())  # the error box wraps its text

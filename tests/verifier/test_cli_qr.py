@@ -172,11 +172,13 @@ def test_signed_request_is_authenticated_by_the_wallet(service: Service, phone: 
                                                        pki: Pki) -> None:
     from cryptography.hazmat.primitives import serialization
 
-    key, cert, roots = tmp_path / "reader.key", tmp_path / "reader.pem", tmp_path / "roots.pem"
-    key.write_bytes(pki.reader_signer.private_key.private_bytes(  # type: ignore[union-attr]
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    cert.write_bytes(pki.reader.public_bytes(serialization.Encoding.PEM))
-    roots.write_bytes(pki.reader_root.public_bytes(serialization.Encoding.PEM))
+    pki_dir = tmp_path / "reader"
+    code, out = mobileid("verifier", "reader-cert", "--out", str(pki_dir), "--name", "Corner shop")
+    assert code == 0, out
+    key, cert, roots = pki_dir / "reader_key.pem", pki_dir / "reader.pem", pki_dir / "reader_root.pem"
+    assert key.stat().st_mode & 0o077 == 0  # the private key is the owner's only
+    code, out = mobileid("verifier", "reader-cert", "--out", str(pki_dir), "--name", "Corner shop")
+    assert code == 2 and "already holds" in out  # a key is never replaced silently
     png = tmp_path / "signed.png"
     code, out = mobileid("verifier", "request", "--elements", "family_name", "--name", "Shop", "--out", str(png),
                          "--reader-key", str(key), "--reader-cert", str(cert))
@@ -185,7 +187,7 @@ def test_signed_request_is_authenticated_by_the_wallet(service: Service, phone: 
     code, out, _ = wallet_run(*args)
     assert code == 0 and "pass --reader-roots" in out
     code, out, _ = wallet_run(*args, "--reader-roots", str(roots))
-    assert code == 0 and "Shop asks for (signed by test reader, verified):" in out
+    assert code == 0 and "Shop asks for (signed by Corner shop, verified):" in out
     wrong = tmp_path / "wrong.pem"
     wrong.write_bytes(pki.iaca.public_bytes(serialization.Encoding.PEM))
     code, _, err = wallet_run(*args, "--reader-roots", str(wrong))
