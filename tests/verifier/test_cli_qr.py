@@ -14,10 +14,9 @@ from cryptography.hazmat.primitives import serialization
 from typer.testing import CliRunner
 
 import verifier.cli as verifier_cli
-import wallet.cli as wallet_cli
 from mobileid.cli import cli
 from tests.conftest import Pki
-from tests.issuer.conftest import ISSUER_URL, Service, enroll, person_with_licence
+from tests.issuer.conftest import ISSUER_URL, Service
 from tests.wallet.conftest import FAST_KDF, PIN
 from wallet.cli import wallet_app
 from wallet.present import Presenter
@@ -27,22 +26,10 @@ ELEMENTS = "family_name,given_name,portrait"
 
 
 @pytest.fixture(autouse=True)
-def _inject(service: Service, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(wallet_cli, "kdf", FAST_KDF)
+def _inject(service: Service, monkeypatch: pytest.MonkeyPatch, wallet_cli_env: None) -> None:
     monkeypatch.setattr(verifier_cli, "http_factory", lambda: contextlib.nullcontext(service.client))
-    monkeypatch.delenv("MOBILEID_WALLET_PIN", raising=False)
-    monkeypatch.delenv("MOBILEID_WALLET_DIR", raising=False)
-    monkeypatch.setenv("MOBILEID_VERIFIER_REPLAY_CACHE", str(tmp_path / "seen.json"))
 
 
-@pytest.fixture
-def phone(service: Service, tmp_path: Path) -> Path:
-    folder = tmp_path / "phone"
-    wallet = Wallet(folder, kdf=FAST_KDF)
-    wallet.init(PIN, trust_pem=service.client.get("/trust/root.pem").content)
-    uri, tx_code = enroll(service, person_with_licence(service), ["mdl", "age_attestation"])
-    wallet.receive(uri, tx_code, PIN, http=service.client, now=service.clock.now, batch={"age_attestation": 3})
-    return folder
 
 
 def mobileid(*args: str) -> tuple[int, str]:

@@ -10,32 +10,17 @@ import pytest
 from click.testing import CliRunner as ClickRunner
 from typer.testing import CliRunner
 
-import wallet.cli as wallet_cli
 from mobileid.cli import cli
-from tests.issuer.conftest import Service, enroll, person_with_licence
-from tests.wallet.conftest import FAST_KDF, PIN
+from tests.issuer.conftest import Service
+from tests.wallet.conftest import PIN
 from wallet.cli import wallet_app
-from wallet.wallet import Wallet
 
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def _inject(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(wallet_cli, "kdf", FAST_KDF)
-    monkeypatch.delenv("MOBILEID_WALLET_PIN", raising=False)
-    monkeypatch.delenv("MOBILEID_WALLET_DIR", raising=False)
-    monkeypatch.setenv("MOBILEID_VERIFIER_REPLAY_CACHE", str(tmp_path / "seen.json"))
+pytestmark = pytest.mark.usefixtures("wallet_cli_env")
 
 
-@pytest.fixture
-def phone(service: Service, tmp_path: Path) -> Path:
-    folder = tmp_path / "phone"
-    wallet = Wallet(folder, kdf=FAST_KDF)
-    wallet.init(PIN, trust_pem=service.client.get("/trust/root.pem").content)
-    uri, tx_code = enroll(service, person_with_licence(service), ["mdl", "age_attestation"])
-    wallet.receive(uri, tx_code, PIN, http=service.client, now=service.clock.now, batch={"age_attestation": 3})
-    return folder
 
 
 @pytest.fixture
