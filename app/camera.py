@@ -16,6 +16,8 @@ __all__ = ["CameraFrameSource", "FrameSource", "ImageFileSource", "default_frame
 
 @runtime_checkable
 class FrameSource(Protocol):
+    problem: str | None  # why no frames will come (no camera), shown by the scanner; None when all is well
+
     def start(self) -> None: ...
 
     def read(self) -> Any | None:
@@ -32,6 +34,7 @@ class ImageFileSource:
 
     def __init__(self, paths: Sequence[Path | str]) -> None:
         self.paths = paths  # read live: a test may point the camera elsewhere later
+        self.problem: str | None = None
         self._next = 0
         self.frames_read = 0
 

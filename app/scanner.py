@@ -53,7 +53,7 @@ class Scanner(BoxLayout):
 
     def start(self) -> None:
         self.source.start()
-        problem = getattr(self.source, "problem", None)
+        problem = self.source.problem
         if problem:
             self.status.text = _("No camera could be opened on this device.") + f" ({problem})"
             self.status.color = self.theme.palette.bad

@@ -258,7 +258,7 @@ class WalletService:
         pem = self.trust_pem
         if pem is None and self.http is not None and self.issuer_url:
             answer = self.http.get(f"{self.issuer_url}/trust/root.pem")
-            if getattr(answer, "status_code", 200) != 200:
+            if answer.status_code != 200:
                 raise WalletError("the issuer's root certificate could not be fetched", code="wallet.no_trust")
             pem = answer.content
         if pem is None:
@@ -356,9 +356,9 @@ class WalletService:
         from wallet.remote import refill
 
         pin = self._need_pin()
-        refill(self.wallet, pin, self.issuer_url, http=self.http, configuration=type_key, now=self.clock())
-        return sum(1 for r in self.wallet.credentials(pin) if not r.used and (
-            (doc_type := self.doc_type(r)) is not None and doc_type.id == type_key))
+        received = refill(self.wallet, pin, self.issuer_url, http=self.http, configuration=type_key,
+                          now=self.clock())
+        return self.wallet.unused_copies(pin, {r.type_id for r in received})
 
 
 def read_offer(texts: Sequence[str]) -> str | None:

@@ -22,9 +22,13 @@ from kivy.uix.textinput import TextInput
 from kivy.uix.togglebutton import ToggleButton
 from kivy.uix.widget import Widget
 
+from app.i18n import _
 from app.theme import RGBA, Theme
 
-__all__ = ["Card", "Panel", "button", "column", "label", "photo", "qr_texture", "spacer", "text_input", "toggle"]
+__all__ = ["FRAME_SECONDS", "Card", "Panel", "QrFrames", "button", "column", "label", "photo", "qr_texture", "spacer",
+           "text_input", "toggle"]
+
+FRAME_SECONDS = 0.8  # how long each frame of a multi-frame code stays on screen
 
 
 class Panel(BoxLayout):
@@ -183,6 +187,39 @@ def _modules(text: str) -> Any:
     matrix = segno.make(text, error="m", boost_error=False, micro=False).matrix
     rows = b"".join(bytes(row).translate(_MODULE_SHADE) for row in matrix)
     return PilImage.frombytes("L", (len(matrix[0]), len(matrix)), rows)
+
+
+class QrFrames:
+    """A message's QR codes in one image, shown in turn when there are several (profile §5), with the
+    "Part i of n" line under it. Owners add ``image`` and ``part`` to their layout, ``start`` the cycling
+    and ``stop`` it when their screen is left."""
+
+    def __init__(self, texts: tuple[str, ...], theme: Theme, size: float) -> None:
+        self.texts, self.frame = texts, 0
+        self.image = Image(texture=qr_texture(texts[0]), size_hint=(1, None), height=size, fit_mode="contain")
+        self.part = label("", theme, size=18, halign="center")
+        self._event: Any = None
+        self._show_part()
+
+    def start(self) -> None:
+        from kivy.clock import Clock
+
+        if len(self.texts) > 1 and self._event is None:
+            self._event = Clock.schedule_interval(self.next_frame, FRAME_SECONDS)
+
+    def next_frame(self, *args: Any) -> None:
+        self.frame = (self.frame + 1) % len(self.texts)
+        self.image.texture = qr_texture(self.texts[self.frame])
+        self._show_part()
+
+    def stop(self) -> None:
+        if self._event is not None:
+            self._event.cancel()
+            self._event = None
+
+    def _show_part(self) -> None:
+        if len(self.texts) > 1:
+            self.part.text = _("Part {i} of {n} (changes by itself)").format(i=self.frame + 1, n=len(self.texts))
 
 
 def photo(jpeg: bytes | None, theme: Theme, *, width: float = 110) -> Widget:

@@ -52,18 +52,10 @@ def now() -> float:
 
 
 def kivy_setup() -> None:
-    """Headless Kivy as ``python -m app`` / tests/app/conftest.py configure it, before Window is imported."""
-    os.environ["KIVY_NO_ARGS"] = "1"
-    os.environ["KIVY_NO_CONSOLELOG"] = "1"
-    os.environ["KIVY_NO_FILELOG"] = "1"
-    os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
-    from kivy.config import Config
+    """Headless Kivy as the app tests configure it, with the 60 fps limiter off; before Window is imported."""
+    from app.headless import configure
 
-    Config.set("graphics", "width", "480")
-    Config.set("graphics", "height", "900")
-    Config.set("graphics", "resizable", "0")
-    Config.set("graphics", "maxfps", "0")
-    Config.set("input", "mouse", "")
+    configure(maxfps=0)
 
 
 class Frames:

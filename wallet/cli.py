@@ -26,7 +26,7 @@ import typer
 from specs.errors import InputError, LockedError, MobileIdError
 from wallet.oid4vci import HttpClient
 from wallet.pin import DEFAULT_KDF, KdfParams
-from wallet.store import CredentialFormat, CredentialRecord, CredentialStatus
+from wallet.store import CredentialFormat, CredentialRecord
 from wallet.wallet import MAX_BATCH, Wallet
 
 if TYPE_CHECKING:
@@ -357,9 +357,7 @@ def refill(issuer: Annotated[str, typer.Option(
         except httpx.HTTPError as exc:
             raise IssuanceError(f"cannot reach the issuer ({type(exc).__name__})",
                                 code="credential.issuance_unreachable") from None
-        types = {r.type_id for r in received}
-        unused = sum(1 for r in wallet.credentials(secret)
-                     if r.type_id in types and not r.used and r.status is CredentialStatus.VALID)
+        unused = wallet.unused_copies(secret, {r.type_id for r in received})
     except MobileIdError as exc:
         _fail(exc, as_json)
     if as_json:

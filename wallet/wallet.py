@@ -20,7 +20,7 @@ import contextlib
 import datetime as dt
 import secrets
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,7 +35,7 @@ from wallet.history import History
 from wallet.keystore import KeyStore, SoftwareKeyStore
 from wallet.oid4vci import CredentialOffer, HttpClient, ReceivedCredential, receive
 from wallet.pin import DEFAULT_KDF, KdfParams, PinVault, WalletKey, check_pin
-from wallet.store import CredentialFormat, CredentialRecord, CredentialStore
+from wallet.store import CredentialFormat, CredentialRecord, CredentialStatus, CredentialStore
 
 if TYPE_CHECKING:
     from wallet.status import StatusRefresh
@@ -215,6 +215,11 @@ class Wallet:
     # -- reading ----------------------------------------------------------------------------------
     def credentials(self, pin: str) -> tuple[CredentialRecord, ...]:
         return self.store(self.unlock(pin)).list()
+
+    def unused_copies(self, pin: str, type_ids: Collection[str]) -> int:
+        """How many valid single-use copies of these types (docType or vct) have not been shown yet."""
+        return sum(1 for r in self.credentials(pin)
+                   if r.type_id in type_ids and not r.used and r.status is CredentialStatus.VALID)
 
     def credential(self, pin: str, credential_id: str) -> CredentialRecord:
         return self.store(self.unlock(pin)).get(credential_id)

@@ -127,16 +127,21 @@ class HomeScreen(BaseScreen):
         badge.add_widget(text)
         return badge
 
-    def licence_card(self, info: CardInfo) -> Card:
+    def _title_row(self, info: CardInfo, lang: str) -> BoxLayout:
+        """The card's catalogue name with its status badge beside it."""
         t = self.theme
-        lang = current_language()
-        card = Card(t, color=t.palette.licence)
         top = BoxLayout(size_hint_y=None, height=t.height(40), spacing=t.height(8))
         name = label(info.name(lang), t, size=20, bold=True)
         name.size_hint_y = 1
         top.add_widget(name)
         top.add_widget(self._badge(info))
-        card.add_widget(top)
+        return top
+
+    def licence_card(self, info: CardInfo) -> Card:
+        t = self.theme
+        lang = current_language()
+        card = Card(t, color=t.palette.licence)
+        card.add_widget(self._title_row(info, lang))
         row = BoxLayout(size_hint_y=None, spacing=t.height(12))
         row.add_widget(photo(info.portrait, t, width=96))
         fields = GridLayout(cols=1, size_hint_y=None, spacing=t.height(2))
@@ -159,12 +164,7 @@ class HomeScreen(BaseScreen):
         t = self.theme
         lang = current_language()
         card = Card(t)
-        top = BoxLayout(size_hint_y=None, height=t.height(40), spacing=t.height(8))
-        name = label(info.name(lang), t, size=20, bold=True)
-        name.size_hint_y = 1
-        top.add_widget(name)
-        top.add_widget(self._badge(info))
-        card.add_widget(top)
+        card.add_widget(self._title_row(info, lang))
         if info.copies > 1:
             card.add_widget(label(_("{n} single-use copies left").format(n=info.copies), t, size=16,
                                   color=t.palette.muted))

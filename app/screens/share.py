@@ -10,20 +10,18 @@ from typing import Any
 
 from kivy.clock import Clock
 from kivy.uix.gridlayout import GridLayout
-from kivy.uix.image import Image
 
 from app.i18n import _, current_language
 from app.scanner import Scanner
 from app.screens.base import BaseScreen
 from app.services import ReaderCheck, read_request
-from app.ui import Card, button, label, qr_texture, toggle
+from app.ui import Card, QrFrames, button, label, toggle
 from specs.errors import CatalogueError, MobileIdError
 from specs.qr.presentation import ONE_WAY_WINDOW, QrRequest
 
-__all__ = ["FRAME_SECONDS", "ConsentScreen", "CustomScreen", "ScanRequestScreen", "ShareScreen", "ShowQrScreen",
+__all__ = ["ConsentScreen", "CustomScreen", "ScanRequestScreen", "ShareScreen", "ShowQrScreen",
            "refill_error"]
 
-FRAME_SECONDS = 0.8
 
 
 def preset_label(preset: str) -> str:
@@ -185,7 +183,11 @@ class ShowQrScreen(BaseScreen):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._events: list[Any] = []
-        self.frame = 0
+        self.frames: QrFrames | None = None
+
+    @property
+    def frame(self) -> int:
+        return self.frames.frame if self.frames else 0
 
     def title(self) -> str:
         return _("Show this code")
@@ -197,14 +199,12 @@ class ShowQrScreen(BaseScreen):
             return
         self.texts: tuple[str, ...] = shown.texts
         self.started = self.app.clock()
-        self.frame = 0
         body.add_widget(label(_("Turn your screen brightness up and hold the phone still."), t, size=18,
                               bold=True, halign="center"))
-        size = min(self.app.root_window_width() - t.height(32), t.height(440))
-        self.qr = Image(texture=qr_texture(self.texts[0]), size_hint=(1, None), height=size, fit_mode="contain")
+        self.frames = QrFrames(self.texts, t, min(self.app.root_window_width() - t.height(32), t.height(440)))
+        self.qr = self.frames.image
         body.add_widget(self.qr)
-        self.frame_label = label("", t, size=18, halign="center")
-        body.add_widget(self.frame_label)
+        body.add_widget(self.frames.part)
         self.countdown = label("", t, size=24, bold=True, halign="center")
         body.add_widget(self.countdown)
         if shown.needs_refill:
@@ -218,8 +218,7 @@ class ShowQrScreen(BaseScreen):
         body.add_widget(button(_("Done"), t, lambda: self.app.go("home")))
         self.tick()
         self._events = [Clock.schedule_interval(self.tick, 0.25)]
-        if len(self.texts) > 1:
-            self._events.append(Clock.schedule_interval(self.next_frame, FRAME_SECONDS))
+        self.frames.start()
 
     def refill(self) -> None:
         """Fetch fresh copies from the issuer on a worker thread; the code on screen stays valid meanwhile."""
@@ -246,15 +245,7 @@ class ShowQrScreen(BaseScreen):
             return -1  # a two-way answer is bound to the request, which carries its own expiry
         return max(0, int(ONE_WAY_WINDOW.total_seconds() - (self.app.clock() - self.started).total_seconds()))
 
-    def next_frame(self, *args: Any) -> None:
-        self.frame = (self.frame + 1) % len(self.texts)
-        self.qr.texture = qr_texture(self.texts[self.frame])
-        self.tick()
-
     def tick(self, *args: Any) -> None:
-        if len(self.texts) > 1:
-            self.frame_label.text = _("Part {i} of {n} (changes by itself)").format(i=self.frame + 1,
-                                                                                  n=len(self.texts))
         left = self.remaining()
         if left < 0:
             self.countdown.text = ""
@@ -270,6 +261,8 @@ class ShowQrScreen(BaseScreen):
         for event in self._events:
             event.cancel()
         self._events = []
+        if self.frames is not None:
+            self.frames.stop()
 
 
 def refill_error(code: str) -> str:

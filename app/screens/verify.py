@@ -6,18 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
-from kivy.uix.image import Image
 
 from app.i18n import N_, _, current_language
 from app.scanner import Scanner
 from app.screens.base import BaseScreen
 from app.screens.home import fmt_value
-from app.screens.share import FRAME_SECONDS
 from app.services import request_texts
-from app.ui import Card, Panel, button, label, photo, qr_texture
+from app.ui import Card, Panel, QrFrames, button, label, photo
 from specs.errors import MobileIdError
 from specs.qr.presentation import QrRequest
 from verifier.result import VerificationResult
@@ -177,9 +174,12 @@ class RequestScreen(BaseScreen):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._events: list[Any] = []
         self.texts: tuple[str, ...] = ()
-        self.frame = 0
+        self.frames: QrFrames | None = None
+
+    @property
+    def frame(self) -> int:
+        return self.frames.frame if self.frames else 0
 
     def title(self) -> str:
         return _("Ask for something specific")
@@ -203,28 +203,15 @@ class RequestScreen(BaseScreen):
             except MobileIdError as exc:
                 body.add_widget(label(reason_text(exc.code), t, color=t.palette.bad, bold=True))
                 return
-        self.texts, self.frame = request_texts(request), 0
+        self.texts = request_texts(request)
         body.add_widget(label(_("Let the customer scan this code with their wallet."), t, size=20, bold=True,
                               halign="center"))
-        size = min(self.app.root_window_width() - t.height(32), t.height(420))
-        self.qr = Image(texture=qr_texture(self.texts[0]), size_hint=(1, None), height=size, fit_mode="contain")
-        body.add_widget(self.qr)
-        self.frame_label = label("", t, size=18, halign="center")
-        body.add_widget(self.frame_label)
+        self.frames = QrFrames(self.texts, t, min(self.app.root_window_width() - t.height(32), t.height(420)))
+        body.add_widget(self.frames.image)
+        body.add_widget(self.frames.part)
         body.add_widget(button(_("Then scan their answer"), t, lambda: self.app.go("verify")))
-        if len(self.texts) > 1:
-            self.show_part()
-            self._events = [Clock.schedule_interval(self.next_frame, FRAME_SECONDS)]
-
-    def next_frame(self, *args: Any) -> None:
-        self.frame = (self.frame + 1) % len(self.texts)
-        self.qr.texture = qr_texture(self.texts[self.frame])
-        self.show_part()
-
-    def show_part(self) -> None:
-        self.frame_label.text = _("Part {i} of {n} (changes by itself)").format(i=self.frame + 1, n=len(self.texts))
+        self.frames.start()
 
     def stop(self) -> None:
-        for event in self._events:
-            event.cancel()
-        self._events = []
+        if self.frames is not None:
+            self.frames.stop()

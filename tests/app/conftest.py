@@ -5,24 +5,14 @@ before Kivy's Window is first imported (one Window per process). ``Driver`` taps
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-os.environ["KIVY_NO_ARGS"] = "1"
-os.environ["KIVY_NO_CONSOLELOG"] = "1"
-os.environ["KIVY_NO_FILELOG"] = "1"
-os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
+from app.headless import configure
 
-from kivy.config import Config
-
-Config.set("graphics", "width", "480")
-Config.set("graphics", "height", "900")
-Config.set("graphics", "resizable", "0")
-Config.set("input", "mouse", "")
+configure()
 
 import pytest  # noqa: E402
 from kivy.base import EventLoop  # noqa: E402
@@ -35,6 +25,7 @@ from kivy.uix.textinput import TextInput  # noqa: E402
 from kivy.uix.widget import Widget  # noqa: E402
 
 from app.main import MobileIdApp  # noqa: E402
+from app.ui import QrFrames  # noqa: E402
 from tests.issuer.conftest import service  # noqa: E402, F401  (the real issuer service)
 from tests.wallet.conftest import FAST_KDF, PIN  # noqa: E402
 
@@ -116,6 +107,20 @@ class Driver:
             field.insert_text(char)
         field.focus = False
         self.pump(1)
+
+    def shoot_frames(self, frames: QrFrames, name: str) -> list[Path]:
+        """Photograph each frame of a cycling QR once, as it comes by itself with its "Part i of n" line;
+        the screenshots in frame order (``{name}1.png``, ...)."""
+        total = len(frames.texts)
+        shots: dict[int, Path] = {}
+        while len(shots) < total:
+            self.pump_until(lambda: frames.frame not in shots, timeout=5)
+            index = frames.frame
+            assert f"Part {index + 1} of {total}" in self.text()
+            path = self.shot(f"{name}{index + 1}")
+            if frames.frame == index:  # the frame did not change while the screenshot was taken
+                shots[index] = path
+        return [shots[i] for i in sorted(shots)]
 
     def shot(self, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import segno
 
 from app.camera import ImageFileSource
+from app.screens.share import ShowQrScreen
 from tests.app.test_onboarding import onboard
 from tests.issuer.conftest import ISSUER_URL, Service, enroll, person_with_licence
 from tests.wallet.conftest import PIN
@@ -154,16 +155,8 @@ def test_two_way_request_consent_frames_and_portrait(make_app: Callable[..., Dri
     driver.tap_text("Share")
     assert driver.screen == "show_qr"
     screen = driver.app.screen
-    total = len(screen.texts)  # type: ignore[attr-defined]
-    assert total > 1 and f" of {total} " in driver.text()  # the frames advance by themselves
-    shots: dict[int, Path] = {}
-    while len(shots) < total:  # the frames change by themselves: photograph each one
-        driver.pump_until(lambda: screen.frame not in shots, timeout=5)  # type: ignore[attr-defined]
-        index = screen.frame  # type: ignore[attr-defined]
-        path = driver.shot(f"22_show_qr_frame{index + 1}")
-        if screen.frame == index:  # type: ignore[attr-defined]
-            shots[index] = path
-    frames = [shots[i] for i in sorted(shots)]
+    assert isinstance(screen, ShowQrScreen) and screen.frames is not None and len(screen.texts) > 1
+    frames = driver.shoot_frames(screen.frames, "22_show_qr_frame")  # the frames change by themselves
 
     camera.paths.clear()
     driver.tap_text("Done")

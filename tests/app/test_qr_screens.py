@@ -18,9 +18,9 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 from kivy.core.window import Window
 
-from app.screens.share import FRAME_SECONDS
 from app.screens.verify import RequestScreen
 from app.services import read_request, request_texts
+from app.ui import FRAME_SECONDS
 from app.verifier_service import REQUESTS
 from specs.crypto import SoftwareSigner
 from specs.qr.presentation import QrRequest
@@ -84,14 +84,8 @@ def test_big_request_is_shown_in_frames_and_reassembled(make_app: Callable[..., 
     assert isinstance(screen, RequestScreen)
     total = len(screen.texts)
     assert total > 1 and driver.app.verifier.pending_request is request
-    shots: dict[int, Path] = {}
-    while len(shots) < total:  # every frame comes by itself, each with its "Part i of n" line
-        driver.pump_until(lambda: screen.frame not in shots, timeout=5)
-        index = screen.frame
-        assert f"Part {index + 1} of {total}" in driver.text()
-        path = driver.shot(f"24_verifier_request_frame{index + 1}")
-        if screen.frame == index:
-            shots[index] = path
+    assert screen.frames is not None
+    shots = driver.shoot_frames(screen.frames, "24_verifier_request_frame")  # each with its "Part i of n"
     assert read_request(screen.texts) == request
 
     driver.tap_text("Back")  # leaving stops the animation
@@ -103,7 +97,7 @@ def test_big_request_is_shown_in_frames_and_reassembled(make_app: Callable[..., 
     driver.tap_text("Switch to wallet mode")
     driver.type(driver.inputs()[0], PIN)
     driver.tap_text("Open")
-    camera.paths[:] = [shots[i] for i in sorted(shots)]
+    camera.paths[:] = shots
     driver.tap_text("Answer a business's request")
     driver.pump_until(lambda: driver.screen == "consent", timeout=15)
     text = driver.text()
