@@ -23,7 +23,7 @@ from app.i18n import _
 from app.theme import Theme
 from app.ui import Panel, label
 from specs.errors import MobileIdError
-from specs.qr import FrameCollector
+from specs.qr import FrameCollector, is_profile_text
 
 __all__ = ["Scanner"]
 
@@ -108,7 +108,7 @@ class Scanner(BoxLayout):
         if self._event is None:
             return  # stopped meanwhile
         for text in texts:
-            if not text.startswith("MID1"):
+            if not is_profile_text(text):
                 self.stop()
                 self.on_texts((text,))
                 return

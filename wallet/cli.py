@@ -521,9 +521,9 @@ def present(preset: Annotated[str | None, typer.Option(
 
 
 def _read_request(source: Path) -> Any:
-    """The verifier's QrRequest from a photo/screenshot of its QR code, or a text file of MID1 lines."""
+    """The verifier's QrRequest from a photo/screenshot of its QR code, or a text file of MID2 lines."""
     from specs.errors import QrError
-    from specs.qr import FrameCollector
+    from specs.qr import FrameCollector, is_profile_text
     from specs.qr.presentation import QrRequest, decode_qr_message
 
     try:
@@ -534,10 +534,10 @@ def _read_request(source: Path) -> Any:
         else:
             texts = [line.strip() for line in source.read_text("utf-8").splitlines() if line.strip()]
     except (OSError, UnicodeDecodeError):
-        raise InputError(f"cannot read {source.name} as an image or MID1 text", code="input.unreadable") from None
+        raise InputError(f"cannot read {source.name} as an image or QR text", code="input.unreadable") from None
     collector = FrameCollector()
     for text in texts:
-        if text.startswith("MID1"):
+        if is_profile_text(text):
             collector.add(text)
     if not collector.complete:
         have, total = collector.progress
@@ -568,7 +568,7 @@ def _reader_note(request: QrRequest, roots: Path | None) -> str:
 @wallet_app.command()
 def answer(request_file: Annotated[Path, typer.Argument(
                metavar="REQUEST", exists=True, dir_okay=False,
-               help="The verifier's request: PNG/JPEG of its QR, or a text file with its MID1 line(s).")],
+               help="The verifier's request: PNG/JPEG of its QR, or a text file with its MID2 line(s).")],
            out: Out = Path("qr.png"),
            yes: Annotated[bool, typer.Option("--yes", help="Consent without asking (required when not interactive).")
                           ] = False,

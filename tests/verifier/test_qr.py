@@ -177,8 +177,9 @@ def test_tampered_and_garbage(story: Story) -> None:
     cases = {
         "qr.frame_prefix": "HELLO",
         "qr.frame_version": "MID9/1/1/ABCDEF:00",
-        "qr.base45_invalid": "MID1:~~~",
-        "qr.frame_not_zlib": "MID1:" + shown.texts[0][5:41],
+        "qr.base45_invalid": "MID2:~~~",
+        "qr.frame_not_zlib": "MID2:" + shown.texts[0][5:41],
+        "qr.frame_dictionary": "MID1:" + shown.texts[0][5:],  # the MID2 stream under the MID1 prefix
     }
     for code, text in cases.items():
         result = verifier.verify_qr(text)
