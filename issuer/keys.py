@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from issuer import audit
 from issuer.db.models import SigningKey
 from issuer.security import register_pepper
+from issuer.validity import WINDOW
 from specs.crypto import SoftwareSigner
 from specs.x509 import create_document_signer, create_iaca, create_vical_signer
 
@@ -130,8 +131,11 @@ def rotate_document_signer(session: Session, data_dir: Path, *, now: dt.datetime
     iaca_row = session.scalars(select(SigningKey).where(SigningKey.kind == "iaca", SigningKey.active)).one()
     iaca = x509.load_pem_x509_certificate(iaca_row.certificate_pem.encode())
     ds_signer = SoftwareSigner.generate()
+    # It starts a validity window early: copies signed with it from the first day carry times anywhere in that
+    # window (issuer.validity), and a verifier checks an MSO's signed time against this certificate.
     ds = create_document_signer(_signer(iaca_row, secret), iaca, ds_signer.public_key(), common_name="mobileid DS",
-                                not_before=now - dt.timedelta(minutes=5), not_after=now + dt.timedelta(days=450))
+                                not_before=now - WINDOW - dt.timedelta(minutes=5),
+                                not_after=now + dt.timedelta(days=450))
     for old in session.scalars(select(SigningKey).where(SigningKey.kind == "ds", SigningKey.active)):
         old.active = False
     _store(session, "ds", ds, ds_signer, secret, now)
