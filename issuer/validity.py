@@ -28,6 +28,7 @@ def copy_validity(now: dt.datetime, until: dt.datetime, *, earliest: dt.datetime
                   randbelow: Callable[[int], int] = secrets.randbelow) -> tuple[dt.datetime, dt.datetime]:
     """(``signed`` = ``validFrom``, ``validUntil``) for one copy issued at ``now`` for the period ending
     ``until``, never starting before ``earliest`` (the DS certificate's notBefore). Whole seconds (tdate)."""
-    span = int(min(WINDOW, now - earliest).total_seconds())
+    now, until = now.replace(microsecond=0), until.replace(microsecond=0)
+    span = int(min(WINDOW, now - earliest).total_seconds())  # whole seconds, so now - span >= earliest
     back = dt.timedelta(seconds=randbelow(span + 1) if span > 0 else 0)
-    return (now - back).replace(microsecond=0), (until - back).replace(microsecond=0)
+    return now - back, until - back

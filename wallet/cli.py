@@ -86,10 +86,10 @@ def _fail(exc: MobileIdError, as_json: bool = False) -> NoReturn:
     sys.exit(EXIT_USAGE if isinstance(exc, InputError) else EXIT_FAILURE)
 
 
-def _ask_pin(pin: str | None, *, confirm: bool = False) -> str:
+def _ask_pin(pin: str | None, *, confirm: bool = False, prompt: str = "Wallet PIN") -> str:
     if pin is not None:
         return pin
-    value: str = typer.prompt("Wallet PIN", hide_input=True, confirmation_prompt=confirm)
+    value: str = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
     return value
 
 
@@ -253,13 +253,16 @@ def _rows(claims: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, st
 # -- commands ------------------------------------------------------------------------------------------
 @wallet_app.command()
 def init(data_dir: DataDir = DEFAULT_DIR, trust: TrustFile = None, pin: Pin = None) -> None:
-    """Create a wallet protected by a PIN (asked twice, hidden), optionally trusting an issuer's IACA.
+    """Create a wallet protected by a PIN or passphrase (asked twice, hidden), optionally trusting an issuer's IACA.
 
-    A wallet erased after too many wrong PINs is replaced: nothing of it is kept."""
+    A PIN has 6 or more digits and is not trivial (no repeated or sequential digits); a passphrase (8 or more
+    characters) is the stronger choice. A wallet erased after too many wrong PINs is replaced: nothing of it
+    is kept."""
     try:
         trust_pem = _read_pem(trust) if trust else None
         wallet = _wallet(data_dir)
-        replaced = wallet.init(_ask_pin(pin, confirm=True), trust_pem=trust_pem)
+        secret = _ask_pin(pin, confirm=True, prompt="New wallet PIN (6+ digits) or passphrase (8+ characters)")
+        replaced = wallet.init(secret, trust_pem=trust_pem)
     except MobileIdError as exc:
         _fail(exc)
     if replaced:

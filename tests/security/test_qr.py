@@ -13,13 +13,14 @@ import pytest
 from sqlalchemy import select
 
 from issuer.db.models import Business
+from issuer.validity import WINDOW
 from specs.cbor import decode
 from specs.errors import QrError, QrFrameError
 from specs.mdoc.issuer_signed import IssuerSigned
 from specs.mdoc.presentation import build_document
 from specs.mdoc.response import DeviceResponse
-from specs.qr import FrameCollector, encode_message, profile_texts
-from specs.qr.presentation import ONE_WAY, QrResponse, one_way_transcript
+from specs.qr import FrameCollector, decode_message, encode_message, profile_texts
+from specs.qr.presentation import ONE_WAY, QrResponse, decode_qr_message, one_way_transcript
 from tests.issuer.conftest import Service, enroll, person_with_licence
 from tests.verifier.test_qr import Story, _answer_as
 from tests.wallet.conftest import FAST_KDF, PIN
@@ -163,3 +164,21 @@ def test_qr_sd_jwt_answer_extra_disclosure_refused_always_visible_dropped(busine
     request = verifier.request({BUSINESS: ["business_name"]})
     more = _answer_as(business, request, BUSINESS, ("business_name", "representative"))
     _refused(verifier.verify_qr(more, request=request), "qr.elements_not_requested")
+
+
+def test_qr_copies_of_a_batch_are_not_linkable_by_their_times(story: Story) -> None:
+    """Three one-way codes made with three copies of one batch: the MSOs' signed/validFrom/validUntil differ
+    (each copy has its own offset, profile §8.6), all within the window before issuance, and all verify."""
+    verifier = story.verifier()
+    seen = []
+    for _ in range(3):
+        shown = story.presenter.present(PIN, preset="age19")
+        answer = decode_qr_message(decode_message(shown.texts))
+        assert isinstance(answer, QrResponse) and isinstance(answer.data, bytes)
+        info = DeviceResponse.from_cbor(answer.data).documents[0].issuer_signed.mso.validity_info
+        seen.append((info.signed, info.valid_from, info.valid_until))
+        assert verifier.verify_qr(shown.texts).valid
+    issued = story.service.clock.now
+    for signed, valid_from, valid_until in seen:
+        assert issued - WINDOW <= signed == valid_from <= issued and valid_until - valid_from == seen[0][2] - seen[0][1]
+    assert len({s[0] for s in seen}) > 1 and len({s[2] for s in seen}) > 1  # all equal: once in 86401**2 batches

@@ -203,7 +203,7 @@ def test_history_names_elements_never_values(story: Story) -> None:
     story.presenter.present(PIN, preset="age19")
     entries = History(story.wallet.folder, story.wallet.keys.unlock(PIN)).entries()
     assert [(e.type_id, e.elements, e.mode) for e in entries] == [("age_attestation", ("age_over_19",), "one-way")]
-    assert b"age_over_19" not in (story.wallet.folder / "history.json").read_bytes()
+    assert b"age_over_19" not in (story.wallet.folder / "credentials" / "credentials.json").read_bytes()  # sealed
 
 
 
