@@ -418,6 +418,30 @@ def mutate_http(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
     return route + mutate_json(rng, body, [p[1:] for p in pool])
 
 
+# -- wallet files (a kind byte, then the file's JSON) ---------------------------------------------------------
+def mutate_wallet_file(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
+    """Damage as disks and interrupted writes make it (bytes flipped, cut short, a base64 character changed in a
+    sealed field), and structure changes (types, values, missing members), of one wallet file."""
+    kind, body = data[:1], data[1:]
+    roll = rng.random()
+    if roll < 0.05 and pool:
+        kind = rng.choice(pool)[:1]  # one kind of file where another belongs
+    if roll < 0.35:
+        return kind + mutate_bytes(rng, body, [p[1:] for p in pool])
+    try:
+        value = json.loads(body)
+    except Exception:
+        return kind + mutate_bytes(rng, body, [])
+    texts = [k for k, v in value.items() if isinstance(v, str) and v] if isinstance(value, dict) else []
+    if roll < 0.7 and texts:
+        name = rng.choice(texts)
+        text = value[name]
+        i = rng.randrange(len(text))
+        value[name] = rng.choice((text[:i] + rng.choice(B45 + "+/=") + text[i + 1:], text[:i], text + text[i:]))
+        return kind + json.dumps(value).encode()
+    return kind + json.dumps(_mutate_json_value(rng, value)).encode()
+
+
 def guarded(mutator: Any) -> Any:
     """A mutator bug must not stop the run: fall back to plain byte mutation."""
 
@@ -438,4 +462,4 @@ def guarded(mutator: Any) -> Any:
 
 
 MUTATORS = {"cbor": mutate_cbor, "jwt": mutate_jwt, "qr": mutate_qr, "json": mutate_json, "status": mutate_status,
-            "http": mutate_http, "bytes": mutate_bytes}
+            "http": mutate_http, "bytes": mutate_bytes, "wallet": mutate_wallet_file}

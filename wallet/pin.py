@@ -172,8 +172,10 @@ class PinState:
             raise StoreCorruptedError("pin file: bad structure")
         if failures < 0 or max_attempts < 1:
             raise StoreCorruptedError("pin file: bad counter")
-        wrapped = None if master is None else b64d(master)
-        return cls(KdfParams.from_json(doc.get("kdf")), b64d(doc.get("salt")), wrapped, failures, max_attempts,
+        wrapped, salt = None if master is None else b64d(master), b64d(doc.get("salt"))
+        if not 8 <= len(salt) <= 64:  # RFC 9106 §3.1: argon2 takes 8 bytes and up; ours are 16
+            raise StoreCorruptedError("pin file: bad salt")
+        return cls(KdfParams.from_json(doc.get("kdf")), salt, wrapped, failures, max_attempts,
                    _binding_from_json(doc.get("binding")))
 
     def aad(self) -> bytes:

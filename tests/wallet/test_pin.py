@@ -163,7 +163,7 @@ def test_truncated_pin_file(tmp_path: Path) -> None:
      ("kdf", {"alg": "argon2id", "t": 0, "m": 8192, "p": 1}),
      ("kdf", {"alg": "argon2id", "t": 10**6, "m": 8192, "p": 1}),
      ("kdf", {"alg": "argon2id", "t": 1.0, "m": 8192, "p": 1}), ("failures", -1), ("failures", 0.0), ("salt", "***"),
-     ("v", 2), ("binding", {"kind": 1})],
+     ("v", 2), ("binding", {"kind": 1}), ("salt", ""), ("salt", "AAAA")],
 )
 def test_bad_pin_file_fields(tmp_path: Path, field: str, value: object) -> None:
     vault = PinVault(tmp_path, kdf=FAST_KDF)
