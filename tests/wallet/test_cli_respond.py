@@ -73,7 +73,7 @@ def test_decline(rp: Rp, cli_env: Path) -> None:  # noqa: F811
 def test_nothing_held_and_bad_inputs(rp: Rp, cli_env: Path, tmp_path: Path, service: Service) -> None:  # noqa: F811
     created = rp.create(dcql_query={"credentials": [{"id": "x", "format": "mso_mdoc",
                                                      "meta": {"doctype_value": "org.example.unknown"}}]})
-    code, out, err = run("respond", created["cross_device_uri"], "--yes", "--data-dir", str(rp.online.wallet.folder),
+    code, _out, err = run("respond", created["cross_device_uri"], "--yes", "--data-dir", str(rp.online.wallet.folder),
                          "--pin", PIN)
     assert code == 1 and "oid4vp.no_credential" in err
     assert rp.read(created["transaction_id"])["status"] == "declined"
