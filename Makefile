@@ -21,6 +21,7 @@ lint: $(STAMP)
 
 test: lint
 	bash scripts/system-deps.sh
+	bash scripts/node-deps.sh interop/oid4vp
 	. scripts/postgres-env.sh && $(BIN)/python -m pytest
 
 demo: $(STAMP)
