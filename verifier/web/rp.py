@@ -40,6 +40,11 @@ def home() -> RedirectResponse:
     return RedirectResponse("/bank", status_code=307)
 
 
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    return Response(status_code=204)
+
+
 @router.get("/static/{name}")
 def static(name: str) -> Response:
     if name not in _STATIC:
@@ -94,7 +99,11 @@ def _document(credential: Mapping[str, Any]) -> dict[str, Any]:
             rows.extend(_row(doc_type, str(name), str(k), v) for k, v in value.items())
         else:
             rows.append(_row(doc_type, None, str(name), value))
-    return {"title": title, "rows": [r for r in rows if r is not None]}
+    shown = [r for r in rows if r is not None]
+    if doc_type is not None:  # the catalogue's order (name, birth date, address, ...), not the wallet's
+        order = {f"{c.display.name('ko')} · {c.display.name('en')}": i for i, c in enumerate(doc_type.claims)}
+        shown.sort(key=lambda r: order.get(r["label"], len(order)))
+    return {"title": title, "rows": shown}
 
 
 def _type(credential: Mapping[str, Any]) -> DocumentType | None:
