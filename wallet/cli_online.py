@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
+import wallet.cli as cli_module
 from specs.errors import InputError, MobileIdError, Oid4vpError
 from wallet.cli import (
     DEFAULT_DIR,
@@ -93,9 +94,7 @@ def respond(source: Annotated[str, typer.Argument(
         if not wallet.is_initialized():
             raise InputError("no wallet here; run 'mobileid wallet init' first", code="input.usage")
         presenter = OnlinePresenter(wallet)
-        import wallet.cli  # its http_factory is the injection point tests swap
-
-        with wallet.cli.http_factory() as http:
+        with cli_module.http_factory() as http:  # looked up now: the injection point tests swap
             received = fetch_request(_link(source), http=http, reader_roots=_roots(reader_roots),
                                      now=dt.datetime.now(dt.UTC))
             if decline:
