@@ -21,7 +21,7 @@ _T = {
                  "en": "unsigned request — the requester cannot be identified ({name})"},
     "asks": {"ko": "다음을 요청합니다:", "en": "asks for:"},
     "from": {"ko": "  {card}에서: {elements}", "en": "  from your {card}: {elements}"},
-    "answer": {"ko": "    → 보유한 {card}로 답합니다 (1회용 사본)",
+    "answer": {"ko": "    → 답하는 카드: 보유한 {card} (1회용 사본)",
                "en": "    → answered with your {card} (a single-use copy)"},
     "option": {"ko": "  요청에 대안이 있습니다: {n}개 중 {k}번째 선택지를 사용합니다 (처음으로 충족 가능한 것)",
                "en": "  the request offers alternatives: using option {k} of {n} (the first you can satisfy)"},
