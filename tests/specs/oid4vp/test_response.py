@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from specs.errors import Oid4vpError
 from specs.jose import jwk_from_key
@@ -71,3 +73,16 @@ def test_dc_api_forms() -> None:
         with pytest.raises(Oid4vpError) as err:
             origin_audience(bad)
         assert err.value.code == "oid4vp.origin_invalid"
+
+
+_ids = st.from_regex(r"[A-Za-z0-9_-]{1,12}", fullmatch=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.dictionaries(_ids, st.lists(st.text(min_size=1, max_size=40), min_size=1, max_size=3), min_size=1,
+                       max_size=4), st.one_of(st.none(), st.text(max_size=20)))
+def test_response_round_trip_property(token: dict[str, list[str]], state: str | None) -> None:
+    response = AuthorizationResponse({k: tuple(v) for k, v in token.items()}, state)
+    assert parse_response(response.to_json()) == response
+    jwe = encrypt_response(response, METADATA.encryption_key(), enc="A256GCM", nonce="n")
+    assert decrypt_response(jwe, KEY, kid="k")[1] == response

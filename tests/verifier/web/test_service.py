@@ -51,7 +51,10 @@ def test_bank_account_opening_cross_device(rp: Rp) -> None:
     key = received.request.client_metadata.encryption_key()  # type: ignore[union-attr]
     assert key.kid and key.jwk["alg"] == "ECDH-ES"
     recorder = Recorder(rp.client)
+    cards = ["urn:mobileid:kr:resident_card:1", "urn:mobileid:kr:income_certificate:1"]
+    unused = rp.online.wallet.unused_copies(PIN, cards)
     outcome = rp.online.presenter.respond(PIN, rp.online.presenter.plan(PIN, received), http=recorder)
+    assert rp.online.wallet.unused_copies(PIN, cards) == unused - 2  # one fresh single-use copy of each
     assert outcome.delivered and outcome.redirect_uri == f"{RP_URL}/bank/{created['transaction_id']}"
     assert [t for t, _ in outcome.shared] == ["resident_card", "income_certificate"]
     view = rp.read(created["transaction_id"])
