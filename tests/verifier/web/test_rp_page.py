@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.browser import chromium_page, shot
 from tests.issuer.conftest import Service, free_port, serve, service  # noqa: F401
 from tests.verifier.online import Online, online_story, service_trust
 from tests.wallet.conftest import PIN
@@ -21,10 +22,6 @@ from wallet.oid4vp import fetch_request
 sync_api = pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("service", ["sqlite"], indirect=True)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "rp"
-if not CHROMIUM.exists():
-    raise RuntimeError("the page tests need Debian's chromium at /usr/bin/chromium: run scripts/system-deps.sh")
 
 
 @pytest.fixture
@@ -40,21 +37,12 @@ def live(service: Service, tmp_path: Path) -> Iterator[tuple[str, Online]]:  # n
 
 @pytest.fixture
 def page(live: tuple[str, Online]) -> Iterator[sync_api.Page]:
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        context = browser.new_context(base_url=live[0], locale="ko-KR", viewport={"width": 1000, "height": 900})
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
+    with chromium_page(live[0], width=1000) as opened:
+        yield opened
 
 
 def _shot(page: sync_api.Page, name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
+    return shot(page, "rp", name)
 
 
 def test_open_an_account_with_the_wallet(page: sync_api.Page, live: tuple[str, Online]) -> None:
