@@ -186,7 +186,9 @@ class AuthorizationRequest:
         return self.response_mode in ENCRYPTED_MODES
 
     @classmethod
-    def from_json(cls, claims: Mapping[str, Any], *, client_id_required: bool = True) -> AuthorizationRequest:
+    def from_json(cls, claims: Any, *, client_id_required: bool = True) -> AuthorizationRequest:
+        if not isinstance(claims, Mapping):
+            raise Oid4vpError("the request parameters must be a JSON object", code="oid4vp.request_invalid")
         if claims.get("response_type") != "vp_token":
             raise Oid4vpError("response_type must be vp_token", code="oid4vp.request_invalid")
         if "scope" in claims or "presentation_definition" in claims:

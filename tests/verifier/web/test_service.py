@@ -200,3 +200,20 @@ def test_signed_webhook(rp: Rp, receiver: tuple[str, list[tuple[dict[str, str], 
     with pytest.raises(Exception) as err:
         webhook.verify_signature(secret, headers[webhook.HEADER], body, now=now + dt.timedelta(hours=1))
     assert getattr(err.value, "code", None) == "webhook.stale"
+
+
+def test_hostile_response_bodies_get_typed_refusals(rp: Rp) -> None:
+    created = rp.create(preset="age19")
+    uri = _fetch(rp, created["cross_device_uri"]).request.response_uri
+    assert uri is not None
+    bodies: list[dict[str, str]] = [
+        {}, {"response": ""}, {"response": "a.b.c.d.e"}, {"response": "....."}, {"response": "x" * 2000},
+        {"response": "eyJhbGciOiJub25lIn0....."}, {"vp_token": "{"}, {"vp_token": "[]", "state": "s"},
+        {"error": "x" * 64}, {"response": "\u202e\x00", "state": "s"}, {"state": "only"},
+    ]
+    for body in bodies:
+        answer = rp.client.post(uri, data=body)
+        assert answer.status_code in (400, 422), (body, answer.status_code)
+        assert answer.status_code == 422 or answer.json()["code"].startswith("oid4vp."), (body, answer.text)
+    assert rp.read(created["transaction_id"])["status"] == "pending"
+    assert rp.client.post(uri.replace(created["transaction_id"], "nope"), data={}).status_code == 404
