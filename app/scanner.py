@@ -4,7 +4,7 @@ The UI thread only grabs frames (15 a second); a worker thread decodes the newes
 ``verifier.scan.decode_frame`` (zxing-cpp: milliseconds here, tens of milliseconds on a slow phone, which
 would stutter the preview) and hands the texts back through
 ``Clock.schedule_once``. Frames that arrive while the worker is busy replace each other: the scanner
-always decodes the latest view, never a backlog. Multi-frame codes (``MID1`` frames) are collected
+always decodes the latest view, never a backlog. Multi-frame codes (``MID2`` frames) are collected
 across frames; ``on_texts`` gets every text once the message is complete (or a single non-frame text
 such as an offer link).
 """

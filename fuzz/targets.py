@@ -143,7 +143,7 @@ def _wallet_files() -> Call:
 
     ctx = _context()
     # In memory where the machine has it: what is timed is the wallet's reading, not the disk's fsync.
-    shm = Path("/dev/shm")
+    shm = Path("/dev/shm")  # noqa: S108  (mkdtemp: a fresh 0700 folder of a random name)
     folder = Path(tempfile.mkdtemp(prefix="mobileid-fuzz-wallet-", dir=shm if shm.is_dir() else None))
     _WALLET_STATE["folder"] = folder
     atexit.register(lambda: __import__("shutil").rmtree(folder, ignore_errors=True))
