@@ -25,15 +25,16 @@ from wallet.pin import DEFAULT_KDF, KdfParams
 from wallet.present import Presentation, Presenter
 from wallet.status import StatusRefresh
 from wallet.store import CredentialFormat, CredentialRecord, CredentialStatus
-from wallet.wallet import Wallet
+from wallet.wallet import Unlocked, Wallet
 
-__all__ = ["Card", "Notice", "ReaderCheck", "WalletService", "claims_of"]
+__all__ = ["USABLE", "Card", "Notice", "ReaderCheck", "SharePreview", "WalletService", "claims_of"]
 
 Clock = Callable[[], dt.datetime]
 EXPIRING_DAYS = 30
 APTITUDE_NOTICE_DAYS = 90  # the licence's aptitude test can be taken in the months before it is due
 STATUS_REFRESH_EVERY = dt.timedelta(minutes=15)  # status lists change rarely; spare the battery and the issuer
 OFFER_SCHEME = "openid-credential-offer://"
+USABLE = ("valid", "expiring")  # statuses a card can still be shown with
 NoticeKind = Literal["expired", "expiring", "suspended", "revoked", "aptitude_due", "aptitude_overdue"]
 _STATUS_NOTICES: Mapping[str, NoticeKind] = {"expired": "expired", "expiring": "expiring", "suspended": "suspended",
                                             "revoked": "revoked"}  # card status -> notice ("valid" has none)
@@ -55,9 +56,36 @@ class Card:
     copies: int
     claims: Mapping[str, Any] = field(default_factory=dict)  # flat: element -> value
     portrait: bytes | None = None
+    record_ids: tuple[str, ...] = ()  # every stored copy (removing the card removes them all)
 
     def name(self, lang: str) -> str:
         return self.names.get(lang) or self.names.get("en") or self.type_key
+
+    @property
+    def usable(self) -> bool:
+        return self.status in USABLE
+
+    def holder(self, lang: str) -> tuple[str, str]:
+        """(family, given) name as the holder writes them: in Korean the Hangul names the licence carries
+        (ISO/IEC 18013-5 ``*_national_character``), else the Latin ones."""
+        c = self.claims
+        national = (str(c.get("family_name_national_character") or ""),
+                    str(c.get("given_name_national_character") or ""))
+        if lang == "ko" and any(national):
+            return national
+        return str(c.get("family_name") or ""), str(c.get("given_name") or "")
+
+
+@dataclass(frozen=True, slots=True)
+class SharePreview:
+    """What a share will show, said before the holder agrees: the card, the items, the items whose answer
+    is "no" (a 17-year-old asked for 19+), and whether the copy used may already have been shown
+    (a single-use batch down to its last copy: showing it again lets businesses link the visits)."""
+
+    type_key: str
+    items: tuple[str, ...]
+    answers_no: tuple[str, ...] = ()
+    last_copy: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +161,7 @@ class WalletService:
         # Reader roots (PEM) say which businesses' signed requests can be checked; without them a signature
         # proves nothing to the holder and the consent screen says so.
         self.reader_roots = TrustStore.from_pem(reader_roots_pem) if reader_roots_pem else None
-        self._pin: str | None = None
+        self._session: Unlocked | None = None  # the wallet opened once per unlock, dropped on lock
         # Status refreshes run on a worker thread: the lock makes "is one due?" and "start it" one step.
         self._status_lock = threading.Lock()
         self._status_asked_at: dt.datetime | None = None
@@ -147,26 +175,40 @@ class WalletService:
 
     @property
     def unlocked(self) -> bool:
-        return self._pin is not None
+        return self._session is not None
 
     def setup(self, pin: str) -> None:
+        """A new wallet (one argon2 derivation to create it, one to open it: run it off the UI thread)."""
         self.wallet.init(pin, trust_pem=self.trust_pem)
-        self._pin = pin
+        self._session = self.wallet.open(pin)
 
     def unlock(self, pin: str) -> None:
-        self.wallet.unlock(pin)  # raises on a wrong PIN and counts the attempt
-        self._pin = pin
+        """The one key derivation of this unlock (off the UI thread); kept until ``lock``."""
+        self._session = self.wallet.open(pin)  # raises on a wrong PIN and counts the attempt
 
     def lock(self) -> None:
-        self._pin = None
+        self._session = None
+
+    def change_pin(self, old: str, new: str) -> None:
+        self.wallet.change_pin(old, new)
+        self._session = self.wallet.open(new)
+
+    def erase(self) -> None:
+        """Delete the wallet (crypto-erase): the master key goes first, then every file."""
+        self._session = None
+        self.wallet.erase()
+
+    def remove(self, card: Card) -> None:
+        """Remove a card: every copy and its device key."""
+        self.wallet.delete(self._need_pin(), card.record_ids)
 
     def remaining_attempts(self) -> int:
         return self.wallet.remaining_attempts()
 
-    def _need_pin(self) -> str:
-        if self._pin is None:
+    def _need_pin(self) -> Unlocked:
+        if self._session is None:
             raise WalletError("enter the PIN first", code="wallet.pin_needed")
-        return self._pin
+        return self._session
 
     # -- cards ----------------------------------------------------------------------------------------
     def doc_type(self, record: CredentialRecord) -> DocumentType | None:
@@ -203,7 +245,7 @@ class WalletService:
         portrait = claims.get("portrait") or claims.get("picture")
         return Card(record.id, doc_type.id if doc_type else record.type_id, names, status, until,
                     sum(1 for r in group if not r.used) or 1, claims,
-                    portrait if isinstance(portrait, bytes) else None)
+                    portrait if isinstance(portrait, bytes) else None, tuple(r.id for r in group))
 
     def claim_name(self, type_key: str, element: str, lang: str) -> str:
         try:
@@ -266,29 +308,79 @@ class WalletService:
         self.wallet.add_trust(pem)
 
     # -- sharing --------------------------------------------------------------------------------------
+    def _usable(self) -> list[Card]:
+        return [c for c in self.cards() if c.usable]
+
     def presets(self) -> list[tuple[str, tuple[str, ...]]]:
-        """(preset, element names) for the presets some held credential can answer, age checks first."""
-        held = {c.type_key for c in self.cards()}
+        """(preset, element names) for the presets a held, usable card can answer (one of the preset's items
+        is on it), age checks first. A suspended, revoked or expired card offers nothing."""
         found: dict[str, tuple[str, ...]] = {}
-        for type_key in held:
+        for card in self._usable():
             try:
-                doc_type = self.catalogue.get(type_key)
+                doc_type = self.catalogue.get(card.type_key)
             except CatalogueError:
                 continue
             for preset, items in doc_type.presets.items():
-                found.setdefault(preset, tuple(name for _, name in items))
+                names = tuple(name for _, name in items)
+                if any(_holds(card, name) for name in names):
+                    found.setdefault(preset, names)
         first = ("age19", "age14", "age65", "name_photo")
         return sorted(found.items(), key=lambda kv: (first.index(kv[0]) if kv[0] in first else 9, kv[0]))
 
     def preset_type(self, preset: str) -> str | None:
-        """Which held card answers a preset (the presenter's order: age attestation, licence, others)."""
+        """Which usable card answers a preset (the presenter's order: age attestation, licence, others)."""
         from wallet.present import PREFERRED_TYPES
 
-        held = [c.type_key for c in self.cards()]
+        held = [c.type_key for c in self._usable()]
         for type_key in (*PREFERRED_TYPES, *held):
             try:
                 if type_key in held and preset in self.catalogue.get(type_key).presets:
                     return type_key
+            except CatalogueError:
+                continue
+        return None
+
+    def elements(self, type_key: str) -> tuple[str, ...]:
+        """The items a custom choice can offer for a card: those on the held card that may be shown alone
+        (not the whole catalogue: an item the card does not hold would end in ``wallet.nothing_to_share``)."""
+        card = next((c for c in self._usable() if c.type_key == type_key), None)
+        if card is None:
+            return ()
+        try:
+            doc_type = self.catalogue.get(type_key)
+        except CatalogueError:
+            return ()
+        chosen = []
+        for element in card.claims:
+            try:
+                if doc_type.selectively_disclosable(None, element):
+                    chosen.append(element)
+            except CatalogueError:
+                continue
+        return tuple(chosen)
+
+    def preview(self, *, preset: str | None = None, type_key: str | None = None, elements: Sequence[str] = (),
+                request: QrRequest | None = None) -> SharePreview:
+        """What ``present`` with the same arguments will show, and what to warn about first."""
+        if request is not None:
+            identifier, names = self.answer_for(request)
+            doc_type = self._type_of(identifier)
+            key = doc_type.id if doc_type else identifier
+        elif preset is not None:
+            key = self.preset_type(preset) or ""
+            names = next((n for p, n in self.presets() if p == preset), ())
+        else:
+            key, names = type_key or "", tuple(elements)
+        card = next((c for c in self._usable() if c.type_key == key), None)
+        if card is None:
+            return SharePreview(key, tuple(names))
+        answers_no = tuple(n for n in names if card.claims.get(n) is False)
+        return SharePreview(key, tuple(names), answers_no, card.copies == 1 and len(card.record_ids) > 1)
+
+    def _type_of(self, identifier: str) -> DocumentType | None:
+        for find in (self.catalogue.by_doctype, self.catalogue.by_vct):
+            try:
+                return find(identifier)
             except CatalogueError:
                 continue
         return None
@@ -318,11 +410,11 @@ class WalletService:
         return ReaderCheck(signed=True, checked_name=names[0] if names else request.verifier)
 
     def history(self) -> tuple[SharedEntry, ...]:
-        return tuple(reversed(History(self.wallet.folder, self.wallet.unlock(self._need_pin())).entries()))
+        return tuple(reversed(History(self.wallet.folder, self._need_pin().master).entries()))
 
     # -- status and refill (blocking network calls: the app runs them on a worker thread) ---------------
     def status_refresh_due(self) -> bool:
-        if self.http is None or self._pin is None or self.refreshing:
+        if self.http is None or self._session is None or self.refreshing:
             return False
         asked = self._status_asked_at
         return asked is None or self.clock() - asked >= STATUS_REFRESH_EVERY
@@ -334,7 +426,7 @@ class WalletService:
         with self._status_lock:
             if not self.status_refresh_due():
                 return None
-            pin, http = self._pin, self.http  # taken now: the wallet may lock itself meanwhile
+            pin, http = self._session, self.http  # taken now: the wallet may lock itself meanwhile
             self.refreshing, self._status_asked_at = True, self.clock()
         try:
             assert pin is not None and http is not None
@@ -359,6 +451,13 @@ class WalletService:
         received = refill(self.wallet, pin, self.issuer_url, http=self.http, configuration=type_key,
                           now=self.clock())
         return self.wallet.unused_copies(pin, {r.type_id for r in received})
+
+
+def _holds(card: Card, element: str) -> bool:
+    """The card holds the element (an age check ``age_over_NN`` is answered by any age_over_ it holds)."""
+    if element.startswith("age_over_"):
+        return any(k.startswith("age_over_") for k in card.claims)
+    return element in card.claims
 
 
 def read_offer(texts: Sequence[str]) -> str | None:
