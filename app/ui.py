@@ -107,7 +107,8 @@ def toggle(text: str, theme: Theme, *, state: bool, on_change: Callable[[bool], 
         down = widget.state == "down"
         widget.background_color = p.primary if down else p.surface
         widget.color = p.on_primary if down else p.text
-        said = f"{text}: {_('On') if down else _('Off')}" if group is None else text
+        state = _("On") if down else _("Off")
+        said = f"{text}: {state}" if group is None else text
         widget.text = ("✓ " if down else "") + said
 
     widget.bind(state=lambda *args: paint())
