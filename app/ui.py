@@ -36,6 +36,7 @@ class Panel(BoxLayout):
 
     def __init__(self, color: RGBA, *, radius: float = 0, border: RGBA | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.fill = color  # what text on this panel is drawn over (the contrast and layout tests read it)
         with self.canvas.before:
             Color(*color)
             self._bg = RoundedRectangle(radius=[radius]) if radius else Rectangle()
@@ -76,20 +77,16 @@ def label(text: str, theme: Theme, *, size: float = 18, bold: bool = False, colo
 
 
 def button(text: str, theme: Theme, on_press: Callable[[], object] | None = None, *, kind: str = "primary",
-           size: float = 20, **kwargs: Any) -> Button:
+           size: float = 20, minimum: float = 58, **kwargs: Any) -> Button:
     p = theme.palette
     background, color = {"primary": (p.primary, p.on_primary), "danger": (p.bad, p.on_primary),
                          "ok": (p.ok, p.on_primary)}.get(kind, (p.surface, p.text))
     widget = Button(text=text, font_size=theme.font(size), bold=kind != "secondary", background_normal="",
                     background_down="", background_color=background, color=color, size_hint_y=None,
-                    height=theme.height(58), halign="center", valign="middle", **kwargs)
-    _grow(widget, theme, theme.height(58))
+                    height=theme.height(minimum), halign="center", valign="middle", **kwargs)
+    _grow(widget, theme, theme.height(minimum))
     if kind == "secondary":
-        with widget.canvas.after:
-            Color(*p.border)
-            line = Line(width=1.2)
-        widget.bind(pos=lambda w, _: setattr(line, "rectangle", (*w.pos, *w.size)),
-                    size=lambda w, _: setattr(line, "rectangle", (*w.pos, *w.size)))
+        _outline(widget, p.border)
     if on_press is not None:
         widget.bind(on_release=lambda *_: on_press())
     return widget
@@ -113,6 +110,7 @@ def toggle(text: str, theme: Theme, *, state: bool, on_change: Callable[[bool], 
 
     widget.bind(state=lambda *args: paint())
     _grow(widget, theme, theme.height(54))
+    _outline(widget, p.border)
     paint()
     if on_change is not None:
         widget.bind(state=lambda w, st: on_change(st == "down"))
@@ -130,6 +128,15 @@ def text_input(theme: Theme, *, hint: str = "", password: bool = False, digits: 
         widget.input_filter = "int"
         widget.input_type = "number"
     return widget
+
+
+def _outline(widget: Widget, color: RGBA) -> None:
+    """A thin frame, so that a light button reads as a button and not as a line of text."""
+    with widget.canvas.after:
+        Color(*color)
+        line = Line(width=1.2)
+    widget.bind(pos=lambda w, _: setattr(line, "rectangle", (*w.pos, *w.size)),
+                size=lambda w, _: setattr(line, "rectangle", (*w.pos, *w.size)))
 
 
 def _grow(widget: Label, theme: Theme, minimum: float) -> None:
@@ -168,6 +175,7 @@ class Busy(BoxLayout):
         self.bind(minimum_height=self.setter("height"))
         self.step = 0
         self._event: Any = None
+        self.track.bind(pos=self._place, size=self._place)
 
     def start(self) -> None:
         from kivy.clock import Clock
@@ -182,6 +190,10 @@ class Busy(BoxLayout):
 
     def _move(self, *args: Any) -> None:
         self.step = (self.step + 1) % 40
+        self._place()
+
+    def _place(self, *args: Any) -> None:
+        """The bar a quarter of the track wide, swinging from end to end, always inside the track."""
         track, width = self.track, self.track.width / 4
         self._bar.pos = (track.x + (track.width - width) * abs(20 - self.step) / 20, track.y)
         self._bar.size = (width, track.height)

@@ -120,8 +120,8 @@ class BaseScreen(Screen):
                  if self.nav == "wallet" else
                  [("verify", _("Scan")), ("verify_request", _("Request")), ("scan_log", _("Log")),
                   ("settings", _("Settings"))])
-        size = 17
-        widest = max(widest_word(text, t, size, bold=True) for _, text in items) + t.height(20)
+        size = 16
+        widest = max(widest_word(text, t, size, bold=True) for _, text in items) + t.height(16)
         cols = len(items) if widest * len(items) <= self.app.root_window_width() else 2
         bar = GridLayout(cols=cols, size_hint_y=None, spacing=2, padding=2)
         with bar.canvas.before:
@@ -131,6 +131,7 @@ class BaseScreen(Screen):
                  minimum_height=bar.setter("height"))
         for target, text in items:
             kind = "primary" if self.name == target else "secondary"
-            item = button(text, t, lambda target=target: self.app.go(target), kind=kind, size=size)  # type: ignore[misc]
+            item = button(text, t, lambda target=target: self.app.go(target), kind=kind, size=size,  # type: ignore[misc]
+                          minimum=48)
             bar.add_widget(item)
         return bar
