@@ -29,7 +29,7 @@ class Wishes:
 def _on_android() -> bool:
     from kivy.utils import platform
 
-    return platform == "android"
+    return bool(platform == "android")
 
 
 class Phone:
@@ -48,7 +48,7 @@ class Phone:
     def camera_allowed(self) -> bool:
         if not _on_android():
             return True
-        from android.permissions import Permission, check_permission  # type: ignore[import-not-found]
+        from android.permissions import Permission, check_permission
 
         return bool(check_permission(Permission.CAMERA))
 
@@ -68,13 +68,13 @@ class Phone:
 
 
 def _apply_on_android(wishes: Wishes) -> None:  # pragma: no cover - runs on a phone only
-    from android.runnable import run_on_ui_thread  # type: ignore[import-not-found]
-    from jnius import autoclass  # type: ignore[import-not-found]
+    from android.runnable import run_on_ui_thread
+    from jnius import autoclass
 
     activity = autoclass("org.kivy.android.PythonActivity").mActivity
     params_class = autoclass("android.view.WindowManager$LayoutParams")
 
-    @run_on_ui_thread  # type: ignore[misc]
+    @run_on_ui_thread  # type: ignore[untyped-decorator]
     def apply() -> None:
         window = activity.getWindow()
         for flag, on in ((params_class.FLAG_SECURE, wishes.secure), (params_class.FLAG_KEEP_SCREEN_ON, wishes.keep_on)):

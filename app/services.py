@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from cryptography.x509.oid import NameOID
 
+from app.i18n import LANGUAGES
 from specs.catalogue import Catalogue, DocumentType
 from specs.errors import CatalogueError, MobileIdError, QrError, WalletError
 from specs.qr import FrameCollector, profile_texts
@@ -240,8 +241,7 @@ class WalletService:
                 status = "expired"
             elif until - now < dt.timedelta(days=EXPIRING_DAYS):
                 status = "expiring"
-        names = ({"ko": doc_type.display_name("ko"), "en": doc_type.display_name("en")} if doc_type
-                 else {"en": record.type_id})
+        names = ({lang: doc_type.display_name(lang) for lang in LANGUAGES} if doc_type else {"en": record.type_id})
         portrait = claims.get("portrait") or claims.get("picture")
         return Card(record.id, doc_type.id if doc_type else record.type_id, names, status, until,
                     sum(1 for r in group if not r.used) or 1, claims,

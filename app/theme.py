@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["FONT_DIR", "FONT_FILES", "HIGH_CONTRAST", "NORMAL", "PAIRS", "Palette", "Theme", "font_files", "register_fonts"]
+__all__ = ["FONT_DIR", "FONT_FILES", "HIGH_CONTRAST", "NORMAL", "PAIRS", "Palette", "Theme", "font_files",
+           "register_fonts"]
 
 LARGE_SCALE = 1.35
 FONT_DIR = Path(__file__).parent / "fonts"
@@ -64,9 +65,9 @@ HIGH_CONTRAST = Palette(background=_hex("#000000"), surface=_hex("#111111"), tex
 
 # (text colour, background colour) as the screens put them together; the contrast test checks each pair of
 # both palettes, and the layout test checks that every label drawn uses one of them.
-PAIRS = tuple((text, ground) for ground in ("background", "surface", "licence")
-              for text in ("text", "muted", "primary", "ok", "bad", "warn")) + (
-    ("on_primary", "primary"), ("on_ok", "ok"), ("on_bad", "bad"), ("on_warn", "warn"))
+PAIRS = (*((text, ground) for ground in ("background", "surface", "licence")
+            for text in ("text", "muted", "primary", "ok", "bad", "warn")),
+         ("on_primary", "primary"), ("on_ok", "ok"), ("on_bad", "bad"), ("on_warn", "warn"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,7 +91,7 @@ class AddScreen(BaseScreen):
                 progress.parent.remove_widget(progress)
             self.submit_button.disabled = False
             if problem is not None or cards is None:
-                self.message.text = problem_text(problem.code if problem else "", tries=problem and problem.tries)
+                self.message.text = problem_text(problem.code if problem else "", tries=problem.tries if problem else None)
                 return
             self.app.go("received", cards=cards)
 

@@ -12,9 +12,9 @@ from kivy.clock import Clock
 from kivy.uix.gridlayout import GridLayout
 
 from app.i18n import _, current_language
+from app.problems import Problem, problem_text
 from app.scanner import Scanner
 from app.screens.base import BaseScreen
-from app.problems import Problem, problem_text
 from app.services import ReaderCheck, SharePreview, read_request
 from app.ui import Busy, Card, QrFrames, button, label, toggle
 from specs.errors import CatalogueError, MobileIdError
@@ -338,12 +338,12 @@ class ScanRequestScreen(BaseScreen):
             return
         try:
             reader = self.app.wallet.check_reader(request)
-        except MobileIdError as exc:
+        except MobileIdError:
             self.message.text = _("The business's signature does not check out: do not share.")
             return
         try:
             self.app.wallet.answer_for(request)
-        except MobileIdError as exc:
+        except MobileIdError:
             self.message.text = _("You have none of the IDs this business asks for.")
             return
         self.app.go("consent", request=request, reader=reader)

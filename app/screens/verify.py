@@ -10,11 +10,11 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 
 from app.i18n import N_, _, current_language
+from app.problems import Problem, problem_text
 from app.scanner import Scanner
 from app.screens.base import BaseScreen
 from app.screens.home import fmt_value
 from app.services import request_texts
-from app.problems import Problem, problem_text
 from app.ui import Busy, Card, Panel, QrFrames, button, label, photo
 from specs.errors import MobileIdError
 from specs.qr.presentation import QrRequest

@@ -52,7 +52,7 @@ def _screens(driver: Driver, service: Service) -> list[tuple[str, str, dict[str,
                                items=REQUESTS["name_photo"], expires=service.clock.now + dt.timedelta(minutes=5))
     app.verifier.sync()
     valid = app.verifier.verify(app.wallet.present(preset="age19").texts)
-    invalid = app.verifier.verify(shown.texts[:1] + ("MID1-broken",))
+    invalid = app.verifier.verify((*shown.texts[:1], "MID1-broken"))
     assert valid.valid and not invalid.valid
     wallet = [("welcome", "welcome", {}), ("pin_setup", "pin_setup", {}), ("lock", "lock", {}),
               ("forgot_pin", "forgot_pin", {}), ("home", "home", {}), ("card", "card", {"card": licence}),
