@@ -91,7 +91,8 @@ class AddScreen(BaseScreen):
                 progress.parent.remove_widget(progress)
             self.submit_button.disabled = False
             if problem is not None or cards is None:
-                self.message.text = problem_text(problem.code if problem else "", tries=problem.tries if problem else None)
+                problem = problem or Problem("")
+                self.message.text = problem_text(problem.code, tries=problem.tries)
                 return
             self.app.go("received", cards=cards)
 
