@@ -38,7 +38,12 @@ def detail_lines(card: CardInfo, name_of: Any) -> list[tuple[str, str]]:
     for key, value in card.claims.items():
         if key in _NOT_LISTED or key.startswith("age_over_") or isinstance(value, bytes):
             continue
-        shown = _privileges(value) if key == "driving_privileges" else fmt_value(value)
+        if key == "driving_privileges":
+            shown = _privileges(value)
+        elif key == "sex" and value in (1, 2):  # ISO/IEC 5218, as ISO/IEC 18013-5 codes it
+            shown = _("Male") if value == 1 else _("Female")
+        else:
+            shown = fmt_value(value)
         if shown:
             lines.append((name_of(key), shown))
     return lines
