@@ -78,9 +78,9 @@ def _ground(widget: Widget) -> RGBA:
         return tuple(widget.background_color)  # type: ignore[return-value]
     parent = widget.parent
     while parent is not None and parent is not parent.parent:
-        fill = getattr(parent, "fill", None)
-        if fill is not None:
-            return fill  # type: ignore[no-any-return]
+        fill = getattr(parent, "fill", None)  # a Panel's colour (a screen's fill() is a method)
+        if isinstance(fill, tuple):
+            return fill  # type: ignore[return-value]
         parent = parent.parent
     return tuple(Window.clearcolor)  # type: ignore[return-value]
 
