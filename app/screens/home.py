@@ -136,15 +136,14 @@ class HomeScreen(BaseScreen):
         a word of the name, else the badge under the name."""
         t = self.theme
         name, badge = label(info.name(lang), t, size=20, bold=True), self._badge(info)
-        beside = widest_word(name.text, t, 20, bold=True) + badge.width + t.height(8) <= inner
+        # Beside the badge only when the name stays on one line there; else the badge goes under the name.
+        beside = text_width(name.text, t, 20, bold=True) + badge.width + t.height(8) <= inner
         box = BoxLayout(orientation="horizontal" if beside else "vertical", size_hint_y=None, spacing=t.height(8))
         box.add_widget(name)
         box.add_widget(badge)
         if beside:
             badge.pos_hint = {"top": 1}
-            box.bind(minimum_height=box.setter("height"))
-        else:
-            box.bind(minimum_height=box.setter("height"))
+        box.bind(minimum_height=box.setter("height"))
         return box
 
     def _inner(self) -> float:

@@ -216,10 +216,10 @@ class RequestScreen(BaseScreen):
         self.texts = request_texts(request)
         body.add_widget(label(_("Let the customer scan this code with their wallet."), t, size=20, bold=True,
                               halign="center"))
-        body.add_widget(self._asks(request))
         self.frames = QrFrames(self.texts, t, min(self.app.root_window_width() - t.height(32), t.height(420)))
         body.add_widget(self.frames.image)
         body.add_widget(self.frames.part)
+        body.add_widget(self._asks(request))
         body.add_widget(button(_("Then scan their answer"), t, lambda: self.app.go("verify")))
         self.frames.start()
 
