@@ -221,3 +221,22 @@ def test_get_more_copies_offline(make_app: Callable[..., Driver], service: Servi
     driver.tap_text("Open")
     _share_age(driver)
     assert "Few single-use copies left" in driver.text() and "Get more copies" not in driver.text()
+
+
+def test_an_expired_code_offers_a_new_one(make_app: Callable[..., Driver], service: Service,
+                                          tmp_path: Path) -> None:
+    driver, _camera = holder(make_app, service, tmp_path)
+    _share_age(driver)
+    first = driver.app.nav_args["presentation"].texts
+    assert "Make a new code" not in driver.text()
+    service.clock.advance(seconds=61)
+    driver.pump(seconds=0.4)
+    text = driver.text()
+    assert "This code has expired." in text and "Make a new code" in text
+    assert driver.app.screen.qr.opacity == 0  # type: ignore[attr-defined]  # an expired code is not shown
+    driver.shot("28_show_qr_expired")
+    driver.tap_text("Make a new code")
+    assert driver.screen == "consent" and "Aged 19 or over" in driver.text()  # the same choice, agreed again
+    driver.tap_text("Share")
+    assert driver.screen == "show_qr" and "Valid for 60 seconds" in driver.text()
+    assert driver.app.nav_args["presentation"].texts != first
