@@ -80,6 +80,7 @@ def _shoot(driver: Driver, folder: Path, name: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("service", ["sqlite"], indirect=True)  # the issuer's database changes nothing here
 def test_every_screen_fits_every_phone_width_text_size_and_language(make_app: Callable[..., Driver],
                                                                     service: Service, tmp_path: Path) -> None:
     started = time.monotonic()

@@ -26,6 +26,9 @@ from tests.issuer.conftest import Service, free_port, serve
 if TYPE_CHECKING:
     from tests.app.conftest import Driver
 
+# The issuer's database does not change what the phone shows: these run against the SQLite issuer only.
+pytestmark = pytest.mark.parametrize("service", ["sqlite"], indirect=True)
+
 DELAY = 10.0
 
 

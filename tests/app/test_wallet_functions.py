@@ -26,6 +26,9 @@ from tests.wallet.conftest import PIN
 if TYPE_CHECKING:
     from tests.app.conftest import Driver
 
+# The issuer's database does not change what the phone shows: these run against the SQLite issuer only.
+pytestmark = pytest.mark.parametrize("service", ["sqlite"], indirect=True)
+
 
 def _person(service: Service) -> Person:
     with service.session() as session:
