@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 import segno
-from sqlalchemy import select
 
 import wallet.pin
 from issuer.db.models import Person
