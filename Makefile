@@ -10,7 +10,7 @@ FONTS := app/fonts/MobileIdSans-Regular.otf
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[issuer,app,dev]'
+	$(BIN)/pip install -q -e '.[issuer,verifier,app,dev]'
 	touch $(STAMP)
 
 run: $(STAMP)  ## the issuer service on SQLite with the clerk console
@@ -22,6 +22,7 @@ lint: $(STAMP)
 
 test: lint
 	bash scripts/system-deps.sh
+	bash scripts/node-deps.sh interop/oid4vp
 	$(MAKE) app-fonts
 	. scripts/postgres-env.sh && $(BIN)/python -m pytest
 
