@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint demo bench clean
+.PHONY: run test lint demo bench clean app-fonts
+FONTS := app/fonts/MobileIdSans-Regular.otf
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +23,12 @@ lint: $(STAMP)
 test: lint
 	bash scripts/system-deps.sh
 	bash scripts/node-deps.sh interop/oid4vp
+	$(MAKE) app-fonts
 	. scripts/postgres-env.sh && $(BIN)/python -m pytest
+
+app-fonts: $(FONTS)  ## the app's four-language font subset (app/README.md), built once from fonts-noto-cjk
+$(FONTS): $(STAMP) scripts/app_fonts.py
+	$(BIN)/python scripts/app_fonts.py
 
 demo: $(STAMP)
 	$(BIN)/mobileid demo --out demo-out

@@ -1,4 +1,5 @@
-"""gettext for the app: English source strings, Korean catalogue in ``app/locale/ko/LC_MESSAGES``.
+"""gettext for the app: English source strings; Korean, Simplified Chinese and Vietnamese catalogues in
+``app/locale/<lang>/LC_MESSAGES`` (Chinese and Vietnamese for the largest foreign-resident groups).
 
 ``_`` looks the string up in the active language at call time, so screens rebuilt after a language
 change show the new language. ``LANGUAGES`` lists what the onboarding and settings offer.
@@ -9,11 +10,12 @@ from __future__ import annotations
 import gettext
 from pathlib import Path
 
-__all__ = ["DOMAIN", "LANGUAGES", "LOCALE_DIR", "N_", "_", "current_language", "set_language"]
+__all__ = ["DOMAIN", "LANGUAGES", "LANGUAGE_NAMES", "LOCALE_DIR", "N_", "_", "current_language", "set_language"]
 
 DOMAIN = "mobileid"
 LOCALE_DIR = Path(__file__).parent / "locale"
-LANGUAGES = ("ko", "en")
+LANGUAGE_NAMES = {"ko": "한국어", "en": "English", "zh": "简体中文", "vi": "Tiếng Việt"}  # each in its own words
+LANGUAGES = tuple(LANGUAGE_NAMES)
 
 _state: dict[str, object] = {"lang": "ko", "tr": gettext.NullTranslations()}
 

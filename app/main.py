@@ -20,6 +20,8 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from app.camera import FrameSource, default_frame_source
 from app.i18n import set_language
+from app.phone import Phone
+from app.problems import Problem, attempts_left, classify
 from app.screens.base import BaseScreen
 from app.services import WalletService
 from app.settings import AppSettings
@@ -30,7 +32,7 @@ from wallet.keystore import KeyStore
 from wallet.oid4vci import HttpClient
 from wallet.pin import DEFAULT_KDF, KdfParams
 
-__all__ = ["MobileIdApp"]
+__all__ = ["MobileIdApp", "Problem"]
 
 T = TypeVar("T")
 
@@ -82,7 +84,8 @@ class MobileIdApp(App):
                                     issuer_url=issuer_url, reader_roots_pem=reader_roots_pem,
                                     keystore=keystore if keystore is not None else default_keystore())
         self.verifier = VerifierService(self.data_dir / "verifier", http=http, issuer_url=issuer_url, clock=clock,
-                                        root_pem=trust_pem)
+                                        root_pem=trust_pem, name=self.settings.shop_name or None)
+        self.phone = Phone()
         self.frame_source = frame_source or default_frame_source
         self.idle_clock = idle_clock
         self.last_activity = idle_clock()
@@ -151,6 +154,7 @@ class MobileIdApp(App):
         set_language(self.settings.language)
         self.theme = Theme.of(self.settings.large_text, self.settings.high_contrast)
         Window.clearcolor = self.theme.palette.background
+        self.verifier.name = self.settings.shop_name or None
         if self.manager is not None:
             self.screen.rebuild()
 
@@ -167,20 +171,18 @@ class MobileIdApp(App):
             self.go("lock", reason="idle")
 
     # -- work off the UI thread -------------------------------------------------------------------------
-    def background(self, work: Callable[[], T], done: Callable[[T | None, str | None], object]) -> threading.Thread:
+    def background(self, work: Callable[[], T], done: Callable[[T | None, Problem | None], object]) -> threading.Thread:
         """Run ``work`` on a worker thread (network calls and PIN derivation must not freeze the screen), then
-        ``done(value, None)`` or ``done(None, error code)`` on the UI thread."""
+        ``done(value, None)`` or ``done(None, problem)`` on the UI thread (not at all once the app stopped)."""
 
         def run() -> None:
             value: T | None = None
-            code: str | None = None
+            problem: Problem | None = None
             try:
                 value = work()
-            except MobileIdError as exc:
-                code = exc.code
-            except Exception as exc:  # any HTTP client's own errors: a bad network must not crash the app
-                code = type(exc).__name__
-            Clock.schedule_once(lambda _dt: done(value, code))
+            except Exception as exc:  # MobileIdError, or the HTTP client's own: a bad network must not crash
+                problem = Problem(classify(exc), attempts_left(exc) if isinstance(exc, MobileIdError) else None)
+            Clock.schedule_once(lambda _dt: None if self.stopped else done(value, problem))
 
         thread = threading.Thread(target=run, name="mobileid-background", daemon=True)
         thread.start()
@@ -192,9 +194,9 @@ class MobileIdApp(App):
         if not self.stopped and self.wallet.status_refresh_due():
             self.background(self.wallet.refresh_status, self._status_refreshed)
 
-    def _status_refreshed(self, result: object, code: str | None) -> None:
-        if code is not None:
-            self.wallet.status_problem = code
+    def _status_refreshed(self, result: object, problem: Problem | None) -> None:
+        if problem is not None:
+            self.wallet.status_problem = problem.code
         if (not self.stopped and self.manager is not None and self.manager.current == "home" and self.wallet.unlocked
                 and self.settings.mode == "wallet"):
             self.screen.rebuild()

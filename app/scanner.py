@@ -20,6 +20,7 @@ from kivy.uix.boxlayout import BoxLayout
 
 from app.camera import FrameSource
 from app.i18n import _
+from app.phone import Phone
 from app.theme import Theme
 from app.ui import Panel, label
 from specs.errors import MobileIdError
@@ -34,10 +35,10 @@ POLL_SECONDS = 1 / 30
 
 class Scanner(BoxLayout):
     def __init__(self, theme: Theme, source: FrameSource, on_texts: Callable[[tuple[str, ...]], object],
-                 **kwargs: Any) -> None:
+                 *, phone: Phone | None = None, **kwargs: Any) -> None:
         super().__init__(orientation="vertical", size_hint_y=None, height=theme.height(340),
                          spacing=theme.height(6), **kwargs)
-        self.source, self.on_texts, self.theme = source, on_texts, theme
+        self.source, self.on_texts, self.theme, self.phone = source, on_texts, theme, phone
         self._collector = FrameCollector()
         self._texts: list[str] = []
         self._event: Any = None
@@ -52,10 +53,14 @@ class Scanner(BoxLayout):
         self.add_widget(self.status)
 
     def start(self) -> None:
+        if self.phone is not None and not self.phone.camera_allowed():  # Android asks the person first
+            self.status.text = _("Allow the camera when the phone asks, to scan the code.")
+            self.phone.ask_camera(self._answered)
+            return
         self.source.start()
         problem = self.source.problem
         if problem:
-            self.status.text = _("No camera could be opened on this device.") + f" ({problem})"
+            self.status.text = _("No camera could be opened on this device.")
             self.status.color = self.theme.palette.bad
             return
         preview = self.source.preview()
@@ -65,6 +70,14 @@ class Scanner(BoxLayout):
         self._worker = threading.Thread(target=self._decode_loop, name="qr-decoder", daemon=True)
         self._worker.start()
         self._event = Clock.schedule_interval(self.poll, POLL_SECONDS)
+
+    def _answered(self, granted: bool) -> None:
+        if granted:
+            self.start()
+        else:
+            self.status.text = _("Without the camera the code cannot be scanned. You can allow it in the phone's "
+                                 "settings.")
+            self.status.color = self.theme.palette.bad
 
     def stop(self) -> None:
         if self._event is not None:

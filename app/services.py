@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from cryptography.x509.oid import NameOID
 
+from app.i18n import LANGUAGES
+from app.sharing import USABLE, SharePreview, Sharing
 from specs.catalogue import Catalogue, DocumentType
 from specs.errors import CatalogueError, MobileIdError, QrError, WalletError
 from specs.qr import FrameCollector, profile_texts
@@ -25,9 +27,9 @@ from wallet.pin import DEFAULT_KDF, KdfParams
 from wallet.present import Presentation, Presenter
 from wallet.status import StatusRefresh
 from wallet.store import CredentialFormat, CredentialRecord, CredentialStatus
-from wallet.wallet import Wallet
+from wallet.wallet import Unlocked, Wallet
 
-__all__ = ["Card", "Notice", "ReaderCheck", "WalletService", "claims_of"]
+__all__ = ["Card", "Notice", "ReaderCheck", "SharePreview", "WalletService", "claims_of"]
 
 Clock = Callable[[], dt.datetime]
 EXPIRING_DAYS = 30
@@ -55,9 +57,24 @@ class Card:
     copies: int
     claims: Mapping[str, Any] = field(default_factory=dict)  # flat: element -> value
     portrait: bytes | None = None
+    record_ids: tuple[str, ...] = ()  # every stored copy (removing the card removes them all)
 
     def name(self, lang: str) -> str:
         return self.names.get(lang) or self.names.get("en") or self.type_key
+
+    @property
+    def usable(self) -> bool:
+        return self.status in USABLE
+
+    def holder(self, lang: str) -> tuple[str, str]:
+        """(family, given) name as the holder writes them: in Korean the Hangul names the licence carries
+        (ISO/IEC 18013-5 ``*_national_character``), else the Latin ones."""
+        c = self.claims
+        national = (str(c.get("family_name_national_character") or ""),
+                    str(c.get("given_name_national_character") or ""))
+        if lang == "ko" and any(national):
+            return national
+        return str(c.get("family_name") or ""), str(c.get("given_name") or "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +137,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class WalletService:
+class WalletService(Sharing):
     def __init__(self, folder: Path, *, kdf: KdfParams = DEFAULT_KDF, max_attempts: int = 5,
                  http: HttpClient | None = None, clock: Clock = _utc_now, trust_pem: bytes | None = None,
                  catalogue: Catalogue | None = None, issuer_url: str = "",
@@ -133,7 +150,7 @@ class WalletService:
         # Reader roots (PEM) say which businesses' signed requests can be checked; without them a signature
         # proves nothing to the holder and the consent screen says so.
         self.reader_roots = TrustStore.from_pem(reader_roots_pem) if reader_roots_pem else None
-        self._pin: str | None = None
+        self._session: Unlocked | None = None  # the wallet opened once per unlock, dropped on lock
         # Status refreshes run on a worker thread: the lock makes "is one due?" and "start it" one step.
         self._status_lock = threading.Lock()
         self._status_asked_at: dt.datetime | None = None
@@ -147,26 +164,40 @@ class WalletService:
 
     @property
     def unlocked(self) -> bool:
-        return self._pin is not None
+        return self._session is not None
 
     def setup(self, pin: str) -> None:
+        """A new wallet (one argon2 derivation to create it, one to open it: run it off the UI thread)."""
         self.wallet.init(pin, trust_pem=self.trust_pem)
-        self._pin = pin
+        self._session = self.wallet.open(pin)
 
     def unlock(self, pin: str) -> None:
-        self.wallet.unlock(pin)  # raises on a wrong PIN and counts the attempt
-        self._pin = pin
+        """The one key derivation of this unlock (off the UI thread); kept until ``lock``."""
+        self._session = self.wallet.open(pin)  # raises on a wrong PIN and counts the attempt
 
     def lock(self) -> None:
-        self._pin = None
+        self._session = None
+
+    def change_pin(self, old: str, new: str) -> None:
+        self.wallet.change_pin(old, new)
+        self._session = self.wallet.open(new)
+
+    def erase(self) -> None:
+        """Delete the wallet (crypto-erase): the master key goes first, then every file."""
+        self._session = None
+        self.wallet.erase()
+
+    def remove(self, card: Card) -> None:
+        """Remove a card: every copy and its device key."""
+        self.wallet.delete(self._need_pin(), card.record_ids)
 
     def remaining_attempts(self) -> int:
         return self.wallet.remaining_attempts()
 
-    def _need_pin(self) -> str:
-        if self._pin is None:
+    def _need_pin(self) -> Unlocked:
+        if self._session is None:
             raise WalletError("enter the PIN first", code="wallet.pin_needed")
-        return self._pin
+        return self._session
 
     # -- cards ----------------------------------------------------------------------------------------
     def doc_type(self, record: CredentialRecord) -> DocumentType | None:
@@ -198,12 +229,11 @@ class WalletService:
                 status = "expired"
             elif until - now < dt.timedelta(days=EXPIRING_DAYS):
                 status = "expiring"
-        names = ({"ko": doc_type.display_name("ko"), "en": doc_type.display_name("en")} if doc_type
-                 else {"en": record.type_id})
+        names = ({lang: doc_type.display_name(lang) for lang in LANGUAGES} if doc_type else {"en": record.type_id})
         portrait = claims.get("portrait") or claims.get("picture")
         return Card(record.id, doc_type.id if doc_type else record.type_id, names, status, until,
                     sum(1 for r in group if not r.used) or 1, claims,
-                    portrait if isinstance(portrait, bytes) else None)
+                    portrait if isinstance(portrait, bytes) else None, tuple(r.id for r in group))
 
     def claim_name(self, type_key: str, element: str, lang: str) -> str:
         try:
@@ -266,33 +296,6 @@ class WalletService:
         self.wallet.add_trust(pem)
 
     # -- sharing --------------------------------------------------------------------------------------
-    def presets(self) -> list[tuple[str, tuple[str, ...]]]:
-        """(preset, element names) for the presets some held credential can answer, age checks first."""
-        held = {c.type_key for c in self.cards()}
-        found: dict[str, tuple[str, ...]] = {}
-        for type_key in held:
-            try:
-                doc_type = self.catalogue.get(type_key)
-            except CatalogueError:
-                continue
-            for preset, items in doc_type.presets.items():
-                found.setdefault(preset, tuple(name for _, name in items))
-        first = ("age19", "age14", "age65", "name_photo")
-        return sorted(found.items(), key=lambda kv: (first.index(kv[0]) if kv[0] in first else 9, kv[0]))
-
-    def preset_type(self, preset: str) -> str | None:
-        """Which held card answers a preset (the presenter's order: age attestation, licence, others)."""
-        from wallet.present import PREFERRED_TYPES
-
-        held = [c.type_key for c in self.cards()]
-        for type_key in (*PREFERRED_TYPES, *held):
-            try:
-                if type_key in held and preset in self.catalogue.get(type_key).presets:
-                    return type_key
-            except CatalogueError:
-                continue
-        return None
-
     def presenter(self) -> Presenter:
         return Presenter(self.wallet, catalogue=self.catalogue, clock=self.clock)
 
@@ -318,11 +321,11 @@ class WalletService:
         return ReaderCheck(signed=True, checked_name=names[0] if names else request.verifier)
 
     def history(self) -> tuple[SharedEntry, ...]:
-        return tuple(reversed(History(self.wallet.folder, self.wallet.unlock(self._need_pin())).entries()))
+        return tuple(reversed(History(self.wallet.folder, self._need_pin().master).entries()))
 
     # -- status and refill (blocking network calls: the app runs them on a worker thread) ---------------
     def status_refresh_due(self) -> bool:
-        if self.http is None or self._pin is None or self.refreshing:
+        if self.http is None or self._session is None or self.refreshing:
             return False
         asked = self._status_asked_at
         return asked is None or self.clock() - asked >= STATUS_REFRESH_EVERY
@@ -334,7 +337,7 @@ class WalletService:
         with self._status_lock:
             if not self.status_refresh_due():
                 return None
-            pin, http = self._pin, self.http  # taken now: the wallet may lock itself meanwhile
+            pin, http = self._session, self.http  # taken now: the wallet may lock itself meanwhile
             self.refreshing, self._status_asked_at = True, self.clock()
         try:
             assert pin is not None and http is not None

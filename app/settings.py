@@ -1,4 +1,5 @@
-"""The app's own preferences (not secrets): language, large text, high contrast, mode, auto-lock delay."""
+"""The app's own preferences (not secrets): language, large text, high contrast, mode, auto-lock delay, the
+shop's name in verifier mode."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ class AppSettings:
     mode: str = "wallet"  # "wallet" | "verifier"
     lock_seconds: int = 120
     onboarded: bool = False
+    shop_name: str = ""  # verifier mode: the business's own name, put in its requests
 
     @classmethod
     def load(cls, folder: Path) -> AppSettings:

@@ -25,8 +25,8 @@ from kivy.uix.widget import Widget
 from app.i18n import _
 from app.theme import RGBA, Theme
 
-__all__ = ["FRAME_SECONDS", "Card", "Panel", "QrFrames", "button", "column", "label", "photo", "qr_texture", "spacer",
-           "text_input", "toggle"]
+__all__ = ["FRAME_SECONDS", "Busy", "Card", "Panel", "QrFrames", "button", "column", "label", "photo", "qr_texture",
+           "spacer", "text_input", "text_width", "toggle"]
 
 FRAME_SECONDS = 0.8  # how long each frame of a multi-frame code stays on screen
 
@@ -36,6 +36,7 @@ class Panel(BoxLayout):
 
     def __init__(self, color: RGBA, *, radius: float = 0, border: RGBA | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.fill = color  # what text on this panel is drawn over (the contrast and layout tests read it)
         with self.canvas.before:
             Color(*color)
             self._bg = RoundedRectangle(radius=[radius]) if radius else Rectangle()
@@ -76,20 +77,16 @@ def label(text: str, theme: Theme, *, size: float = 18, bold: bool = False, colo
 
 
 def button(text: str, theme: Theme, on_press: Callable[[], object] | None = None, *, kind: str = "primary",
-           size: float = 20, **kwargs: Any) -> Button:
+           size: float = 20, minimum: float = 58, **kwargs: Any) -> Button:
     p = theme.palette
     background, color = {"primary": (p.primary, p.on_primary), "danger": (p.bad, p.on_primary),
                          "ok": (p.ok, p.on_primary)}.get(kind, (p.surface, p.text))
     widget = Button(text=text, font_size=theme.font(size), bold=kind != "secondary", background_normal="",
                     background_down="", background_color=background, color=color, size_hint_y=None,
-                    height=theme.height(58), halign="center", valign="middle", **kwargs)
-    widget.bind(size=lambda w, s: setattr(w, "text_size", (s[0] - theme.height(12), None)))
+                    height=theme.height(minimum), halign="center", valign="middle", **kwargs)
+    _grow(widget, theme, theme.height(minimum))
     if kind == "secondary":
-        with widget.canvas.after:
-            Color(*p.border)
-            line = Line(width=1.2)
-        widget.bind(pos=lambda w, _: setattr(line, "rectangle", (*w.pos, *w.size)),
-                    size=lambda w, _: setattr(line, "rectangle", (*w.pos, *w.size)))
+        _outline(widget, p.border)
     if on_press is not None:
         widget.bind(on_release=lambda *_: on_press())
     return widget
@@ -100,14 +97,20 @@ def toggle(text: str, theme: Theme, *, state: bool, on_change: Callable[[bool], 
     p = theme.palette
     widget = ToggleButton(text=text, font_size=theme.font(18), background_normal="", background_down="",
                           size_hint_y=None, height=theme.height(54), group=group, allow_no_selection=group is None,
-                          state="down" if state else "normal", halign="center")
+                          state="down" if state else "normal", halign="center", valign="middle")
 
-    def paint(*_: Any) -> None:
+    def paint(*args: Any) -> None:
+        """The state is said in words and a tick, not only by colour: "✓ Large text: On"."""
         down = widget.state == "down"
         widget.background_color = p.primary if down else p.surface
         widget.color = p.on_primary if down else p.text
+        state = _("On") if down else _("Off")
+        said = f"{text}: {state}" if group is None else text
+        widget.text = ("✓ " if down else "") + said
 
-    widget.bind(state=lambda *_: paint(), size=lambda w, s: setattr(w, "text_size", (s[0] - 10, None)))
+    widget.bind(state=lambda *args: paint())
+    _grow(widget, theme, theme.height(54))
+    _outline(widget, p.border)
     paint()
     if on_change is not None:
         widget.bind(state=lambda w, st: on_change(st == "down"))
@@ -125,6 +128,75 @@ def text_input(theme: Theme, *, hint: str = "", password: bool = False, digits: 
         widget.input_filter = "int"
         widget.input_type = "number"
     return widget
+
+
+def _outline(widget: Widget, color: RGBA) -> None:
+    """A thin frame, so that a light button reads as a button and not as a line of text."""
+    with widget.canvas.after:
+        Color(*color)
+        line = Line(width=1.2)
+    widget.bind(pos=lambda w, _: setattr(line, "rectangle", (*w.pos, *w.size)),
+                size=lambda w, _: setattr(line, "rectangle", (*w.pos, *w.size)))
+
+
+def _grow(widget: Label, theme: Theme, minimum: float) -> None:
+    """A button or toggle wraps its text to its width and grows to hold it (large text, long words in a
+    narrow column), never below ``minimum`` (a touch target)."""
+    pad = theme.height(12)
+    widget.bind(width=lambda w, width: setattr(w, "text_size", (max(width - pad, 1), None)),
+                texture_size=lambda w, ts: setattr(w, "height", max(minimum, ts[1] + pad)))
+
+
+def text_width(text: str, theme: Theme, size: float, *, bold: bool = False) -> float:
+    """How wide ``text`` is drawn on one line at ``size`` (for choosing a layout that fits the width)."""
+    from kivy.core.text import Label as CoreLabel
+
+    core = CoreLabel(font_size=theme.font(size), bold=bold)
+    return float(max((core.get_extents(line)[0] for line in text.split("\n")), default=0))
+
+
+def widest_word(text: str, theme: Theme, size: float, *, bold: bool = False) -> float:
+    """The widest word of ``text``: a column narrower than this would split it."""
+    return max((text_width(word, theme, size, bold=bold) for word in text.split()), default=0.0)
+
+
+class Busy(BoxLayout):
+    """A visible "working on it" line for work on a worker thread: a moving bar and what is being done."""
+
+    def __init__(self, text: str, theme: Theme, **kwargs: Any) -> None:
+        super().__init__(orientation="vertical", size_hint_y=None, spacing=theme.height(6), **kwargs)
+        self.words = label(text, theme, size=18, bold=True, halign="center")
+        self.track = Panel(theme.palette.border, size_hint_y=None, height=theme.height(8))
+        with self.track.canvas.after:
+            Color(*theme.palette.primary)
+            self._bar = Rectangle()
+        self.add_widget(self.words)
+        self.add_widget(self.track)
+        self.bind(minimum_height=self.setter("height"))
+        self.step = 0
+        self._event: Any = None
+        self.track.bind(pos=self._place, size=self._place)
+
+    def start(self) -> None:
+        from kivy.clock import Clock
+
+        if self._event is None:
+            self._event = Clock.schedule_interval(self._move, 1 / 20)
+
+    def stop(self) -> None:
+        if self._event is not None:
+            self._event.cancel()
+            self._event = None
+
+    def _move(self, *args: Any) -> None:
+        self.step = (self.step + 1) % 40
+        self._place()
+
+    def _place(self, *args: Any) -> None:
+        """The bar a quarter of the track wide, swinging from end to end, always inside the track."""
+        track, width = self.track, self.track.width / 4
+        self._bar.pos = (track.x + (track.width - width) * abs(20 - self.step) / 20, track.y)
+        self._bar.size = (width, track.height)
 
 
 def column(theme: Theme, *, spacing: float = 12, padding: float = 16) -> tuple[ScrollView, GridLayout]:

@@ -10,6 +10,8 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+from app.scan_log import ScanEntry, ScanLog
+from specs.catalogue import Catalogue
 from specs.errors import InputError, MobileIdError
 from specs.qr.presentation import QrRequest
 from specs.x509 import TrustStore
@@ -29,19 +31,29 @@ REQUESTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
 }
 
 
+DEFAULT_NAME = "mobileid verifier"  # until the shop names itself in settings
+
+
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
 class VerifierService:
     def __init__(self, folder: Path, *, http: HttpClient | None = None, issuer_url: str = "",
-                 clock: Callable[[], dt.datetime] = _utc_now, name: str = "mobileid verifier",
+                 clock: Callable[[], dt.datetime] = _utc_now, name: str | None = None,
                  root_pem: bytes | None = None) -> None:
         self.folder = Path(folder)
         self.root_pem = root_pem  # the root the app ships with: pinned instead of fetched on first sync
-        self.http, self.issuer_url, self.clock, self.name = http, issuer_url.rstrip("/"), clock, name
+        self.http, self.issuer_url, self.clock = http, issuer_url.rstrip("/"), clock
+        self.name = name  # the shop's own name, set in verifier-mode settings; put in its requests
         self._verifier: Verifier | None = None
         self.pending_request: QrRequest | None = None
+        self.log = ScanLog(self.folder)
+        self.catalogue = Catalogue.load_default()
+
+    @property
+    def requester(self) -> str:
+        return self.name or DEFAULT_NAME
 
     @property
     def bundle_path(self) -> Path:
@@ -71,7 +83,7 @@ class VerifierService:
         tmp = self.bundle_path.with_suffix(".tmp")
         tmp.write_bytes(response.content)
         tmp.replace(self.bundle_path)
-        self._verifier = Verifier(trust, clock=self.clock, name=self.name)
+        self._verifier = Verifier(trust, clock=self.clock, name=self.requester)
         return trust.bundle_issued_at
 
     def verifier(self) -> Verifier:
@@ -82,7 +94,8 @@ class VerifierService:
 
             # Load even an old bundle: Verifier refuses to verify with it (trust.bundle_stale), with a reason.
             trust = VerifierTrust.from_path(self.folder, now=self.clock(), max_age=timedelta(days=3650))
-            self._verifier = Verifier(trust, clock=self.clock, name=self.name)
+            self._verifier = Verifier(trust, clock=self.clock, name=self.requester)
+        self._verifier.name = self.requester  # the shop may have renamed itself since
         return self._verifier
 
     def bundle_age(self) -> dt.timedelta | None:
@@ -105,4 +118,15 @@ class VerifierService:
         result = verifier.verify_qr(texts, request=self.pending_request)
         if result.valid:
             self.pending_request = None
+        self.log.add(ScanEntry(self.clock(), self._document(result), bool(result.valid)))
         return result
+
+    def _document(self, result: VerificationResult) -> str:
+        """The catalogue id of what was shown (the type only: the log keeps no claim)."""
+        identifier = result.doctype or result.vct or ""
+        for find in (self.catalogue.by_doctype, self.catalogue.by_vct):
+            try:
+                return find(identifier).id
+            except MobileIdError:
+                continue
+        return ""

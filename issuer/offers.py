@@ -154,8 +154,10 @@ def redeem(session: Session, *, code: str, tx_code: str | None, max_attempts: in
         if offer.failed_attempts >= max_attempts:
             offer.state = "burned"
             audit.append(session, actor="wallet", action="offer.burn", target=f"offer:{offer.id}")
-        # the attempt counts even though the request fails
-        raise _reject(session, offer.id, "tx_code_wrong", OfferError("invalid_grant", "the transaction code is wrong"))
+        # the attempt counts even though the request fails; the holder is told how many tries are left
+        left = max(0, max_attempts - offer.failed_attempts)
+        raise _reject(session, offer.id, "tx_code_wrong", OfferError(
+            "invalid_grant", f"the transaction code is wrong; {left} attempt{'' if left == 1 else 's'} left"))
     # A conditional update, so two concurrent redemptions cannot both win (portable across databases).
     won = session.execute(update(Offer).where(Offer.id == offer.id, Offer.state == "open")
                           .values(state="redeemed").execution_options(synchronize_session=False))

@@ -5,6 +5,7 @@
 #   libzbar0          QR decoding fallback (pyzbar)
 #   softhsm2          the PKCS#11 signer's tests
 #   fonts-nanum       Korean glyphs in the console screenshots and the app
+#   fonts-noto-cjk    the source of the app's four-language font subset (scripts/app_fonts.py)
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
@@ -12,6 +13,7 @@ command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
 ldconfig -p 2>/dev/null | grep -q libzbar.so.0 || need+=(libzbar0)
 command -v softhsm2-util >/dev/null 2>&1 || need+=(softhsm2)
 [ -d /usr/share/fonts/truetype/nanum ] || need+=(fonts-nanum)
+[ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   echo "installing system packages: ${need[*]}"

@@ -294,6 +294,13 @@ class PinVault:
             atomic_write(self._path, replace(state, failures=0).to_json())
         return WalletKey(master)
 
+    def erase(self) -> None:
+        """Destroy the wrapped master key now (crypto-erase on the holder's request): as after too many wrong
+        PINs, nothing sealed under it can be opened again."""
+        with file_lock(self.folder):
+            state = self._load()
+            atomic_write(self._path, replace(state, wrapped_master=None).to_json())
+
     def change_pin(self, old_pin: str, new_pin: str) -> None:
         """Re-wrap the master key under ``new_pin`` with a fresh salt (one atomic replace)."""
         check_pin(new_pin)

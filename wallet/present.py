@@ -44,7 +44,7 @@ from specs.sdjwt.presentation import present as present_sd_jwt
 from specs.trust import key_id
 from wallet.history import SharedEntry
 from wallet.store import CredentialFormat, CredentialRecord, CredentialStore
-from wallet.wallet import Wallet
+from wallet.wallet import Pin, Wallet
 
 __all__ = ["PREFERRED_TYPES", "Presentation", "Presenter", "strip_certificate"]
 
@@ -111,11 +111,11 @@ class Presenter:
         raise WalletError(f"no credential in this wallet can answer the preset {preset!r}",
                           code="wallet.no_credential")
 
-    def answer_for(self, pin: str, request: QrRequest) -> tuple[str, tuple[str, ...]]:
+    def answer_for(self, pin: Pin, request: QrRequest) -> tuple[str, tuple[str, ...]]:
         """(docType or vct, elements) that ``present(request=...)`` will answer with: the first document in
         the request's ``items`` this wallet holds an unused copy of (specs/qr-presentation.md §4: several
         entries are alternatives, e.g. the licence or the resident card)."""
-        return self._requested(self.wallet.store(self.wallet.unlock(pin)), request)
+        return self._requested(self.wallet.store(self.wallet.master(pin)), request)
 
     @staticmethod
     def _requested(store: CredentialStore, request: QrRequest) -> tuple[str, tuple[str, ...]]:
@@ -136,14 +136,14 @@ class Presenter:
         return doc_type, record
 
     # -- presenting -----------------------------------------------------------------------------
-    def present(self, pin: str, *, preset: str | None = None, type_id: str | None = None,
+    def present(self, pin: Pin, *, preset: str | None = None, type_id: str | None = None,
                 elements: Sequence[str] = (), request: QrRequest | None = None) -> Presentation:
         """Build the response QR. Exactly one of ``preset``, ``type_id`` + ``elements``, or ``request``."""
         known = self.presets()
         if preset is not None and preset not in known:  # refused before the PIN is tried
             raise InputError(f"unknown preset {preset!r}; the presets are {', '.join(known)}", code="input.usage")
         now = self._clock()
-        master = self.wallet.unlock(pin)
+        master = self.wallet.master(pin)
         store = self.wallet.store(master)
         if request is not None:
             request.check_fresh(now)

@@ -29,7 +29,7 @@ from specs.mdoc.transcript import SessionTranscript
 from specs.x509 import TrustStore
 from wallet.oid4vci import HttpClient, IssuanceError, oauth_refusal
 from wallet.store import CredentialRecord
-from wallet.wallet import Wallet
+from wallet.wallet import Pin, Wallet
 
 __all__ = ["DISCLOSED", "HANDOVER_NAME", "MDL_DOCTYPE", "RemoteOffer", "licence_record", "present_licence",
            "receive_remotely", "refill", "remote_transcript", "request_remote_offer"]
@@ -87,11 +87,11 @@ def _json(response: Any, step: str) -> Mapping[str, Any]:
     return body
 
 
-def request_remote_offer(wallet: Wallet, pin: str, issuer_url: str, configurations: Sequence[str], *,
+def request_remote_offer(wallet: Wallet, pin: Pin, issuer_url: str, configurations: Sequence[str], *,
                          http: HttpClient) -> RemoteOffer:
     """Authenticate with the wallet's mDL and ask for an offer of ``configurations``."""
     issuer = issuer_url.rstrip("/")
-    master = wallet.unlock(pin)  # one PIN check for the record and its device key
+    master = wallet.master(pin)  # one PIN check for the record and its device key
     record = licence_record(wallet.store(master).list())
     signer = wallet.device_keys(pin, master).signer(record.device_key_alias)
     nonce = _json(http.post(f"{issuer}/remote/challenge"), "challenge").get("nonce")
@@ -108,7 +108,7 @@ def request_remote_offer(wallet: Wallet, pin: str, issuer_url: str, configuratio
     return RemoteOffer(uri, tx_code)
 
 
-def receive_remotely(wallet: Wallet, pin: str, issuer_url: str, configurations: Sequence[str], *,
+def receive_remotely(wallet: Wallet, pin: Pin, issuer_url: str, configurations: Sequence[str], *,
                      http: HttpClient, now: dt.datetime | None = None, batch: Mapping[str, int] | None = None,
                      trust: TrustStore | None = None) -> tuple[CredentialRecord, ...]:
     """Remote offer, then the ordinary OpenID4VCI redemption (fresh device key per credential)."""
@@ -116,7 +116,7 @@ def receive_remotely(wallet: Wallet, pin: str, issuer_url: str, configurations: 
     return wallet.receive(offer.offer_uri, offer.tx_code, pin, http=http, now=now, batch=batch, trust=trust)
 
 
-def refill(wallet: Wallet, pin: str, issuer_url: str, *, http: HttpClient, count: int = 5,
+def refill(wallet: Wallet, pin: Pin, issuer_url: str, *, http: HttpClient, count: int = 5,
            configuration: str = "age_attestation", now: dt.datetime | None = None,
            trust: TrustStore | None = None) -> tuple[CredentialRecord, ...]:
     """Fetch ``count`` fresh single-use copies of ``configuration`` remotely, then retire the exhausted
@@ -127,7 +127,7 @@ def refill(wallet: Wallet, pin: str, issuer_url: str, *, http: HttpClient, count
                                 batch={configuration: count}, trust=trust)
     types = {r.type_id for r in received}
     fresh = {r.batch_group for r in received}
-    master = wallet.unlock(pin)
+    master = wallet.master(pin)
     store, keys = wallet.store(master), wallet.device_keys(pin, master)
     groups: dict[str | None, list[CredentialRecord]] = {}
     for record in store.list():

@@ -26,7 +26,7 @@ from specs.x509 import CertificateRole, TrustStore, validate_chain
 from specs.x509.load import load_der_certificate
 from wallet.oid4vci import HttpClient
 from wallet.store import CredentialFormat, CredentialRecord, CredentialStatus
-from wallet.wallet import Wallet
+from wallet.wallet import Pin, Wallet
 
 __all__ = ["ACCEPT", "StatusRefresh", "refresh_statuses", "status_reference"]
 
@@ -76,12 +76,12 @@ def _fetch(uri: str, http: HttpClient, trust: TrustStore, now: dt.datetime) -> S
     return verify_status_list_token(answer.content, resolve, now=now, expected_subject=uri)
 
 
-def refresh_statuses(wallet: Wallet, pin: str, *, http: HttpClient,
+def refresh_statuses(wallet: Wallet, pin: Pin, *, http: HttpClient,
                      now: dt.datetime | None = None) -> StatusRefresh:
     """Check every stored credential against its Status List and store the result (one PIN entry)."""
     now = now or dt.datetime.now(dt.UTC)
     trust = wallet.trust()
-    store = wallet.store(wallet.unlock(pin))
+    store = wallet.store(wallet.master(pin))
     tokens: dict[str, StatusListToken | MobileIdError] = {}
     result = StatusRefresh()
     for record in store.list():

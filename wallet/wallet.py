@@ -29,6 +29,7 @@ import datetime as dt
 import secrets
 import shutil
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,12 +49,30 @@ from wallet.store import CredentialFormat, CredentialRecord, CredentialStatus, C
 if TYPE_CHECKING:
     from wallet.status import StatusRefresh
 
-__all__ = ["DEFAULT_BATCH", "DeviceKeys", "Wallet"]
+__all__ = ["DEFAULT_BATCH", "DeviceKeys", "Pin", "Unlocked", "Wallet"]
 
 # Single-use copies asked per configuration (OpenID4VCI 1.0 §8.2 batch): age attestations are shown to
 # strangers often, so each presentation uses a fresh one; the licence itself is mostly shown at counters.
 DEFAULT_BATCH: Mapping[str, int] = {"age_attestation": 5}
 MAX_BATCH = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Unlocked:
+    """A wallet opened once with its PIN (``Wallet.open``): the master key from ONE argon2 derivation and one
+    counted attempt, kept by an app until it locks again, so that listing cards, showing one or checking the
+    status costs no further derivation. The PIN stays for a ``KeyStore`` that takes it per operation (a
+    phone's). Never printed (``repr=False``); drop the object to lock."""
+
+    pin: str = field(repr=False)
+    master: WalletKey = field(repr=False)
+
+
+Pin = str | Unlocked  # what every PIN-taking wallet call accepts: the PIN itself, or the wallet opened with it
+
+
+def pin_text(pin: Pin) -> str:
+    return pin.pin if isinstance(pin, Unlocked) else pin
 
 
 class DeviceKeys:
@@ -128,6 +147,13 @@ class Wallet:
             self.add_trust(trust_pem)
         return replaced
 
+    def erase(self) -> None:
+        """Delete the wallet on the holder's request: the master key is destroyed first (crypto-erase: the
+        credentials, history and sealed device keys become unreadable at once), then the files are removed.
+        ``init`` starts a new wallet afterwards."""
+        self.vault.erase()
+        self._discard_erased()
+
     def _discard_erased(self) -> None:
         """Remove what an erased wallet left: its device keys, the credential store and history (sealed under
         the destroyed master key), the trusted issuers, and last the erased ``pin.json`` itself, so an
@@ -155,15 +181,23 @@ class Wallet:
             self.keys.migrate(master)
         return master
 
+    def open(self, pin: str) -> Unlocked:
+        """Unlock once and keep the result (see ``Unlocked``); pass it wherever a PIN is asked."""
+        return Unlocked(pin, self.unlock(pin))
+
+    def master(self, pin: Pin) -> WalletKey:
+        """The master key: the one an ``Unlocked`` holds, else one counted derivation from the PIN."""
+        return pin.master if isinstance(pin, Unlocked) else self.unlock(pin)
+
     def remaining_attempts(self) -> int:
         return self.vault.remaining_attempts()
 
     def change_pin(self, old_pin: str, new_pin: str) -> None:
         self.vault.change_pin(old_pin, new_pin)
 
-    def device_keys(self, pin: str, master: WalletKey) -> DeviceKeys:
+    def device_keys(self, pin: Pin, master: WalletKey) -> DeviceKeys:
         """Device-key access after ``unlock(pin)`` returned ``master``."""
-        return DeviceKeys(self.keys, pin, master, shares_vault=self._shares_vault)
+        return DeviceKeys(self.keys, pin_text(pin), master, shares_vault=self._shares_vault)
 
     def add_trust(self, pem: bytes) -> int:
         """Add IACA certificates (PEM) to the accepted issuers; returns how many are held now."""
@@ -187,7 +221,7 @@ class Wallet:
         return CredentialStore.of_wallet(self.folder, master)
 
     # -- receiving --------------------------------------------------------------------------------
-    def receive(self, offer_uri: str, tx_code: str | None, pin: str, *, http: HttpClient,
+    def receive(self, offer_uri: str, tx_code: str | None, pin: Pin, *, http: HttpClient,
                 now: dt.datetime | None = None, batch: Mapping[str, int] | None = None,
                 trust: TrustStore | None = None) -> tuple[CredentialRecord, ...]:
         """Redeem an OpenID4VCI offer: one fresh device key per credential, every credential verified
@@ -198,7 +232,7 @@ class Wallet:
                              code="input.tx_code")
         trust = trust or self.trust()
         now = now or dt.datetime.now(dt.UTC)
-        master = self.unlock(pin)
+        master = self.master(pin)
         sizes = {**DEFAULT_BATCH, **(batch or {})}
         aliases: dict[str, list[str]] = {}
         keys = self.device_keys(pin, master)
@@ -245,26 +279,26 @@ class Wallet:
             for item in received)
 
     # -- reading ----------------------------------------------------------------------------------
-    def credentials(self, pin: str) -> tuple[CredentialRecord, ...]:
-        return self.store(self.unlock(pin)).list()
+    def credentials(self, pin: Pin) -> tuple[CredentialRecord, ...]:
+        return self.store(self.master(pin)).list()
 
-    def unused_copies(self, pin: str, type_ids: Collection[str]) -> int:
+    def unused_copies(self, pin: Pin, type_ids: Collection[str]) -> int:
         """How many valid single-use copies of these types (docType or vct) have not been shown yet."""
         return sum(1 for r in self.credentials(pin)
                    if r.type_id in type_ids and not r.used and r.status is CredentialStatus.VALID)
 
-    def credential(self, pin: str, credential_id: str) -> CredentialRecord:
-        return self.store(self.unlock(pin)).get(credential_id)
+    def credential(self, pin: Pin, credential_id: str) -> CredentialRecord:
+        return self.store(self.master(pin)).get(credential_id)
 
-    def find_credential(self, pin: str, id_or_prefix: str) -> CredentialRecord:
+    def find_credential(self, pin: Pin, id_or_prefix: str) -> CredentialRecord:
         """By id or a unique id prefix of at least 6 characters, as typed by a person (``CredentialStore.find``)."""
-        return self.store(self.unlock(pin)).find(id_or_prefix)
+        return self.store(self.master(pin)).find(id_or_prefix)
 
-    def delete(self, pin: str, credential_ids: Sequence[str]) -> None:
+    def delete(self, pin: Pin, credential_ids: Sequence[str]) -> None:
         """Remove credentials and their device keys (a key already gone is no error)."""
         if not credential_ids:
             return
-        master = self.unlock(pin)
+        master = self.master(pin)
         store, keys = self.store(master), self.device_keys(pin, master)
         for credential_id in credential_ids:
             record = store.get(credential_id)
@@ -273,7 +307,7 @@ class Wallet:
                 keys.delete(record.device_key_alias)
 
     # -- status -----------------------------------------------------------------------------------
-    def refresh_status(self, pin: str, http: HttpClient, *, now: dt.datetime | None = None) -> StatusRefresh:
+    def refresh_status(self, pin: Pin, http: HttpClient, *, now: dt.datetime | None = None) -> StatusRefresh:
         """Fetch each credential's Status List Token and store what it says (see ``wallet.status``)."""
         from wallet.status import refresh_statuses
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from kivy.uix.gridlayout import GridLayout
 
 from app.i18n import _, current_language
+from app.problems import Problem, problem_text
 from app.scanner import Scanner
 from app.screens.base import BaseScreen
 from app.screens.home import status_text
 from app.services import Card as CardInfo
 from app.services import read_offer
-from app.ui import Card, button, label, text_input
-from specs.errors import MobileIdError
+from app.ui import Busy, Card, button, label, text_input
 
 __all__ = ["AddScreen", "ReceivedScreen"]
 
@@ -22,24 +22,30 @@ class AddScreen(BaseScreen):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.scanner: Scanner | None = None
+        self.progress: Busy | None = None
+        self.offer = ""  # the scanned offer link: kept, never shown (it is percent-encoded JSON)
 
     def title(self) -> str:
         return _("Add a card")
 
     def fill(self, body: GridLayout) -> None:
         t = self.theme
+        self.offer = ""
         body.add_widget(label(_("1. Scan the QR code on the clerk's screen, or paste the link."), t, bold=True))
-        self.scanner = Scanner(t, self.app.frame_source(), self.scanned)
+        self.scanner = Scanner(t, self.app.frame_source(), self.scanned, phone=self.app.phone)
         self.scan_button = button(_("Scan with the camera"), t, self.start_scan)
         body.add_widget(self.scan_button)
-        self.link = text_input(t, hint=_("openid-credential-offer://…"), multiline=True)
+        self.link = text_input(t, hint=_("Paste the link here"), multiline=True)
         body.add_widget(self.link)
+        self.offer_line = label("", t, color=t.palette.ok, bold=True)
+        body.add_widget(self.offer_line)
         body.add_widget(label(_("2. Type the 6-digit code the clerk tells you."), t, bold=True))
         self.code = text_input(t, hint="123456", digits=True)
         body.add_widget(self.code)
         self.message = label("", t, color=t.palette.bad, bold=True)
         body.add_widget(self.message)
-        body.add_widget(button(_("Receive my cards"), t, self.submit))
+        self.submit_button = button(_("Receive my cards"), t, self.submit)
+        body.add_widget(self.submit_button)
 
     def start_scan(self) -> None:
         assert self.body is not None and self.scanner is not None
@@ -55,37 +61,56 @@ class AddScreen(BaseScreen):
         if offer is None:
             self.message.text = _("This QR code is not a card offer.")
             return
-        self.link.text = offer
-        self.message.text = ""
-        self.message.color = self.theme.palette.ok
-        self.message.text = _("Offer read. Now type the code.")
+        self.offer, self.link.text, self.message.text = offer, "", ""
+        self.offer_line.text = _("Offer read from {issuer}. Now type the code.").format(issuer=offer_issuer(offer))
 
     def stop(self) -> None:
         if self.scanner is not None:
             self.scanner.stop()
+        if self.progress is not None:
+            self.progress.stop()
 
     def submit(self) -> None:
-        offer = self.link.text.strip()
+        offer = self.offer or self.link.text.strip()
         self.message.color = self.theme.palette.bad
         if not offer.startswith("openid-credential-offer://"):
             self.message.text = _("Scan the clerk's QR code or paste the link first.")
             return
-        try:
-            cards = self.app.wallet.receive(offer, self.code.text.strip())
-        except MobileIdError as exc:
-            self.message.text = receive_error(exc.code)
-            return
-        self.app.go("received", cards=cards)
+        assert self.body is not None
+        self.message.text = ""
+        self.progress = progress = Busy(_("Receiving your cards… This can take a minute on a slow network."),
+                                        self.theme)
+        self.body.add_widget(progress, index=self.body.children.index(self.submit_button))
+        progress.start()
+        self.submit_button.disabled = True
+        code = self.code.text.strip()
+
+        def done(cards: list[CardInfo] | None, problem: Problem | None) -> None:
+            progress.stop()
+            if progress.parent is not None:
+                progress.parent.remove_widget(progress)
+            self.submit_button.disabled = False
+            if problem is not None or cards is None:
+                problem = problem or Problem("")
+                self.message.text = problem_text(problem.code, tries=problem.tries)
+                return
+            self.app.go("received", cards=cards)
+
+        self.app.background(lambda: self.app.wallet.receive(offer, code), done)
 
 
-def receive_error(code: str) -> str:
-    if code == "input.tx_code":
-        return _("The code must be the 6 digits shown on the clerk's screen.")
-    if code == "credential.issuance_token":
-        return _("The code is wrong, or this offer was already used or has expired. Ask the clerk.")
-    if code.startswith("wallet.") and "pin" in code:
-        return _("Enter your PIN first.")
-    return _("The cards could not be received. Ask the clerk.") + f" ({code})"
+def offer_issuer(offer: str) -> str:
+    """The issuer's host named in an offer, for the holder to recognise (the link itself is never shown)."""
+    from urllib.parse import urlsplit
+
+    from specs.errors import MobileIdError as _Error
+    from wallet.oid4vci import CredentialOffer
+
+    try:
+        host = urlsplit(CredentialOffer.parse(offer).issuer).hostname or ""
+    except (_Error, ValueError):
+        return _("the issuer")
+    return "".join(ch for ch in host if ch.isalnum() or ch in ".-")[:64] or _("the issuer")
 
 
 class ReceivedScreen(BaseScreen):

@@ -10,12 +10,13 @@ from typing import Any
 
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
+from kivy.uix.widget import Widget
 
 from app.i18n import _, current_language
 from app.screens.base import BaseScreen
 from app.services import Card as CardInfo
 from app.services import Notice
-from app.ui import Card, Panel, button, label, photo
+from app.ui import Card, Panel, button, label, photo, text_width, widest_word
 from specs.errors import MobileIdError
 
 __all__ = ["HomeScreen", "display_name", "fmt_value", "notice_text", "status_text"]
@@ -64,6 +65,7 @@ def display_name(family: str, given: str, lang: str) -> str:
 
 class HomeScreen(BaseScreen):
     nav = "wallet"
+    secure = True  # the cards with name and photo: no screenshots
 
     def title(self) -> str:
         return _("My wallet")
@@ -78,7 +80,8 @@ class HomeScreen(BaseScreen):
         self.cards = cards
         self.app.refresh_status_soon()
         notices = self.app.wallet.notices(cards)
-        if notices or self.app.wallet.status_problem:
+        # A failed status check means nothing before a card is held (nor, then, an issuer trusted).
+        if notices or (cards and self.app.wallet.status_problem):
             body.add_widget(self.notices_card(notices, cards))
         if not cards:
             empty = Card(t)
@@ -116,59 +119,83 @@ class HomeScreen(BaseScreen):
         return card
 
     def _badge(self, info: CardInfo) -> BoxLayout:
+        """The status in words on a coloured tag as wide as its text."""
         t = self.theme
-        color = {"valid": t.palette.ok, "expiring": t.palette.warn}.get(info.status, t.palette.bad)
-        badge = Panel(color, radius=t.height(8), size_hint=(None, None), height=t.height(34),
-                      width=t.height(150), padding=(t.height(6), 0))
-        text = label(status_text(info.status), t, size=16, bold=True, color=t.palette.on_primary
-                     if color != t.palette.warn or t.palette.on_primary != (0, 0, 0, 1) else (0, 0, 0, 1),
-                     halign="center")
-        text.size_hint_y = 1
+        p = t.palette
+        color, on = {"valid": (p.ok, p.on_ok), "expiring": (p.warn, p.on_warn)}.get(info.status, (p.bad, p.on_bad))
+        words = status_text(info.status)
+        badge = Panel(color, radius=t.height(8), size_hint=(None, None), padding=(t.height(8), t.height(4)))
+        badge.width = text_width(words, t, 16, bold=True) + t.height(20)
+        text = label(words, t, size=16, bold=True, color=on, halign="center")
         badge.add_widget(text)
+        text.bind(height=lambda w, h: setattr(badge, "height", h + t.height(8)))
         return badge
 
-    def _title_row(self, info: CardInfo, lang: str) -> BoxLayout:
-        """The card's catalogue name with its status badge beside it."""
+    def _title_row(self, info: CardInfo, lang: str, inner: float) -> BoxLayout:
+        """The card's name with its status badge beside it when both fit the card's width without splitting
+        a word of the name, else the badge under the name."""
         t = self.theme
-        top = BoxLayout(size_hint_y=None, height=t.height(40), spacing=t.height(8))
-        name = label(info.name(lang), t, size=20, bold=True)
-        name.size_hint_y = 1
-        top.add_widget(name)
-        top.add_widget(self._badge(info))
-        return top
+        name, badge = label(info.name(lang), t, size=20, bold=True), self._badge(info)
+        # Beside the badge only when the name stays on one line there; else the badge goes under the name.
+        beside = text_width(name.text, t, 20, bold=True) + badge.width + t.height(8) <= inner
+        box = BoxLayout(orientation="horizontal" if beside else "vertical", size_hint_y=None, spacing=t.height(8))
+        box.add_widget(name)
+        box.add_widget(badge)
+        if beside:
+            badge.pos_hint = {"top": 1}
+        box.bind(minimum_height=box.setter("height"))
+        return box
+
+    def _inner(self) -> float:
+        """The width inside a card on this window (column and card padding off)."""
+        return self.app.root_window_width() - self.theme.height(16) * 2 - self.theme.height(14) * 2
 
     def licence_card(self, info: CardInfo) -> Card:
+        """The licence as a licence: portrait and main fields beside it when there is room for the licence
+        number on one line, else the portrait above them (a narrow phone with large text)."""
         t = self.theme
         lang = current_language()
         card = Card(t, color=t.palette.licence)
-        card.add_widget(self._title_row(info, lang))
-        row = BoxLayout(size_hint_y=None, spacing=t.height(12))
-        row.add_widget(photo(info.portrait, t, width=96))
+        inner = self._inner()
+        card.add_widget(self._title_row(info, lang, inner))
+        c = info.claims
+        lines = [(self.app.wallet.claim_name(info.type_key, key, lang), fmt_value(c[key]))
+                 for key in ("birth_date", "document_number", "expiry_date") if key in c]
+        holder = display_name(*info.holder(lang), lang)
+        picture = photo(info.portrait, t, width=96)
+        need = max([widest_word(holder, t, 24, bold=True)] + [text_width(v, t, 18) for _, v in lines])
+        beside = picture.width + t.height(12) + need <= inner
+        row = BoxLayout(orientation="horizontal" if beside else "vertical", size_hint_y=None, spacing=t.height(12))
+        row.add_widget(picture)
         fields = GridLayout(cols=1, size_hint_y=None, spacing=t.height(2))
         fields.bind(minimum_height=fields.setter("height"))
-        c = info.claims
-        fields.add_widget(label(display_name(str(c.get("family_name", "")), str(c.get("given_name", "")), lang), t,
-                                size=24, bold=True))
-        for key in ("birth_date", "document_number", "expiry_date"):
-            if key in c:
-                fields.add_widget(label(self.app.wallet.claim_name(info.type_key, key, lang), t, size=14,
-                                        color=t.palette.muted))
-                fields.add_widget(label(fmt_value(c[key]), t, size=18))
+        fields.add_widget(label(holder, t, size=24, bold=True))
+        for name, value in lines:
+            fields.add_widget(label(name, t, size=14, color=t.palette.muted))
+            fields.add_widget(label(value, t, size=18))
         row.add_widget(fields)
-        row.bind(minimum_height=lambda *_: None)
-        fields.bind(height=lambda w, h: setattr(row, "height", max(h, t.height(96 * 4 / 3))))
+        if beside:
+            fields.bind(height=lambda w, h: setattr(row, "height", max(h, picture.height)))
+        else:
+            fields.bind(height=lambda w, h: setattr(row, "height", picture.height + t.height(12) + h))
         card.add_widget(row)
+        card.add_widget(self._details_button(info))
         return card
+
+    def _details_button(self, info: CardInfo) -> Widget:
+        return button(_("Details"), self.theme, lambda: self.app.go("card", type_key=info.type_key, card=info),
+                      kind="secondary", size=18)
 
     def plain_card(self, info: CardInfo) -> Card:
         t = self.theme
         lang = current_language()
         card = Card(t)
-        card.add_widget(self._title_row(info, lang))
+        card.add_widget(self._title_row(info, lang, self._inner()))
         if info.copies > 1:
             card.add_widget(label(_("{n} single-use copies left").format(n=info.copies), t, size=16,
                                   color=t.palette.muted))
         if info.valid_until is not None:
             card.add_widget(label(_("Valid until {date}").format(date=info.valid_until.date().isoformat()), t,
                                   size=16, color=t.palette.muted))
+        card.add_widget(self._details_button(info))
         return card

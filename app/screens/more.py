@@ -1,19 +1,18 @@
-"""History of what was shared (names of items, never values) and settings (language, large text,
-high contrast, mode, lock now)."""
+"""History of what was shared (names of items, never values), settings (language, large text, high contrast,
+mode, lock now, change PIN, delete the wallet; the shop's name in verifier mode) and the shop's scan log."""
 
 from __future__ import annotations
 
-from functools import partial
-
-from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 
 from app.i18n import _, current_language
-from app.screens.base import BaseScreen, choose_language
-from app.ui import Card, button, label, toggle
+from app.screens.base import BaseScreen, language_choice
+from app.ui import Card, button, label, text_input, toggle
 from specs.errors import CatalogueError, MobileIdError
 
-__all__ = ["HistoryScreen", "SettingsScreen"]
+__all__ = ["HistoryScreen", "ScanLogScreen", "SettingsScreen"]
+
+MAX_SHOP_NAME = 60
 
 
 class HistoryScreen(BaseScreen):
@@ -58,26 +57,46 @@ class SettingsScreen(BaseScreen):
 
     def fill(self, body: GridLayout) -> None:
         t, settings = self.theme, self.app.settings
+        notice = self.app.nav_args.get("notice")
+        if notice:
+            body.add_widget(label(notice, t, bold=True, color=t.palette.ok))
         body.add_widget(label(_("Language / 언어"), t, bold=True))
-        row = BoxLayout(size_hint_y=None, height=t.height(58), spacing=t.height(10))
-        for code, name in (("ko", "한국어"), ("en", "English")):
-            row.add_widget(toggle(name, t, state=settings.language == code, group="lang",
-                                  on_change=partial(choose_language, self.app, code)))
-        body.add_widget(row)
+        body.add_widget(language_choice(self.app))
         body.add_widget(label(_("Reading"), t, bold=True))
         body.add_widget(toggle(_("Large text"), t, state=settings.large_text,
                                on_change=lambda down: self.app.update_settings(large_text=down)))
         body.add_widget(toggle(_("High contrast"), t, state=settings.high_contrast,
                                on_change=lambda down: self.app.update_settings(high_contrast=down)))
+        if settings.mode == "wallet":
+            self._wallet_part(body)
+        else:
+            self._shop_part(body)
+
+    def _wallet_part(self, body: GridLayout) -> None:
+        t, settings = self.theme, self.app.settings
         body.add_widget(label(_("The wallet locks itself after {n} seconds without use.").format(
             n=settings.lock_seconds), t, size=16, color=t.palette.muted))
-        if settings.mode == "wallet":
-            if self.app.wallet.unlocked:
-                body.add_widget(button(_("Lock now"), t, self.lock_now, kind="secondary"))
-            body.add_widget(button(_("Switch to verifier mode (for businesses)"), t,
-                                   lambda: self.switch("verifier"), kind="secondary"))
-        else:
-            body.add_widget(button(_("Switch to wallet mode"), t, lambda: self.switch("wallet"), kind="secondary"))
+        if self.app.wallet.unlocked:
+            body.add_widget(button(_("Lock now"), t, self.lock_now, kind="secondary"))
+            body.add_widget(button(_("Change PIN"), t, lambda: self.app.go("change_pin"), kind="secondary"))
+        body.add_widget(button(_("Switch to verifier mode (for businesses)"), t,
+                               lambda: self.switch("verifier"), kind="secondary"))
+        body.add_widget(button(_("Delete the wallet"), t, lambda: self.app.go("delete_wallet"), kind="danger"))
+
+    def _shop_part(self, body: GridLayout) -> None:
+        t = self.theme
+        body.add_widget(label(_("Your shop's name"), t, bold=True))
+        body.add_widget(label(_("Customers see it on your request before they share anything."), t, size=16,
+                              color=t.palette.muted))
+        self.shop = text_input(t, hint=_("e.g. Hanbit Mart, Daeyeon branch"))
+        self.shop.text = self.app.settings.shop_name
+        body.add_widget(self.shop)
+        body.add_widget(button(_("Save the name"), t, self.save_shop, kind="secondary"))
+        body.add_widget(button(_("Switch to wallet mode"), t, lambda: self.switch("wallet"), kind="secondary"))
+
+    def save_shop(self) -> None:
+        name = " ".join(self.shop.text.split())[:MAX_SHOP_NAME]  # one line, bounded: it goes into every request
+        self.app.update_settings(shop_name=name)
 
     def lock_now(self) -> None:
         self.app.wallet.lock()
@@ -87,3 +106,31 @@ class SettingsScreen(BaseScreen):
         self.app.wallet.lock()
         self.app.update_settings(mode=mode)
         self.app.go(self.app.first_screen())
+
+
+class ScanLogScreen(BaseScreen):
+    """Verifier mode: when, which document, which verdict (no claims are kept)."""
+
+    nav = "verifier"
+
+    def title(self) -> str:
+        return _("Scan log")
+
+    def fill(self, body: GridLayout) -> None:
+        t, lang = self.theme, current_language()
+        entries = self.app.verifier.log.entries()
+        body.add_widget(label(_("Only the time, the kind of document and the verdict are kept here; nothing about "
+                                "the person."), t, size=16, color=t.palette.muted))
+        if not entries:
+            body.add_widget(label(_("No scans yet."), t, size=20))
+        for entry in entries[:100]:
+            row = Card(t)
+            when = entry.at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+            try:
+                document = self.app.wallet.catalogue.get(entry.document).display_name(lang)
+            except CatalogueError:
+                document = _("Unreadable code")
+            row.add_widget(label(f"{when} · {document}", t, size=16, color=t.palette.muted))
+            row.add_widget(label(_("VALID") if entry.valid else _("NOT VALID"), t, size=20, bold=True,
+                                 color=t.palette.ok if entry.valid else t.palette.bad))
+            body.add_widget(row)

@@ -12,10 +12,11 @@ from kivy.clock import Clock
 from kivy.uix.gridlayout import GridLayout
 
 from app.i18n import _, current_language
+from app.problems import Problem, problem_text
 from app.scanner import Scanner
 from app.screens.base import BaseScreen
-from app.services import ReaderCheck, read_request
-from app.ui import Card, QrFrames, button, label, toggle
+from app.services import ReaderCheck, SharePreview, read_request
+from app.ui import Busy, Card, QrFrames, button, label, toggle
 from specs.errors import CatalogueError, MobileIdError
 from specs.qr.presentation import ONE_WAY_WINDOW, QrRequest
 
@@ -53,7 +54,7 @@ class ShareScreen(BaseScreen):
             body.add_widget(button(preset_label(preset), t,
                                    lambda preset=preset: self.app.go("consent", preset=preset)))  # type: ignore[misc]
         body.add_widget(label(_("Or choose items yourself:"), t, bold=True))
-        for info in cards:
+        for info in (c for c in cards if c.usable):
             body.add_widget(button(info.name(current_language()), t,
                                    lambda key=info.type_key: self.app.go("custom", type_key=key),  # type: ignore[misc]
                                    kind="secondary"))
@@ -77,12 +78,15 @@ class CustomScreen(BaseScreen):
         except CatalogueError:
             return
         body.add_widget(label(doc_type.display_name(current_language()), t, size=22, bold=True))
-        for claim in doc_type.claims:
-            if claim.pattern or not claim.selectively_disclosable:
-                continue
-            self.chosen[claim.identifier] = False
-            body.add_widget(toggle(claim.display.name(current_language()), t, state=False,
-                                   on_change=lambda down, key=claim.identifier: self.chosen.__setitem__(
+        try:
+            held = self.app.wallet.elements(type_key)  # only what this card holds: nothing ends in "nothing to share"
+        except MobileIdError:
+            self.app.go("lock")
+            return
+        for element in held:
+            self.chosen[element] = False
+            body.add_widget(toggle(self.app.wallet.claim_name(type_key, element, current_language()), t, state=False,
+                                   on_change=lambda down, key=element: self.chosen.__setitem__(
                                        key, down)))  # type: ignore[misc]
         self.message = label("", t, color=t.palette.bad)
         body.add_widget(self.message)
@@ -102,30 +106,16 @@ class ConsentScreen(BaseScreen):
     def title(self) -> str:
         return _("Check before you share")
 
-    def _what(self) -> tuple[str, list[str]]:
-        """(type name, item names) of what will be shared."""
+    def _what(self) -> tuple[str, list[str], SharePreview]:
+        """(type name, item names, preview) of what will be shared."""
         args, wallet, lang = self.app.nav_args, self.app.wallet, current_language()
-        request: QrRequest | None = args.get("request")
-        if request is not None:
-            identifier, names = wallet.answer_for(request)  # the first requested document this wallet holds
-            try:
-                doc_type = wallet.catalogue.by_doctype(identifier)
-            except CatalogueError:
-                try:
-                    doc_type = wallet.catalogue.by_vct(identifier)
-                except CatalogueError:
-                    return identifier, list(names)
-            return doc_type.display_name(lang), [wallet.claim_name(doc_type.id, n, lang) for n in names]
-        if args.get("preset"):
-            type_key = wallet.preset_type(args["preset"]) or ""
-            names = next((n for p, n in wallet.presets() if p == args["preset"]), ())
-        else:
-            type_key, names = args.get("type_key", ""), args.get("elements", ())
+        preview = wallet.preview(preset=args.get("preset"), type_key=args.get("type_key"),
+                                 elements=args.get("elements", ()), request=args.get("request"))
         try:
-            type_name = wallet.catalogue.get(type_key).display_name(lang)
+            type_name = wallet.catalogue.get(preview.type_key).display_name(lang)
         except CatalogueError:
-            type_name = type_key
-        return type_name, [wallet.claim_name(type_key, n, lang) for n in names]
+            type_name = preview.type_key
+        return type_name, [wallet.claim_name(preview.type_key, n, lang) for n in preview.items], preview
 
     def _reader_line(self, reader: ReaderCheck) -> Any:
         t = self.theme
@@ -142,7 +132,7 @@ class ConsentScreen(BaseScreen):
         t = self.theme
         request: QrRequest | None = self.app.nav_args.get("request")
         try:
-            type_name, items = self._what()
+            type_name, items, preview = self._what()
         except MobileIdError:
             self.app.go("lock")
             return
@@ -161,10 +151,32 @@ class ConsentScreen(BaseScreen):
             what.add_widget(label("• " + item, t, size=22, bold=True))
         what.add_widget(label(_("Nothing else is shared."), t, size=16, color=t.palette.muted))
         body.add_widget(what)
+        for warning in self._warnings(preview):
+            body.add_widget(warning)
         self.message = label("", t, color=t.palette.bad, bold=True)
         body.add_widget(self.message)
         body.add_widget(button(_("Share"), t, self.share, kind="ok"))
         body.add_widget(button(_("Cancel"), t, lambda: self.app.go("home"), kind="secondary"))
+
+    def _warnings(self, preview: SharePreview) -> list[Card]:
+        """Said before agreeing: a "no" answer, and a last copy that may be recognised when shown again."""
+        t, lang, cards = self.theme, current_language(), []
+        if preview.answers_no:
+            names = ", ".join(self.app.wallet.claim_name(preview.type_key, n, lang) for n in preview.answers_no)
+            card = Card(t)
+            card.add_widget(label(_("The answer will be \"No\" for: {items}.").format(items=names), t, size=18,
+                                  bold=True, color=t.palette.bad))
+            card.add_widget(label(_("Your card says you do not meet this. The business will see \"No\"."), t,
+                                  size=16))
+            cards.append(card)
+        if preview.last_copy:
+            card = Card(t)
+            card.add_widget(label(_("This is your last single-use copy."), t, size=18, bold=True,
+                                  color=t.palette.warn))
+            card.add_widget(label(_("If it is shown again, businesses could tell it is the same card and link your "
+                                    "visits. Get more copies first if you can."), t, size=16))
+            cards.append(card)
+        return cards
 
     def share(self) -> None:
         args = self.app.nav_args
@@ -172,18 +184,21 @@ class ConsentScreen(BaseScreen):
             shown = self.app.wallet.present(preset=args.get("preset"), type_key=args.get("type_key"),
                                             elements=args.get("elements", ()), request=args.get("request"))
         except MobileIdError as exc:
-            self.message.text = _("This cannot be shared.") + f" ({exc.code})"
+            self.message.text = _("This cannot be shared.") + " " + problem_text(exc.code)
             return
-        self.app.go("show_qr", presentation=shown, two_way=args.get("request") is not None)
+        self.app.go("show_qr", presentation=shown, two_way=args.get("request") is not None, again=dict(args))
 
 
 class ShowQrScreen(BaseScreen):
     back_to = "home"
+    secure = True  # no screenshot of a live code
+    bright = True  # screen on, full brightness while the code is shown
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._events: list[Any] = []
         self.frames: QrFrames | None = None
+        self.live: Busy | None = None
 
     @property
     def frame(self) -> int:
@@ -199,14 +214,25 @@ class ShowQrScreen(BaseScreen):
             return
         self.texts: tuple[str, ...] = shown.texts
         self.started = self.app.clock()
-        body.add_widget(label(_("Turn your screen brightness up and hold the phone still."), t, size=18,
-                              bold=True, halign="center"))
+        body.add_widget(label(_("Hold the phone still in front of the scanner."), t, size=18, bold=True,
+                              halign="center"))
         self.frames = QrFrames(self.texts, t, min(self.app.root_window_width() - t.height(32), t.height(440)))
         self.qr = self.frames.image
         body.add_widget(self.qr)
         body.add_widget(self.frames.part)
+        # A mark that moves and a clock that ticks: a screenshot of this screen stands still.
+        self.live = Busy("", t)
+        body.add_widget(self.live)
+        self.live.start()
         self.countdown = label("", t, size=24, bold=True, halign="center")
         body.add_widget(self.countdown)
+        self.again = button(_("Make a new code"), t, self.make_again)  # shown once the code has expired
+        lang = current_language()
+        what = Card(t)
+        what.add_widget(label(_("This code shows:"), t, size=16, color=t.palette.muted))
+        what.add_widget(label(", ".join(self.app.wallet.claim_name(shown.type_id, e, lang) for e in shown.elements),
+                              t, size=18, bold=True))
+        body.add_widget(what)
         if shown.needs_refill:
             body.add_widget(label(_("Few single-use copies left: get more at the counter or online."), t, size=16,
                                   color=t.palette.warn))
@@ -220,6 +246,14 @@ class ShowQrScreen(BaseScreen):
         self._events = [Clock.schedule_interval(self.tick, 0.25)]
         self.frames.start()
 
+    def make_again(self) -> None:
+        """A fresh code with the same choice (a new single-use copy, a new time): back through consent."""
+        again = self.app.nav_args.get("again") or {}
+        if again.get("request") is not None:
+            self.app.go("scan_request")  # a business's request has its own expiry: scan a fresh one
+        else:
+            self.app.go("consent", **again)
+
     def refill(self) -> None:
         """Fetch fresh copies from the issuer on a worker thread; the code on screen stays valid meanwhile."""
         type_key = self.app.nav_args["presentation"].type_id
@@ -228,10 +262,10 @@ class ShowQrScreen(BaseScreen):
         pressed.disabled = True
         result.color, result.text = self.theme.palette.muted, _("Getting more copies…")
 
-        def done(copies: int | None, code: str | None) -> None:
+        def done(copies: int | None, problem: Problem | None) -> None:
             pressed.disabled = False
-            if code is not None or copies is None:
-                result.color, result.text = self.theme.palette.bad, refill_error(code or "")
+            if problem is not None or copies is None:
+                result.color, result.text = self.theme.palette.bad, refill_error(problem.code if problem else "")
                 return
             result.color = self.theme.palette.ok
             result.text = _("Done: you now have {n} single-use copies.").format(n=copies)
@@ -247,14 +281,18 @@ class ShowQrScreen(BaseScreen):
 
     def tick(self, *args: Any) -> None:
         left = self.remaining()
+        if self.live is not None:
+            self.live.words.text = _("Live") + " · " + self.app.clock().astimezone().strftime("%H:%M:%S")
         if left < 0:
             self.countdown.text = ""
         elif left > 0:
             self.countdown.text = _("Valid for {s} seconds").format(s=left)
         else:
-            self.countdown.text = _("This code has expired. Make a new one.")
+            self.countdown.text = _("This code has expired.")
             self.countdown.color = self.theme.palette.bad
             self.qr.opacity = 0
+            if self.again.parent is None and self.body is not None:
+                self.body.add_widget(self.again, index=self.body.children.index(self.countdown))
             self.stop()
 
     def stop(self) -> None:
@@ -263,20 +301,12 @@ class ShowQrScreen(BaseScreen):
         self._events = []
         if self.frames is not None:
             self.frames.stop()
+        if self.live is not None:
+            self.live.stop()
 
 
 def refill_error(code: str) -> str:
-    if code.startswith("credential.remote"):
-        reason = _("The issuer refused. Your licence may be suspended: ask at the counter.")
-    elif code == "input.no_licence":
-        reason = _("This needs your mobile driving licence in the wallet.")
-    elif code.startswith("wallet.") and "pin" in code:
-        reason = _("Enter your PIN first.")
-    elif code.startswith("credential.") or code.startswith("wallet."):
-        reason = _("The issuer could not be reached or did not answer properly. Try again later.")
-    else:  # the HTTP client's own errors: no network, timeouts
-        reason = _("No connection. Try again later.")
-    return _("Could not get more copies.") + " " + reason + f" ({code})"
+    return _("Could not get more copies.") + " " + problem_text(code)
 
 
 class ScanRequestScreen(BaseScreen):
@@ -293,7 +323,7 @@ class ScanRequestScreen(BaseScreen):
         t = self.theme
         body.add_widget(label(_("Point the camera at the QR code the business shows you. You will see who "
                                 "asks and what before anything is shared."), t))
-        self.scanner = Scanner(t, self.app.frame_source(), self.scanned)
+        self.scanner = Scanner(t, self.app.frame_source(), self.scanned, phone=self.app.phone)
         body.add_widget(self.scanner)
         self.message = label("", t, color=t.palette.bad, bold=True)
         body.add_widget(self.message)
@@ -304,17 +334,17 @@ class ScanRequestScreen(BaseScreen):
             request = read_request(texts)
             request.check_fresh(self.app.clock())
         except MobileIdError as exc:
-            self.message.text = _("This is not a valid request QR code.") + f" ({exc.code})"
+            self.message.text = problem_text(exc.code)
             return
         try:
             reader = self.app.wallet.check_reader(request)
-        except MobileIdError as exc:
-            self.message.text = _("The business's signature does not check out: do not share.") + f" ({exc.code})"
+        except MobileIdError:
+            self.message.text = _("The business's signature does not check out: do not share.")
             return
         try:
             self.app.wallet.answer_for(request)
-        except MobileIdError as exc:
-            self.message.text = _("You have none of the IDs this business asks for.") + f" ({exc.code})"
+        except MobileIdError:
+            self.message.text = _("You have none of the IDs this business asks for.")
             return
         self.app.go("consent", request=request, reader=reader)
 

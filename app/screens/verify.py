@@ -10,11 +10,12 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 
 from app.i18n import N_, _, current_language
+from app.problems import Problem, problem_text
 from app.scanner import Scanner
 from app.screens.base import BaseScreen
 from app.screens.home import fmt_value
 from app.services import request_texts
-from app.ui import Card, Panel, QrFrames, button, label, photo
+from app.ui import Busy, Card, Panel, QrFrames, button, label, photo
 from specs.errors import MobileIdError
 from specs.qr.presentation import QrRequest
 from verifier.result import VerificationResult
@@ -76,32 +77,40 @@ class VerifyScreen(BaseScreen):
         t = self.theme
         service = self.app.verifier
         pending = service.pending_request
-        trust = Card(t)
+        self.trust = trust = Card(t)
         self.age_label = label(age_text(service.bundle_age()), t, size=16)
         trust.add_widget(self.age_label)
-        trust.add_widget(button(_("Sync trusted issuers"), t, self.sync, kind="secondary", size=18))
+        self.sync_button = button(_("Sync trusted issuers"), t, self.sync, kind="secondary", size=18)
+        trust.add_widget(self.sync_button)
         body.add_widget(trust)
         body.add_widget(label(_("Scan the answer to your request.") if pending else
                               _("Scan the QR code on the customer's phone."), t, size=20, bold=True))
-        self.scanner = Scanner(t, self.app.frame_source(), self.scanned)
+        self.scanner = Scanner(t, self.app.frame_source(), self.scanned, phone=self.app.phone)
         body.add_widget(self.scanner)
         body.add_widget(button(_("Ask for something specific (show a request QR)"), t,
                                lambda: self.app.go("verify_request"), kind="secondary"))
         self.scanner.start()
 
     def sync(self) -> None:
-        try:
-            self.app.verifier.sync()
-        except (MobileIdError, OSError) as exc:
-            self.age_label.text = _("Sync failed. Check the connection.") + f" ({getattr(exc, 'code', '')})"
-            self.age_label.color = self.theme.palette.bad
-            return
-        except Exception as exc:  # httpx errors: the network is not there
-            self.age_label.text = _("Sync failed. Check the connection.") + f" ({type(exc).__name__})"
-            self.age_label.color = self.theme.palette.bad
-            return
-        self.age_label.text = age_text(self.app.verifier.bundle_age())
-        self.age_label.color = self.theme.palette.ok
+        """Fetch the trust bundle on a worker thread; the scanner keeps running meanwhile."""
+        progress = Busy(_("Syncing trusted issuers…"), self.theme)
+        self.trust.add_widget(progress)
+        progress.start()
+        self.sync_button.disabled = True
+        label_, palette = self.age_label, self.theme.palette
+
+        def done(_value: object, problem: Problem | None) -> None:
+            progress.stop()
+            self.trust.remove_widget(progress)
+            self.sync_button.disabled = False
+            if problem is not None:
+                label_.text = _("Sync failed.") + " " + problem_text(problem.code)
+                label_.color = palette.bad
+                return
+            label_.text = age_text(self.app.verifier.bundle_age())
+            label_.color = palette.ok
+
+        self.app.background(self.app.verifier.sync, done)
 
     def scanned(self, texts: tuple[str, ...]) -> None:
         self.app.go("verify_result", result=self.app.verifier.verify(texts))
@@ -123,15 +132,16 @@ class ResultScreen(BaseScreen):
         if result is None:
             return
         lang = current_language()
-        verdict = Panel(t.palette.ok if result.valid else t.palette.bad, radius=t.height(16), size_hint_y=None,
-                        height=t.height(150), orientation="vertical", padding=t.height(12))
-        big = label(_("VALID") if result.valid else _("NOT VALID"), t, size=44, bold=True,
-                    color=(1, 1, 1, 1), halign="center")
-        big.size_hint_y = 1
-        verdict.add_widget(big)
+        p = t.palette
+        fill, on = (p.ok, p.on_ok) if result.valid else (p.bad, p.on_bad)
+        verdict = Panel(fill, radius=t.height(16), size_hint_y=None, orientation="vertical", padding=t.height(12),
+                        spacing=t.height(4))
+        verdict.bind(minimum_height=lambda w, h: setattr(w, "height", max(h, t.height(150))))
+        verdict.add_widget(label(_("VALID") if result.valid else _("NOT VALID"), t, size=44, bold=True, color=on,
+                                 halign="center"))
         if result.type_name:
-            verdict.add_widget(label(result.type_name.get(lang, ""), t, size=20, color=(1, 1, 1, 1),
-                                     halign="center"))
+            verdict.add_widget(label(result.type_name.get(lang) or result.type_name.get("en", ""), t, size=20,
+                                     color=on, halign="center"))
         body.add_widget(verdict)
         if result.valid:
             body.add_widget(self.attributes(result, lang))
@@ -209,8 +219,26 @@ class RequestScreen(BaseScreen):
         self.frames = QrFrames(self.texts, t, min(self.app.root_window_width() - t.height(32), t.height(420)))
         body.add_widget(self.frames.image)
         body.add_widget(self.frames.part)
+        body.add_widget(self._asks(request))
         body.add_widget(button(_("Then scan their answer"), t, lambda: self.app.go("verify")))
         self.frames.start()
+
+    def _asks(self, request: QrRequest) -> Card:
+        """What the request asks for, in the customer's words, from whom and until when."""
+        t, lang, catalogue = self.theme, current_language(), self.app.wallet.catalogue
+        card = Card(t)
+        card.add_widget(label(_("{shop} asks for:").format(shop=request.verifier), t, size=16,
+                              color=t.palette.muted))
+        for identifier, names in request.items.items():
+            try:
+                doc_type = catalogue.by_doctype(identifier)
+            except MobileIdError:
+                continue
+            items = ", ".join(doc_type.claim(None, n).display.name(lang) for n in names)
+            card.add_widget(label(f"{doc_type.display_name(lang)}: {items}", t, size=18, bold=True))
+        until = request.expires.astimezone().strftime("%H:%M")
+        card.add_widget(label(_("This request is valid until {time}.").format(time=until), t, size=16))
+        return card
 
     def stop(self) -> None:
         if self.frames is not None:

@@ -5,6 +5,7 @@ before Kivy's Window is first imported (one Window per process). ``Driver`` taps
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -83,7 +84,18 @@ class Driver:
         return found[0]
 
     # -- acting -----------------------------------------------------------------------------------------
-    def tap(self, widget: Widget) -> None:
+    def settle(self, timeout: float = 30.0) -> None:
+        """Pump frames until the app's worker threads (PIN derivation, network) have finished and their
+        answers have reached the screen."""
+        end = time.monotonic() + timeout
+        while any(t.name == "mobileid-background" and t.is_alive() for t in threading.enumerate()):
+            assert time.monotonic() < end, f"background work still running on {self.app.screen.name}"
+            EventLoop.idle()
+            time.sleep(0.005)
+        self.pump(2)
+
+    def tap(self, widget: Widget, *, wait: bool = True) -> None:
+        """A real touch on ``widget``; then, unless ``wait`` is False, until the work it started is done."""
         parent = widget.parent
         while parent is not None and not isinstance(parent, ScrollView) and parent.parent is not parent:
             parent = parent.parent
@@ -96,9 +108,11 @@ class Driver:
         touch.touch_down()
         touch.touch_up()
         self.pump()
+        if wait:
+            self.settle()
 
-    def tap_text(self, text: str) -> None:
-        self.tap(self.button(text))
+    def tap_text(self, text: str, *, wait: bool = True) -> None:
+        self.tap(self.button(text), wait=wait)
 
     def type(self, field: TextInput, text: str) -> None:
         self.tap(field)

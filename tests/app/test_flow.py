@@ -47,8 +47,8 @@ def receive(driver: Driver, service: Service, camera: Camera, tmp_path: Path) ->
     assert driver.screen == "add"
     camera.paths[:] = [offer_png]
     driver.tap_text("Scan with the camera")
-    driver.pump_until(lambda: driver.inputs()[0].text == offer)
-    assert "Offer read" in driver.text()
+    driver.pump_until(lambda: driver.app.screen.offer == offer)  # type: ignore[attr-defined]
+    assert "Offer read from testserver" in driver.text() and "%7B" not in driver.text()  # never the raw link
     driver.type(driver.inputs()[1], tx_code)
     driver.shot("10_add")
     driver.tap_text("Receive my cards")
@@ -95,13 +95,19 @@ def test_onboard_receive_share_age_and_verify(make_app: Callable[..., Driver], s
     driver.shot("14_consent")
     driver.tap_text("Share")
     assert driver.screen == "show_qr"
-    assert "Valid for 60 seconds" in driver.text() and "brightness" in driver.text()
+    assert "Valid for 60 seconds" in driver.text() and "This code shows: | Aged 19 or over" in driver.text()
+    wishes = driver.app.phone.wishes  # Android: FLAG_SECURE, FLAG_KEEP_SCREEN_ON, full brightness
+    assert wishes.secure and wishes.keep_on and wishes.bright
+    live = driver.app.screen.live  # type: ignore[attr-defined]
+    at = live._bar.pos
     qr_png = driver.shot("15_show_qr_age")
     service.clock.advance(seconds=5)
     driver.pump(seconds=0.3)
-    assert "Valid for 55 seconds" in driver.text()
+    assert "Valid for 55 seconds" in driver.text() and "Make a new code" not in driver.text()
+    assert live._bar.pos != at  # the "live" mark moves: a screenshot of the code stands still
 
     driver.tap_text("Done")
+    assert not driver.app.phone.wishes.bright and driver.app.phone.wishes.secure  # home: cards, normal light
     driver.tap_text("What I shared")
     assert "Aged 19 or over" in driver.text() and "Whoever scanned my QR code" in driver.text()
     driver.shot("16_history")

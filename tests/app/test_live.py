@@ -54,7 +54,7 @@ def test_app_against_a_running_issuer_over_http(make_app: Callable[..., Driver],
         driver.tap_text("Add")
         camera.paths[:] = [tmp_path / "offer.png"]
         driver.tap_text("Scan with the camera")
-        driver.pump_until(lambda: driver.inputs()[0].text == offer)
+        driver.pump_until(lambda: driver.app.screen.offer == offer)  # type: ignore[attr-defined]
         driver.type(driver.inputs()[1], tx_code)
         driver.tap_text("Receive my cards")
         assert driver.screen == "received", driver.text()

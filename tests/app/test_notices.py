@@ -196,7 +196,7 @@ def test_offline_keeps_the_stored_status(make_app: Callable[..., Driver], servic
     assert "Valid" in text and "Revoked" not in text
     assert "could not be checked just now" in text
     assert driver.app.wallet.status_problem == ("status.unavailable" if error is httpx.ConnectError
-                                                else "RuntimeError")
+                                                else "net.server")
     driver.shot(f"33_home_offline_{error.__name__}")
     driver.app.dispatch("on_stop")
     Window.remove_widget(driver.app.root)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import gettext
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,13 +16,15 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from app.android_keystore import AndroidKeyStore, raw_signature
-from app.i18n import DOMAIN, LOCALE_DIR
+from app.i18n import DOMAIN, LANGUAGES, LOCALE_DIR
 from app.settings import AppSettings
+from specs.catalogue import Catalogue
 from specs.errors import WalletError
 from tests.conftest import Pki
 from wallet.keystore import KeyStore
 
 APP = Path(__file__).resolve().parents[2] / "app"
+PLACEHOLDER = re.compile(r"\{[a-z]+\}")
 
 
 def _marked() -> set[str]:
@@ -34,13 +37,20 @@ def _marked() -> set[str]:
     return found
 
 
-def test_every_string_has_a_korean_translation() -> None:
-    korean = gettext.translation(DOMAIN, LOCALE_DIR, languages=["ko"])
-    missing = sorted(s for s in _marked() if korean.gettext(s) == s and not s.startswith("openid"))
+@pytest.mark.parametrize("lang", [lang for lang in LANGUAGES if lang != "en"])
+def test_every_message_is_translated_in_every_language(lang: str) -> None:
+    """Every marked string has a translation in the compiled catalogue of ``lang`` (Korean, Chinese, Vietnamese)
+    that keeps its {placeholders}, and the .mo was compiled from the .po beside it."""
+    catalogue = gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang])
+    marked = _marked()
+    missing = sorted(s for s in marked if catalogue.gettext(s) == s and not s.startswith("Language / "))
     assert not missing, missing
-    for text in _marked():  # placeholders survive translation
-        for name in ("{n}", "{date}", "{card}", "{s}", "{i}", "{have}", "{total}", "{name}"):
-            assert (name in text) == (name in korean.gettext(text)), text
+    for text in marked:
+        assert set(PLACEHOLDER.findall(text)) == set(PLACEHOLDER.findall(catalogue.gettext(text))), (lang, text)
+    import polib
+
+    source = {e.msgid: e.msgstr for e in polib.pofile(str(LOCALE_DIR / lang / "LC_MESSAGES" / "mobileid.po"))}
+    assert {m: catalogue.gettext(m) for m in marked} == {m: source.get(m, m) or m for m in marked}
 
 
 def test_android_key_store_is_importable_and_typed_on_desktop() -> None:
@@ -124,3 +134,25 @@ def test_unreadable_trust_root_is_refused_before_the_window(tmp_path: Path,
             _args(["--size", size])
         assert exit_.value.code == 2 and "--size" in capsys.readouterr().err
     assert _args(["--size", "600x1000"]).size == (600, 1000)
+
+
+def test_the_shipped_font_draws_every_language_and_every_catalogue_name() -> None:
+    """One face for all four languages (Kivy labels have no fallback): every character of every translation,
+    every catalogue name, all Hangul syllables (names) and the Vietnamese letters are in the font that ships."""
+    from fontTools.ttLib import TTFont
+
+    from app.theme import FONT_DIR, FONT_FILES, font_files
+
+    assert font_files() == tuple(str(FONT_DIR / name) for name in FONT_FILES), "run scripts/app_fonts.py"
+    needed = {ord(ch) for po in LOCALE_DIR.glob("*/LC_MESSAGES/*.po") for ch in po.read_text("utf-8") if ch >= " "}
+    needed |= set(range(0xAC00, 0xD7A4)) | {ord(ch) for ch in "ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹđĐơư✓•·…"}
+    for doc_type in Catalogue.load_default():
+        for display in (doc_type.display, *(c.display for c in doc_type.claims)):
+            assert set(display.names) >= set(LANGUAGES), (doc_type.id, display.names)
+            needed |= {ord(ch) for name in display.names.values() for ch in name}
+    for name in FONT_FILES:
+        cmap = TTFont(str(FONT_DIR / name)).getBestCmap()
+        missing = sorted(chr(cp) for cp in needed - set(cmap) if cp >= 0x20)
+        assert not missing, (name, missing[:20])
+    licence = (FONT_DIR / "LICENSE-NotoSansCJK.txt").read_text("utf-8")
+    assert "SIL OPEN FONT LICENSE Version 1.1" in licence

@@ -56,7 +56,7 @@ def test_refused_offers_say_why(service: Service, tmp_path: Path) -> None:
     wrong = str((int(tx_code) + 1) % 10 ** len(tx_code)).zfill(len(tx_code))
     code, out, err = _run("receive", uri, "--tx-code", wrong, "--data-dir", str(folder), "--pin", PIN)
     assert code == 1 and "[credential.issuance_token]" in err
-    assert "token refused: invalid_grant (the transaction code is wrong)" in err
+    assert "token refused: invalid_grant (the transaction code is wrong; 4 attempts left)" in err
     assert wrong not in out + err and tx_code not in out + err and PIN not in out + err
 
     code, _, err = _run("receive", uri, "--tx-code", tx_code, "--data-dir", str(folder), "--pin", PIN)
