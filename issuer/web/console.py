@@ -153,7 +153,7 @@ def check(request: Request, person_id: int, csrf: Annotated[str, Form()], docume
         return _login_redirect()
     if not csrf_ok(csrf, session):
         return _page(request, "error.html", session, status=403)
-    chosen = [c for c in (configuration or ["mdl", "age_attestation"]) if c in CONFIGURATIONS]
+    chosen = list(configuration or [])  # nothing ticked is refused with the reason, never a default
     now = st.now()
     with st.sessions() as db:
         staff, person = db.get(Staff, session.staff_id), db.get(Person, person_id)

@@ -28,7 +28,7 @@ from issuer.web.app import bootstrap, create_app
 PG_URL = os.environ.get("MOBILEID_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 PEOPLE = 300
-ISSUER_URL = "http://testserver"
+ISSUER_URL = "http://localhost"
 
 
 @dataclass
@@ -111,7 +111,8 @@ def person_with_licence(service: Service) -> int:
         return session.scalars(select(Licence.person_id).order_by(Licence.id)).first()  # type: ignore[return-value]
 
 
-def enroll(service: Service, person_id: int, configurations: list[str], username: str = "clerk1") -> tuple[str, str]:
+def enroll(service: Service, person_id: int, configurations: list[str], username: str = "clerk1",
+           copies: dict[str, int] | None = None) -> tuple[str, str]:
     """Record an in-person check and create an offer, as the counter does; returns (offer_uri, tx_code)."""
     from issuer.db.models import Person
     from issuer.offers import create_offer, record_check
@@ -124,7 +125,7 @@ def enroll(service: Service, person_id: int, configurations: list[str], username
                              document_number="test-0001", photo_match=True, notes="", now=service.clock.now)
         offer = create_offer(session, check=check, staff=staff, configurations=configurations,
                              issuer_url=ISSUER_URL, ttl_seconds=service.settings.offer_ttl_seconds,
-                             now=service.clock.now)
+                             now=service.clock.now, copies=copies)
         session.commit()
     return offer.offer_uri, offer.tx_code
 
