@@ -24,7 +24,8 @@ DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data folder (d
 
 
 def _settings(data_dir: Path | None) -> Settings:
-    return Settings(data_dir=data_dir) if data_dir else Settings()
+    """The settings every command shares with the running service (one public URL: ``Settings.for_service``)."""
+    return Settings.for_service(data_dir)
 
 
 def _engine(settings: Settings) -> Engine:
@@ -60,25 +61,34 @@ def _session(settings: Settings) -> Iterator[Session]:
 @issuer_app.command()
 def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = None) -> None:
     """Start the service (first start: data folder, database, keys, registers, a demo clerk)."""
+    import socket
+
     import uvicorn
 
     from issuer.web.app import bootstrap, create_app
 
-    settings = _settings(data_dir)
-    if host:
-        settings.host = host
-    if port:
-        settings.port = port
-    if "public_url" not in settings.model_fields_set:
-        # Offers and metadata must name the address the service really listens on.
-        settings.public_url = f"http://{settings.host}:{settings.port}"
+    settings = Settings.for_service(data_dir, host=host, port=port)
+    # Take the port first: a busy port is refused before anything is seeded or a password is printed.
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((settings.host, settings.port))
+    except OSError as exc:
+        listener.close()
+        typer.echo(f"error: cannot listen on {settings.host}:{settings.port} ({exc.strerror}); is another "
+                   "service running there? Choose another with --port", err=True)
+        raise typer.Exit(2) from None
+    settings.record_public_url()
     result = bootstrap(settings)
     if result.people_loaded:
         typer.echo(f"Loaded {result.people_loaded} synthetic people into the registers.")
     if result.demo_password:
         typer.echo(f"Demo clerk created. Username: clerk1  Password: {result.demo_password}  (shown only once)")
-    typer.echo(f"Clerk console: http://{settings.host}:{settings.port}/console")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    typer.echo(f"Clerk console: {settings.public_url}/console")
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=settings.host, port=settings.port,
+                                           log_level="info"))
+    server.run(sockets=[listener])
 
 
 @issuer_app.command("create-staff")
@@ -133,13 +143,22 @@ def api_token(username: str, data_dir: DataDir = None) -> None:
 @issuer_app.command()
 def enroll(clerk: Annotated[str, typer.Option()], applicant: Annotated[int, typer.Option()],
            doc: Annotated[list[str], typer.Option()], document_kind: str = "id_card",
-           document_number: str = "scripted", data_dir: DataDir = None) -> None:
-    """Script form of the counter: record a check and print {"offer_uri", "tx_code"}."""
+           document_number: str = "scripted",
+           copies: Annotated[list[str] | None, typer.Option(
+               "--copies", help="CONFIGURATION=N copies granted (default 5 age attestations, else 1).")] = None,
+           data_dir: DataDir = None) -> None:
+    """Script form of the counter: record a check and print {"offer_uri", "credential_offer_uri", "tx_code"}."""
     from sqlalchemy import select
 
     from issuer.db.models import Person, Staff
     from issuer.offers import create_offer, record_check
 
+    granted: dict[str, int] = {}
+    for item in copies or []:
+        name, _, count = item.partition("=")
+        if not name or not count.isdigit():
+            raise typer.BadParameter("--copies takes CONFIGURATION=N, e.g. age_attestation=5")
+        granted[name] = int(count)
     settings = _settings(data_dir)
     now = dt.datetime.now(dt.UTC)
     with _session(settings) as session:
@@ -153,11 +172,12 @@ def enroll(clerk: Annotated[str, typer.Option()], applicant: Annotated[int, type
                                  now=now)
             offer = create_offer(session, check=check, staff=staff, configurations=doc,
                                  issuer_url=settings.public_url.rstrip("/"),
-                                 ttl_seconds=settings.offer_ttl_seconds, now=now)
+                                 ttl_seconds=settings.offer_ttl_seconds, now=now, copies=granted)
         except ValueError as exc:  # nothing is committed: the check and its offer go together or not at all
             raise typer.BadParameter(str(exc)) from None
         session.commit()
-    typer.echo(json.dumps({"offer_uri": offer.offer_uri, "tx_code": offer.tx_code}))
+    typer.echo(json.dumps({"offer_uri": offer.offer_uri, "credential_offer_uri": offer.reference_uri,
+                           "tx_code": offer.tx_code}))
 
 
 @issuer_app.command("verify-audit")
@@ -178,11 +198,11 @@ def verify_audit(data_dir: DataDir = None) -> None:
 def rotate_keys(data_dir: DataDir = None) -> None:
     """Make a new document-signer key and certificate (the old certificate stays trusted until it expires)."""
 
-    from issuer.keys import rotate_document_signer
+    from issuer.keys import KeyPolicy, rotate_document_signer
 
     settings = _settings(data_dir)
     with _session(settings) as session:
-        cert = rotate_document_signer(session, settings.data_dir, actor="cli")
+        cert = rotate_document_signer(session, settings.data_dir, policy=KeyPolicy.from_settings(settings), actor="cli")
         session.commit()
     typer.echo(f"new document signer valid until {cert.not_valid_after_utc:%Y-%m-%d}")
 
@@ -194,15 +214,18 @@ def export_trust(out: Annotated[Path, typer.Argument(help="Where to write the si
     """Write the signed trust bundle for offline verifiers (VICAL, document signers, status lists)."""
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    from issuer.keys import ensure_keys, load_keys
+    from issuer.keys import KeyPolicy, Pkcs11Config, ensure_keys, load_keys
     from issuer.trust_bundle import build_trust_bundle
 
     settings = _settings(data_dir)
     with _session(settings) as session:
-        ensure_keys(session, settings.data_dir)
+        ensure_keys(session, settings.data_dir, policy=KeyPolicy.from_settings(settings))
         session.commit()
-        keys = load_keys(session, settings.data_dir)
-        data = build_trust_bundle(session, keys, public_url=settings.public_url, now=dt.datetime.now(dt.UTC))
+        keys = load_keys(session, settings.data_dir, pkcs11=Pkcs11Config.from_settings(settings))
+        try:
+            data = build_trust_bundle(session, keys, public_url=settings.public_url, now=dt.datetime.now(dt.UTC))
+        finally:
+            keys.close()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_bytes(data)

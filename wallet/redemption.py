@@ -94,6 +94,7 @@ class Redemption:
     expires_at: dt.datetime
     items: tuple[RedemptionItem, ...]
     records: tuple[str, ...] = ()  # ids of the credentials stored so far
+    notices: tuple[str, ...] = ()  # notification ids of stored batches the issuer has not been told of yet
 
     def to_json(self) -> dict[str, object]:
         m = self.metadata
@@ -102,22 +103,25 @@ class Redemption:
                 "token_endpoint": m.token_endpoint, "batch_size": m.batch_size,
                 "configurations": {k: [v.format, v.type_identifier] for k, v in m.configurations.items()},
                 "access_token": self.access_token, "expires_at": self.expires_at.isoformat(),
-                "items": [i.to_json() for i in self.items], "records": list(self.records)}
+                "items": [i.to_json() for i in self.items], "records": list(self.records),
+                "notices": list(self.notices)}
 
     @classmethod
     def from_json(cls, doc: dict[str, object]) -> Redemption:
         try:
             configs = doc["configurations"]
-            items, records = doc["items"], doc["records"]
-            if not isinstance(configs, dict) or not isinstance(items, list) or not isinstance(records, list):
+            items, records, notices = doc["items"], doc["records"], doc["notices"]
+            if not isinstance(configs, dict) or not all(isinstance(v, list) for v in (items, records, notices)):
                 raise TypeError("structure")
+            assert isinstance(items, list) and isinstance(records, list) and isinstance(notices, list)
             metadata = IssuerMetadata(
                 str(doc["issuer"]), str(doc["credential_endpoint"]), _optional(doc["nonce_endpoint"]),
                 _optional(doc["notification_endpoint"]), str(doc["token_endpoint"]), int(str(doc["batch_size"])),
                 {str(k): ConfigurationSpec(str(v[0]), str(v[1])) for k, v in configs.items()})
             return cls(str(doc["key"]), metadata, str(doc["access_token"]),
                        dt.datetime.fromisoformat(str(doc["expires_at"])),
-                       tuple(RedemptionItem.from_json(i) for i in items), tuple(str(r) for r in records))
+                       tuple(RedemptionItem.from_json(i) for i in items), tuple(str(r) for r in records),
+                       tuple(str(n) for n in notices))
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise StoreCorruptedError("a pending redemption has a bad structure") from exc
 
@@ -215,6 +219,7 @@ def redeem(wallet: Wallet, offer_uri: str, tx_code: str | None, pin: str, *, htt
         while item.received < item.wanted:
             state = run.fetch(state, item)
             item = next(i for i in state.items if i.configuration == item.configuration)
+    run.tell(state)
     files.drop(key)
     by_id = {r.id: r for r in wallet.store(master).list()}
     return tuple(by_id[r] for r in state.records if r in by_id)
@@ -251,18 +256,28 @@ class _Run:
         for record in records:
             self.store.add(record)
         _checkpoint(f"stored:{item.configuration}")
-        state = self._done(state, item, tuple(r.id for r in records))
-        if answer.notification_id:
-            with contextlib.suppress(IssuanceError, OSError):  # advisory: never costs the holder a credential
-                notify(state.metadata, state.access_token, answer.notification_id, "credential_accepted",
-                       http=self.http)
-        return state
+        state = self._done(state, item, tuple(r.id for r in records), answer.notification_id)
+        return self.tell(state)
 
-    def _done(self, state: Redemption, item: RedemptionItem, ids: tuple[str, ...]) -> Redemption:
+    def _done(self, state: Redemption, item: RedemptionItem, ids: tuple[str, ...],
+              notice: str | None = None) -> Redemption:
         item = replace(item, received=item.received + len(item.pending), pending=())
-        state = self.files.save(replace(state.with_item(item), records=(*state.records, *ids)))
+        notices = (*state.notices, notice) if notice else state.notices
+        state = self.files.save(replace(state.with_item(item), records=(*state.records, *ids), notices=notices))
         _checkpoint(f"credential:{item.configuration}")
         return state
+
+    def tell(self, state: Redemption) -> Redemption:
+        """``credential_accepted`` for each stored batch not told yet (§11); advisory, so a failure to tell
+        never costs the holder a credential: it is tried again on the next run, or dropped with the state."""
+        told = []
+        for notice in state.notices:
+            with contextlib.suppress(Exception):  # whatever the transport raises: telling is advisory
+                notify(state.metadata, state.access_token, notice, "credential_accepted", http=self.http)
+                told.append(notice)
+        if not told:
+            return state
+        return self.files.save(replace(state, notices=tuple(n for n in state.notices if n not in told)))
 
     def _request(self, state: Redemption, item: RedemptionItem, signers: list[Signer]) -> CredentialAnswer:
         metadata = state.metadata

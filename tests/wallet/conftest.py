@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.issuer.conftest import Service, service  # noqa: F401  (the real issuer service, for receiving tests)
+from tests.issuer.conftest import Service, live_issuer, service  # noqa: F401  (the real issuer service)
 from wallet.keystore import SoftwareKeyStore
 from wallet.pin import KdfParams
 
