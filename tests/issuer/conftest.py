@@ -184,7 +184,9 @@ def live_issuer(service: Service) -> Iterator[str]:
     public URL, as ``serve`` does: offers made with ``issuer_url=live_issuer`` are redeemable over sockets."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with serve(create_app(service.settings.model_copy(update={"public_url": url})), port):
+    moved = service.settings.model_copy(update={"public_url": url})
+    bootstrap(moved)  # as a restart at a new address does: the document signer is rotated to name it
+    with serve(create_app(moved), port):
         yield url
 
 
