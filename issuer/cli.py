@@ -93,28 +93,124 @@ def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = 
 
 @issuer_app.command("create-staff")
 def create_staff(username: str, role: str = "clerk", office: str = "SEOUL-01", data_dir: DataDir = None) -> None:
-    """Add a clerk, supervisor or admin; prints the generated password once."""
-    import secrets
+    """Add a clerk, supervisor or admin; prints the generated password once (same as 'staff create')."""
+    staff_create(username, role, office, data_dir)
 
+
+staff_app = typer.Typer(help="Staff administration: list, create, deactivate, reactivate, reset-password, unlock.",
+                        no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]})
+office_app = typer.Typer(help="Offices: list, create.", no_args_is_help=True,
+                         context_settings={"help_option_names": ["-h", "--help"]})
+issuer_app.add_typer(staff_app, name="staff")
+issuer_app.add_typer(office_app, name="office")
+
+
+@contextlib.contextmanager
+def _admin(data_dir: Path | None) -> Iterator[Session]:
+    """A session for a staff change; a refused change is a usage error naming the rule (exit 2), nothing kept."""
+    from issuer.staff import StaffError
+
+    with _session(_settings(data_dir)) as session:
+        try:
+            yield session
+        except StaffError as exc:
+            session.rollback()
+            raise typer.BadParameter(str(exc)) from None
+        session.commit()
+
+
+def _staff_id(session: Session, username: str) -> int:
     from sqlalchemy import select
 
-    from issuer.db.models import Office, Staff
-    from issuer.security import hash_password
+    from issuer.db.models import Staff
 
-    if role not in ("clerk", "supervisor", "admin"):
-        raise typer.BadParameter("role must be clerk, supervisor or admin")
-    settings = _settings(data_dir)
-    password = secrets.token_urlsafe(12)
-    with _session(settings) as session:
-        row = session.scalars(select(Office).where(Office.code == office)).first()
-        if row is None:
-            codes = ", ".join(session.scalars(select(Office.code).order_by(Office.code)))
-            raise typer.BadParameter(f"no office {office}; the offices are {codes}")
-        if session.scalars(select(Staff.id).where(Staff.username == username)).first() is not None:
-            raise typer.BadParameter(f"a member of staff is already called {username}")
-        session.add(Staff(username=username, role=role, office_id=row.id, password_hash=hash_password(password)))
-        session.commit()
+    found = session.scalars(select(Staff.id).where(Staff.username == username)).first()
+    if found is None:
+        raise typer.BadParameter(f"no staff member {username}")
+    return found
+
+
+@staff_app.command("list")
+def staff_list(data_dir: DataDir = None) -> None:
+    """Every member of staff: username, role, office, active, locked, API token."""
+    from issuer.staff import list_staff
+
+    with _admin(data_dir) as session:
+        rows = list_staff(session, dt.datetime.now(dt.UTC))
+    for row in rows:
+        typer.echo(json.dumps({"username": row.username, "role": row.role, "office": row.office,
+                               "active": row.active, "locked": row.locked, "api_token": row.has_api_token}))
+
+
+@staff_app.command("create")
+def staff_create(username: str, role: str = "clerk", office: str = "SEOUL-01", data_dir: DataDir = None) -> None:
+    """Add a clerk, supervisor or admin; prints the generated password once."""
+    from issuer.staff import create_staff as create
+
+    with _admin(data_dir) as session:
+        password = create(session, actor="cli", username=username, role=role, office_code=office)
     typer.echo(json.dumps({"username": username, "password": password}))
+
+
+@staff_app.command("deactivate")
+def staff_deactivate(username: str, data_dir: DataDir = None) -> None:
+    """No more sign-in or API access for USERNAME (kept for the audit log)."""
+    from issuer.staff import set_active
+
+    with _admin(data_dir) as session:
+        set_active(session, actor="cli", staff_id=_staff_id(session, username), active=False)
+    typer.echo(json.dumps({"username": username, "active": False}))
+
+
+@staff_app.command("reactivate")
+def staff_reactivate(username: str, data_dir: DataDir = None) -> None:
+    """Let a deactivated member of staff sign in again."""
+    from issuer.staff import set_active
+
+    with _admin(data_dir) as session:
+        set_active(session, actor="cli", staff_id=_staff_id(session, username), active=True)
+    typer.echo(json.dumps({"username": username, "active": True}))
+
+
+@staff_app.command("reset-password")
+def staff_reset_password(username: str, data_dir: DataDir = None) -> None:
+    """A new generated password for USERNAME, printed once (also lifts a lock)."""
+    from issuer.staff import reset_password
+
+    with _admin(data_dir) as session:
+        password = reset_password(session, actor="cli", staff_id=_staff_id(session, username))
+    typer.echo(json.dumps({"username": username, "password": password}))
+
+
+@staff_app.command("unlock")
+def staff_unlock(username: str, data_dir: DataDir = None) -> None:
+    """Lift the lock after too many wrong passwords."""
+    from issuer.staff import unlock
+
+    with _admin(data_dir) as session:
+        unlock(session, actor="cli", staff_id=_staff_id(session, username))
+    typer.echo(json.dumps({"username": username, "locked": False}))
+
+
+@office_app.command("list")
+def office_list(data_dir: DataDir = None) -> None:
+    """Every office: code and name."""
+    from issuer.staff import offices
+
+    with _admin(data_dir) as session:
+        rows = [(o.code, o.name) for o in offices(session)]
+    for code, name in rows:
+        typer.echo(json.dumps({"code": code, "name": name}, ensure_ascii=False))
+
+
+@office_app.command("create")
+def office_create(code: str, name: str, data_dir: DataDir = None) -> None:
+    """Add an office (CODE like SEOUL-02, NAME as people know it)."""
+    from issuer.staff import create_office
+
+    with _admin(data_dir) as session:
+        create_office(session, actor="cli", code=code, name=name)
+    typer.echo(json.dumps({"code": code, "name": name}, ensure_ascii=False))
 
 
 @issuer_app.command("api-token")

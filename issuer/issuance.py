@@ -87,6 +87,15 @@ def _verified_proofs(proofs: list[str], *, audience: str, now: dt.datetime) -> _
     return _Proofs(tuple(keys), nonces.pop())
 
 
+def _check_nonce(session: Session, nonce: str, now: dt.datetime) -> None:
+    """Refuse an unknown, used or expired c_nonce before anything else is looked at (a replayed proof is
+    reported as one); ``_consume_nonce`` takes it atomically later."""
+    usable = session.scalars(select(Nonce.id).where(Nonce.value == nonce, Nonce.used.is_(False),
+                                                    Nonce.expires_at > now)).first()
+    if usable is None:
+        raise IssuanceRefusal("invalid_nonce", "the c_nonce is unknown, used or expired")
+
+
 def _consume_nonce(session: Session, nonce: str, now: dt.datetime) -> None:
     used = session.execute(update(Nonce).where(Nonce.value == nonce, Nonce.used.is_(False), Nonce.expires_at > now)
                            .values(used=True))
@@ -155,6 +164,7 @@ def issue_batch(session: Session, keys: IssuerKeys, *, access: AccessToken, conf
     if configuration not in CONFIGURATIONS or configuration not in access.configurations:
         raise IssuanceRefusal("unknown_credential_configuration", "this token does not cover that credential")
     verified = _verified_proofs(proofs, audience=public_url.rstrip("/"), now=now)
+    _check_nonce(session, verified.nonce, now)
     item = _grant_item(session, access, configuration)
     live = _live_under(session, item)
     retries = sum(1 for key in verified.keys if thumbprint(key) in live)

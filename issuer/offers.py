@@ -64,6 +64,7 @@ class CreatedOffer:
     expires_at: dt.datetime
     reference_uri: str = ""  # by reference: openid-credential-offer://?credential_offer_uri=...
     grant: Mapping[str, int] | None = None  # configuration -> copies
+    reference: str = ""  # the random part of the reference URI (a secret, like the code)
 
 
 def offer_body(issuer_url: str, configurations: list[str], code: str, description: str) -> dict[str, object]:
@@ -101,7 +102,7 @@ def _publish(session: Session, offer: Offer, *, issuer_url: str, configurations:
     by_value = OFFER_SCHEME + "credential_offer=" + urllib.parse.quote(json.dumps(body, separators=(",", ":")))
     by_reference = OFFER_SCHEME + "credential_offer_uri=" + urllib.parse.quote(
         f"{issuer_url}{REFERENCE_PATH}{reference}", safe="")
-    return CreatedOffer(offer.id, by_value, tx_code, offer.expires_at, by_reference, dict(grant))
+    return CreatedOffer(offer.id, by_value, tx_code, offer.expires_at, by_reference, dict(grant), reference)
 
 
 def requested_copies(configurations: list[str], copies: Mapping[str, int] | None) -> dict[str, int]:

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     offer_ttl_seconds: int = 600
     tx_code_attempts: int = 5
     session_idle_seconds: int = 1800
+    timezone: str = "Asia/Seoul"  # the console shows times in the office's zone
     seed_people: int = 10_000
     status_list_size: int = 131_072  # entries per list (2 bits each: valid, invalid, suspended)
     # Where document-signer keys live: "software" (encrypted at rest under data_dir/master.key) or "pkcs11"

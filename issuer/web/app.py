@@ -25,7 +25,7 @@ from issuer.keys import KeyPolicy, ensure_keys
 from issuer.security import hash_password
 from issuer.seed import generate, load_csv
 from issuer.settings import Settings
-from issuer.web import api, console, oid4vci, remote, status_routes, trust_routes
+from issuer.web import api, console, console_admin, console_status, oid4vci, remote, status_routes, trust_routes
 from issuer.web.errors import SECURITY_SCHEMES
 from issuer.web.state import State
 
@@ -91,6 +91,8 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
     app.include_router(trust_routes.router)
     app.include_router(remote.router)
     app.include_router(console.router)
+    app.include_router(console_status.router)
+    app.include_router(console_admin.router)
     app.include_router(api.router)
     console.templates.env.filters["b64"] = lambda data: base64.b64encode(data).decode()
 

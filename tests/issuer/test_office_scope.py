@@ -29,7 +29,7 @@ def test_console_status_change_is_scoped_to_the_office(service: Service, tmp_pat
     csrf = service.login()
     page = service.client.post(f"/console/credentials/{credential.id}/status",
                                data={"csrf": csrf, "status": "revoked", "reason": "x"})
-    assert page.status_code == 403 and "own office" in page.text
+    assert page.status_code == 403 and "자기 근무처" in page.text
     assert list_value(service, credential.id) == ("valid", 0)
     # a clerk of the right office has the wrong role
     csrf = service.login("clerk2", "pw-2")
