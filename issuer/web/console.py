@@ -257,19 +257,19 @@ async def check(request: Request, person_id: int) -> Response:
     if not csrf_ok(str(form.get("csrf", "")), session):
         return error(request, session, 403, "err_csrf")
     chosen = [str(c) for c in form.getlist("configuration")]  # nothing ticked is refused, never a default
-    typed = {"document_kind": str(form.get("document_kind", "")), "document_number": str(form.get(
-        "document_number", ""))[:40], "photo_match": form.get("photo_match") == "yes",
-             "notes": str(form.get("notes", ""))[:1000], "chosen": chosen, "copies": _copies(form, chosen)}
+    kind, number = str(form.get("document_kind", "")), str(form.get("document_number", ""))[:40]
+    photo, notes, copies = form.get("photo_match") == "yes", str(form.get("notes", ""))[:1000], _copies(form, chosen)
+    typed = {"document_kind": kind, "document_number": number, "photo_match": photo, "notes": notes,
+             "chosen": chosen, "copies": copies}
     now = st.now()
     with st.sessions() as db:
         staff, person = db.get(Staff, session.staff_id), db.get(Person, person_id)
         if staff is None or person is None or not staff.active:
             return error(request, session, 404, "err_not_found")
         try:
-            record = record_check(db, staff=staff, person=person, document_kind=typed["document_kind"],
-                                  document_number=typed["document_number"], photo_match=typed["photo_match"],
-                                  notes=typed["notes"], now=now)
-            offer = create_offer(db, check=record, staff=staff, configurations=chosen, copies=typed["copies"],
+            record = record_check(db, staff=staff, person=person, document_kind=kind, document_number=number,
+                                  photo_match=photo, notes=notes, now=now)
+            offer = create_offer(db, check=record, staff=staff, configurations=chosen, copies=copies,
                                  issuer_url=st.settings.public_url.rstrip("/"),
                                  ttl_seconds=st.settings.offer_ttl_seconds, now=now)
         except ValueError as exc:

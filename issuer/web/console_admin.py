@@ -42,7 +42,7 @@ OPERATIONS = {"deactivate", "reactivate", "reset", "unlock"}
 
 
 def _admin(request: Request, st: State, db: Any, session: ConsoleSession, operation: str) -> Staff | Response:
-    staff = db.get(Staff, session.staff_id)
+    staff: Staff | None = db.get(Staff, session.staff_id)
     if staff is None or staff.role != "admin" or not staff.active:
         audit_denied(db, staff, operation=operation, reason="role", via="console")
         return error(request, session, 403, "err_forbidden")
