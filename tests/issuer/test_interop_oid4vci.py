@@ -48,9 +48,8 @@ def test_owf_wallet_receives_and_verifies_every_credential_type(service: Service
     report = json.loads(run.stdout)
     assert report["credential_issuer"] == live_issuer
     received = report["received"]
-    assert {k: v["count"] for k, v in received.items()} == {"mdl": 1, "age_attestation": 2, "resident_card": 1,
-                                                            "resident_registration_abstract": 1,
-                                                            "business_registration": 1}
+    assert {k: v["count"] for k, v in received.items()} == {c: 2 if c == "age_attestation" else 1
+                                                            for c in CONFIGURATIONS}
     for config, (_, fmt) in CONFIGURATIONS.items():
         assert received[config]["format"] == fmt
         names = {d["locale"]: d["name"] for d in received[config]["display"]}  # read from credential_metadata
@@ -59,5 +58,5 @@ def test_owf_wallet_receives_and_verifies_every_credential_type(service: Service
     sd_jwt = received["business_registration"]["verified"][0]
     assert sd_jwt["iss"] == live_issuer and "registration_number" in sd_jwt["claims"]
     with service.session() as session:
-        assert session.scalars(select(IssuanceBatch.event)).all() == ["credential_accepted"] * 5
+        assert session.scalars(select(IssuanceBatch.event)).all() == ["credential_accepted"] * len(CONFIGURATIONS)
         assert all(i.issued == i.copies for i in session.scalars(select(GrantItem)))
