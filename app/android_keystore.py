@@ -6,6 +6,13 @@ P-256 keys are generated with ``KeyGenParameterSpec`` (PURPOSE_SIGN, SHA-256), o
 and never leave the Keystore: ``signer`` returns a ``Signer`` whose ``sign`` runs ``SHA256withECDSA``
 inside it and converts the DER signature to the raw r||s form COSE and JOSE use. The PIN gates use in the
 app (the wallet's PIN vault); ``user_auth_seconds`` can additionally require the device screen lock.
+
+The same Keystore binds the wallet's vault to the phone (``AndroidVaultBinding``, a ``wallet.pin.DeviceBinding``):
+an HMAC-SHA-256 key generated inside it (PURPOSE_SIGN, StrongBox where present) that, like every Keystore key,
+cannot be exported. The key derived from the PIN by argon2id passes through it before it unwraps the master
+key, so each PIN guess needs this phone's Keystore: a copy of the wallet folder is useless anywhere else, and
+on the phone guesses go through the app's attempt counter. (An HMAC rather than an AES key wrapping the wrapped
+master key: with AES one Keystore call would unwrap a blob that could then be attacked off the phone.)
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key
 from specs.crypto import Algorithm
 from specs.errors import WalletError
 
-__all__ = ["AndroidKeyStore", "AndroidSigner"]
+__all__ = ["AndroidKeyStore", "AndroidSigner", "AndroidVaultBinding"]
 
 PROVIDER = "AndroidKeyStore"
 PREFIX = "mobileid."
@@ -131,6 +138,61 @@ class AndroidKeyStore:
     def delete(self, alias: str) -> None:
         _check(alias)
         self._keystore().deleteEntry(PREFIX + alias)
+
+    def vault_binding(self) -> AndroidVaultBinding:
+        """The device key that binds the wallet's vault to this phone (``wallet.keystore.BindingKeyStore``)."""
+        return AndroidVaultBinding(strongbox=self.strongbox)
+
+
+class AndroidVaultBinding:
+    """``wallet.pin.DeviceBinding`` on Android: HMAC-SHA-256 under a non-exportable Keystore key."""
+
+    kind = "android-keystore-hmac"
+    ALIAS = "mobileid-vault.v1"  # outside the device keys' "mobileid." names: never listed or deleted with them
+    _KEY_ID = b"mobileid.wallet.binding.key-id.v1"
+
+    def __init__(self, *, strongbox: bool = True) -> None:
+        self.strongbox = strongbox
+
+    def _key(self, *, create: bool) -> Any:
+        jnius = _jnius()
+        keystore = jnius.autoclass("java.security.KeyStore").getInstance(PROVIDER)
+        keystore.load(None)
+        if keystore.containsAlias(self.ALIAS):
+            return keystore.getKey(self.ALIAS, None)
+        if not create:
+            raise WalletError("this phone does not hold the key this wallet is bound to", code="wallet.device_bound")
+        properties = jnius.autoclass("android.security.keystore.KeyProperties")
+        builder = jnius.autoclass("android.security.keystore.KeyGenParameterSpec$Builder")(
+            self.ALIAS, properties.PURPOSE_SIGN)
+        generator = jnius.autoclass("javax.crypto.KeyGenerator").getInstance(properties.KEY_ALGORITHM_HMAC_SHA256,
+                                                                            PROVIDER)
+        if self.strongbox:
+            builder.setIsStrongBoxBacked(True)
+        try:
+            generator.init(builder.build())
+            return generator.generateKey()
+        except Exception:  # StrongBoxUnavailableException: the TEE then
+            if not self.strongbox:
+                raise
+            builder.setIsStrongBoxBacked(False)
+            generator.init(builder.build())
+            return generator.generateKey()
+
+    def _mac(self, key: Any, data: bytes) -> bytes:
+        mac = _jnius().autoclass("javax.crypto.Mac").getInstance("HmacSHA256")
+        mac.init(key)
+        out = bytes(mac.doFinal(data))
+        if len(out) != 32:
+            raise WalletError("the Keystore returned an HMAC of the wrong size", code="wallet.key_invalid")
+        return out
+
+    def key_id(self, *, create: bool = False) -> bytes:
+        """Names the device key (an HMAC of a constant: it reveals neither the key nor anything of the PIN)."""
+        return self._mac(self._key(create=create), self._KEY_ID)[:16]
+
+    def bind(self, secret: bytes) -> bytes:
+        return self._mac(self._key(create=False), secret)
 
 
 def _check(alias: str) -> None:

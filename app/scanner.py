@@ -4,7 +4,7 @@ The UI thread only grabs frames (15 a second); a worker thread decodes the newes
 ``verifier.scan.decode_frame`` (zxing-cpp: milliseconds here, tens of milliseconds on a slow phone, which
 would stutter the preview) and hands the texts back through
 ``Clock.schedule_once``. Frames that arrive while the worker is busy replace each other: the scanner
-always decodes the latest view, never a backlog. Multi-frame codes (``MID1`` frames) are collected
+always decodes the latest view, never a backlog. Multi-frame codes (``MID2`` frames) are collected
 across frames; ``on_texts`` gets every text once the message is complete (or a single non-frame text
 such as an offer link).
 """
@@ -23,7 +23,7 @@ from app.i18n import _
 from app.theme import Theme
 from app.ui import Panel, label
 from specs.errors import MobileIdError
-from specs.qr import FrameCollector
+from specs.qr import FrameCollector, is_profile_text
 
 __all__ = ["Scanner"]
 
@@ -108,7 +108,7 @@ class Scanner(BoxLayout):
         if self._event is None:
             return  # stopped meanwhile
         for text in texts:
-            if not text.startswith("MID1"):
+            if not is_profile_text(text):
                 self.stop()
                 self.on_texts((text,))
                 return

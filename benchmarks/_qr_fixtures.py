@@ -8,6 +8,7 @@ x5chain, device-sign over the QR transcript, wrap in a ``QrResponse``, size the 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import random
 import secrets
@@ -15,8 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from PIL import Image, ImageDraw, ImageFilter
 
+from issuer.validity import WINDOW, copy_validity
 from specs.cose import CoseKey
 from specs.crypto import SoftwareSigner
 from specs.mdoc.age import age_over_values
@@ -40,6 +43,7 @@ NOW = dt.datetime(2026, 6, 1, 9, 30, tzinfo=dt.UTC)
 STATUS_URI = "https://issuer.mobileid.example.kr/status/1"
 BIRTH = dt.date(1990, 3, 15)
 _DER = serialization.Encoding.DER
+_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 
 def portrait(rng: random.Random) -> bytes:
@@ -81,6 +85,8 @@ class QrFixture:
     mdl: IssuerSigned
     device: SoftwareSigner
     mdl_elements: dict[str, Any]
+    bundle: bytes  # the signed trust bundle behind ``trust``
+    iaca_pem: bytes  # the root it is pinned to
 
     def one_way_age(self, *, now: dt.datetime = NOW, nonce: bytes | None = None) -> tuple[bytes, tuple[str, ...]]:
         """The one-way ``age19`` preset answer: (QrResponse CBOR, QR texts)."""
@@ -98,17 +104,27 @@ class QrFixture:
         return message, profile_texts(message)
 
 
+def seeded_signer(seed: int, label: str) -> SoftwareSigner:
+    """A P-256 key derived from ``seed`` and ``label``: the same keys in every run (the profile's worked example
+    and its trust bundle in tests/vectors/qr-profile/ are made from seed 7)."""
+    scalar = int.from_bytes(hashlib.sha256(f"mobileid qr fixture {seed} {label}".encode()).digest(), "big")
+    return SoftwareSigner(ec.derive_private_key(scalar % (_P256_ORDER - 1) + 1, ec.SECP256R1()))
+
+
 def make_fixture(seed: int = 20261125) -> QrFixture:
     rng = random.Random(seed)
-    iaca_signer, ds_signer, vical_signer, device = (SoftwareSigner.generate() for _ in range(4))
+    iaca_signer, ds_signer, vical_signer, device = (seeded_signer(seed, k) for k in ("iaca", "ds", "vical", "device"))
     iaca = create_iaca(iaca_signer, country="KR", common_name="mobileid bench IACA", not_before=START,
                        not_after=START + dt.timedelta(days=3650))
     ds = create_document_signer(iaca_signer, iaca, ds_signer.public_key(), common_name="mobileid bench DS",
-                                not_before=START, not_after=START + dt.timedelta(days=400))
+                                not_before=START - WINDOW, not_after=START + dt.timedelta(days=400))
     vical_cert = create_vical_signer(iaca_signer, iaca, vical_signer.public_key(), common_name="bench VICAL",
                                      not_before=START, not_after=START + dt.timedelta(days=700))
     ds_der = ds.public_bytes(_DER)
-    validity = ValidityInfo(START, START, START + dt.timedelta(days=300))
+    # issued at START as the issuer issues: each copy's times moved back by its own offset (issuer.validity)
+    signed, until = copy_validity(START, START + dt.timedelta(days=300), earliest=START - WINDOW,
+                                  randbelow=rng.randrange)
+    validity = ValidityInfo(signed, signed, until)
     device_key = CoseKey.from_public_key(device.public_key())
     age = issue_mdoc(ds_signer, [ds_der], AGE_DOCTYPE, {AGE_NS: age_over_values(BIRTH, NOW.date(), [14, 19, 65])},
                      device_key, validity, status=StatusReference(STATUS_URI, 7))
@@ -126,4 +142,4 @@ def make_fixture(seed: int = 20261125) -> QrFixture:
                          status_lists=(StatusListToken(STATUS_URI, jwt=token),))
     signed = sign_trust_bundle(bundle, vical_signer, (vical_cert,))
     trust = VerifierTrust.from_bundle(signed, TrustStore.of([iaca]), now=NOW)
-    return QrFixture(trust, age, mdl, device, elements)
+    return QrFixture(trust, age, mdl, device, elements, signed, iaca.public_bytes(serialization.Encoding.PEM))

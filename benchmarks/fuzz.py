@@ -19,6 +19,7 @@ import resource
 import shutil
 import sys
 import tempfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,8 @@ def _issuer_story(ctx: dict[str, Any]) -> None:
     from issuer.web.app import bootstrap, create_app
     from specs.cbor import decode
     from specs.cose import CoseSign1
-    from specs.qr import encode_message
+    from specs.qr import b45encode, encode_message
+    from specs.qr.dictionary import DICTIONARIES
     from specs.qr.presentation import QrResponse, decode_qr_message
     from wallet.pin import KdfParams
     from wallet.present import Presenter
@@ -80,6 +82,8 @@ def _issuer_story(ctx: dict[str, Any]) -> None:
             presenter = Presenter(wallet, clock=lambda: now)
             age = presenter.present(pin, preset="age19")
             licence = presenter.present(pin, type_id="mdl", elements=("family_name", "age_over_19", "birth_date"))
+            _two_way(ctx, wallet, presenter, pin, now)
+            _wallet_files(ctx, wallet, pin)
             bundle = client.get("/trust/bundle").content
             root = client.get("/trust/root.pem").content
         engine.dispose()
@@ -89,6 +93,10 @@ def _issuer_story(ctx: dict[str, Any]) -> None:
     _write("qr_text", "age19_one_way.txt", "\n".join(age.texts))
     _write("qr_text", "age19_one_way_3_frames.txt", "\n".join(encode_message(age.message, frames=3)))
     _write("qr_text", "mdl_one_way.txt", "\n".join(licence.texts))
+    for name, shown in (("age19", age), ("mdl", licence)):  # profile version MID1, which decoders still accept
+        packer = zlib.compressobj(9, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY, DICTIONARIES["MID1"].data)
+        _write("qr_text", f"mid1_{name}_one_way.txt", "MID1:" + b45encode(packer.compress(shown.message) +
+                                                                          packer.flush()))
     for name, shown in (("age19", age), ("mdl", licence)):
         answer = decode_qr_message(shown.message)
         assert isinstance(answer, QrResponse) and isinstance(answer.data, bytes)
@@ -107,6 +115,44 @@ def _issuer_story(ctx: dict[str, Any]) -> None:
             _write("status_token", f"issuer_{i}.jwt", entry["jwt"])
         if entry.get("cwt"):
             _write("status_token", f"issuer_{i}.cwt", entry["cwt"])
+
+
+def _two_way(ctx: dict[str, Any], wallet: Any, presenter: Any, pin: str, now: dt.datetime) -> None:
+    """A verifier's request (kept in the context: the target answers against it), the wallet's answer to it, and
+    a modified wallet's answer releasing one element more (refused: qr.elements_not_requested)."""
+    from specs.qr import profile_texts
+    from specs.qr.presentation import QrRequest
+
+    request = QrRequest.create(nonce=bytes(range(16)), verifier="fuzz corner shop",
+                               items={"org.iso.18013.5.1.mDL": ["family_name", "given_name", "age_over_19"]},
+                               expires=now + dt.timedelta(minutes=5))
+    ctx["qr_request"] = request.to_cbor().hex()
+    _write("qr_two_way", "mdl_two_way.txt", "\n".join(presenter.present(pin, request=request).texts))
+    master = wallet.unlock(pin)
+    doc_type, record = presenter._for_type(wallet.store(master), "org.iso.18013.5.1.mDL")
+    signer = wallet.device_keys(pin, master).signer(record.device_key_alias)
+    message, _ = presenter._respond(record, doc_type, ("family_name", "given_name", "age_over_19", "birth_date"),
+                                    signer, request, now)
+    _write("qr_two_way", "mdl_two_way_one_more.txt", "\n".join(profile_texts(message)))
+
+
+def _wallet_files(ctx: dict[str, Any], wallet: Any, pin: str) -> None:
+    """The wallet's own files as seeds (kind byte + file): pin.json, credentials.json (records and history), a
+    device key file, and an older wallet's separate history.json sealed as those were."""
+    from wallet._files import b64e
+
+    master = wallet.unlock(pin)
+    alias = wallet.store(master).list()[0].device_key_alias
+    key_file = wallet.keys._path(alias, master)
+    entries = json.dumps([{"at": "2026-11-30T09:00:00+00:00", "verifier": "one-way QR", "type_id": "age_attestation",
+                           "elements": ["age_over_19"], "mode": "one-way"}]).encode()
+    legacy = json.dumps({"v": 1, "entries": b64e(master.seal(entries, b"mobileid.wallet.history.v1"))})
+    for kind, name, data in ((b"P", "pin.bin", (wallet.folder / "pin.json").read_bytes()),
+                             (b"C", "credentials.bin", (wallet.folder / "credentials" / "credentials.json")
+                              .read_bytes()),
+                             (b"K", "device_key.bin", key_file.read_bytes()), (b"H", "history.bin", legacy.encode())):
+        _write("wallet_files", name, kind + data)
+    ctx.update(wallet_pin=pin, wallet_key_alias=alias, wallet_key_file=key_file.name)
 
 
 def _mdoc(ctx: dict[str, Any]) -> None:

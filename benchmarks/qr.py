@@ -2,12 +2,17 @@
 of degraded photos, measured in one run on one core.
 
     .venv/bin/python benchmarks/qr.py [--json] [--iterations 300] [--degraded 200] [--seed 7] [--example]
+    .venv/bin/python benchmarks/qr.py --example --write     # regenerate the profile's generated parts
 
 (a) sizes: the one-way age check, the full licence without / with its portrait (two-way), QR version at level M;
 (b) ``Verifier.verify_qr(text)`` median vs the floor of its 2 ES256 verifications (issuer + device signature);
 (c) ``Verifier.verify_qr(1280x720 frame)`` vs zxing-cpp's decode of that frame + ``verify_qr(text)``;
 (d) ``verifier.scan.decode_image`` on rotated / perspective / blurred / JPEG / low-contrast photos.
 Every presentation verified in (b) is fresh (its own nonce), so the replay cache does its real work.
+
+``--example --write`` runs no measurement: it makes the worked example (seed 7's keys, at ``NOW``), writes its
+trust bundle and root to tests/vectors/qr-profile/ and rewrites the generated parts of
+specs/qr-presentation.md (the dictionary listing of §3.3 and the example of §10; ``specs.qr.document``).
 """
 
 from __future__ import annotations
@@ -248,6 +253,29 @@ def report(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+ROOT = Path(__file__).resolve().parent.parent
+VECTORS = "tests/vectors/qr-profile/"
+
+
+def write_example() -> None:
+    """The profile's worked example and dictionary listing, regenerated (see the module docstring)."""
+    from specs.qr.document import EXAMPLE, LISTING, dictionary_section, example_section, replace_generated
+
+    fixture = make_fixture(7)
+    message, texts = fixture.one_way_age(nonce=random.Random(7).randbytes(16))
+    assert Verifier(fixture.trust, now=NOW).verify_qr(texts).valid
+    folder = ROOT / VECTORS
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "trust_bundle.cbor").write_bytes(fixture.bundle)
+    (folder / "iaca_root.pem").write_bytes(fixture.iaca_pem)
+    doc_path = ROOT / "specs" / "qr-presentation.md"
+    doc = replace_generated(doc_path.read_text("utf-8"), LISTING, dictionary_section())
+    doc = replace_generated(doc, EXAMPLE, example_section(message, texts, now=NOW, qr_version=qr_version(texts[0]),
+                                                          vectors=VECTORS))
+    doc_path.write_text(doc, "utf-8")
+    print(f"wrote {VECTORS}trust_bundle.cbor, {VECTORS}iaca_root.pem and the generated parts of {doc_path.name}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -255,7 +283,12 @@ def main() -> None:
     parser.add_argument("--degraded", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--example", action="store_true", help="also print a worked one-way age check")
+    parser.add_argument("--write", action="store_true", help="with --example: only regenerate the profile "
+                        "document's generated parts and their vectors")
     args = parser.parse_args()
+    if args.example and args.write:
+        write_example()
+        return
     results = run(args.iterations, args.degraded, args.seed, args.example)
     print(json.dumps(results, indent=2) if args.json else "\n".join(report(results)))
 

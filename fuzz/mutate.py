@@ -297,7 +297,7 @@ def mutate_status(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
     return mutate_jwt(rng, data, pool) if data[:2] == b"ey" else mutate_cbor(rng, data, pool)
 
 
-# -- MID1 QR frames -------------------------------------------------------------------------------------
+# -- MID QR frames (any profile version) -----------------------------------------------------------------
 def _qr_encode(message: bytes, frames: int) -> str:
     from specs.qr import encode_message
 
@@ -305,18 +305,27 @@ def _qr_encode(message: bytes, frames: int) -> str:
 
 
 def mutate_qr(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
-    from specs.qr import b45decode
-    from specs.qr.dictionary import DICTIONARY
+    from specs.qr import b45decode, b45encode
+    from specs.qr.dictionary import DICTIONARIES, DICTIONARY
 
     text = data.decode("utf-8", "replace")
     roll = rng.random()
-    if roll < 0.45:  # decode -> mutate the CBOR message -> re-encode as valid frames
+    if roll < 0.5:  # decode -> mutate the CBOR message -> re-encode as valid frames (or with another dictionary)
         try:
             frames = text.split("\n")
             compressed = b"".join(b45decode(f.split(":", 1)[1]) for f in frames)
-            inflater = zlib.decompressobj(15, DICTIONARY)
+            version = frames[0].split(":", 1)[0].split("/")[0]
+            inflater = zlib.decompressobj(15, DICTIONARIES[version].data if version in DICTIONARIES else DICTIONARY)
             message = inflater.decompress(compressed, 1 << 17)
-            return _qr_encode(mutate_cbor(rng, message, []), rng.choice((1, 1, 1, 2, 3, 16))).encode()
+            message = mutate_cbor(rng, message, []) if roll < 0.4 else message
+            if roll < 0.45:
+                return _qr_encode(message, rng.choice((1, 1, 1, 2, 3, 16))).encode()
+            # the profile's dictionary games: another version's dictionary, none, or a stranger's, any prefix
+            other = rng.choice((*(d.data for d in DICTIONARIES.values()), b"", b"resp documents docType"))
+            packer = zlib.compressobj(9, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY, other) if other else \
+                zlib.compressobj(rng.randrange(10))
+            prefix = rng.choice((*DICTIONARIES, "MID3"))
+            return f"{prefix}:{b45encode(packer.compress(message) + packer.flush())}".encode()
         except Exception:
             return mutate_bytes(rng, data, pool)
     frames = text.split("\n")
@@ -324,7 +333,8 @@ def mutate_qr(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
     head, _, body = frames[i].partition(":")
     op = rng.randrange(9)
     if op == 0:  # frame header fields
-        head = rng.choice(("MID1", "MID2", "MID", "MID1/1/1/ABCDEF", "MID1/0/1/ABCDEF", "MID1/2/1/ABCDEF",
+        head = rng.choice(("MID1", "MID2", "MID3", "MID", "MID2/1/1/ABCDEF", "MID1/1/1/ABCDEF", "MID1/0/1/ABCDEF",
+                           "MID2/2/1/ABCDEF", "MID2/2/2/ABCDEF",
                            "MID1/1/17/ABCDEF", "MID1/1/2/ABCDE", "MID1/1/2/ABCDEFG", "MID1/١/2/ABCDEF",
                            "MID1/1/99999999999999999999/ABCDEF", "MID1//", "mid1", "MID1/1/2/" + "ZZZZZZ"))
     elif op == 1 and body:  # a base45 char
@@ -339,16 +349,12 @@ def mutate_qr(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
         del frames[i]
         return "\n".join(frames).encode()
     elif op == 5:  # zlib bombs and raw deflate
-        payload = _bomb(rng.choice((1 << 16, 1 << 20, 1 << 24)))
-        from specs.qr import b45encode
-
+        payload = _bomb(rng.choice((1 << 16, 1 << 20, 1 << 24)), rng.choice((b"", DICTIONARY)))
         body = b45encode(payload if rng.random() < 0.7 else rng.randbytes(40))
     elif op == 6:
         frames[i] = frames[i] * rng.choice((2, 50))
         return "\n".join(frames).encode()[:MAX_SIZE]
     elif op == 7:
-        from specs.qr import b45encode
-
         body = b45encode(mutate_bytes(rng, b45decode_safe(body), []))
     else:
         return mutate_bytes(rng, data, pool)
@@ -356,13 +362,16 @@ def mutate_qr(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
     return "\n".join(frames).encode()[:MAX_SIZE]
 
 
-_BOMBS: dict[int, bytes] = {}
+_BOMBS: dict[tuple[int, bytes], bytes] = {}
 
 
-def _bomb(size: int) -> bytes:
-    if size not in _BOMBS:
-        _BOMBS[size] = zlib.compress(b"\x00" * size, 9)
-    return _BOMBS[size]
+def _bomb(size: int, dictionary: bytes) -> bytes:
+    """Zeros deflated, with the profile's dictionary (so that the inflation limit is reached) or none."""
+    if (size, dictionary) not in _BOMBS:
+        packer = zlib.compressobj(9, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY, dictionary) if dictionary \
+            else zlib.compressobj(9)
+        _BOMBS[size, dictionary] = packer.compress(b"\x00" * size) + packer.flush()
+    return _BOMBS[size, dictionary]
 
 
 def b45decode_safe(body: str) -> bytes:
@@ -409,6 +418,30 @@ def mutate_http(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
     return route + mutate_json(rng, body, [p[1:] for p in pool])
 
 
+# -- wallet files (a kind byte, then the file's JSON) ---------------------------------------------------------
+def mutate_wallet_file(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
+    """Damage as disks and interrupted writes make it (bytes flipped, cut short, a base64 character changed in a
+    sealed field), and structure changes (types, values, missing members), of one wallet file."""
+    kind, body = data[:1], data[1:]
+    roll = rng.random()
+    if roll < 0.05 and pool:
+        kind = rng.choice(pool)[:1]  # one kind of file where another belongs
+    if roll < 0.35:
+        return kind + mutate_bytes(rng, body, [p[1:] for p in pool])
+    try:
+        value = json.loads(body)
+    except Exception:
+        return kind + mutate_bytes(rng, body, [])
+    texts = [k for k, v in value.items() if isinstance(v, str) and v] if isinstance(value, dict) else []
+    if roll < 0.7 and texts:
+        name = rng.choice(texts)
+        text = value[name]
+        i = rng.randrange(len(text))
+        value[name] = rng.choice((text[:i] + rng.choice(B45 + "+/=") + text[i + 1:], text[:i], text + text[i:]))
+        return kind + json.dumps(value).encode()
+    return kind + json.dumps(_mutate_json_value(rng, value)).encode()
+
+
 def guarded(mutator: Any) -> Any:
     """A mutator bug must not stop the run: fall back to plain byte mutation."""
 
@@ -429,4 +462,4 @@ def guarded(mutator: Any) -> Any:
 
 
 MUTATORS = {"cbor": mutate_cbor, "jwt": mutate_jwt, "qr": mutate_qr, "json": mutate_json, "status": mutate_status,
-            "http": mutate_http, "bytes": mutate_bytes}
+            "http": mutate_http, "bytes": mutate_bytes, "wallet": mutate_wallet_file}

@@ -93,6 +93,96 @@ def _qr() -> Call:
     return run
 
 
+# -- two-way QR answers ---------------------------------------------------------------------------------
+def _qr_two_way() -> Call:
+    """Answers to one verifier's request (the context's): refused unless the requested document holding exactly
+    the requested elements (profile §4, §7 step 10), whatever else they carry."""
+    from specs.cbor import decode
+    from specs.qr.presentation import QrRequest, decode_qr_message
+    from specs.x509 import TrustStore
+    from verifier.qr import ReplayCache, Verifier
+    from verifier.result import VerificationResult
+    from verifier.trust import VerifierTrust
+
+    ctx = _context()
+    now = dt.datetime.fromisoformat(ctx["qr_now"])
+    trust = VerifierTrust.from_bundle((CONTEXT / "bundle.cbor").read_bytes(),
+                                      TrustStore.from_pem((CONTEXT / "root.pem").read_bytes()), now=now)
+    request = decode_qr_message(bytes.fromhex(ctx["qr_request"]))
+    assert isinstance(request, QrRequest) and decode(request.body, allowed_tags=())
+    verifier = Verifier(trust, now=now)
+
+    def run(data: bytes) -> None:
+        frames = _text(data).split("\n")
+        verifier.replays = ReplayCache()
+        result = verifier.verify_qr(frames, request=request)
+        if not isinstance(result, VerificationResult):
+            raise Rejected(f"verify_qr returned {type(result).__name__}")
+        if result.valid and result.format == "mdoc":
+            shown = {name for items in result.claims.values() for name in items}
+            if not shown <= set(request.items.get(result.doctype or "", ())):
+                raise Rejected("a valid two-way answer shows an element the request did not ask for")
+
+    return run
+
+
+# -- wallet files ---------------------------------------------------------------------------------------
+_WALLET_STATE: dict[str, Any] = {}
+
+
+def _wallet_files() -> Call:
+    """One damaged or altered wallet file at a time (kind byte P pin.json, C credentials.json, K a device key
+    file, H an older wallet's history.json), read as the wallet reads it. Derivation runs only for the
+    context's own argon2id parameters: an altered file may ask for up to t=32, m=1 GiB (the documented bound
+    of a device owner's own DoS), which is not a parser finding."""
+    from wallet._files import read_json
+    from wallet.history import read_legacy
+    from wallet.keystore import SoftwareKeyStore
+    from wallet.pin import KdfParams, PinState, PinVault
+    from wallet.store import CredentialStore
+
+    ctx = _context()
+    # In memory where the machine has it: what is timed is the wallet's reading, not the disk's fsync.
+    shm = Path("/dev/shm")  # noqa: S108  (mkdtemp: a fresh 0700 folder of a random name)
+    folder = Path(tempfile.mkdtemp(prefix="mobileid-fuzz-wallet-", dir=shm if shm.is_dir() else None))
+    _WALLET_STATE["folder"] = folder
+    atexit.register(lambda: __import__("shutil").rmtree(folder, ignore_errors=True))
+    pristine = {seed[:1]: seed[1:] for seed in seeds("wallet_files")}
+    paths = {b"P": folder / "pin.json", b"C": folder / "credentials" / "credentials.json",
+             b"K": folder / "keys" / ctx["wallet_key_file"], b"H": folder / "history.json"}
+    for kind, path in paths.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pristine[kind])
+    fast = KdfParams(1, 8 * 1024, 1)
+    master = PinVault(folder, kdf=fast).unlock(ctx["wallet_pin"])
+    paths[b"P"].write_bytes(pristine[b"P"])
+    keys = SoftwareKeyStore(folder, kdf=fast)
+
+    def run(data: bytes) -> None:
+        kind, body = data[:1], data[1:]
+        path = paths.get(kind)
+        if path is None:
+            return
+        path.write_bytes(body)
+        try:
+            if kind == b"P":
+                state = PinState.from_json(read_json(path))
+                if state.kdf == fast:
+                    PinVault(folder, kdf=fast).unlock(ctx["wallet_pin"])
+            elif kind == b"C":
+                store = CredentialStore(path.parent, master, legacy_history=paths[b"H"])
+                store.list()
+                store.history()
+            elif kind == b"K":
+                keys.signer_unlocked(ctx["wallet_key_alias"], master).sign(b"fuzz")
+            else:
+                read_legacy(path, master)
+        finally:
+            path.write_bytes(pristine[kind])
+
+    return run
+
+
 # -- mdoc CBOR ------------------------------------------------------------------------------------------
 def _device_response() -> Call:
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -319,6 +409,8 @@ def _oid4vci_http() -> Call:
 
 TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("qr_text", "qr", _qr),
+    Target("qr_two_way", "qr", _qr_two_way),
+    Target("wallet_files", "wallet", _wallet_files),
     Target("cbor_device_response", "cbor", _device_response),
     Target("cbor_device_request", "cbor", _device_request),
     Target("sd_jwt", "jwt", _sd_jwt),

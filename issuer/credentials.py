@@ -7,7 +7,8 @@ catalogue's type before anything is signed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from issuer import audit
 from issuer.db.models import Business, Credential, Licence, Person
 from issuer.keys import IssuerKeys
 from issuer.status import allocate_index, current_list
+from issuer.validity import copy_validity
 from specs.catalogue import Catalogue
 from specs.cose import CoseKey
 from specs.crypto import PublicKey
@@ -126,11 +128,14 @@ def _json_value(value: Any) -> Any:
 
 def issue_credential(session: Session, keys: IssuerKeys, *, person: Person, configuration: str,
                      holder_key: PublicKey, public_url: str, list_size: int, now: dt.datetime,
-                     office_id: int | None = None, grant_item_id: int | None = None) -> Issued:
+                     office_id: int | None = None, grant_item_id: int | None = None,
+                     randbelow: Callable[[int], int] = secrets.randbelow) -> Issued:
     """Sign one credential of ``configuration`` for ``person``, bound to ``holder_key``.
 
     ``office_id`` is the office of the in-person check the issuance rests on (recorded on the row: only that
     office's supervisors may change the credential's status); ``grant_item_id`` the grant it counts against.
+    Its signed times are varied per copy (``issuer.validity``: copies of a batch are not linkable by them);
+    ``randbelow`` is that randomness.
     """
     type_id, fmt = CONFIGURATIONS[configuration]
     doc_type = Catalogue.load_default().get(type_id)
@@ -150,9 +155,10 @@ def issue_credential(session: Session, keys: IssuerKeys, *, person: Person, conf
                             office_id=office_id, grant_item_id=grant_item_id)
     index = allocate_index(session, status_row, credential)
     reference = StatusReference(status_row.uri, index)
+    start, end = copy_validity(now, until, earliest=keys.ds.not_valid_before_utc, randbelow=randbelow)
     if fmt == "mso_mdoc":
         signed = issue_mdoc(keys.ds_signer, [keys.ds_der], doc_type.doctype or "", claims,
-                            CoseKey.from_public_key(holder_key), ValidityInfo(now, now, until), status=reference)
+                            CoseKey.from_public_key(holder_key), ValidityInfo(start, start, end), status=reference)
         from specs.cbor import encode
 
         encoded: bytes | str = encode(signed.to_cbor_value())
@@ -160,7 +166,7 @@ def issue_credential(session: Session, keys: IssuerKeys, *, person: Person, conf
         marked: Mapping[str, Any] = {k: (SD(_json_value(v)) if doc_type.selectively_disclosable(None, k)
                                          else _json_value(v)) for k, v in plain.items()}
         encoded = issue_sd_jwt_vc(keys.ds_signer, vct=doc_type.vct or "", claims=marked, holder_key=holder_key,
-                                  issued_at=now, expires_at=until, issuer=public_url, status=reference,
+                                  issued_at=start, expires_at=end, issuer=public_url, status=reference,
                                   x5c=[keys.ds_der], decoys=3).serialize()
     audit.append(session, actor="issuer", action="credential.issue", target=f"credential:{credential.id}",
                  detail={"person": person.id, "type": type_id})

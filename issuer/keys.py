@@ -27,6 +27,7 @@ from issuer import audit
 from issuer.db.models import SigningKey
 from issuer.security import register_pepper
 from issuer.settings import Settings
+from issuer.validity import WINDOW
 from specs.crypto import Signer, SoftwareSigner
 from specs.x509 import create_document_signer, create_iaca, create_vical_signer
 
@@ -204,8 +205,11 @@ def rotate_document_signer(session: Session, data_dir: Path, *, policy: KeyPolic
         hsm = generate_key(policy.pkcs11.module, policy.pkcs11.token, policy.pkcs11.pin, label)
         public = hsm.public_key()
         hsm.close()
+    # It starts a validity window early: copies signed with it from the first day carry times anywhere in that
+    # window (issuer.validity), and a verifier checks an MSO's signed time against this certificate.
     ds = create_document_signer(_signer(iaca_row, secret), iaca, public, common_name="mobileid DS",
-                                not_before=now - dt.timedelta(minutes=5), not_after=now + dt.timedelta(days=450),
+                                not_before=now - WINDOW - dt.timedelta(minutes=5),
+                                not_after=now + dt.timedelta(days=450),
                                 issuer_alt_uri=policy.public_url, subject_alt_uri=policy.public_url)
     for old in session.scalars(select(SigningKey).where(SigningKey.kind == "ds", SigningKey.active)):
         old.active = False

@@ -97,6 +97,7 @@ def _run(out: Path, steps: _Steps) -> dict[str, Any]:
     from issuer.web.app import bootstrap, create_app
     from verifier.qr import Verifier
     from verifier.trust import VerifierTrust
+    from wallet.passcode import is_trivial_pin
     from wallet.present import Presenter
     from wallet.wallet import Wallet
 
@@ -118,6 +119,8 @@ def _run(out: Path, steps: _Steps) -> dict[str, Any]:
 
         wallet_dir = out / "wallet"
         pin = f"{secrets.randbelow(10**6):06d}"
+        while is_trivial_pin(pin):  # the wallet refuses those (wallet.passcode)
+            pin = f"{secrets.randbelow(10**6):06d}"
         wallet = Wallet(wallet_dir)
         root_pem = client.get("/trust/root.pem").raise_for_status().content
         wallet.init(pin, trust_pem=root_pem)

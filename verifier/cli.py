@@ -54,7 +54,7 @@ DEFAULT_REPLAY_CACHE = Path("~/.mobileid/verifier/seen.json")
 def verify_command(presentation: tuple[Path, ...], fmt: str | None, trust_path: Path, at: str | None,
                    transcript: Path | None, reader_key: Path | None, nonce: str | None, aud: str | None,
                    status_list: Path | None, request_path: Path | None, replay_cache: Path, as_json: bool) -> None:
-    """Verify a QR presentation (PNG/JPEG image(s) of its code(s), or a text file of MID1 lines), an mdoc
+    """Verify a QR presentation (PNG/JPEG image(s) of its code(s), or a text file of MID2 lines), an mdoc
     DeviceResponse or an SD-JWT presentation, offline."""
     from verifier.cli_tools import is_qr_input
 
@@ -145,7 +145,7 @@ def _guess_format(data: bytes) -> str:
         return "sd-jwt"
     if data[:1] and 0xA0 <= data[0] <= 0xBF:
         return "mdoc"
-    raise InputError("not a QR image, MID1 text, mdoc DeviceResponse (CBOR map, binary or hex) or SD-JWT; "
+    raise InputError("not a QR image, mobileid QR text, mdoc DeviceResponse (CBOR map, binary or hex) or SD-JWT; "
                      "pass --format to say which", code="input.unreadable")
 
 

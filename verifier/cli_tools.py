@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from specs.errors import InputError, MobileIdError, TrustError
+from specs.qr import is_profile_text
 from verifier.qr import ReplayCache
 from verifier.result import VerificationResult
 
@@ -42,9 +43,9 @@ def _head(path: Path) -> bytes:
 
 
 def is_qr_input(paths: tuple[Path, ...]) -> bool:
-    """True when the inputs are QR images (PNG/JPEG) or a text file of ``MID1`` lines."""
+    """True when the inputs are QR images (PNG/JPEG) or a text file of ``MID2`` lines (any profile version)."""
     heads = [_head(p) for p in paths]
-    return any(h.startswith(IMAGE_MAGIC) or h.lstrip().startswith(b"MID1") for h in heads)
+    return any(h.startswith(IMAGE_MAGIC) or is_profile_text(h) for h in heads)
 
 
 def qr_texts(paths: tuple[Path, ...]) -> list[str]:

@@ -5,7 +5,9 @@ issuer signature, DS -> IACA chain with the Annex B profile, digests over the re
 validity, device signature over the transcript) this adds what a QR channel needs: the transcript is
 rebuilt from *this verifier's* request (two-way) or from the wallet's nonce and signed time, which must be
 within ``policy.one_way_window`` of now (one-way); a one-way nonce or an answered request seen twice is a
-replay; a two-way answer must be a requested document holding every requested element; the trust bundle
+replay; an answer holds one document; a two-way answer must be a requested document holding every requested
+element and no element the request did not name (always-visible SD-JWT claims that were not asked for are
+dropped before anyone sees them); the trust bundle
 must be younger than ``policy.max_bundle_age`` and the credential's status must
 be found in it when ``policy.require_status`` (fail closed). Anything wrong -> ``valid=False``, no claims.
 """
@@ -23,7 +25,7 @@ from specs.catalogue import Catalogue
 from specs.crypto import Signer
 from specs.errors import MobileIdError, QrError, TrustError, UnknownDocumentTypeError
 from specs.jose import Jws
-from specs.qr import FrameCollector
+from specs.qr import FrameCollector, is_profile_text
 from specs.qr.presentation import (
     ONE_WAY,
     ONE_WAY_AUDIENCE,
@@ -126,7 +128,7 @@ class Verifier:
         if response.format == "mdoc":
             assert isinstance(response.data, bytes)
             result = verify_mdoc(response.data, trust=self.trust, transcript=transcript, now=now,
-                                 require_status=self.policy.require_status)
+                                 require_status=self.policy.require_status, max_documents=1)
         else:
             assert isinstance(response.data, str)
             result = verify_sd_jwt_presentation(response.data, trust=self.trust, now=now, nonce=nonce, aud=aud,
@@ -135,7 +137,7 @@ class Verifier:
             if response.mode == ONE_WAY and response.format == "sd-jwt":
                 _check_signed_time(response)
             if request is not None:
-                _check_answers_request(result, request)
+                result = _only_what_was_asked(result, request, response)
             self.replays.check_and_add(replay_key, expires, now)
         return result
 
@@ -155,22 +157,42 @@ class Verifier:
                                                               "en": doc_type.display_name("en")})
 
 
-def _check_answers_request(result: VerificationResult, request: QrRequest) -> None:
-    """A two-way answer must be a document the request asked for and hold every element it asked for
-    (specs/qr-presentation.md §4): a valid licence is no answer to "show your business registration", and
-    an answer without ``age_over_19`` proves nothing about age. Fail closed: otherwise the answer is refused."""
+def _only_what_was_asked(result: VerificationResult, request: QrRequest, response: QrResponse
+                         ) -> VerificationResult:
+    """A two-way answer is a document the request asked for, holding every element it asked for and nothing
+    else the holder chose to release (specs/qr-presentation.md §4, §7 step 10). A valid licence is no answer
+    to "show your business registration", and an answer without ``age_over_19`` proves nothing about age.
+    An element released beyond the request (an mdoc item, an SD-JWT disclosure) is refused, not dropped: the
+    holder consented to the request's list, so an answer beyond it comes from a wallet that does not follow
+    the profile, and showing it (or quietly hiding it) would hide that fault. Claims an SD-JWT VC issuer made
+    always visible cannot be withheld by any wallet: those not asked for are dropped before anyone sees them."""
     answered = result.doctype or result.vct or ""
     asked = request.items.get(answered)
     if asked is None:
         raise QrError("the answer is a document the request did not ask for", code="qr.not_requested")
     if result.format == "mdoc":
         present = {name for items in result.claims.values() if isinstance(items, Mapping) for name in items}
+        released = present
     else:
+        assert isinstance(response.data, str)
         present = set(result.claims)
+        released = present & _disclosed_names(response.data)
     missing = [name for name in asked if name not in present]
     if missing:
         raise QrError(f"the answer lacks requested elements: {', '.join(sorted(missing))}",
                       code="qr.elements_missing")
+    extra = sorted(released - set(asked))
+    if extra:
+        raise QrError(f"the answer releases {len(extra)} element(s) the request did not ask for",
+                      code="qr.elements_not_requested")
+    if present <= set(asked) or result.format == "mdoc":
+        return result
+    return replace(result, claims={k: v for k, v in result.claims.items() if k in asked})
+
+
+def _disclosed_names(presentation: str) -> set[str]:
+    """The claim names the holder released through disclosures (RFC 9901 §4.2.1; array elements have none)."""
+    return {d.name for d in SdJwt.parse(presentation).disclosures if d.name is not None}
 
 
 def _check_signed_time(response: QrResponse) -> None:
@@ -186,7 +208,7 @@ def _message(data: str | bytes | Iterable[str] | Any) -> bytes:
     texts: list[str]
     if isinstance(data, str):
         texts = [line for line in data.splitlines() if line.strip()] or [data]
-    elif isinstance(data, bytes) and data.startswith(b"MID1"):
+    elif isinstance(data, bytes) and is_profile_text(data):
         texts = data.decode("ascii", "replace").splitlines()
     elif isinstance(data, (bytes, bytearray)) or hasattr(data, "size") or hasattr(data, "read_bytes"):
         from verifier.scan import decode_image
@@ -194,7 +216,7 @@ def _message(data: str | bytes | Iterable[str] | Any) -> bytes:
         texts = list(decode_image(data))
     else:
         texts = [str(t) for t in data]
-    ours = [t for t in texts if t.startswith("MID")]
+    ours = [t for t in texts if is_profile_text(t)]
     if ours and len(ours) < len(texts):
         texts = ours  # other codes in the same picture are not ours to judge
     collector = FrameCollector()

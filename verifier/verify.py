@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from specs.crypto import PublicKey
-from specs.errors import InputError, MobileIdError, StatusTokenError
+from specs.errors import InputError, MdocError, MobileIdError, StatusTokenError
 from specs.mdoc.transcript import SessionTranscript
 from specs.mdoc.verify import verify_device_response
 from specs.sdjwt import SdJwt, verify_sd_jwt, verify_sd_jwt_vc, x5c_chain
@@ -57,8 +57,10 @@ def _reader_key(pem: bytes | None) -> ec.EllipticCurvePrivateKey | None:
 
 def verify_mdoc(data: bytes, *, trust: VerifierTrust, transcript: bytes | SessionTranscript,
                 now: dt.datetime | None = None, reader_key_pem: bytes | None = None,
-                status_token: bytes | None = None, require_status: bool = False) -> VerificationResult:
-    """ISO/IEC 18013-5 DeviceResponse -> result (every document must verify)."""
+                status_token: bytes | None = None, require_status: bool = False,
+                max_documents: int | None = None) -> VerificationResult:
+    """ISO/IEC 18013-5 DeviceResponse -> result (every document must verify). ``max_documents``: a channel
+    that answers with one document (the QR profile, §4) refuses more, whose claims would otherwise merge."""
     session = _transcript(transcript)
     reader_key = _reader_key(reader_key_pem)
     when = _now(now)
@@ -67,6 +69,9 @@ def verify_mdoc(data: bytes, *, trust: VerifierTrust, transcript: bytes | Sessio
                                       reader_private_key=reader_key, chain_cache=_CACHE,
                                       document_signers=trust.document_signers)
         doc = docs[0]
+        if max_documents is not None and len(docs) > max_documents:
+            raise MdocError(f"the response holds {len(docs)} documents; {max_documents} allowed here",
+                            code="mdoc.document_count")
         statuses = [_status(d.mso.status, status_token, trust, when, require=require_status) for d in docs]
         status: StatusText = "unchecked" if "unchecked" in statuses else "valid"
     except MobileIdError as exc:

@@ -86,10 +86,10 @@ def _fail(exc: MobileIdError, as_json: bool = False) -> NoReturn:
     sys.exit(EXIT_USAGE if isinstance(exc, InputError) else EXIT_FAILURE)
 
 
-def _ask_pin(pin: str | None, *, confirm: bool = False) -> str:
+def _ask_pin(pin: str | None, *, confirm: bool = False, prompt: str = "Wallet PIN") -> str:
     if pin is not None:
         return pin
-    value: str = typer.prompt("Wallet PIN", hide_input=True, confirmation_prompt=confirm)
+    value: str = typer.prompt(prompt, hide_input=True, confirmation_prompt=confirm)
     return value
 
 
@@ -253,13 +253,16 @@ def _rows(claims: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, st
 # -- commands ------------------------------------------------------------------------------------------
 @wallet_app.command()
 def init(data_dir: DataDir = DEFAULT_DIR, trust: TrustFile = None, pin: Pin = None) -> None:
-    """Create a wallet protected by a PIN (asked twice, hidden), optionally trusting an issuer's IACA.
+    """Create a wallet protected by a PIN or passphrase (asked twice, hidden), optionally trusting an issuer's IACA.
 
-    A wallet erased after too many wrong PINs is replaced: nothing of it is kept."""
+    A PIN has 6 or more digits and is not trivial (no repeated or sequential digits); a passphrase (8 or more
+    characters) is the stronger choice. A wallet erased after too many wrong PINs is replaced: nothing of it
+    is kept."""
     try:
         trust_pem = _read_pem(trust) if trust else None
         wallet = _wallet(data_dir)
-        replaced = wallet.init(_ask_pin(pin, confirm=True), trust_pem=trust_pem)
+        secret = _ask_pin(pin, confirm=True, prompt="New wallet PIN (6+ digits) or passphrase (8+ characters)")
+        replaced = wallet.init(secret, trust_pem=trust_pem)
     except MobileIdError as exc:
         _fail(exc)
     if replaced:
@@ -524,9 +527,9 @@ def present(preset: Annotated[str | None, typer.Option(
 
 
 def _read_request(source: Path) -> Any:
-    """The verifier's QrRequest from a photo/screenshot of its QR code, or a text file of MID1 lines."""
+    """The verifier's QrRequest from a photo/screenshot of its QR code, or a text file of MID2 lines."""
     from specs.errors import QrError
-    from specs.qr import FrameCollector
+    from specs.qr import FrameCollector, is_profile_text
     from specs.qr.presentation import QrRequest, decode_qr_message
 
     try:
@@ -537,10 +540,10 @@ def _read_request(source: Path) -> Any:
         else:
             texts = [line.strip() for line in source.read_text("utf-8").splitlines() if line.strip()]
     except (OSError, UnicodeDecodeError):
-        raise InputError(f"cannot read {source.name} as an image or MID1 text", code="input.unreadable") from None
+        raise InputError(f"cannot read {source.name} as an image or QR text", code="input.unreadable") from None
     collector = FrameCollector()
     for text in texts:
-        if text.startswith("MID1"):
+        if is_profile_text(text):
             collector.add(text)
     if not collector.complete:
         have, total = collector.progress
@@ -571,7 +574,7 @@ def _reader_note(request: QrRequest, roots: Path | None) -> str:
 @wallet_app.command()
 def answer(request_file: Annotated[Path, typer.Argument(
                metavar="REQUEST", exists=True, dir_okay=False,
-               help="The verifier's request: PNG/JPEG of its QR, or a text file with its MID1 line(s).")],
+               help="The verifier's request: PNG/JPEG of its QR, or a text file with its MID2 line(s).")],
            out: Out = Path("qr.png"),
            yes: Annotated[bool, typer.Option("--yes", help="Consent without asking (required when not interactive).")
                           ] = False,

@@ -1,7 +1,9 @@
 """The wallet's local log of what was shared, with whom and when — names of elements, never values.
 
-Kept in ``history.json`` sealed under the master key (AES-256-GCM, as the credential store), so the log
-itself reveals nothing without the PIN. Bounded to the last ``MAX_ENTRIES`` presentations.
+Kept inside the credential store's sealed file (``wallet.store``, AES-256-GCM under the master key), so that
+marking a single-use copy used and logging its share are one atomic write, and the log reveals nothing
+without the PIN. Bounded to the last ``MAX_ENTRIES`` presentations. Wallets from before kept it in
+``history.json`` (``read_legacy``); the store folds those entries in on its first write.
 """
 
 from __future__ import annotations
@@ -9,12 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from specs.errors import StoreCorruptedError
-from wallet._files import atomic_write, b64d, b64e, file_lock, read_json
+from wallet._files import b64d, read_json
 from wallet.pin import WalletKey
 
-__all__ = ["History", "SharedEntry"]
+if TYPE_CHECKING:
+    from wallet.store import CredentialStore
+
+__all__ = ["MAX_ENTRIES", "History", "SharedEntry", "read_legacy"]
 
 MAX_ENTRIES = 500
 _AAD = b"mobileid.wallet.history.v1"
@@ -42,31 +49,36 @@ class SharedEntry:
             raise StoreCorruptedError("history entry is malformed") from exc
 
 
+def read_legacy(path: Path, key: WalletKey) -> tuple[SharedEntry, ...]:
+    """The entries of an older wallet's ``history.json`` (its own sealed envelope)."""
+    doc = read_json(path)
+    plain = key.open(b64d(doc.get("entries")), _AAD)
+    try:
+        items = json.loads(plain.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StoreCorruptedError("history is not valid JSON") from exc
+    if not isinstance(items, list):
+        raise StoreCorruptedError("history is not a list")
+    return tuple(SharedEntry.from_json(i) for i in items)
+
+
 class History:
-    FILE = "history.json"
+    """The share history of the wallet in ``folder`` (read through its credential store)."""
+
+    FILE = "history.json"  # where older wallets kept it
 
     def __init__(self, folder: object, key: WalletKey) -> None:
-        from pathlib import Path
-
         self.folder = Path(str(folder))
-        self._path = self.folder / self.FILE
         self._key = key
 
+    def _store(self) -> CredentialStore:
+        from wallet.store import CredentialStore
+
+        return CredentialStore.of_wallet(self.folder, self._key)
+
     def entries(self) -> tuple[SharedEntry, ...]:
-        if not self._path.exists():
-            return ()
-        doc = read_json(self._path)
-        plain = self._key.open(b64d(doc.get("entries")), _AAD)
-        try:
-            items = json.loads(plain.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise StoreCorruptedError("history is not valid JSON") from exc
-        if not isinstance(items, list):
-            raise StoreCorruptedError("history is not a list")
-        return tuple(SharedEntry.from_json(i) for i in items)
+        return self._store().history()
 
     def add(self, entry: SharedEntry) -> None:
-        with file_lock(self.folder):
-            entries = (*self.entries(), entry)[-MAX_ENTRIES:]
-            payload = json.dumps([e.to_json() for e in entries], separators=(",", ":")).encode("utf-8")
-            atomic_write(self._path, {"v": 1, "entries": b64e(self._key.seal(payload, _AAD))})
+        """Log a share on its own (a presentation logs through ``CredentialStore.update(shared=...)``)."""
+        self._store().update(lambda records: records, shared=entry)

@@ -51,7 +51,7 @@ from specs.oid4vp import (
 from specs.sdjwt import SdJwt
 from specs.sdjwt.presentation import present as present_sd_jwt
 from specs.x509 import CertificateRole, TrustStore, validate_der_chain
-from wallet.history import History, SharedEntry
+from wallet.history import SharedEntry
 from wallet.oid4vci import HttpClient
 from wallet.present import Presenter
 from wallet.store import CredentialFormat, CredentialRecord, CredentialStore
@@ -296,11 +296,11 @@ class OnlinePresenter(Presenter):
             presentation, elements = self._presentation(plan, item, keys.signer(item.record.device_key_alias), now,
                                                         thumbprint)
             token[item.query.id] = (presentation,)
-            self._consume(store, item.record)  # used once it is built, whether or not the post goes through
-            shared.append((item.doc_type.id, elements))
-            History(self.wallet.folder, master).add(SharedEntry(
+            # used once it is built, whether or not the post goes through; marked and logged in one write
+            self._consume(store, item.record, SharedEntry(
                 at=now, verifier=safe_text(plan.received.requester.name or plan.received.requester.client_id, 80),
                 type_id=item.doc_type.id, elements=elements, mode="online"))
+            shared.append((item.doc_type.id, elements))
         return AuthorizationResponse(token, request.state), tuple(shared)
 
     def respond(self, pin: str, plan: ResponsePlan, *, http: HttpClient) -> Outcome:

@@ -7,7 +7,8 @@
 Each presentation uses a fresh copy from the single-use batch (unlinkability); the last copy stays
 usable and ``Presentation.needs_refill`` tells the app to fetch more (remote issuance). The PIN unlocks
 the device key before it signs. What was shared, with whom and when is logged (``wallet.history``),
-never the values.
+never the values. The copy is marked used and the share logged in one atomic write, after the answer is
+built and before it is shown: if that write fails, nothing changed (the copy stays unused, no QR appears).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from specs.qr.presentation import (
 from specs.sdjwt import SdJwt
 from specs.sdjwt.presentation import present as present_sd_jwt
 from specs.trust import key_id
-from wallet.history import History, SharedEntry
+from wallet.history import SharedEntry
 from wallet.store import CredentialFormat, CredentialRecord, CredentialStore
 from wallet.wallet import Wallet
 
@@ -162,12 +163,11 @@ class Presenter:
             raise WalletError("choose a preset, elements of a type, or answer a request", code="wallet.usage")
         signer = self.wallet.device_keys(pin, master).signer(record.device_key_alias)
         message, released = self._respond(record, doc_type, wanted, signer, request, now)
-        needs_refill = self._consume(store, record)
-        History(self.wallet.folder, master).add(SharedEntry(
+        texts = profile_texts(message)
+        needs_refill = self._consume(store, record, SharedEntry(
             at=now, verifier=request.verifier if request else "one-way QR", type_id=doc_type.id,
             elements=released, mode="two-way" if request else "one-way"))
-        return Presentation(profile_texts(message), message, doc_type.id, released, needs_refill,
-                            record.issuer)
+        return Presentation(texts, message, doc_type.id, released, needs_refill, record.issuer)
 
     def _respond(self, record: CredentialRecord, doc_type: DocumentType, wanted: tuple[str, ...], signer: Signer,
                  request: QrRequest | None, now: dt.datetime) -> tuple[bytes, tuple[str, ...]]:
@@ -194,14 +194,21 @@ class Presenter:
             ONE_WAY, fmt, data, nonce, now.replace(microsecond=0))  # type: ignore[arg-type]
         return qr.to_cbor(), released
 
-    def _consume(self, store: CredentialStore, record: CredentialRecord) -> bool:
-        """Use a batch copy once; keep the last one usable and say a refill is due."""
-        siblings = [r for r in store.list(record.type_id)
-                    if r.batch_group == record.batch_group and not r.used and r.id != record.id]
-        if siblings:
-            store.mark_used(record.id)
-        return len(siblings) < REFILL_BELOW and record.batch_group is not None and len(
-            [r for r in store.list(record.type_id) if r.batch_group == record.batch_group]) > 1
+    @staticmethod
+    def _consume(store: CredentialStore, record: CredentialRecord, shared: SharedEntry) -> bool:
+        """Use a batch copy once (keeping the last one usable) and log the share, in one atomic write;
+        True when a refill is due."""
+        refill = False
+
+        def change(records: tuple[CredentialRecord, ...]) -> tuple[CredentialRecord, ...]:
+            nonlocal refill
+            group = [r for r in records if r.type_id == record.type_id and r.batch_group == record.batch_group]
+            siblings = [r for r in group if not r.used and r.id != record.id]
+            refill = len(siblings) < REFILL_BELOW and record.batch_group is not None and len(group) > 1
+            return tuple(dataclasses.replace(r, used=True) if r.id == record.id and siblings else r for r in records)
+
+        store.update(change, shared=shared)
+        return refill
 
 
 def _mdoc_selection(issuer_signed: IssuerSigned, doc_type: DocumentType,

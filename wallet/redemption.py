@@ -238,7 +238,7 @@ class _Run:
         """One credential request for ``item`` (at most the issuer's batch size), persisted step by step."""
         if not item.pending:
             count = min(item.wanted - item.received, state.metadata.batch_size)
-            aliases = tuple(f"{item.configuration}-{secrets.token_hex(6)}" for _ in range(count))
+            aliases = tuple(secrets.token_hex(8) for _ in range(count))  # opaque: nothing at rest names the type
             for alias in aliases:
                 self.keys.create(alias)
             item = replace(item, pending=aliases)
@@ -306,7 +306,7 @@ class _Run:
         for item in state.items:
             for alias in item.pending:
                 with contextlib.suppress(WalletError):
-                    self.wallet.keys.delete(alias)
+                    self.keys.delete(alias)
         self.files.drop(state.key)
         if exc.oauth_error == "invalid_token":
             got, wanted = sum(i.received for i in state.items), sum(i.wanted for i in state.items)

@@ -129,7 +129,8 @@ def refill(wallet: Wallet, pin: str, issuer_url: str, *, http: HttpClient, count
                                 batch={configuration: count}, trust=trust)
     types = {r.type_id for r in received}
     fresh = {r.batch_group for r in received}
-    store = wallet.store(wallet.unlock(pin))
+    master = wallet.unlock(pin)
+    store, keys = wallet.store(master), wallet.device_keys(pin, master)
     groups: dict[str | None, list[CredentialRecord]] = {}
     for record in store.list():
         if record.type_id in types and record.batch_group not in fresh:
@@ -139,5 +140,5 @@ def refill(wallet: Wallet, pin: str, issuer_url: str, *, http: HttpClient, count
             for record in copies:
                 store.delete(record.id)
                 with contextlib.suppress(WalletError):
-                    wallet.keys.delete(record.device_key_alias)
+                    keys.delete(record.device_key_alias)
     return received

@@ -2,10 +2,14 @@
 SD-JWT VC per RFC 9901 §4 / draft-ietf-oauth-sd-jwt-vc), with single-use batches (OpenID4VCI 1.0
 §8.2 ``credentials`` array: one credential per presentation to limit linkability).
 
-``credentials.json`` holds a random data key wrapped under the PIN-protected master key and every
-record in one AES-256-GCM envelope. The GCM tag is the integrity check on load: a flipped or
-truncated byte raises ``StoreCorruptedError``. Writes are whole-file atomic replaces under an
-``flock``; each operation re-reads the file, so several store instances on one folder stay coherent.
+``credentials.json`` holds a random data key wrapped under the PIN-protected master key and, in one
+AES-256-GCM envelope, every record and the share history (``wallet.history``). The GCM tag is the integrity
+check on load: a flipped or truncated byte raises ``StoreCorruptedError``. Writes are whole-file atomic
+replaces under an ``flock``; each operation re-reads the file, so several store instances on one folder stay
+coherent. Records and history share the file so that a presentation's two effects, a single-use copy marked
+used and the share logged, are one atomic write (``update(..., shared=entry)``): a failed write loses neither
+the copy nor the log entry, and never keeps one without the other. Wallets from before kept the history in
+``history.json``; its entries are folded in by the first write and the file is then removed.
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ import enum
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 from specs.errors import StoreCorruptedError, WalletError
 from wallet._files import atomic_write, b64d, b64e, file_lock, read_json
+from wallet.history import MAX_ENTRIES, SharedEntry, read_legacy
 from wallet.pin import WalletKey
 
 __all__ = ["MIN_PREFIX", "CredentialFormat", "CredentialRecord", "CredentialStatus", "CredentialStore"]
@@ -116,21 +121,39 @@ class CredentialRecord:
             raise StoreCorruptedError("credential record has a bad structure") from exc
 
 
+@dataclass(frozen=True, slots=True)
+class _Contents:
+    data_key: bytes = field(repr=False)
+    records: tuple[CredentialRecord, ...]
+    history: tuple[SharedEntry, ...]
+    legacy_merged: bool  # the old history.json's entries are in ``history`` (the file may still exist)
+
+
 class CredentialStore:
-    """Encrypted, crash-safe credential records in ``folder/credentials.json``."""
+    """Encrypted, crash-safe credential records and share history in ``folder/credentials.json``.
+
+    ``legacy_history``: where a wallet from before kept its history (``<wallet>/history.json``)."""
 
     FILE = "credentials.json"
 
-    def __init__(self, folder: Path, key: WalletKey) -> None:
+    def __init__(self, folder: Path, key: WalletKey, *, legacy_history: Path | None = None) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._path = self.folder / self.FILE
         self._key = key
+        self._legacy = legacy_history
+
+    @classmethod
+    def of_wallet(cls, wallet_folder: Path, key: WalletKey) -> CredentialStore:
+        """The store of the wallet in ``wallet_folder`` (``credentials/``; older wallets' ``history.json``)."""
+        return cls(Path(wallet_folder) / "credentials", key, legacy_history=Path(wallet_folder) / "history.json")
 
     # --- file envelope -----------------------------------------------------------------------------
-    def _load(self) -> tuple[bytes, tuple[CredentialRecord, ...]]:
+    def _load(self) -> _Contents:
+        legacy = self._legacy is not None and self._legacy.exists()
         if not self._path.exists():
-            return secrets.token_bytes(32), ()
+            old = read_legacy(self._legacy, self._key) if legacy and self._legacy else ()
+            return _Contents(secrets.token_bytes(32), (), old, True)
         doc = read_json(self._path)
         if doc.get("v") != 1:
             raise StoreCorruptedError("credential store: unknown version")
@@ -140,25 +163,47 @@ class CredentialStore:
             items = json.loads(plain.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise StoreCorruptedError("credential store: bad payload") from exc
-        if not isinstance(items, list):
+        if isinstance(items, list):  # before the history moved in: the records alone
+            items = {"records": items, "history": [], "legacy_merged": False}
+        if not isinstance(items, dict) or not isinstance(items.get("records"), list) or not isinstance(
+                items.get("history"), list) or not isinstance(items.get("legacy_merged"), bool):
             raise StoreCorruptedError("credential store: bad payload")
-        return data_key, tuple(CredentialRecord.from_json(item) for item in items)
+        history = tuple(SharedEntry.from_json(e) for e in items["history"])
+        merged = items["legacy_merged"]
+        if not merged and legacy and self._legacy:
+            history = (*read_legacy(self._legacy, self._key), *history)
+        return _Contents(data_key, tuple(CredentialRecord.from_json(r) for r in items["records"]), history,
+                         merged or legacy)
 
-    def _save(self, data_key: bytes, records: tuple[CredentialRecord, ...]) -> None:
-        payload = json.dumps([r.to_json() for r in records], separators=(",", ":")).encode("utf-8")
+    def _save(self, contents: _Contents) -> None:
+        payload = json.dumps({"records": [r.to_json() for r in contents.records],
+                              "history": [e.to_json() for e in contents.history[-MAX_ENTRIES:]],
+                              "legacy_merged": True}, separators=(",", ":")).encode("utf-8")
         doc: dict[str, object] = {
             "v": 1,
-            "data_key": b64e(self._key.seal(data_key, _DATA_KEY_AAD)),
-            "records": b64e(WalletKey(data_key).seal(payload, _RECORDS_AAD)),
+            "data_key": b64e(self._key.seal(contents.data_key, _DATA_KEY_AAD)),
+            "records": b64e(WalletKey(contents.data_key).seal(payload, _RECORDS_AAD)),
         }
-        atomic_write(self._path, doc)
+        try:
+            atomic_write(self._path, doc)
+        except OSError as exc:  # a full or failing disk: the previous file is untouched (wallet._files)
+            raise WalletError(f"the wallet could not save its changes ({exc.strerror or 'write failed'}); nothing "
+                              "was changed", code="wallet.write_failed") from exc
+        if self._legacy is not None:
+            self._legacy.unlink(missing_ok=True)  # its entries are in the file just written
 
-    def _update(
-        self, change: Callable[[tuple[CredentialRecord, ...]], tuple[CredentialRecord, ...]]
-    ) -> None:
+    def update(self, change: Callable[[tuple[CredentialRecord, ...]], tuple[CredentialRecord, ...]], *,
+               shared: SharedEntry | None = None) -> None:
+        """One atomic write: the records as ``change`` makes them and, with ``shared``, one more history entry."""
         with file_lock(self.folder):
-            data_key, records = self._load()
-            self._save(data_key, change(records))
+            contents = self._load()
+            history = contents.history if shared is None else (*contents.history, shared)
+            self._save(replace(contents, records=change(contents.records), history=history))
+
+    def history(self) -> tuple[SharedEntry, ...]:
+        """What was shared, oldest first (the last ``MAX_ENTRIES``)."""
+        with file_lock(self.folder):
+            return self._load().history[-MAX_ENTRIES:]
 
     # --- operations --------------------------------------------------------------------------------
     def add(self, record: CredentialRecord) -> None:
@@ -167,11 +212,11 @@ class CredentialStore:
                 raise WalletError("credential id already stored", code="wallet.duplicate_id")
             return (*records, record)
 
-        self._update(change)
+        self.update(change)
 
     def list(self, type_id: str | None = None) -> tuple[CredentialRecord, ...]:
         with file_lock(self.folder):
-            _, records = self._load()
+            records = self._load().records
         return tuple(r for r in records if type_id is None or r.type_id == type_id)
 
     def get(self, credential_id: str) -> CredentialRecord:
@@ -205,7 +250,7 @@ class CredentialStore:
             edited = (edit(r) if r.id == credential_id else r for r in records)
             return tuple(r for r in edited if r is not None)
 
-        self._update(change)
+        self.update(change)
 
     def mark_used(self, credential_id: str) -> None:
         """Flag a single-use batch copy as presented, so ``next_unused`` never hands it out again."""

@@ -4,14 +4,22 @@ and the trust anchors it accepts issuers under. This is what the CLI and the app
 Folder layout::
 
     pin.json            wrapped master key + attempt counter          (wallet.pin)
-    keys/<alias>.json   device private keys sealed under the master   (wallet.keystore, software store)
-    credentials/        the encrypted credential store                (wallet.store)
+    keys/<hash>.json    device keys sealed under the master, named by a keyed hash of their alias
+                        (wallet.keystore, software store)
+    credentials/        the encrypted credential store and share history (wallet.store)
     trust.pem           IACA certificates of the issuers this wallet accepts credentials from
+
+Without the PIN the folder says which issuers are trusted and how many keys and credentials it holds, but no
+credential type, name or claim: aliases are random, key files are sealed under hashed names, and everything
+else is sealed too (older wallets' type-named key files and separate history file are converted on the first
+unlock).
 
 The PIN vault belongs to the wallet: its master key opens the credential store and history. Device keys
 live in a ``KeyStore``: by default the ``SoftwareKeyStore`` in the same folder, which seals them under that
 same master key (so one PIN entry, one argon2 derivation, serves a whole batch); on a phone any other
-``KeyStore`` (e.g. ``app.android_keystore.AndroidKeyStore``) is injected and gets the PIN per operation.
+``KeyStore`` (e.g. ``app.android_keystore.AndroidKeyStore``) is injected and gets the PIN per operation. A
+key store that can also bind the vault to the device (``BindingKeyStore``, the Android Keystore) does so:
+the PIN's key then passes through a key that never leaves the phone (``wallet.pin.DeviceBinding``).
 """
 
 from __future__ import annotations
@@ -31,9 +39,9 @@ from specs.errors import InputError, WalletError
 from specs.x509 import TrustStore
 from wallet._files import file_lock
 from wallet.history import History
-from wallet.keystore import KeyStore, SoftwareKeyStore
+from wallet.keystore import BindingKeyStore, KeyStore, SoftwareKeyStore
 from wallet.oid4vci import HttpClient
-from wallet.pin import DEFAULT_KDF, KdfParams, PinVault, WalletKey, check_pin
+from wallet.pin import DEFAULT_KDF, DeviceBinding, KdfParams, PinVault, WalletKey, check_pin
 from wallet.store import CredentialRecord, CredentialStatus, CredentialStore
 
 if TYPE_CHECKING:
@@ -67,14 +75,31 @@ class DeviceKeys:
             return self._keys.signer_unlocked(alias, self._master)
         return self._keys.signer(alias, self._pin)
 
+    def aliases(self) -> tuple[str, ...]:
+        if self._fast:
+            assert isinstance(self._keys, SoftwareKeyStore)
+            return self._keys.aliases(self._master)
+        return self._keys.aliases()
+
+    def delete(self, alias: str) -> None:
+        if self._fast:
+            assert isinstance(self._keys, SoftwareKeyStore)
+            self._keys.delete(alias, self._master)
+        else:
+            self._keys.delete(alias)
+
 
 class Wallet:
     def __init__(self, folder: Path, *, kdf: KdfParams = DEFAULT_KDF, max_attempts: int = 5,
-                 keystore: KeyStore | None = None) -> None:
+                 keystore: KeyStore | None = None, binding: DeviceBinding | None = None) -> None:
+        """``kdf``: the argon2id cost of new wraps (tests pass a cheaper one explicitly); ``binding``: the device
+        key the vault passes the PIN's key through (default: the key store's, when it offers one)."""
         self.folder = Path(folder)
-        self.vault = PinVault(self.folder, kdf=kdf, max_attempts=max_attempts)
+        if binding is None and isinstance(keystore, BindingKeyStore):
+            binding = keystore.vault_binding()
+        self.vault = PinVault(self.folder, kdf=kdf, max_attempts=max_attempts, binding=binding)
         self.keys: KeyStore = keystore if keystore is not None else SoftwareKeyStore(
-            self.folder, kdf=kdf, max_attempts=max_attempts)
+            self.folder, kdf=kdf, max_attempts=max_attempts, binding=binding)
         # A software store in this folder shares pin.json: its keys are sealed under the wallet's master.
         self._shares_vault = isinstance(self.keys, SoftwareKeyStore) and (
             self.keys.folder.resolve() == self.folder.resolve())
@@ -107,9 +132,10 @@ class Wallet:
         the destroyed master key), the trusted issuers, and last the erased ``pin.json`` itself, so an
         interrupted discard is simply done again by the next ``init``. Only the wallet's own files go."""
         if not self._shares_vault:  # an injected KeyStore (a phone's): its keys signed for this wallet only
-            for alias in self.keys.aliases():
-                with contextlib.suppress(WalletError):
-                    self.keys.delete(alias)
+            with contextlib.suppress(WalletError):
+                for alias in self.keys.aliases():
+                    with contextlib.suppress(WalletError):
+                        self.keys.delete(alias)
         shutil.rmtree(self.folder / "keys", ignore_errors=True)
         shutil.rmtree(self.folder / "credentials", ignore_errors=True)
         shutil.rmtree(self.folder / "redemptions", ignore_errors=True)
@@ -121,8 +147,13 @@ class Wallet:
 
     # -- PIN --------------------------------------------------------------------------------------
     def unlock(self, pin: str) -> WalletKey:
-        """The master key (one counted PIN attempt): opens the credential store and the history."""
-        return self.vault.unlock(pin)
+        """The master key (one counted PIN attempt): opens the credential store and the history. The first
+        unlock of an older wallet also re-seals its type-named key files under hashed names."""
+        master = self.vault.unlock(pin)
+        if self._shares_vault:
+            assert isinstance(self.keys, SoftwareKeyStore)
+            self.keys.migrate(master)
+        return master
 
     def remaining_attempts(self) -> int:
         return self.vault.remaining_attempts()
@@ -153,7 +184,7 @@ class Wallet:
         return TrustStore.from_path(self._trust_path)
 
     def store(self, master: WalletKey) -> CredentialStore:
-        return CredentialStore(self.folder / "credentials", master)
+        return CredentialStore.of_wallet(self.folder, master)
 
     # -- receiving --------------------------------------------------------------------------------
     def receive(self, offer_uri: str, tx_code: str | None, pin: str, *, http: HttpClient,
@@ -200,12 +231,13 @@ class Wallet:
         """Remove credentials and their device keys (a key already gone is no error)."""
         if not credential_ids:
             return
-        store = self.store(self.unlock(pin))
+        master = self.unlock(pin)
+        store, keys = self.store(master), self.device_keys(pin, master)
         for credential_id in credential_ids:
             record = store.get(credential_id)
             store.delete(credential_id)
             with contextlib.suppress(WalletError):
-                self.keys.delete(record.device_key_alias)
+                keys.delete(record.device_key_alias)
 
     # -- status -----------------------------------------------------------------------------------
     def refresh_status(self, pin: str, http: HttpClient, *, now: dt.datetime | None = None) -> StatusRefresh:

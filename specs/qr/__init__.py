@@ -2,6 +2,7 @@
 
 from specs.qr.base45 import ALPHABET, b45decode, b45encode
 from specs.qr.frames import (
+    FAMILY,
     MAX_FRAME_BYTES,
     MAX_FRAMES,
     MAX_MESSAGE,
@@ -10,11 +11,13 @@ from specs.qr.frames import (
     FrameCollector,
     decode_message,
     encode_message,
+    is_profile_text,
     profile_texts,
 )
 
 __all__ = [
     "ALPHABET",
+    "FAMILY",
     "MAX_FRAMES",
     "MAX_FRAME_BYTES",
     "MAX_MESSAGE",
@@ -25,5 +28,6 @@ __all__ = [
     "b45encode",
     "decode_message",
     "encode_message",
+    "is_profile_text",
     "profile_texts",
 ]

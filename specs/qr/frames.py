@@ -1,12 +1,15 @@
 """QR text framing of the mobileid presentation profile: CBOR -> zlib -> base45 behind a versioned prefix.
 
-One code::     MID1:<base45(zlib(message, preset dictionary))>
-Many codes::   MID1/<i>/<n>/<id>:<base45(chunk i of zlib(message))>     i = 1..n, any order
+One code::     MID2:<base45(zlib(message, preset dictionary))>
+Many codes::   MID2/<i>/<n>/<id>:<base45(chunk i of zlib(message))>     i = 1..n, any order
 
 ``id`` is six upper-case hex digits of SHA-256 over the compressed message, so frames of two messages
 shown one after the other cannot be mixed (the reassembled message must hash to its id). Every character
 is in QR's alphanumeric set (RFC 9285 alphabet), so an encoder keeps alphanumeric mode throughout.
-The full profile is in ``specs/qr-presentation.md``.
+The prefix names the profile version and so the preset dictionary (``specs.qr.dictionary``); the zlib
+header's DICTID must be that dictionary's (checked before inflating). Encoders write the current version
+(``MID2``); decoders accept every version listed in ``DICTIONARIES``. The full profile is in
+``specs/qr-presentation.md``.
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ from dataclasses import dataclass, field
 
 from specs.errors import QrFrameError
 from specs.qr.base45 import b45decode, b45encode
-from specs.qr.dictionary import DICTIONARY
+from specs.qr.dictionary import CURRENT, DICTIONARIES, ProfileDictionary
 
-__all__ = ["MAX_FRAMES", "MAX_FRAME_BYTES", "MAX_MESSAGE", "MAX_SINGLE_TEXT", "PREFIX", "FrameCollector",
-           "decode_message", "encode_message", "profile_texts"]
+__all__ = ["FAMILY", "MAX_FRAMES", "MAX_FRAME_BYTES", "MAX_MESSAGE", "MAX_SINGLE_TEXT", "PREFIX", "FrameCollector",
+           "decode_message", "encode_message", "is_profile_text", "profile_texts"]
 
-PREFIX = "MID1"
+PREFIX = CURRENT  # what encoders write
+FAMILY = "MID"  # every version's prefix starts with it: "a mobileid code", whatever its version
 MAX_MESSAGE = 64 * 1024  # inflated; a licence with its portrait is ~3 KB
 MAX_FRAMES = 16
 _MAX_TEXT = 8 * 1024  # one QR code holds at most 4,296 alphanumeric characters
@@ -41,7 +45,7 @@ def encode_message(message: bytes, *, frames: int = 1) -> tuple[str, ...]:
     """The QR texts for ``message`` in ``frames`` codes of about equal size."""
     if not 1 <= frames <= MAX_FRAMES:
         raise ValueError(f"frames must be 1..{MAX_FRAMES}")
-    compressor = zlib.compressobj(9, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY, DICTIONARY)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY, DICTIONARIES[PREFIX].data)
     compressed = compressor.compress(message) + compressor.flush()
     if frames == 1:
         return (f"{PREFIX}:{b45encode(compressed)}",)
@@ -62,8 +66,30 @@ def profile_texts(message: bytes) -> tuple[str, ...]:
     return encode_message(message, frames=-(-compressed // MAX_FRAME_BYTES))
 
 
-def _inflate(compressed: bytes) -> bytes:
-    inflater = zlib.decompressobj(15, DICTIONARY)
+def is_profile_text(text: str | bytes) -> bool:
+    """True when ``text`` (a scanned QR text or a line of a file) is a frame of this profile, any version."""
+    head = text.lstrip()[:len(FAMILY)]
+    return head == (FAMILY if isinstance(head, str) else FAMILY.encode())
+
+
+def _check_dictionary(compressed: bytes, dictionary: ProfileDictionary) -> None:
+    """RFC 1950 §2.2: CMF, FLG (FCHECK, FDICT) and the DICTID that names the preset dictionary. A stream
+    made with another dictionary (or none) is refused here, by name, instead of failing somewhere inside
+    DEFLATE or, worse, inflating to other bytes."""
+    if len(compressed) < 2 or compressed[0] & 0x0F != 8 or compressed[0] >> 4 > 7 or (
+            compressed[0] << 8 | compressed[1]) % 31:
+        raise QrFrameError("QR payload is not zlib data", code="qr.frame_not_zlib")
+    if not compressed[1] & 0x20 or len(compressed) < 6:
+        raise QrFrameError(f"QR payload is not compressed with the {dictionary.version} dictionary",
+                           code="qr.frame_dictionary")
+    if int.from_bytes(compressed[2:6], "big") != dictionary.dictid:
+        raise QrFrameError(f"QR payload names another dictionary than {dictionary.version}'s "
+                           f"(DICTID {compressed[2:6].hex().upper()})", code="qr.frame_dictionary")
+
+
+def _inflate(compressed: bytes, dictionary: ProfileDictionary) -> bytes:
+    _check_dictionary(compressed, dictionary)
+    inflater = zlib.decompressobj(15, dictionary.data)
     try:
         out = inflater.decompress(compressed, MAX_MESSAGE + 1)
     except zlib.error:
@@ -77,6 +103,7 @@ def _inflate(compressed: bytes) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class _Frame:
+    version: str
     index: int
     total: int
     ident: str
@@ -88,20 +115,21 @@ def _parse(text: str) -> _Frame:
     if len(text) > _MAX_TEXT:
         raise QrFrameError("QR text is too long", code="qr.frame_too_large")
     head, sep, body = text.partition(":")
-    if not sep or not head.startswith(PREFIX[:3]):
-        raise QrFrameError("not a mobileid QR code (no MID1 prefix)", code="qr.frame_prefix")
-    if head == PREFIX:
-        return _Frame(1, 1, "", b45decode(body))
+    if not sep or not head.startswith(FAMILY):
+        raise QrFrameError(f"not a mobileid QR code (no {FAMILY} prefix)", code="qr.frame_prefix")
+    if head in DICTIONARIES:
+        return _Frame(head, 1, 1, "", b45decode(body))
     parts = head.split("/")
-    if parts[0] != PREFIX:
-        raise QrFrameError("unsupported mobileid QR version", code="qr.frame_version")
+    if parts[0] not in DICTIONARIES:
+        raise QrFrameError(f"unsupported mobileid QR version (this reader knows {', '.join(DICTIONARIES)})",
+                           code="qr.frame_version")
     if len(parts) != 4 or not parts[1].isdigit() or not parts[2].isdigit() or len(parts[3]) != 6 or not all(
             c in "0123456789ABCDEF" for c in parts[3]):
         raise QrFrameError("malformed frame header", code="qr.frame_header")
     index, total = int(parts[1]), int(parts[2])
     if not 1 <= index <= total <= MAX_FRAMES:
         raise QrFrameError("frame number out of range", code="qr.frame_header")
-    return _Frame(index, total, parts[3], b45decode(body))
+    return _Frame(parts[0], index, total, parts[3], b45decode(body))
 
 
 @dataclass(slots=True)
@@ -111,13 +139,14 @@ class FrameCollector:
     _frames: dict[int, _Frame] = field(default_factory=dict)
     _total: int = 0
     _ident: str = ""
+    _version: str = ""
 
     def add(self, text: str) -> bool:
         """Add one scanned text; True once the message is complete. Raises on a foreign frame."""
         frame = _parse(text)
-        if self._frames and (frame.total, frame.ident) != (self._total, self._ident):
+        if self._frames and (frame.version, frame.total, frame.ident) != (self._version, self._total, self._ident):
             raise QrFrameError("frame belongs to another message", code="qr.frame_mixed")
-        self._total, self._ident = frame.total, frame.ident
+        self._version, self._total, self._ident = frame.version, frame.total, frame.ident
         self._frames.setdefault(frame.index, frame)
         return self.complete
 
@@ -135,7 +164,7 @@ class FrameCollector:
         compressed = b"".join(self._frames[i].data for i in range(1, self._total + 1))
         if self._total > 1 and _message_id(compressed) != self._ident:
             raise QrFrameError("frames do not reassemble to their message id", code="qr.frame_mixed")
-        return _inflate(compressed)
+        return _inflate(compressed, DICTIONARIES[self._version])
 
 
 def decode_message(texts: Iterable[str]) -> bytes:

@@ -1,6 +1,6 @@
 """The QR presentation profile's messages (``specs/qr-presentation.md``): request, response, handovers.
 
-Every message is CBOR, framed by ``specs.qr.frames`` (zlib, base45, ``MID1`` prefix). The first element
+Every message is CBOR, framed by ``specs.qr.frames`` (zlib, base45, ``MID2`` prefix). The first element
 says what it is::
 
     QrRequest  = ["req", RequestBody: bstr .cbor RequestFields, ? ReaderAuth: COSE_Sign1 / nil]
@@ -28,7 +28,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from cryptography import x509
 
@@ -57,6 +57,12 @@ _MAX_TIME = 253402300799  # 9999-12-31T23:59:59Z: larger times cannot be dates
 
 def _fail(message: str, code: str = "qr.malformed") -> QrError:
     return QrError(message, code=code)
+
+
+def _is_int(value: Any) -> TypeGuard[int]:
+    """Profile §3.1: types are exact. ``1.0 == 1`` and ``True == 1`` in Python, but a float or a boolean
+    where the profile says integer is another CBOR major type and is refused."""
+    return type(value) is int
 
 
 def _nonce(value: Any, what: str) -> bytes:
@@ -96,12 +102,12 @@ class QrRequest:
     @classmethod
     def _from_body(cls, body: bytes, reader_auth: CoseSign1 | None) -> QrRequest:
         fields = decode(body, allowed_tags=(), max_size=4096)
-        if not isinstance(fields, Mapping) or fields.get("v") != 1:
-            raise _fail("request body must be a map with v = 1", "qr.version")
+        if not isinstance(fields, Mapping) or not _is_int(fields.get("v")) or fields["v"] != 1:
+            raise _fail("request body must be a map with v = 1 (an integer)", "qr.version")
         verifier, items, exp = fields.get("verifier"), fields.get("items"), fields.get("exp")
         if not isinstance(verifier, str) or not 0 < len(verifier) <= 100:
             raise _fail("request verifier name must be 1..100 characters")
-        if not isinstance(exp, int) or isinstance(exp, bool) or not 0 <= exp <= _MAX_TIME:
+        if not _is_int(exp) or not 0 <= exp <= _MAX_TIME:
             raise _fail("request exp must be a time in seconds")
         if not isinstance(items, Mapping) or not items or len(items) > 4:
             raise _fail("request items must name 1..4 document types")
@@ -165,11 +171,11 @@ class QrResponse:
 
     @classmethod
     def _from_value(cls, body: Any) -> QrResponse:
-        if not isinstance(body, Mapping) or body.get("v") != 1:
-            raise _fail("response must be a map with v = 1", "qr.version")
+        if not isinstance(body, Mapping) or not _is_int(body.get("v")) or body["v"] != 1:
+            raise _fail("response must be a map with v = 1 (an integer)", "qr.version")
         mode, fmt, data = body.get("m"), body.get("f"), body.get("d")
-        if mode not in (TWO_WAY, ONE_WAY) or isinstance(mode, bool):
-            raise _fail("response mode must be 1 (two-way) or 2 (one-way)")
+        if not _is_int(mode) or mode not in (TWO_WAY, ONE_WAY):
+            raise _fail("response mode must be the integer 1 (two-way) or 2 (one-way)")
         if not ((fmt == "mdoc" and isinstance(data, bytes)) or (fmt == "sd-jwt" and isinstance(data, str))):
             raise _fail("response format must be mdoc (bytes) or sd-jwt (text)")
         if mode == TWO_WAY:
@@ -177,7 +183,7 @@ class QrResponse:
                 raise _fail("a two-way response carries no nonce or time of its own")
             return cls(TWO_WAY, fmt, data)
         t = body.get("t")
-        if not isinstance(t, int) or isinstance(t, bool) or not 0 <= t <= _MAX_TIME:
+        if not _is_int(t) or not 0 <= t <= _MAX_TIME:
             raise _fail("a one-way response needs its signed time t")
         return cls(ONE_WAY, fmt, data, _nonce(body.get("n"), "response nonce"), dt.datetime.fromtimestamp(t, dt.UTC))
 

@@ -93,8 +93,9 @@ class TrustBundle:
     @classmethod
     def from_cbor(cls, data: bytes) -> TrustBundle:
         value = decode(data, allowed_tags=frozenset({0}), max_size=MAX_BUNDLE)
-        if not isinstance(value, Mapping) or value.get("version") != BUNDLE_VERSION:
-            raise StructureError(f"a trust bundle is a map with version {BUNDLE_VERSION}")
+        version = value.get("version") if isinstance(value, Mapping) else None
+        if type(version) is not int or version != BUNDLE_VERSION:  # exact type: 1.0 is not the integer 1
+            raise StructureError(f"a trust bundle is a map with version {BUNDLE_VERSION} (an integer)")
         issuer, vical, signers, lists = (value.get(k) for k in ("issuer", "vical", "documentSigners", "statusLists"))
         issued, nxt = value.get("issuedAt"), value.get("nextUpdate")
         if not isinstance(issuer, str) or not isinstance(vical, bytes) or not isinstance(signers, list) or not (

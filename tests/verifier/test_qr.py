@@ -175,8 +175,9 @@ def test_tampered_and_garbage(story: Story) -> None:
     cases = {
         "qr.frame_prefix": "HELLO",
         "qr.frame_version": "MID9/1/1/ABCDEF:00",
-        "qr.base45_invalid": "MID1:~~~",
-        "qr.frame_not_zlib": "MID1:" + shown.texts[0][5:41],
+        "qr.base45_invalid": "MID2:~~~",
+        "qr.frame_not_zlib": "MID2:" + shown.texts[0][5:41],
+        "qr.frame_dictionary": "MID1:" + shown.texts[0][5:],  # the MID2 stream under the MID1 prefix
     }
     for code, text in cases.items():
         result = verifier.verify_qr(text)
@@ -200,7 +201,7 @@ def test_history_names_elements_never_values(story: Story) -> None:
     story.presenter.present(PIN, preset="age19")
     entries = History(story.wallet.folder, story.wallet.keys.unlock(PIN)).entries()
     assert [(e.type_id, e.elements, e.mode) for e in entries] == [("age_attestation", ("age_over_19",), "one-way")]
-    assert b"age_over_19" not in (story.wallet.folder / "history.json").read_bytes()
+    assert b"age_over_19" not in (story.wallet.folder / "credentials" / "credentials.json").read_bytes()  # sealed
 
 
 

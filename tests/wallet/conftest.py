@@ -1,17 +1,59 @@
-"""Wallet fixtures: argon2id lowered (t=1, m=8 MiB) so the suite stays fast; production uses DEFAULT_KDF."""
+"""Wallet fixtures. ``FAST_KDF`` (argon2id t=1, m=8 MiB) keeps the suite fast: it is passed explicitly (``kdf=`` of
+``PinVault``, ``Wallet``, the app; the CLI's module-level ``kdf``), never by lowering the default; the tests named
+``*default_cost*`` run the real ``DEFAULT_KDF``."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 
+from specs.crypto import Signer, SoftwareSigner
+from specs.errors import WalletError
 from tests.issuer.conftest import Service, live_issuer, service  # noqa: F401  (the real issuer service)
 from wallet.keystore import SoftwareKeyStore
 from wallet.pin import KdfParams
 
 FAST_KDF = KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1)
 PIN = "482913"
+
+
+class MemoryKeyStore:
+    """A KeyStore that is not the software store (like the Android Keystore): keys in memory, the PIN
+    checked on every use."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, SoftwareSigner] = {}
+        self.pin_uses = 0
+
+    def _check(self, pin: str) -> None:
+        self.pin_uses += 1
+        if pin != PIN:
+            raise WalletError("wrong PIN", code="wallet.pin_wrong")
+
+    def create_key(self, alias: str, pin: str) -> ec.EllipticCurvePublicKey:
+        self._check(pin)
+        if alias in self.keys:
+            raise WalletError("alias exists", code="wallet.alias_exists")
+        self.keys[alias] = SoftwareSigner.generate()
+        return self.public_key(alias)
+
+    def public_key(self, alias: str) -> ec.EllipticCurvePublicKey:
+        key = self.keys[alias].public_key()
+        assert isinstance(key, ec.EllipticCurvePublicKey)
+        return key
+
+    def signer(self, alias: str, pin: str) -> Signer:
+        self._check(pin)
+        return self.keys[alias]
+
+    def aliases(self) -> tuple[str, ...]:
+        return tuple(sorted(self.keys))
+
+    def delete(self, alias: str) -> None:
+        if self.keys.pop(alias, None) is None:
+            raise WalletError("no such key", code="wallet.not_found")
 
 
 @pytest.fixture

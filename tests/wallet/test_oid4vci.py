@@ -72,7 +72,7 @@ def test_wrong_tx_code_stores_nothing_and_leaves_no_keys(service: Service, tmp_p
     with pytest.raises(IssuanceError) as err:
         wallet.receive(uri, wrong, PIN, http=service.client, now=service.clock.now)
     assert err.value.code == "credential.issuance_token"
-    assert wallet.credentials(PIN) == () and wallet.keys.aliases() == ()
+    assert wallet.credentials(PIN) == () and wallet.device_keys(PIN, wallet.unlock(PIN)).aliases() == ()
     with pytest.raises(InputError) as bad:
         wallet.receive(uri, "12", PIN, http=service.client, now=service.clock.now)
     assert bad.value.code == "input.tx_code"
@@ -85,7 +85,7 @@ def test_untrusted_issuer_is_refused(service: Service, tmp_path: Path, pki: Pki)
     with pytest.raises(IssuanceError) as err:
         wallet.receive(uri, tx_code, PIN, http=service.client, now=service.clock.now)
     assert err.value.code == "credential.issuance_unverified"
-    assert wallet.credentials(PIN) == () and wallet.keys.aliases() == ()
+    assert wallet.credentials(PIN) == () and wallet.device_keys(PIN, wallet.unlock(PIN)).aliases() == ()
 
 
 def test_offer_parsing_rejects_garbage() -> None:

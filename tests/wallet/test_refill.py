@@ -6,13 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ec
 
-from specs.crypto import Signer, SoftwareSigner
-from specs.errors import WalletError
 from specs.x509 import TrustStore
 from tests.issuer.conftest import ISSUER_URL, Service, enroll, person_with_licence
-from tests.wallet.conftest import FAST_KDF, PIN
+from tests.wallet.conftest import FAST_KDF, PIN, MemoryKeyStore
 from verifier.qr import Verifier
 from verifier.trust import VerifierTrust
 from wallet.keystore import KeyStore
@@ -24,41 +21,8 @@ from wallet.wallet import Wallet
 AGE = "kr.mobileid.age.1"
 
 
-class MemoryKeyStore:
-    """A KeyStore that is not the software store (like the Android Keystore): keys in memory, the PIN
-    checked on every use."""
-
-    def __init__(self) -> None:
-        self.keys: dict[str, SoftwareSigner] = {}
-        self.pin_uses = 0
-
-    def _check(self, pin: str) -> None:
-        self.pin_uses += 1
-        if pin != PIN:
-            raise WalletError("wrong PIN", code="wallet.pin_wrong")
-
-    def create_key(self, alias: str, pin: str) -> ec.EllipticCurvePublicKey:
-        self._check(pin)
-        if alias in self.keys:
-            raise WalletError("alias exists", code="wallet.alias_exists")
-        self.keys[alias] = SoftwareSigner.generate()
-        return self.public_key(alias)
-
-    def public_key(self, alias: str) -> ec.EllipticCurvePublicKey:
-        key = self.keys[alias].public_key()
-        assert isinstance(key, ec.EllipticCurvePublicKey)
-        return key
-
-    def signer(self, alias: str, pin: str) -> Signer:
-        self._check(pin)
-        return self.keys[alias]
-
-    def aliases(self) -> tuple[str, ...]:
-        return tuple(sorted(self.keys))
-
-    def delete(self, alias: str) -> None:
-        if self.keys.pop(alias, None) is None:
-            raise WalletError("no such key", code="wallet.not_found")
+def _aliases(wallet: Wallet) -> tuple[str, ...]:
+    return wallet.device_keys(PIN, wallet.unlock(PIN)).aliases()
 
 
 def _verifier(service: Service) -> Verifier:
@@ -89,7 +53,7 @@ def _refill_story(service: Service, wallet: Wallet) -> None:
     assert len({r.batch_group for r in new}) == 1 and len({r.device_key_alias for r in new}) == 5
     held = wallet.credentials(PIN)
     assert sorted(r.id for r in held if r.type_id == AGE) == sorted(r.id for r in new)  # exhausted batch gone
-    assert not {r.device_key_alias for r in old} & set(wallet.keys.aliases())  # with its device keys
+    assert not {r.device_key_alias for r in old} & set(_aliases(wallet))  # with its device keys
     assert sum(r.type_id != AGE for r in held) == 1  # the licence stays
 
     shown = presenter.present(PIN, preset="age19")
@@ -117,8 +81,8 @@ def test_refill_with_an_injected_keystore(service: Service, tmp_path: Path) -> N
 def test_refused_refill_changes_nothing(service: Service, tmp_path: Path) -> None:
     wallet = _wallet(service, tmp_path / "phone")
     before = wallet.credentials(PIN)
-    aliases = wallet.keys.aliases()
+    aliases = _aliases(wallet)
     with pytest.raises(IssuanceError) as err:  # the licence is counter-only
         refill(wallet, PIN, ISSUER_URL, http=service.client, now=service.clock.now, configuration="mdl")
     assert err.value.code == "credential.remote_offer"
-    assert wallet.credentials(PIN) == before and wallet.keys.aliases() == aliases
+    assert wallet.credentials(PIN) == before and _aliases(wallet) == aliases

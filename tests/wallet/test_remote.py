@@ -16,7 +16,7 @@ from issuer.db.models import AuditEntry, Credential, Offer, Person
 from issuer.status import change_status
 from specs.cbor import encode
 from specs.cose import CoseKey
-from specs.crypto import SoftwareSigner
+from specs.crypto import PublicKey, SoftwareSigner
 from specs.mdoc.issuance import issue_mdoc
 from specs.mdoc.mso import ValidityInfo
 from specs.sdjwt import SdJwt
@@ -37,6 +37,10 @@ from wallet.store import CredentialRecord
 from wallet.wallet import Wallet
 
 RRA = "resident_registration_abstract"
+
+
+def _public_key(wallet: Wallet, alias: str) -> PublicKey:
+    return wallet.device_keys(PIN, wallet.unlock(PIN)).signer(alias).public_key()
 
 
 def _licensed_wallet(service: Service, tmp_path: Path) -> tuple[Wallet, int, CredentialRecord]:
@@ -86,7 +90,7 @@ def test_remote_e_certificate_after_the_first_visit(service: Service, tmp_path: 
         assert person is not None
         issued = session.scalars(select(Credential).where(Credential.type_id == RRA)).one()
         assert issued.person_id == person_id
-        assert issued.holder_key_thumbprint == thumbprint(wallet.keys.public_key(record.device_key_alias))
+        assert issued.holder_key_thumbprint == thumbprint(_public_key(wallet, record.device_key_alias))
         offer = session.scalars(select(Offer).order_by(Offer.id.desc()).limit(1)).one()
         assert offer.state == "redeemed" and offer.configurations == [RRA]
         audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "offer.remote")).one()
@@ -182,7 +186,7 @@ def test_licence_from_another_issuer_is_refused(service: Service, tmp_path: Path
         assert person is not None
         claims = dict(zip(DISCLOSED, (person.family_name_latin, person.given_name_latin, person.birth_date,
                                       _licence_number(licence)), strict=True))
-    device_key = CoseKey.from_public_key(wallet.keys.public_key(licence.device_key_alias))
+    device_key = CoseKey.from_public_key(_public_key(wallet, licence.device_key_alias))
     from cryptography.hazmat.primitives.serialization import Encoding
 
     forged = issue_mdoc(pki.ds_signer, [ds.public_bytes(Encoding.DER)], MDL_DOCTYPE, {"org.iso.18013.5.1": claims},

@@ -14,6 +14,7 @@ import pytest
 from specs.errors import PinError, StoreCorruptedError, WalletError
 from tests.conftest import Vectors
 from tests.wallet.conftest import PIN
+from wallet.history import SharedEntry
 from wallet.keystore import SoftwareKeyStore
 from wallet.pin import WalletKey
 from wallet.store import CredentialFormat, CredentialRecord, CredentialStatus, CredentialStore
@@ -189,10 +190,10 @@ def test_crash_before_replace_keeps_previous_state(store: CredentialStore, iso_v
         raise OSError("power lost between temp write and rename")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError, match="power lost"):
-        store.add(_mdoc(iso_vectors, "m1"))
-    with pytest.raises(OSError, match="power lost"):
-        store.mark_used("m0")
+    for change in (lambda: store.add(_mdoc(iso_vectors, "m1")), lambda: store.mark_used("m0")):
+        with pytest.raises(WalletError) as err:  # typed for the CLI and the app, the cause kept
+            change()
+        assert err.value.code == "wallet.write_failed" and "power lost" in str(err.value.__cause__)
     monkeypatch.undo()
     assert (Path(store.folder) / "credentials.json").read_bytes() == before
     assert [(r.id, r.used) for r in store.list()] == [("m0", False)]
@@ -251,3 +252,47 @@ def test_bad_record_structure(store: CredentialStore, key: WalletKey) -> None:
     with pytest.raises(StoreCorruptedError) as err:
         store.list()
     assert err.value.code == "wallet.store_corrupted"
+
+
+def _legacy_history(folder: Path, key: WalletKey, verifiers: list[str]) -> None:
+    """An older wallet's history.json: its own sealed envelope beside credentials/."""
+    from wallet._files import atomic_write, b64e
+
+    entries = [SharedEntry(T0, v, "age_attestation", ("age_over_19",), "one-way").to_json() for v in verifiers]
+    sealed = key.seal(json.dumps(entries).encode(), b"mobileid.wallet.history.v1")
+    atomic_write(folder / "history.json", {"v": 1, "entries": b64e(sealed)})
+
+
+def _records_only(store: CredentialStore, key: WalletKey, records: list[CredentialRecord]) -> None:
+    """credentials.json as older wallets wrote it: the sealed payload is the list of records alone."""
+    from wallet._files import atomic_write, b64e
+
+    data_key = bytes(range(32))
+    payload = json.dumps([r.to_json() for r in records]).encode()
+    atomic_write(store.folder / "credentials.json", {
+        "v": 1, "data_key": b64e(key.seal(data_key, b"mobileid.wallet.datakey.v1")),
+        "records": b64e(WalletKey(data_key).seal(payload, b"mobileid.wallet.records.v1"))})
+
+
+def test_older_history_file_is_folded_into_the_store_once(keystore: SoftwareKeyStore, key: WalletKey,
+                                                          iso_vectors: Vectors) -> None:
+    folder = Path(keystore.folder)
+    store = CredentialStore.of_wallet(folder, key)
+    _records_only(store, key, [_mdoc(iso_vectors, "m0")])
+    _legacy_history(folder, key, ["Corner shop", "one-way QR"])
+    assert [e.verifier for e in store.history()] == ["Corner shop", "one-way QR"]  # read before any write
+    store.update(lambda records: records, shared=SharedEntry(T0, "Hanbit Bank", "mdl", ("family_name",), "two-way"))
+    assert not (folder / "history.json").exists()
+    assert [e.verifier for e in store.history()] == ["Corner shop", "one-way QR", "Hanbit Bank"]
+    assert [r.id for r in store.list()] == ["m0"]
+    _legacy_history(folder, key, ["Corner shop", "one-way QR"])  # a crash left the old file behind
+    assert [e.verifier for e in store.history()] == ["Corner shop", "one-way QR", "Hanbit Bank"]  # not twice
+
+
+def test_records_file_from_before_the_history_moved_in(store: CredentialStore, key: WalletKey,
+                                                       iso_vectors: Vectors) -> None:
+    """Still read; rewritten with the history beside the records on the next write."""
+    _records_only(store, key, [_mdoc(iso_vectors, "m0")])
+    assert [r.id for r in store.list()] == ["m0"] and store.history() == ()
+    store.mark_used("m0")
+    assert store.get("m0").used and store.history() == ()

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from specs.errors import QrFrameError
 from specs.qr.base45 import ALPHABET, b45encode
-from specs.qr.dictionary import DICTIONARY
+from specs.qr.dictionary import DICTIONARIES, DICTIONARY
 from specs.qr.frames import (
     MAX_FRAME_BYTES,
     MAX_MESSAGE,
@@ -73,12 +73,49 @@ def test_rejects_foreign_prefix() -> None:
 
 
 def test_rejects_other_version() -> None:
-    assert _code(["MID2/1/2/ABCDEF:00"]) == "qr.frame_version"
+    assert _code(["MID3/1/2/ABCDEF:00"]) == "qr.frame_version"
+    assert _code(["MID9:00"]) == "qr.frame_version"
 
 
 def test_rejects_malformed_header() -> None:
-    assert _code(["MID1/1/X/ABCDEF:00"]) == "qr.frame_header"
-    assert _code(["MID1/3/2/ABCDEF:00"]) == "qr.frame_header"
+    assert _code(["MID2/1/X/ABCDEF:00"]) == "qr.frame_header"
+    assert _code(["MID2/3/2/ABCDEF:00"]) == "qr.frame_header"
+
+
+def _zlib(data: bytes, dictionary: bytes | None = DICTIONARY) -> bytes:
+    compressor = (zlib.compressobj(9, zlib.DEFLATED, 15, 9, zlib.Z_DEFAULT_STRATEGY, dictionary) if dictionary
+                  else zlib.compressobj(9))
+    return compressor.compress(data) + compressor.flush()
+
+
+def test_encoders_write_the_current_version() -> None:
+    assert encode_message(b"x")[0].startswith("MID2:")
+    assert all(t.startswith("MID2/") for t in encode_message(bytes(range(256)) * 3, frames=3))
+
+
+def test_earlier_version_decodes_with_its_own_dictionary() -> None:
+    """A MID1 code built from the MID1 profile alone (its 552-byte dictionary) still reads."""
+    message = b"\x82dresp\xa1avx\x01" + b"org.iso.18013.5.1" * 3
+    assert decode_message([f"MID1:{b45encode(_zlib(message, DICTIONARIES['MID1'].data))}"]) == message
+
+
+@pytest.mark.parametrize(("prefix", "dictionary"), [
+    ("MID2", DICTIONARIES["MID1"].data),  # the dictionary of another version under this prefix
+    ("MID1", DICTIONARIES["MID2"].data),  # the pre-MID2 encoder's mistake: MID1 prefix, larger dictionary
+    ("MID2", None),  # no preset dictionary at all
+    ("MID2", b"another dictionary"),
+])
+def test_rejects_a_stream_of_another_dictionary(prefix: str, dictionary: bytes | None) -> None:
+    """Profile §3.3: the DICTID in the zlib header names the dictionary; a mismatch is refused by name."""
+    assert _code([f"{prefix}:{b45encode(_zlib(b'resp documents docType', dictionary))}"]) == "qr.frame_dictionary"
+    multi = encode_message(bytes(range(256)) * 3, frames=2)
+    assert decode_message(multi) == bytes(range(256)) * 3
+    assert _code([multi[0].replace("MID2/", "MID1/"), multi[1].replace("MID2/", "MID1/")]) == "qr.frame_dictionary"
+
+
+def test_frames_of_two_versions_do_not_mix() -> None:
+    texts = encode_message(bytes(range(256)) * 3, frames=2)
+    assert _code([texts[0], texts[1].replace("MID2/", "MID1/")]) == "qr.frame_mixed"
 
 
 def test_rejects_mixed_messages() -> None:
@@ -92,11 +129,13 @@ def test_rejects_incomplete() -> None:
 
 
 def test_rejects_inflation_bomb() -> None:
-    bomb = zlib.compress(b"\0" * (MAX_MESSAGE + 1), 9)
-    assert _code([f"MID1:{b45encode(bomb)}"]) == "qr.frame_too_large"
+    bomb = _zlib(b"\0" * (MAX_MESSAGE + 1))
+    assert _code([f"MID2:{b45encode(bomb)}"]) == "qr.frame_too_large"
 
 
 def test_rejects_non_zlib_and_truncated() -> None:
-    assert _code([f"MID1:{b45encode(b'not zlib')}"]) == "qr.frame_not_zlib"
-    truncated = zlib.compress(bytes(range(256)), 9)[:-3]
-    assert _code([f"MID1:{b45encode(truncated)}"]) == "qr.frame_not_zlib"
+    assert _code([f"MID2:{b45encode(b'not zlib')}"]) == "qr.frame_not_zlib"
+    assert _code([f"MID2:{b45encode(b'x')}"]) == "qr.frame_not_zlib"
+    assert _code([f"MID2:{b45encode(bytes.fromhex('78f9dea8'))}"]) == "qr.frame_dictionary"  # DICTID cut short
+    truncated = _zlib(bytes(range(256)))[:-3]
+    assert _code([f"MID2:{b45encode(truncated)}"]) == "qr.frame_not_zlib"
