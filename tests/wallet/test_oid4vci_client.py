@@ -142,7 +142,7 @@ def test_failure_is_notified_and_abandons_the_redemption(service: Service, tmp_p
     _refused(wallet, service, service.client, "credential.issuance_unverified")
     with service.session() as session:
         assert session.scalars(select(IssuanceBatch.event)).all() == ["credential_failure"]
-    assert wallet.credentials(PIN) == () and wallet.keys.aliases() == ()
+    assert wallet.credentials(PIN) == () and wallet.device_keys(PIN, wallet.unlock(PIN)).aliases() == ()
     assert not (wallet.folder / "redemptions").exists()
 
 

@@ -74,7 +74,8 @@ def test_killed_receive_resumes_to_the_full_grant(service: Service, live_issuer:
     wallet = Wallet(folder, kdf=FAST_KDF)
     held = wallet.credentials(PIN)
     assert sorted(TYPES[r.type_id] for r in held) == ["age_attestation"] * 3 + ["mdl"]
-    keys = {thumbprint(wallet.keys.signer(r.device_key_alias, PIN).public_key()) for r in held}
+    device = wallet.device_keys(PIN, wallet.unlock(PIN))
+    keys = {thumbprint(device.signer(r.device_key_alias).public_key()) for r in held}
     valid, revoked, live = _issued(service, person)
     assert valid == {"mdl": 1, "age_attestation": 3} and live == keys  # the wallet holds exactly the live copies
     lost = {"response:mdl": 1, "response:age_attestation": 3}.get(step, 0)
