@@ -22,6 +22,7 @@ lint: $(STAMP)
 
 test: lint
 	bash scripts/system-deps.sh
+	bash scripts/node-deps.sh interop/oid4vci  # the OpenID4VCI interop wallet (tests/issuer/test_interop_oid4vci.py)
 	bash scripts/node-deps.sh interop/oid4vp
 	$(MAKE) app-fonts
 	. scripts/postgres-env.sh && $(BIN)/python -m pytest

@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 GOALS = {"cold_start_s": 1.5, "qr_render_ms": 50.0, "scanner_fps": 15.0}
 PIN = "482913"
-ISSUER_URL = "http://testserver"
+ISSUER_URL = "http://localhost"
 CAMERA_SIZE = (1280, 720)
 CAMERA_FPS = 15.0
 
@@ -113,7 +113,8 @@ def prepare(root: Path, seed_people: int = 50) -> tuple[Any, Any, Path]:
     data = root / "phone"
     wallet = Wallet(data / "wallet", kdf=DEFAULT_KDF)  # the production argon2 cost: part of the unlock
     wallet.init(PIN, trust_pem=client.get("/trust/root.pem").content)
-    uri, tx_code = enroll(service, person_with_licence(service), ["mdl", "age_attestation"])
+    uri, tx_code = enroll(service, person_with_licence(service), ["mdl", "age_attestation"],
+                          copies={"age_attestation": 10})
     wallet.receive(uri, tx_code, PIN, http=client, now=clock.now, batch={"age_attestation": 10})
     AppSettings(language="en", onboarded=True).save(data)
     VerifierService(data / "verifier", http=client, issuer_url=ISSUER_URL).sync()

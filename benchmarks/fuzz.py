@@ -59,7 +59,7 @@ def _issuer_story(ctx: dict[str, Any]) -> None:
     from wallet.present import Presenter
     from wallet.wallet import Wallet
 
-    url, pin = "http://testserver", "482913"
+    url, pin = "http://localhost", "482913"
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp) / "data", public_url=url, seed_people=50, status_list_size=1024)
         bootstrap(settings)
@@ -226,7 +226,7 @@ def _oid4vci() -> None:
     for _ in range(2):
         signer = SoftwareSigner.generate()
         header = {"typ": "openid4vci-proof+jwt", "jwk": jwk_from_key(signer.public_key())}
-        proofs.append(sign_compact(signer, header, {"aud": "http://testserver", "iat": 1780000000,
+        proofs.append(sign_compact(signer, header, {"aud": "http://localhost", "iat": 1780000000,
                                                     "nonce": "n0nce-from-the-issuer"}))
     batch = json.dumps({"credential_configuration_id": "age_attestation", "proofs": {"jwt": proofs}})
     single = json.dumps({"credential_configuration_id": "mdl", "proof": {"proof_type": "jwt", "jwt": proofs[0]}})

@@ -355,7 +355,7 @@ def _oid4vci_http() -> Call:
     from issuer.settings import Settings
     from issuer.web.app import bootstrap, create_app
 
-    url = "http://testserver"
+    url = "http://localhost"
     folder = tempfile.TemporaryDirectory(prefix="mobileid-fuzz-")
     settings = Settings(data_dir=Path(folder.name) / "data", public_url=url, seed_people=50, status_list_size=4096)
     bootstrap(settings)

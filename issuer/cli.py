@@ -24,7 +24,8 @@ DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data folder (d
 
 
 def _settings(data_dir: Path | None) -> Settings:
-    return Settings(data_dir=data_dir) if data_dir else Settings()
+    """The settings every command shares with the running service (one public URL: ``Settings.for_service``)."""
+    return Settings.for_service(data_dir)
 
 
 def _engine(settings: Settings) -> Engine:
@@ -60,51 +61,156 @@ def _session(settings: Settings) -> Iterator[Session]:
 @issuer_app.command()
 def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = None) -> None:
     """Start the service (first start: data folder, database, keys, registers, a demo clerk)."""
+    import socket
+
     import uvicorn
 
     from issuer.web.app import bootstrap, create_app
 
-    settings = _settings(data_dir)
-    if host:
-        settings.host = host
-    if port:
-        settings.port = port
-    if "public_url" not in settings.model_fields_set:
-        # Offers and metadata must name the address the service really listens on.
-        settings.public_url = f"http://{settings.host}:{settings.port}"
+    settings = Settings.for_service(data_dir, host=host, port=port)
+    # Take the port first: a busy port is refused before anything is seeded or a password is printed.
+    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((settings.host, settings.port))
+    except OSError as exc:
+        listener.close()
+        typer.echo(f"error: cannot listen on {settings.host}:{settings.port} ({exc.strerror}); is another "
+                   "service running there? Choose another with --port", err=True)
+        raise typer.Exit(2) from None
+    settings.record_public_url()
     result = bootstrap(settings)
     if result.people_loaded:
         typer.echo(f"Loaded {result.people_loaded} synthetic people into the registers.")
     if result.demo_password:
         typer.echo(f"Demo clerk created. Username: clerk1  Password: {result.demo_password}  (shown only once)")
-    typer.echo(f"Clerk console: http://{settings.host}:{settings.port}/console")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    typer.echo(f"Clerk console: {settings.public_url}/console")
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=settings.host, port=settings.port,
+                                           log_level="info"))
+    server.run(sockets=[listener])
 
 
 @issuer_app.command("create-staff")
 def create_staff(username: str, role: str = "clerk", office: str = "SEOUL-01", data_dir: DataDir = None) -> None:
-    """Add a clerk, supervisor or admin; prints the generated password once."""
-    import secrets
+    """Add a clerk, supervisor or admin; prints the generated password once (same as 'staff create')."""
+    staff_create(username, role, office, data_dir)
 
+
+staff_app = typer.Typer(help="Staff administration: list, create, deactivate, reactivate, reset-password, unlock.",
+                        no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]})
+office_app = typer.Typer(help="Offices: list, create.", no_args_is_help=True,
+                         context_settings={"help_option_names": ["-h", "--help"]})
+issuer_app.add_typer(staff_app, name="staff")
+issuer_app.add_typer(office_app, name="office")
+
+
+@contextlib.contextmanager
+def _admin(data_dir: Path | None) -> Iterator[Session]:
+    """A session for a staff change; a refused change is a usage error naming the rule (exit 2), nothing kept."""
+    from issuer.staff import StaffError
+
+    with _session(_settings(data_dir)) as session:
+        try:
+            yield session
+        except StaffError as exc:
+            session.rollback()
+            raise typer.BadParameter(str(exc)) from None
+        session.commit()
+
+
+def _staff_id(session: Session, username: str) -> int:
     from sqlalchemy import select
 
-    from issuer.db.models import Office, Staff
-    from issuer.security import hash_password
+    from issuer.db.models import Staff
 
-    if role not in ("clerk", "supervisor", "admin"):
-        raise typer.BadParameter("role must be clerk, supervisor or admin")
-    settings = _settings(data_dir)
-    password = secrets.token_urlsafe(12)
-    with _session(settings) as session:
-        row = session.scalars(select(Office).where(Office.code == office)).first()
-        if row is None:
-            codes = ", ".join(session.scalars(select(Office.code).order_by(Office.code)))
-            raise typer.BadParameter(f"no office {office}; the offices are {codes}")
-        if session.scalars(select(Staff.id).where(Staff.username == username)).first() is not None:
-            raise typer.BadParameter(f"a member of staff is already called {username}")
-        session.add(Staff(username=username, role=role, office_id=row.id, password_hash=hash_password(password)))
-        session.commit()
+    found = session.scalars(select(Staff.id).where(Staff.username == username)).first()
+    if found is None:
+        raise typer.BadParameter(f"no staff member {username}")
+    return found
+
+
+@staff_app.command("list")
+def staff_list(data_dir: DataDir = None) -> None:
+    """Every member of staff: username, role, office, active, locked, API token."""
+    from issuer.staff import list_staff
+
+    with _admin(data_dir) as session:
+        rows = list_staff(session, dt.datetime.now(dt.UTC))
+    for row in rows:
+        typer.echo(json.dumps({"username": row.username, "role": row.role, "office": row.office,
+                               "active": row.active, "locked": row.locked, "api_token": row.has_api_token}))
+
+
+@staff_app.command("create")
+def staff_create(username: str, role: str = "clerk", office: str = "SEOUL-01", data_dir: DataDir = None) -> None:
+    """Add a clerk, supervisor or admin; prints the generated password once."""
+    from issuer.staff import create_staff as create
+
+    with _admin(data_dir) as session:
+        password = create(session, actor="cli", username=username, role=role, office_code=office)
     typer.echo(json.dumps({"username": username, "password": password}))
+
+
+@staff_app.command("deactivate")
+def staff_deactivate(username: str, data_dir: DataDir = None) -> None:
+    """No more sign-in or API access for USERNAME (kept for the audit log)."""
+    from issuer.staff import set_active
+
+    with _admin(data_dir) as session:
+        set_active(session, actor="cli", staff_id=_staff_id(session, username), active=False)
+    typer.echo(json.dumps({"username": username, "active": False}))
+
+
+@staff_app.command("reactivate")
+def staff_reactivate(username: str, data_dir: DataDir = None) -> None:
+    """Let a deactivated member of staff sign in again."""
+    from issuer.staff import set_active
+
+    with _admin(data_dir) as session:
+        set_active(session, actor="cli", staff_id=_staff_id(session, username), active=True)
+    typer.echo(json.dumps({"username": username, "active": True}))
+
+
+@staff_app.command("reset-password")
+def staff_reset_password(username: str, data_dir: DataDir = None) -> None:
+    """A new generated password for USERNAME, printed once (also lifts a lock)."""
+    from issuer.staff import reset_password
+
+    with _admin(data_dir) as session:
+        password = reset_password(session, actor="cli", staff_id=_staff_id(session, username))
+    typer.echo(json.dumps({"username": username, "password": password}))
+
+
+@staff_app.command("unlock")
+def staff_unlock(username: str, data_dir: DataDir = None) -> None:
+    """Lift the lock after too many wrong passwords."""
+    from issuer.staff import unlock
+
+    with _admin(data_dir) as session:
+        unlock(session, actor="cli", staff_id=_staff_id(session, username))
+    typer.echo(json.dumps({"username": username, "locked": False}))
+
+
+@office_app.command("list")
+def office_list(data_dir: DataDir = None) -> None:
+    """Every office: code and name."""
+    from issuer.staff import offices
+
+    with _admin(data_dir) as session:
+        rows = [(o.code, o.name) for o in offices(session)]
+    for code, name in rows:
+        typer.echo(json.dumps({"code": code, "name": name}, ensure_ascii=False))
+
+
+@office_app.command("create")
+def office_create(code: str, name: str, data_dir: DataDir = None) -> None:
+    """Add an office (CODE like SEOUL-02, NAME as people know it)."""
+    from issuer.staff import create_office
+
+    with _admin(data_dir) as session:
+        create_office(session, actor="cli", code=code, name=name)
+    typer.echo(json.dumps({"code": code, "name": name}, ensure_ascii=False))
 
 
 @issuer_app.command("api-token")
@@ -133,13 +239,22 @@ def api_token(username: str, data_dir: DataDir = None) -> None:
 @issuer_app.command()
 def enroll(clerk: Annotated[str, typer.Option()], applicant: Annotated[int, typer.Option()],
            doc: Annotated[list[str], typer.Option()], document_kind: str = "id_card",
-           document_number: str = "scripted", data_dir: DataDir = None) -> None:
-    """Script form of the counter: record a check and print {"offer_uri", "tx_code"}."""
+           document_number: str = "scripted",
+           copies: Annotated[list[str] | None, typer.Option(
+               "--copies", help="CONFIGURATION=N copies granted (default 5 age attestations, else 1).")] = None,
+           data_dir: DataDir = None) -> None:
+    """Script form of the counter: record a check and print {"offer_uri", "credential_offer_uri", "tx_code"}."""
     from sqlalchemy import select
 
     from issuer.db.models import Person, Staff
     from issuer.offers import create_offer, record_check
 
+    granted: dict[str, int] = {}
+    for item in copies or []:
+        name, _, count = item.partition("=")
+        if not name or not count.isdigit():
+            raise typer.BadParameter("--copies takes CONFIGURATION=N, e.g. age_attestation=5")
+        granted[name] = int(count)
     settings = _settings(data_dir)
     now = dt.datetime.now(dt.UTC)
     with _session(settings) as session:
@@ -153,11 +268,12 @@ def enroll(clerk: Annotated[str, typer.Option()], applicant: Annotated[int, type
                                  now=now)
             offer = create_offer(session, check=check, staff=staff, configurations=doc,
                                  issuer_url=settings.public_url.rstrip("/"),
-                                 ttl_seconds=settings.offer_ttl_seconds, now=now)
+                                 ttl_seconds=settings.offer_ttl_seconds, now=now, copies=granted)
         except ValueError as exc:  # nothing is committed: the check and its offer go together or not at all
             raise typer.BadParameter(str(exc)) from None
         session.commit()
-    typer.echo(json.dumps({"offer_uri": offer.offer_uri, "tx_code": offer.tx_code}))
+    typer.echo(json.dumps({"offer_uri": offer.offer_uri, "credential_offer_uri": offer.reference_uri,
+                           "tx_code": offer.tx_code}))
 
 
 @issuer_app.command("verify-audit")
@@ -178,11 +294,11 @@ def verify_audit(data_dir: DataDir = None) -> None:
 def rotate_keys(data_dir: DataDir = None) -> None:
     """Make a new document-signer key and certificate (the old certificate stays trusted until it expires)."""
 
-    from issuer.keys import rotate_document_signer
+    from issuer.keys import KeyPolicy, rotate_document_signer
 
     settings = _settings(data_dir)
     with _session(settings) as session:
-        cert = rotate_document_signer(session, settings.data_dir, actor="cli")
+        cert = rotate_document_signer(session, settings.data_dir, policy=KeyPolicy.from_settings(settings), actor="cli")
         session.commit()
     typer.echo(f"new document signer valid until {cert.not_valid_after_utc:%Y-%m-%d}")
 
@@ -194,15 +310,18 @@ def export_trust(out: Annotated[Path, typer.Argument(help="Where to write the si
     """Write the signed trust bundle for offline verifiers (VICAL, document signers, status lists)."""
     from cryptography.hazmat.primitives.serialization import Encoding
 
-    from issuer.keys import ensure_keys, load_keys
+    from issuer.keys import KeyPolicy, Pkcs11Config, ensure_keys, load_keys
     from issuer.trust_bundle import build_trust_bundle
 
     settings = _settings(data_dir)
     with _session(settings) as session:
-        ensure_keys(session, settings.data_dir)
+        ensure_keys(session, settings.data_dir, policy=KeyPolicy.from_settings(settings))
         session.commit()
-        keys = load_keys(session, settings.data_dir)
-        data = build_trust_bundle(session, keys, public_url=settings.public_url, now=dt.datetime.now(dt.UTC))
+        keys = load_keys(session, settings.data_dir, pkcs11=Pkcs11Config.from_settings(settings))
+        try:
+            data = build_trust_bundle(session, keys, public_url=settings.public_url, now=dt.datetime.now(dt.UTC))
+        finally:
+            keys.close()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_bytes(data)

@@ -128,12 +128,14 @@ def _json_value(value: Any) -> Any:
 
 def issue_credential(session: Session, keys: IssuerKeys, *, person: Person, configuration: str,
                      holder_key: PublicKey, public_url: str, list_size: int, now: dt.datetime,
-                     office_id: int | None = None, randbelow: Callable[[int], int] = secrets.randbelow) -> Issued:
+                     office_id: int | None = None, grant_item_id: int | None = None,
+                     randbelow: Callable[[int], int] = secrets.randbelow) -> Issued:
     """Sign one credential of ``configuration`` for ``person``, bound to ``holder_key``.
 
     ``office_id`` is the office of the in-person check the issuance rests on (recorded on the row: only that
-    office's supervisors may change the credential's status). Its signed times are varied per copy
-    (``issuer.validity``: copies of a batch are not linkable by them); ``randbelow`` is that randomness.
+    office's supervisors may change the credential's status); ``grant_item_id`` the grant it counts against.
+    Its signed times are varied per copy (``issuer.validity``: copies of a batch are not linkable by them);
+    ``randbelow`` is that randomness.
     """
     type_id, fmt = CONFIGURATIONS[configuration]
     doc_type = Catalogue.load_default().get(type_id)
@@ -150,7 +152,7 @@ def issue_credential(session: Session, keys: IssuerKeys, *, person: Person, conf
     status_row = current_list(session, public_url, list_size)
     credential = Credential(person_id=person.id, type_id=type_id, format=fmt,
                             holder_key_thumbprint=thumbprint(holder_key), issued_at=now, expires_at=until,
-                            office_id=office_id)
+                            office_id=office_id, grant_item_id=grant_item_id)
     index = allocate_index(session, status_row, credential)
     reference = StatusReference(status_row.uri, index)
     start, end = copy_validity(now, until, earliest=keys.ds.not_valid_before_utc, randbelow=randbelow)

@@ -2,23 +2,36 @@
 
 A clerk records what was checked; that creates an offer whose pre-authorized code is single use and
 valid 10 minutes, protected by a 6-digit tx_code shown only on the clerk's screen. Five wrong tx_codes burn
-the offer. Codes are stored hashed; the plain values exist only in the clerk's response.
+the offer. Codes are stored hashed; the plain values exist only in the clerk's response. The offer is a
+grant (``issuer.grants``): exactly the configurations and copies approved, for that person.
+
+Each offer can be passed by value (``credential_offer``) or by reference (``credential_offer_uri``,
+OpenID4VCI 1.0 §4.1.3): the reference is 256 random bits; the database keeps its SHA-256 and the
+pre-authorized code sealed (AES-GCM) under a key derived from it, so only the holder of the URI can have the
+offer served, and only while it is open.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import json
+import secrets
 import urllib.parse
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from issuer import audit
 from issuer.db.models import AccessToken, InPersonCheck, Offer, Person, Staff
+from issuer.grants import check_grant, default_copies, grant_of, record_grant
 from issuer.security import (
     check_short_code,
     hash_short_code,
@@ -29,6 +42,8 @@ from issuer.security import (
 )
 
 PRE_AUTH_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+OFFER_SCHEME = "openid-credential-offer://?"
+REFERENCE_PATH = "/credential-offer/"
 DOCUMENT_KINDS = ("id_card", "passport", "driver_licence", "alien_registration_card")
 ACCESS_TOKEN_TTL = dt.timedelta(minutes=10)
 
@@ -44,9 +59,61 @@ class OfferError(Exception):
 @dataclass(frozen=True, slots=True)
 class CreatedOffer:
     offer_id: int
-    offer_uri: str
+    offer_uri: str  # by value: openid-credential-offer://?credential_offer=...
     tx_code: str
     expires_at: dt.datetime
+    reference_uri: str = ""  # by reference: openid-credential-offer://?credential_offer_uri=...
+    grant: Mapping[str, int] | None = None  # configuration -> copies
+    reference: str = ""  # the random part of the reference URI (a secret, like the code)
+
+
+def offer_body(issuer_url: str, configurations: list[str], code: str, description: str) -> dict[str, object]:
+    """The Credential Offer object (OpenID4VCI 1.0 §4.1.1) with the pre-authorized code grant and a tx_code."""
+    return {"credential_issuer": issuer_url, "credential_configuration_ids": configurations,
+            "grants": {PRE_AUTH_GRANT: {"pre-authorized_code": code,
+                                        "tx_code": {"input_mode": "numeric", "length": 6,
+                                                    "description": description}}}}
+
+
+def _reference_key(reference: str) -> bytes:
+    return hashlib.sha256(b"mobileid offer reference|" + reference.encode("utf-8", "surrogatepass")).digest()
+
+
+def _seal_code(reference: str, code: str) -> str:
+    nonce = secrets.token_bytes(12)
+    return base64.b64encode(nonce + AESGCM(_reference_key(reference)).encrypt(nonce, code.encode(), b"")).decode()
+
+
+def referenced_code(offer: Offer, reference: str) -> str | None:
+    """The pre-authorized code of an offer found by its reference (None when the box does not open)."""
+    try:
+        box = base64.b64decode(offer.reference_box or "")
+        return AESGCM(_reference_key(reference)).decrypt(box[:12], box[12:], b"").decode()
+    except (InvalidTag, ValueError):
+        return None
+
+
+def _publish(session: Session, offer: Offer, *, issuer_url: str, configurations: list[str], code: str,
+             tx_code: str, description: str, grant: Mapping[str, int]) -> CreatedOffer:
+    """Both forms of the offer's URI; stores the reference's hash and the sealed code."""
+    reference = new_token()
+    offer.reference_hash, offer.reference_box = token_hash(reference), _seal_code(reference, code)
+    body = offer_body(issuer_url, configurations, code, description)
+    by_value = OFFER_SCHEME + "credential_offer=" + urllib.parse.quote(json.dumps(body, separators=(",", ":")))
+    by_reference = OFFER_SCHEME + "credential_offer_uri=" + urllib.parse.quote(
+        f"{issuer_url}{REFERENCE_PATH}{reference}", safe="")
+    return CreatedOffer(offer.id, by_value, tx_code, offer.expires_at, by_reference, dict(grant), reference)
+
+
+def requested_copies(configurations: list[str], copies: Mapping[str, int] | None) -> dict[str, int]:
+    """configuration -> copies for an offer of ``configurations`` (each configuration's default unless given)."""
+    asked = dict(copies or {})
+    if len(set(configurations)) != len(configurations) or set(asked) - set(configurations):
+        from issuer.grants import GrantError
+
+        raise GrantError("configurations must be distinct known credential configurations, and copies may name "
+                         "only offered ones", "unknown")
+    return {c: asked.get(c, default_copies(c)) for c in configurations}
 
 
 def tx_code_pepper(session: Session) -> bytes:
@@ -93,35 +160,28 @@ def record_check(session: Session, *, staff: Staff, person: Person, document_kin
 
 
 def create_offer(session: Session, *, check: InPersonCheck, staff: Staff, configurations: list[str],
-                 issuer_url: str, ttl_seconds: int, now: dt.datetime) -> CreatedOffer:
+                 issuer_url: str, ttl_seconds: int, now: dt.datetime,
+                 copies: Mapping[str, int] | None = None) -> CreatedOffer:
+    """The clerk's approval as a grant: ``configurations`` with ``copies`` each (defaults per configuration).
+
+    Raises ``GrantError`` (a ``ValueError``) with the reason when the applicant is not eligible."""
     if not check.photo_match:
         raise ValueError("no offer without a photo match")
-    _check_configurations(configurations)
+    person = session.get(Person, check.person_id)
+    assert person is not None
+    grant = check_grant(session, person, requested_copies(configurations, copies), now.date())
+    configurations = list(grant)
     code, tx_code = new_token(), new_tx_code()
     offer = Offer(check_id=check.id, person_id=check.person_id, code_hash=token_hash(code),
                   tx_code_hash=hash_short_code(tx_code, tx_code_pepper(session)), configurations=configurations,
-                  expires_at=now + dt.timedelta(seconds=ttl_seconds))
+                  expires_at=now + dt.timedelta(seconds=ttl_seconds), created_at=now)
     session.add(offer)
     session.flush()
+    record_grant(session, offer, grant)
     audit.append(session, actor=f"staff:{staff.id}", action="offer.create", target=f"person:{check.person_id}",
-                 detail={"offer": offer.id, "configurations": configurations})
-    body = {"credential_issuer": issuer_url, "credential_configuration_ids": configurations,
-            "grants": {PRE_AUTH_GRANT: {"pre-authorized_code": code,
-                                        "tx_code": {"input_mode": "numeric", "length": 6,
-                                                    "description": "The 6 digits on the clerk's screen"}}}}
-    uri = "openid-credential-offer://?credential_offer=" + urllib.parse.quote(json.dumps(body, separators=(",", ":")))
-    return CreatedOffer(offer.id, uri, tx_code, offer.expires_at)
-
-
-def _check_configurations(configurations: list[str]) -> None:
-    """An offer names one or more distinct credential configurations the issuer describes (OpenID4VCI §4.1.1)."""
-    from issuer.credentials import CONFIGURATIONS
-
-    unknown = sorted(c for c in configurations if c not in CONFIGURATIONS)
-    if not configurations or unknown or len(set(configurations)) != len(configurations):
-        known = ", ".join(sorted(CONFIGURATIONS))
-        raise ValueError(f"configurations must be distinct known credential configurations ({known})"
-                         + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
+                 detail={"offer": offer.id, "configurations": configurations, "copies": grant})
+    return _publish(session, offer, issuer_url=issuer_url, configurations=configurations, code=code,
+                    tx_code=tx_code, description="The 6 digits on the clerk's screen", grant=grant)
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
@@ -167,26 +227,46 @@ def redeem(session: Session, *, code: str, tx_code: str | None, max_attempts: in
         raise _reject(session, offer_id, "lost_race",
                       OfferError("invalid_grant", "the pre-authorized code was already used"))
     token = new_token()
+    offer.redeemed_at = now
     row = AccessToken(token_hash=token_hash(token), person_id=offer.person_id, configurations=offer.configurations,
-                      expires_at=now + ACCESS_TOKEN_TTL)
+                      expires_at=now + ACCESS_TOKEN_TTL, offer_id=offer.id)
     session.add(row)
     audit.append(session, actor="wallet", action="offer.redeem", target=f"offer:{offer.id}")
     return token, row
 
 
+def offer_by_reference(session: Session, reference: str, now: dt.datetime, issuer_url: str,
+                       ) -> dict[str, object] | None:
+    """The Credential Offer object behind a ``credential_offer_uri`` while the offer is open, else None."""
+    offer = session.scalars(select(Offer).where(Offer.reference_hash == token_hash(reference))).first()
+    if offer is None or offer.state != "open" or _aware(offer.expires_at) <= now:
+        return None
+    code = referenced_code(offer, reference)
+    if code is None:
+        return None
+    description = ("Sent to the wallet with the remote offer" if offer.remote
+                   else "The 6 digits on the clerk's screen")
+    return offer_body(issuer_url, list(offer.configurations), code, description)
+
+
+def token_grant(session: Session, row: AccessToken) -> dict[str, int]:
+    """What the access token may still obtain: configuration -> copies granted (its offer's grant)."""
+    return grant_of(session, row.offer_id) if row.offer_id is not None else {}
+
+
 def create_remote_offer(session: Session, *, person: Person, licence_credential_id: int, configurations: list[str],
-                        issuer_url: str, ttl_seconds: int, now: dt.datetime) -> CreatedOffer:
+                        issuer_url: str, ttl_seconds: int, now: dt.datetime,
+                        copies: Mapping[str, int] | None = None) -> CreatedOffer:
     """An offer for a holder who authenticated remotely with the mDL issued after an in-person check.
 
     No clerk is involved: the offer rests on the person's latest photo-matched in-person check (the first
-    visit), which it references. The licence itself is counter-only and refused (age attestations may be
-    refilled remotely: derived from the registers, bound to the licence just proved). The
-    tx_code is returned to the authenticated caller only (``redeem`` requires one).
+    visit), which it references. It is the same kind of grant as a counter offer, bounded the same way
+    (eligible configurations only, at most ``MAX_COPIES`` each); the licence itself is counter-only and
+    refused (age attestations may be refilled remotely: derived from the registers, bound to the licence just
+    proved). The tx_code is returned to the authenticated caller only (``redeem`` requires one).
     """
-    counter_only = {"mdl"}
-    if not configurations or counter_only & set(configurations):
-        raise ValueError("the licence is issued at a counter only")
-    _check_configurations(configurations)
+    grant = check_grant(session, person, requested_copies(configurations, copies), now.date(), remote=True)
+    configurations = list(grant)
     check = session.scalars(select(InPersonCheck).where(InPersonCheck.person_id == person.id,
                                                         InPersonCheck.photo_match.is_(True))
                             .order_by(InPersonCheck.checked_at.desc(), InPersonCheck.id.desc()).limit(1)).first()
@@ -195,15 +275,12 @@ def create_remote_offer(session: Session, *, person: Person, licence_credential_
     code, tx_code = new_token(), new_tx_code()
     offer = Offer(check_id=check.id, person_id=person.id, code_hash=token_hash(code),
                   tx_code_hash=hash_short_code(tx_code, tx_code_pepper(session)), configurations=configurations,
-                  expires_at=now + dt.timedelta(seconds=ttl_seconds))
+                  expires_at=now + dt.timedelta(seconds=ttl_seconds), created_at=now, remote=True)
     session.add(offer)
     session.flush()
+    record_grant(session, offer, grant)
     audit.append(session, actor="wallet", action="offer.remote", target=f"person:{person.id}",
                  detail={"offer": offer.id, "check": check.id, "credential": licence_credential_id,
-                         "configurations": configurations})
-    body = {"credential_issuer": issuer_url, "credential_configuration_ids": configurations,
-            "grants": {PRE_AUTH_GRANT: {"pre-authorized_code": code,
-                                        "tx_code": {"input_mode": "numeric", "length": 6,
-                                                    "description": "Sent to the wallet with the remote offer"}}}}
-    uri = "openid-credential-offer://?credential_offer=" + urllib.parse.quote(json.dumps(body, separators=(",", ":")))
-    return CreatedOffer(offer.id, uri, tx_code, offer.expires_at)
+                         "configurations": configurations, "copies": grant})
+    return _publish(session, offer, issuer_url=issuer_url, configurations=configurations, code=code,
+                    tx_code=tx_code, description="Sent to the wallet with the remote offer", grant=grant)

@@ -25,7 +25,7 @@ from rich.markup import escape
 from rich.text import Text
 
 PIN_FILE = "DEMO_PIN.txt"
-ISSUER_URL = "http://issuer.demo"
+ISSUER_URL = "http://localhost"  # in-process (no socket): a loopback address the wallet accepts over http
 PEOPLE = 300
 ECERT_PREFERRED, ECERT_FALLBACK = "business_registration", "resident_registration_abstract"
 ONLINE_DOCS = ("resident_card", "income_certificate")  # what the bank's website asks for (demo_online)

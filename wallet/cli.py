@@ -291,9 +291,12 @@ def receive(offer: Annotated[str, typer.Argument(help="openid-credential-offer:/
                                                         help="The digits shown on the clerk's screen.")] = None,
             data_dir: DataDir = DEFAULT_DIR, trust: TrustFile = None,
             batch: Annotated[list[str] | None, typer.Option(
-                "--batch", help="Single-use copies per configuration, e.g. age_attestation=5.")] = None,
+                "--batch", help="At most this many single-use copies of a configuration, e.g. age_attestation=5 "
+                                "(the offer's grant decides otherwise).")] = None,
             pin: Pin = None, as_json: Json = False) -> None:
-    """Redeem a credential offer (OpenID4VCI pre-authorized code flow) and store what the issuer sends."""
+    """Redeem a credential offer (OpenID4VCI pre-authorized code flow) and store what the issuer sends.
+
+    Interrupted (Ctrl-C, no network)? Run the same command again: it continues where it stopped."""
     import httpx
 
     from wallet.oid4vci import CredentialOffer, IssuanceError
@@ -301,20 +304,20 @@ def receive(offer: Annotated[str, typer.Argument(help="openid-credential-offer:/
     try:
         offer_uri = _offer_from(offer)
         sizes = _parse_batch(batch or [])
-        needs_code = CredentialOffer.parse(offer_uri).tx_code_length
         wallet = _wallet(data_dir)
         if not wallet.is_initialized():
             raise InputError("no wallet here; run 'mobileid wallet init' first", code="input.usage")
         if trust is not None:
             wallet.add_trust(_read_pem(trust))
-        if needs_code and tx_code is None:
-            tx_code = typer.prompt("Transaction code", hide_input=True)
-        secret = _ask_pin(pin)
         try:
             with http_factory() as http:
-                records = wallet.receive(offer_uri, tx_code, secret, http=http, batch=sizes)
+                if not wallet.resumable(offer_uri) and tx_code is None \
+                        and CredentialOffer.resolve(offer_uri, http).tx_code_length:
+                    tx_code = typer.prompt("Transaction code", hide_input=True)
+                records = wallet.receive(offer_uri, tx_code, _ask_pin(pin), http=http, batch=sizes)
         except httpx.HTTPError as exc:
-            raise IssuanceError(f"cannot reach the issuer ({type(exc).__name__})",
+            again = "; run the same command again to continue" if wallet.resumable(offer_uri) else ""
+            raise IssuanceError(f"cannot reach the issuer ({type(exc).__name__}){again}",
                                 code="credential.issuance_unreachable") from None
     except MobileIdError as exc:
         _fail(exc, as_json)

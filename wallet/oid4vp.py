@@ -55,6 +55,7 @@ from wallet.history import SharedEntry
 from wallet.oid4vci import HttpClient
 from wallet.present import Presenter
 from wallet.store import CredentialFormat, CredentialRecord, CredentialStore
+from wallet.wallet import Pin
 
 __all__ = ["OnlinePresenter", "Outcome", "PlannedCredential", "ReceivedRequest", "Requester", "ResponsePlan",
            "fetch_request", "receive_dc_api_request", "safe_text"]
@@ -232,9 +233,9 @@ def _holds(claims: dict[str, Any], query: CredentialQuery, wanted: tuple[ClaimsQ
 class OnlinePresenter(Presenter):
     """The QR ``Presenter``'s catalogue, clock, single-use batches and history, answering OpenID4VP."""
 
-    def plan(self, pin: str, received: ReceivedRequest) -> ResponsePlan:
+    def plan(self, pin: Pin, received: ReceivedRequest) -> ResponsePlan:
         """Which card answers which query (raises ``oid4vp.no_credential`` when a required one cannot)."""
-        store = self.wallet.store(self.wallet.unlock(pin))
+        store = self.wallet.store(self.wallet.master(pin))
         found: dict[str, PlannedCredential] = {}
 
         def can_answer(query: CredentialQuery) -> bool:
@@ -282,13 +283,13 @@ class OnlinePresenter(Presenter):
                                 aud=plan.received.audience, nonce=request.nonce, iat=now)
         return chosen.serialize(), tuple(p[0] for p in paths if p)
 
-    def _build(self, pin: str, plan: ResponsePlan) -> tuple[AuthorizationResponse, tuple[tuple[str, tuple[str, ...]],
+    def _build(self, pin: Pin, plan: ResponsePlan) -> tuple[AuthorizationResponse, tuple[tuple[str, tuple[str, ...]],
                                                                                           ...]]:
         now = self._clock()
         request = plan.received.request
         metadata = request.client_metadata
         thumbprint = jwk_thumbprint(metadata.encryption_key().jwk) if request.encrypted and metadata else None
-        master = self.wallet.unlock(pin)
+        master = self.wallet.master(pin)
         store, keys = self.wallet.store(master), self.wallet.device_keys(pin, master)
         token: dict[str, tuple[str, ...]] = {}
         shared = []
@@ -303,7 +304,7 @@ class OnlinePresenter(Presenter):
             shared.append((item.doc_type.id, elements))
         return AuthorizationResponse(token, request.state), tuple(shared)
 
-    def respond(self, pin: str, plan: ResponsePlan, *, http: HttpClient) -> Outcome:
+    def respond(self, pin: Pin, plan: ResponsePlan, *, http: HttpClient) -> Outcome:
         """Build, encrypt (when asked) and post the response to ``response_uri`` (§8.2, §8.3.1)."""
         response, shared = self._build(pin, plan)
         return self._post(plan.received.request, response, http, shared)
@@ -313,7 +314,7 @@ class OnlinePresenter(Presenter):
         return self._post(received.request, AuthorizationErrorResponse("access_denied", None, received.request.state),
                           http, ())
 
-    def answer_dc_api(self, pin: str, plan: ResponsePlan) -> DigitalCredentialResponse:
+    def answer_dc_api(self, pin: Pin, plan: ResponsePlan) -> DigitalCredentialResponse:
         """Appendix A.4: the ``data`` a browser wallet returns to the page (``{"response": JWE}``)."""
         request = plan.received.request
         response, _ = self._build(pin, plan)

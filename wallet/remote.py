@@ -88,8 +88,9 @@ def _json(response: Any, step: str) -> Mapping[str, Any]:
 
 
 def request_remote_offer(wallet: Wallet, pin: Pin, issuer_url: str, configurations: Sequence[str], *,
-                         http: HttpClient) -> RemoteOffer:
-    """Authenticate with the wallet's mDL and ask for an offer of ``configurations``."""
+                         http: HttpClient, copies: Mapping[str, int] | None = None) -> RemoteOffer:
+    """Authenticate with the wallet's mDL and ask for an offer of ``configurations`` (``copies`` of each: the
+    issuer's grant is then exactly that, within its bounds)."""
     issuer = issuer_url.rstrip("/")
     master = wallet.master(pin)  # one PIN check for the record and its device key
     record = licence_record(wallet.store(master).list())
@@ -101,7 +102,8 @@ def request_remote_offer(wallet: Wallet, pin: Pin, issuer_url: str, configuratio
     response = present_licence(record.credential, signer, issuer, nonce)
     body = _json(http.post(f"{issuer}/remote/offer",
                            json={"nonce": nonce, "device_response": _b64(response),
-                                 "credential_configuration_ids": list(configurations)}), "offer")
+                                 "credential_configuration_ids": list(configurations),
+                                 **({"copies": dict(copies)} if copies else {})}), "offer")
     uri, tx_code = body.get("offer_uri"), body.get("tx_code")
     if not isinstance(uri, str) or (tx_code is not None and not isinstance(tx_code, str)):
         raise IssuanceError("the issuer's remote offer is malformed", code="credential.remote_offer")
@@ -112,7 +114,7 @@ def receive_remotely(wallet: Wallet, pin: Pin, issuer_url: str, configurations: 
                      http: HttpClient, now: dt.datetime | None = None, batch: Mapping[str, int] | None = None,
                      trust: TrustStore | None = None) -> tuple[CredentialRecord, ...]:
     """Remote offer, then the ordinary OpenID4VCI redemption (fresh device key per credential)."""
-    offer = request_remote_offer(wallet, pin, issuer_url, configurations, http=http)
+    offer = request_remote_offer(wallet, pin, issuer_url, configurations, http=http, copies=batch)
     return wallet.receive(offer.offer_uri, offer.tx_code, pin, http=http, now=now, batch=batch, trust=trust)
 
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import secrets
 import shutil
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,9 +41,9 @@ from specs.x509 import TrustStore
 from wallet._files import file_lock
 from wallet.history import History
 from wallet.keystore import BindingKeyStore, KeyStore, SoftwareKeyStore
-from wallet.oid4vci import CredentialOffer, HttpClient, ReceivedCredential, receive
+from wallet.oid4vci import HttpClient
 from wallet.pin import DEFAULT_KDF, DeviceBinding, KdfParams, PinVault, WalletKey, check_pin
-from wallet.store import CredentialFormat, CredentialRecord, CredentialStatus, CredentialStore
+from wallet.store import CredentialRecord, CredentialStatus, CredentialStore
 
 if TYPE_CHECKING:
     from wallet.status import StatusRefresh
@@ -165,6 +164,7 @@ class Wallet:
                         self.keys.delete(alias)
         shutil.rmtree(self.folder / "keys", ignore_errors=True)
         shutil.rmtree(self.folder / "credentials", ignore_errors=True)
+        shutil.rmtree(self.folder / "redemptions", ignore_errors=True)
         for name in (History.FILE, self._trust_path.name):
             (self.folder / name).unlink(missing_ok=True)
         with file_lock(self.folder):
@@ -224,59 +224,26 @@ class Wallet:
     def receive(self, offer_uri: str, tx_code: str | None, pin: Pin, *, http: HttpClient,
                 now: dt.datetime | None = None, batch: Mapping[str, int] | None = None,
                 trust: TrustStore | None = None) -> tuple[CredentialRecord, ...]:
-        """Redeem an OpenID4VCI offer: one fresh device key per credential, every credential verified
-        before it is stored. On any failure the keys made for it are deleted and nothing is stored."""
-        offer = CredentialOffer.parse(offer_uri)
-        if offer.tx_code_length and (not tx_code or len(tx_code) != offer.tx_code_length or not tx_code.isdigit()):
-            raise InputError(f"this offer needs the {offer.tx_code_length}-digit code from the clerk's screen",
-                             code="input.tx_code")
-        trust = trust or self.trust()
-        now = now or dt.datetime.now(dt.UTC)
-        master = self.master(pin)
-        sizes = {**DEFAULT_BATCH, **(batch or {})}
-        aliases: dict[str, list[str]] = {}
-        keys = self.device_keys(pin, master)
-        try:
-            signers = self._batch_signers(offer, sizes, keys, aliases)
-            received = receive(offer, tx_code, http=http, signers=signers, trust=trust, now=now)
-            records = self._records(offer, received, aliases, now)
-            store = self.store(master)
-            for record in records:
-                store.add(record)
-        except BaseException:
-            for alias in (a for group in aliases.values() for a in group):
-                with contextlib.suppress(WalletError):
-                    keys.delete(alias)
-            raise
-        return records
+        """Redeem an OpenID4VCI offer, or resume one this wallet redeemed before and was interrupted in
+        (``wallet.redemption``): one fresh device key per credential, every credential verified before it is
+        stored. ``batch`` caps the copies asked per configuration (the issuer's grant decides otherwise)."""
+        from wallet.redemption import redeem
+
+        return redeem(self, offer_uri.strip(), tx_code, pin, http=http, now=now or dt.datetime.now(dt.UTC),
+                      batch={k: v for k, v in (batch or {}).items() if self._batch_ok(v)}, defaults=DEFAULT_BATCH,
+                      trust=trust or self.trust())
+
+    def resumable(self, offer_uri: str) -> bool:
+        """True when ``receive`` of this offer would resume an interrupted redemption (no code needed)."""
+        from wallet.redemption import pending_offer
+
+        return pending_offer(self.folder, offer_uri.strip())
 
     @staticmethod
-    def _batch_signers(offer: CredentialOffer, sizes: Mapping[str, int], keys: DeviceKeys,
-                       aliases: dict[str, list[str]]) -> dict[str, list[Signer]]:
-        signers: dict[str, list[Signer]] = {}
-        for config in offer.configurations:
-            count = sizes.get(config, 1)
-            if not 1 <= count <= MAX_BATCH:
-                raise InputError(f"batch size must be between 1 and {MAX_BATCH}", code="input.usage")
-            aliases[config] = []
-            signers[config] = []
-            for _ in range(count):
-                alias = secrets.token_hex(8)  # opaque: nothing at rest may say which credential it is for
-                keys.create(alias)
-                aliases[config].append(alias)
-                signers[config].append(keys.signer(alias))
-        return signers
-
-    @staticmethod
-    def _records(offer: CredentialOffer, received: Sequence[ReceivedCredential], aliases: Mapping[str, list[str]],
-                 now: dt.datetime) -> tuple[CredentialRecord, ...]:
-        groups = {config: secrets.token_hex(8) for config in aliases}
-        return tuple(
-            CredentialRecord(id=secrets.token_hex(8), format=CredentialFormat(item.format),
-                             type_id=item.type_identifier, credential=item.raw, issuer=offer.issuer,
-                             received_at=now, device_key_alias=aliases[item.configuration][item.key_index],
-                             batch_group=groups[item.configuration])
-            for item in received)
+    def _batch_ok(count: int) -> bool:
+        if not 1 <= count <= MAX_BATCH:
+            raise InputError(f"batch size must be between 1 and {MAX_BATCH}", code="input.usage")
+        return True
 
     # -- reading ----------------------------------------------------------------------------------
     def credentials(self, pin: Pin) -> tuple[CredentialRecord, ...]:

@@ -102,6 +102,43 @@ class Offer(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[str] = mapped_column(String(16), default="open")  # open | redeemed | burned
+    # 0004: when it was made and redeemed; the offer by reference (OpenID4VCI 1.0 §4.1.3): the SHA-256 of the
+    # random reference in the URI, and the pre-authorized code sealed under a key derived from that reference
+    # (the database alone never yields a usable code); whether a wallet asked for it remotely
+    created_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    redeemed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    reference_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    reference_box: Mapped[str | None] = mapped_column(Text)
+    remote: Mapped[bool] = mapped_column(default=False)
+
+
+class GrantItem(Base):
+    """One configuration of an offer's grant: how many copies the approval covers, how many were issued,
+    and how many lost answers were re-issued (a retry with the same device key supersedes its copy)."""
+
+    __tablename__ = "grant_items"
+    __table_args__ = (UniqueConstraint("offer_id", "configuration"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id"), index=True)
+    configuration: Mapped[str] = mapped_column(String(64))
+    copies: Mapped[int] = mapped_column(Integer)
+    issued: Mapped[int] = mapped_column(Integer, default=0)
+    reissued: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IssuanceBatch(Base):
+    """One credential response: its notification_id and the wallet's notification (OpenID4VCI 1.0 §11)."""
+
+    __tablename__ = "issuance_batches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id"), index=True)
+    access_token_id: Mapped[int] = mapped_column(ForeignKey("access_tokens.id"), index=True)
+    configuration: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(Integer)
+    notification_id: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    event: Mapped[str | None] = mapped_column(String(32))  # credential_accepted | _failure | _deleted
+    event_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AccessToken(Base):
@@ -147,6 +184,8 @@ class Credential(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     # the office of the in-person check behind the issuance; NULL for credentials issued before 0002
     office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"), index=True)
+    # the grant item it was issued under; NULL for credentials issued before 0004
+    grant_item_id: Mapped[int | None] = mapped_column(ForeignKey("grant_items.id"), index=True)
 
 
 class AuditEntry(Base):
@@ -168,6 +207,7 @@ class SigningKey(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # iaca | ds | vical
     certificate_pem: Mapped[str] = mapped_column(Text)
-    private_key_pem: Mapped[str] = mapped_column(Text)  # encrypted PKCS#8 (keys encrypted at rest)
+    private_key_pem: Mapped[str] = mapped_column(Text)  # encrypted PKCS#8 (keys encrypted at rest); "" on an HSM
+    hsm_label: Mapped[str | None] = mapped_column(String(128))  # 0004: the key's label on the PKCS#11 token
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     active: Mapped[bool] = mapped_column(default=True)

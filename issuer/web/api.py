@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from issuer import audit
 from issuer.credentials import CONFIGURATIONS
 from issuer.db.models import Credential, Person, Staff
+from issuer.grants import MAX_COPIES, default_copies, eligibility
 from issuer.offers import create_offer, record_check
 from issuer.security import token_hash
 from issuer.status import StatusChangeError, change_status
@@ -143,6 +144,8 @@ class CheckRequest(BaseModel):
     document_number: str = Field(max_length=40)
     photo_match: bool
     configurations: list[str] = Field(min_length=1, max_length=len(CONFIGURATIONS))
+    copies: dict[str, int] | None = Field(default=None, description="copies per configuration (default: "
+                                          "each configuration's default, 5 age attestations, else 1)")
 
 
 class StatusRequest(BaseModel):
@@ -185,14 +188,32 @@ def _check(st: State, authorization: str | None, raw: bytes) -> Response:
                                  notes="recorded through the staff API", now=now)
             offer = create_offer(session, check=check, staff=staff, configurations=list(body.configurations),
                                  issuer_url=st.settings.public_url.rstrip("/"),
-                                 ttl_seconds=st.settings.offer_ttl_seconds, now=now)
-        except ValueError as exc:
+                                 ttl_seconds=st.settings.offer_ttl_seconds, now=now, copies=body.copies)
+        except ValueError as exc:  # an ineligible applicant is refused here, with the reason; nothing is recorded
             raise _Refusal(400, "invalid_request", str(exc), target=target) from None
         session.commit()
-        return _json({"offer_uri": offer.offer_uri, "tx_code": offer.tx_code,
-                      "expires_at": offer.expires_at.isoformat()}, 201)
+        return _json({"offer_id": offer.offer_id, "offer_uri": offer.offer_uri,
+                      "credential_offer_uri": offer.reference_uri, "tx_code": offer.tx_code,
+                      "expires_at": offer.expires_at.isoformat(), "grant": offer.grant}, 201)
 
     return _run(st, authorization, "check.record", handler)
+
+
+@router.get("/applicants/{applicant_id}/eligibility", openapi_extra=security(STAFF_TOKEN),
+            responses=oauth_errors({401: UNAUTHORIZED, 404: "not_found: no such applicant"}))
+def applicant_eligibility(request: Request, applicant_id: str) -> Response:
+    """What a check may offer this applicant: every configuration, eligible or with the reason it is not."""
+    def handler(session: Session, staff: Staff) -> Response:
+        person_id = _id(applicant_id, "applicant")
+        person = session.get(Person, person_id)
+        if person is None:
+            raise _Refusal(404, "not_found", "no such applicant", target=f"person:{person_id}")
+        st = state(request)
+        return _json([{"configuration": e.configuration, "eligible": e.eligible, "reason": e.reason,
+                       "code": e.code, "default_copies": default_copies(e.configuration), "max_copies": MAX_COPIES}
+                      for e in eligibility(session, person, st.now().date())])
+
+    return _run(state(request), request.headers.get("authorization"), "applicant.eligibility", handler)
 
 
 @router.get("/applicants/{applicant_id}/credentials", openapi_extra=security(STAFF_TOKEN),

@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session
 
 from issuer.db import make_engine, migrate, session_factory
 from issuer.db.models import Office, Person, Staff
-from issuer.keys import ensure_keys
+from issuer.keys import KeyPolicy, ensure_keys
 from issuer.security import hash_password
 from issuer.seed import generate, load_csv
 from issuer.settings import Settings
-from issuer.web import api, console, oid4vci, remote, status_routes, trust_routes
+from issuer.web import api, console, console_admin, console_status, oid4vci, remote, status_routes, trust_routes
 from issuer.web.errors import SECURITY_SCHEMES
 from issuer.web.state import State
 
@@ -52,7 +52,7 @@ def bootstrap(settings: Settings, *, seed_people: int | None = None) -> Bootstra
     engine = make_engine(settings.sqlalchemy_url)
     people = seed_people if seed_people is not None else settings.seed_people
     with Session(engine) as session:
-        ensure_keys(session, settings.data_dir)
+        ensure_keys(session, settings.data_dir, policy=KeyPolicy.from_settings(settings))
         loaded = 0
         if session.scalars(select(Person.id).limit(1)).first() is None and people > 0:
             folder = settings.data_dir / "registers"
@@ -78,6 +78,7 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        st.forget_keys()  # logs out of an HSM
         engine.dispose()  # close pooled connections when the service stops
 
     app = FastAPI(title="mobileid issuer", version="0.1.0", lifespan=lifespan)
@@ -90,6 +91,8 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
     app.include_router(trust_routes.router)
     app.include_router(remote.router)
     app.include_router(console.router)
+    app.include_router(console_status.router)
+    app.include_router(console_admin.router)
     app.include_router(api.router)
     console.templates.env.filters["b64"] = lambda data: base64.b64encode(data).decode()
 

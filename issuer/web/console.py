@@ -1,23 +1,36 @@
-"""The clerk console: server-rendered pages (Jinja2, Korean and English), usable with the keyboard alone."""
+"""The clerk console: server-rendered pages (Jinja2, Korean and English), usable with the keyboard alone.
+
+Post/redirect/get everywhere: every form POST answers 303 to a page, so a reload never records a second check
+or makes a second offer. What a page must show once (an offer's QR and tx_code, a new password) travels in a
+short-lived flash cookie sealed under the session secret, scoped to that page. A refused form is shown again
+with the reason and everything the clerk typed. Times are shown in the office's zone (``Settings.timezone``).
+"""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import json
+import re
+import secrets
+import urllib.parse
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import segno
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from issuer import audit
-from issuer.credentials import CONFIGURATIONS
-from issuer.db.models import AuditEntry, Credential, Licence, Person, Staff
-from issuer.offers import DOCUMENT_KINDS, create_offer, record_check
-from issuer.status import StatusChangeError, change_status
-from issuer.web.api import audit_denied, status_change_refusal
+from issuer.db.models import AuditEntry, Credential, Licence, Offer, Person, Staff
+from issuer.grants import MAX_COPIES, GrantError, default_copies, eligibility, progress
+from issuer.offers import DOCUMENT_KINDS, OFFER_SCHEME, REFERENCE_PATH, create_offer, record_check
 from issuer.web.auth import (
     COOKIE,
     ConsoleSession,
@@ -28,12 +41,14 @@ from issuer.web.auth import (
     lang_of,
     new_session,
 )
-from issuer.web.i18n import translator
+from issuer.web.i18n import translator, type_name
 from issuer.web.state import State, state
 
 router = APIRouter(prefix="/console")
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-       "script-src 'self' 'unsafe-inline'")
+CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'"
+STATIC = Path(__file__).resolve().parent.parent / "static"
+STATIC_FILES = {"console.css": "text/css", "offer.js": "text/javascript"}
+FLASH = "mobileid_flash"
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent.parent / "templates"))
 
 
@@ -41,28 +56,37 @@ def _html(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
 
 
-def _pages(described: dict[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
+def pages(described: dict[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
     """``responses=`` for a console route: the login redirect (no session) and HTML pages by status."""
-    out: dict[int | str, dict[str, Any]] = {303: _redirect("no console session: to /console/login")}
+    out: dict[int | str, dict[str, Any]] = {303: redirect_doc("no console session: to /console/login")}
     out |= {status: _html(text) for status, text in (described or {}).items()}
     return out
 
 
-def _redirect(description: str) -> dict[str, Any]:
+def redirect_doc(description: str) -> dict[str, Any]:
     return {"description": description, "headers": {"Location": {"schema": {"type": "string"}}}}
 
 
-def _current(request: Request) -> tuple[State, ConsoleSession | None]:
+def current(request: Request) -> tuple[State, ConsoleSession | None]:
     st = state(request)
     return st, decode_session(st.session_secret, request.cookies.get(COOKIE), st.now(),
                               st.settings.session_idle_seconds)
 
 
-def _page(request: Request, name: str, session: ConsoleSession | None, status: int = 200, **context: Any) -> Response:
+def local(st: State, value: dt.datetime | None) -> str:
+    """``value`` in the office's time zone, to the second (empty for None)."""
+    if value is None:
+        return ""
+    aware = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return aware.astimezone(ZoneInfo(st.settings.timezone)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def page(request: Request, name: str, session: ConsoleSession | None, status: int = 200, **context: Any) -> Response:
     st = state(request)
     lang = lang_of(request, session)
-    response = templates.TemplateResponse(request, name, {"t": translator(lang), "lang": lang, "session": session,
-                                                          **context}, status_code=status)
+    response = templates.TemplateResponse(request, name, {
+        "t": translator(lang), "lang": lang, "session": session, "type_name": lambda c: type_name(c, lang),
+        "local": lambda v: local(st, v), **context}, status_code=status)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Security-Policy"] = CSP
     if session is not None:  # sliding idle timeout, language kept in the session
@@ -72,17 +96,57 @@ def _page(request: Request, name: str, session: ConsoleSession | None, status: i
     return response
 
 
-def _login_redirect() -> Response:
+def error(request: Request, session: ConsoleSession | None, status: int, key: str, detail: str = "") -> Response:
+    return page(request, "error.html", session, status=status, message=key, detail=detail)
+
+
+def login_redirect() -> Response:
     return RedirectResponse("/console/login", status_code=303)
+
+
+def see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+# ---- flash: what one page shows once, sealed under the session secret --------------------------------------
+
+def _flash_key(st: State) -> bytes:
+    return hashlib.sha256(b"mobileid console flash|" + st.session_secret).digest()
+
+
+def set_flash(st: State, response: Response, path: str, value: dict[str, Any], seconds: int) -> None:
+    nonce = secrets.token_bytes(12)
+    sealed = nonce + AESGCM(_flash_key(st)).encrypt(nonce, json.dumps(value).encode(), path.encode())
+    response.set_cookie(FLASH, base64.urlsafe_b64encode(sealed).decode(), max_age=seconds, path=path,
+                        httponly=True, samesite="strict", secure=st.settings.public_url.startswith("https"))
+
+
+def get_flash(st: State, request: Request) -> dict[str, Any] | None:
+    raw = request.cookies.get(FLASH)
+    try:
+        sealed = base64.urlsafe_b64decode(raw or "")
+        value = json.loads(AESGCM(_flash_key(st)).decrypt(sealed[:12], sealed[12:], request.url.path.encode()))
+    except (InvalidTag, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+# ---- sign-in ------------------------------------------------------------------------------------------------
+
+@router.get("/static/{name}", include_in_schema=False)
+def static(name: str) -> Response:
+    if name not in STATIC_FILES:
+        return Response(status_code=404)
+    return FileResponse(STATIC / name, media_type=STATIC_FILES[name], headers={"Cache-Control": "max-age=3600"})
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request) -> Response:
-    return _page(request, "login.html", None)
+    return page(request, "login.html", None)
 
 
 @router.post("/login", response_class=RedirectResponse, status_code=303, responses={
-    303: _redirect("signed in: to /console, with the session cookie"),
+    303: redirect_doc("signed in: to /console, with the session cookie"),
     401: _html("wrong username or password, or the account is locked")})
 def login(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]) -> Response:
     st = state(request)
@@ -90,131 +154,182 @@ def login(request: Request, username: Annotated[str, Form()], password: Annotate
         staff = db.scalars(select(Staff).where(Staff.username == username)).first()
         problem = attempt_login(db, staff, password, st.now())
         if problem is not None or staff is None:
-            return _page(request, "login.html", None, status=401, error=problem)
+            return page(request, "login.html", None, status=401, error=problem, username=username)
         audit.append(db, actor=f"staff:{staff.id}", action="console.login")
         db.commit()
         session = new_session(staff, lang_of(request, None))
-    response = RedirectResponse("/console", status_code=303)
+    response = see_other("/console")
     response.set_cookie(COOKIE, encode_session(st.session_secret, session, st.now()), httponly=True,
                         samesite="strict", secure=st.settings.public_url.startswith("https"))
     return response
 
 
 @router.post("/logout", response_class=RedirectResponse, status_code=303, responses={
-    303: _redirect("to /console/login (the session cookie is cleared when the CSRF token matches)")})
+    303: redirect_doc("to /console/login (the session cookie is cleared when the CSRF token matches)")})
 def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
-    _, session = _current(request)
-    response = _login_redirect()
+    _, session = current(request)
+    response = login_redirect()
     if session is not None and csrf_ok(csrf, session):
         response.delete_cookie(COOKIE)
     return response
 
 
-@router.get("", response_class=HTMLResponse, responses=_pages())
+# ---- search -------------------------------------------------------------------------------------------------
+
+RESIDENT_PREFIX = re.compile(r"\d{6}(-\d{0,7})?")
+
+
+def _like(term: str) -> str:
+    """A LIKE prefix pattern with the wildcards in ``term`` escaped (``\\`` is the escape)."""
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def find_people(db: Any, term: str) -> list[Person]:
+    """By Korean name (prefix), Latin name in either order, any case (prefix), or the start of a resident
+    registration number (at least the six birth digits)."""
+    words = term.split()
+    latin = " ".join(words).upper()
+    conditions = [(Person.family_name + Person.given_name).like(_like(term.replace(" ", "")), escape="\\"),
+                  Person.given_name == term,
+                  func.upper(Person.family_name_latin + " " + Person.given_name_latin).like(_like(latin), escape="\\"),
+                  func.upper(Person.given_name_latin + " " + Person.family_name_latin).like(_like(latin), escape="\\")]
+    if RESIDENT_PREFIX.fullmatch(term):
+        conditions.append(Person.resident_number.like(_like(term), escape="\\"))
+    return list(db.scalars(select(Person).where(or_(*conditions)).order_by(Person.id).limit(50)))
+
+
+@router.get("", response_class=HTMLResponse, responses=pages())
 def search(request: Request, q: str = "") -> Response:
-    st, session = _current(request)
+    st, session = current(request)
     if session is None:
-        return _login_redirect()
+        return login_redirect()
     people: list[Person] = []
-    if q.strip():
-        term = q.strip()
+    term = q.strip()[:100]
+    if term:
         with st.sessions() as db:
-            people = list(db.scalars(select(Person).where(or_(
-                Person.resident_number == term, (Person.family_name + Person.given_name).like(f"{term}%"),
-                Person.given_name == term)).limit(50)))
-    return _page(request, "search.html", session, q=q, people=people, searched=bool(q.strip()))
+            people = find_people(db, term)
+    return page(request, "search.html", session, q=q, people=people, searched=bool(term))
 
 
-@router.get("/applicants/{person_id}", response_class=HTMLResponse,
-            responses=_pages({404: "no such applicant"}))
+# ---- applicant, check and offer ----------------------------------------------------------------------------
+
+def _applicant_context(st: State, db: Any, person: Person, staff: Staff) -> dict[str, Any]:
+    licence = db.scalars(select(Licence).where(Licence.person_id == person.id)).first()
+    credentials = list(db.scalars(select(Credential).where(Credential.person_id == person.id)
+                                  .order_by(Credential.id.desc()).limit(50)))
+    offers = [progress(db, o, st.now()) for o in db.scalars(select(Offer).where(Offer.person_id == person.id)
+                                                             .order_by(Offer.id.desc()).limit(10))]
+    return {"person": person, "licence": licence, "credentials": credentials, "offers": offers,
+            "kinds": DOCUMENT_KINDS, "eligibility": eligibility(db, person, st.now().date()),
+            "default_copies": default_copies, "max_copies": MAX_COPIES, "role": staff.role}
+
+
+@router.get("/applicants/{person_id}", response_class=HTMLResponse, responses=pages({404: "no such applicant"}))
 def applicant(request: Request, person_id: int) -> Response:
-    st, session = _current(request)
+    st, session = current(request)
     if session is None:
-        return _login_redirect()
+        return login_redirect()
     with st.sessions() as db:
-        person = db.get(Person, person_id)
-        if person is None:
-            return _page(request, "error.html", session, status=404)
-        licence = db.scalars(select(Licence).where(Licence.person_id == person_id)).first()
-        credentials = list(db.scalars(select(Credential).where(Credential.person_id == person_id)
-                                      .order_by(Credential.id.desc()).limit(50)))
-        staff = db.get(Staff, session.staff_id)
-    return _page(request, "applicant.html", session, person=person, licence=licence, credentials=credentials,
-                 kinds=DOCUMENT_KINDS, configurations=list(CONFIGURATIONS), role=staff.role if staff else "clerk")
+        person, staff = db.get(Person, person_id), db.get(Staff, session.staff_id)
+        if person is None or staff is None:
+            return error(request, session, 404, "err_not_found")
+        context = _applicant_context(st, db, person, staff)
+    return page(request, "applicant.html", session, form=None, problem=None, **context)
 
 
-@router.post("/applicants/{person_id}/check", response_class=HTMLResponse, responses=_pages({
-    400: "the check is refused", 403: "the CSRF token does not match", 404: "no such applicant or staff member"}))
-def check(request: Request, person_id: int, csrf: Annotated[str, Form()], document_kind: Annotated[str, Form()],
-          document_number: Annotated[str, Form()], photo_match: Annotated[str | None, Form()] = None,
-          notes: Annotated[str, Form()] = "", configuration: Annotated[list[str] | None, Form()] = None) -> Response:
-    st, session = _current(request)
+def _copies(form: Any, chosen: list[str]) -> dict[str, int]:
+    out = {}
+    for config in chosen:
+        value = str(form.get(f"copies_{config}", "") or default_copies(config)).strip()
+        out[config] = int(value) if value.isdigit() and len(value) < 4 else 0  # 0 is refused with the reason
+    return out
+
+
+@router.post("/applicants/{person_id}/check", response_class=RedirectResponse, status_code=303,
+             responses=pages({400: "the check is refused: the form again, with the reason and what was typed",
+                              403: "the CSRF token does not match", 404: "no such applicant or staff member"})
+             | {303: redirect_doc("recorded: to the offer's page (or no session: to /console/login)")})
+async def check(request: Request, person_id: int) -> Response:
+    st, session = current(request)
     if session is None:
-        return _login_redirect()
-    if not csrf_ok(csrf, session):
-        return _page(request, "error.html", session, status=403)
-    chosen = [c for c in (configuration or ["mdl", "age_attestation"]) if c in CONFIGURATIONS]
+        return login_redirect()
+    form = await request.form()
+    if not csrf_ok(str(form.get("csrf", "")), session):
+        return error(request, session, 403, "err_csrf")
+    chosen = [str(c) for c in form.getlist("configuration")]  # nothing ticked is refused, never a default
+    kind, number = str(form.get("document_kind", "")), str(form.get("document_number", ""))[:40]
+    photo, notes, copies = form.get("photo_match") == "yes", str(form.get("notes", ""))[:1000], _copies(form, chosen)
+    typed = {"document_kind": kind, "document_number": number, "photo_match": photo, "notes": notes,
+             "chosen": chosen, "copies": copies}
     now = st.now()
     with st.sessions() as db:
         staff, person = db.get(Staff, session.staff_id), db.get(Person, person_id)
         if staff is None or person is None or not staff.active:
-            return _page(request, "error.html", session, status=404)
+            return error(request, session, 404, "err_not_found")
         try:
-            record = record_check(db, staff=staff, person=person, document_kind=document_kind,
-                                  document_number=document_number, photo_match=photo_match == "yes", notes=notes,
-                                  now=now)
-            offer = create_offer(db, check=record, staff=staff, configurations=chosen,
+            record = record_check(db, staff=staff, person=person, document_kind=kind, document_number=number,
+                                  photo_match=photo, notes=notes, now=now)
+            offer = create_offer(db, check=record, staff=staff, configurations=chosen, copies=copies,
                                  issuer_url=st.settings.public_url.rstrip("/"),
                                  ttl_seconds=st.settings.offer_ttl_seconds, now=now)
         except ValueError as exc:
             db.rollback()
-            return _page(request, "error.html", session, status=400, detail=str(exc))
+            code = exc.code if isinstance(exc, GrantError) else _check_code(str(exc))
+            context = _applicant_context(st, db, person, staff)
+            return page(request, "applicant.html", session, status=400, form=typed,
+                        problem={"key": f"err_{code}", "detail": str(exc) if code == "not_eligible" else ""},
+                        **context)
         db.commit()
-    qr = segno.make(offer.offer_uri, error="m").svg_inline(scale=4, dark="#000", light="#fff")
-    return _page(request, "offer.html", session, qr=qr, offer=offer, seconds=st.settings.offer_ttl_seconds,
-                 person_id=person_id)
+    path = f"/console/offers/{offer.offer_id}"
+    response = see_other(path)
+    set_flash(st, response, path, {"reference": offer.reference, "tx_code": offer.tx_code},
+              st.settings.offer_ttl_seconds)
+    return response
 
 
-@router.post("/credentials/{credential_id}/status", response_class=RedirectResponse, status_code=303,
-             responses=_pages({403: "the CSRF token does not match, or the status change is not permitted",
-                              404: "no such credential", 409: "the status change is not allowed"})
-             | {303: _redirect("changed, to the applicant's page; or no session, to /console/login")})
-def set_status(request: Request, credential_id: int, csrf: Annotated[str, Form()], status: Annotated[str, Form()],
-               reason: Annotated[str, Form()] = "") -> Response:
-    st, session = _current(request)
+def _check_code(message: str) -> str:
+    for code, words in (("document_kind", "document kind"), ("document_number", "document number"),
+                        ("photo_match", "photo match")):
+        if words in message:
+            return code
+    return "unknown"
+
+
+@router.get("/offers/{offer_id}", response_class=HTMLResponse, responses=pages({404: "no such offer"}))
+def offer_page(request: Request, offer_id: int) -> Response:
+    """The offer: who it is for, what it grants, when (local time), its state; the QR and tx_code while it
+    waits, on the screen it was made on (flash). Reloading shows the same offer; nothing new is made."""
+    st, session = current(request)
     if session is None:
-        return _login_redirect()
-    if not csrf_ok(csrf, session):
-        return _page(request, "error.html", session, status=403)
+        return login_redirect()
     with st.sessions() as db:
-        staff, credential = db.get(Staff, session.staff_id), db.get(Credential, credential_id)
-        if staff is None or credential is None:
-            return _page(request, "error.html", session, status=404)
-        refusal = status_change_refusal(staff, credential)
-        if refusal is not None:  # audited, committed on its own; the credential is left as it was
-            audit_denied(db, staff, operation="credential.status", reason=refusal[0], via="console",
-                         target=f"credential:{credential_id}")
-            return _page(request, "error.html", session, status=403, detail=refusal[1])
-        try:
-            change_status(db, credential, status, actor=f"staff:{staff.id}", reason=reason)
-        except StatusChangeError as exc:
-            return _page(request, "error.html", session, status=409, detail=str(exc))
-        db.commit()
-        person_id = credential.person_id
-    return RedirectResponse(f"/console/applicants/{person_id}", status_code=303)
+        offer = db.get(Offer, offer_id)
+        if offer is None:
+            return error(request, session, 404, "err_not_found")
+        person = db.get(Person, offer.person_id)
+        shown = progress(db, offer, st.now())
+    flash = get_flash(st, request) if shown.state == "waiting" else None
+    qr = uri = None
+    if flash is not None:
+        uri = OFFER_SCHEME + "credential_offer_uri=" + urllib.parse.quote(
+            f"{st.settings.public_url.rstrip('/')}{REFERENCE_PATH}{flash['reference']}", safe="")
+        qr = segno.make(uri, error="m").svg_inline(scale=5, dark="#000", light="#fff")
+    return page(request, "offer.html", session, offer=offer, person=person, progress=shown, qr=qr, offer_uri=uri,
+                tx_code=flash["tx_code"] if flash else None, refresh=shown.state in ("waiting", "partly_received"))
 
 
 @router.get("/audit", response_class=HTMLResponse,
-            responses=_pages({403: "only a supervisor or an admin sees the audit log"}))
+            responses=pages({403: "only a supervisor or an admin sees the audit log"}))
 def audit_view(request: Request) -> Response:
-    st, session = _current(request)
+    st, session = current(request)
     if session is None:
-        return _login_redirect()
+        return login_redirect()
     with st.sessions() as db:
         staff = db.get(Staff, session.staff_id)
         if staff is None or staff.role not in ("supervisor", "admin"):
-            return _page(request, "error.html", session, status=403)
+            return error(request, session, 403, "err_forbidden")
         entries = list(db.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(200)))
         broken = audit.verify_chain(db)
-    return _page(request, "audit.html", session, entries=entries, broken=broken, now=dt.datetime.now(dt.UTC))
+    return page(request, "audit.html", session, entries=entries, broken=broken)
+
 

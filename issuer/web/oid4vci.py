@@ -7,31 +7,30 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import secrets
 from typing import Annotated, Any
 
+from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Form, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer import audit
-from issuer.credentials import CONFIGURATIONS, NotEligibleError, issue_credential
-from issuer.db.models import AccessToken, Credential, InPersonCheck, Nonce, Offer, Person
-from issuer.offers import PRE_AUTH_GRANT, OfferError, redeem
+from issuer.credentials import CONFIGURATIONS
+from issuer.db.models import AccessToken, Nonce
+from issuer.issuance import MAX_BATCH, IssuanceRefusal, issue_batch, record_notification
+from issuer.offers import PRE_AUTH_GRANT, REFERENCE_PATH, OfferError, offer_by_reference, redeem, token_grant
 from issuer.security import token_hash
 from issuer.web.errors import ACCESS_TOKEN, oauth_errors, security
-from issuer.web.state import State, state
+from issuer.web.state import state
 from specs.catalogue import Catalogue
-from specs.crypto import PublicKey
-from specs.errors import MobileIdError
-from specs.jose import Jws, key_from_jwk
+from specs.jose import jwk_from_key
 
 router = APIRouter()
-PROOF_TYPE = "openid4vci-proof+jwt"
-MAX_BATCH = 10
 NONCE_TTL = dt.timedelta(minutes=5)
 
 
@@ -48,9 +47,10 @@ def _error(status: int, error: str, description: str) -> JSONResponse:
 
 
 def _refuse(session: Session, action: str, status: int, error: str, description: str,
-            target: str = "") -> JSONResponse:
+            target: str = "", reason: str | None = None) -> JSONResponse:
     """Audit a refused wallet request by its error code only (no tokens, proofs or claims) and commit."""
-    audit.append(session, actor="wallet", action=action, target=target[:80], detail={"error": error})
+    detail = {"error": error} | ({"reason": reason} if reason else {})
+    audit.append(session, actor="wallet", action=action, target=target[:80], detail=detail)
     session.commit()
     return _error(status, error, description)
 
@@ -65,8 +65,22 @@ def validation_error(request: Request, exc: RequestValidationError) -> JSONRespo
         return _refuse(session, "request.reject", 400, error, "; ".join(where)[:300], request.url.path)
 
 
+def _claims(doc: Any, fmt: str) -> list[dict[str, Any]]:
+    """Claim descriptions (OpenID4VCI 1.0 Appendix B.2): path and display names; patterns are left out."""
+    out = []
+    for claim in doc.claims:
+        if claim.pattern or (fmt == "mso_mdoc" and claim.namespace is None):
+            continue
+        path = [claim.namespace, claim.identifier] if fmt == "mso_mdoc" else [claim.identifier]
+        out.append({"path": path, "display": [{"name": claim.display.name(lang), "locale": lang}
+                                              for lang in ("ko", "en")]})
+    return out
+
+
 @router.get("/.well-known/openid-credential-issuer")
 def issuer_metadata(request: Request) -> dict[str, Any]:
+    """Credential Issuer Metadata (OpenID4VCI 1.0 §12.2); each configuration's ``display`` and ``claims`` sit
+    inside ``credential_metadata`` (§12.2.4), where wallets built on 1.0 read them."""
     st = state(request)
     base = st.settings.public_url.rstrip("/")
     catalogue = Catalogue.load_default()
@@ -75,7 +89,10 @@ def issuer_metadata(request: Request) -> dict[str, Any]:
         doc = catalogue.get(type_id)
         entry: dict[str, Any] = {"format": fmt, "scope": config_id,
                                  "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": ["ES256"]}},
-                                 "display": [{"name": doc.display_name(lang), "locale": lang} for lang in ("ko", "en")]}
+                                 "credential_metadata": {
+                                     "display": [{"name": doc.display_name(lang), "locale": lang}
+                                                 for lang in ("ko", "en")],
+                                     "claims": _claims(doc, fmt)}}
         if fmt == "mso_mdoc":
             entry |= {"doctype": doc.doctype, "cryptographic_binding_methods_supported": ["cose_key"],
                       "credential_signing_alg_values_supported": [-7]}
@@ -89,6 +106,34 @@ def issuer_metadata(request: Request) -> dict[str, Any]:
             "display": [{"name": "모바일 신분증 발급기관", "locale": "ko"},
                         {"name": "mobileid issuer", "locale": "en"}],
             "credential_configurations_supported": configs}
+
+
+@router.get("/.well-known/jwt-vc-issuer")
+def jwt_vc_issuer(request: Request) -> dict[str, Any]:
+    """JWT VC Issuer Metadata (SD-JWT VC §5): ``issuer`` equals every SD-JWT VC's ``iss``; the keys are the
+    document signers still valid, each with its certificate chain (``x5c``)."""
+    st = state(request)
+    with st.sessions() as session:
+        keys = st.keys(session)
+    now = st.now()
+    keyset = []
+    for cert in (keys.ds, *keys.previous_ds):
+        if cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+            der = cert.public_bytes(serialization.Encoding.DER)
+            keyset.append({**jwk_from_key(cert.public_key()), "kid": hashlib.sha256(der).hexdigest()[:16],  # type: ignore[arg-type]
+                           "use": "sig", "alg": "ES256", "x5c": [base64.b64encode(der).decode()]})
+    return {"issuer": st.settings.public_url.rstrip("/"), "jwks": {"keys": keyset}}
+
+
+@router.get(REFERENCE_PATH + "{reference}", responses=oauth_errors({404: "not_found: unknown, used or expired"}))
+def credential_offer(request: Request, reference: str) -> Response:
+    """The Credential Offer behind a ``credential_offer_uri`` (OpenID4VCI 1.0 §4.1.3), while it is open."""
+    st = state(request)
+    with st.sessions() as session:
+        body = offer_by_reference(session, reference[:200], st.now(), st.settings.public_url.rstrip("/"))
+    if body is None:
+        return _error(404, "not_found", "this credential offer is unknown, used or expired")
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/.well-known/oauth-authorization-server")
@@ -115,12 +160,13 @@ def token(request: Request, grant_type: Annotated[str, Form()],
                                  max_attempts=st.settings.tx_code_attempts, now=now)
         except OfferError as exc:
             return _error(400, exc.error, exc.description)
-        # remember the offer (token -> offer -> in-person check -> office, recorded on each credential)
-        row.offer_id = session.scalars(select(Offer.id).where(
-            Offer.code_hash == token_hash(pre_authorized_code))).first()
         session.commit()
+        grant = token_grant(session, row)
         expires = int((row.expires_at - now).total_seconds()) if row.expires_at.tzinfo else 600
-    return JSONResponse({"access_token": access, "token_type": "Bearer", "expires_in": expires},
+    # ``mobileid_grant`` (an additional token response parameter, RFC 6749 §5.1): how many copies of each
+    # configuration this token obtains, so a wallet asks for exactly the grant
+    return JSONResponse({"access_token": access, "token_type": "Bearer", "expires_in": expires,
+                         "mobileid_grant": [{"credential_configuration_id": c, "copies": n} for c, n in grant.items()]},
                         headers={"Cache-Control": "no-store"})
 
 
@@ -152,65 +198,9 @@ def _access(session: Any, authorization: str | None, now: dt.datetime) -> Access
     return row if expires > now else None
 
 
-def _issuing_office(session: Session, access: AccessToken) -> int | None:
-    """The office of the in-person check behind the token's offer (a remote offer references the person's check)."""
-    if access.offer_id is None:
-        return None
-    office: int | None = session.scalars(select(InPersonCheck.office_id).join(
-        Offer, Offer.check_id == InPersonCheck.id).where(Offer.id == access.offer_id)).first()
-    return office
-
-
-class _Refusal(Exception):
-    def __init__(self, error: str, description: str) -> None:
-        super().__init__(description)
-        self.error, self.description = error, description
-
-
-def _proof_keys(st: State, session: Any, proofs: list[str], now: dt.datetime) -> list[PublicKey]:
-    """OpenID4VCI 1.0 Appendix F.1: typ, alg, jwk, aud, iat, and one fresh c_nonce for the whole batch."""
-    keys: list[PublicKey] = []
-    nonces: set[str] = set()
-    for proof in proofs:
-        try:
-            jws = Jws.parse(proof)
-            jwk = jws.header.get("jwk")
-            if jws.typ != PROOF_TYPE or not isinstance(jwk, dict) or "d" in jwk:
-                raise _Refusal("invalid_proof", "a proof must be an openid4vci-proof+jwt with a public jwk")
-            key = key_from_jwk(jwk)
-            jws.verify(key)
-        except MobileIdError:
-            raise _Refusal("invalid_proof", "a proof does not verify") from None
-        claims = jws.payload
-        iat = claims.get("iat")
-        if claims.get("aud") != st.settings.public_url.rstrip("/") or type(iat) is not int or abs(
-                now.timestamp() - iat) > 300:
-            raise _Refusal("invalid_proof", "a proof has the wrong audience or time")
-        nonces.add(str(claims.get("nonce")))
-        keys.append(key)
-    if len({k.public_bytes(*_SPKI) for k in keys}) != len(keys):
-        raise _Refusal("invalid_proof", "each proof of a batch needs its own key")
-    if len(nonces) != 1:
-        raise _Refusal("invalid_nonce", "all proofs must carry the same c_nonce")
-    used = session.execute(update(Nonce).where(Nonce.value == nonces.pop(), Nonce.used.is_(False),
-                                               Nonce.expires_at > now).values(used=True))
-    if used.rowcount != 1:
-        raise _Refusal("invalid_nonce", "the c_nonce is unknown, used or expired")
-    return keys
-
-
-def _spki() -> tuple[Any, Any]:
-    from cryptography.hazmat.primitives import serialization
-
-    return serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-
-
-_SPKI = _spki()
-
-
 @router.post("/credential", openapi_extra=security(ACCESS_TOKEN), responses=oauth_errors({
     400: "invalid_credential_request (also a malformed body), unknown_credential_configuration, invalid_proof, "
-         "invalid_nonce",
+         "invalid_nonce, credential_request_denied (beyond the offer's grant)",
     401: "invalid_token: the access token is missing, unknown or expired"}))
 def credential(request: Request, body: CredentialRequest,
                authorization: Annotated[str | None, Header()] = None) -> Response:
@@ -221,55 +211,22 @@ def credential(request: Request, body: CredentialRequest,
         if access is None:
             return _refuse(session, "credential.reject", 401, "invalid_token", "a valid access token is required")
         target = f"person:{access.person_id}"
-        config = body.credential_configuration_id
-        if config not in CONFIGURATIONS or config not in access.configurations:
-            return _refuse(session, "credential.reject", 400, "unknown_credential_configuration",
-                           "this token does not cover that credential", target)
         if body.proofs is not None and (body.proof is not None or set(body.proofs) != {"jwt"}):
             return _refuse(session, "credential.reject", 400, "invalid_credential_request",
                            "send one of proof or proofs, with jwt proofs only", target)
         proofs = (body.proofs or {}).get("jwt") or ([body.proof["jwt"]] if body.proof and "jwt" in body.proof else [])
-        if not proofs or len(proofs) > MAX_BATCH:
-            return _refuse(session, "credential.reject", 400, "invalid_proof",
-                           f"between 1 and {MAX_BATCH} jwt proofs are required", target)
         try:
-            keys = _proof_keys(st, session, proofs, now)
-        except _Refusal as exc:  # a consumed nonce stays consumed: _refuse commits it
-            return _refuse(session, "credential.reject", 400, exc.error, exc.description, target)
-        person = session.get(Person, access.person_id)
-        assert person is not None
-        keys_now = st.keys(session)
-        office_id = _issuing_office(session, access)
-        _supersede(session, person.id, config, keys)
-        try:
-            issued = [issue_credential(session, keys_now, person=person, configuration=config, holder_key=k,
-                                       public_url=st.settings.public_url, list_size=st.settings.status_list_size,
-                                       now=now, office_id=office_id) for k in keys]
-        except NotEligibleError as exc:
+            batch = issue_batch(session, st.keys(session), access=access,
+                                configuration=body.credential_configuration_id or "", proofs=proofs,
+                                public_url=st.settings.public_url, list_size=st.settings.status_list_size, now=now)
+        except IssuanceRefusal as exc:  # nothing of the refused request is kept: not the count, not the nonce use
             session.rollback()
-            return _refuse(session, "credential.reject", 400, "invalid_credential_request", str(exc), target)
-        notification = secrets.token_urlsafe(16)
-        audit.append(session, actor="wallet", action="credential.batch", target=f"person:{person.id}",
-                     detail={"count": len(issued), "notification": notification})
+            return _refuse(session, "credential.reject", 400, exc.error, exc.description, target, exc.reason)
         session.commit()
     out = [{"credential": base64.urlsafe_b64encode(i.encoded).rstrip(b"=").decode() if isinstance(i.encoded, bytes)
-            else i.encoded} for i in issued]
-    return JSONResponse({"credentials": out, "notification_id": notification}, headers={"Cache-Control": "no-store"})
-
-
-def _supersede(session: Any, person_id: int, config: str, keys: list[PublicKey]) -> None:
-    """One live credential per person, type and device key. A wallet that asks again with the same key
-    never received the first answer (a lost response after our commit): revoke that one, then issue."""
-    from issuer.credentials import thumbprint
-    from issuer.status import change_status
-
-    type_id = CONFIGURATIONS[config][0]
-    for key in keys:
-        earlier = session.scalars(select(Credential).where(
-            Credential.person_id == person_id, Credential.type_id == type_id,
-            Credential.holder_key_thumbprint == thumbprint(key), Credential.status != "revoked")).all()
-        for row in earlier:
-            change_status(session, row, "revoked", actor="issuer", reason="superseded by a retry with the same key")
+            else i.encoded} for i in batch.issued]
+    return JSONResponse({"credentials": out, "notification_id": batch.notification_id},
+                        headers={"Cache-Control": "no-store"})
 
 
 class Notification(BaseModel):
@@ -281,16 +238,18 @@ class Notification(BaseModel):
 
 
 @router.post("/notification", status_code=204, openapi_extra=security(ACCESS_TOKEN), responses=oauth_errors({
-    400: "invalid_notification_request (also a malformed body or an unknown event)",
+    400: "invalid_notification_request (also a malformed body or an unknown event), invalid_notification_id",
     401: "invalid_token: the access token is missing, unknown or expired"}))
 def notification(request: Request, body: Notification,
                  authorization: Annotated[str | None, Header()] = None) -> Response:
     st = state(request)
     with st.sessions() as session:
-        if _access(session, authorization, st.now()) is None:
+        access = _access(session, authorization, st.now())
+        if access is None:
             return _refuse(session, "notification.reject", 401, "invalid_token", "a valid access token is required")
-        if body.event not in ("credential_accepted", "credential_failure", "credential_deleted"):
-            return _refuse(session, "notification.reject", 400, "invalid_notification_request", "unknown event")
-        audit.append(session, actor="wallet", action=f"notification.{body.event}", target=body.notification_id[:60])
+        try:
+            record_notification(session, access, body.notification_id[:64], body.event, st.now())
+        except IssuanceRefusal as exc:
+            return _refuse(session, "notification.reject", 400, exc.error, exc.description)
         session.commit()
     return Response(status_code=204)

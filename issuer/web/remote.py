@@ -87,6 +87,8 @@ REMOTE_OFFER_BODY: dict[str, Any] = {
         "device_response": {"type": "string", "description": "base64url DeviceResponse CBOR of the mDL"},
         "credential_configuration_ids": {"type": "array", "items": {"type": "string"}, "minItems": 1,
                                          "uniqueItems": True},
+        "copies": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 10},
+                   "description": "copies per configuration (default: 5 age attestations, else 1)"},
     },
 }
 
@@ -122,7 +124,8 @@ def _remote_offer(st: State, raw: bytes) -> Response:
             person, licence_credential = _holder(session, document)
             offer = create_remote_offer(session, person=person, licence_credential_id=licence_credential.id,
                                         configurations=configurations, issuer_url=st.settings.public_url.rstrip("/"),
-                                        ttl_seconds=st.settings.offer_ttl_seconds, now=now)
+                                        ttl_seconds=st.settings.offer_ttl_seconds, now=now,
+                                        copies=_copies(body.get("copies")))
         except _Refusal as exc:
             session.rollback()
             return _error(exc.error, exc.description)
@@ -130,7 +133,8 @@ def _remote_offer(st: State, raw: bytes) -> Response:
             session.rollback()
             return _error("invalid_request", str(exc))
         session.commit()
-    return JSONResponse({"offer_uri": offer.offer_uri, "tx_code": offer.tx_code,
+    return JSONResponse({"offer_uri": offer.offer_uri, "credential_offer_uri": offer.reference_uri,
+                         "tx_code": offer.tx_code, "grant": offer.grant,
                          "expires_in": int((offer.expires_at - now).total_seconds())},
                         headers={"Cache-Control": "no-store"})
 
@@ -145,6 +149,15 @@ def _configurations(value: Any) -> list[str]:
     if COUNTER_ONLY & set(value):
         raise _Refusal("invalid_request", "the licence is issued at a counter only")
     return list(value)
+
+
+def _copies(value: Any) -> dict[str, int] | None:
+    """The copies asked for (the grant bounds them like a counter offer's: ``issuer.grants``)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not all(isinstance(k, str) and type(v) is int for k, v in value.items()):
+        raise _Refusal("invalid_request", "copies must map configurations to whole numbers")
+    return dict(value)
 
 
 def _verified(st: State, session: Session, value: Any, nonce: str, now: dt.datetime) -> VerifiedDocument:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from fastapi import Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from issuer.keys import IssuerKeys, load_keys, register_tx_code_pepper
+from issuer.keys import IssuerKeys, Pkcs11Config, load_keys, register_tx_code_pepper
 from issuer.settings import Settings
 
 
@@ -29,10 +29,13 @@ class State:
 
     def keys(self, session: Session) -> IssuerKeys:
         if self._keys is None:
-            self._keys = load_keys(session, self.settings.data_dir)
+            self._keys = load_keys(session, self.settings.data_dir, pkcs11=Pkcs11Config.from_settings(self.settings))
         return self._keys
 
     def forget_keys(self) -> None:
+        """Load the keys again on next use (after a rotation); an HSM session of the old ones is released."""
+        if self._keys is not None:
+            self._keys.close()
         self._keys = None
 
 

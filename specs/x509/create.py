@@ -120,7 +120,8 @@ def create_reader_root(signer: Signer, *, common_name: str, not_before: dt.datet
 
 def _leaf(issuer_signer: Signer, issuer_cert: x509.Certificate, subject: x509.Name, key: PublicKey,
           not_before: dt.datetime, not_after: dt.datetime, eku: str, rng: Rng,
-          issuer_alt_uri: str | None, crl_uri: str | None, dns_names: Sequence[str] = ()) -> x509.Certificate:
+          issuer_alt_uri: str | None, crl_uri: str | None, dns_names: Sequence[str] = (),
+          subject_alt_uri: str | None = None) -> x509.Certificate:
     builder = (
         x509.CertificateBuilder().subject_name(subject).issuer_name(issuer_cert.subject).public_key(key)
         .serial_number(_serial(rng)).not_valid_before(not_before).not_valid_after(not_after)
@@ -135,21 +136,29 @@ def _leaf(issuer_signer: Signer, issuer_cert: x509.Certificate, subject: x509.Na
             x509.IssuerAlternativeName([x509.UniformResourceIdentifier(issuer_alt_uri)]), critical=False)
     if crl_uri:
         builder = builder.add_extension(_crl(crl_uri), critical=False)
-    if dns_names:  # OpenID4VP 1.0 §5.9.3 x509_san_dns: the relying party's DNS name as a dNSName SAN
-        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in dns_names]),
-                                        critical=False)
+    # one subjectAltName: the relying party's DNS names (OpenID4VP 1.0 §5.9.3 x509_san_dns) and/or the issuer's
+    # URL (what SD-JWT VC verifiers match ``iss`` against)
+    names: list[x509.GeneralName] = [x509.DNSName(n) for n in dns_names]
+    if subject_alt_uri:
+        names.append(x509.UniformResourceIdentifier(subject_alt_uri))
+    if names:
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
     return _sign(builder, issuer_signer)
 
 
 def create_document_signer(iaca_signer: Signer, iaca_cert: x509.Certificate, subject_public_key: PublicKey,
                            *, common_name: str, not_before: dt.datetime, not_after: dt.datetime,
                            issuer_alt_uri: str = "https://example.invalid", crl_uri: str | None = None,
+                           subject_alt_uri: str | None = None,
                            rng: Rng = secrets.token_bytes) -> x509.Certificate:
-    """A document-signer certificate (Annex B.1.3) with the IACA's country, signed by the IACA."""
+    """A document-signer certificate (Annex B.1.3) with the IACA's country, signed by the IACA.
+
+    ``subject_alt_uri``: the issuer's URL as a URI subjectAltName, which SD-JWT VC verifiers match against
+    ``iss`` when the key comes from ``x5c`` (the same URL as the issuer alternative name, normally)."""
     countries = iaca_cert.subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)
     country = str(countries[0].value) if countries else None
     return _leaf(iaca_signer, iaca_cert, _name(common_name, country), subject_public_key, not_before,
-                 not_after, MDL_DS_EKU, rng, issuer_alt_uri, crl_uri)
+                 not_after, MDL_DS_EKU, rng, issuer_alt_uri, crl_uri, subject_alt_uri=subject_alt_uri)
 
 
 def create_reader(root_signer: Signer, root_cert: x509.Certificate, subject_public_key: PublicKey, *,

@@ -48,7 +48,7 @@ def receive(driver: Driver, service: Service, camera: Camera, tmp_path: Path) ->
     camera.paths[:] = [offer_png]
     driver.tap_text("Scan with the camera")
     driver.pump_until(lambda: driver.app.screen.offer == offer)  # type: ignore[attr-defined]
-    assert "Offer read from testserver" in driver.text() and "%7B" not in driver.text()  # never the raw link
+    assert "Offer read from localhost" in driver.text() and "%7B" not in driver.text()  # never the raw link
     driver.type(driver.inputs()[1], tx_code)
     driver.shot("10_add")
     driver.tap_text("Receive my cards")

@@ -28,7 +28,7 @@ from issuer.web.app import bootstrap, create_app
 PG_URL = os.environ.get("MOBILEID_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if PG_URL else [])]
 PEOPLE = 300
-ISSUER_URL = "http://testserver"
+ISSUER_URL = "http://localhost"
 
 
 @dataclass
@@ -111,7 +111,9 @@ def person_with_licence(service: Service) -> int:
         return session.scalars(select(Licence.person_id).order_by(Licence.id)).first()  # type: ignore[return-value]
 
 
-def enroll(service: Service, person_id: int, configurations: list[str], username: str = "clerk1") -> tuple[str, str]:
+def enroll(service: Service, person_id: int, configurations: list[str], username: str = "clerk1",
+           copies: dict[str, int] | None = None, issuer_url: str = ISSUER_URL,
+           by_reference: bool = False) -> tuple[str, str]:
     """Record an in-person check and create an offer, as the counter does; returns (offer_uri, tx_code)."""
     from issuer.db.models import Person
     from issuer.offers import create_offer, record_check
@@ -123,10 +125,10 @@ def enroll(service: Service, person_id: int, configurations: list[str], username
         check = record_check(session, staff=staff, person=person, document_kind="id_card",
                              document_number="test-0001", photo_match=True, notes="", now=service.clock.now)
         offer = create_offer(session, check=check, staff=staff, configurations=configurations,
-                             issuer_url=ISSUER_URL, ttl_seconds=service.settings.offer_ttl_seconds,
-                             now=service.clock.now)
+                             issuer_url=issuer_url, ttl_seconds=service.settings.offer_ttl_seconds,
+                             now=service.clock.now, copies=copies)
         session.commit()
-    return offer.offer_uri, offer.tx_code
+    return offer.reference_uri if by_reference else offer.offer_uri, offer.tx_code
 
 
 def iaca_pem(service: Service) -> bytes:
@@ -173,6 +175,18 @@ def serve(app: Any, port: int) -> Iterator[str]:
 def live_url(service: Service) -> Iterator[str]:
     """The service (same database and clock) under a real uvicorn server."""
     with serve(create_app(service.settings, clock=service.clock), free_port()) as url:
+        yield url
+
+
+@pytest.fixture
+def live_issuer(service: Service) -> Iterator[str]:
+    """The service (same database, real clock) under a real uvicorn server that names its own address as its
+    public URL, as ``serve`` does: offers made with ``issuer_url=live_issuer`` are redeemable over sockets."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    moved = service.settings.model_copy(update={"public_url": url})
+    bootstrap(moved)  # as a restart at a new address does: the document signer is rotated to name it
+    with serve(create_app(moved), port):
         yield url
 
 

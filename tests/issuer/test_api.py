@@ -84,13 +84,14 @@ def test_token_check_offer_and_wallet_receives(service: Service, tmp_path: Path)
     person = person_with_licence(service)
     answer = service.client.post("/api/checks", headers=bearer(token), json={
         "applicant_id": person, "document_kind": "id_card", "document_number": "900101-1234567",
-        "photo_match": True, "configurations": ["mdl", "age_attestation"]})
+        "photo_match": True, "configurations": ["mdl", "age_attestation"], "copies": {"age_attestation": 2}})
     assert answer.status_code == 201, answer.text
     body = answer.json()
-    assert set(body) == {"offer_uri", "tx_code", "expires_at"} and len(body["tx_code"]) == 6
+    assert set(body) == {"offer_id", "offer_uri", "credential_offer_uri", "tx_code", "expires_at", "grant"}
+    assert len(body["tx_code"]) == 6 and body["grant"] == {"mdl": 1, "age_attestation": 2}
     assert answer.headers["cache-control"] == "no-store"
     records = wallet(tmp_path, service).receive(body["offer_uri"], body["tx_code"], PIN, http=service.client,
-                                                now=service.clock.now, batch={"age_attestation": 2})
+                                                now=service.clock.now)
     assert len(records) == 3
     listed = service.client.get(f"/api/applicants/{person}/credentials", headers=bearer(token))
     assert listed.status_code == 200

@@ -23,6 +23,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 class Live:
     url: str
     clerk_password: str
+    settings: Settings
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def live(tmp_path: Path) -> Iterator[Live]:
     result = bootstrap(settings)
     assert result.demo_password
     with serve(create_app(settings), port):
-        yield Live(url, result.demo_password)
+        yield Live(url, result.demo_password, settings)
 
 
 @pytest.fixture
@@ -55,8 +56,34 @@ def _focused_value(page: sync_api.Page) -> str:
     return str(page.evaluate("document.activeElement.value"))
 
 
+def _applicant(live: Live) -> tuple[int, str]:
+    """(id, resident number) of a person with a licence and a business: every credential type applies."""
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.orm import Session
+
+    from issuer.db.models import Business, Licence, Person
+
+    engine = create_engine(live.settings.sqlalchemy_url)
+    with Session(engine) as session:
+        row = session.execute(select(Person.id, Person.resident_number).join(
+            Licence, Licence.person_id == Person.id).join(Business, Business.representative_id == Person.id)
+            .order_by(Person.id)).first()
+    engine.dispose()
+    assert row is not None
+    return int(row[0]), str(row[1])
+
+
+def _csp_violations(page: sync_api.Page) -> list[str]:
+    seen: list[str] = []
+    page.on("console", lambda message: seen.append(message.text) if "Content Security Policy" in message.text
+            else None)
+    return seen
+
+
 def test_keyboard_flow_from_login_to_offer_and_audit(page: sync_api.Page, live: Live) -> None:
     expect = sync_api.expect
+    violations = _csp_violations(page)
+    person, resident = _applicant(live)
     page.goto("/console/login")
     _shot(page, "01-login")
     assert _focused(page) == "username"  # autofocus: typing starts right away
@@ -70,10 +97,10 @@ def test_keyboard_flow_from_login_to_offer_and_audit(page: sync_api.Page, live: 
 
     _shot(page, "02-search")
     assert _focused(page) == "q"
-    page.keyboard.type("김")
+    page.keyboard.type(resident[:8])  # the start of the resident registration number
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/console\?q="))
-    first = page.locator('a[href^="/console/applicants/"]').first
+    first = page.locator(f'a[href="/console/applicants/{person}"]')
     expect(first).to_be_visible()
     _shot(page, "03-results")
     first.focus()
@@ -96,29 +123,41 @@ def test_keyboard_flow_from_login_to_offer_and_audit(page: sync_api.Page, live: 
     assert _focused(page) == "notes"
     page.keyboard.type("keyboard only")
     page.keyboard.press("Tab")
-    assert _focused(page) == "configuration" and _focused_value(page) == "mdl"
-    expect(page.locator('input[value="mdl"]')).to_be_checked()
+    assert _focused(page) == "c-mdl"
+    expect(page.locator("#c-mdl")).not_to_be_checked()  # nothing is ticked for the clerk
+    page.keyboard.press("Space")
     page.keyboard.press("Tab")
-    assert _focused_value(page) == "age_attestation"
-    page.keyboard.press("Space")  # offer the mdl alone
-    expect(page.locator('input[value="age_attestation"]')).not_to_be_checked()
-    assert page.locator('input[name="configuration"]:checked').count() == 1
+    assert _focused(page) == "n-mdl" and _focused_value(page) == "1"
+    page.keyboard.press("Tab")
+    assert _focused(page) == "c-age_attestation"
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    assert _focused_value(page) == "5"
+    page.keyboard.press("Control+a")
+    page.keyboard.type("3")  # three single-use age attestations
+    assert page.locator('input[name="configuration"]:checked').count() == 2
     _shot(page, "05-check-filled")
-    page.keyboard.press("Enter")  # submits the form from the focused checkbox
+    page.keyboard.press("Enter")  # submits the form
+    page.wait_for_url(re.compile(r"/console/offers/\d+$"))  # post/redirect/get
 
     code = page.locator("#tx-code")
     expect(code).to_have_text(re.compile(r"^\d{6}$"))
     assert page.locator("main svg").count() == 1
+    expect(page.locator("#granted")).to_contain_text("연령 확인 증명 × 3")
+    expect(page.locator("#state")).to_have_text("수령 대기 중")
     countdown = page.locator("#countdown")
     expect(countdown).to_have_text(re.compile(r"^\d+:\d{2}$"))
     first_value = countdown.inner_text()
-    expect(countdown).not_to_have_text(first_value, timeout=5000)  # it ticks
+    expect(countdown).not_to_have_text(first_value, timeout=5000)  # it ticks (an external script, CSP-clean)
+    tx_code = code.inner_text()
+    page.reload()  # a reload is the same offer
+    expect(page.locator("#tx-code")).to_have_text(tx_code)
     _shot(page, "06-offer")
 
     page.goto("/console/audit")  # clerk1 is the demo supervisor, allowed to read the audit log
     expect(page.locator("h1")).to_have_text("감사 기록")
     expect(page.locator("table")).to_contain_text("offer.create")
-    expect(page.locator("main")).to_contain_text("hash chain verified")
+    expect(page.locator("main")).to_contain_text("해시 체인 검증됨")
     assert "M12345678" not in page.content()
     _shot(page, "07-audit")
 
@@ -133,6 +172,76 @@ def test_keyboard_flow_from_login_to_offer_and_audit(page: sync_api.Page, live: 
     page.goto("/console")  # the language stays with the session
     expect(page.locator("h1")).to_have_text("Find applicant")
     _shot(page, "09-search-en")
+    assert violations == []
+
+
+ENGLISH_UI = re.compile(r"\b(Credentials|status|suspend|reinstate|revoke|reason|hash chain|Offer|Copies|Waiting|"
+                        r"Applicant|Staff|Sign out|Find applicant|Issued|Type|Actions|Deactivate)\b")
+
+
+def test_every_page_in_korean_and_english(page: sync_api.Page, live: Live, tmp_path: Path) -> None:
+    """Screenshots of every console page in ko and en; the Korean pages hold no English UI words."""
+    import httpx
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+
+    from issuer.staff import create_staff
+    from tests.wallet.conftest import FAST_KDF, PIN
+    from wallet.wallet import Wallet
+
+    expect = sync_api.expect
+    violations = _csp_violations(page)
+    person, _ = _applicant(live)
+    engine = create_engine(live.settings.sqlalchemy_url)
+    with Session(engine) as session:
+        password = create_staff(session, actor="test", username="boss", role="admin", office_code="SEOUL-01")
+        session.commit()
+    engine.dispose()
+    page.goto("/console/login")
+    page.fill("#username", "boss")
+    page.fill("#password", password)
+    page.press("#password", "Enter")
+    page.wait_for_url(re.compile(r"/console$"))
+    page.goto(f"/console/applicants/{person}")
+    page.check('input[name="photo_match"]')
+    page.fill("#document_number", "KEEP-ME")
+    page.click('button[type="submit"]:below(#notes)')  # nothing ticked: refused, the typed number kept
+    expect(page.get_by_role("alert")).to_contain_text("하나 이상 고르세요")
+    expect(page.locator("#document_number")).to_have_value("KEEP-ME")
+    _shot(page, "ko-check-refused")
+    page.check("#c-mdl")
+    page.check("#c-business_registration")
+    page.click('button[type="submit"]:below(#notes)')
+    page.wait_for_url(re.compile(r"/console/offers/\d+$"))
+    offer_path = page.url.split(live.url)[1]
+    _shot(page, "ko-offer-waiting")
+    link = page.locator("#offer-uri").get_attribute("href")
+    assert link is not None
+    wallet = Wallet(tmp_path / "phone", kdf=FAST_KDF)
+    with httpx.Client() as http:
+        wallet.init(PIN, trust_pem=http.get(f"{live.url}/trust/root.pem").content)
+        wallet.receive(link, page.locator("#tx-code").inner_text(), PIN, http=http)
+    page.reload()
+    expect(page.locator("#state")).to_have_text("모두 수령함")
+    pages = {"login": "/console/login", "search": "/console", "results": f"/console?q={person}",
+             "applicant": f"/console/applicants/{person}", "offer-redeemed": offer_path,
+             "confirm-one": "/console/credentials/1/status?to=revoked",
+             "confirm-all": f"/console/applicants/{person}/status?to=suspended", "audit": "/console/audit",
+             "staff": "/console/staff", "error": "/console/applicants/999999"}
+    for lang in ("ko", "en"):
+        for name, path in pages.items():
+            page.goto(path + ("&" if "?" in path else "?") + f"lang={lang}")
+            expect(page.locator("html")).to_have_attribute("lang", lang)
+            text = page.locator("body").inner_text()
+            assert lang == "en" or not ENGLISH_UI.search(text), (name, text)
+            _shot(page, f"{lang}-{name}")
+    page.goto(f"/console/applicants/{person}/status?to=suspended&lang=ko")
+    page.fill("#reason", "분실 신고")
+    page.click('button[type="submit"]:below(#reason)')
+    page.wait_for_url(re.compile(r"changed=suspended"))
+    expect(page.get_by_role("status")).to_contain_text("정지됨")
+    _shot(page, "ko-applicant-suspended")
+    assert violations == []
 
 
 def test_wrong_password_shows_an_error(page: sync_api.Page) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import create_engine, inspect, select, text
 
-from issuer.db import alembic_config, migrate
+from issuer.db import alembic_config
 from issuer.db.models import AuditEntry, Credential
 
 from .conftest import Service
@@ -29,7 +29,7 @@ def test_console_status_change_is_scoped_to_the_office(service: Service, tmp_pat
     csrf = service.login()
     page = service.client.post(f"/console/credentials/{credential.id}/status",
                                data={"csrf": csrf, "status": "revoked", "reason": "x"})
-    assert page.status_code == 403 and "own office" in page.text
+    assert page.status_code == 403 and "자기 근무처" in page.text
     assert list_value(service, credential.id) == ("valid", 0)
     # a clerk of the right office has the wrong role
     csrf = service.login("clerk2", "pw-2")
@@ -84,7 +84,7 @@ def test_migration_0002_keeps_existing_credentials(tmp_path: Path) -> None:
                 " 'valid', 'k', :now, :now)"), {"id": n, "now": now})
         conn.execute(text("INSERT INTO access_tokens (id, token_hash, person_id, configurations, expires_at)"
                           " VALUES (1, 'h', 1, '[\"mdl\"]', :now)"), {"now": now})
-    migrate(url)
+    command.upgrade(alembic_config(url), "0002")
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT id, status_index, office_id FROM credentials ORDER BY id")).all()
         assert [tuple(r) for r in rows] == [(1, 1, None), (2, 2, None)]

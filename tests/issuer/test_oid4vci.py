@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from issuer.db.models import AccessToken, AuditEntry, Offer
+from issuer.db.models import AccessToken, AuditEntry, GrantItem, IssuanceBatch, Offer
 from issuer.offers import PRE_AUTH_GRANT
 from specs.cbor import decode
 from specs.crypto import SoftwareSigner
@@ -23,8 +23,9 @@ from .conftest import ISSUER_URL, Service, enroll, person_with_licence, race_red
 PROOF_TYP = "openid4vci-proof+jwt"
 
 
-def _offer(service: Service, configurations: tuple[str, ...] = ("mdl",)) -> tuple[str, str]:
-    uri, tx_code = enroll(service, person_with_licence(service), list(configurations))
+def _offer(service: Service, configurations: tuple[str, ...] = ("mdl",),
+           copies: dict[str, int] | None = None) -> tuple[str, str]:
+    uri, tx_code = enroll(service, person_with_licence(service), list(configurations), copies=copies)
     return CredentialOffer.parse(uri).pre_authorized_code, tx_code
 
 
@@ -70,7 +71,8 @@ def _credential(service: Service, access: str | None, proofs: list[str], config:
 
 @pytest.fixture
 def access(service: Service) -> str:
-    return _redeemable(service, *_offer(service))
+    """A token whose grant is 10 licences (enough for the refusal tests to end with a success)."""
+    return _redeemable(service, *_offer(service, copies={"mdl": 10}))
 
 
 # --- metadata ---------------------------------------------------------------------------------------------
@@ -87,6 +89,14 @@ def test_metadata(service: Service) -> None:
     for entry in issuer["credential_configurations_supported"].values():
         assert entry["format"] in ("mso_mdoc", "dc+sd-jwt")
         assert ("doctype" in entry) == (entry["format"] == "mso_mdoc") and ("vct" in entry) != ("doctype" in entry)
+    # OpenID4VCI 1.0 §12.2.4: display (and claims) inside credential_metadata, not at the top level
+    assert "display" not in mdl
+    assert mdl["credential_metadata"]["display"] == [{"name": "모바일 운전면허증", "locale": "ko"},
+                                                     {"name": "Mobile driver's licence", "locale": "en"}]
+    paths = [c["path"] for c in mdl["credential_metadata"]["claims"]]
+    assert ["org.iso.18013.5.1", "family_name"] in paths and ["kr.mobileid.mdl.1", "licence_classes"] in paths
+    resident = issuer["credential_configurations_supported"]["resident_card"]["credential_metadata"]
+    assert ["resident_number"] in [c["path"] for c in resident["claims"]]
     oauth = service.client.get("/.well-known/oauth-authorization-server").json()
     assert oauth["issuer"] == ISSUER_URL and oauth["token_endpoint"] == f"{ISSUER_URL}/token"
     assert oauth["grant_types_supported"] == [PRE_AUTH_GRANT]
@@ -280,14 +290,24 @@ def test_malformed_credential_body(service: Service, access: str) -> None:
 
 def test_notification(service: Service, access: str) -> None:
     auth = {"Authorization": f"Bearer {access}"}
-    ok = {"notification_id": "n1", "event": "credential_accepted"}
+    answer = _credential(service, access, [_proof(service, SoftwareSigner.generate(), _nonce(service))])
+    ok = {"notification_id": answer.json()["notification_id"], "event": "credential_accepted"}
     assert service.client.post("/notification", headers=auth, json=ok).status_code == 204
     _error(service.client.post("/notification", json=ok), 401, "invalid_token")
     _error(service.client.post("/notification", headers=auth, json={**ok, "event": "nope"}), 400,
            "invalid_notification_request")
+    _error(service.client.post("/notification", headers=auth, json={**ok, "notification_id": "made-up"}), 400,
+           "invalid_notification_id")
+    other = _redeemable(service, *_offer(service))  # another token cannot speak for this response
+    _error(service.client.post("/notification", headers={"Authorization": f"Bearer {other}"}, json=ok), 400,
+           "invalid_notification_id")
     _error(service.client.post("/notification", headers=auth, json={**ok, "claims": {}}), 400,
            "invalid_notification_request")
-    assert len(_audited(service, "notification.reject")) == 2 and len(_audited(service, "request.reject")) == 1
+    assert len(_audited(service, "notification.reject")) == 4 and len(_audited(service, "request.reject")) == 1
+    [accepted] = _audited(service, "notification.credential_accepted")
+    assert accepted.detail == {"configuration": "mdl", "count": 1}
+    with service.session() as session:
+        assert session.scalars(select(IssuanceBatch.event)).all() == ["credential_accepted"]
 
 
 def test_console_keeps_fastapi_validation(service: Service) -> None:
@@ -310,3 +330,52 @@ def test_fifty_parallel_redemptions_of_one_offer(service: Service, live_url: str
         assert tokens == 1
     assert len(_audited(service, "offer.redeem")) == 1 and len(_audited(service, "token.reject")) == 49
 
+
+
+# --- the grant ------------------------------------------------------------------------------------------------
+
+
+def test_token_states_the_grant(service: Service) -> None:
+    response = _token(service, *_offer(service, ("mdl", "age_attestation"), copies={"age_attestation": 3}))
+    assert response.json()["mobileid_grant"] == [{"credential_configuration_id": "mdl", "copies": 1},
+                                                 {"credential_configuration_id": "age_attestation", "copies": 3}]
+
+
+def test_requests_beyond_the_grant_are_refused_and_audited(service: Service) -> None:
+    access = _redeemable(service, *_offer(service, ("mdl", "age_attestation"), copies={"age_attestation": 2}))
+    nonce = _nonce(service)
+    three = [_proof(service, SoftwareSigner.generate(), nonce) for _ in range(3)]
+    _error(_credential(service, access, three, config="age_attestation"), 400, "credential_request_denied")
+    [entry] = _audited(service, "credential.reject")
+    assert entry.detail == {"error": "credential_request_denied", "reason": "beyond_grant"}
+    assert _audited(service, "credential.issue") == []
+    # nothing was spent: the same nonce still works for what the grant covers
+    assert len(_signatures(_credential(service, access, three[:2], config="age_attestation"))) == 2
+    _error(_credential(service, access, [_proof(service, SoftwareSigner.generate(), _nonce(service))],
+                       config="age_attestation"), 400, "credential_request_denied")
+    _signatures(_credential(service, access, [_proof(service, SoftwareSigner.generate(), _nonce(service))]))
+    _error(_credential(service, access, [_proof(service, SoftwareSigner.generate(), _nonce(service))]), 400,
+           "credential_request_denied")  # the licence's one copy is issued
+    with service.session() as session:
+        items = {i.configuration: (i.issued, i.copies) for i in session.scalars(select(GrantItem))}
+    assert items == {"mdl": (1, 1), "age_attestation": (2, 2)}
+    assert [e.detail["reason"] for e in _audited(service, "credential.reject")] == ["beyond_grant"] * 3
+
+
+def test_parallel_requests_cannot_both_take_the_last_copy(service: Service, live_url: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    access = _redeemable(service, *_offer(service))
+    bodies = []
+    for _ in range(6):
+        proof = _proof(service, SoftwareSigner.generate(), _nonce(service))
+        bodies.append({"credential_configuration_id": "mdl", "proofs": {"jwt": [proof]}})
+
+    def ask(body: dict[str, Any]) -> int:
+        with httpx.Client(base_url=live_url, timeout=60) as client:
+            return client.post("/credential", json=body, headers={"Authorization": f"Bearer {access}"}).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = sorted(pool.map(ask, bodies))
+    assert statuses == [200] + [400] * 5
+    assert len(_audited(service, "credential.issue")) == 1

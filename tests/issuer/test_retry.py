@@ -1,5 +1,6 @@
 """Lost answers (docs/reliability.md): a wallet that asks again with the same key gets a fresh credential
-and the unseen first one is revoked; a database outage is a 503 with Retry-After, not a bare 500."""
+and the unseen first one is revoked, within the grant (a retry takes the place of its copy, at most twice per
+copy); a database outage is a 503 with Retry-After, not a bare 500."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
-from issuer.db.models import Credential
+from issuer.db.models import Credential, GrantItem
 from specs.crypto import SoftwareSigner
 from wallet.oid4vci import CredentialOffer, _proof
 
@@ -35,10 +36,14 @@ def test_retry_with_the_same_key_supersedes_the_lost_credential(service: Service
     with service.session() as session:
         rows = session.scalars(select(Credential).order_by(Credential.id)).all()
     assert [r.status for r in rows] == ["revoked", "valid"]
-    assert _credential(service, token, SoftwareSigner.generate()) == 200  # another key: a real batch copy
+    assert _credential(service, token, SoftwareSigner.generate()) == 400  # another key: a second copy, not granted
+    assert _credential(service, token, signer) == 200  # a second lost answer
+    assert _credential(service, token, signer) == 400  # retries count too: 2 per granted copy
     with service.session() as session:
         assert session.scalars(select(Credential.status).order_by(Credential.id)).all() == [
-            "revoked", "valid", "valid"]
+            "revoked", "revoked", "valid"]
+        item = session.scalars(select(GrantItem)).one()
+        assert (item.copies, item.issued, item.reissued) == (1, 1, 2)
 
 
 def test_database_outage_is_a_503(service: Service) -> None:

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from issuer.cli import issuer_app
 from issuer.db.models import Credential, InPersonCheck
-from issuer.keys import rotate_document_signer
+from issuer.keys import KeyPolicy, rotate_document_signer
 from issuer.status import change_status
 from specs.cbor import decode
 from specs.errors import CredentialStatusError
@@ -43,7 +43,8 @@ def test_bundle_lists_iaca_signers_and_status_lists(service: Service, tmp_path: 
     assert before.iaca.anchors == root.anchors
     assert len(before.document_signers) == 1 and before.bundle.status_lists == ()
     with service.session() as session:
-        rotate_document_signer(session, service.settings.data_dir, now=service.clock.now)
+        rotate_document_signer(session, service.settings.data_dir, now=service.clock.now,
+                               policy=KeyPolicy.from_settings(service.settings))
         session.commit()
     service.client.app.state.mobileid.forget_keys()  # type: ignore[attr-defined]
     wallet = Wallet(tmp_path / "phone", kdf=FAST_KDF)

@@ -161,7 +161,8 @@ def test_issuer_cross_office_check_is_recorded_under_own_office(service: Service
         busan = session.scalars(select(Staff).where(Staff.username == "clerk2")).one().office_id
     page = service.client.post(f"/console/applicants/{person}/check",
                                data={"csrf": csrf, "document_kind": "id_card", "document_number": "900101-1",
-                                     "photo_match": "yes", "office_id": str(seoul), "staff_id": "1"})
+                                     "photo_match": "yes", "office_id": str(seoul), "staff_id": "1",
+                                     "configuration": "mdl"})
     assert page.status_code == 200
     with service.session() as session:
         check = session.scalars(select(InPersonCheck)).one()

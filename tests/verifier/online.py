@@ -67,8 +67,8 @@ def reader_identity(now: dt.datetime, *, dns_name: str | None = None) -> tuple[R
 def online_story(service: Service, folder: Path, *, batch: int = 3) -> Online:
     wallet = Wallet(folder, kdf=FAST_KDF)
     wallet.init(PIN, trust_pem=service.client.get("/trust/root.pem").content)
-    uri, tx_code = enroll(service, licensed_business_owner(service), HOLDINGS)
-    wallet.receive(uri, tx_code, PIN, http=service.client, now=service.clock.now,
-                   batch={"age_attestation": batch, "resident_card": batch, "income_certificate": batch})
+    copies = {"age_attestation": batch, "resident_card": batch, "income_certificate": batch}  # the clerk's grant
+    uri, tx_code = enroll(service, licensed_business_owner(service), HOLDINGS, copies=copies)
+    wallet.receive(uri, tx_code, PIN, http=service.client, now=service.clock.now)
     reader, roots = reader_identity(service.clock.now)
     return Online(service, wallet, OnlinePresenter(wallet, clock=lambda: service.clock.now), reader, roots)

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from specs.crypto import Signer, SoftwareSigner
 from specs.errors import WalletError
-from tests.issuer.conftest import Service, service  # noqa: F401  (the real issuer service, for receiving tests)
+from tests.issuer.conftest import Service, live_issuer, service  # noqa: F401  (the real issuer service)
 from wallet.keystore import SoftwareKeyStore
 from wallet.pin import KdfParams
 
