@@ -7,20 +7,19 @@ encoding of that tag-24 item exactly as received, never over a re-encoding.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from specs.cbor import EncodedCBOR
+from specs.cbor import MAP, EncodedCBOR
 from specs.cbor.raw import tag24
 from specs.errors import StructureError
 
-__all__ = ["DIGEST_ALGORITHMS", "MIN_RANDOM_LENGTH", "IssuerSignedItem"]
+__all__ = ["DIGEST_ALGORITHMS", "HASHERS", "MIN_RANDOM_LENGTH", "IssuerSignedItem"]
 
 #: MSO digestAlgorithm names (§9.1.2.5) -> hashlib names.
 DIGEST_ALGORITHMS = {"SHA-256": "sha256", "SHA-384": "sha384", "SHA-512": "sha512"}
 MIN_RANDOM_LENGTH = 16  # §9.1.2.5: "random" at least 16 bytes
-_HASHERS = {"SHA-256": hashlib.sha256, "SHA-384": hashlib.sha384, "SHA-512": hashlib.sha512}
+HASHERS = {"SHA-256": hashlib.sha256, "SHA-384": hashlib.sha384, "SHA-512": hashlib.sha512}
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +48,11 @@ class IssuerSignedItem:
     @classmethod
     def from_decoded(cls, item: Any, value: EncodedCBOR) -> IssuerSignedItem:
         """Build from the decoded content of ``value`` (callers may decode many items in one pass)."""
-        if not isinstance(item, Mapping):
+        if not isinstance(item, MAP):
             raise StructureError("IssuerSignedItem must be a map")
-        digest_id, random = item.get("digestID"), item.get("random")
-        identifier = item.get("elementIdentifier")
-        if type(digest_id) is not int or digest_id < 0:
+        get = item.get
+        digest_id, random, identifier = get("digestID"), get("random"), get("elementIdentifier")
+        if digest_id.__class__ is not int or digest_id < 0:
             raise StructureError("IssuerSignedItem digestID must be an unsigned integer")
         if not isinstance(random, bytes) or len(random) < MIN_RANDOM_LENGTH:
             raise StructureError("IssuerSignedItem random must be a bstr of at least 16 bytes")
@@ -67,6 +66,4 @@ class IssuerSignedItem:
 
     def digest(self, algorithm: str = "SHA-256") -> bytes:
         """§9.1.2.5: the digest of IssuerSignedItemBytes (the tag-24 item, as received)."""
-        hasher = _HASHERS[algorithm]()
-        hasher.update(tag24(self.encoded.data))
-        return hasher.digest()
+        return HASHERS[algorithm](tag24(self.encoded.data)).digest()

@@ -16,21 +16,23 @@ from typing import Any
 from specs.errors import DisclosureError, JoseDecodeError
 from specs.jose import b64url_decode, b64url_encode, parse_json
 
-__all__ = ["HASH_ALGORITHMS", "RESERVED_NAMES", "Disclosure", "decoy_digest", "digest_of"]
+__all__ = ["HASHERS", "HASH_ALGORITHMS", "RESERVED_NAMES", "Disclosure", "decoy_digest", "digest_of"]
 
 #: ``_sd_alg`` values (IANA Named Information Hash Algorithm names) -> hashlib names.
 HASH_ALGORITHMS = {"sha-256": "sha256", "sha-384": "sha384", "sha-512": "sha512"}
+#: ... and their hashlib constructors (``hashlib.new`` by name is several times slower).
+HASHERS = {"sha-256": hashlib.sha256, "sha-384": hashlib.sha384, "sha-512": hashlib.sha512}
 RESERVED_NAMES = frozenset({"_sd", "..."})
 SALT_BYTES = 16  # §9.3: 128 bits of entropy
 
 
 def digest_of(encoded: str, alg: str = "sha-256") -> str:
-    return b64url_encode(hashlib.new(HASH_ALGORITHMS[alg], encoded.encode("ascii")).digest())
+    return b64url_encode(HASHERS[alg](encoded.encode("ascii")).digest())
 
 
 def decoy_digest(rng: Callable[[int], bytes] = secrets.token_bytes, alg: str = "sha-256") -> str:
     """§4.2.5: a digest over random bytes, indistinguishable from a real one."""
-    return b64url_encode(hashlib.new(HASH_ALGORITHMS[alg], rng(32)).digest())
+    return b64url_encode(HASHERS[alg](rng(32)).digest())
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,8 +63,16 @@ class _Walker:
             return self.array(value, path, parent, depth)
         return value
 
+    def nested(self, value: Any, path: Path, key: str, parent: str | None, depth: int) -> Any:
+        """``value(value, (*path, key), parent, depth + 1)``; for a plain value, which only the depth limit
+        can refuse, without building its path."""
+        if depth < MAX_DEPTH and not isinstance(value, (dict, list)):
+            return value
+        return self.value(value, (*path, key), parent, depth + 1)
+
     def obj(self, value: dict[str, Any], path: Path, parent: str | None, depth: int) -> dict[str, Any]:
-        out = {k: self.value(v, (*path, k), parent, depth + 1) for k, v in value.items() if k != "_sd"}
+        nested = self.nested
+        out = {k: nested(v, path, k, parent, depth) for k, v in value.items() if k != "_sd"}
         digests = value.get("_sd", [])
         if not isinstance(digests, list):
             raise SdJwtClaimError("_sd must be an array", code="sdjwt.claim_malformed_digests")
@@ -78,7 +86,7 @@ class _Walker:
             if disclosure.name in out:
                 raise SdJwtClaimError("a disclosure would overwrite an existing claim", code="sdjwt.claim_overwrite")
             self.paths[digest], self.parents[digest] = (*path, disclosure.name), parent
-            out[disclosure.name] = self.value(disclosure.value, (*path, disclosure.name), digest, depth + 1)
+            out[disclosure.name] = self.nested(disclosure.value, path, disclosure.name, digest, depth)
         return out
 
     def array(self, value: list[Any], path: Path, parent: str | None, depth: int) -> list[Any]:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from specs.cbor import decode, encode
+from specs.cbor import MAP, decode, encode
 from specs.cose import CoseSign1
 from specs.crypto import PublicKey, Signer
 from specs.errors import CryptoError, StatusTokenError, StructureError
@@ -145,7 +145,7 @@ def _verify_cwt(token: bytes, resolve: Resolver) -> StatusListToken:
     if sign1.payload is None:
         raise StructureError("status list CWT has no payload")
     raw = decode(sign1.payload, allowed_tags=())
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, MAP):
         raise StructureError("status list CWT claims must be a map")
     claims = {str(k): v for k, v in raw.items()}
     return StatusListToken("cwt", _claim(claims, str(_CWT_SUB), str), _time(claims, str(_CWT_IAT), True),  # type: ignore[arg-type]
