@@ -4,8 +4,9 @@ Each does the same checks as ours, in the most direct code we could write, with 
 depth, tag or duplicate-key rules) and no typed structures or error codes:
 
 * ``ReferenceMdoc.verify``: ISO/IEC 18013-5 §9.3.1 for each document of a DeviceResponse: the DS certificate
-  chains to the IACA (its signature by the IACA key, issuer name, the mDL DS extended key usage, both
-  certificates' dates; remembered per DS DER when ``cache_chains``), the issuerAuth ES256 signature over the
+  chains to the IACA (cryptography's own path validation with its web-PKI CA policy, as a plain verifier would
+  use it, plus the mDL DS extended key usage; remembered per DS DER when ``cache_chains``) and both
+  certificates' dates hold, the issuerAuth ES256 signature over the
   MSO, docType, MSO validity dates (also against the DS certificate), every presented item's digest over its
   received tag-24 bytes, and the device signature over DeviceAuthenticationBytes with the MSO's device key.
 * ``reference_sd_jwt_vc``: RFC 9901 §7.1-7.3 and SD-JWT VC: the issuer JWS (ES256, ``typ dc+sd-jwt``), every
@@ -31,6 +32,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store
 
 __all__ = ["ReferenceMdoc", "reference_sd_jwt_vc", "reference_status_token"]
 
@@ -52,16 +54,15 @@ class ReferenceMdoc:
 
     def __init__(self, iaca: x509.Certificate, *, cache_chains: bool = True) -> None:
         self.iaca = iaca
-        self.iaca_key = iaca.public_key()
         self.cache: dict[bytes, x509.Certificate] | None = {} if cache_chains else None
 
     def _ds(self, der: bytes, now: dt.datetime) -> x509.Certificate:
         cert = self.cache.get(der) if self.cache is not None else None
         if cert is None:
             cert = x509.load_der_x509_certificate(der)
-            assert cert.issuer == self.iaca.subject, "not issued by the IACA"
-            self.iaca_key.verify(cert.signature, cert.tbs_certificate_bytes,  # type: ignore[call-arg, union-attr]
-                                 ec.ECDSA(cert.signature_hash_algorithm))  # type: ignore[arg-type]
+            (PolicyBuilder().store(Store([self.iaca])).time(now.replace(tzinfo=None))
+             .extension_policies(ca_policy=ExtensionPolicy.webpki_defaults_ca(), ee_policy=ExtensionPolicy.permit_all())
+             .build_client_verifier().verify(cert, []))
             assert _DS_EKU in cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
             if self.cache is not None:
                 self.cache[der] = cert
