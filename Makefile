@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[issuer,app,dev]'
+	$(BIN)/pip install -q -e '.[issuer,verifier,app,dev]'
 	touch $(STAMP)
 
 run: $(STAMP)  ## the issuer service on SQLite with the clerk console
@@ -21,6 +21,7 @@ lint: $(STAMP)
 
 test: lint
 	bash scripts/system-deps.sh
+	bash scripts/node-deps.sh interop/oid4vp
 	. scripts/postgres-env.sh && $(BIN)/python -m pytest
 
 demo: $(STAMP)

@@ -38,7 +38,9 @@ CONFIGURATIONS = {
     "resident_card": ("resident_card", "dc+sd-jwt"),
     "resident_registration_abstract": ("resident_registration_abstract", "dc+sd-jwt"),
     "business_registration": ("business_registration", "dc+sd-jwt"),
+    "income_certificate": ("income_certificate", "dc+sd-jwt"),
 }
+INCOME_TYPES = ("employment", "business", "other", "combined")
 
 
 class NotEligibleError(ValueError):
@@ -96,7 +98,20 @@ def _sd_claims(session: Session, type_id: str, person: Person, today: dt.date) -
         return {"registration_number": business.registration_number, "business_name": business.name,
                 "representative": f"{person.family_name}{person.given_name}", "opened_on": business.opened_on,
                 "business_address": business.address, "business_status": business.status, "issued_on": today}
+    if type_id == "income_certificate":
+        return {**base, **_income(person, today), "issued_on": today}
     raise NotEligibleError(f"{type_id} is not issued here")
+
+
+def _income(person: Person, today: dt.date) -> dict[str, Any]:
+    """Last year's income. The synthetic registers hold no tax records, so the figures are derived from the
+    person's synthetic resident number: reproducible synthetic data, like the registers themselves."""
+    import hashlib
+
+    digest = hashlib.sha256(person.resident_number.encode()).digest()
+    amount = (18_000_000 + int.from_bytes(digest[:4], "big") % 90_000_000) // 10_000 * 10_000
+    return {"tax_year": today.year - 1, "income_amount_krw": amount, "income_type": INCOME_TYPES[digest[4] % 4],
+            "tax_paid_krw": amount * (6 + digest[5] % 20) // 100 // 1000 * 1000}
 
 
 def _json_value(value: Any) -> Any:

@@ -16,9 +16,10 @@ import typer.main
 _COMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("verifier.cli:verify_command", "Verify a QR presentation, an mdoc DeviceResponse or an SD-JWT."),
     "issuer": ("issuer.cli:issuer_app", "Run and manage the issuer service."),
-    "verifier": ("verifier.cli:verifier_group", "The verifier's counter: request QR codes, trust bundle sync."),
+    "verifier": ("verifier.cli:verifier_group",
+                 "The verifier's counter: request QR codes, trust bundle sync, the online verifier (serve)."),
     "wallet": ("wallet.cli:wallet_app",
-               "The holder's wallet: init, trust add, receive, refill, list, show, present, answer, history."),
+               "The holder's wallet: init, trust add, receive, refill, list, show, present, answer, respond, history."),
     "demo": ("mobileid.demo:demo_command",
              "Run issuer, clerk, wallet and verifier on this machine; leave a verifiable age-check QR."),
 }

@@ -28,10 +28,11 @@ PIN_FILE = "DEMO_PIN.txt"
 ISSUER_URL = "http://issuer.demo"
 PEOPLE = 300
 ECERT_PREFERRED, ECERT_FALLBACK = "business_registration", "resident_registration_abstract"
+ONLINE_DOCS = ("resident_card", "income_certificate")  # what the bank's website asks for (demo_online)
 README_MARK = "mobileid demo output"
 # Files and folders of an earlier run (this layout and the previous one) that a new run replaces.
 _OWNED = ("issuer", "wallet", "trust_bundle", "age_check.png", "README.txt", "iaca.pem", "age_check.cbor",
-          "transcript.cbor", "business_registration.txt", "status_list.cwt", "status_list.jwt")
+          "transcript.cbor", "business_registration.txt", "status_list.cwt", "status_list.jwt", "bank")
 
 
 class _Steps:
@@ -70,7 +71,7 @@ def demo_command(out: Path, as_json: bool) -> None:
     summary["seconds"] = round(time.monotonic() - started, 1)
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
-    if not summary["verification"]["valid"]:
+    if not summary["verification"]["valid"] or not summary["online"]["accepted"]:
         raise SystemExit(1)
 
 
@@ -110,9 +111,10 @@ def _run(out: Path, steps: _Steps) -> dict[str, Any]:
         person_id, name, ecert = _pick_applicant(settings.sqlalchemy_url)
         csrf = _login(client, boot.demo_password)
         steps.say("Clerk clerk1 logged in to the issuer's console.")
-        offer_uri, tx_code = _clerk_check(client, csrf, person_id, ["mdl", "age_attestation", ecert])
+        offer_uri, tx_code = _clerk_check(client, csrf, person_id, ["mdl", "age_attestation", ecert, *ONLINE_DOCS])
         steps.say(f"The clerk checked the synthetic applicant {escape(name)} in person (ID card, photo matches) "
-                  f"and issued an offer for a driver's licence, age attestations and a {_label(ecert)}.")
+                  f"and issued an offer for a driver's licence, age attestations, a {_label(ecert)}, the mobile "
+                  "resident card and an income certificate.")
 
         wallet_dir = out / "wallet"
         pin = f"{secrets.randbelow(10**6):06d}"
@@ -159,6 +161,9 @@ def _run(out: Path, steps: _Steps) -> dict[str, Any]:
         steps.note(f"It learned only {claims} (status: {result.status}, bound to the phone's key: "
                    f"{'yes' if result.holder_bound else 'no'}).")
 
+    from mobileid.demo_online import online_step
+
+    online = online_step(out, steps, wallet, pin, bundle_dir)
     (out / "README.txt").write_text(_readme(out, made_at, name, ecert, sizes))
     steps.say(f"Files are described in {escape(str(out / 'README.txt'))}. Verify the QR yourself within 60 s:")
     steps.command(f"mobileid verify {png} --trust {bundle_dir}")
@@ -172,6 +177,7 @@ def _run(out: Path, steps: _Steps) -> dict[str, Any]:
         "trust_bundle": str(bundle_dir), "wallet": str(wallet_dir), "pin_file": str(wallet_dir / PIN_FILE),
         "verification": {"valid": result.valid, "status": result.status, "claims": _jsonable(claims),
                          "errors": [e.code for e in result.errors]},
+        "online": online,
     }
 
 
@@ -257,6 +263,7 @@ def _label(config: str) -> str:
 def _type_label(type_id: str) -> str:
     for key, label in (("mDL", "driver's licence"), ("age", "age attestation"),
                        ("business_registration", "business-registration certificate"),
+                       ("resident_card", "mobile resident card"), ("income", "income certificate"),
                        ("resident_registration", "resident-registration certificate")):
         if key in type_id:
             return label
@@ -286,8 +293,10 @@ def _readme(out: Path, made_at: dt.datetime, name: str, ecert: str, sizes: dict[
 
 `mobileid demo` ran an issuer in process on SQLite, a clerk checked the synthetic applicant
 {name} through the console, the wallet received a driver's licence, five single-use
-age attestations and a {_label(ecert)}, showed a one-way age-19 QR code, and a
-verifier checked it offline against the trust bundle below.
+age attestations, a {_label(ecert)}, the mobile resident card and an income certificate,
+showed a one-way age-19 QR code, and a verifier checked it offline against the trust bundle
+below. Then a bank's website asked for the resident card and the income certificate online
+(OpenID4VP), the wallet answered, and the bank's page showed the verified claims.
 
 Files
 -----
@@ -301,6 +310,9 @@ wallet/                  the holder's wallet (encrypted credentials, device keys
 wallet/{PIN_FILE:<16} the wallet's random 6-digit PIN, so you can use the wallet commands
                          (a real PIN is never written down; this one protects synthetic data only)
 issuer/                  the issuer's data: SQLite database, keys, synthetic registers
+bank/                    the bank's online verifier (mobileid verifier serve): its SQLite database of
+                         OpenID4VP transactions, its reader certificate (reader/reader_root.pem is what
+                         wallets trust), api.token and webhook.key
 README.txt               this file
 
 Verify the QR code

@@ -53,6 +53,7 @@ names what is wrong but never carries personal data, keys, codes or disclosures.
     ├── TrustError                                  trust.untrusted_issuer
     │   ├── VicalError (specs.trust.vical)          trust.vical_* (signature, stale, certificate)
     │   └── TrustBundleError (specs.trust.bundle)   trust.bundle_* (signature, stale, signer)
+    ├── Oid4vpError                                 oid4vp.* (OpenID4VP 1.0: request, dcql, jwe, response)
     ├── WalletError                                 wallet.error           (wallet.not_found, ...)
     │   ├── PinError                                wallet.wrong_pin
     │   ├── LockedError                             wallet.locked
@@ -101,6 +102,7 @@ __all__ = [
     "MdocError",
     "MobileIdError",
     "MsoValidityError",
+    "Oid4vpError",
     "PinError",
     "QrError",
     "QrFrameError",
@@ -334,6 +336,16 @@ class CredentialStatusError(StatusError):
 # --- trust and catalogue ---------------------------------------------------------------------------
 class TrustError(MobileIdError):
     code = "trust.untrusted_issuer"
+
+
+# --- OpenID4VP (online presentation) --------------------------------------------------------------
+class Oid4vpError(MobileIdError):
+    """An OpenID4VP 1.0 message breaks a rule: the request object or its signer (``oid4vp.request_*``),
+    the DCQL query (``oid4vp.dcql``), the encrypted response (``oid4vp.jwe``), or the response's binding to
+    its transaction (``oid4vp.state``, ``oid4vp.expired``, ``oid4vp.replayed``, ``oid4vp.unencrypted``,
+    ``oid4vp.mismatch``). ``specs.oid4vp.response.oauth_error`` maps each code to the §8.5 error code."""
+
+    code = "oid4vp.invalid"
 
 
 # --- wallet (holder storage) -----------------------------------------------------------------------

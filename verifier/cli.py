@@ -208,7 +208,8 @@ http_factory: Callable[[], AbstractContextManager[HttpGetter]] = _default_http
 
 @click.group("verifier", context_settings={"help_option_names": ["-h", "--help"]})
 def verifier_group() -> None:
-    """The verifier's counter: request QR codes (two-way) and the trust bundle sync."""
+    """The verifier's counter: request QR codes (two-way), the trust bundle sync, and the online verifier
+    service (serve, OpenID4VP)."""
 
 
 def _reader_signer(key_path: Path | None, cert_path: Path | None) -> tuple[Any, tuple[bytes, ...]]:
@@ -236,14 +237,16 @@ def _reader_signer(key_path: Path | None, cert_path: Path | None) -> tuple[Any, 
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,
               help="Folder for reader_root.pem, reader.pem and reader_key.pem (must not hold them yet).")
 @click.option("--name", required=True, help="The business, as wallets will show it (the certificate's CN).")
-def reader_cert_command(out: Path, name: str) -> None:
+@click.option("--dns-name", "dns_names", multiple=True,
+              help="A DNS name of the business's website, for OpenID4VP x509_san_dns (repeatable).")
+def reader_cert_command(out: Path, name: str, dns_names: tuple[str, ...]) -> None:
     """Make a reader root and a reader certificate (Annex B.1.7) to sign two-way requests with."""
     import datetime as dt
 
     from verifier.reader_pki import make_reader_files
 
     try:
-        files = make_reader_files(out.expanduser(), name, now=dt.datetime.now(dt.UTC))
+        files = make_reader_files(out.expanduser(), name, now=dt.datetime.now(dt.UTC), dns_names=dns_names)
     except InputError as exc:
         _usage_error(exc, False)
     click.echo(f"reader root (give it to wallets, --reader-roots): {files.root}")
@@ -354,3 +357,7 @@ def sync_command(url: str, folder: Path, pin_new_root: bool, as_json: bool) -> N
     click.echo(f"  {report.iaca} IACA, {report.document_signers} document signer(s), "
                f"{report.status_lists} status list(s)")
     click.echo(f"  root {report.pinned}: sha256 {report.root_fingerprint[:16]}...")
+
+
+# ``serve`` (the online verifier) lives in its own module; importing it registers the command.
+from verifier import cli_serve  # noqa: E402, F401

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +32,9 @@ class ReaderFiles:
     key: Path
 
 
-def make_reader_files(out: Path, name: str, *, now: dt.datetime) -> ReaderFiles:
-    """Create the three files in ``out``; refuses to overwrite any of them (a key is never replaced silently)."""
+def make_reader_files(out: Path, name: str, *, now: dt.datetime, dns_names: Sequence[str] = ()) -> ReaderFiles:
+    """Create the three files in ``out``; refuses to overwrite any of them (a key is never replaced silently).
+    ``dns_names`` go into the reader certificate as dNSName SANs (OpenID4VP ``x509_san_dns`` clients)."""
     files = ReaderFiles(out / "reader_root.pem", out / "reader.pem", out / "reader_key.pem")
     if not 0 < len(name) <= 64:
         raise InputError("the reader name must be 1..64 characters", code="input.usage")
@@ -43,7 +45,7 @@ def make_reader_files(out: Path, name: str, *, now: dt.datetime) -> ReaderFiles:
     root = create_reader_root(root_signer, common_name=f"{name} reader root", not_before=now,
                               not_after=now + 2 * VALIDITY)
     reader = create_reader(root_signer, root, reader_signer.public_key(), common_name=name, not_before=now,
-                           not_after=now + VALIDITY)
+                           not_after=now + VALIDITY, dns_names=dns_names)
     key = reader_signer.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                                   serialization.NoEncryption())
     try:

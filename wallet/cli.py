@@ -52,7 +52,7 @@ def _default_http() -> Iterator[HttpClient]:
 http_factory: Callable[[], AbstractContextManager[HttpClient]] = _default_http
 kdf: KdfParams = DEFAULT_KDF
 
-WALLET_HELP = ("The holder's wallet: init, trust add, receive, refill, list, show, present, answer, history. "
+WALLET_HELP = ("The holder's wallet: init, trust add, receive, refill, list, show, present, answer, respond, history. "
                "Credential ids may be shortened to a unique prefix of 6+ characters.")
 wallet_app = typer.Typer(help=WALLET_HELP, no_args_is_help=True,
                          context_settings={"help_option_names": ["-h", "--help"]})
@@ -640,3 +640,7 @@ def history(data_dir: DataDir = DEFAULT_DIR, pin: Pin = None, as_json: Json = Fa
     for entry in entries:
         table.add_row(entry.at.isoformat()[:19], entry.verifier, entry.type_id, ", ".join(entry.elements), entry.mode)
     Console().print(table)
+
+
+# ``respond`` (online requests, OpenID4VP) lives in its own module; importing it registers the command.
+from wallet import cli_online  # noqa: E402, F401

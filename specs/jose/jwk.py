@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,7 +13,7 @@ from specs.crypto import PublicKey
 from specs.errors import InvalidKeyError
 from specs.jose.jws import b64url_decode, b64url_encode
 
-__all__ = ["jwk_from_key", "key_from_jwk"]
+__all__ = ["jwk_from_key", "jwk_thumbprint", "key_from_jwk"]
 
 _CURVES: dict[str, tuple[ec.EllipticCurve, int]] = {
     "P-256": (ec.SECP256R1(), 32), "P-384": (ec.SECP384R1(), 48), "P-521": (ec.SECP521R1(), 66)}
@@ -48,3 +50,17 @@ def jwk_from_key(key: PublicKey) -> dict[str, str]:
     size = _CURVES[_NAMES[key.curve.name]][1]
     return {"kty": "EC", "crv": _NAMES[key.curve.name], "x": b64url_encode(numbers.x.to_bytes(size, "big")),
             "y": b64url_encode(numbers.y.to_bytes(size, "big"))}
+
+
+_THUMBPRINT_MEMBERS = {"EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x")}
+
+
+def jwk_thumbprint(jwk: Mapping[str, Any]) -> bytes:
+    """RFC 7638 §3: SHA-256 over the required members of the key in lexicographic order, no whitespace.
+    Only the required members count (``kid``, ``use``, ``alg`` do not), so any JWK of the same key
+    gives the same thumbprint."""
+    members = _THUMBPRINT_MEMBERS.get(jwk.get("kty", "")) if isinstance(jwk, Mapping) else None
+    if members is None or not all(isinstance(jwk.get(m), str) for m in members):
+        raise InvalidKeyError("JWK thumbprint needs an EC or OKP key with its required members")
+    canonical = json.dumps({m: jwk[m] for m in members}, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).digest()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -120,7 +120,7 @@ def create_reader_root(signer: Signer, *, common_name: str, not_before: dt.datet
 
 def _leaf(issuer_signer: Signer, issuer_cert: x509.Certificate, subject: x509.Name, key: PublicKey,
           not_before: dt.datetime, not_after: dt.datetime, eku: str, rng: Rng,
-          issuer_alt_uri: str | None, crl_uri: str | None) -> x509.Certificate:
+          issuer_alt_uri: str | None, crl_uri: str | None, dns_names: Sequence[str] = ()) -> x509.Certificate:
     builder = (
         x509.CertificateBuilder().subject_name(subject).issuer_name(issuer_cert.subject).public_key(key)
         .serial_number(_serial(rng)).not_valid_before(not_before).not_valid_after(not_after)
@@ -135,6 +135,9 @@ def _leaf(issuer_signer: Signer, issuer_cert: x509.Certificate, subject: x509.Na
             x509.IssuerAlternativeName([x509.UniformResourceIdentifier(issuer_alt_uri)]), critical=False)
     if crl_uri:
         builder = builder.add_extension(_crl(crl_uri), critical=False)
+    if dns_names:  # OpenID4VP 1.0 §5.9.3 x509_san_dns: the relying party's DNS name as a dNSName SAN
+        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in dns_names]),
+                                        critical=False)
     return _sign(builder, issuer_signer)
 
 
@@ -151,10 +154,11 @@ def create_document_signer(iaca_signer: Signer, iaca_cert: x509.Certificate, sub
 
 def create_reader(root_signer: Signer, root_cert: x509.Certificate, subject_public_key: PublicKey, *,
                   common_name: str, not_before: dt.datetime, not_after: dt.datetime,
-                  rng: Rng = secrets.token_bytes) -> x509.Certificate:
-    """A reader-authentication certificate (Annex B.1.7), signed by the reader root."""
+                  rng: Rng = secrets.token_bytes, dns_names: Sequence[str] = ()) -> x509.Certificate:
+    """A reader-authentication certificate (Annex B.1.7), signed by the reader root; ``dns_names`` become
+    dNSName SANs so the same certificate can sign OpenID4VP requests as ``x509_san_dns``."""
     return _leaf(root_signer, root_cert, _name(common_name, None), subject_public_key, not_before, not_after,
-                 MDL_READER_EKU, rng, None, None)
+                 MDL_READER_EKU, rng, None, None, dns_names)
 
 
 def create_vical_signer(root_signer: Signer, root_cert: x509.Certificate, subject_public_key: PublicKey, *,

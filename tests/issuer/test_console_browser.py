@@ -11,16 +11,12 @@ import pytest
 
 from issuer.settings import Settings
 from issuer.web.app import bootstrap, create_app
+from tests.browser import chromium_page, shot
 
 from .conftest import free_port, serve
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
-
-if not CHROMIUM.exists():  # a skipped browser test proves nothing: say how to get the browser
-    raise RuntimeError("the console tests need Debian's chromium at /usr/bin/chromium: run scripts/system-deps.sh")
 
 
 @dataclass
@@ -42,21 +38,12 @@ def live(tmp_path: Path) -> Iterator[Live]:
 
 @pytest.fixture
 def page(live: Live) -> Iterator[sync_api.Page]:
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        context = browser.new_context(base_url=live.url, locale="ko-KR", viewport={"width": 1280, "height": 900})
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
+    with chromium_page(live.url) as opened:
+        yield opened
 
 
 def _shot(page: sync_api.Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 0
+    shot(page, "console", name)
 
 
 def _focused(page: sync_api.Page) -> str:

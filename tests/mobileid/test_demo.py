@@ -71,6 +71,10 @@ def test_json_summary_and_a_second_run_into_the_same_folder(demo_dir: Path) -> N
                                        "errors": []}
     assert summary["credentials"]["kr.mobileid.age.1"] == 5 and summary["age_check"]["valid_seconds"] == 60
     assert 1 <= summary["age_check"]["qr_version"] <= 40 and summary["age_check"]["png_bytes"] > 0
+    assert summary["online"] == {"delivered": True, "accepted": True, "status": "answered",  # the bank's page
+                                 "documents": ["모바일 주민등록증 · Mobile resident card",
+                                               "소득금액증명 · Income certificate"]}
+    assert "VERIFIED" in result.stderr and "Hana Bank (verified requester)" in result.stderr
     pin = (demo_dir / "wallet" / "DEMO_PIN.txt").read_text().strip()
     assert pin not in result.stdout + result.stderr
 

@@ -17,8 +17,8 @@ from issuer.status import change_status
 from specs.errors import WalletError
 from specs.qr import b45decode, encode_message, profile_texts
 from specs.qr.presentation import QrRequest, QrResponse
-from specs.x509 import TrustStore
 from tests.issuer.conftest import Service, enroll, person_with_licence
+from tests.verifier.online import service_trust
 from tests.wallet.conftest import FAST_KDF, PIN
 from verifier.qr import Policy, Verifier
 from verifier.trust import VerifierTrust
@@ -33,9 +33,7 @@ class Story:
     presenter: Presenter
 
     def trust(self) -> VerifierTrust:
-        bundle = self.service.client.get("/trust/bundle").content
-        root = TrustStore.from_pem(self.service.client.get("/trust/root.pem").content)
-        return VerifierTrust.from_bundle(bundle, root, now=self.service.clock.now)
+        return service_trust(self.service)
 
     def verifier(self, **policy: object) -> Verifier:
         return Verifier(self.trust(), clock=lambda: self.service.clock.now, policy=Policy(**policy))  # type: ignore[arg-type]

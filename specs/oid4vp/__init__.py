@@ -1,0 +1,87 @@
+"""OpenID for Verifiable Presentations 1.0 (final, 2025): DCQL (§6, §7), the signed request object (§5),
+response encryption (§8.3), responses and errors (§8.1, §8.5), the mdoc handovers (Appendix B.2.6) and
+the Digital Credentials API forms (Appendix A). Pure data and checks, no I/O."""
+
+from specs.oid4vp.dc_api import (
+    PROTOCOL_SIGNED,
+    PROTOCOL_UNSIGNED,
+    DigitalCredentialRequest,
+    DigitalCredentialResponse,
+    origin_audience,
+)
+from specs.oid4vp.dcql import (
+    FORMAT_MDOC,
+    FORMAT_SD_JWT,
+    ClaimsQuery,
+    CredentialQuery,
+    CredentialSetQuery,
+    DcqlChoice,
+    DcqlQuery,
+    SetChoice,
+    select_json_path,
+)
+from specs.oid4vp.handover import (
+    OpenID4VPDCAPIHandoverInfo,
+    OpenID4VPHandoverInfo,
+    dc_api_transcript,
+    openid4vp_transcript,
+)
+from specs.oid4vp.request import (
+    REQUEST_TYP,
+    SELF_ISSUED_AUD,
+    AuthorizationRequest,
+    AuthorizationRequestUri,
+    ClientId,
+    ClientMetadata,
+    EncryptionKey,
+    SignedRequest,
+    sign_request_object,
+    verify_request_object,
+    x509_hash,
+)
+from specs.oid4vp.response import (
+    AuthorizationErrorResponse,
+    AuthorizationResponse,
+    decrypt_response,
+    encrypt_response,
+    oauth_error,
+    parse_response,
+)
+
+__all__ = [
+    "FORMAT_MDOC",
+    "FORMAT_SD_JWT",
+    "PROTOCOL_SIGNED",
+    "PROTOCOL_UNSIGNED",
+    "REQUEST_TYP",
+    "SELF_ISSUED_AUD",
+    "AuthorizationErrorResponse",
+    "AuthorizationRequest",
+    "AuthorizationRequestUri",
+    "AuthorizationResponse",
+    "ClaimsQuery",
+    "ClientId",
+    "ClientMetadata",
+    "CredentialQuery",
+    "CredentialSetQuery",
+    "DcqlChoice",
+    "DcqlQuery",
+    "DigitalCredentialRequest",
+    "DigitalCredentialResponse",
+    "EncryptionKey",
+    "OpenID4VPDCAPIHandoverInfo",
+    "OpenID4VPHandoverInfo",
+    "SetChoice",
+    "SignedRequest",
+    "dc_api_transcript",
+    "decrypt_response",
+    "encrypt_response",
+    "oauth_error",
+    "openid4vp_transcript",
+    "origin_audience",
+    "parse_response",
+    "select_json_path",
+    "sign_request_object",
+    "verify_request_object",
+    "x509_hash",
+]
