@@ -24,7 +24,9 @@ MAX_JWS_SIZE = 256 * 1024
 _UNDERSTOOD_CRIT: frozenset[str] = frozenset()
 
 
-_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+# base64url -> base64; the standard alphabet's own '+' and '/' and padding are not base64url and become '!',
+# which a2b's strict mode refuses like every other byte outside the alphabet.
+_TO_STANDARD = bytes.maketrans(b"-_+/=", b"+/!!!")
 _TO_URL = bytes.maketrans(b"+/", b"-_")
 _PADDING = (b"", b"", b"==", b"=")  # by length mod 4 (1 is impossible and refused first)
 
@@ -37,13 +39,9 @@ def b64url_decode(text: str, what: str = "value") -> bytes:
     """RFC 7515 §2 base64url without padding; anything else (padding, '+', '/', spaces) is refused."""
     if not isinstance(text, str) or len(text) % 4 == 1 or not text.isascii():
         raise JoseDecodeError(f"{what} is not base64url without padding")
-    raw = text.encode("ascii")
-    # The standard alphabet's own '+' and '/' and padding are not base64url; a2b's strict mode refuses every
-    # other byte outside the alphabet.
-    if b"+" in raw or b"/" in raw or b"=" in raw:
-        raise JoseDecodeError(f"{what} is not base64url without padding")
     try:
-        return binascii.a2b_base64(raw.translate(_TO_STANDARD) + _PADDING[len(raw) % 4], strict_mode=True)
+        return binascii.a2b_base64(text.encode("ascii").translate(_TO_STANDARD) + _PADDING[len(text) % 4],
+                                   strict_mode=True)
     except (binascii.Error, ValueError):
         raise JoseDecodeError(f"{what} is not valid base64url") from None
 
@@ -120,7 +118,7 @@ class Jws:
         alg = header.get("alg")
         if not isinstance(alg, str):
             raise JoseDecodeError("JWS header has no alg")
-        return cls(header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"),
+        return cls(header, payload, compact[: len(compact) - len(parts[2]) - 1].encode("ascii"),
                    b64url_decode(parts[2], "JWS signature"), compact)
 
     @property

@@ -63,21 +63,22 @@ class _Walker:
             return self.array(value, path, parent, depth)
         return value
 
-    def nested(self, value: Any, path: Path, key: str, parent: str | None, depth: int) -> Any:
-        """``value(value, (*path, key), parent, depth + 1)``; for a plain value, which only the depth limit
-        can refuse, without building its path."""
-        if depth < MAX_DEPTH and not isinstance(value, (dict, list)):
-            return value
-        return self.value(value, (*path, key), parent, depth + 1)
-
     def obj(self, value: dict[str, Any], path: Path, parent: str | None, depth: int) -> dict[str, Any]:
-        nested = self.nested
-        out = {k: nested(v, path, k, parent, depth) for k, v in value.items() if k != "_sd"}
+        # A plain member is kept as it is without a call to value(), which would only check the depth limit.
+        plain = depth < MAX_DEPTH
+        out = {k: v if plain and not isinstance(v, (dict, list)) else self.value(v, (*path, k), parent, depth + 1)
+               for k, v in value.items() if k != "_sd"}
         digests = value.get("_sd", [])
         if not isinstance(digests, list):
             raise SdJwtClaimError("_sd must be an array", code="sdjwt.claim_malformed_digests")
-        for digest in digests:
-            disclosure = self._claim_digest(digest)
+        seen, by_digest = self.seen, self.by_digest
+        for digest in digests:  # _claim_digest, inlined: one per digest of the payload, decoys included
+            if not isinstance(digest, str):
+                raise SdJwtClaimError("an _sd or ... digest is not text", code="sdjwt.claim_malformed_digests")
+            if digest in seen:
+                raise DisclosureError("a digest is referenced twice", code="sdjwt.disclosure_duplicate_digest")
+            seen.add(digest)
+            disclosure = by_digest.get(digest)
             if disclosure is None:
                 continue
             if disclosure.name is None:
@@ -86,7 +87,7 @@ class _Walker:
             if disclosure.name in out:
                 raise SdJwtClaimError("a disclosure would overwrite an existing claim", code="sdjwt.claim_overwrite")
             self.paths[digest], self.parents[digest] = (*path, disclosure.name), parent
-            out[disclosure.name] = self.nested(disclosure.value, path, disclosure.name, digest, depth)
+            out[disclosure.name] = self.value(disclosure.value, (*path, disclosure.name), digest, depth + 1)
         return out
 
     def array(self, value: list[Any], path: Path, parent: str | None, depth: int) -> list[Any]:

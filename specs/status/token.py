@@ -93,7 +93,7 @@ def issue_cwt(signer: Signer, *, subject: str, status_list: StatusList, issued_a
 def verify_status_list_token(token: str | bytes, resolve: Resolver, *, now: dt.datetime, expected_subject: str,
                              max_age: dt.timedelta | None = None) -> StatusListToken:
     """Verify a JWT (text) or CWT (bytes) Status List Token for the list ``expected_subject``."""
-    if isinstance(token, bytes) and token.lstrip()[:2] == b"ey":
+    if isinstance(token, bytes) and (token[:2] == b"ey" or token.lstrip()[:2] == b"ey"):
         try:
             token = token.decode("ascii").strip()
         except UnicodeDecodeError:
