@@ -56,7 +56,7 @@ def b45decode(text: str) -> bytes:
     fields[3::4] = values[2:full:3]
     e = int.from_bytes(fields, "big")
     packed = (c + 45 * d + 2025 * e).to_bytes(4 * count, "big")
-    if any(packed[1::4]):  # a value above 0xFFFF
+    if packed[1::4].lstrip(b"\x00"):  # a value above 0xFFFF
         raise Base45Error("base45 triplet exceeds 16 bits")
     out = bytearray(2 * count)
     out[0::2] = packed[2::4]
