@@ -18,7 +18,7 @@ from specs.crypto import PublicKey
 from specs.errors import InputError, MdocError, MobileIdError, StatusTokenError
 from specs.mdoc.transcript import SessionTranscript
 from specs.mdoc.verify import verify_device_response
-from specs.sdjwt import SdJwt, verify_sd_jwt, verify_sd_jwt_vc, x5c_chain
+from specs.sdjwt import VC_TYPE, SdJwt, verified_vc, verify_sd_jwt, x5c_chain, x5c_ders
 from specs.status import StatusReference, TokenHeader, require_valid, verify_status_list_token
 from specs.x509 import CertificateRole, ChainCache, validate_chain
 from specs.x509.load import load_der_certificate
@@ -98,15 +98,13 @@ def verify_sd_jwt_presentation(text: str, *, trust: VerifierTrust, now: dt.datet
     try:
         sd_jwt = SdJwt.parse(text)
         binding = nonce is not None and aud is not None
-        typ = _header_typ(sd_jwt)
-        if typ == "dc+sd-jwt":
-            vc = verify_sd_jwt_vc(sd_jwt, issuer_keys=issuer_keys, now=when, expected_aud=aud,
-                                  expected_nonce=nonce, require_key_binding=binding)
+        plain = verify_sd_jwt(sd_jwt, issuer_keys=issuer_keys, now=when, expected_aud=aud,
+                              expected_nonce=nonce, require_key_binding=binding)
+        if plain.header.get("typ") == VC_TYPE:  # an SD-JWT VC: its own checks on top (verified once)
+            vc = verified_vc(plain)
             vct = vc.vct
             claims, bound, reference = dict(vc.claims), vc.holder_bound, vc.status
         else:
-            plain = verify_sd_jwt(sd_jwt, issuer_keys=issuer_keys, now=when, expected_aud=aud,
-                                  expected_nonce=nonce, require_key_binding=binding)
             claims, bound = dict(plain.claims), plain.holder_bound
             reference = StatusReference.from_value(claims["status"]) if "status" in claims else None
         status = _status(reference, status_token, trust, when, require=require_status)
@@ -116,18 +114,15 @@ def verify_sd_jwt_presentation(text: str, *, trust: VerifierTrust, now: dt.datet
                               status=status)
 
 
-def _header_typ(sd_jwt: SdJwt) -> str | None:
-    from specs.jose import Jws
-
-    return Jws.parse(sd_jwt.issuer_jwt).typ
-
-
 def _keys_for(header: Mapping[str, Any], trust: VerifierTrust, now: dt.datetime) -> Sequence[PublicKey]:
     """An ``x5c`` chain must validate to a trusted anchor; otherwise pinned keys (by ``kid``) are used."""
-    chain = x5c_chain(header)
-    if chain:
-        validated = validate_chain(chain, trust.anchors, now=now, role=CertificateRole.DOCUMENT_SIGNER,
-                                   cache=_CACHE)
+    ders = x5c_ders(header)
+    if ders:  # a signer seen before is found by its DER, without parsing the chain again
+        validated = _CACHE.valid_hit(ders[0], CertificateRole.DOCUMENT_SIGNER, trust.anchors, now)
+        if validated is None:
+            validated = validate_chain(x5c_chain(header), trust.anchors, now=now,
+                                       role=CertificateRole.DOCUMENT_SIGNER, cache=_CACHE)
+            _CACHE.put_der(ders[0], CertificateRole.DOCUMENT_SIGNER, validated)
         return [validated.leaf.public_key()]  # type: ignore[list-item]
     kid = header.get("kid")
     return trust.key_candidates(kid if isinstance(kid, str) else None)

@@ -3,10 +3,11 @@
 from specs.cbor.codec import (
     DEFAULT_MAX_DEPTH,
     DEFAULT_MAX_SIZE,
+    MAP,
     MDOC_TAGS,
     EncodedCBOR,
     decode,
     encode,
 )
 
-__all__ = ["DEFAULT_MAX_DEPTH", "DEFAULT_MAX_SIZE", "MDOC_TAGS", "EncodedCBOR", "decode", "encode"]
+__all__ = ["DEFAULT_MAX_DEPTH", "DEFAULT_MAX_SIZE", "MAP", "MDOC_TAGS", "EncodedCBOR", "decode", "encode"]

@@ -37,6 +37,10 @@ from specs.errors import (
 DEFAULT_MAX_SIZE = 256 * 1024
 DEFAULT_MAX_DEPTH = 24
 
+#: ``isinstance(value, MAP)``: a decoded CBOR map (a dict, or cbor2's immutable map inside tags), with the
+#: common case (dict) answered without the slower abstract-base-class check.
+MAP = (dict, Mapping)
+
 TAG_TDATE = 0
 TAG_EPOCH = 1
 TAG_ENCODED_CBOR = 24
@@ -79,23 +83,23 @@ class EncodedCBOR:
         return cbor2.dumps(cbor2.CBORTag(TAG_ENCODED_CBOR, self.data))
 
 
-def _reject(tag: int) -> Callable[[Any, bool], Any]:
-    def refuse(value: Any, immutable: bool) -> Any:
+def _reject(tag: int) -> Callable[[Any], Any]:
+    def refuse(value: Any) -> Any:
         raise CborTagError(f"CBOR tag {tag} is not allowed here")
 
     return refuse
 
 
-def _decode_tdate(value: Any, immutable: bool) -> _dt.datetime:
+def _decode_tdate(value: Any) -> _dt.datetime:
     if not isinstance(value, str) or not _TDATE_RE.match(value):
         raise StructureError("tdate must be an RFC 3339 date-time without fractions")
     try:
-        return _dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return _dt.datetime.fromisoformat(value)  # Python 3.11 reads "Z" itself
     except ValueError:
         raise StructureError("tdate is not a valid date-time") from None
 
 
-def _decode_full_date(value: Any, immutable: bool) -> _dt.date:
+def _decode_full_date(value: Any) -> _dt.date:
     if not isinstance(value, str) or not _FULL_DATE_RE.match(value):
         raise StructureError("full-date must be YYYY-MM-DD")
     try:
@@ -104,7 +108,7 @@ def _decode_full_date(value: Any, immutable: bool) -> _dt.date:
         raise StructureError("full-date is not a valid date") from None
 
 
-def _decode_epoch(value: Any, immutable: bool) -> _dt.datetime:
+def _decode_epoch(value: Any) -> _dt.datetime:
     if type(value) is not int:
         raise StructureError("epoch time must be an integer")
     try:
@@ -113,33 +117,49 @@ def _decode_epoch(value: Any, immutable: bool) -> _dt.datetime:
         raise StructureError("epoch time is out of range") from None
 
 
-def _decode_encoded_cbor(value: Any, immutable: bool) -> EncodedCBOR:
+def _decode_encoded_cbor(value: Any) -> EncodedCBOR:
     if not isinstance(value, bytes):
         raise StructureError("tag 24 must wrap a byte string")
     return EncodedCBOR(value)
 
 
-_ALLOWED_DECODERS: dict[int, Callable[[Any, bool], Any]] = {
+_ALLOWED_DECODERS: dict[int, Callable[[Any], Any]] = {
     TAG_TDATE: _decode_tdate,
     TAG_EPOCH: _decode_epoch,
     TAG_ENCODED_CBOR: _decode_encoded_cbor,
     TAG_FULL_DATE: _decode_full_date,
 }
 
-_decoder_cache: dict[frozenset[int], dict[int, Callable[[Any, bool], Any]]] = {}
+
+def _semantic(decode_value: Callable[[Any], Any]) -> Any:
+    """A cbor2 semantic decoder that calls ``decode_value(content)`` once the tag's content is decoded.
+
+    cbor2 6 first looks for the attributes of a "shareable" decoder on every semantic decoder it calls, and a
+    plain function makes that lookup raise (and swallow) an AttributeError each time. Declared shareable with
+    no container, the decoder is asked for its callback instead: the same result, without the exception.
+    """
+    pair = (None, decode_value)
+
+    def start(immutable: bool) -> tuple[None, Callable[[Any], Any]]:
+        return pair
+
+    return cbor2.shareable_decoder(start)
 
 
-def _semantic_decoders(allowed: frozenset[int]) -> dict[int, Callable[[Any, bool], Any]]:
+_decoder_cache: dict[frozenset[int], dict[int, Any]] = {}
+
+
+def _semantic_decoders(allowed: frozenset[int]) -> dict[int, Any]:
+    """cbor2's own tags (and tag 24): refused, or decoded strictly when allowed. Any tag with an entry here is
+    found by cbor2 without a failed lookup (which costs an exception)."""
     table = _decoder_cache.get(allowed)
     if table is None:
-        table = {t: _reject(t) for t in _CBOR2_BUILTIN_TAGS}
+        table = {t: _semantic(_reject(t)) for t in (*_CBOR2_BUILTIN_TAGS, TAG_ENCODED_CBOR)}
         for t in allowed:
             if t in _ALLOWED_DECODERS:
-                table[t] = _ALLOWED_DECODERS[t]
+                table[t] = _semantic(_ALLOWED_DECODERS[t])
             elif t in table:
                 del table[t]  # nothing in the codebase asks for this; kept generic
-        table[TAG_ENCODED_CBOR] = (_ALLOWED_DECODERS[TAG_ENCODED_CBOR] if TAG_ENCODED_CBOR in allowed
-                                   else _reject(TAG_ENCODED_CBOR))
         _decoder_cache[allowed] = table
     return table
 
@@ -148,6 +168,7 @@ _hook_cache: dict[frozenset[int], Callable[[cbor2.CBORTag, bool], Any]] = {}
 
 
 def _tag_hook(allowed: frozenset[int]) -> Callable[[cbor2.CBORTag, bool], Any]:
+    """Tags cbor2 knows nothing of (COSE's 17 and 18, ...): refused unless allowed, then kept as ``CBORTag``."""
     hook = _hook_cache.get(allowed)
     if hook is None:
 
@@ -160,16 +181,47 @@ def _tag_hook(allowed: frozenset[int]) -> Callable[[cbor2.CBORTag, bool], Any]:
     return hook
 
 
-def _check_map_keys(*args: Any) -> Any:
+def _check_map_keys(first: Any, second: Any) -> Any:
     """cbor2 finds duplicate keys by dict membership, and NaN never equals itself: two NaN keys would slip
     through (RFC 8949 §5.6). No message of ours has float keys, so any NaN key is refused.
     (cbor2 6 calls ``hook(map, immutable)``, cbor2 5 ``hook(decoder, map)``.)"""
-    value = args[0] if isinstance(args[0], Mapping) else args[1]
+    value = first if first.__class__ is dict or isinstance(first, Mapping) else second
     for key in value:
-        if type(key) is float and key != key:
+        if key.__class__ is float and key != key:
             raise CborDuplicateKeyError("CBOR map has a NaN key")
     return value
 
+
+_tag_sets: dict[tuple[int, ...], frozenset[int]] = {}
+
+
+def _tag_set(tags: Iterable[int]) -> frozenset[int]:
+    """``tags`` as a frozenset; the tuples callers pass are converted once."""
+    if isinstance(tags, frozenset):
+        return tags
+    if isinstance(tags, tuple):
+        found = _tag_sets.get(tags)
+        if found is None:
+            found = frozenset(tags)
+            if len(_tag_sets) < 64:
+                _tag_sets[tags] = found
+        return found
+    return frozenset(tags)
+
+
+_options_cache: dict[tuple[frozenset[int], int], dict[str, Any]] = {}
+
+
+def _options(allowed: frozenset[int], max_depth: int) -> dict[str, Any]:
+    """The decoder's keyword arguments for one (tags, depth) pair, built once."""
+    options = _options_cache.get((allowed, max_depth))
+    if options is None:
+        options = {"tag_hook": _tag_hook(allowed), "semantic_decoders": _semantic_decoders(allowed),
+                   "max_depth": max_depth, "allow_indefinite": False, "allow_duplicate_keys": False,
+                   "object_hook": _check_map_keys}
+        if len(_options_cache) < 64:
+            _options_cache[(allowed, max_depth)] = options
+    return options
 
 def decode(
     data: bytes,
@@ -183,24 +235,18 @@ def decode(
     Tags in ``allowed_tags`` other than 0, 1, 24 and 1004 come back as ``cbor2.CBORTag`` for the
     caller to interpret (for example COSE's 17 and 18).
     """
-    if not isinstance(data, (bytes, bytearray, memoryview)):
+    if data.__class__ is not bytes and not isinstance(data, (bytes, bytearray, memoryview)):
         raise CborError(f"expected bytes, got {type(data).__name__}")
     if len(data) > max_size:
         raise CborSizeError(f"CBOR input of {len(data)} bytes exceeds the {max_size}-byte limit")
     if len(data) == 0:
         raise CborError("empty CBOR input")
-    allowed = allowed_tags if isinstance(allowed_tags, frozenset) else frozenset(allowed_tags)
+    if data == b"\xa0":
+        return {}  # the empty map (the usual DeviceNameSpaces) needs no decoder
+    allowed = _tag_set(allowed_tags)
     stream = io.BytesIO(data)
     try:
-        value = cbor2.CBORDecoder(
-            stream,
-            tag_hook=_tag_hook(allowed),
-            semantic_decoders=_semantic_decoders(allowed),
-            max_depth=max_depth,
-            allow_indefinite=False,
-            allow_duplicate_keys=False,
-            object_hook=_check_map_keys,
-        ).decode()
+        value = cbor2.CBORDecoder(stream, **_options(allowed, max_depth)).decode()
     except cbor2.CBORDecodeError as exc:
         raise _translate(exc) from None
     except RecursionError:
@@ -270,23 +316,21 @@ def decode_each(chunks: Sequence[bytes], *, allowed_tags: Iterable[int] = MDOC_T
                 max_depth: int = DEFAULT_MAX_DEPTH) -> list[Any]:
     """Decode several independent CBOR items (e.g. the IssuerSignedItemBytes of one document) strictly,
     each exactly filling its own bytes, with one decoder: the same rules as ``decode``, less overhead."""
-    total = sum(len(c) for c in chunks)
-    if total > DEFAULT_MAX_SIZE:
-        raise CborSizeError(f"CBOR input of {total} bytes exceeds the {DEFAULT_MAX_SIZE}-byte limit")
-    if any(not c for c in chunks):
+    joined = b"".join(chunks)
+    if len(joined) > DEFAULT_MAX_SIZE:
+        raise CborSizeError(f"CBOR input of {len(joined)} bytes exceeds the {DEFAULT_MAX_SIZE}-byte limit")
+    if not all(chunks):
         raise CborError("empty CBOR input")
-    allowed = allowed_tags if isinstance(allowed_tags, frozenset) else frozenset(allowed_tags)
-    stream = io.BytesIO(b"".join(chunks))
-    decoder = cbor2.CBORDecoder(stream, tag_hook=_tag_hook(allowed), semantic_decoders=_semantic_decoders(allowed),
-                                max_depth=max_depth, allow_indefinite=False, allow_duplicate_keys=False,
-                                object_hook=_check_map_keys)
+    stream = io.BytesIO(joined)
+    decoder = cbor2.CBORDecoder(stream, **_options(_tag_set(allowed_tags), max_depth))
+    next_item, tell = decoder.decode, stream.tell
     out: list[Any] = []
     end = 0
     try:
         for chunk in chunks:
             end += len(chunk)
-            out.append(decoder.decode())
-            if stream.tell() != end:  # an item that spills into, or stops short of, its neighbour's bytes
+            out.append(next_item())
+            if tell() != end:  # an item that spills into, or stops short of, its neighbour's bytes
                 raise CborTrailingBytesError("an embedded CBOR item does not fill its byte string exactly")
     except cbor2.CBORDecodeError as exc:
         raise _translate(exc) from None

@@ -28,9 +28,13 @@ def raw_array(*encoded_items: bytes) -> bytes:
     return array_header(len(encoded_items)) + b"".join(encoded_items)
 
 
+_TAG24_HEADS = tuple(b"\xd8\x18" + _head(2, n) for n in range(256))
+
+
 def tag24(encoded: bytes) -> bytes:
     """``#6.24(bstr .cbor T)`` around an encoded item."""
-    return b"\xd8\x18" + bstr_header(len(encoded)) + encoded
+    n = len(encoded)
+    return (_TAG24_HEADS[n] if n < 256 else b"\xd8\x18" + bstr_header(n)) + encoded
 
 
 def encode_plain(value: object) -> bytes:

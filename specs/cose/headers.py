@@ -57,7 +57,7 @@ def check_buckets(protected: Mapping[Any, Any], unprotected: Mapping[Any, Any]) 
     if HeaderLabel.ALG in unprotected:
         raise UnsupportedAlgorithmError("COSE algorithm must be in the protected header",
                                         code="crypto.alg_not_protected")
-    if set(protected) & set(unprotected):
+    if unprotected and not protected.keys().isdisjoint(unprotected):
         raise StructureError("a COSE header parameter appears in both buckets")
     if HeaderLabel.CRIT in unprotected:
         raise StructureError("COSE crit must be in the protected header")

@@ -11,7 +11,7 @@ from typing import Any
 
 import cbor2
 
-from specs.cbor import decode, encode
+from specs.cbor import MAP, decode, encode
 from specs.cose.headers import HeaderLabel, check_buckets, decode_protected
 from specs.errors import MacError, StructureError, UnsupportedAlgorithmError
 
@@ -51,7 +51,7 @@ class CoseMac0:
         if not isinstance(value, list | tuple) or len(value) != 4:
             raise StructureError("COSE_Mac0 must be an array of 4")
         protected_bytes, unprotected, payload, tag = value
-        if not isinstance(protected_bytes, bytes) or not isinstance(unprotected, Mapping):
+        if not isinstance(protected_bytes, bytes) or not isinstance(unprotected, MAP):
             raise StructureError("COSE_Mac0 headers are malformed")
         if payload is not None and not isinstance(payload, bytes):
             raise StructureError("COSE_Mac0 payload must be a bstr or nil")

@@ -13,7 +13,7 @@ from typing import Any
 
 import cbor2
 
-from specs.cbor import decode, encode
+from specs.cbor import MAP, decode, encode
 from specs.cose.headers import (
     HeaderLabel,
     check_buckets,
@@ -116,7 +116,7 @@ class CoseSign1:
         protected_bytes, unprotected, payload, signature = value
         if not isinstance(protected_bytes, bytes):
             raise StructureError("COSE_Sign1 protected header must be a bstr")
-        if not isinstance(unprotected, Mapping):
+        if not isinstance(unprotected, MAP):
             raise StructureError("COSE_Sign1 unprotected header must be a map")
         if payload is not None and not isinstance(payload, bytes):
             raise StructureError("COSE_Sign1 payload must be a bstr or nil")

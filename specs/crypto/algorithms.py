@@ -48,32 +48,61 @@ class Algorithm(enum.Enum):
 
     @classmethod
     def from_cose(cls, value: object) -> Algorithm:
-        for alg in cls:
-            if alg.cose == value and type(value) is int:
-                return alg
-        raise UnsupportedAlgorithmError(f"COSE algorithm {value!r} is not supported")
+        alg = _BY_COSE.get(value) if type(value) is int else None
+        if alg is None:
+            raise UnsupportedAlgorithmError(f"COSE algorithm {value!r} is not supported")
+        return alg
 
     @classmethod
     def from_jose(cls, value: object) -> Algorithm:
-        for alg in cls:
-            if alg.jose == value:
-                return alg
-        raise UnsupportedAlgorithmError(f"JOSE algorithm {value!r} is not allowed")
+        alg = _BY_JOSE.get(value) if isinstance(value, str) else None
+        if alg is None:
+            raise UnsupportedAlgorithmError(f"JOSE algorithm {value!r} is not allowed")
+        return alg
+
+
+# Lookups by wire identifier (iterating an Enum costs more than the rest of a header check).
+_BY_COSE: dict[int, Algorithm] = {a.cose: a for a in Algorithm}
+_BY_JOSE: dict[str, Algorithm] = {a.jose: a for a in Algorithm}
 
 
 _CURVES: dict[str, Algorithm] = {a.curve: a for a in Algorithm if a is not Algorithm.EDDSA}
-_ECDSA: dict[Algorithm, ec.ECDSA] = {a: ec.ECDSA(a.hash) for a in Algorithm if a is not Algorithm.EDDSA}
+_ECDSA: dict[str, ec.ECDSA] = {a.jose: ec.ECDSA(a.hash) for a in Algorithm if a is not Algorithm.EDDSA}
+# Key classes seen so far -> (family "ed25519" / "ec" / "" for unsupported, is it a private key). Whether a key
+# is one of cryptography's abstract key types depends on its class alone: the slow abstract checks run once.
+_KEY_KINDS: dict[type, tuple[str, bool]] = {}
+
+
+def _key_kind(key: object) -> tuple[str, bool]:
+    kind = _KEY_KINDS.get(key.__class__)
+    if kind is None:
+        if isinstance(key, (ed25519.Ed25519PublicKey, ed25519.Ed25519PrivateKey)):
+            kind = ("ed25519", isinstance(key, ed25519.Ed25519PrivateKey))
+        elif isinstance(key, (ec.EllipticCurvePublicKey, ec.EllipticCurvePrivateKey)):
+            kind = ("ec", isinstance(key, ec.EllipticCurvePrivateKey))
+        else:
+            kind = ("", False)
+        if len(_KEY_KINDS) < 64:
+            _KEY_KINDS[key.__class__] = kind
+    return kind
+
+
+def public_of(key: PublicKey | PrivateKey) -> PublicKey:
+    """The public half of ``key`` (``key`` itself when it is public)."""
+    return key.public_key() if _key_kind(key)[1] else key  # type: ignore[union-attr, return-value]
 
 
 def algorithm_for_key(key: PublicKey | PrivateKey) -> Algorithm:
     """The one algorithm a key may be used with (its curve decides)."""
-    if isinstance(key, (ed25519.Ed25519PublicKey, ed25519.Ed25519PrivateKey)):
+    kind = _key_kind(key)[0]
+    if kind == "ed25519":
         return Algorithm.EDDSA
-    if isinstance(key, (ec.EllipticCurvePublicKey, ec.EllipticCurvePrivateKey)):
-        alg = _CURVES.get(key.curve.name)
+    if kind == "ec":
+        name = key.curve.name  # type: ignore[union-attr]
+        alg = _CURVES.get(name)
         if alg is not None:
             return alg
-        raise InvalidKeyError(f"curve {key.curve.name} is not supported")
+        raise InvalidKeyError(f"curve {name} is not supported")
     raise InvalidKeyError(f"key type {type(key).__name__} is not supported")
 
 
@@ -117,12 +146,12 @@ def verify_signature(alg: Algorithm, key: PublicKey, signature: bytes, data: byt
     if algorithm_for_key(key) is not alg:
         raise UnsupportedAlgorithmError(f"{alg.jose} cannot be used with this key")
     try:
-        if isinstance(key, ed25519.Ed25519PublicKey):
+        if alg is Algorithm.EDDSA:
             if len(signature) != 64:
                 raise SignatureError("EdDSA signature must be 64 bytes")
-            key.verify(signature, data)
+            key.verify(signature, data)  # type: ignore[call-arg]
         else:
             # r or s of zero, or >= n, is rejected by OpenSSL; the length check stops padding tricks.
-            key.verify(raw_to_der_signature(signature, alg), data, _ECDSA[alg])
+            key.verify(raw_to_der_signature(signature, alg), data, _ECDSA[alg.jose])  # type: ignore[call-arg]
     except InvalidSignature:
         raise SignatureError("signature does not verify") from None

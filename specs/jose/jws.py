@@ -3,59 +3,53 @@
 Signing goes through a ``Signer`` (raw ``r || s`` is exactly the JWS ECDSA form, RFC 7518 §3.4).
 Verification parses header and payload strictly (duplicate members, non-object JSON and oversize input
 are refused), takes the algorithm only from the key (``alg`` must name it; ``none`` and HMAC can never
-match an EC or Ed25519 key) and checks the signature with PyJWT's algorithm implementation.
+match an EC or Ed25519 key) and checks the signature with ``specs.crypto.verify_signature`` (OpenSSL).
 """
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
-import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jwt.algorithms import ECAlgorithm, OKPAlgorithm
-
-from specs.crypto import Algorithm, PublicKey, Signer, algorithm_for_key
+from specs.crypto import Algorithm, PublicKey, Signer, algorithm_for_key, verify_signature
+from specs.crypto.algorithms import public_of
 from specs.errors import JoseDecodeError, SignatureError, UnsupportedAlgorithmError
 
 __all__ = ["MAX_JWS_SIZE", "Jws", "b64url_decode", "b64url_encode", "parse_json", "sign_compact"]
 
 MAX_JWS_SIZE = 256 * 1024
 _UNDERSTOOD_CRIT: frozenset[str] = frozenset()
-_PYJWT = {
-    Algorithm.ES256: ECAlgorithm(ECAlgorithm.SHA256), Algorithm.ES384: ECAlgorithm(ECAlgorithm.SHA384),
-    Algorithm.ES512: ECAlgorithm(ECAlgorithm.SHA512), Algorithm.EDDSA: OKPAlgorithm(),
-}
+
+
+# base64url -> base64; the standard alphabet's own '+' and '/' and padding are not base64url and become '!',
+# which a2b's strict mode refuses like every other byte outside the alphabet.
+_TO_STANDARD = bytes.maketrans(b"-_+/=", b"+/!!!")
+_TO_URL = bytes.maketrans(b"+/", b"-_")
+_PADDING = (b"", b"", b"==", b"=")  # by length mod 4 (1 is impossible and refused first)
 
 
 def b64url_encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-_B64URL = re.compile(r"[A-Za-z0-9_-]*")
-_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+    return binascii.b2a_base64(data, newline=False).translate(_TO_URL).rstrip(b"=").decode("ascii")
 
 
 def b64url_decode(text: str, what: str = "value") -> bytes:
     """RFC 7515 §2 base64url without padding; anything else (padding, '+', '/', spaces) is refused."""
-    if not isinstance(text, str) or not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+    if not isinstance(text, str) or len(text) % 4 == 1 or not text.isascii():
         raise JoseDecodeError(f"{what} is not base64url without padding")
     try:
-        return binascii.a2b_base64((text + "=" * (-len(text) % 4)).encode("ascii").translate(_TO_STANDARD),
+        return binascii.a2b_base64(text.encode("ascii").translate(_TO_STANDARD) + _PADDING[len(text) % 4],
                                    strict_mode=True)
     except (binascii.Error, ValueError):
         raise JoseDecodeError(f"{what} is not valid base64url") from None
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise JoseDecodeError("JSON object has a duplicate member")
-        out[key] = value
+    out = dict(pairs)
+    if len(out) != len(pairs):  # a member name seen twice collapsed into one entry
+        raise JoseDecodeError("JSON object has a duplicate member")
     return out
 
 
@@ -64,12 +58,20 @@ def _no_constants(name: str) -> Any:
 
 
 _JSON = json.JSONDecoder(object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+_SCAN: Callable[[str, int], tuple[Any, int]] = _JSON.scan_once  # type: ignore[attr-defined]  # decode's C scanner
 
 
 def parse_json(data: bytes | str, what: str = "JSON") -> Any:
     """Strict JSON (RFC 8259): UTF-8, no duplicate members, no NaN/Infinity."""
     try:
-        return _JSON.decode(data.decode("utf-8") if isinstance(data, bytes) else data)
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        try:  # a value that fills the text exactly (the usual case) needs none of decode's whitespace handling
+            value, end = _SCAN(text, 0)
+            if end == len(text):
+                return value
+        except (StopIteration, ValueError):
+            pass  # decode says what is wrong
+        return _JSON.decode(text)
     except JoseDecodeError:
         raise
     except (ValueError, RecursionError, UnicodeDecodeError):
@@ -116,7 +118,7 @@ class Jws:
         alg = header.get("alg")
         if not isinstance(alg, str):
             raise JoseDecodeError("JWS header has no alg")
-        return cls(header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"),
+        return cls(header, payload, compact[: len(compact) - len(parts[2]) - 1].encode("ascii"),
                    b64url_decode(parts[2], "JWS signature"), compact)
 
     @property
@@ -131,6 +133,7 @@ class Jws:
             raise UnsupportedAlgorithmError(f"JWS alg {self.header.get('alg')!r} does not match the key")
         if len(self.signature) != 2 * alg.coordinate_size and alg is not Algorithm.EDDSA:
             raise SignatureError("JWS signature has the wrong length for its algorithm")
-        # PyJWT takes the JWS (raw r || s) form and converts it for OpenSSL itself.
-        if not _PYJWT[alg].verify(self.signing_input, key, self.signature):
-            raise SignatureError("JWS signature does not verify")
+        try:  # the JWS form (raw r || s, RFC 7518 §3.4) is what verify_signature takes
+            verify_signature(alg, public_of(key), self.signature, self.signing_input)
+        except SignatureError:
+            raise SignatureError("JWS signature does not verify") from None

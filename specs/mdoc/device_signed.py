@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from specs.cbor import EncodedCBOR
+from specs.cbor import MAP, EncodedCBOR
 from specs.cbor.raw import encode_plain, raw_array, tag24
 from specs.cose import CoseMac0, CoseSign1
 from specs.errors import StructureError
@@ -52,16 +52,16 @@ class DeviceSigned:
 
     @classmethod
     def from_cbor_value(cls, value: Any) -> DeviceSigned:
-        if not isinstance(value, Mapping):
+        if not isinstance(value, MAP):
             raise StructureError("DeviceSigned must be a map")
         ns_bytes, auth = value.get("nameSpaces"), value.get("deviceAuth")
         if not isinstance(ns_bytes, EncodedCBOR):
             raise StructureError("DeviceSigned nameSpaces must be DeviceNameSpacesBytes (tag 24)")
-        if not isinstance(auth, Mapping) or len(auth) != 1:
+        if not isinstance(auth, MAP) or len(auth) != 1:
             raise StructureError("DeviceAuth must hold exactly one of deviceSignature, deviceMac")
         namespaces = ns_bytes.decode()
-        if not isinstance(namespaces, Mapping) or not all(
-            isinstance(ns, str) and isinstance(els, Mapping) and all(isinstance(e, str) for e in els)
+        if not isinstance(namespaces, MAP) or not all(
+            isinstance(ns, str) and isinstance(els, MAP) and all(isinstance(e, str) for e in els)
             for ns, els in namespaces.items()
         ):
             raise StructureError("DeviceNameSpaces must map text to maps of text to values")

@@ -12,7 +12,7 @@ from typing import Any
 
 from cryptography import x509
 
-from specs.cbor import EncodedCBOR, decode
+from specs.cbor import MAP, EncodedCBOR, decode
 from specs.cbor.codec import decode_each
 from specs.cbor.raw import unwrap_tag24
 from specs.cose import CoseSign1
@@ -35,21 +35,23 @@ class IssuerSigned:
 
     @classmethod
     def from_cbor_value(cls, value: Any) -> IssuerSigned:
-        if not isinstance(value, Mapping) or "issuerAuth" not in value:
+        if not isinstance(value, MAP) or "issuerAuth" not in value:
             raise StructureError("IssuerSigned must be a map with issuerAuth")
         spaces = value.get("nameSpaces", {})
-        if not isinstance(spaces, Mapping):
+        if not isinstance(spaces, MAP):
             raise StructureError("IssuerSigned nameSpaces must be a map")
+        chunks: list[bytes] = []
         for ns, items in spaces.items():
             if not isinstance(ns, str) or not isinstance(items, list) or not items:
                 raise StructureError("IssuerNameSpaces must map text to non-empty arrays")
-            if not all(isinstance(i, EncodedCBOR) for i in items):
-                raise StructureError("IssuerSignedItemBytes must be tag 24")
+            for item in items:
+                if not isinstance(item, EncodedCBOR):
+                    raise StructureError("IssuerSignedItemBytes must be tag 24")
+                chunks.append(item.data)
         # Every item of the document in one strict decoding pass (each must fill its own bytes exactly).
-        encoded = [i for items in spaces.values() for i in items]
-        decoded = iter(decode_each([e.data for e in encoded]))
-        namespaces = {ns: tuple(IssuerSignedItem.from_decoded(next(decoded), i) for i in items)
-                      for ns, items in spaces.items()}
+        decoded = iter(decode_each(chunks))
+        from_decoded = IssuerSignedItem.from_decoded
+        namespaces = {ns: tuple([from_decoded(next(decoded), i) for i in items]) for ns, items in spaces.items()}
         issuer_auth = CoseSign1.from_cbor_value(value["issuerAuth"])
         mso_bytes = _mso_bytes(issuer_auth)
         return cls(namespaces, issuer_auth, mso_bytes, MobileSecurityObject.from_bytes(mso_bytes))

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from specs.cbor import EncodedCBOR
+from specs.cbor import MAP, EncodedCBOR
 from specs.cose import CoseKey
 from specs.errors import StructureError
 from specs.mdoc.items import DIGEST_ALGORITHMS
@@ -38,7 +38,7 @@ class ValidityInfo:
 
     @classmethod
     def from_cbor_value(cls, value: Any) -> ValidityInfo:
-        if not isinstance(value, Mapping):
+        if not isinstance(value, MAP):
             raise StructureError("ValidityInfo must be a map")
         times = [_need(value, k, dt.datetime, "ValidityInfo") for k in ("signed", "validFrom", "validUntil")]
         update = value.get("expectedUpdate")
@@ -66,13 +66,13 @@ class KeyAuthorizations:
 
     @classmethod
     def from_cbor_value(cls, value: Any) -> KeyAuthorizations:
-        if not isinstance(value, Mapping):
+        if not isinstance(value, MAP):
             raise StructureError("KeyAuthorizations must be a map")
         spaces = value.get("nameSpaces", [])
         elements = value.get("dataElements", {})
         if not isinstance(spaces, list) or not all(isinstance(s, str) for s in spaces):
             raise StructureError("KeyAuthorizations nameSpaces must be an array of text")
-        if not isinstance(elements, Mapping):
+        if not isinstance(elements, MAP):
             raise StructureError("KeyAuthorizations dataElements must be a map")
         parsed: dict[str, tuple[str, ...]] = {}
         for ns, ids in elements.items():
@@ -98,11 +98,11 @@ class DeviceKeyInfo:
 
     @classmethod
     def from_cbor_value(cls, value: Any) -> DeviceKeyInfo:
-        if not isinstance(value, Mapping) or "deviceKey" not in value:
+        if not isinstance(value, MAP) or "deviceKey" not in value:
             raise StructureError("DeviceKeyInfo must be a map with deviceKey")
         auth = value.get("keyAuthorizations")
         info = value.get("keyInfo")
-        if info is not None and not isinstance(info, Mapping):
+        if info is not None and not isinstance(info, MAP):
             raise StructureError("DeviceKeyInfo keyInfo must be a map")
         return cls(CoseKey.from_cbor_value(value["deviceKey"]),
                    KeyAuthorizations.from_cbor_value(auth) if auth is not None else None,
@@ -129,7 +129,7 @@ class MobileSecurityObject:
 
     @classmethod
     def from_cbor_value(cls, value: Any) -> MobileSecurityObject:
-        if not isinstance(value, Mapping):
+        if not isinstance(value, MAP):
             raise StructureError("MobileSecurityObject must be a map")
         version = _need(value, "version", str, "MSO")
         if version != "1.0":
@@ -138,11 +138,12 @@ class MobileSecurityObject:
         if alg not in DIGEST_ALGORITHMS:
             raise StructureError(f"MSO digestAlgorithm {alg!r} is not supported")
         digests: dict[str, dict[int, bytes]] = {}
-        for ns, ids in _need(value, "valueDigests", Mapping, "MSO").items():
-            if not isinstance(ns, str) or not isinstance(ids, Mapping):
+        for ns, ids in _need(value, "valueDigests", MAP, "MSO").items():
+            if not isinstance(ns, str) or not isinstance(ids, MAP):
                 raise StructureError("MSO valueDigests must map namespaces to digest maps")
-            if not all(type(k) is int and isinstance(v, bytes) for k, v in ids.items()):
-                raise StructureError("MSO digest maps must map digestID to bstr")
+            for k, v in ids.items():
+                if k.__class__ is not int or not isinstance(v, bytes):
+                    raise StructureError("MSO digest maps must map digestID to bstr")
             digests[ns] = dict(ids)
         status = value.get("status")
         return cls(version, alg, digests, DeviceKeyInfo.from_cbor_value(value.get("deviceKeyInfo")),

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from specs.cbor import MDOC_TAGS, decode, encode
+from specs.cbor import MAP, MDOC_TAGS, decode, encode
 from specs.errors import StructureError
 from specs.mdoc.device_signed import DeviceSigned
 from specs.mdoc.issuer_signed import IssuerSigned
@@ -31,7 +31,7 @@ class Document:
 
     @classmethod
     def from_cbor_value(cls, value: Any) -> Document:
-        if not isinstance(value, Mapping):
+        if not isinstance(value, MAP):
             raise StructureError("Document must be a map")
         doctype = value.get("docType")
         if not isinstance(doctype, str):
@@ -39,7 +39,7 @@ class Document:
         if "issuerSigned" not in value or "deviceSigned" not in value:
             raise StructureError("Document must hold issuerSigned and deviceSigned")
         errors = value.get("errors")
-        if errors is not None and not isinstance(errors, Mapping):
+        if errors is not None and not isinstance(errors, MAP):
             raise StructureError("Document errors must be a map")
         return cls(doctype, IssuerSigned.from_cbor_value(value["issuerSigned"]),
                    DeviceSigned.from_cbor_value(value["deviceSigned"]), errors)
@@ -65,7 +65,7 @@ class DeviceResponse:
 
     @classmethod
     def from_cbor_value(cls, value: Any) -> DeviceResponse:
-        if not isinstance(value, Mapping):
+        if not isinstance(value, MAP):
             raise StructureError("DeviceResponse must be a map")
         version, status = value.get("version"), value.get("status")
         if not isinstance(version, str) or not version.startswith("1."):
@@ -75,7 +75,7 @@ class DeviceResponse:
         docs, errors = value.get("documents", []), value.get("documentErrors", [])
         if not isinstance(docs, list) or not isinstance(errors, list):
             raise StructureError("DeviceResponse documents and documentErrors must be arrays")
-        if not all(isinstance(e, Mapping) for e in errors):
+        if not all(isinstance(e, MAP) for e in errors):
             raise StructureError("DeviceResponse documentErrors must be maps")
         return cls(tuple(Document.from_cbor_value(d) for d in docs), status, version, tuple(errors))
 

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from specs.cbor.raw import tag24
 from specs.cose import CoseKey, CoseSign1
 from specs.errors import (
     DeviceAuthError,
@@ -31,6 +32,7 @@ from specs.errors import (
     SignatureError,
 )
 from specs.mdoc.device_signed import derive_emac_key, device_authentication_bytes
+from specs.mdoc.items import HASHERS
 from specs.mdoc.mso import MobileSecurityObject
 from specs.mdoc.response import STATUS_OK, DeviceResponse, Document
 from specs.mdoc.transcript import SessionTranscript
@@ -122,7 +124,7 @@ def _check_validity(mso: MobileSecurityObject, ds: x509.Certificate, now: dt.dat
 def _check_digests(document: Document, mso: MobileSecurityObject) -> dict[str, dict[str, Any]]:
     """§9.3.1: each IssuerSignedItemBytes, as received, hashes to the MSO digest of its digestID."""
     claims: dict[str, dict[str, Any]] = {}
-    alg = mso.digest_algorithm
+    hasher = HASHERS[mso.digest_algorithm]
     for ns, items in document.issuer_signed.namespaces.items():
         digests = mso.value_digests.get(ns)
         if digests is None:
@@ -130,17 +132,18 @@ def _check_digests(document: Document, mso: MobileSecurityObject) -> dict[str, d
         seen_ids: set[int] = set()
         values: dict[str, Any] = {}
         for item in items:
-            if item.digest_id in seen_ids:
+            digest_id, name = item.digest_id, item.element_identifier
+            if digest_id in seen_ids:
                 raise MdocError("a digestID is used twice in one namespace", code="mdoc.digest_id_reused")
-            if item.element_identifier in values:
+            if name in values:
                 raise MdocError("an element is presented twice", code="mdoc.element_duplicate")
-            seen_ids.add(item.digest_id)
-            expected = digests.get(item.digest_id)
+            seen_ids.add(digest_id)
+            expected = digests.get(digest_id)
             if expected is None:
                 raise DigestMissingError("a presented item's digestID is not in the MSO")
-            if item.digest(alg) != expected:
+            if hasher(tag24(item.encoded.data)).digest() != expected:  # IssuerSignedItem.digest, inlined
                 raise DigestMismatchError("a presented item does not match its MSO digest")
-            values[item.element_identifier] = item.element_value
+            values[name] = item.element_value
         claims[ns] = values
     return claims
 

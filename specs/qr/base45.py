@@ -7,8 +7,6 @@ character instead of 8), which is why 600 bytes of CBOR fit a version-19 code at
 
 from __future__ import annotations
 
-import struct
-
 from specs.errors import Base45Error
 
 __all__ = ["ALPHABET", "Base45Error", "b45decode", "b45encode"]
@@ -46,11 +44,23 @@ def b45decode(text: str) -> bytes:
     if b"\xff" in values:
         raise Base45Error("base45 text has a character outside the alphabet")
     full = len(values) - len(values) % 3
-    numbers = [a + b * 45 + c * 2025 for a, b, c in zip(values[0:full:3], values[1:full:3], values[2:full:3],
-                                                       strict=True)]
-    if numbers and max(numbers) > 0xFFFF:
+    count = full // 3
+    # Every triplet's c + 45 d + 2025 e at once: the c, d and e of triplet i go into the low byte of 32-bit
+    # field i of three big integers; one sum of those leaves each triplet's value (at most 91,124, so no
+    # carry crosses a field) in its own field. C-level work only, where a loop per triplet costs 10x more.
+    fields = bytearray(4 * count)
+    fields[3::4] = values[0:full:3]
+    c = int.from_bytes(fields, "big")
+    fields[3::4] = values[1:full:3]
+    d = int.from_bytes(fields, "big")
+    fields[3::4] = values[2:full:3]
+    e = int.from_bytes(fields, "big")
+    packed = (c + 45 * d + 2025 * e).to_bytes(4 * count, "big")
+    if packed[1::4].lstrip(b"\x00"):  # a value above 0xFFFF
         raise Base45Error("base45 triplet exceeds 16 bits")
-    out = bytearray(struct.pack(f">{len(numbers)}H", *numbers))
+    out = bytearray(2 * count)
+    out[0::2] = packed[2::4]
+    out[1::2] = packed[3::4]
     if full != len(values):
         n = values[full] + values[full + 1] * 45
         if n > 0xFF:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 from specs.crypto import PublicKey, Signer
 from specs.errors import CryptoError, JoseDecodeError, KeyBindingError
 from specs.jose import Jws, b64url_encode, sign_compact
-from specs.sdjwt.disclosure import HASH_ALGORITHMS
+from specs.sdjwt.disclosure import HASHERS
 from specs.sdjwt.sd_jwt import SdJwt
 
 __all__ = ["KB_TYPE", "create_kb_jwt", "sd_hash", "verify_kb_jwt"]
@@ -17,7 +16,7 @@ KB_TYPE = "kb+jwt"
 
 
 def sd_hash(sd_jwt: SdJwt, alg: str = "sha-256") -> str:
-    return b64url_encode(hashlib.new(HASH_ALGORITHMS[alg], sd_jwt.without_kb().encode("ascii")).digest())
+    return b64url_encode(HASHERS[alg](sd_jwt.without_kb().encode("ascii")).digest())
 
 
 def create_kb_jwt(holder: Signer, sd_jwt: SdJwt, *, aud: str, nonce: str, iat: dt.datetime) -> SdJwt:

@@ -64,12 +64,21 @@ class _Walker:
         return value
 
     def obj(self, value: dict[str, Any], path: Path, parent: str | None, depth: int) -> dict[str, Any]:
-        out = {k: self.value(v, (*path, k), parent, depth + 1) for k, v in value.items() if k != "_sd"}
+        # A plain member is kept as it is without a call to value(), which would only check the depth limit.
+        plain = depth < MAX_DEPTH
+        out = {k: v if plain and not isinstance(v, (dict, list)) else self.value(v, (*path, k), parent, depth + 1)
+               for k, v in value.items() if k != "_sd"}
         digests = value.get("_sd", [])
         if not isinstance(digests, list):
             raise SdJwtClaimError("_sd must be an array", code="sdjwt.claim_malformed_digests")
-        for digest in digests:
-            disclosure = self._claim_digest(digest)
+        seen, by_digest = self.seen, self.by_digest
+        for digest in digests:  # _claim_digest, inlined: one per digest of the payload, decoys included
+            if not isinstance(digest, str):
+                raise SdJwtClaimError("an _sd or ... digest is not text", code="sdjwt.claim_malformed_digests")
+            if digest in seen:
+                raise DisclosureError("a digest is referenced twice", code="sdjwt.disclosure_duplicate_digest")
+            seen.add(digest)
+            disclosure = by_digest.get(digest)
             if disclosure is None:
                 continue
             if disclosure.name is None:

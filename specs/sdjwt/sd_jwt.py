@@ -30,9 +30,9 @@ class SdJwt:
         if len(parts) - 2 > MAX_DISCLOSURES:
             raise JoseDecodeError("SD-JWT carries too many disclosures")
         kb = parts[-1] or None
-        if any(not p for p in parts[1:-1]) or not parts[0]:
+        if not all(parts[1:-1]) or not parts[0]:
             raise JoseDecodeError("SD-JWT has an empty component")
-        return cls(parts[0], tuple(Disclosure.parse(p) for p in parts[1:-1]), kb)
+        return cls(parts[0], tuple([Disclosure.parse(p) for p in parts[1:-1]]), kb)
 
     def without_kb(self) -> str:
         """``<JWT>~<D1>~...~<DN>~``: what the KB-JWT's sd_hash covers (§4.3.1)."""

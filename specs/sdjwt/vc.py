@@ -28,10 +28,11 @@ from specs.sdjwt.verify import KeyResolver, VerifiedSdJwt, verify_sd_jwt
 from specs.status.reference import StatusReference
 from specs.x509.load import load_der_certificate
 
-__all__ = ["VC_TYPE", "VerifiedSdJwtVc", "issue_sd_jwt_vc", "verify_sd_jwt_vc", "x5c_chain"]
+__all__ = ["VC_TYPE", "VerifiedSdJwtVc", "issue_sd_jwt_vc", "verified_vc", "verify_sd_jwt_vc", "x5c_chain", "x5c_ders"]
 
 VC_TYPE = "dc+sd-jwt"
 NOT_DISCLOSABLE = ("iss", "nbf", "exp", "cnf", "vct", "status")
+_NOT_SHOWN = frozenset({*NOT_DISCLOSABLE, "iat"})  # registered claims, not the credential's own
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,16 +48,24 @@ class VerifiedSdJwtVc:
         return self.verified.holder_bound
 
 
-def x5c_chain(header: Mapping[str, Any]) -> tuple[x509.Certificate, ...]:
-    """The ``x5c`` header (RFC 7515 §4.1.6: standard base64 DER, leaf first), parsed."""
+def x5c_ders(header: Mapping[str, Any]) -> tuple[bytes, ...]:
+    """The ``x5c`` header (RFC 7515 §4.1.6: standard base64 DER, leaf first) as DER certificates, unparsed."""
     x5c = header.get("x5c")
     if x5c is None:
         return ()
     if not isinstance(x5c, list) or not x5c:
         raise SdJwtError("x5c must be a non-empty array", code="sdjwt.x5c_malformed")
     try:
-        return tuple(load_der_certificate(base64.b64decode(c, validate=True)) for c in x5c)
-    except (binascii.Error, TypeError, ValueError, CertificateError):
+        return tuple(base64.b64decode(c, validate=True) for c in x5c)
+    except (binascii.Error, TypeError, ValueError):
+        raise SdJwtError("x5c holds a malformed certificate", code="sdjwt.x5c_malformed") from None
+
+
+def x5c_chain(header: Mapping[str, Any]) -> tuple[x509.Certificate, ...]:
+    """The ``x5c`` header, parsed."""
+    try:
+        return tuple(load_der_certificate(der) for der in x5c_ders(header))
+    except CertificateError:
         raise SdJwtError("x5c holds a malformed certificate", code="sdjwt.x5c_malformed") from None
 
 
@@ -91,6 +100,12 @@ def verify_sd_jwt_vc(presentation: str | SdJwt, *, issuer_keys: KeyResolver | Se
                      require_key_binding: bool = False, **options: Any) -> VerifiedSdJwtVc:
     verified = verify_sd_jwt(presentation, issuer_keys=issuer_keys, now=now, expected_aud=expected_aud,
                              expected_nonce=expected_nonce, require_key_binding=require_key_binding, **options)
+    return verified_vc(verified)
+
+
+def verified_vc(verified: VerifiedSdJwt) -> VerifiedSdJwtVc:
+    """The SD-JWT VC checks on an SD-JWT that ``verify_sd_jwt`` verified (a verifier that accepts any SD-JWT
+    verifies once, then applies these when the header says ``dc+sd-jwt``)."""
     if verified.header.get("typ") != VC_TYPE:
         raise SdJwtClaimError("an SD-JWT VC has typ dc+sd-jwt", code="sdjwt.vc_type")
     claims = verified.claims
@@ -104,5 +119,5 @@ def verify_sd_jwt_vc(presentation: str | SdJwt, *, issuer_keys: KeyResolver | Se
     if issuer is not None and not isinstance(issuer, str):
         raise SdJwtClaimError("iss must be text", code="sdjwt.vc_iss")
     status = StatusReference.from_value(claims["status"]) if "status" in claims else None
-    visible = {k: v for k, v in claims.items() if k not in (*NOT_DISCLOSABLE, "iat")}
+    visible = {k: v for k, v in claims.items() if k not in _NOT_SHOWN}
     return VerifiedSdJwtVc(vct, issuer, visible, status, verified)

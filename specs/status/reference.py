@@ -6,10 +6,10 @@ JSON (SD-JWT VC): ``"status": {"status_list": {"idx": 0, "uri": "https://..."}}`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from specs.cbor import MAP
 from specs.errors import StatusListError
 
 __all__ = ["StatusReference", "require_valid"]
@@ -25,7 +25,7 @@ class StatusReference:
     @classmethod
     def from_value(cls, value: Any) -> StatusReference:
         """Read the ``status`` map from JSON or CBOR (both have text keys)."""
-        if not isinstance(value, Mapping) or not isinstance(value.get("status_list"), Mapping):
+        if not isinstance(value, MAP) or not isinstance(value.get("status_list"), MAP):
             raise StatusListError("status claim has no status_list map", code="status.list_reference")
         ref = value["status_list"]
         idx, uri = ref.get("idx"), ref.get("uri")

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from specs.cbor import MAP
 from specs.errors import StatusListError
 from specs.jose.jws import b64url_decode, b64url_encode
 
@@ -90,7 +91,7 @@ class StatusList:
     # --- wire forms (§4.2 JSON, §4.3 CBOR) -----------------------------------------------------------
     @classmethod
     def from_json_value(cls, value: Any, *, max_inflated: int = DEFAULT_MAX_INFLATED) -> StatusList:
-        if not isinstance(value, Mapping) or type(value.get("bits")) is not int or not isinstance(
+        if not isinstance(value, MAP) or type(value.get("bits")) is not int or not isinstance(
                 value.get("lst"), str):
             raise StatusListError("status_list must hold integer bits and text lst", code="status.list_malformed")
         try:
@@ -108,7 +109,7 @@ class StatusList:
 
     @classmethod
     def from_cbor_value(cls, value: Any, *, max_inflated: int = DEFAULT_MAX_INFLATED) -> StatusList:
-        if not isinstance(value, Mapping) or type(value.get("bits")) is not int or not isinstance(
+        if not isinstance(value, MAP) or type(value.get("bits")) is not int or not isinstance(
                 value.get("lst"), bytes):
             raise StatusListError("status_list must hold integer bits and bstr lst", code="status.list_malformed")
         return cls.from_compressed(value["lst"], value["bits"], max_inflated=max_inflated,

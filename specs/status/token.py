@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from specs.cbor import decode, encode
+from specs.cbor import MAP, decode, encode
 from specs.cose import CoseSign1
 from specs.crypto import PublicKey, Signer
 from specs.errors import CryptoError, StatusTokenError, StructureError
@@ -93,7 +93,7 @@ def issue_cwt(signer: Signer, *, subject: str, status_list: StatusList, issued_a
 def verify_status_list_token(token: str | bytes, resolve: Resolver, *, now: dt.datetime, expected_subject: str,
                              max_age: dt.timedelta | None = None) -> StatusListToken:
     """Verify a JWT (text) or CWT (bytes) Status List Token for the list ``expected_subject``."""
-    if isinstance(token, bytes) and token.lstrip()[:2] == b"ey":
+    if isinstance(token, bytes) and (token[:2] == b"ey" or token.lstrip()[:2] == b"ey"):
         try:
             token = token.decode("ascii").strip()
         except UnicodeDecodeError:
@@ -145,7 +145,7 @@ def _verify_cwt(token: bytes, resolve: Resolver) -> StatusListToken:
     if sign1.payload is None:
         raise StructureError("status list CWT has no payload")
     raw = decode(sign1.payload, allowed_tags=())
-    if not isinstance(raw, Mapping):
+    if not isinstance(raw, MAP):
         raise StructureError("status list CWT claims must be a map")
     claims = {str(k): v for k, v in raw.items()}
     return StatusListToken("cwt", _claim(claims, str(_CWT_SUB), str), _time(claims, str(_CWT_IAT), True),  # type: ignore[arg-type]

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store, VerificationError
 
 from specs.errors import CertificateError, CertificateValidityError, ChainError
@@ -39,31 +40,75 @@ class ValidatedChain:
     path: tuple[x509.Certificate, ...]
 
 
+# A cache entry: the anchor's fingerprint, the chain, and the span in which both certificates are valid.
+_Entry = tuple[bytes, ValidatedChain, dt.datetime, dt.datetime]
+_Table = OrderedDict[tuple[object, CertificateRole], _Entry]
+
+
 @dataclass(slots=True)
 class ChainCache:
-    """Validated (leaf, anchor) paths by fingerprint; bounded, least recently used evicted first."""
+    """Validated (leaf, anchor) paths, found by the leaf's fingerprint, by its received DER bytes, or (for the
+    certificate objects a trust bundle holds) by the very object; bounded, least recently used evicted first.
+    An entry is used only while its anchor is in the caller's trust store, and the validity dates of both
+    certificates are checked against ``now`` on every hit."""
 
     max_entries: int = 1024
-    _entries: OrderedDict[tuple[bytes, CertificateRole], tuple[bytes, ValidatedChain]] = field(
-        default_factory=OrderedDict)
+    _entries: _Table = field(default_factory=OrderedDict)
+    _by_der: _Table = field(default_factory=OrderedDict)
+    _by_object: _Table = field(default_factory=OrderedDict)  # id(leaf) -> entry whose chain.leaf is that object
 
     def get(self, leaf_fp: bytes, role: CertificateRole, trust: TrustStore) -> ValidatedChain | None:
-        hit = self._entries.get((leaf_fp, role))
-        if hit is None or hit[0] not in trust.fingerprints:
-            return None
-        self._entries.move_to_end((leaf_fp, role))
-        return hit[1]
+        entry = _entry(self._entries, (leaf_fp, role), trust)
+        return None if entry is None else entry[1]
 
     def get_der(self, leaf_der: bytes, role: CertificateRole, trust: TrustStore) -> ValidatedChain | None:
-        return self.get(b"der:" + leaf_der, role, trust)
-
-    def put_der(self, leaf_der: bytes, role: CertificateRole, chain: ValidatedChain) -> None:
-        self.put(b"der:" + leaf_der, role, chain)
+        entry = _entry(self._by_der, (leaf_der, role), trust)
+        return None if entry is None else entry[1]
 
     def put(self, leaf_fp: bytes, role: CertificateRole, chain: ValidatedChain) -> None:
-        self._entries[(leaf_fp, role)] = (fingerprint(chain.anchor), chain)
-        while len(self._entries) > self.max_entries:
-            self._entries.popitem(last=False)
+        _store(self._entries, (leaf_fp, role), chain, self.max_entries)
+        _store(self._by_object, (id(chain.leaf), role), chain, self.max_entries)
+
+    def put_der(self, leaf_der: bytes, role: CertificateRole, chain: ValidatedChain) -> None:
+        _store(self._by_der, (leaf_der, role), chain, self.max_entries)
+
+    def valid_hit(self, leaf_der: bytes, role: CertificateRole, trust: TrustStore,
+                  now: dt.datetime) -> ValidatedChain | None:
+        """``get_der`` and the date checks of a hit in one step (the hot path of a verifier)."""
+        return _dated(_entry(self._by_der, (leaf_der, role), trust), role, now)
+
+    def valid_hit_for(self, leaf: x509.Certificate, role: CertificateRole, trust: TrustStore,
+                      now: dt.datetime) -> ValidatedChain | None:
+        """The same for a certificate object seen before (no fingerprint to compute). The entry holds the
+        object, so its id cannot be reused by another while the entry lives."""
+        entry = _entry(self._by_object, (id(leaf), role), trust)
+        return _dated(entry, role, now) if entry is not None and entry[1].leaf is leaf else None
+
+
+def _entry(table: _Table, key: tuple[object, CertificateRole], trust: TrustStore) -> _Entry | None:
+    entry = table.get(key)
+    if entry is None or entry[0] not in trust.fingerprints:
+        return None
+    table.move_to_end(key)
+    return entry
+
+
+def _dated(entry: _Entry | None, role: CertificateRole, now: dt.datetime) -> ValidatedChain | None:
+    if entry is None:
+        return None
+    _, chain, start, end = entry
+    if not start <= now <= end:  # say which certificate and which date, as an uncached check would
+        check_validity(chain.leaf, now, role.value.replace("_", " "))
+        check_validity(chain.anchor, now, _ANCHOR_ROLE[role].value)
+    return chain
+
+
+def _store(table: _Table, key: tuple[object, CertificateRole], chain: ValidatedChain, limit: int) -> None:
+    leaf, anchor = chain.leaf, chain.anchor
+    table[key] = (fingerprint(anchor), chain, max(leaf.not_valid_before_utc, anchor.not_valid_before_utc),
+                  min(leaf.not_valid_after_utc, anchor.not_valid_after_utc))
+    while len(table) > limit:
+        table.popitem(last=False)
 
 
 def check_validity(cert: x509.Certificate, now: dt.datetime, what: str) -> None:
@@ -81,6 +126,8 @@ def validate_chain(chain: Sequence[x509.Certificate], trust: TrustStore, *, now:
     if not chain:
         raise ChainError("no certificate chain was presented")
     leaf = chain[0]
+    if cache is not None and (hit := cache.valid_hit_for(leaf, role, trust, now)) is not None:
+        return hit
     leaf_fp = fingerprint(leaf) if cache is not None else b""
     if cache is not None and (hit := cache.get(leaf_fp, role, trust)) is not None:
         check_validity(hit.leaf, now, role.value.replace("_", " "))
@@ -116,9 +163,21 @@ def _validate(leaf: x509.Certificate, rest: Sequence[x509.Certificate], trust: T
             check_validity(anchor, now, anchor_role.value)
         raise ChainError("the certificate does not chain to a trusted anchor") from None
     anchor = verified.chain[-1]
-    check_profile(anchor, anchor_role)
+    _check_anchor_profile(anchor, anchor_role)
     check_profile(leaf, role, issuer=anchor)
     return ValidatedChain(leaf=leaf, anchor=anchor, path=tuple(verified.chain))
+
+
+# Anchors that passed their Annex B profile, by DER (a trust store holds a few; the check depends on nothing else).
+_PROFILED_ANCHORS: set[tuple[bytes, CertificateRole]] = set()
+
+
+def _check_anchor_profile(anchor: x509.Certificate, role: CertificateRole) -> None:
+    key = (anchor.public_bytes(Encoding.DER), role)
+    if key not in _PROFILED_ANCHORS:
+        check_profile(anchor, role)
+        if len(_PROFILED_ANCHORS) < 1024:
+            _PROFILED_ANCHORS.add(key)
 
 
 def validate_der_chain(chain: Sequence[bytes], trust: TrustStore, *, now: dt.datetime,
@@ -128,9 +187,7 @@ def validate_der_chain(chain: Sequence[bytes], trust: TrustStore, *, now: dt.dat
     (the received DER bytes of the leaf are the key, so any change of the certificate is a miss)."""
     if not chain:
         raise ChainError("no certificate chain was presented")
-    if cache is not None and (hit := cache.get_der(chain[0], role, trust)) is not None:
-        check_validity(hit.leaf, now, role.value.replace("_", " "))
-        check_validity(hit.anchor, now, _ANCHOR_ROLE[role].value)
+    if cache is not None and (hit := cache.valid_hit(chain[0], role, trust, now)) is not None:
         return hit
     try:
         certs = [load_der_certificate(der) for der in chain]

@@ -83,3 +83,33 @@ def test_pinned_key_by_kid(setup) -> None:  # type: ignore[no-untyped-def]
     assert not result.valid and result.errors[0].code == "sdjwt.issuer_signature_invalid"
     good = VerifierTrust(TrustStore.of([]), (TrustedKey(issuer.public_key(), "k1"),))
     assert verify_sd_jwt_presentation(vc.serialize(), trust=good, now=pki.now).valid
+
+
+def test_x5c_signer_found_by_der_keeps_every_check(setup) -> None:  # type: ignore[no-untyped-def]
+    """The verifier finds an x5c signer it validated before by the certificate's DER: a hit still needs the
+    anchor in this trust, rechecks the dates, and a certificate changed by one byte is not a hit."""
+    import base64
+
+    pki, der, trust, _ = setup
+    holder = SoftwareSigner.generate()
+
+    def shown(chain: bytes) -> str:
+        vc = issue_sd_jwt_vc(pki.ds_signer, vct="urn:x", claims={"a": SD(1)}, holder_key=holder.public_key(),
+                             issued_at=pki.now, x5c=[chain])
+        return present(vc, [("a",)], holder=holder, aud="v", nonce="n", iat=pki.now).serialize()
+
+    good = shown(der)
+    for _ in range(2):  # validated, then found by its DER
+        assert verify_sd_jwt_presentation(good, trust=trust, now=pki.now, nonce="n", aud="v").valid
+    late = pki.not_before + dt.timedelta(days=401)
+    expired = verify_sd_jwt_presentation(good, trust=trust, now=late)
+    assert not expired.valid and expired.errors[0].code == "x509.expired"
+    foreign = verify_sd_jwt_presentation(good, trust=VerifierTrust(TrustStore.of([pki.reader_root])), now=pki.now)
+    assert not foreign.valid and foreign.errors[0].code == "x509.untrusted_chain"
+    changed = verify_sd_jwt_presentation(shown(der[:-1] + bytes([der[-1] ^ 1])), trust=trust, now=pki.now)
+    assert not changed.valid and changed.errors[0].code == "x509.untrusted_chain"
+    malformed = good.split(".", 1)
+    header = {"alg": "ES256", "typ": "dc+sd-jwt", "x5c": ["not base64!"]}
+    forged = base64.urlsafe_b64encode(__import__("json").dumps(header).encode()).rstrip(b"=").decode()
+    bad = verify_sd_jwt_presentation(f"{forged}.{malformed[1]}", trust=trust, now=pki.now)
+    assert not bad.valid and bad.errors[0].code == "sdjwt.x5c_malformed"

@@ -130,3 +130,20 @@ def test_decode_each_requires_every_item_to_fill_its_bytes() -> None:
             decode_each(chunks)
     with pytest.raises(CborDuplicateKeyError):
         decode_each([a, b"\xa2\x01\x01\x01\x02"])
+
+
+def test_tags_decode_alike_in_every_context() -> None:
+    """Tag 24 and the date tags give the same values as map keys, inside arrays and inside another tag's
+    (immutable) content; a tag refused at the top is refused there too."""
+    data = cbor2.dumps({cbor2.CBORTag(24, b"\x01"): [cbor2.CBORTag(1004, "2020-10-01")]})
+    assert decode(data) == {EncodedCBOR(b"\x01"): [dt.date(2020, 10, 1)]}
+    inner = [cbor2.CBORTag(24, b"\x02"), {1: cbor2.CBORTag(0, "2020-10-01T13:30:02Z")}]
+    value = decode(cbor2.dumps(cbor2.CBORTag(18, inner)), allowed_tags=(18, 24, 0))
+    assert isinstance(value, cbor2.CBORTag) and value.tag == 18 and isinstance(value.value, tuple)
+    assert value.value[0] == EncodedCBOR(b"\x02")
+    assert value.value[1][1] == dt.datetime(2020, 10, 1, 13, 30, 2, tzinfo=dt.UTC)
+    for allowed in ((18, 0), (18, 24)):
+        with pytest.raises((CborTagError, StructureError)):
+            decode(cbor2.dumps(cbor2.CBORTag(18, inner)), allowed_tags=allowed)
+    with pytest.raises(StructureError):  # tag 24 around something other than a byte string
+        decode(cbor2.dumps([cbor2.CBORTag(24, 1)]))

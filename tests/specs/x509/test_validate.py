@@ -6,9 +6,10 @@ import datetime as dt
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from specs.crypto import SoftwareSigner
-from specs.errors import CertificateValidityError, ChainError
+from specs.errors import CertificateProfileError, CertificateValidityError, ChainError
 from specs.x509 import (
     CertificateRole,
     ChainCache,
@@ -16,6 +17,7 @@ from specs.x509 import (
     create_document_signer,
     create_iaca,
     validate_chain,
+    validate_der_chain,
 )
 
 ANNEX_D_NOW = dt.datetime(2021, 1, 1, tzinfo=dt.UTC)
@@ -87,3 +89,75 @@ def test_cache_hit_still_checks_dates(pki) -> None:  # type: ignore[no-untyped-d
     # A cache entry does not outlive the anchor's removal from the trust store.
     with pytest.raises(ChainError):
         validate_chain([pki.ds], TrustStore.of([pki.reader_root]), now=pki.now, cache=cache)
+
+
+def _issued(iaca_signer: SoftwareSigner, iaca: x509.Certificate, name: str, pki) -> x509.Certificate:  # type: ignore[no-untyped-def]
+    return create_document_signer(iaca_signer, iaca, SoftwareSigner.generate().public_key(), common_name=name,
+                                  not_before=pki.not_before, not_after=pki.not_before + dt.timedelta(days=300))
+
+
+def test_cache_serves_only_the_same_certificate_under_the_same_anchor(pki) -> None:  # type: ignore[no-untyped-def]
+    """Every way into the chain cache (the certificate object, its fingerprint, its received DER) gives back
+    only that certificate's chain, only while its anchor is trusted, and rechecks the dates on each hit."""
+    cache, trust = ChainCache(), TrustStore.of([pki.iaca])
+    first = validate_chain([pki.ds], trust, now=pki.now, cache=cache)
+    assert validate_chain([pki.ds], trust, now=pki.now, cache=cache) is first  # the same object
+    copy = x509.load_der_x509_certificate(pki.ds.public_bytes(Encoding.DER))
+    assert validate_chain([copy], trust, now=pki.now, cache=cache) is first  # the same certificate
+    der = pki.ds.public_bytes(Encoding.DER)
+    assert validate_der_chain([der], trust, now=pki.now, cache=cache).leaf == pki.ds
+    assert validate_der_chain([der], trust, now=pki.now, cache=cache).leaf == pki.ds  # by DER
+    others = [_issued(pki.iaca_signer, pki.iaca, f"other DS {i}", pki) for i in range(3)]
+    for other in others:  # a different signer never gets another one's chain
+        assert validate_chain([other], trust, now=pki.now, cache=cache).leaf is other
+        assert validate_chain([other], trust, now=pki.now, cache=cache).leaf is other
+    for when, code in ((pki.not_before - dt.timedelta(days=1), "x509.not_yet_valid"),
+                       (pki.not_before + dt.timedelta(days=401), "x509.expired")):
+        with pytest.raises(CertificateValidityError) as info:
+            validate_chain([pki.ds], trust, now=when, cache=cache)
+        assert info.value.code == code
+        with pytest.raises(CertificateValidityError) as info:
+            validate_der_chain([der], trust, now=when, cache=cache)
+        assert info.value.code == code
+    for other_trust in (TrustStore.of([pki.reader_root]), TrustStore.of([])):  # the anchor is no longer trusted
+        with pytest.raises(ChainError):
+            validate_chain([pki.ds], other_trust, now=pki.now, cache=cache)
+        with pytest.raises(ChainError):
+            validate_der_chain([der], other_trust, now=pki.now, cache=cache)
+
+
+def test_cache_does_not_pass_a_changed_certificate_or_a_rogue_anchor(pki) -> None:  # type: ignore[no-untyped-def]
+    """A DS certificate changed by one byte is a cache miss and fails the full check; a rogue IACA with the same
+    name (and its DS) gets nothing from entries made under the real one."""
+    cache, trust = ChainCache(), TrustStore.of([pki.iaca])
+    der = pki.ds.public_bytes(Encoding.DER)
+    validate_der_chain([der], trust, now=pki.now, cache=cache)
+    changed = der[:-1] + bytes([der[-1] ^ 1])  # the last byte of its signature
+    with pytest.raises(ChainError):
+        validate_der_chain([changed], trust, now=pki.now, cache=cache)
+    rogue_signer = SoftwareSigner.generate()
+    rogue = create_iaca(rogue_signer, country="KR", common_name="mobileid test IACA",
+                        organization="Test Licensing Office", not_before=pki.not_before,
+                        not_after=pki.not_before + dt.timedelta(days=3650))
+    rogue_ds = _issued(rogue_signer, rogue, "mobileid test DS", pki)
+    with pytest.raises(ChainError):
+        validate_chain([rogue_ds], trust, now=pki.now, cache=cache)
+    with pytest.raises(ChainError):  # the real DS under the rogue anchor: its cache entry is not used
+        validate_der_chain([der], TrustStore.of([rogue]), now=pki.now, cache=cache)
+    with pytest.raises(ChainError):
+        validate_chain([pki.ds], TrustStore.of([rogue]), now=pki.now, cache=cache)
+
+
+def test_anchor_profile_is_checked_until_it_passes(pki) -> None:  # type: ignore[no-untyped-def]
+    """The IACA's Annex B profile is remembered only once it passed, for exactly that certificate: an anchor that
+    fails fails every time, even after a good anchor with the same name was accepted."""
+    bad_signer = SoftwareSigner.generate()
+    bad = create_iaca(bad_signer, country="KR", common_name="mobileid test IACA",
+                      organization="Test Licensing Office", not_before=pki.not_before,
+                      not_after=pki.not_before + dt.timedelta(days=3650), issuer_alt_uri="")
+    bad_ds = _issued(bad_signer, bad, "DS under an IACA without issuerAlternativeName", pki)
+    validate_chain([pki.ds], TrustStore.of([pki.iaca]), now=pki.now)
+    for _ in range(2):
+        with pytest.raises(CertificateProfileError) as info:
+            validate_chain([bad_ds], TrustStore.of([bad]), now=pki.now)
+        assert info.value.code == "x509.profile.issuer_alt_name"
