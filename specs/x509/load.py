@@ -3,7 +3,8 @@ a ``CertificateError`` (code ``x509.malformed``).
 
 ``cryptography`` parses lazily: a certificate that loads can still raise ``ValueError`` later, when its
 issuer, extensions or key are first read, and some defects surface as ``InvalidVersion``,
-``UnsupportedAlgorithm`` or a deprecation warning (a non-positive serial number, RFC 5280 §4.1.2.2).
+``UnsupportedAlgorithm`` or a warning (a non-positive serial number, RFC 5280 §4.1.2.2; a country name
+that is not two letters).
 Reading those fields here, once, means nothing past this point can raise anything but our errors.
 """
 
@@ -25,10 +26,13 @@ def load_der_certificate(der: bytes, *, what: str = "certificate") -> x509.Certi
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", CryptographyDeprecationWarning)
+            # A name attribute of the wrong length (a 25-character country name) is only a UserWarning
+            # in cryptography; it is a malformed certificate to us (RFC 5280 Appendix A, X520countryName).
+            warnings.simplefilter("error", UserWarning)
             cert = x509.load_der_x509_certificate(der)
             _ = (cert.version, cert.serial_number, cert.issuer, cert.subject, cert.not_valid_before_utc,
                  cert.not_valid_after_utc, cert.extensions, cert.public_key(), cert.signature_hash_algorithm)
     except (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion, x509.DuplicateExtension,
-            x509.UnsupportedGeneralNameType, CryptographyDeprecationWarning):
+            x509.UnsupportedGeneralNameType, CryptographyDeprecationWarning, UserWarning):
         raise CertificateError(f"the {what} is malformed", code="x509.malformed") from None
     return cert
