@@ -18,7 +18,7 @@ run: $(STAMP)  ## the issuer service on SQLite with the clerk console
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy --strict specs verifier wallet issuer/hsm.py app
+	$(BIN)/mypy --strict specs verifier wallet issuer mobileid app
 
 test: lint
 	bash scripts/system-deps.sh
