@@ -7,8 +7,9 @@ catalogue's type before anything is signed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,11 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer import audit
-from issuer.db.models import Business, Credential, Licence, Person
+from issuer.db.models import Business, Licence, Person
 from issuer.keys import IssuerKeys
-from issuer.status import allocate_index, current_list
+from issuer.status import ListRef, allocate_indices
 from issuer.validity import copy_validity
 from specs.catalogue import Catalogue
+from specs.cbor import encode
 from specs.cose import CoseKey
 from specs.crypto import PublicKey
 from specs.jose import jwk_from_key
@@ -51,8 +53,14 @@ class NotEligibleError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Issued:
-    credential: Credential
+    credential_id: int
     encoded: bytes | str  # IssuerSigned CBOR (mdoc) or the SD-JWT VC compact form
+
+
+@functools.cache
+def catalogue() -> Catalogue:
+    """The built-in catalogue, parsed once per process."""
+    return Catalogue.load_default()
 
 
 def thumbprint(key: PublicKey) -> str:
@@ -64,8 +72,7 @@ def thumbprint(key: PublicKey) -> str:
     return hashlib.sha256(json.dumps(members, separators=(",", ":")).encode()).hexdigest()
 
 
-def _mdl_claims(session: Session, person: Person, today: dt.date) -> dict[str, dict[str, Any]]:
-    licence = session.scalars(select(Licence).where(Licence.person_id == person.id)).first()
+def _mdl_claims(licence: Licence | None, person: Person, today: dt.date) -> dict[str, dict[str, Any]]:
     if licence is None:
         raise NotEligibleError("no licence in the licence register")
     iso: dict[str, Any] = {
@@ -126,48 +133,71 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def issue_credential(session: Session, keys: IssuerKeys, *, person: Person, configuration: str,
-                     holder_key: PublicKey, public_url: str, list_size: int, now: dt.datetime,
-                     office_id: int | None = None, grant_item_id: int | None = None,
-                     randbelow: Callable[[int], int] = secrets.randbelow) -> Issued:
-    """Sign one credential of ``configuration`` for ``person``, bound to ``holder_key``.
+def holder(session: Session, person_id: int, configuration: str) -> tuple[Person, Licence | None]:
+    """The person a credential is issued to and, for an mDL, their licence, in one query."""
+    if CONFIGURATIONS[configuration][0] != "mdl":
+        person = session.get(Person, person_id)
+        if person is None:
+            raise NotEligibleError("no such person in the resident register")
+        return person, None
+    row = session.execute(select(Person, Licence).outerjoin(Licence, Licence.person_id == Person.id)
+                          .where(Person.id == person_id).order_by(Licence.id).limit(1)).first()
+    if row is None:
+        raise NotEligibleError("no such person in the resident register")
+    return row[0], row[1]
 
+
+def _claims(session: Session, type_id: str, fmt: str, person: Person, licence: Licence | None,
+            today: dt.date) -> dict[str, Any]:
+    """The credential's claims from the registers, checked against the catalogue type (mdoc: by namespace)."""
+    doc_type = catalogue().get(type_id)
+    if fmt == "mso_mdoc":
+        claims = (_mdl_claims(licence, person, today) if type_id == "mdl"
+                  else {AGE: age_over_values(person.birth_date, today, [14, 19, 65])})
+        doc_type.check_claims(claims, mdoc=True)
+        return claims
+    plain = _sd_claims(session, type_id, person, today)
+    doc_type.check_claims(plain, mdoc=False)
+    return plain
+
+
+def issue_credentials(session: Session, keys: IssuerKeys, *, person: Person, licence: Licence | None,
+                      configuration: str,
+                      holder_keys: Sequence[PublicKey], public_url: str, status_list: ListRef, now: dt.datetime,
+                      office_id: int | None = None, grant_item_id: int | None = None,
+                      randbelow: Callable[[int], int] = secrets.randbelow) -> tuple[Issued, ...]:
+    """Sign one credential of ``configuration`` for ``person`` per holder key, bound to that key.
+
+    The claims are read once for the batch; the rows (each at its own random index of ``status_list``) are
+    inserted in one statement before signing, since the unique (list, index) is what makes an index ours.
     ``office_id`` is the office of the in-person check the issuance rests on (recorded on the row: only that
     office's supervisors may change the credential's status); ``grant_item_id`` the grant it counts against.
-    Its signed times are varied per copy (``issuer.validity``: copies of a batch are not linkable by them);
+    Signed times are varied per copy (``issuer.validity``: copies of a batch are not linkable by them);
     ``randbelow`` is that randomness.
     """
     type_id, fmt = CONFIGURATIONS[configuration]
-    doc_type = Catalogue.load_default().get(type_id)
+    doc_type = catalogue().get(type_id)
     until = now + dt.timedelta(days=min(doc_type.validity_days, 365))
-    # claims first: a person who is not eligible takes no status index
-    if fmt == "mso_mdoc":
-        claims = (_mdl_claims(session, person, now.date()) if type_id == "mdl"
-                  else {AGE: age_over_values(person.birth_date, now.date(), [14, 19, 65])})
-        doc_type.check_claims(claims, mdoc=True)
-    else:
-        plain = _sd_claims(session, type_id, person, now.date())
-        doc_type.check_claims(plain, mdoc=False)
-    # the row is inserted before signing: its unique (list, index) is what makes the index ours
-    status_row = current_list(session, public_url, list_size)
-    credential = Credential(person_id=person.id, type_id=type_id, format=fmt,
-                            holder_key_thumbprint=thumbprint(holder_key), issued_at=now, expires_at=until,
-                            office_id=office_id, grant_item_id=grant_item_id)
-    index = allocate_index(session, status_row, credential)
-    reference = StatusReference(status_row.uri, index)
-    start, end = copy_validity(now, until, earliest=keys.ds.not_valid_before_utc, randbelow=randbelow)
-    if fmt == "mso_mdoc":
-        signed = issue_mdoc(keys.ds_signer, [keys.ds_der], doc_type.doctype or "", claims,
-                            CoseKey.from_public_key(holder_key), ValidityInfo(start, start, end), status=reference)
-        from specs.cbor import encode
-
-        encoded: bytes | str = encode(signed.to_cbor_value())
-    else:
-        marked: Mapping[str, Any] = {k: (SD(_json_value(v)) if doc_type.selectively_disclosable(None, k)
-                                         else _json_value(v)) for k, v in plain.items()}
-        encoded = issue_sd_jwt_vc(keys.ds_signer, vct=doc_type.vct or "", claims=marked, holder_key=holder_key,
-                                  issued_at=start, expires_at=end, issuer=public_url, status=reference,
-                                  x5c=[keys.ds_der], decoys=3).serialize()
-    audit.append(session, actor="issuer", action="credential.issue", target=f"credential:{credential.id}",
-                 detail={"person": person.id, "type": type_id})
-    return Issued(credential, encoded)
+    claims = _claims(session, type_id, fmt, person, licence, now.date())  # a person not eligible takes no status index
+    rows = [{"person_id": person.id, "type_id": type_id, "format": fmt, "status": "valid",
+             "holder_key_thumbprint": thumbprint(key), "issued_at": now, "expires_at": until,
+             "office_id": office_id, "grant_item_id": grant_item_id} for key in holder_keys]
+    placed = allocate_indices(session, status_list, rows)
+    issued = []
+    for key, (credential_id, index) in zip(holder_keys, placed, strict=True):
+        reference = StatusReference(status_list.uri, index)
+        start, end = copy_validity(now, until, earliest=keys.ds.not_valid_before_utc, randbelow=randbelow)
+        if fmt == "mso_mdoc":
+            signed = issue_mdoc(keys.ds_signer, [keys.ds_der], doc_type.doctype or "", claims,
+                                CoseKey.from_public_key(key), ValidityInfo(start, start, end), status=reference)
+            encoded: bytes | str = encode(signed.to_cbor_value())
+        else:
+            marked: Mapping[str, Any] = {k: (SD(_json_value(v)) if doc_type.selectively_disclosable(None, k)
+                                             else _json_value(v)) for k, v in claims.items()}
+            encoded = issue_sd_jwt_vc(keys.ds_signer, vct=doc_type.vct or "", claims=marked, holder_key=key,
+                                      issued_at=start, expires_at=end, issuer=public_url, status=reference,
+                                      x5c=[keys.ds_der], decoys=3).serialize()
+        audit.append(session, actor="issuer", action="credential.issue", target=f"credential:{credential_id}",
+                     detail={"person": person.id, "type": type_id})
+        issued.append(Issued(credential_id, encoded))
+    return tuple(issued)

@@ -1,31 +1,40 @@
-"""Credential issuance under a grant (OpenID4VCI 1.0 §8): proofs, the grant's count, supersede, signing.
+"""Credential issuance under a grant (OpenID4VCI 1.0 §8): the access token, proofs, the grant's count,
+supersede, signing, and the wallet's notification (§11).
 
-The route (``issuer.web.oid4vci``) parses the HTTP request; this module decides. A batch request is checked
-in an order that spends nothing on a refusal: the proofs (Appendix F.1) first, then the grant (the copies
-still due, and re-issues after a lost answer), and only then the c_nonce is consumed, the grant counted
-and the credentials signed, all in the caller's transaction.
+The routes (``issuer.web.oid4vci``) parse HTTP and render answers; this module decides, audits and owns the
+transaction: one per request, committed here. A batch request is checked in an order that spends nothing on
+a refusal: the proofs (Appendix F.1) first, then the c_nonce (consumed), the grant (the copies still due,
+and re-issues after a lost answer, under a row lock), and only then the credentials are signed. A refusal
+rolls all of it back (not the count, not the nonce use) and is audited by its error code alone in a
+transaction of its own.
 
 Retries: a wallet that asks again with a device key it already holds a live credential of this grant for
 never received the first answer (the response was lost after our commit). The earlier copy is revoked
 (superseded) and a new one issued in its place: the retry counts against the grant's re-issue budget
 (``MAX_REISSUES_PER_COPY`` per copy), never as an extra live copy.
+
+Each question is one statement on the Core tables (``issuer.db.tables``), not an ORM load, so a credential
+request with one proof costs about ten statements (see ``benchmarks/issuance.py``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from issuer import audit
-from issuer.credentials import CONFIGURATIONS, Issued, NotEligibleError, issue_credential, thumbprint
-from issuer.db.models import AccessToken, Credential, GrantItem, InPersonCheck, IssuanceBatch, Nonce, Offer, Person
+from issuer.credentials import CONFIGURATIONS, Issued, NotEligibleError, holder, issue_credentials, thumbprint
+from issuer.db.models import Credential
+from issuer.db.tables import ACCESS_TOKENS, BATCHES, CHECKS, CREDENTIALS, GRANT_ITEMS, NONCES, OFFERS
 from issuer.keys import IssuerKeys
-from issuer.status import change_status
+from issuer.security import token_hash
+from issuer.status import CurrentList, change_status
 from specs.crypto import PublicKey
 from specs.errors import MobileIdError
 from specs.jose import Jws, key_from_jwk
@@ -34,21 +43,34 @@ PROOF_TYPE = "openid4vci-proof+jwt"
 MAX_BATCH = 10
 PROOF_MAX_AGE = 300  # seconds a proof's iat may be off our clock
 MAX_REISSUES_PER_COPY = 2
+NOTIFICATION_EVENTS = ("credential_accepted", "credential_failure", "credential_deleted")
 _SPKI = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 class IssuanceRefusal(Exception):
-    """A refused credential request: ``error`` is the OpenID4VCI 1.0 §8.3.1.2 code, ``reason`` the audit word."""
+    """A refused credential or notification request: ``error`` is the OpenID4VCI 1.0 §8.3.1.2 / §11.3 code,
+    ``status`` the HTTP status (401 for a missing, unknown or expired access token), ``reason`` the audit word."""
 
-    def __init__(self, error: str, description: str, reason: str | None = None) -> None:
+    def __init__(self, error: str, description: str, reason: str | None = None, status: int = 400) -> None:
         super().__init__(description)
-        self.error, self.description, self.reason = error, description, reason
+        self.error, self.description, self.reason, self.status = error, description, reason, status
 
 
 @dataclass(frozen=True, slots=True)
 class Batch:
     issued: tuple[Issued, ...]
     notification_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """An access token that is still valid: whose it is, what it covers, the office of its in-person check."""
+
+    id: int
+    person_id: int
+    configurations: tuple[str, ...]
+    offer_id: int | None
+    office_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,120 +109,185 @@ def _verified_proofs(proofs: list[str], *, audience: str, now: dt.datetime) -> _
     return _Proofs(tuple(keys), nonces.pop())
 
 
-def _check_nonce(session: Session, nonce: str, now: dt.datetime) -> None:
-    """Refuse an unknown, used or expired c_nonce before anything else is looked at (a replayed proof is
-    reported as one); ``_consume_nonce`` takes it atomically later."""
-    usable = session.scalars(select(Nonce.id).where(Nonce.value == nonce, Nonce.used.is_(False),
-                                                    Nonce.expires_at > now)).first()
-    if usable is None:
-        raise IssuanceRefusal("invalid_nonce", "the c_nonce is unknown, used or expired")
+
+def jwt_proofs(proofs: Mapping[str, list[str]] | None, proof: Mapping[str, str] | None) -> list[str]:
+    """The request's jwt proofs (OpenID4VCI 1.0 §8.2): ``proofs`` or the single ``proof``, never both."""
+    if proofs is not None and (proof is not None or set(proofs) != {"jwt"}):
+        raise IssuanceRefusal("invalid_credential_request", "send one of proof or proofs, with jwt proofs only")
+    return list((proofs or {}).get("jwt") or ([proof["jwt"]] if proof and "jwt" in proof else []))
+
+
+_ACCESS = (select(ACCESS_TOKENS.c.id, ACCESS_TOKENS.c.person_id, ACCESS_TOKENS.c.configurations,
+                  ACCESS_TOKENS.c.expires_at, ACCESS_TOKENS.c.offer_id, CHECKS.c.office_id)
+           .select_from(ACCESS_TOKENS.outerjoin(OFFERS, OFFERS.c.id == ACCESS_TOKENS.c.offer_id)
+                        .outerjoin(CHECKS, CHECKS.c.id == OFFERS.c.check_id)))
+
+
+def authorize(session: Session, authorization: str | None, now: dt.datetime) -> Access:
+    """The ``Authorization: Bearer`` access token (RFC 6750), with the office of the in-person check behind its
+    offer (a remote offer references the person's check), in one query; 401 ``invalid_token`` otherwise."""
+    if authorization and authorization.startswith("Bearer "):
+        row = session.execute(_ACCESS.where(ACCESS_TOKENS.c.token_hash == token_hash(authorization[7:]))).first()
+        if row is not None and _aware(row.expires_at) > now:
+            return Access(row.id, row.person_id, tuple(row.configurations), row.offer_id, row.office_id)
+    raise IssuanceRefusal("invalid_token", "a valid access token is required", status=401)
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def refuse(session: Session, action: str, refusal: IssuanceRefusal, target: str = "") -> IssuanceRefusal:
+    """Audit a refused wallet request by its error code only (no tokens, proofs or claims) and commit."""
+    detail = {"error": refusal.error} | ({"reason": refusal.reason} if refusal.reason else {})
+    audit.append(session, actor="wallet", action=action, target=target[:80], detail=detail)
+    session.commit()
+    return refusal
 
 
 def _consume_nonce(session: Session, nonce: str, now: dt.datetime) -> None:
-    used = session.execute(update(Nonce).where(Nonce.value == nonce, Nonce.used.is_(False), Nonce.expires_at > now)
-                           .values(used=True))
+    """Take the c_nonce (single use) in one conditional UPDATE: an unknown, used or expired one is refused,
+    and of two requests with the same nonce only one takes it. A later refusal rolls the use back."""
+    used = session.execute(update(NONCES).where(NONCES.c.value == nonce, NONCES.c.used.is_(False),
+                                                NONCES.c.expires_at > now).values(used=True))
     if used.rowcount != 1:  # type: ignore[attr-defined]
         raise IssuanceRefusal("invalid_nonce", "the c_nonce is unknown, used or expired")
 
 
-def _grant_item(session: Session, access: AccessToken, configuration: str) -> GrantItem:
-    item = None if access.offer_id is None else session.scalars(select(GrantItem).where(
-        GrantItem.offer_id == access.offer_id, GrantItem.configuration == configuration).with_for_update()).first()
-    if item is None:
+@dataclass(frozen=True, slots=True)
+class _Grant:
+    id: int
+    configuration: str
+    copies: int
+    issued: int
+    reissued: int
+    live: frozenset[str]  # thumbprints of the live credentials issued under this grant item
+    earlier: tuple[int, ...]  # live credentials of this person and type bound to the request's keys
+
+
+def _grant(session: Session, access: Access, configuration: str, thumbprints: list[str]) -> _Grant:
+    """The token's grant item for ``configuration``, locked until the commit (so two concurrent requests cannot
+    both take the last copy), with the live credentials a retry would supersede, in one query."""
+    if access.offer_id is None:
         raise IssuanceRefusal("unknown_credential_configuration", "this token does not cover that credential")
-    return item
+    type_id = CONFIGURATIONS[configuration][0]
+    c = CREDENTIALS.c
+    bound = and_(c.person_id == access.person_id, c.type_id == type_id, c.holder_key_thumbprint.in_(thumbprints))
+    rows = session.execute(
+        select(GRANT_ITEMS.c.id, GRANT_ITEMS.c.copies, GRANT_ITEMS.c.issued, GRANT_ITEMS.c.reissued, c.id.label("cid"),
+               c.grant_item_id, c.holder_key_thumbprint, bound.label("bound"))
+        .select_from(GRANT_ITEMS.outerjoin(CREDENTIALS, and_(c.status != "revoked",
+                                                              or_(c.grant_item_id == GRANT_ITEMS.c.id, bound))))
+        .where(GRANT_ITEMS.c.offer_id == access.offer_id, GRANT_ITEMS.c.configuration == configuration)
+        .with_for_update(of=GRANT_ITEMS)).all()
+    if not rows:
+        raise IssuanceRefusal("unknown_credential_configuration", "this token does not cover that credential")
+    first = rows[0]
+    live = frozenset(r.holder_key_thumbprint for r in rows if r.cid is not None and r.grant_item_id == first.id)
+    earlier = tuple(r.cid for r in rows if r.cid is not None and r.bound)
+    return _Grant(first.id, configuration, first.copies, first.issued, first.reissued, live, earlier)
 
 
-def _live_under(session: Session, item: GrantItem) -> dict[str, Credential]:
-    """thumbprint -> live credential already issued under ``item`` (what a retry would supersede)."""
-    rows = session.scalars(select(Credential).where(Credential.grant_item_id == item.id,
-                                                    Credential.status != "revoked"))
-    return {row.holder_key_thumbprint: row for row in rows}
-
-
-def _count(session: Session, item: GrantItem, new: int, retries: int) -> None:
-    """Count ``new`` copies and ``retries`` re-issues against the grant, atomically (one conditional UPDATE,
-    so two concurrent requests cannot both take the last copy)."""
-    limit = item.copies * MAX_REISSUES_PER_COPY
-    counted = session.execute(update(GrantItem).where(
-        GrantItem.id == item.id, GrantItem.issued + new <= GrantItem.copies,
-        GrantItem.reissued + retries <= limit).values(issued=GrantItem.issued + new,
-                                                      reissued=GrantItem.reissued + retries)
-        .execution_options(synchronize_session=False))
-    if counted.rowcount != 1:  # type: ignore[attr-defined]
-        session.refresh(item)
-        if item.issued + new > item.copies:
-            raise IssuanceRefusal("credential_request_denied",
-                                  f"the offer grants {item.copies} of {item.configuration}; {item.issued} already "
-                                  f"issued, {new} more asked for", "beyond_grant")
+def _count(session: Session, grant: _Grant, new: int, retries: int) -> None:
+    """Count ``new`` copies and ``retries`` re-issues against the grant item (locked by ``_grant``); the UPDATE
+    keeps its conditions, so the count can never pass the grant even without the lock."""
+    limit = grant.copies * MAX_REISSUES_PER_COPY
+    if grant.issued + new > grant.copies:
+        raise IssuanceRefusal("credential_request_denied",
+                              f"the offer grants {grant.copies} of {grant.configuration}; {grant.issued} already "
+                              f"issued, {new} more asked for", "beyond_grant")
+    if grant.reissued + retries > limit:
         raise IssuanceRefusal("credential_request_denied", "too many repeated requests for the same copies",
                               "reissue_limit")
+    g = GRANT_ITEMS.c
+    counted = session.execute(update(GRANT_ITEMS).where(g.id == grant.id, g.issued + new <= g.copies,
+                                                        g.reissued + retries <= limit)
+                              .values(issued=g.issued + new, reissued=g.reissued + retries))
+    if counted.rowcount != 1:  # type: ignore[attr-defined]
+        raise IssuanceRefusal("credential_request_denied", "the grant changed meanwhile; ask again", "beyond_grant")
 
 
-def issuing_office(session: Session, access: AccessToken) -> int | None:
-    """The office of the in-person check behind the token's offer (a remote offer references the person's check)."""
-    if access.offer_id is None:
-        return None
-    office: int | None = session.scalars(select(InPersonCheck.office_id).join(
-        Offer, Offer.check_id == InPersonCheck.id).where(Offer.id == access.offer_id)).first()
-    return office
-
-
-def supersede(session: Session, person_id: int, configuration: str, keys: tuple[PublicKey, ...]) -> None:
-    """One live credential per person, type and device key: revoke earlier ones bound to these keys."""
-    type_id = CONFIGURATIONS[configuration][0]
-    for key in keys:
-        earlier = session.scalars(select(Credential).where(
-            Credential.person_id == person_id, Credential.type_id == type_id,
-            Credential.holder_key_thumbprint == thumbprint(key), Credential.status != "revoked")).all()
-        for row in earlier:
+def supersede(session: Session, credential_ids: tuple[int, ...]) -> None:
+    """One live credential per person, type and device key: revoke the earlier ones bound to the new keys."""
+    if credential_ids:
+        for row in session.scalars(select(Credential).where(Credential.id.in_(credential_ids))
+                                   .order_by(Credential.id)):
             change_status(session, row, "revoked", actor="issuer", reason="superseded by a retry with the same key")
 
 
-def issue_batch(session: Session, keys: IssuerKeys, *, access: AccessToken, configuration: str, proofs: list[str],
-                public_url: str, list_size: int, now: dt.datetime) -> Batch:
-    """One credential per proof, under the token's grant; raises ``IssuanceRefusal`` having changed nothing
-    (except a consumed nonce when signing itself is refused: the caller rolls back or commits the refusal)."""
+def issue_batch(session: Session, keys: IssuerKeys, *, access: Access, configuration: str, proofs: list[str],
+                public_url: str, lists: CurrentList, list_size: int, now: dt.datetime) -> Batch:
+    """One credential per proof, under the token's grant, in the caller's transaction; raises
+    ``IssuanceRefusal`` (the caller rolls back: the nonce use and the count go with it)."""
     if configuration not in CONFIGURATIONS or configuration not in access.configurations:
         raise IssuanceRefusal("unknown_credential_configuration", "this token does not cover that credential")
     verified = _verified_proofs(proofs, audience=public_url.rstrip("/"), now=now)
-    _check_nonce(session, verified.nonce, now)
-    item = _grant_item(session, access, configuration)
-    live = _live_under(session, item)
-    retries = sum(1 for key in verified.keys if thumbprint(key) in live)
-    _count(session, item, len(verified.keys) - retries, retries)
     _consume_nonce(session, verified.nonce, now)
-    person = session.get(Person, access.person_id)
-    assert person is not None
-    office_id = issuing_office(session, access)
-    supersede(session, person.id, configuration, verified.keys)
+    thumbprints = [thumbprint(key) for key in verified.keys]
+    grant = _grant(session, access, configuration, thumbprints)
+    retries = sum(1 for t in thumbprints if t in grant.live)
+    _count(session, grant, len(thumbprints) - retries, retries)
+    supersede(session, grant.earlier)
     try:
-        issued = tuple(issue_credential(session, keys, person=person, configuration=configuration, holder_key=key,
-                                        public_url=public_url, list_size=list_size, now=now, office_id=office_id,
-                                        grant_item_id=item.id) for key in verified.keys)
+        person, licence = holder(session, access.person_id, configuration)
+        issued = issue_credentials(session, keys, person=person, licence=licence, configuration=configuration,
+                                   holder_keys=verified.keys, public_url=public_url,
+                                   status_list=lists.get(session, public_url, list_size), now=now,
+                                   office_id=access.office_id, grant_item_id=grant.id)
     except NotEligibleError as exc:
         raise IssuanceRefusal("credential_request_denied", str(exc), "not_eligible") from None
     notification = secrets.token_urlsafe(16)
-    session.add(IssuanceBatch(offer_id=access.offer_id, access_token_id=access.id, configuration=configuration,
-                              count=len(issued), notification_id=notification, issued_at=now))
+    session.execute(insert(BATCHES).values(offer_id=access.offer_id, access_token_id=access.id,
+                                           configuration=configuration, count=len(issued),
+                                           notification_id=notification, issued_at=now))
     audit.append(session, actor="wallet", action="credential.batch", target=f"person:{person.id}",
                  detail={"count": len(issued), "retries": retries, "offer": access.offer_id,
                          "notification": notification})
     return Batch(issued, notification)
 
 
-NOTIFICATION_EVENTS = ("credential_accepted", "credential_failure", "credential_deleted")
+def request_credentials(session: Session, keys: IssuerKeys, *, authorization: str | None, configuration: str,
+                        proofs: Mapping[str, list[str]] | None, proof: Mapping[str, str] | None, public_url: str,
+                        lists: CurrentList, list_size: int, now: dt.datetime) -> Batch:
+    """The credential endpoint (§8) with the request's ``proofs`` / ``proof`` members: authorize, issue and
+    commit; a refusal is rolled back, audited (``credential.reject``), committed and raised."""
+    try:
+        access = authorize(session, authorization, now)
+    except IssuanceRefusal as refusal:
+        raise refuse(session, "credential.reject", refusal) from None
+    try:
+        batch = issue_batch(session, keys, access=access, configuration=configuration,
+                            proofs=jwt_proofs(proofs, proof),
+                            public_url=public_url, lists=lists, list_size=list_size, now=now)
+    except IssuanceRefusal as refusal:  # nothing of the refused request is kept: not the count, not the nonce use
+        session.rollback()
+        raise refuse(session, "credential.reject", refusal, f"person:{access.person_id}") from None
+    session.commit()
+    return batch
 
 
-def record_notification(session: Session, access: AccessToken, notification_id: str, event: str,
+def record_notification(session: Session, *, authorization: str | None, notification_id: str, event: str,
                         now: dt.datetime) -> None:
-    """OpenID4VCI 1.0 §11: the wallet's word on one credential response of this token."""
-    if event not in NOTIFICATION_EVENTS:
-        raise IssuanceRefusal("invalid_notification_request", "unknown event")
-    batch = session.scalars(select(IssuanceBatch).where(IssuanceBatch.notification_id == notification_id,
-                                                        IssuanceBatch.access_token_id == access.id)).first()
-    if batch is None:
-        raise IssuanceRefusal("invalid_notification_id", "no credential response of this token has that id")
-    batch.event, batch.event_at = event, now
-    audit.append(session, actor="wallet", action=f"notification.{event}", target=f"offer:{batch.offer_id}",
-                 detail={"configuration": batch.configuration, "count": batch.count})
+    """OpenID4VCI 1.0 §11: the wallet's word on one credential response of its token, recorded in one UPDATE
+    (the token is looked up on its own only when that finds nothing, to tell a 401 from a 400); refusals are
+    audited (``notification.reject``) and committed, then raised."""
+    try:
+        if event not in NOTIFICATION_EVENTS:
+            authorize(session, authorization, now)
+            raise IssuanceRefusal("invalid_notification_request", "unknown event")
+        token = (select(ACCESS_TOKENS.c.id).where(ACCESS_TOKENS.c.token_hash == token_hash(authorization[7:]),
+                                                  ACCESS_TOKENS.c.expires_at > now).scalar_subquery()
+                 if authorization and authorization.startswith("Bearer ") else None)
+        row = None if token is None else session.execute(
+            update(BATCHES).where(BATCHES.c.notification_id == notification_id, BATCHES.c.access_token_id == token)
+            .values(event=event, event_at=now)
+            .returning(BATCHES.c.offer_id, BATCHES.c.configuration, BATCHES.c.count)).first()
+        if row is None:
+            authorize(session, authorization, now)
+            raise IssuanceRefusal("invalid_notification_id", "no credential response of this token has that id")
+    except IssuanceRefusal as refusal:
+        session.rollback()
+        raise refuse(session, "notification.reject", refusal) from None
+    audit.append(session, actor="wallet", action=f"notification.{event}", target=f"offer:{row.offer_id}",
+                 detail={"configuration": row.configuration, "count": row.count})
+    session.commit()

@@ -25,13 +25,14 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from issuer import audit
-from issuer.db.models import AccessToken, InPersonCheck, Offer, Person, Staff
-from issuer.grants import check_grant, default_copies, grant_of, record_grant
+from issuer.db.models import InPersonCheck, Offer, Person, Staff
+from issuer.db.tables import ACCESS_TOKENS, GRANT_ITEMS, OFFERS
+from issuer.grants import check_grant, default_copies, record_grant
 from issuer.security import (
     check_short_code,
     hash_short_code,
@@ -86,8 +87,12 @@ def _seal_code(reference: str, code: str) -> str:
 
 def referenced_code(offer: Offer, reference: str) -> str | None:
     """The pre-authorized code of an offer found by its reference (None when the box does not open)."""
+    return _open_box(offer.reference_box, reference)
+
+
+def _open_box(sealed: str | None, reference: str) -> str | None:
     try:
-        box = base64.b64decode(offer.reference_box or "")
+        box = base64.b64decode(sealed or "")
         return AESGCM(_reference_key(reference)).decrypt(box[:12], box[12:], b"").decode()
     except (InvalidTag, ValueError):
         return None
@@ -196,13 +201,30 @@ def _reject(session: Session, offer_id: int | None, reason: str, error: OfferErr
     return error
 
 
-def redeem(session: Session, *, code: str, tx_code: str | None, max_attempts: int, now: dt.datetime
-           ) -> tuple[str, AccessToken]:
-    """OpenID4VCI §6.1 token request with a pre-authorized code: returns (access token, row).
+@dataclass(frozen=True, slots=True)
+class Redeemed:
+    """A successful token request: the access token (returned once, stored as a hash), and its offer's grant."""
 
-    Every refusal is audited and committed before the ``OfferError`` is raised.
+    access_token: str
+    expires_in: int  # seconds
+    grant: dict[str, int]  # configuration -> copies, in the offer's order
+
+
+_REDEEM = (select(OFFERS.c.id, OFFERS.c.state, OFFERS.c.expires_at, OFFERS.c.tx_code_hash, OFFERS.c.failed_attempts,
+                  OFFERS.c.person_id, OFFERS.c.configurations, GRANT_ITEMS.c.configuration.label("granted"),
+                  GRANT_ITEMS.c.copies)
+           .select_from(OFFERS.outerjoin(GRANT_ITEMS, GRANT_ITEMS.c.offer_id == OFFERS.c.id)))
+
+
+def redeem(session: Session, *, code: str, tx_code: str | None, max_attempts: int, now: dt.datetime) -> Redeemed:
+    """OpenID4VCI §6.1 token request with a pre-authorized code, in one transaction committed here.
+
+    The offer is read with its grant and locked in one query; every refusal is audited and committed before
+    the ``OfferError`` is raised (a wrong tx_code counts, and burns the offer at ``max_attempts``).
     """
-    offer = session.scalars(select(Offer).where(Offer.code_hash == token_hash(code)).with_for_update()).first()
+    rows = session.execute(_REDEEM.where(OFFERS.c.code_hash == token_hash(code)).order_by(GRANT_ITEMS.c.id)
+                           .with_for_update(of=OFFERS)).all()
+    offer = rows[0] if rows else None
     if offer is None or offer.state != "open" or _aware(offer.expires_at) <= now:
         reason = "unknown" if offer is None else offer.state if offer.state != "open" else "expired"
         raise _reject(session, offer.id if offer else None, reason, OfferError(
@@ -210,48 +232,48 @@ def redeem(session: Session, *, code: str, tx_code: str | None, max_attempts: in
     if not tx_code:  # §6.3: a missing tx_code is invalid_request, and is no guess
         raise _reject(session, offer.id, "tx_code_missing", OfferError("invalid_request", "tx_code is required"))
     if not check_short_code(offer.tx_code_hash, tx_code, tx_code_pepper(session)):
-        offer.failed_attempts += 1
-        if offer.failed_attempts >= max_attempts:
-            offer.state = "burned"
+        attempts = offer.failed_attempts + 1
+        burned = attempts >= max_attempts
+        session.execute(update(OFFERS).where(OFFERS.c.id == offer.id)
+                        .values(failed_attempts=attempts, state="burned" if burned else offer.state))
+        if burned:
             audit.append(session, actor="wallet", action="offer.burn", target=f"offer:{offer.id}")
         # the attempt counts even though the request fails; the holder is told how many tries are left
-        left = max(0, max_attempts - offer.failed_attempts)
+        left = max(0, max_attempts - attempts)
         raise _reject(session, offer.id, "tx_code_wrong", OfferError(
             "invalid_grant", f"the transaction code is wrong; {left} attempt{'' if left == 1 else 's'} left"))
     # A conditional update, so two concurrent redemptions cannot both win (portable across databases).
-    won = session.execute(update(Offer).where(Offer.id == offer.id, Offer.state == "open")
-                          .values(state="redeemed").execution_options(synchronize_session=False))
+    won = session.execute(update(OFFERS).where(OFFERS.c.id == offer.id, OFFERS.c.state == "open")
+                          .values(state="redeemed", redeemed_at=now))
     if won.rowcount != 1:  # type: ignore[attr-defined]
-        offer_id = offer.id
         session.rollback()
-        raise _reject(session, offer_id, "lost_race",
+        raise _reject(session, offer.id, "lost_race",
                       OfferError("invalid_grant", "the pre-authorized code was already used"))
     token = new_token()
-    offer.redeemed_at = now
-    row = AccessToken(token_hash=token_hash(token), person_id=offer.person_id, configurations=offer.configurations,
-                      expires_at=now + ACCESS_TOKEN_TTL, offer_id=offer.id)
-    session.add(row)
+    session.execute(insert(ACCESS_TOKENS).values(token_hash=token_hash(token), person_id=offer.person_id,
+                                                 configurations=offer.configurations,
+                                                 expires_at=now + ACCESS_TOKEN_TTL, offer_id=offer.id))
     audit.append(session, actor="wallet", action="offer.redeem", target=f"offer:{offer.id}")
-    return token, row
+    session.commit()
+    grant = {row.granted: row.copies for row in rows if row.granted is not None}
+    return Redeemed(token, int(ACCESS_TOKEN_TTL.total_seconds()), grant)
 
 
 def offer_by_reference(session: Session, reference: str, now: dt.datetime, issuer_url: str,
                        ) -> dict[str, object] | None:
     """The Credential Offer object behind a ``credential_offer_uri`` while the offer is open, else None."""
-    offer = session.scalars(select(Offer).where(Offer.reference_hash == token_hash(reference))).first()
+    offer = session.execute(select(OFFERS.c.state, OFFERS.c.expires_at, OFFERS.c.reference_box, OFFERS.c.remote,
+                                   OFFERS.c.configurations)
+                            .where(OFFERS.c.reference_hash == token_hash(reference))).first()
     if offer is None or offer.state != "open" or _aware(offer.expires_at) <= now:
         return None
-    code = referenced_code(offer, reference)
+    code = _open_box(offer.reference_box, reference)
     if code is None:
         return None
     description = ("Sent to the wallet with the remote offer" if offer.remote
                    else "The 6 digits on the clerk's screen")
     return offer_body(issuer_url, list(offer.configurations), code, description)
 
-
-def token_grant(session: Session, row: AccessToken) -> dict[str, int]:
-    """What the access token may still obtain: configuration -> copies granted (its offer's grant)."""
-    return grant_of(session, row.offer_id) if row.offer_id is not None else {}
 
 
 def create_remote_offer(session: Session, *, person: Person, licence_credential_id: int, configurations: list[str],

@@ -15,7 +15,9 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 def make_engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        # pooled connections for most of the requests a worker runs at once (up to anyio's 40 threads): with
+        # the default 5, every request beyond them opened a connection and closed it after (a backend each)
+        return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=10)
     # SQLite under concurrent requests. pysqlite opens transactions lazily as DEFERRED, and a DEFERRED
     # transaction that read and then wants to write fails at once with SQLITE_BUSY ("database is locked"):
     # the busy timeout does not apply to that upgrade. So pysqlite's own transaction handling is switched off
@@ -77,3 +79,14 @@ def schema_problem(engine: Engine) -> str | None:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def autocommit_sessions(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Sessions for a request of one statement that writes no audit entry (a c_nonce, an offer fetched by its
+    reference): on PostgreSQL in autocommit, which saves the BEGIN and COMMIT round trips; on SQLite (a local
+    file, no round trips) the usual sessions. Never for anything that audits: the chain's lock is a
+    transaction's."""
+    engine: Engine = sessions.kw["bind"]
+    if engine.dialect.name == "sqlite":
+        return sessions
+    return session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))

@@ -16,15 +16,13 @@ from fastapi import APIRouter, Form, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from issuer import audit
 from issuer.credentials import CONFIGURATIONS
-from issuer.db.models import AccessToken, Nonce
-from issuer.issuance import MAX_BATCH, IssuanceRefusal, issue_batch, record_notification
-from issuer.offers import PRE_AUTH_GRANT, REFERENCE_PATH, OfferError, offer_by_reference, redeem, token_grant
-from issuer.security import token_hash
+from issuer.db.tables import NONCES
+from issuer.issuance import MAX_BATCH, IssuanceRefusal, record_notification, refuse, request_credentials
+from issuer.offers import PRE_AUTH_GRANT, REFERENCE_PATH, OfferError, offer_by_reference, redeem
 from issuer.web.errors import ACCESS_TOKEN, oauth_errors, security
 from issuer.web.state import state
 from specs.catalogue import Catalogue
@@ -47,11 +45,9 @@ def _error(status: int, error: str, description: str) -> JSONResponse:
 
 
 def _refuse(session: Session, action: str, status: int, error: str, description: str,
-            target: str = "", reason: str | None = None) -> JSONResponse:
+            target: str = "") -> JSONResponse:
     """Audit a refused wallet request by its error code only (no tokens, proofs or claims) and commit."""
-    detail = {"error": error} | ({"reason": reason} if reason else {})
-    audit.append(session, actor="wallet", action=action, target=target[:80], detail=detail)
-    session.commit()
+    refuse(session, action, IssuanceRefusal(error, description, status=status), target)
     return _error(status, error, description)
 
 
@@ -129,7 +125,7 @@ def jwt_vc_issuer(request: Request) -> dict[str, Any]:
 def credential_offer(request: Request, reference: str) -> Response:
     """The Credential Offer behind a ``credential_offer_uri`` (OpenID4VCI 1.0 §4.1.3), while it is open."""
     st = state(request)
-    with st.sessions() as session:
+    with st.single_statement() as session:
         body = offer_by_reference(session, reference[:200], st.now(), st.settings.public_url.rstrip("/"))
     if body is None:
         return _error(404, "not_found", "this credential offer is unknown, used or expired")
@@ -156,17 +152,16 @@ def token(request: Request, grant_type: Annotated[str, Form()],
     now = st.now()
     with st.sessions() as session:
         try:
-            access, row = redeem(session, code=pre_authorized_code, tx_code=tx_code,
-                                 max_attempts=st.settings.tx_code_attempts, now=now)
+            redeemed = redeem(session, code=pre_authorized_code, tx_code=tx_code,
+                              max_attempts=st.settings.tx_code_attempts, now=now)
         except OfferError as exc:
             return _error(400, exc.error, exc.description)
-        session.commit()
-        grant = token_grant(session, row)
-        expires = int((row.expires_at - now).total_seconds()) if row.expires_at.tzinfo else 600
     # ``mobileid_grant`` (an additional token response parameter, RFC 6749 §5.1): how many copies of each
     # configuration this token obtains, so a wallet asks for exactly the grant
-    return JSONResponse({"access_token": access, "token_type": "Bearer", "expires_in": expires,
-                         "mobileid_grant": [{"credential_configuration_id": c, "copies": n} for c, n in grant.items()]},
+    return JSONResponse({"access_token": redeemed.access_token, "token_type": "Bearer",
+                         "expires_in": redeemed.expires_in,
+                         "mobileid_grant": [{"credential_configuration_id": c, "copies": n}
+                                            for c, n in redeemed.grant.items()]},
                         headers={"Cache-Control": "no-store"})
 
 
@@ -174,8 +169,8 @@ def token(request: Request, grant_type: Annotated[str, Form()],
 def nonce(request: Request) -> Response:
     st = state(request)
     value = secrets.token_urlsafe(24)
-    with st.sessions() as session:
-        session.add(Nonce(value=value, expires_at=st.now() + NONCE_TTL))
+    with st.single_statement() as session:
+        session.execute(insert(NONCES).values(value=value, expires_at=st.now() + NONCE_TTL, used=False))
         session.commit()
     return JSONResponse({"c_nonce": value}, headers={"Cache-Control": "no-store"})
 
@@ -188,16 +183,6 @@ class CredentialRequest(BaseModel):
     proof: dict[str, str] | None = None
 
 
-def _access(session: Any, authorization: str | None, now: dt.datetime) -> AccessToken | None:
-    if not authorization or not authorization.startswith("Bearer "):
-        return None
-    row = session.scalars(select(AccessToken).where(AccessToken.token_hash == token_hash(authorization[7:]))).first()
-    if row is None:
-        return None
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=dt.UTC)
-    return row if expires > now else None
-
-
 @router.post("/credential", openapi_extra=security(ACCESS_TOKEN), responses=oauth_errors({
     400: "invalid_credential_request (also a malformed body), unknown_credential_configuration, invalid_proof, "
          "invalid_nonce, credential_request_denied (beyond the offer's grant)",
@@ -205,24 +190,14 @@ def _access(session: Any, authorization: str | None, now: dt.datetime) -> Access
 def credential(request: Request, body: CredentialRequest,
                authorization: Annotated[str | None, Header()] = None) -> Response:
     st = state(request)
-    now = st.now()
     with st.sessions() as session:
-        access = _access(session, authorization, now)
-        if access is None:
-            return _refuse(session, "credential.reject", 401, "invalid_token", "a valid access token is required")
-        target = f"person:{access.person_id}"
-        if body.proofs is not None and (body.proof is not None or set(body.proofs) != {"jwt"}):
-            return _refuse(session, "credential.reject", 400, "invalid_credential_request",
-                           "send one of proof or proofs, with jwt proofs only", target)
-        proofs = (body.proofs or {}).get("jwt") or ([body.proof["jwt"]] if body.proof and "jwt" in body.proof else [])
         try:
-            batch = issue_batch(session, st.keys(session), access=access,
-                                configuration=body.credential_configuration_id or "", proofs=proofs,
-                                public_url=st.settings.public_url, list_size=st.settings.status_list_size, now=now)
-        except IssuanceRefusal as exc:  # nothing of the refused request is kept: not the count, not the nonce use
-            session.rollback()
-            return _refuse(session, "credential.reject", 400, exc.error, exc.description, target, exc.reason)
-        session.commit()
+            batch = request_credentials(session, st.keys(session), authorization=authorization,
+                                        configuration=body.credential_configuration_id or "", proofs=body.proofs,
+                                        proof=body.proof, public_url=st.settings.public_url, lists=st.lists,
+                                        list_size=st.settings.status_list_size, now=st.now())
+        except IssuanceRefusal as exc:  # audited and committed by the service
+            return _error(exc.status, exc.error, exc.description)
     out = [{"credential": base64.urlsafe_b64encode(i.encoded).rstrip(b"=").decode() if isinstance(i.encoded, bytes)
             else i.encoded} for i in batch.issued]
     return JSONResponse({"credentials": out, "notification_id": batch.notification_id},
@@ -244,12 +219,9 @@ def notification(request: Request, body: Notification,
                  authorization: Annotated[str | None, Header()] = None) -> Response:
     st = state(request)
     with st.sessions() as session:
-        access = _access(session, authorization, st.now())
-        if access is None:
-            return _refuse(session, "notification.reject", 401, "invalid_token", "a valid access token is required")
         try:
-            record_notification(session, access, body.notification_id[:64], body.event, st.now())
-        except IssuanceRefusal as exc:
-            return _refuse(session, "notification.reject", 400, exc.error, exc.description)
-        session.commit()
+            record_notification(session, authorization=authorization, notification_id=body.notification_id[:64],
+                                event=body.event, now=st.now())
+        except IssuanceRefusal as exc:  # audited and committed by the service
+            return _error(exc.status, exc.error, exc.description)
     return Response(status_code=204)
