@@ -30,6 +30,7 @@ GENESIS = "0" * 64
 _PENDING = "mobileid.audit.pending"  # (root transaction, [entries appended in it])
 _LOCK = text("SELECT pg_advisory_xact_lock(1801350501)")
 _HEAD = select(AUDIT_LOG.c.hash).order_by(AUDIT_LOG.c.id.desc()).limit(1)
+_INSERT = insert(AUDIT_LOG)
 
 
 def _row_hash(prev_hash: str, at: dt.datetime, actor: str, action: str, target: str,
@@ -60,14 +61,15 @@ def _write_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending is None or pending[0] is not session.get_transaction() or not pending[1]:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(_LOCK)  # one writer at a time extends the chain; released by the commit
-    prev = session.execute(_HEAD).scalar() or GENESIS
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(_LOCK)  # one writer at a time extends the chain; released by the commit
+    prev = connection.execute(_HEAD).scalar() or GENESIS
     rows = pending[1]
     for row in rows:
         row["prev_hash"] = prev
         row["hash"] = prev = _row_hash(prev, row["at"], row["actor"], row["action"], row["target"], row["detail"])
-    session.execute(insert(AUDIT_LOG), rows)
+    connection.execute(_INSERT, rows)
 
 
 event.listen(Session, "before_commit", _write_pending)

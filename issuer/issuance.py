@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from issuer import audit
@@ -117,17 +117,41 @@ def jwt_proofs(proofs: Mapping[str, list[str]] | None, proof: Mapping[str, str] 
     return list((proofs or {}).get("jwt") or ([proof["jwt"]] if proof and "jwt" in proof else []))
 
 
+# The hot path's statements are built once (with bind parameters), so a request neither constructs them nor
+# computes their cache keys; they run on the session's connection, in its transaction.
 _ACCESS = (select(ACCESS_TOKENS.c.id, ACCESS_TOKENS.c.person_id, ACCESS_TOKENS.c.configurations,
                   ACCESS_TOKENS.c.expires_at, ACCESS_TOKENS.c.offer_id, CHECKS.c.office_id)
            .select_from(ACCESS_TOKENS.outerjoin(OFFERS, OFFERS.c.id == ACCESS_TOKENS.c.offer_id)
-                        .outerjoin(CHECKS, CHECKS.c.id == OFFERS.c.check_id)))
+                        .outerjoin(CHECKS, CHECKS.c.id == OFFERS.c.check_id))
+           .where(ACCESS_TOKENS.c.token_hash == bindparam("token_hash")))
+_USE_NONCE = (update(NONCES).where(NONCES.c.value == bindparam("nonce"), NONCES.c.used.is_(False),
+                                   NONCES.c.expires_at > bindparam("now")).values(used=True))
+_c, _g = CREDENTIALS.c, GRANT_ITEMS.c
+_BOUND = and_(_c.person_id == bindparam("person_id"), _c.type_id == bindparam("type_id"),
+              _c.holder_key_thumbprint.in_(bindparam("thumbprints", expanding=True)))
+_GRANT = (select(_g.id, _g.copies, _g.issued, _g.reissued, _c.id.label("cid"), _c.grant_item_id,
+                 _c.holder_key_thumbprint, _BOUND.label("bound"))
+          .select_from(GRANT_ITEMS.outerjoin(CREDENTIALS, and_(_c.status != "revoked",
+                                                                or_(_c.grant_item_id == _g.id, _BOUND))))
+          .where(_g.offer_id == bindparam("offer_id"), _g.configuration == bindparam("configuration"))
+          .with_for_update(of=GRANT_ITEMS))
+_COUNT = (update(GRANT_ITEMS).where(_g.id == bindparam("item"), _g.issued + bindparam("new") <= _g.copies,
+                                    _g.reissued + bindparam("retries") <= bindparam("limit"))
+          .values(issued=_g.issued + bindparam("new"), reissued=_g.reissued + bindparam("retries")))
+_BATCH = insert(BATCHES)
+_TOKEN = select(ACCESS_TOKENS.c.id).where(ACCESS_TOKENS.c.token_hash == bindparam("token_hash"),
+                                          ACCESS_TOKENS.c.expires_at > bindparam("now")).scalar_subquery()
+_NOTIFY = (update(BATCHES).where(BATCHES.c.notification_id == bindparam("notification"),
+                                 BATCHES.c.access_token_id == _TOKEN)
+           .values(event=bindparam("wallet_event"), event_at=bindparam("now"))
+           .returning(BATCHES.c.offer_id, BATCHES.c.configuration, BATCHES.c.count))
 
 
 def authorize(session: Session, authorization: str | None, now: dt.datetime) -> Access:
     """The ``Authorization: Bearer`` access token (RFC 6750), with the office of the in-person check behind its
     offer (a remote offer references the person's check), in one query; 401 ``invalid_token`` otherwise."""
     if authorization and authorization.startswith("Bearer "):
-        row = session.execute(_ACCESS.where(ACCESS_TOKENS.c.token_hash == token_hash(authorization[7:]))).first()
+        row = session.connection().execute(_ACCESS, {"token_hash": token_hash(authorization[7:])}).first()
         if row is not None and _aware(row.expires_at) > now:
             return Access(row.id, row.person_id, tuple(row.configurations), row.offer_id, row.office_id)
     raise IssuanceRefusal("invalid_token", "a valid access token is required", status=401)
@@ -148,9 +172,8 @@ def refuse(session: Session, action: str, refusal: IssuanceRefusal, target: str 
 def _consume_nonce(session: Session, nonce: str, now: dt.datetime) -> None:
     """Take the c_nonce (single use) in one conditional UPDATE: an unknown, used or expired one is refused,
     and of two requests with the same nonce only one takes it. A later refusal rolls the use back."""
-    used = session.execute(update(NONCES).where(NONCES.c.value == nonce, NONCES.c.used.is_(False),
-                                                NONCES.c.expires_at > now).values(used=True))
-    if used.rowcount != 1:  # type: ignore[attr-defined]
+    used = session.connection().execute(_USE_NONCE, {"nonce": nonce, "now": now})
+    if used.rowcount != 1:
         raise IssuanceRefusal("invalid_nonce", "the c_nonce is unknown, used or expired")
 
 
@@ -170,16 +193,9 @@ def _grant(session: Session, access: Access, configuration: str, thumbprints: li
     both take the last copy), with the live credentials a retry would supersede, in one query."""
     if access.offer_id is None:
         raise IssuanceRefusal("unknown_credential_configuration", "this token does not cover that credential")
-    type_id = CONFIGURATIONS[configuration][0]
-    c = CREDENTIALS.c
-    bound = and_(c.person_id == access.person_id, c.type_id == type_id, c.holder_key_thumbprint.in_(thumbprints))
-    rows = session.execute(
-        select(GRANT_ITEMS.c.id, GRANT_ITEMS.c.copies, GRANT_ITEMS.c.issued, GRANT_ITEMS.c.reissued, c.id.label("cid"),
-               c.grant_item_id, c.holder_key_thumbprint, bound.label("bound"))
-        .select_from(GRANT_ITEMS.outerjoin(CREDENTIALS, and_(c.status != "revoked",
-                                                              or_(c.grant_item_id == GRANT_ITEMS.c.id, bound))))
-        .where(GRANT_ITEMS.c.offer_id == access.offer_id, GRANT_ITEMS.c.configuration == configuration)
-        .with_for_update(of=GRANT_ITEMS)).all()
+    rows = session.connection().execute(_GRANT, {
+        "offer_id": access.offer_id, "configuration": configuration, "person_id": access.person_id,
+        "type_id": CONFIGURATIONS[configuration][0], "thumbprints": thumbprints}).all()
     if not rows:
         raise IssuanceRefusal("unknown_credential_configuration", "this token does not cover that credential")
     first = rows[0]
@@ -199,11 +215,9 @@ def _count(session: Session, grant: _Grant, new: int, retries: int) -> None:
     if grant.reissued + retries > limit:
         raise IssuanceRefusal("credential_request_denied", "too many repeated requests for the same copies",
                               "reissue_limit")
-    g = GRANT_ITEMS.c
-    counted = session.execute(update(GRANT_ITEMS).where(g.id == grant.id, g.issued + new <= g.copies,
-                                                        g.reissued + retries <= limit)
-                              .values(issued=g.issued + new, reissued=g.reissued + retries))
-    if counted.rowcount != 1:  # type: ignore[attr-defined]
+    counted = session.connection().execute(_COUNT, {"item": grant.id, "new": new, "retries": retries,
+                                                    "limit": limit})
+    if counted.rowcount != 1:
         raise IssuanceRefusal("credential_request_denied", "the grant changed meanwhile; ask again", "beyond_grant")
 
 
@@ -237,9 +251,9 @@ def issue_batch(session: Session, keys: IssuerKeys, *, access: Access, configura
     except NotEligibleError as exc:
         raise IssuanceRefusal("credential_request_denied", str(exc), "not_eligible") from None
     notification = secrets.token_urlsafe(16)
-    session.execute(insert(BATCHES).values(offer_id=access.offer_id, access_token_id=access.id,
-                                           configuration=configuration, count=len(issued),
-                                           notification_id=notification, issued_at=now))
+    session.connection().execute(_BATCH, {"offer_id": access.offer_id, "access_token_id": access.id,
+                                          "configuration": configuration, "count": len(issued),
+                                          "notification_id": notification, "issued_at": now})
     audit.append(session, actor="wallet", action="credential.batch", target=f"person:{person.id}",
                  detail={"count": len(issued), "retries": retries, "offer": access.offer_id,
                          "notification": notification})
@@ -275,13 +289,9 @@ def record_notification(session: Session, *, authorization: str | None, notifica
         if event not in NOTIFICATION_EVENTS:
             authorize(session, authorization, now)
             raise IssuanceRefusal("invalid_notification_request", "unknown event")
-        token = (select(ACCESS_TOKENS.c.id).where(ACCESS_TOKENS.c.token_hash == token_hash(authorization[7:]),
-                                                  ACCESS_TOKENS.c.expires_at > now).scalar_subquery()
-                 if authorization and authorization.startswith("Bearer ") else None)
-        row = None if token is None else session.execute(
-            update(BATCHES).where(BATCHES.c.notification_id == notification_id, BATCHES.c.access_token_id == token)
-            .values(event=event, event_at=now)
-            .returning(BATCHES.c.offer_id, BATCHES.c.configuration, BATCHES.c.count)).first()
+        row = session.connection().execute(_NOTIFY, {
+            "notification": notification_id, "token_hash": token_hash(authorization[7:]), "wallet_event": event,
+            "now": now}).first() if authorization and authorization.startswith("Bearer ") else None
         if row is None:
             authorize(session, authorization, now)
             raise IssuanceRefusal("invalid_notification_id", "no credential response of this token has that id")

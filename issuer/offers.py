@@ -25,7 +25,7 @@ from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -213,7 +213,13 @@ class Redeemed:
 _REDEEM = (select(OFFERS.c.id, OFFERS.c.state, OFFERS.c.expires_at, OFFERS.c.tx_code_hash, OFFERS.c.failed_attempts,
                   OFFERS.c.person_id, OFFERS.c.configurations, GRANT_ITEMS.c.configuration.label("granted"),
                   GRANT_ITEMS.c.copies)
-           .select_from(OFFERS.outerjoin(GRANT_ITEMS, GRANT_ITEMS.c.offer_id == OFFERS.c.id)))
+           .select_from(OFFERS.outerjoin(GRANT_ITEMS, GRANT_ITEMS.c.offer_id == OFFERS.c.id))
+           .where(OFFERS.c.code_hash == bindparam("code_hash")).order_by(GRANT_ITEMS.c.id).with_for_update(of=OFFERS))
+_WIN = (update(OFFERS).where(OFFERS.c.id == bindparam("offer_id"), OFFERS.c.state == "open")
+        .values(state="redeemed", redeemed_at=bindparam("now")))
+_NEW_TOKEN = insert(ACCESS_TOKENS)
+_BY_REFERENCE = (select(OFFERS.c.state, OFFERS.c.expires_at, OFFERS.c.reference_box, OFFERS.c.remote,
+                        OFFERS.c.configurations).where(OFFERS.c.reference_hash == bindparam("reference_hash")))
 
 
 def redeem(session: Session, *, code: str, tx_code: str | None, max_attempts: int, now: dt.datetime) -> Redeemed:
@@ -222,8 +228,7 @@ def redeem(session: Session, *, code: str, tx_code: str | None, max_attempts: in
     The offer is read with its grant and locked in one query; every refusal is audited and committed before
     the ``OfferError`` is raised (a wrong tx_code counts, and burns the offer at ``max_attempts``).
     """
-    rows = session.execute(_REDEEM.where(OFFERS.c.code_hash == token_hash(code)).order_by(GRANT_ITEMS.c.id)
-                           .with_for_update(of=OFFERS)).all()
+    rows = session.connection().execute(_REDEEM, {"code_hash": token_hash(code)}).all()
     offer = rows[0] if rows else None
     if offer is None or offer.state != "open" or _aware(offer.expires_at) <= now:
         reason = "unknown" if offer is None else offer.state if offer.state != "open" else "expired"
@@ -243,16 +248,15 @@ def redeem(session: Session, *, code: str, tx_code: str | None, max_attempts: in
         raise _reject(session, offer.id, "tx_code_wrong", OfferError(
             "invalid_grant", f"the transaction code is wrong; {left} attempt{'' if left == 1 else 's'} left"))
     # A conditional update, so two concurrent redemptions cannot both win (portable across databases).
-    won = session.execute(update(OFFERS).where(OFFERS.c.id == offer.id, OFFERS.c.state == "open")
-                          .values(state="redeemed", redeemed_at=now))
-    if won.rowcount != 1:  # type: ignore[attr-defined]
+    won = session.connection().execute(_WIN, {"offer_id": offer.id, "now": now})
+    if won.rowcount != 1:
         session.rollback()
         raise _reject(session, offer.id, "lost_race",
                       OfferError("invalid_grant", "the pre-authorized code was already used"))
     token = new_token()
-    session.execute(insert(ACCESS_TOKENS).values(token_hash=token_hash(token), person_id=offer.person_id,
-                                                 configurations=offer.configurations,
-                                                 expires_at=now + ACCESS_TOKEN_TTL, offer_id=offer.id))
+    session.connection().execute(_NEW_TOKEN, {"token_hash": token_hash(token), "person_id": offer.person_id,
+                                              "configurations": offer.configurations,
+                                              "expires_at": now + ACCESS_TOKEN_TTL, "offer_id": offer.id})
     audit.append(session, actor="wallet", action="offer.redeem", target=f"offer:{offer.id}")
     session.commit()
     grant = {row.granted: row.copies for row in rows if row.granted is not None}
@@ -262,9 +266,7 @@ def redeem(session: Session, *, code: str, tx_code: str | None, max_attempts: in
 def offer_by_reference(session: Session, reference: str, now: dt.datetime, issuer_url: str,
                        ) -> dict[str, object] | None:
     """The Credential Offer object behind a ``credential_offer_uri`` while the offer is open, else None."""
-    offer = session.execute(select(OFFERS.c.state, OFFERS.c.expires_at, OFFERS.c.reference_box, OFFERS.c.remote,
-                                   OFFERS.c.configurations)
-                            .where(OFFERS.c.reference_hash == token_hash(reference))).first()
+    offer = session.connection().execute(_BY_REFERENCE, {"reference_hash": token_hash(reference)}).first()
     if offer is None or offer.state != "open" or _aware(offer.expires_at) <= now:
         return None
     code = _open_box(offer.reference_box, reference)

@@ -117,18 +117,24 @@ class CurrentList:
         return ref
 
 
-def _insert_or_skip(session: Session) -> Insert:
-    """INSERT ... ON CONFLICT (status_list_id, status_index) DO NOTHING, in the session's SQL dialect."""
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
+def _insert_or_skip(dialect: str) -> Insert:
+    """INSERT ... ON CONFLICT (status_list_id, status_index) DO NOTHING RETURNING id, status_index."""
+    statement: Insert
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        return pg_insert(CREDENTIALS).on_conflict_do_nothing(index_elements=["status_list_id", "status_index"])
-    if name == "sqlite":
+        statement = pg_insert(CREDENTIALS).on_conflict_do_nothing(index_elements=["status_list_id", "status_index"])
+    elif dialect == "sqlite":
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        return sqlite_insert(CREDENTIALS).on_conflict_do_nothing(index_elements=["status_list_id", "status_index"])
-    raise RuntimeError(f"status indices cannot be allocated on {name}")
+        statement = sqlite_insert(CREDENTIALS).on_conflict_do_nothing(
+            index_elements=["status_list_id", "status_index"])
+    else:
+        raise RuntimeError(f"status indices cannot be allocated on {dialect}")
+    return statement.returning(CREDENTIALS.c.id, CREDENTIALS.c.status_index)
+
+
+_INSERT_OR_SKIP = {name: _insert_or_skip(name) for name in ("postgresql", "sqlite")}  # built once
 
 
 def allocate_indices(session: Session, ref: ListRef, rows: Sequence[Mapping[str, Any]]) -> list[tuple[int, int]]:
@@ -150,8 +156,8 @@ def allocate_indices(session: Session, ref: ListRef, rows: Sequence[Mapping[str,
             indices[index] = position
         values = [{**rows[p], "status_list_id": ref.id, "status_index": i} for i, p in indices.items()]
         # executemany with RETURNING: one cached statement, sent as one multi-row INSERT ("insertmanyvalues")
-        inserted = session.execute(_insert_or_skip(session).returning(CREDENTIALS.c.id, CREDENTIALS.c.status_index),
-                                   values).all()
+        connection = session.connection()
+        inserted = connection.execute(_INSERT_OR_SKIP[connection.dialect.name], values).all()
         for credential_id, index in inserted:
             out[indices[index]] = (credential_id, index)
         todo = [p for p in todo if p not in out]
