@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from issuer import audit
 from issuer.credentials import CONFIGURATIONS, Issued, NotEligibleError, holder, issue_credentials, thumbprint
+from issuer.db import connection
 from issuer.db.models import Credential
 from issuer.db.tables import ACCESS_TOKENS, BATCHES, CHECKS, CREDENTIALS, GRANT_ITEMS, NONCES, OFFERS
 from issuer.keys import IssuerKeys
@@ -151,7 +152,7 @@ def authorize(session: Session, authorization: str | None, now: dt.datetime) -> 
     """The ``Authorization: Bearer`` access token (RFC 6750), with the office of the in-person check behind its
     offer (a remote offer references the person's check), in one query; 401 ``invalid_token`` otherwise."""
     if authorization and authorization.startswith("Bearer "):
-        row = session.connection().execute(_ACCESS, {"token_hash": token_hash(authorization[7:])}).first()
+        row = connection(session).execute(_ACCESS, {"token_hash": token_hash(authorization[7:])}).first()
         if row is not None and _aware(row.expires_at) > now:
             return Access(row.id, row.person_id, tuple(row.configurations), row.offer_id, row.office_id)
     raise IssuanceRefusal("invalid_token", "a valid access token is required", status=401)
@@ -172,7 +173,7 @@ def refuse(session: Session, action: str, refusal: IssuanceRefusal, target: str 
 def _consume_nonce(session: Session, nonce: str, now: dt.datetime) -> None:
     """Take the c_nonce (single use) in one conditional UPDATE: an unknown, used or expired one is refused,
     and of two requests with the same nonce only one takes it. A later refusal rolls the use back."""
-    used = session.connection().execute(_USE_NONCE, {"nonce": nonce, "now": now})
+    used = connection(session).execute(_USE_NONCE, {"nonce": nonce, "now": now})
     if used.rowcount != 1:
         raise IssuanceRefusal("invalid_nonce", "the c_nonce is unknown, used or expired")
 
@@ -193,7 +194,7 @@ def _grant(session: Session, access: Access, configuration: str, thumbprints: li
     both take the last copy), with the live credentials a retry would supersede, in one query."""
     if access.offer_id is None:
         raise IssuanceRefusal("unknown_credential_configuration", "this token does not cover that credential")
-    rows = session.connection().execute(_GRANT, {
+    rows = connection(session).execute(_GRANT, {
         "offer_id": access.offer_id, "configuration": configuration, "person_id": access.person_id,
         "type_id": CONFIGURATIONS[configuration][0], "thumbprints": thumbprints}).all()
     if not rows:
@@ -215,7 +216,7 @@ def _count(session: Session, grant: _Grant, new: int, retries: int) -> None:
     if grant.reissued + retries > limit:
         raise IssuanceRefusal("credential_request_denied", "too many repeated requests for the same copies",
                               "reissue_limit")
-    counted = session.connection().execute(_COUNT, {"item": grant.id, "new": new, "retries": retries,
+    counted = connection(session).execute(_COUNT, {"item": grant.id, "new": new, "retries": retries,
                                                     "limit": limit})
     if counted.rowcount != 1:
         raise IssuanceRefusal("credential_request_denied", "the grant changed meanwhile; ask again", "beyond_grant")
@@ -251,7 +252,7 @@ def issue_batch(session: Session, keys: IssuerKeys, *, access: Access, configura
     except NotEligibleError as exc:
         raise IssuanceRefusal("credential_request_denied", str(exc), "not_eligible") from None
     notification = secrets.token_urlsafe(16)
-    session.connection().execute(_BATCH, {"offer_id": access.offer_id, "access_token_id": access.id,
+    connection(session).execute(_BATCH, {"offer_id": access.offer_id, "access_token_id": access.id,
                                           "configuration": configuration, "count": len(issued),
                                           "notification_id": notification, "issued_at": now})
     audit.append(session, actor="wallet", action="credential.batch", target=f"person:{person.id}",
@@ -289,7 +290,7 @@ def record_notification(session: Session, *, authorization: str | None, notifica
         if event not in NOTIFICATION_EVENTS:
             authorize(session, authorization, now)
             raise IssuanceRefusal("invalid_notification_request", "unknown event")
-        row = session.connection().execute(_NOTIFY, {
+        row = connection(session).execute(_NOTIFY, {
             "notification": notification_id, "token_hash": token_hash(authorization[7:]), "wallet_event": event,
             "now": now}).first() if authorization and authorization.startswith("Bearer ") else None
         if row is None:

@@ -30,6 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from issuer import audit
+from issuer.db import connection
 from issuer.db.models import InPersonCheck, Offer, Person, Staff
 from issuer.db.tables import ACCESS_TOKENS, GRANT_ITEMS, OFFERS
 from issuer.grants import check_grant, default_copies, record_grant
@@ -228,7 +229,7 @@ def redeem(session: Session, *, code: str, tx_code: str | None, max_attempts: in
     The offer is read with its grant and locked in one query; every refusal is audited and committed before
     the ``OfferError`` is raised (a wrong tx_code counts, and burns the offer at ``max_attempts``).
     """
-    rows = session.connection().execute(_REDEEM, {"code_hash": token_hash(code)}).all()
+    rows = connection(session).execute(_REDEEM, {"code_hash": token_hash(code)}).all()
     offer = rows[0] if rows else None
     if offer is None or offer.state != "open" or _aware(offer.expires_at) <= now:
         reason = "unknown" if offer is None else offer.state if offer.state != "open" else "expired"
@@ -248,13 +249,13 @@ def redeem(session: Session, *, code: str, tx_code: str | None, max_attempts: in
         raise _reject(session, offer.id, "tx_code_wrong", OfferError(
             "invalid_grant", f"the transaction code is wrong; {left} attempt{'' if left == 1 else 's'} left"))
     # A conditional update, so two concurrent redemptions cannot both win (portable across databases).
-    won = session.connection().execute(_WIN, {"offer_id": offer.id, "now": now})
+    won = connection(session).execute(_WIN, {"offer_id": offer.id, "now": now})
     if won.rowcount != 1:
         session.rollback()
         raise _reject(session, offer.id, "lost_race",
                       OfferError("invalid_grant", "the pre-authorized code was already used"))
     token = new_token()
-    session.connection().execute(_NEW_TOKEN, {"token_hash": token_hash(token), "person_id": offer.person_id,
+    connection(session).execute(_NEW_TOKEN, {"token_hash": token_hash(token), "person_id": offer.person_id,
                                               "configurations": offer.configurations,
                                               "expires_at": now + ACCESS_TOKEN_TTL, "offer_id": offer.id})
     audit.append(session, actor="wallet", action="offer.redeem", target=f"offer:{offer.id}")
@@ -266,7 +267,7 @@ def redeem(session: Session, *, code: str, tx_code: str | None, max_attempts: in
 def offer_by_reference(session: Session, reference: str, now: dt.datetime, issuer_url: str,
                        ) -> dict[str, object] | None:
     """The Credential Offer object behind a ``credential_offer_uri`` while the offer is open, else None."""
-    offer = session.connection().execute(_BY_REFERENCE, {"reference_hash": token_hash(reference)}).first()
+    offer = connection(session).execute(_BY_REFERENCE, {"reference_hash": token_hash(reference)}).first()
     if offer is None or offer.state != "open" or _aware(offer.expires_at) <= now:
         return None
     code = _open_box(offer.reference_box, reference)

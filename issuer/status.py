@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, load_only
 
 from issuer import audit
+from issuer.db import connection
 from issuer.db.models import Credential, StatusListRow
 from issuer.db.tables import CREDENTIALS
 from issuer.keys import IssuerKeys
@@ -156,8 +157,8 @@ def allocate_indices(session: Session, ref: ListRef, rows: Sequence[Mapping[str,
             indices[index] = position
         values = [{**rows[p], "status_list_id": ref.id, "status_index": i} for i, p in indices.items()]
         # executemany with RETURNING: one cached statement, sent as one multi-row INSERT ("insertmanyvalues")
-        connection = session.connection()
-        inserted = connection.execute(_INSERT_OR_SKIP[connection.dialect.name], values).all()
+        current = connection(session)
+        inserted = current.execute(_INSERT_OR_SKIP[current.dialect.name], values).all()
         for credential_id, index in inserted:
             out[indices[index]] = (credential_id, index)
         todo = [p for p in todo if p not in out]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -90,3 +90,19 @@ def autocommit_sessions(sessions: sessionmaker[Session]) -> sessionmaker[Session
     if engine.dialect.name == "sqlite":
         return sessions
     return session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
+
+
+_CONNECTION = "mobileid.connection"  # (root transaction, its connection)
+
+
+def connection(session: Session) -> Connection:
+    """The connection of the session's transaction (begun if none is), remembered for that transaction:
+    ``Session.connection()`` walks the session's state machine on every call, a measurable cost on the
+    issuance path, which runs a statement at a time on it."""
+    transaction = session.get_transaction()
+    known = session.info.get(_CONNECTION)
+    if known is not None and transaction is not None and known[0] is transaction:
+        return known[1]  # type: ignore[no-any-return]
+    current = session.connection()
+    session.info[_CONNECTION] = (session.get_transaction(), current)
+    return current

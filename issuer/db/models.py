@@ -202,6 +202,15 @@ class AuditEntry(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+class AuditHead(Base):
+    """The audit chain's head: one row (id 1) holding the newest entry's hash. Writers lock it (FOR UPDATE),
+    so the chain is extended one transaction at a time without reading the log (``issuer.audit``)."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
 class SigningKey(Base):
     __tablename__ = "signing_keys"
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,6 +13,7 @@ from sqlalchemy import Table
 from issuer.db.models import (
     AccessToken,
     AuditEntry,
+    AuditHead,
     Credential,
     GrantItem,
     InPersonCheck,
@@ -25,6 +26,7 @@ from issuer.db.models import (
 
 ACCESS_TOKENS = cast(Table, AccessToken.__table__)
 AUDIT_LOG = cast(Table, AuditEntry.__table__)
+AUDIT_HEAD = cast(Table, AuditHead.__table__)
 CREDENTIALS = cast(Table, Credential.__table__)
 GRANT_ITEMS = cast(Table, GrantItem.__table__)
 CHECKS = cast(Table, InPersonCheck.__table__)
