@@ -13,11 +13,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from issuer import audit
+from issuer.db import connection
 from issuer.db.models import Business, Licence, Person
+from issuer.db.tables import LICENCES, PERSONS
 from issuer.keys import IssuerKeys
 from issuer.status import ListRef, allocate_indices
 from issuer.validity import copy_validity
@@ -133,18 +135,23 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def holder(session: Session, person_id: int, configuration: str) -> tuple[Person, Licence | None]:
-    """The person a credential is issued to and, for an mDL, their licence, in one query."""
-    if CONFIGURATIONS[configuration][0] != "mdl":
-        person = session.get(Person, person_id)
-        if person is None:
-            raise NotEligibleError("no such person in the resident register")
-        return person, None
-    row = session.execute(select(Person, Licence).outerjoin(Licence, Licence.person_id == Person.id)
-                          .where(Person.id == person_id).order_by(Licence.id).limit(1)).first()
+_PERSON_COLUMNS = tuple(c.name for c in PERSONS.c)
+_LICENCE_COLUMNS = tuple(c.name for c in LICENCES.c)
+_HOLDER = (select(*PERSONS.c, *(c.label(f"licence_{c.name}") for c in LICENCES.c))
+           .select_from(PERSONS.outerjoin(LICENCES, LICENCES.c.person_id == PERSONS.c.id))
+           .where(PERSONS.c.id == bindparam("person_id")).order_by(LICENCES.c.id).limit(1))
+
+
+def holder(session: Session, person_id: int) -> tuple[Person, Licence | None]:
+    """The person a credential is issued to and their licence (if any), read in one statement into detached
+    objects (the claims are only read from them; nothing is written back)."""
+    row = connection(session).execute(_HOLDER, {"person_id": person_id}).mappings().first()
     if row is None:
         raise NotEligibleError("no such person in the resident register")
-    return row[0], row[1]
+    person = Person(**{name: row[name] for name in _PERSON_COLUMNS})
+    licence = (None if row["licence_id"] is None
+               else Licence(**{name: row[f"licence_{name}"] for name in _LICENCE_COLUMNS}))
+    return person, licence
 
 
 def _claims(session: Session, type_id: str, fmt: str, person: Person, licence: Licence | None,

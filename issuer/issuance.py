@@ -244,7 +244,7 @@ def issue_batch(session: Session, keys: IssuerKeys, *, access: Access, configura
     _count(session, grant, len(thumbprints) - retries, retries)
     supersede(session, grant.earlier)
     try:
-        person, licence = holder(session, access.person_id, configuration)
+        person, licence = holder(session, access.person_id)
         issued = issue_credentials(session, keys, person=person, licence=licence, configuration=configuration,
                                    holder_keys=verified.keys, public_url=public_url,
                                    status_list=lists.get(session, public_url, list_size), now=now,

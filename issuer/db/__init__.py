@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -17,7 +18,9 @@ def make_engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
         # pooled connections for most of the requests a worker runs at once (up to anyio's 40 threads): with
         # the default 5, every request beyond them opened a connection and closed it after (a backend each)
-        return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=10)
+        engine = create_engine(url, pool_size=20, max_overflow=10)
+        _ping_when_idle(engine)
+        return engine
     # SQLite under concurrent requests. pysqlite opens transactions lazily as DEFERRED, and a DEFERRED
     # transaction that read and then wants to write fails at once with SQLITE_BUSY ("database is locked"):
     # the busy timeout does not apply to that upgrade. So pysqlite's own transaction handling is switched off
@@ -41,6 +44,33 @@ def make_engine(url: str) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+IDLE_PING_SECONDS = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """``pool_pre_ping``, but only for a connection that sat in the pool longer than ``IDLE_PING_SECONDS``.
+
+    A dead pooled connection (the database restarted) is replaced when it is checked out, as with
+    ``pool_pre_ping`` (docs/reliability.md), without a round trip on every request of a busy worker, whose
+    connections go back and forth within milliseconds: there, a connection that died under a request fails
+    that one request (a 503 with Retry-After) and SQLAlchemy discards the whole pool, as on any disconnect.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record):  # type: ignore[no-untyped-def]
+        record.info["mobileid.idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, record, _proxy):  # type: ignore[no-untyped-def]
+        since = record.info.get("mobileid.idle_since")  # None: a connection just opened (info goes with it)
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError("a pooled connection did not answer; the pool opens another") from exc
 
 
 def alembic_config(url: str) -> Config:
