@@ -44,6 +44,7 @@ PROOF_TYPE = "openid4vci-proof+jwt"
 MAX_BATCH = 10
 PROOF_MAX_AGE = 300  # seconds a proof's iat may be off our clock
 MAX_REISSUES_PER_COPY = 2
+NONCE_TTL = dt.timedelta(minutes=5)
 NOTIFICATION_EVENTS = ("credential_accepted", "credential_failure", "credential_deleted")
 _SPKI = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
@@ -140,6 +141,7 @@ _COUNT = (update(GRANT_ITEMS).where(_g.id == bindparam("item"), _g.issued + bind
                                     _g.reissued + bindparam("retries") <= bindparam("limit"))
           .values(issued=_g.issued + bindparam("new"), reissued=_g.reissued + bindparam("retries")))
 _BATCH = insert(BATCHES)
+_NEW_NONCE = insert(NONCES)
 _TOKEN = select(ACCESS_TOKENS.c.id).where(ACCESS_TOKENS.c.token_hash == bindparam("token_hash"),
                                           ACCESS_TOKENS.c.expires_at > bindparam("now")).scalar_subquery()
 _NOTIFY = (update(BATCHES).where(BATCHES.c.notification_id == bindparam("notification"),
@@ -168,6 +170,14 @@ def refuse(session: Session, action: str, refusal: IssuanceRefusal, target: str 
     audit.append(session, actor="wallet", action=action, target=target[:80], detail=detail)
     session.commit()
     return refusal
+
+
+def new_nonce(session: Session, now: dt.datetime) -> str:
+    """A fresh c_nonce (§7): random, single use, valid for ``NONCE_TTL``; one INSERT, committed."""
+    value = secrets.token_urlsafe(24)
+    connection(session).execute(_NEW_NONCE, {"value": value, "expires_at": now + NONCE_TTL, "used": False})
+    session.commit()
+    return value
 
 
 def _consume_nonce(session: Session, nonce: str, now: dt.datetime) -> None:

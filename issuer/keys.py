@@ -72,10 +72,14 @@ class IssuerKeys:
     previous_ds: tuple[x509.Certificate, ...]
     vical: x509.Certificate | None = None
     vical_signer: SoftwareSigner | None = None
+    _ds_der: bytes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_ds_der", self.ds.public_bytes(serialization.Encoding.DER))  # once per load
 
     @property
     def ds_der(self) -> bytes:
-        return self.ds.public_bytes(serialization.Encoding.DER)
+        return self._ds_der
 
     def close(self) -> None:
         """Release an HSM session (a software signer holds none)."""

@@ -6,9 +6,8 @@ Pydantic stops at this edge; below it the issuer's services take plain typed val
 from __future__ import annotations
 
 import base64
-import datetime as dt
+import functools
 import hashlib
-import secrets
 from typing import Annotated, Any
 
 from cryptography.hazmat.primitives import serialization
@@ -16,12 +15,17 @@ from fastapi import APIRouter, Form, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from issuer.credentials import CONFIGURATIONS
-from issuer.db.tables import NONCES
-from issuer.issuance import MAX_BATCH, IssuanceRefusal, record_notification, refuse, request_credentials
+from issuer.issuance import (
+    MAX_BATCH,
+    IssuanceRefusal,
+    new_nonce,
+    record_notification,
+    refuse,
+    request_credentials,
+)
 from issuer.offers import PRE_AUTH_GRANT, REFERENCE_PATH, OfferError, offer_by_reference, redeem
 from issuer.web.errors import ACCESS_TOKEN, oauth_errors, security
 from issuer.web.state import state
@@ -29,7 +33,6 @@ from specs.catalogue import Catalogue
 from specs.jose import jwk_from_key
 
 router = APIRouter()
-NONCE_TTL = dt.timedelta(minutes=5)
 
 
 # The error code for a body that does not parse or has unknown members (no 422s on the OpenID4VCI paths).
@@ -77,8 +80,12 @@ def _claims(doc: Any, fmt: str) -> list[dict[str, Any]]:
 def issuer_metadata(request: Request) -> dict[str, Any]:
     """Credential Issuer Metadata (OpenID4VCI 1.0 §12.2); each configuration's ``display`` and ``claims`` sit
     inside ``credential_metadata`` (§12.2.4), where wallets built on 1.0 read them."""
-    st = state(request)
-    base = st.settings.public_url.rstrip("/")
+    return _issuer_metadata(state(request).settings.public_url.rstrip("/"))
+
+
+@functools.cache
+def _issuer_metadata(base: str) -> dict[str, Any]:
+    """Built once per process and public URL (it changes only with the code)."""
     catalogue = Catalogue.load_default()
     configs: dict[str, Any] = {}
     for config_id, (type_id, fmt) in CONFIGURATIONS.items():
@@ -168,10 +175,8 @@ def token(request: Request, grant_type: Annotated[str, Form()],
 @router.post("/nonce")
 def nonce(request: Request) -> Response:
     st = state(request)
-    value = secrets.token_urlsafe(24)
     with st.single_statement() as session:
-        session.execute(insert(NONCES).values(value=value, expires_at=st.now() + NONCE_TTL, used=False))
-        session.commit()
+        value = new_nonce(session, st.now())
     return JSONResponse({"c_nonce": value}, headers={"Cache-Control": "no-store"})
 
 
