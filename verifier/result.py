@@ -6,12 +6,11 @@ unverified attribute can be shown.
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from specs.claims import json_safe
 from specs.errors import MobileIdError
 
 Format = Literal["mdoc", "sd-jwt"]
@@ -72,25 +71,10 @@ class VerificationResult:
             out["doctype"] = self.doctype
         else:
             out["vct"] = self.vct
-        out["claims"] = _json_safe(self.claims)
+        out["claims"] = json_safe(self.claims)
         out["holder_bound"] = self.holder_bound
         out["status"] = self.status
         out["errors"] = [{"code": e.code, "message": e.message} for e in self.errors]
         if self.type_name:
             out["type_name"] = dict(self.type_name)
         return out
-
-
-def _json_safe(value: Any) -> Any:
-    """Claims as JSON: bytes as base64url (portraits), dates as ISO 8601."""
-    if isinstance(value, Mapping):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, bytes):
-        return base64.urlsafe_b64encode(value).rstrip(b"=").decode()
-    if isinstance(value, dt.datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
