@@ -151,7 +151,7 @@ def _guess_format(data: bytes) -> str:
 
 
 def _language() -> str:
-    """The language of the plain words: ``MOBILEID_LANG``, else the locale (Korean or English)."""
+    """Korean or English for the plain words: ``MOBILEID_LANG``, else the locale (``specs.messages``)."""
     import os
 
     from specs.messages import language_from_env
