@@ -403,14 +403,14 @@ def _write_qr(texts: tuple[str, ...], out: Path) -> list[Path]:
 def _claim_name(type_id: str, name: str) -> str:
     """The English display name of an element (``name`` itself when the catalogue does not know it)."""
     from specs.catalogue import Catalogue
-    from specs.claims import claim_label
+    from specs.claims import claim_name
     from specs.errors import CatalogueError
 
     try:
         doc_type = Catalogue.load_default().find(type_id)
     except CatalogueError:
         return name
-    return claim_label(doc_type, name)["en"]
+    return claim_name(doc_type, name, "en")
 
 
 def _presentation_report(shown: Any, paths: list[Path]) -> dict[str, Any]:
