@@ -46,7 +46,7 @@ def requester_line(received: ReceivedRequest, lang: str = "en") -> str:
 def _doc_type(catalogue: Catalogue, query: CredentialQuery) -> DocumentType | None:
     for identifier in query.type_identifiers:
         try:
-            return catalogue.by_doctype(identifier) if query.format == FORMAT_MDOC else catalogue.by_vct(identifier)
+            return catalogue.find(identifier)
         except CatalogueError:
             continue
     return None
