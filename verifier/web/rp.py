@@ -96,9 +96,10 @@ def _document(credential: Mapping[str, Any]) -> dict[str, Any]:
     value in Korean and English, in the catalogue's order (name, birth date, address, ...)."""
     doc_type = _type(credential)
     title = f"{doc_type.display_name('ko')} · {doc_type.display_name('en')}" if doc_type else "?"
-    triples: list[tuple[str | None, str, Any]] = [(str(ns), str(k), v) for ns, values in credential.get("claims", {}).items()
-               if isinstance(values, Mapping) for k, v in values.items()]  # mdoc namespaces
-    triples += [(None, str(k), v) for k, v in credential.get("claims", {}).items() if not isinstance(v, Mapping)]
+    claims = credential.get("claims", {})
+    triples: list[tuple[str | None, str, Any]] = [(str(ns), str(k), v) for ns, values in claims.items()
+                                                  if isinstance(values, Mapping) for k, v in values.items()]  # mdoc
+    triples += [(None, str(k), v) for k, v in claims.items() if not isinstance(v, Mapping)]
     shown = [_row(claim) for claim in build_claims(doc_type, triples)
              if claim.kind not in ("jpeg", "bytes") and not isinstance(claim.value, Mapping | list)]
     if doc_type is not None:
