@@ -127,3 +127,17 @@ def test_the_by_hand_story_runs_as_written(tmp_path: Path) -> None:
         assert code == step.exit_code, (step.command, out)
         for shown in step.shown:
             assert any(_pattern(shown).fullmatch(line) for line in flat), (step.command, shown, out)
+
+
+def test_the_contributor_guide_holds_what_a_newcomer_needs() -> None:
+    """docs/design.md: where things live, the import direction, a new document type, errors, tests, style; and
+    nothing that only makes sense on one machine."""
+    guide = (ROOT / "docs" / "design.md").read_text(encoding="utf-8")
+    for needle in ("## Where things live", "The import direction", "## Adding a document type",
+                   "specs/catalogue/types/", "## Errors and codes", "specs/errors.py", "## Tests", '-m "not slow"',
+                   "@pytest.mark.slow", "## Style"):
+        assert needle in guide, needle
+    assert not re.search(r"(?<![\w.])/(work|home|root|tmp|Users)/", guide)
+    for path in re.findall(r"`((?:specs|wallet|verifier|issuer|app|mobileid|tests|docs|scripts|benchmarks)/[\w./-]+)`",
+                           guide):
+        assert (ROOT / path.split("::")[0]).exists(), path  # every file or folder it names is there
