@@ -552,7 +552,8 @@ def _preset_help() -> str:
     from wallet.present import preset_cards
 
     cards = preset_cards(Catalogue.load_default())
-    return "One of: " + "; ".join(f"{name} ({', '.join(t.id for t in types)})" for name, types in cards.items()) + "."
+    listed = "; ".join(f"{name} ({', '.join(t.id for t in types)})" for name, types in cards.items())
+    return f"A preset (the cards that can answer it): {listed}."
 
 
 @wallet_app.command()
