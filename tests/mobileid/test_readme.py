@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 STORY = "### By hand: counter -> wallet -> QR -> verify, then suspend"
 MARK = "@@mobileid-readme-step@@"
-pytestmark = pytest.mark.skipif(shutil.which("jq") is None or shutil.which("curl") is None,
-                                reason="the README's story uses jq and curl")
+needs_jq_and_curl = pytest.mark.skipif(shutil.which("jq") is None or shutil.which("curl") is None,
+                                       reason="the README's story uses jq and curl")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +86,7 @@ def _shell_env(home: Path) -> dict[str, str]:
 
 
 @pytest.mark.slow
+@needs_jq_and_curl
 def test_the_by_hand_story_runs_as_written(tmp_path: Path) -> None:
     steps = story_steps(README.read_text(encoding="utf-8"))
     port = _free_port()
