@@ -207,9 +207,9 @@ def print_qr_result(result: VerificationResult, *, bundle_issued_at: dt.datetime
                       f"({_age(now - bundle_issued_at)} old)")
     elif now is not None:
         console.print("trust bundle: none (certificates / keys)")
-    for issue in result.errors:
-        console.print(Text.assemble(("  x ", "red"), issue.words(lang), (f" ({issue.code}: ", "dim"),
-                                    (issue.message, "dim"), (")", "dim")))
+    for issue in result.errors:  # the words, the stable code, then the technical detail on a line of its own
+        console.print(Text.assemble(("  x ", "red"), issue.words(lang), " ", (f"[{issue.code}]", "bold")))
+        console.print(Text(f"    ({issue.message})", style="dim"))
 
 
 def _short(text: str) -> str:
