@@ -22,6 +22,7 @@ from verifier.result import VerificationResult, claims_of
 
 __all__ = ["RequestScreen", "ResultScreen", "VerifyScreen", "age_text"]
 
+
 def age_text(age: dt.timedelta | None) -> str:
     if age is None:
         return _("No list of trusted issuers yet.")
