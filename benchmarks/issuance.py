@@ -329,11 +329,12 @@ def _pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))] * 1000
 
 
-def _statements(base_url: str, *, reset: bool) -> dict[str, dict[str, float]]:
-    """Database work per request of each step, as counted inside the (single) server process."""
+def _statements(base_url: str, *, method: str) -> dict[str, dict[str, float]]:
+    """Database work per request of each step, as counted inside the (single) server process during the
+    warm-up (POST: reset and count, GET: read, DELETE: stop counting)."""
     import httpx
 
-    r = (httpx.post if reset else httpx.get)(f"{base_url}/_bench/statements", timeout=10)
+    r = httpx.request(method, f"{base_url}/_bench/statements", timeout=10)
     r.raise_for_status()
     out = {}
     for step, counts in r.json().items():
@@ -373,12 +374,14 @@ def run_one(backend: str, workers: int, clients: int, flows: int, warmup: int, c
         if url:
             env["MOBILEID_DATABASE_URL"] = url
         proc = start_server(env, port, workers, tmp / "uvicorn.log")
+        _statements(public_url, method="POST")  # count the warm-up's statements (only the warm-up's)
         if warmup:
             warm = asyncio.run(drive(public_url, public_url, offers[:warmup], signers[:warmup], config,
                                      min(clients, warmup)))
         else:
             warm = Stats()
-        statements = _statements(public_url, reset=True)
+        statements = _statements(public_url, method="GET") if workers == 1 else {}
+        _statements(public_url, method="DELETE")
         load0 = os.getloadavg()
         server0, procs = _tree_cpu(proc.pid)
         machine0, client0, wall0 = _machine_busy(), time.process_time(), time.perf_counter()
@@ -388,7 +391,6 @@ def run_one(backend: str, workers: int, clients: int, flows: int, warmup: int, c
         machine = _machine_busy() - machine0
         server_cpu = _tree_cpu(proc.pid)[0] - server0
         load1 = os.getloadavg()
-        statements = _statements(public_url, reset=False) if workers == 1 else {}
         log_text = (tmp / "uvicorn.log").read_text(errors="replace")
     finally:
         if proc is not None:
@@ -479,8 +481,8 @@ def table(results: list[dict[str, Any]], cores: int) -> str:
                                                                        "notification")))
         for step, c in r["db_per_request"].items():
             kinds = ", ".join(f"{k} {v:.1f}" for k, v in c.items() if k not in ("requests", "statements"))
-            lines.append(f"  db per {step} request ({c['requests']:.0f} requests): {c.get('statements', 0):.1f} "
-                         f"statements ({kinds})")
+            lines.append(f"  db per {step} request ({c['requests']:.0f} warm-up requests): "
+                         f"{c.get('statements', 0):.1f} statements ({kinds})")
         for k, v in r["errors"].items():
             lines.append(f"  {r['backend']} x{r['workers']}: {v} x {k}")
         for s in r["error_samples"]:
@@ -499,7 +501,8 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--flows", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=1, help="runs per (backend, workers); verdicts on the median")
-    parser.add_argument("--warmup", type=int, default=20, help="untimed flows before each run")
+    parser.add_argument("--warmup", type=int, default=50,
+                        help="untimed flows before each run (their database statements are counted)")
     parser.add_argument("--config", default="mdl", help="credential configuration (batch 1)")
     parser.add_argument("--people", type=int, default=2000, help="synthetic people to seed")
     parser.add_argument("--postgres-url", default=DEFAULT_PG_URL)
