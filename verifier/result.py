@@ -1,7 +1,10 @@
 """The verifier's verdict: a typed ``VerificationResult`` (never a bool).
 
-A verifier fails closed: when anything is wrong, ``valid`` is false and ``claims`` is empty, so no
-unverified attribute can be shown.
+Two answers, kept apart: ``authentic`` (every cryptographic and trust check passed) and ``accepted`` (the
+verifier's policy, ``verifier.policy``, holds: the document is one it takes and the elements and values it
+requires are there); ``valid`` is both. A verifier fails closed: when a check fails, ``authentic`` is false
+and ``claims`` is empty, so no unverified attribute can be shown. An authentic presentation that misses the
+policy keeps its claims (the shop sees *why* it is refused: "19세 미만") and names each unmet requirement.
 """
 
 from __future__ import annotations
@@ -31,8 +34,21 @@ class VerificationIssue:
 
 
 @dataclass(frozen=True, slots=True)
+class Unmet:
+    """One requirement of the policy that the presentation does not meet (``policy.not_met``): ``element``
+    names the element (None: the document itself is not one the policy accepts, or it is not authentic)."""
+
+    element: str | None
+    message: str
+    code: str = "policy.not_met"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "element": self.element, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
 class VerificationResult:
-    valid: bool
+    authentic: bool
     format: Format
     doctype: str | None = None
     vct: str | None = None
@@ -42,6 +58,16 @@ class VerificationResult:
     errors: tuple[VerificationIssue, ...] = ()
     display_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # claim -> {"ko", "en"}
     type_name: Mapping[str, str] = field(default_factory=dict)  # {"ko", "en"} from the catalogue
+    issuer: str | None = None  # the document signer's name (its certificate's CN or O), or the SD-JWT's iss
+    status_as_of: dt.datetime | None = None  # the time of the trust bundle the status was looked up in
+    policy: str | None = None  # the name of the policy held against it (None: authenticity only)
+    accepted: bool = True  # the policy holds (always true without a policy)
+    unmet: tuple[Unmet, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        """Authentic and accepted: what a script's ``verify && sell`` may rely on."""
+        return self.authentic and self.accepted
 
     @property
     def portrait(self) -> bytes | None:
@@ -61,13 +87,15 @@ class VerificationResult:
             status = "suspended"
         elif error.code == "status.revoked" or error.code.startswith("status.value_"):
             status = "invalid"
-        return cls(valid=False, format=fmt, doctype=doctype, vct=vct, status=status,
+        return cls(authentic=False, format=fmt, doctype=doctype, vct=vct, status=status,
                    errors=(VerificationIssue.from_error(error),))
 
     def to_json(self) -> dict[str, Any]:
-        """The CLI's ``--json`` document: ``{"valid", "format", "doctype" | "vct", "claims",
-        "holder_bound", "status", "errors": [{"code", "message"}]}``."""
-        out: dict[str, Any] = {"valid": self.valid, "format": self.format}
+        """The CLI's ``--json`` document: ``{"valid", "authentic", "accepted", "policy", "format", "doctype" |
+        "vct", "claims", "holder_bound", "status", "status_as_of", "errors": [{"code", "message"}],
+        "unmet": [{"code", "element", "message"}]}``."""
+        out: dict[str, Any] = {"valid": self.valid, "authentic": self.authentic, "accepted": self.accepted,
+                               "policy": self.policy, "format": self.format}
         if self.format == "mdoc":
             out["doctype"] = self.doctype
         else:
@@ -75,7 +103,10 @@ class VerificationResult:
         out["claims"] = _json_safe(self.claims)
         out["holder_bound"] = self.holder_bound
         out["status"] = self.status
+        out["issuer"] = self.issuer
+        out["status_as_of"] = _json_safe(self.status_as_of)
         out["errors"] = [{"code": e.code, "message": e.message} for e in self.errors]
+        out["unmet"] = [u.to_json() for u in self.unmet]
         if self.type_name:
             out["type_name"] = dict(self.type_name)
         return out

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 import typer
 
 from specs.errors import InputError, LockedError, MobileIdError
+from specs.text import safe_text
 from wallet.oid4vci import HttpClient
 from wallet.pin import DEFAULT_KDF, KdfParams
 from wallet.store import CredentialFormat, CredentialRecord
@@ -79,7 +80,7 @@ def _wallet(data_dir: Path) -> Wallet:
 def _fail(exc: MobileIdError, as_json: bool = False) -> NoReturn:
     if as_json:
         typer.echo(json.dumps({"error": exc.to_json()}, ensure_ascii=False))
-    typer.echo(f"error: {exc.message} [{exc.code}]", err=True)
+    typer.echo(f"error: {safe_text(exc.message)} [{exc.code}]", err=True)
     if isinstance(exc, LockedError):
         typer.echo("next: run 'mobileid wallet init' to replace it with a new, empty wallet (nothing in the "
                    "erased one can be recovered)", err=True)
@@ -415,16 +416,20 @@ def show(credential_id: Annotated[str, typer.Argument(
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     console = Console()
-    console.print(f"[bold]{document['name_en']}[/] ({document['name_ko']})  "
-                  f"{document['format']}  {document['type_id']}")
-    console.print(f"id {document['id']}  received {document['received_at']}  status {document['status']}  "
+
+    def safe(key: str) -> str:
+        return safe_text(document[key], markup=True, limit=200)
+
+    console.print(f"[bold]{safe('name_en')}[/] ({safe('name_ko')})  {safe('format')}  {safe('type_id')}")
+    console.print(f"id {safe('id')}  received {safe('received_at')}  status {safe('status')}  "
                   f"used {'yes' if document['used'] else 'no'}")
-    console.print(f"issuer {document['issuer']}")
+    console.print(f"issuer {safe('issuer')}")
     table = Table("claim", "value")
     for name, value in _rows(document["claims"]):
-        table.add_row(name, value)
+        table.add_row(Text(safe_text(name)), Text(safe_text(value)))
     console.print(table)
 
 
@@ -604,8 +609,8 @@ def answer(request_file: Annotated[Path, typer.Argument(
             lines.append(f"  {label} ({identifier}):")
             lines.extend(f"    - {_claim_name(identifier, name)} ({name})" for name in names)
         lines.append(f"  request expires {request.expires.isoformat()}")
-        for line in lines:
-            typer.echo(line, err=as_json)
+        for line in lines:  # the verifier's name, its elements and doc types came in the request
+            typer.echo(safe_text(line), err=as_json)
         if not yes:
             if not sys.stdin.isatty():
                 raise InputError("consent needed: pass --yes to share these elements", code="input.usage")
@@ -641,10 +646,12 @@ def history(data_dir: DataDir = DEFAULT_DIR, pin: Pin = None, as_json: Json = Fa
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table("when", "with", "type", "elements", "mode")
-    for entry in entries:
-        table.add_row(entry.at.isoformat()[:19], entry.verifier, entry.type_id, ", ".join(entry.elements), entry.mode)
+    for entry in entries:  # the verifier's name and the elements came in a request: outside text
+        table.add_row(*(Text(safe_text(cell)) for cell in (entry.at.isoformat()[:19], entry.verifier, entry.type_id,
+                                                            ", ".join(entry.elements), entry.mode)))
     Console().print(table)
 
 
