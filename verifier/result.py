@@ -9,12 +9,11 @@ policy keeps its claims (the shop sees *why* it is refused: "19세 미만") and 
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from specs.claims import json_safe
 from specs.errors import MobileIdError
 
 Format = Literal["mdoc", "sd-jwt"]
@@ -100,7 +99,7 @@ class VerificationResult:
             out["doctype"] = self.doctype
         else:
             out["vct"] = self.vct
-        out["claims"] = _json_safe(self.claims)
+        out["claims"] = json_safe(self.claims)
         out["holder_bound"] = self.holder_bound
         out["status"] = self.status
         out["issuer"] = self.issuer
@@ -110,18 +109,3 @@ class VerificationResult:
         if self.type_name:
             out["type_name"] = dict(self.type_name)
         return out
-
-
-def _json_safe(value: Any) -> Any:
-    """Claims as JSON: bytes as base64url (portraits), dates as ISO 8601."""
-    if isinstance(value, Mapping):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, bytes):
-        return base64.urlsafe_b64encode(value).rstrip(b"=").decode()
-    if isinstance(value, dt.datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
