@@ -9,6 +9,7 @@ policy keeps its claims (the shop sees *why* it is refused: "19세 미만") and 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -58,7 +59,7 @@ class VerificationResult:
     display_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # claim -> {"ko", "en"}
     type_name: Mapping[str, str] = field(default_factory=dict)  # {"ko", "en"} from the catalogue
     issuer: str | None = None  # the document signer's name (its certificate's CN or O), or the SD-JWT's iss
-    status_as_of: dt.datetime | None = None  # the time of the trust bundle the status was looked up in
+    status_as_of: dt.datetime | None = None  # when the status list the status was found in was issued
     policy: str | None = None  # the name of the policy held against it (None: authenticity only)
     accepted: bool = True  # the policy holds (always true without a policy)
     unmet: tuple[Unmet, ...] = ()
@@ -103,7 +104,7 @@ class VerificationResult:
         out["holder_bound"] = self.holder_bound
         out["status"] = self.status
         out["issuer"] = self.issuer
-        out["status_as_of"] = _json_safe(self.status_as_of)
+        out["status_as_of"] = json_safe(self.status_as_of)
         out["errors"] = [{"code": e.code, "message": e.message} for e in self.errors]
         out["unmet"] = [u.to_json() for u in self.unmet]
         if self.type_name:
