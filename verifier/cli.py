@@ -121,6 +121,7 @@ class _Output:
 
         from verifier.cli_tools import atomic_write
         from verifier.cli_verdict import print_verdict
+        from verifier.verdict import headline
 
         when = now or dt.datetime.now(dt.UTC)
         if self.policy is not None:
@@ -133,15 +134,18 @@ class _Output:
                 _usage_error(InputError(f"cannot write the portrait ({exc.strerror})", code="input.unwritable"),
                              self.as_json)
             written = True
+        lang = _language()
         if self.as_json:
             document = result.to_json()
+            head = headline(result, self.policy, now=when)
+            document["answer"] = {"tone": head.tone, **head.words}
             if bundle_issued_at is not None:
                 document["bundle_issued_at"] = bundle_issued_at.isoformat()
             if written:
                 document["portrait_file"] = str(self.portrait_out)
             click.echo(json.dumps(document, ensure_ascii=False, indent=2))
         else:
-            print_verdict(result, policy=self.policy, bundle_issued_at=bundle_issued_at, now=when,
+            print_verdict(result, policy=self.policy, bundle_issued_at=bundle_issued_at, now=when, lang=lang,
                           portrait_out=self.portrait_out, portrait_written=written)
         sys.exit(EXIT_VALID if result.valid else EXIT_INVALID)
 
@@ -186,6 +190,15 @@ def _guess_format(data: bytes) -> str:
         return "mdoc"
     raise InputError("not a QR image, mobileid QR text, mdoc DeviceResponse (CBOR map, binary or hex) or SD-JWT; "
                      "pass --format to say which", code="input.unreadable")
+
+
+def _language() -> str:
+    """The language of the plain words: ``MOBILEID_LANG``, else the locale (Korean or English)."""
+    import os
+
+    from specs.messages import language_from_env
+
+    return language_from_env(os.environ)
 
 
 def _usage_error(exc: MobileIdError, as_json: bool) -> NoReturn:

@@ -8,38 +8,23 @@ console markup, control characters or escape sequences.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from specs.catalogue import Catalogue
+from specs.claims import Claim, build_claims
+from specs.errors import UnknownDocumentTypeError
+from specs.messages import message
 from specs.text import safe_text
 from verifier.policy import Policy
 from verifier.result import VerificationResult
 from verifier.verdict import checks, headline
 
-__all__ = ["print_verdict", "shown"]
+__all__ = ["claims_shown", "print_verdict"]
 
 _STYLE = {"yes": "bold white on green", "no": "bold white on red", "caution": "bold black on yellow"}
 _MARK = {True: "[green]✓[/]", None: "[yellow]–[/]", False: "[red]x[/]"}
-
-
-def shown(value: Any) -> str:
-    """A claim value as one line of text (dates ISO 8601, bytes by kind and size), not yet made safe."""
-    if isinstance(value, (bytes, bytearray)):
-        return f"<jpeg {len(value)} bytes>" if bytes(value[:3]) == b"\xff\xd8\xff" else f"<{len(value)} bytes>"
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    if isinstance(value, str):
-        return value
-    inner = getattr(value, "value", None)  # a CBOR tag (tdate / full-date)
-    if inner is not None:
-        return shown(inner)
-    if isinstance(value, Mapping):
-        return json.dumps({str(k): shown(v) for k, v in value.items()}, ensure_ascii=False)
-    if isinstance(value, (list, tuple)):
-        return json.dumps([shown(v) for v in value], ensure_ascii=False)
-    return json.dumps(value, ensure_ascii=False)
 
 
 def _age(delta: dt.timedelta) -> str:
@@ -53,18 +38,25 @@ def _age(delta: dt.timedelta) -> str:
     return f"{seconds // 86400} days"
 
 
-def _flat(result: VerificationResult) -> list[tuple[str, Any]]:
-    rows: list[tuple[str, Any]] = []
-    for key, value in result.claims.items():
-        if result.format == "mdoc" and isinstance(value, Mapping):
-            rows.extend((str(k), v) for k, v in value.items())
-        else:
-            rows.append((str(key), value))
-    return rows
+def claims_shown(result: VerificationResult) -> tuple[Claim, ...]:
+    """The verified claims in the one claims model, labelled from the catalogue."""
+    try:
+        doc_type = Catalogue.load_default().find(result.doctype or result.vct or "")
+    except UnknownDocumentTypeError:
+        doc_type = None
+    values: list[tuple[str | None, str, Any]]
+    if result.format == "mdoc":
+        values = [(str(ns), str(k), v) for ns, items in result.claims.items() if isinstance(items, Mapping)
+                  for k, v in items.items()]
+    else:
+        values = [(None, str(k), v) for k, v in result.claims.items()]
+    return build_claims(doc_type, values) if result.authentic else ()
 
 
 def print_verdict(result: VerificationResult, *, policy: Policy | None, bundle_issued_at: dt.datetime | None,
-                  now: dt.datetime, portrait_out: Path | None = None, portrait_written: bool = False) -> None:
+                  now: dt.datetime, lang: str = "en", portrait_out: Path | None = None,
+                  portrait_written: bool = False) -> None:
+    """The verdict as text: the headline in Korean and English, the rest in ``lang``."""
     from rich.console import Console
     from rich.panel import Panel
     from rich.table import Table
@@ -76,8 +68,9 @@ def print_verdict(result: VerificationResult, *, policy: Policy | None, bundle_i
     console.print(Panel(words, style=_STYLE[head.tone], padding=(0, 4), expand=False))
     kind = safe_text(result.doctype or result.vct or "", markup=True, limit=120)
     if result.type_name:
-        console.print(f"[bold]{safe_text(result.type_name.get('en', ''), markup=True)}[/] "
-                      f"({safe_text(result.type_name.get('ko', ''), markup=True)})  {result.format} {kind}")
+        other = "ko" if lang == "en" else "en"
+        console.print(f"[bold]{safe_text(result.type_name.get(lang, ''), markup=True)}[/] "
+                      f"({safe_text(result.type_name.get(other, ''), markup=True)})  {result.format} {kind}")
     elif kind:
         console.print(f"{result.format} {kind}")
     if policy is not None:
@@ -92,17 +85,19 @@ def print_verdict(result: VerificationResult, *, policy: Policy | None, bundle_i
                  else "pass --portrait-out FILE to see it")
         console.print(f"[bold]portrait shared[/] ({len(portrait)} bytes): {where}")
     if result.authentic:
-        console.print("checked:")
+        console.print("checked:" if lang == "en" else "확인한 것:")
         for check in checks(result):
-            console.print(f"  {_MARK[check.passed]} {safe_text(check.words['en'], markup=True, limit=200)}")
-    for issue in result.errors:
-        console.print(f"  [red]x[/] {safe_text(issue.message, markup=True, limit=300)} [dim]({issue.code})[/]")
-    if result.claims:
-        table = Table("claim", "value")
-        for name, value in _flat(result):
-            label = result.display_names.get(name, {}).get("en")
-            title = f"{label} ({name})" if label and label != name else name
-            table.add_row(Text(safe_text(title, limit=80)), Text(safe_text(shown(value), limit=80)))
+            console.print(f"  {_MARK[check.passed]} {safe_text(check.words[lang], markup=True, limit=200)}")
+    for issue in result.errors:  # the plain words, then the technical detail (which may quote input)
+        console.print(f"  [red]x[/] {safe_text(message(issue.code, lang), markup=True)} [dim]({issue.code})[/]")
+        console.print(f"    [dim]{safe_text(issue.message, markup=True, limit=300)}[/]")
+    shown = [c for c in claims_shown(result) if c.image is None]
+    if shown:
+        table = Table("claim" if lang == "en" else "항목", "value" if lang == "en" else "값")
+        for claim in shown:
+            name = claim.name(lang)
+            title = f"{name} ({claim.identifier})" if name != claim.identifier else name
+            table.add_row(Text(safe_text(title, limit=80)), Text(safe_text(claim.render(lang), limit=80)))
         console.print(table)
     bundle = (f"issued {bundle_issued_at.isoformat(timespec='seconds')} ({_age(now - bundle_issued_at)} old)"
               if bundle_issued_at else "none (certificates / keys)")
