@@ -138,7 +138,7 @@ class _Output:
         if self.as_json:
             document = result.to_json()
             head = headline(result, self.policy, now=when)
-            document["answer"] = {"tone": head.tone, **head.words}
+            document["answer"] = {"tone": head.tone, "ko": head.text("ko"), "en": head.text("en")}
             if bundle_issued_at is not None:
                 document["bundle_issued_at"] = bundle_issued_at.isoformat()
             if written:

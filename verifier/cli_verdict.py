@@ -8,20 +8,15 @@ console markup, control characters or escape sequences.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-from specs.catalogue import Catalogue
-from specs.claims import Claim, build_claims
-from specs.errors import UnknownDocumentTypeError
 from specs.messages import message
 from specs.text import safe_text
 from verifier.policy import Policy
 from verifier.result import VerificationResult
-from verifier.verdict import checks, headline
+from verifier.verdict import checks, claims_shown, headline
 
-__all__ = ["claims_shown", "print_verdict"]
+__all__ = ["print_verdict"]
 
 _STYLE = {"yes": "bold white on green", "no": "bold white on red", "caution": "bold black on yellow"}
 _MARK = {True: "[green]✓[/]", None: "[yellow]–[/]", False: "[red]x[/]"}
@@ -38,21 +33,6 @@ def _age(delta: dt.timedelta) -> str:
     return f"{seconds // 86400} days"
 
 
-def claims_shown(result: VerificationResult) -> tuple[Claim, ...]:
-    """The verified claims in the one claims model, labelled from the catalogue."""
-    try:
-        doc_type = Catalogue.load_default().find(result.doctype or result.vct or "")
-    except UnknownDocumentTypeError:
-        doc_type = None
-    values: list[tuple[str | None, str, Any]]
-    if result.format == "mdoc":
-        values = [(str(ns), str(k), v) for ns, items in result.claims.items() if isinstance(items, Mapping)
-                  for k, v in items.items()]
-    else:
-        values = [(None, str(k), v) for k, v in result.claims.items()]
-    return build_claims(doc_type, values) if result.authentic else ()
-
-
 def print_verdict(result: VerificationResult, *, policy: Policy | None, bundle_issued_at: dt.datetime | None,
                   now: dt.datetime, lang: str = "en", portrait_out: Path | None = None,
                   portrait_written: bool = False) -> None:
@@ -64,8 +44,8 @@ def print_verdict(result: VerificationResult, *, policy: Policy | None, bundle_i
 
     console = Console(highlight=False, emoji=False)
     head = headline(result, policy, now=now)
-    words = Text(head.words["ko"] + "\n" + head.words["en"], style="bold", justify="center")
-    console.print(Panel(words, style=_STYLE[head.tone], padding=(0, 4), expand=False))
+    both = Text(head.text("ko") + "\n" + head.text("en"), style="bold", justify="center")
+    console.print(Panel(both, style=_STYLE[head.tone], padding=(0, 4), expand=False))
     kind = safe_text(result.doctype or result.vct or "", markup=True, limit=120)
     if result.type_name:
         other = "ko" if lang == "en" else "en"
@@ -87,7 +67,7 @@ def print_verdict(result: VerificationResult, *, policy: Policy | None, bundle_i
     if result.authentic:
         console.print("checked:" if lang == "en" else "확인한 것:")
         for check in checks(result):
-            console.print(f"  {_MARK[check.passed]} {safe_text(check.words[lang], markup=True, limit=200)}")
+            console.print(f"  {_MARK[check.passed]} {safe_text(check.text(lang), markup=True, limit=200)}")
     for issue in result.errors:  # the plain words, then the technical detail (which may quote input)
         console.print(f"  [red]x[/] {safe_text(message(issue.code, lang), markup=True)} [dim]({issue.code})[/]")
         console.print(f"    [dim]{safe_text(issue.message, markup=True, limit=300)}[/]")

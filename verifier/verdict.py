@@ -15,93 +15,103 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from specs.catalogue import Catalogue
+from specs.claims import Claim, build_claims
+from specs.errors import UnknownDocumentTypeError
 from verifier.policy import PRESETS, Policy
 from verifier.result import VerificationResult
 
-__all__ = ["QUESTIONS", "Check", "Headline", "Question", "checks", "headline"]
+__all__ = ["MODES", "WORDS", "Check", "Headline", "checks", "claims_shown", "headline", "words"]
 
 Tone = Literal["yes", "no", "caution"]
 _AGE = re.compile(r"^age_over_(\d{2})$")
-
-
-@dataclass(frozen=True, slots=True)
-class Question:
-    """A preset's question and its answers, each ``{"ko", "en"}``."""
-
-    asks: Mapping[str, str]  # the mode chooser's label
-    yes: Mapping[str, str]
-    no: Mapping[str, str]  # the holder's answer is "no" (age_over_19: false; business_status: closed)
-    refuse: Mapping[str, str]  # what the shop does when it cannot say yes ("판매 불가")
-
-
-def _w(ko: str, en: str) -> Mapping[str, str]:
-    return {"ko": ko, "en": en}
-
-
-QUESTIONS: Mapping[str, Question] = {
-    "age19": Question(_w("19세 이상 (주류·담배)", "Over 19 (alcohol, tobacco)"),
-                      _w("19세 이상 확인 / 판매 가능", "Aged 19 or over: may sell"),
-                      _w("19세 미만 / 판매 불가", "Under 19: do not sell"), _w("판매 불가", "do not sell")),
-    "age65": Question(_w("65세 이상 (경로 할인)", "Over 65 (senior discount)"),
-                      _w("65세 이상 확인 / 할인 가능", "Aged 65 or over: discount applies"),
-                      _w("65세 미만 / 할인 불가", "Under 65: no discount"), _w("할인 불가", "no discount")),
-    "identity": Question(_w("본인 확인 (이름·사진)", "Identity (name and photo)"),
-                         _w("신원 확인 / 사진과 얼굴을 대조하세요",
-                            "Identity verified: compare the photo with the face"),
-                         _w("신원 확인 불가", "Identity not confirmed"),
-                         _w("신원 확인 불가", "identity not confirmed")),
-    "supplier": Question(_w("거래처 (사업자 등록)", "Supplier (business registration)"),
-                         _w("사업자 등록 유효 / 거래 가능", "Business registration active: may trade"),
-                         _w("휴업·폐업 사업자 / 거래 불가", "Business suspended or closed: do not trade"),
-                         _w("거래 불가", "do not trade")),
-    "licence": Question(_w("운전 자격 (면허)", "May drive (licence)"),
-                        _w("운전 가능 / 유효한 면허", "May drive: licence valid"),
-                        _w("운전 불가 / 면허 만료", "May not drive: licence expired"),
-                        _w("운전 불가", "may not drive")),
-}
-assert set(QUESTIONS) == set(PRESETS)
-
-NOT_VERIFIED = _w("확인 실패", "Not verified")
-NOT_MET = _w("요건 미충족", "Requirement not met")
-MET = _w("요건 충족", "Requirements met")
-GENUINE = _w("진위 확인됨", "Genuine")
-GENUINE_BUT = _w("진위 확인됨 / 단, {what} 아님", "Genuine, but NOT {what}")
-AGED = _w("{n}세 이상", "aged {n} or over")
 _LANGS = ("ko", "en")
-_SEP = {"ko": " / ", "en": ": "}
+
+# Every word the verdict uses, by key: ``{"ko", "en"}`` templates (``{n}``, ``{issuer}``, ``{when}``). The app
+# shows the same keys through its gettext catalogues (its English msgids are the ``en`` texts here).
+WORDS: Mapping[str, Mapping[str, str]] = {
+    # the mode chooser: the question each preset asks
+    "age19.asks": {"ko": "19세 이상 (주류·담배)", "en": "Over 19 (alcohol, tobacco)"},
+    "age65.asks": {"ko": "65세 이상 (경로 할인)", "en": "Over 65 (senior discount)"},
+    "identity.asks": {"ko": "본인 확인 (이름·사진)", "en": "Identity (name and photo)"},
+    "supplier.asks": {"ko": "거래처 (사업자 등록)", "en": "Supplier (business registration)"},
+    "licence.asks": {"ko": "운전 자격 (면허)", "en": "May drive (licence)"},
+    "genuine.asks": {"ko": "진위만 확인", "en": "Only check it is genuine"},
+    # the answers
+    "age19.yes": {"ko": "19세 이상 확인 / 판매 가능", "en": "Aged 19 or over: may sell"},
+    "age19.no": {"ko": "19세 미만 / 판매 불가", "en": "Under 19: do not sell"},
+    "age19.not_met": {"ko": "요건 미충족 / 판매 불가", "en": "Requirement not met: do not sell"},
+    "age19.not_verified": {"ko": "확인 실패 / 판매 불가", "en": "Not verified: do not sell"},
+    "age65.yes": {"ko": "65세 이상 확인 / 할인 가능", "en": "Aged 65 or over: discount applies"},
+    "age65.no": {"ko": "65세 미만 / 할인 불가", "en": "Under 65: no discount"},
+    "age65.not_met": {"ko": "요건 미충족 / 할인 불가", "en": "Requirement not met: no discount"},
+    "age65.not_verified": {"ko": "확인 실패 / 할인 불가", "en": "Not verified: no discount"},
+    "identity.yes": {"ko": "신원 확인 / 사진과 얼굴을 대조하세요",
+                     "en": "Identity verified: compare the photo with the face"},
+    "identity.no": {"ko": "신원 확인 불가", "en": "Identity not confirmed"},
+    "identity.not_met": {"ko": "요건 미충족 / 신원 확인 불가", "en": "Requirement not met: identity not confirmed"},
+    "identity.not_verified": {"ko": "확인 실패 / 신원 확인 불가", "en": "Not verified: identity not confirmed"},
+    "supplier.yes": {"ko": "사업자 등록 유효 / 거래 가능", "en": "Business registration active: may trade"},
+    "supplier.no": {"ko": "휴업·폐업 사업자 / 거래 불가", "en": "Business suspended or closed: do not trade"},
+    "supplier.not_met": {"ko": "요건 미충족 / 거래 불가", "en": "Requirement not met: do not trade"},
+    "supplier.not_verified": {"ko": "확인 실패 / 거래 불가", "en": "Not verified: do not trade"},
+    "licence.yes": {"ko": "운전 가능 / 유효한 면허", "en": "May drive: licence valid"},
+    "licence.no": {"ko": "운전 불가 / 면허 만료", "en": "May not drive: licence expired"},
+    "licence.not_met": {"ko": "요건 미충족 / 운전 불가", "en": "Requirement not met: may not drive"},
+    "licence.not_verified": {"ko": "확인 실패 / 운전 불가", "en": "Not verified: may not drive"},
+    "genuine.yes": {"ko": "진위 확인됨", "en": "Genuine"},
+    "genuine.under": {"ko": "진위 확인됨 / 단, {n}세 이상 아님", "en": "Genuine, but NOT aged {n} or over"},
+    "genuine.not_verified": {"ko": "확인 실패", "en": "Not verified"},
+    "stated.yes": {"ko": "요건 충족", "en": "Requirements met"},
+    "stated.not_met": {"ko": "요건 미충족", "en": "Requirement not met"},
+    # what was checked
+    "check.issuer": {"ko": "발급: {issuer}", "en": "Issuer: {issuer}"},
+    "check.signature": {"ko": "발급 기관 서명 확인, 변조 없음", "en": "Issuer signature verified, nothing altered"},
+    "check.device": {"ko": "발급받은 휴대폰에서 제시됨 (기기 서명 확인)",
+                     "en": "Shown from the phone it was issued to (device signature verified)"},
+    "check.no_device": {"ko": "기기 확인 없음 (복사본일 수 있음)", "en": "Not bound to a device (could be a copy)"},
+    "check.status_as_of": {"ko": "상태: 유효 ({when} 기준)", "en": "Status: valid as of {when}"},
+    "check.status": {"ko": "상태: 유효", "en": "Status: valid"},
+    "check.no_status": {"ko": "상태: 확인하지 않음", "en": "Status: not checked"},
+}
+MODES = ("genuine", *PRESETS)  # the mode chooser's order: no question first, then the presets
+assert all(f"{m}.{k}" in WORDS for m in PRESETS for k in ("asks", "yes", "no", "not_met", "not_verified"))
+
+
+def words(key: str, lang: str, **params: object) -> str:
+    return WORDS[key][lang].format(**params)
 
 
 @dataclass(frozen=True, slots=True)
 class Headline:
+    """The answer: its ``tone`` (green, red, amber), its ``key`` in ``WORDS`` and the values it names."""
+
     tone: Tone
-    words: Mapping[str, str]  # {"ko", "en"}
+    key: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def text(self, lang: str) -> str:
+        return words(self.key, lang, **self.params)
 
 
 def headline(result: VerificationResult, policy: Policy | None = None, *, now: dt.datetime | None = None
              ) -> Headline:
     """The answer to the question ``policy`` asks (a preset or stated requirements; None: is it genuine)."""
-    question = QUESTIONS.get(policy.name) if policy is not None and PRESETS.get(policy.name) == policy else None
+    asks = "genuine" if policy is None else policy.name if PRESETS.get(policy.name) == policy else "stated"
     if not result.authentic:
-        if question is None:
-            return Headline("no", NOT_VERIFIED)
-        return Headline("no", {lang: f"{NOT_VERIFIED[lang]}{_SEP[lang]}{question.refuse[lang]}" for lang in _LANGS})
+        return Headline("no", f"{'genuine' if asks == 'stated' else asks}.not_verified")
     if policy is not None and result.policy is None:
         result = policy.apply(result, now=now)
     if not result.accepted:
-        if question is None:
-            return Headline("no", NOT_MET)
-        return Headline("no", question.no if policy is not None and policy.refusals(result, now=now) else
-                        {lang: f"{NOT_MET[lang]}{_SEP[lang]}{question.refuse[lang]}" for lang in _LANGS})
+        refused = asks != "stated" and policy is not None and policy.refusals(result, now=now)
+        return Headline("no", f"{asks}.{'no' if refused else 'not_met'}")
     ages = sorted(_false_ages(result.claims)) if policy is None else []
     if ages:  # no question was asked, so the holder's "no" must not read as a yes
-        return Headline("caution", {lang: GENUINE_BUT[lang].format(what=AGED[lang].format(n=ages[0]))
-                                    for lang in _LANGS})
-    if question is not None:
-        return Headline("yes", question.yes)
-    return Headline("yes", MET if policy is not None else GENUINE)
+        return Headline("caution", "genuine.under", {"n": ages[0]})
+    return Headline("yes", f"{asks}.yes")
 
 
 def _false_ages(claims: Mapping[str, Any]) -> set[str]:
@@ -118,35 +128,47 @@ def _false_ages(claims: Mapping[str, Any]) -> set[str]:
 
 @dataclass(frozen=True, slots=True)
 class Check:
-    """One thing that was checked: ``passed`` (None: not checked) and its words ``{"ko", "en"}``."""
+    """One thing that was checked: ``passed`` (None: not checked), its ``key`` in ``WORDS`` and values."""
 
     kind: Literal["issuer", "signature", "device", "status"]
     passed: bool | None
-    words: Mapping[str, str]
+    key: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def text(self, lang: str) -> str:
+        return words(self.key, lang, **self.params)
 
 
 def checks(result: VerificationResult) -> tuple[Check, ...]:
     """What an authentic result was checked for: the issuer, its signature, the device binding, the status
-    (as of the trust bundle's time). An inauthentic one lists nothing as passed: its errors say why."""
+    (as of the time of the status list it was found in). An inauthentic one lists nothing: its errors say
+    why. The issuer's name came from a certificate: outside text, for the face to make safe."""
     if not result.authentic:
         return ()
-    issuer = result.issuer or "?"
-    out = [Check("issuer", True, _w(f"발급: {issuer}", f"Issuer: {issuer}")),
-           Check("signature", True, _w("발급 기관 서명 확인, 변조 없음", "Issuer signature verified, nothing altered"))]
-    if result.holder_bound:
-        out.append(Check("device", True, _w("발급받은 휴대폰에서 제시됨 (기기 서명 확인)",
-                                            "Shown from the phone it was issued to (device signature verified)")))
+    out = [Check("issuer", True, "check.issuer", {"issuer": result.issuer or "?"}),
+           Check("signature", True, "check.signature"),
+           Check("device", True, "check.device") if result.holder_bound else
+           Check("device", None, "check.no_device")]
+    if result.status == "valid" and result.status_as_of is not None:
+        when = result.status_as_of.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        out.append(Check("status", True, "check.status_as_of", {"when": when}))
+    elif result.status == "valid":
+        out.append(Check("status", True, "check.status"))
     else:
-        out.append(Check("device", None, _w("기기 확인 없음 (복사본일 수 있음)",
-                                            "Not bound to a device (could be a copy)")))
-    when = _when(result.status_as_of)
-    if result.status == "valid":
-        out.append(Check("status", True, _w(f"상태: 유효 ({when} 기준)" if when else "상태: 유효",
-                                            f"Status: valid as of {when}" if when else "Status: valid")))
-    else:
-        out.append(Check("status", None, _w("상태: 확인하지 않음", "Status: not checked")))
+        out.append(Check("status", None, "check.no_status"))
     return tuple(out)
 
 
-def _when(at: dt.datetime | None) -> str:
-    return at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC") if at is not None else ""
+def claims_shown(result: VerificationResult) -> tuple[Claim, ...]:
+    """The verified claims in the one claims model, labelled from the catalogue."""
+    try:
+        doc_type = Catalogue.load_default().find(result.doctype or result.vct or "")
+    except UnknownDocumentTypeError:
+        doc_type = None
+    values: list[tuple[str | None, str, Any]]
+    if result.format == "mdoc":
+        values = [(str(ns), str(k), v) for ns, items in result.claims.items() if isinstance(items, Mapping)
+                  for k, v in items.items()]
+    else:
+        values = [(None, str(k), v) for k, v in result.claims.items()]
+    return build_claims(doc_type, values) if result.authentic else ()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -10,7 +11,7 @@ from specs.errors import StatusTokenError
 from tests.verifier.test_policy import ADULT, BUSINESS, FRESH, LICENCE, MINOR, NOW, SENIOR, _closed, mdoc
 from verifier.policy import PRESETS, Policy, preset
 from verifier.result import VerificationResult
-from verifier.verdict import QUESTIONS, checks, headline
+from verifier.verdict import MODES, WORDS, checks, headline
 
 
 @pytest.mark.parametrize(("name", "result", "tone", "ko", "en"), [
@@ -31,13 +32,13 @@ from verifier.verdict import QUESTIONS, checks, headline
 def test_the_headline_is_the_answer(name: str, result: VerificationResult, tone: str, ko: str, en: str) -> None:
     for applied in (preset(name).apply(result, now=NOW), result):  # applied before, or by headline itself
         head = headline(applied, preset(name), now=NOW)
-        assert (head.tone, head.words["ko"], head.words["en"]) == (tone, ko, en)
+        assert (head.tone, head.text("ko"), head.text("en")) == (tone, ko, en)
 
 
 def test_a_no_is_never_green_without_a_policy() -> None:
     head = headline(MINOR)
-    assert head.tone == "caution" and head.words["en"] == "Genuine, but NOT aged 14 or over"
-    assert headline(ADULT).tone == "caution" and "65" in headline(ADULT).words["ko"]  # age_over_65: false
+    assert head.tone == "caution" and head.text("en") == "Genuine, but NOT aged 14 or over"
+    assert headline(ADULT).tone == "caution" and "65" in headline(ADULT).text("ko")  # age_over_65: false
     assert headline(mdoc("kr.mobileid.age.1", "kr.mobileid.age.1", age_over_19=True)).tone == "yes"
     # With a policy the headline answers its question, whatever else the card says.
     minor_licence = mdoc("org.iso.18013.5.1.mDL", "org.iso.18013.5.1",
@@ -51,7 +52,7 @@ def test_a_required_false_is_the_yes() -> None:
     youth = Policy.parse("age_over_19=false")  # a youth fare: under 19 is the answer wanted
     minor = mdoc("kr.mobileid.age.1", "kr.mobileid.age.1", age_over_19=False)
     head = headline(youth.apply(minor, now=NOW), youth, now=NOW)
-    assert head.tone == "yes" and head.words["en"] == "Requirements met"
+    assert head.tone == "yes" and head.text("en") == "Requirements met"
     assert headline(youth.apply(ADULT, now=NOW), youth, now=NOW).tone == "no"
 
 
@@ -59,17 +60,17 @@ def test_checks_say_what_and_as_of_when() -> None:
     result = VerificationResult(authentic=True, format="mdoc", holder_bound=True, status="valid", issuer="Police DS",
                                 status_as_of=dt.datetime(2026, 12, 4, 10, 0, tzinfo=dt.UTC))
     listed = {c.kind: c for c in checks(result)}
-    assert listed["issuer"].words["en"] == "Issuer: Police DS" and listed["issuer"].words["ko"] == "발급: Police DS"
+    assert listed["issuer"].text("en") == "Issuer: Police DS" and listed["issuer"].text("ko") == "발급: Police DS"
     assert listed["signature"].passed and listed["device"].passed
-    assert listed["status"].words["en"] == "Status: valid as of 2026-12-04 10:00 UTC"
+    assert listed["status"].text("en") == "Status: valid as of 2026-12-04 10:00 UTC"
     loose = {c.kind: c for c in checks(VerificationResult(authentic=True, format="sd-jwt"))}
     assert loose["device"].passed is None and loose["status"].passed is None
     assert checks(VerificationResult.failure("mdoc", StatusTokenError("x"))) == ()
     assert FRESH < NOW
 
 
-def test_every_preset_has_its_question_in_both_languages() -> None:
-    assert set(QUESTIONS) == set(PRESETS)
-    for question in QUESTIONS.values():
-        for words in (question.asks, question.yes, question.no, question.refuse):
-            assert words["ko"] and words["en"] and words["ko"] != words["en"]
+def test_every_word_is_in_both_languages() -> None:
+    assert MODES == ("genuine", *PRESETS)
+    for texts in WORDS.values():
+        assert set(texts) == {"ko", "en"} and texts["ko"] != texts["en"]
+        assert set(re.findall(r"{\w+}", texts["ko"])) == set(re.findall(r"{\w+}", texts["en"]))
