@@ -22,8 +22,8 @@ __all__ = ["safe_text"]
 # change direction, zero-width characters that hide text, and the BOM.
 _UNSAFE: Final = re.compile(
     "[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
-# What rich reads as a tag (rich.markup.RE_TAGS), with the backslashes before it.
-_TAG: Final = re.compile(r"(\\*)(\[[a-z#/@][^[]*?])")
+# What rich reads as a tag (rich.markup.RE_TAGS), or any other "[", with the backslashes before it.
+_TAG: Final = re.compile(r"(\\*)(\[[a-z#/@][^[]*?]|\[)")
 _TRAILING: Final = re.compile(r"(\\+)\Z")
 
 
@@ -34,6 +34,13 @@ def _escape(match: re.Match[str]) -> str:
         return named
     code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _unmark(match: re.Match[str]) -> str:
+    backslashes, bracket = match.group(1), match.group(2)
+    if len(bracket) > 1:  # a tag
+        return backslashes * 2 + "\\" + bracket
+    return backslashes + "\\[" if backslashes else "["
 
 
 def safe_text(value: object, *, markup: bool = False, limit: int | None = None) -> str:
@@ -49,8 +56,9 @@ def safe_text(value: object, *, markup: bool = False, limit: int | None = None) 
     if limit is not None and len(text) > limit:
         text = text[:max(limit - 1, 0)] + "…"
     if markup:
-        # Each backslash before a tag doubled and the tag's "[" escaped (rich reads "\\[" as a literal "["),
-        # and trailing backslashes doubled so they cannot escape a tag that the caller's format puts after.
-        text = _TAG.sub(lambda m: m.group(1) * 2 + "\\" + m.group(2), text)
+        # Before a tag: each backslash doubled and the "[" escaped (rich reads "\\[" as a literal "[").
+        # Before any other "[": one more backslash, as rich drops one from every "\\[" outside tags.
+        # Trailing backslashes doubled so they cannot escape a tag that the caller's format puts after.
+        text = _TAG.sub(_unmark, text)
         text = _TRAILING.sub(lambda m: m.group(1) * 2, text)
     return text

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TextIO
 
 from specs.messages import message
 from specs.text import safe_text
@@ -35,14 +36,14 @@ def _age(delta: dt.timedelta) -> str:
 
 def print_verdict(result: VerificationResult, *, policy: Policy | None, bundle_issued_at: dt.datetime | None,
                   now: dt.datetime, lang: str = "en", portrait_out: Path | None = None,
-                  portrait_written: bool = False) -> None:
-    """The verdict as text: the headline in Korean and English, the rest in ``lang``."""
+                  portrait_written: bool = False, file: TextIO | None = None, width: int | None = None) -> None:
+    """The verdict as text (on stdout, or ``file``): the headline in Korean and English, the rest in ``lang``."""
     from rich.console import Console
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(highlight=False, emoji=False)
+    console = Console(file=file, width=width, highlight=False, emoji=False)
     head = headline(result, policy, now=now)
     both = Text(head.text("ko") + "\n" + head.text("en"), style="bold", justify="center")
     console.print(Panel(both, style=_STYLE[head.tone], padding=(0, 4), expand=False))

@@ -52,3 +52,8 @@ def test_korean_and_ordinary_text_is_untouched() -> None:
 def test_limit_cuts_with_an_ellipsis() -> None:
     assert safe_text("abcdef", limit=4) == "abc…" and safe_text("abc", limit=4) == "abc"
     assert safe_text(12) == "12"
+
+
+@pytest.mark.parametrize("hostile", ["\\[I] a", "x \\\\[y", "[b]x[/b] \\[I]", "\\[", "a[", "[[/]]"])
+def test_backslashes_before_any_bracket_survive(hostile: str) -> None:
+    assert rendered(f"[bold]{safe_text(hostile, markup=True)}[/]") == hostile
