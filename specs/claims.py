@@ -4,7 +4,7 @@ A verified presentation (``verifier.result.claims_of``) and a stored credential 
 turned into ``tuple[Claim, ...]`` once; ``mobileid verify``, ``wallet show`` and the app's cards, consent and
 verdict screens render those claims and nothing else. Labels come from the document catalogue
 (``specs/catalogue/types``, Korean and English at least); ``render`` writes a value the way a person reads
-it (dates as dates, booleans as 예/아니요 or yes/no, licence classes with their end dates, ISO/IEC 5218 sex as a
+it (dates as dates, booleans as 예/아니요 or Yes/No, licence classes with their end dates, ISO/IEC 5218 sex as a
 word); a picture (``portrait``, ``picture``: catalogue type ``jpeg``) stays bytes in ``image`` for the face to
 draw, never a "<jpeg 1092 bytes>" string.
 """
@@ -20,15 +20,15 @@ from typing import Any
 from specs.catalogue.model import DocumentType
 from specs.errors import CatalogueError
 
-__all__ = ["Claim", "build_claims", "claim_label", "find_claim", "json_safe", "plain_value"]
+__all__ = ["Claim", "build_claims", "claim_label", "claim_name", "find_claim", "json_safe", "plain_value"]
 
 _JPEG = b"\xff\xd8\xff"
 # The few words ``render`` writes itself; a language missing here reads English.
 _WORDS: Mapping[str, Mapping[str, str]] = {
-    "yes": {"ko": "예", "en": "yes", "zh": "是", "vi": "có"},
-    "no": {"ko": "아니요", "en": "no", "zh": "否", "vi": "không"},
-    "male": {"ko": "남", "en": "male", "zh": "男", "vi": "nam"},
-    "female": {"ko": "여", "en": "female", "zh": "女", "vi": "nữ"},
+    "yes": {"ko": "예", "en": "Yes", "zh": "是", "vi": "Có"},
+    "no": {"ko": "아니요", "en": "No", "zh": "否", "vi": "Không"},
+    "male": {"ko": "남", "en": "Male", "zh": "男", "vi": "Nam"},
+    "female": {"ko": "여", "en": "Female", "zh": "女", "vi": "Nữ"},
     "until": {"ko": "{date}까지", "en": "until {date}", "zh": "至{date}", "vi": "đến {date}"},
     "picture": {"ko": "사진 ({n}바이트)", "en": "picture ({n} bytes)", "zh": "照片（{n}字节）",
                 "vi": "ảnh ({n} byte)"},
@@ -145,6 +145,13 @@ def claim_label(doc_type: DocumentType | None, identifier: str, namespace: str |
             digits = "".join(ch for ch in identifier if ch.isdigit())
             return {lang: text.replace("NN", digits) for lang, text in definition.display.names.items()}
     return {"ko": identifier, "en": identifier}
+
+
+def claim_name(doc_type: DocumentType | None, identifier: str, lang: str) -> str:
+    """``claim_label`` in one language (English where the catalogue has none): for a request or a consent
+    screen, which name an element before any value is at hand."""
+    names = claim_label(doc_type, identifier)
+    return names.get(lang) or names["en"]
 
 
 def build_claims(doc_type: DocumentType | None, values: Iterable[tuple[str | None, str, Any]]) -> tuple[Claim, ...]:

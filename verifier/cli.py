@@ -136,7 +136,7 @@ class _Output:
             written = True
         lang = _language()
         if self.as_json:
-            document = result.to_json()
+            document = result.to_json(lang)
             head = headline(result, self.policy, now=when)
             document["answer"] = {"tone": head.tone, "ko": head.text("ko"), "en": head.text("en")}
             if bundle_issued_at is not None:
@@ -193,7 +193,7 @@ def _guess_format(data: bytes) -> str:
 
 
 def _language() -> str:
-    """The language of the plain words: ``MOBILEID_LANG``, else the locale (Korean or English)."""
+    """Korean or English for the plain words: ``MOBILEID_LANG``, else the locale (``specs.messages``)."""
     import os
 
     from specs.messages import language_from_env
@@ -202,11 +202,18 @@ def _language() -> str:
 
 
 def _usage_error(exc: MobileIdError, as_json: bool) -> NoReturn:
-    if as_json:
-        click.echo(json.dumps({"error": exc.to_json()}))
-    else:
-        click.echo(f"error: {safe_text(exc.message)} [{exc.code}]", err=True)
+    _error(exc, as_json)
     sys.exit(EXIT_USAGE)
+
+
+def _error(exc: MobileIdError, as_json: bool) -> None:
+    """An error in plain words with its stable code (and the technical detail, which may quote input), or
+    as JSON."""
+    lang = _language()
+    if as_json:
+        click.echo(json.dumps({"error": exc.to_json(lang)}, ensure_ascii=False))
+    else:
+        click.echo(f"error: {exc.plain(lang)} [{exc.code}]\n  ({safe_text(exc.message)})", err=True)
 
 
 # -- mobileid verifier request / sync --------------------------------------------------------------------
@@ -305,12 +312,11 @@ def request_command(elements: str, doctype: str, name: str, out: Path, state: Pa
             raise InputError("--elements names at least one element", code="input.usage")
         catalogue = Catalogue.load_default()
         try:
-            doc_type = catalogue.by_doctype(doctype)
+            doc_type = catalogue.find(doctype)
         except CatalogueError:
-            try:
-                doc_type = catalogue.by_vct(doctype)
-            except CatalogueError:
-                raise InputError(f"unknown document type {doctype!r}", code="input.usage") from None
+            raise InputError(f"unknown document type {doctype!r}", code="input.usage") from None
+        if doctype == doc_type.id:  # a catalogue id: the request names the docType (or the vct)
+            doctype = doc_type.doctype or doc_type.vct or doctype
         for element in names:
             try:
                 doc_type.claim(None, element)
@@ -361,9 +367,7 @@ def sync_command(url: str, folder: Path, pin_new_root: bool, as_json: bool) -> N
     except InputError as exc:
         _usage_error(exc, as_json)
     except MobileIdError as exc:
-        if as_json:
-            click.echo(json.dumps({"error": exc.to_json()}, ensure_ascii=False))
-        click.echo(f"error: {exc.message} [{exc.code}]", err=True)
+        _error(exc, as_json)
         sys.exit(EXIT_INVALID)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))

@@ -14,8 +14,8 @@ from typing import TextIO
 from specs.messages import message
 from specs.text import safe_text
 from verifier.policy import Policy
-from verifier.result import VerificationResult
-from verifier.verdict import checks, claims_shown, headline
+from verifier.result import VerificationResult, claims_of
+from verifier.verdict import checks, headline
 
 __all__ = ["print_verdict"]
 
@@ -72,7 +72,7 @@ def print_verdict(result: VerificationResult, *, policy: Policy | None, bundle_i
     for issue in result.errors:  # the plain words, then the technical detail (which may quote input)
         console.print(f"  [red]x[/] {safe_text(message(issue.code, lang), markup=True)} [dim]({issue.code})[/]")
         console.print(f"    [dim]{safe_text(issue.message, markup=True, limit=300)}[/]")
-    shown = [c for c in claims_shown(result) if c.image is None]
+    shown = claims_of(result)  # a picture reads "picture (N bytes)": --portrait-out writes it
     if shown:
         table = Table("claim" if lang == "en" else "항목", "value" if lang == "en" else "값")
         for claim in shown:

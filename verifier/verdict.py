@@ -18,13 +18,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from specs.catalogue import Catalogue
-from specs.claims import Claim, build_claims
-from specs.errors import UnknownDocumentTypeError
 from verifier.policy import PRESETS, Policy
 from verifier.result import VerificationResult
 
-__all__ = ["MODES", "WORDS", "Check", "Headline", "checks", "claims_shown", "headline", "words"]
+__all__ = ["MODES", "WORDS", "Check", "Headline", "checks", "headline", "words"]
 
 Tone = Literal["yes", "no", "caution"]
 _AGE = re.compile(r"^age_over_(\d{2})$")
@@ -157,18 +154,3 @@ def checks(result: VerificationResult) -> tuple[Check, ...]:
     else:
         out.append(Check("status", None, "check.no_status"))
     return tuple(out)
-
-
-def claims_shown(result: VerificationResult) -> tuple[Claim, ...]:
-    """The verified claims in the one claims model, labelled from the catalogue."""
-    try:
-        doc_type = Catalogue.load_default().find(result.doctype or result.vct or "")
-    except UnknownDocumentTypeError:
-        doc_type = None
-    values: list[tuple[str | None, str, Any]]
-    if result.format == "mdoc":
-        values = [(str(ns), str(k), v) for ns, items in result.claims.items() if isinstance(items, Mapping)
-                  for k, v in items.items()]
-    else:
-        values = [(None, str(k), v) for k, v in result.claims.items()]
-    return build_claims(doc_type, values) if result.authentic else ()

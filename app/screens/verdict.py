@@ -17,12 +17,12 @@ from kivy.uix.anchorlayout import AnchorLayout
 from kivy.uix.gridlayout import GridLayout
 
 from app.i18n import N_, _, current_language
+from app.problems import problem_text
 from app.screens.base import BaseScreen
 from app.ui import Card, Panel, button, label, photo
 from specs.claims import Claim
-from specs.messages import message
-from verifier.result import VerificationResult
-from verifier.verdict import Headline, checks, claims_shown, headline
+from verifier.result import VerificationResult, claims_of
+from verifier.verdict import Headline, checks, headline
 
 __all__ = ["TEXTS", "ResultScreen", "mode_text", "verdict_text"]
 
@@ -90,7 +90,7 @@ class ResultScreen(BaseScreen):
         service = self.app.verifier
         head = headline(result, service.policy, now=service.clock())
         body.add_widget(self._headline(head, result))
-        claims = claims_shown(result)
+        claims = claims_of(result)
         portrait = next((c.image for c in claims if c.image is not None), None)
         if portrait is not None:  # large: the clerk compares it with the face in front of them
             width = min(self.app.root_window_width() - t.height(48), t.height(320)) / t.height(1)
@@ -138,13 +138,13 @@ class ResultScreen(BaseScreen):
         t, lang = self.theme, current_language()
         card = Card(t)
         card.add_widget(label(_("Why:"), t, size=16, color=t.palette.muted))
-        names = {c.identifier: c.name(lang) for c in claims_shown(result)}
+        names = {c.identifier: c.name(lang) for c in claims_of(result)}
         for unmet in result.unmet:
             what = names.get(unmet.element or "", unmet.element or "")
             card.add_widget(label(_("Not met: {what}").format(what=what) if what else
                                   _("This is not a document this check accepts."), t, size=20, bold=True))
         for issue in result.errors:
-            card.add_widget(label(message(issue.code, lang), t, size=22, bold=True))
+            card.add_widget(label(problem_text(issue.code), t, size=22, bold=True))
             card.add_widget(label(issue.code, t, size=13, color=t.palette.muted))
         return card
 

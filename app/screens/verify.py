@@ -10,47 +10,19 @@ from typing import Any
 
 from kivy.uix.gridlayout import GridLayout
 
-from app.i18n import N_, _, current_language
+from app.i18n import _, current_language
 from app.problems import Problem, problem_text
 from app.scanner import Scanner
 from app.screens.base import BaseScreen
 from app.screens.verdict import mode_text
 from app.services import request_texts
 from app.ui import Busy, Card, QrFrames, button, label, toggle
+from specs.claims import claim_name
 from specs.errors import MobileIdError
 from specs.qr.presentation import QrRequest
 from verifier.verdict import MODES
 
-__all__ = ["RequestScreen", "VerifyScreen", "age_text", "reason_text"]
-
-REASONS = (  # (code prefix, plain words); first match wins
-    ("qr.expired", N_("This code is too old. Ask the person to make a new one.")),
-    ("qr.replay", N_("This code was already scanned once. Ask for a new one.")),
-    ("qr.request_expired", N_("Your request has expired. Show a new request QR.")),
-    ("qr.no_request", N_("This answer belongs to a request. Show your request QR first.")),
-    ("qr.frame_incomplete", N_("Only part of the code was read. Scan all parts.")),
-    ("qr.not_requested", N_("The person showed a different ID from the one you asked for.")),
-    ("qr.elements_missing", N_("The answer leaves out something you asked for. Ask again.")),
-    ("qr.", N_("The QR code could not be read as an ID.")),
-    ("trust.bundle_stale", N_("The list of trusted issuers is out of date. Sync it, then scan again.")),
-    ("trust.no_bundle", N_("No list of trusted issuers yet. Sync it first.")),
-    ("trust.", N_("The ID was not issued by a trusted issuer.")),
-    ("status.suspended", N_("This ID is suspended.")),
-    ("status.revoked", N_("This ID has been revoked.")),
-    ("status.", N_("The status of this ID could not be confirmed.")),
-    ("mdoc.device_signature", N_("The phone's signature does not match: this may be a copy.")),
-    ("mdoc.expired", N_("This ID has expired.")),
-    ("mdoc.", N_("The ID's signature does not check out: it may be forged or altered.")),
-    ("sdjwt.", N_("The certificate's signature does not check out: it may be forged or altered.")),
-    ("jose.", N_("The certificate's signature does not check out: it may be forged or altered.")),
-)
-
-
-def reason_text(code: str) -> str:
-    for prefix, words in REASONS:
-        if code.startswith(prefix):
-            return _(words)
-    return _("The ID could not be verified.")
+__all__ = ["RequestScreen", "VerifyScreen", "age_text"]
 
 
 def age_text(age: dt.timedelta | None) -> str:
@@ -171,7 +143,7 @@ class RequestScreen(BaseScreen):
             try:
                 request = self.app.verifier.request(kind)
             except MobileIdError as exc:
-                body.add_widget(label(reason_text(exc.code), t, color=t.palette.bad, bold=True))
+                body.add_widget(label(problem_text(exc.code), t, color=t.palette.bad, bold=True))
                 return
         self.texts = request_texts(request)
         body.add_widget(label(_("Let the customer scan this code with their wallet."), t, size=20, bold=True,
@@ -191,10 +163,10 @@ class RequestScreen(BaseScreen):
                               color=t.palette.muted))
         for identifier, names in request.items.items():
             try:
-                doc_type = catalogue.by_doctype(identifier)
+                doc_type = catalogue.find(identifier)
             except MobileIdError:
                 continue
-            items = ", ".join(doc_type.claim(None, n).display.name(lang) for n in names)
+            items = ", ".join(claim_name(doc_type, n, lang) for n in names)
             card.add_widget(label(f"{doc_type.display_name(lang)}: {items}", t, size=18, bold=True))
         until = request.expires.astimezone().strftime("%H:%M")
         card.add_widget(label(_("This request is valid until {time}.").format(time=until), t, size=16))

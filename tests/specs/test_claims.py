@@ -28,7 +28,7 @@ def test_labels_come_from_the_catalogue_in_korean_and_english() -> None:
 def test_a_pattern_claim_names_its_age() -> None:
     (age,) = _mdl(("age_over_19", False))
     assert age.name("ko") == "19세 이상" and age.name("en") == "Aged 19 or over"
-    assert age.render("ko") == "아니요" and age.render("en") == "no"
+    assert age.render("ko") == "아니요" and age.render("en") == "No"
     assert Claim("age_over_65", True).render("ko") == "예"
 
 
@@ -49,7 +49,7 @@ def test_dates_cbor_tags_and_privileges() -> None:
     assert birth_claim.value == dt.date(1990, 5, 1) and birth_claim.render() == "1990-05-01"
     assert privileges_claim.render("en") == "B (until 2030-01-02), C1"
     assert privileges_claim.render("ko") == "B (2030-01-02까지), C1"
-    assert sex.render("ko") == "여" and sex.render("en") == "female"
+    assert sex.render("ko") == "여" and sex.render("en") == "Female"
     assert privileges_claim.json_value()[0]["expiry_date"] == "2030-01-02"
     assert find_claim(claims, "sex") is sex and find_claim(claims, "height") is None
 
@@ -78,7 +78,7 @@ def test_an_unknown_type_or_claim_is_labelled_by_its_identifier() -> None:
 
 
 @pytest.mark.parametrize(("value", "shown"), [
-    ({"a": 1, "b": True}, "a: 1, b: yes"),
+    ({"a": 1, "b": True}, "a: 1, b: Yes"),
     ([1, 2], "1, 2"),
     ("텍스트", "텍스트"),
     (7, "7"),
@@ -88,5 +88,5 @@ def test_render_of_plain_values(value: object, shown: str) -> None:
 
 
 def test_a_language_without_words_reads_english_words() -> None:
-    assert Claim("x", True).render("de") == "yes"
+    assert Claim("x", True).render("de") == "Yes"
     assert Claim("x", True, label={"ko": "가", "en": "A"}).name("de") == "A"
