@@ -68,7 +68,8 @@ class VerifyScreen(BaseScreen):
     def _modes(self) -> GridLayout:
         """The mode chooser: what the shop needs to know (a preset) or only whether the card is genuine."""
         t = self.theme
-        grid = GridLayout(cols=2, size_hint_y=None, spacing=t.height(8))
+        narrow = self.app.root_window_width() < t.height(340)  # a small phone or large text: one column
+        grid = GridLayout(cols=1 if narrow else 2, size_hint_y=None, spacing=t.height(8))
         grid.bind(minimum_height=grid.setter("height"))
         for mode in MODES:
             grid.add_widget(toggle(mode_text(mode), t, state=self.app.settings.check == mode, group="check",
