@@ -82,5 +82,5 @@ def print_verdict(result: VerificationResult, *, policy: Policy | None, bundle_i
         console.print(table)
     bundle = (f"issued {bundle_issued_at.isoformat(timespec='seconds')} ({_age(now - bundle_issued_at)} old)"
               if bundle_issued_at else "none (certificates / keys)")
-    console.print(f"status: {result.status}   holder bound: {'yes' if result.holder_bound else 'no'}   "
-                  f"trust bundle: {bundle}")
+    console.print(f"status: {result.status}   holder bound: {'yes' if result.holder_bound else 'no'}")
+    console.print(f"trust bundle: {bundle}")
