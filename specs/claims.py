@@ -147,10 +147,10 @@ def claim_label(doc_type: DocumentType | None, identifier: str, namespace: str |
     return {"ko": identifier, "en": identifier}
 
 
-def claim_name(doc_type: DocumentType | None, identifier: str, lang: str) -> str:
+def claim_name(doc_type: DocumentType | None, identifier: str, lang: str, namespace: str | None = None) -> str:
     """``claim_label`` in one language (English where the catalogue has none): for a request or a consent
     screen, which name an element before any value is at hand."""
-    names = claim_label(doc_type, identifier)
+    names = claim_label(doc_type, identifier, namespace)
     return names.get(lang) or names["en"]
 
 

@@ -300,6 +300,7 @@ def request_command(elements: str, doctype: str, name: str, out: Path, state: Pa
     import secrets
 
     from specs.catalogue import Catalogue
+    from specs.claims import claim_name
     from specs.errors import CatalogueError
     from specs.qr import profile_texts
     from specs.qr.presentation import QrRequest
@@ -344,7 +345,7 @@ def request_command(elements: str, doctype: str, name: str, out: Path, state: Pa
     if as_json:
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
         return
-    shown = ", ".join(f"{doc_type.claim(None, e).display.name('en')} ({e})" for e in names)
+    shown = ", ".join(f"{claim_name(doc_type, e, 'en')} ({e})" for e in names)
     click.echo(f"{name} asks for {doc_type.display_name('en')}: {shown}")
     click.echo(f"  request QR written to {', '.join(document['files'])}; expires {document['expires']}")
     click.echo(f"  state saved to {state_path}: verify the answer with --request {state_path}")

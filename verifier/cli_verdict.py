@@ -59,7 +59,8 @@ def print_verdict(result: VerificationResult, *, policy: Policy | None, bundle_i
                       f"{'[green]accepted[/]' if result.accepted else '[red]not accepted[/]'}")
     for unmet in result.unmet:
         element = f" {safe_text(unmet.element, markup=True, limit=80)}:" if unmet.element else ""
-        console.print(f"  [red]x[/]{element} {safe_text(unmet.message, markup=True, limit=200)} [dim]({unmet.code})[/]")
+        words = safe_text(unmet.message, markup=True, limit=200)
+        console.print(f"  [red]x[/]{element} {words} [bold]\\[{unmet.code}][/]")
     portrait = result.portrait
     if portrait is not None:
         where = (f"written to {safe_text(portrait_out, markup=True)}" if portrait_written and portrait_out
@@ -69,9 +70,9 @@ def print_verdict(result: VerificationResult, *, policy: Policy | None, bundle_i
         console.print("checked:" if lang == "en" else "확인한 것:")
         for check in checks(result):
             console.print(f"  {_MARK[check.passed]} {safe_text(check.text(lang), markup=True, limit=200)}")
-    for issue in result.errors:  # the plain words, then the technical detail (which may quote input)
-        console.print(f"  [red]x[/] {safe_text(message(issue.code, lang), markup=True)} [dim]({issue.code})[/]")
-        console.print(f"    [dim]{safe_text(issue.message, markup=True, limit=300)}[/]")
+    for issue in result.errors:  # the words and the stable code, then the technical detail (may quote input)
+        console.print(Text.assemble(("  x ", "red"), message(issue.code, lang), " ", (f"[{issue.code}]", "bold")))
+        console.print(Text(f"    ({safe_text(issue.message, limit=300)})", style="dim"))
     shown = claims_of(result)  # a picture reads "picture (N bytes)": --portrait-out writes it
     if shown:
         table = Table("claim" if lang == "en" else "항목", "value" if lang == "en" else "값")

@@ -171,15 +171,10 @@ def _literal(raw: str) -> object:
 
 
 def _type_id(result: VerificationResult) -> str | None:
-    catalogue = Catalogue.load_default()
     try:
-        if result.doctype:
-            return catalogue.by_doctype(result.doctype).id
-        if result.vct:
-            return catalogue.by_vct(result.vct).id
+        return Catalogue.load_default().find(result.doctype or result.vct or "").id
     except UnknownDocumentTypeError:
         return None
-    return None
 
 
 def _defines(type_id: str, element: str) -> bool:

@@ -379,8 +379,11 @@ def refresh(data_dir: DataDir = DEFAULT_DIR, pin: Pin = None, as_json: Json = Fa
         _print_credentials(items)
     else:
         typer.echo("No credentials yet.")
+    from specs.messages import message
+
     for credential_id, code in sorted(checked.errors.items()):
-        typer.echo(f"error: could not check {credential_id}; it keeps its last known status [{code}]", err=True)
+        typer.echo(f"error: could not check {credential_id}; it keeps its last known status. "
+                   f"{message(code, _language())} [{code}]", err=True)
     if checked.errors:
         sys.exit(EXIT_FAILURE)
 

@@ -246,8 +246,7 @@ class OnlinePresenter(Presenter):
             if record is None or record.format is not wanted_format:
                 continue
             try:
-                doc_type = (self.catalogue.by_doctype(identifier) if query.format == FORMAT_MDOC
-                            else self.catalogue.by_vct(identifier))
+                doc_type = self.catalogue.find(identifier)
             except UnknownDocumentTypeError:
                 continue
             claims, options = _held_claims(record), query.claim_options()

@@ -21,9 +21,10 @@ _NOT_LISTED = ("portrait", "picture", "signature_usual_mark", "family_name", "gi
 def detail_lines(card: CardInfo, lang: str) -> list[tuple[str, str]]:
     """(item name, value) for everything on the card a person reads, in the card's own order, each rendered
     by the one claims model (``specs.claims.Claim.render``)."""
-    return [(claim.name(lang), claim.render(lang)) for claim in card.items
-            if claim.identifier not in _NOT_LISTED and not claim.identifier.startswith("age_over_")
-            and not isinstance(claim.value, bytes) and claim.render(lang)]
+    shown = ((claim.name(lang), claim.render(lang)) for claim in card.items
+             if claim.identifier not in _NOT_LISTED and not claim.identifier.startswith("age_over_")
+             and claim.image is None and not isinstance(claim.value, bytes))
+    return [(name, value) for name, value in shown if value]
 
 
 class CardScreen(BaseScreen):

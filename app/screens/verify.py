@@ -25,6 +25,7 @@ from verifier.verdict import MODES
 __all__ = ["RequestScreen", "VerifyScreen", "age_text"]
 
 
+
 def age_text(age: dt.timedelta | None) -> str:
     if age is None:
         return _("No list of trusted issuers yet.")

@@ -119,7 +119,9 @@ def test_a_code_made_at_run_time_finds_its_family(code: str, entry: str) -> None
 def test_language_tags_and_fallback() -> None:
     assert message("qr.replay", "ko_KR.UTF-8") == message("qr.replay", "ko")
     assert message("qr.replay", "EN-gb") == message("qr.replay", "en")
-    assert message("qr.replay", "vi") == message("qr.replay", "en")  # no Vietnamese text: English
+    assert "hsm.closed" in table() and "vi" not in table()["hsm.closed"]
+    assert message("hsm.closed", "vi") == message("hsm.closed", "en")  # no Vietnamese text: English
+    assert message("qr.replay", "vi") == table()["qr.replay"]["vi"] != message("qr.replay", "en")
 
 
 def test_error_json_keeps_code_words_and_detail() -> None:

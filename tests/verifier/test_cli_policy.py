@@ -78,7 +78,7 @@ def test_a_minors_age_check_is_a_no_and_exits_1(service: Service, tmp_path: Path
                          "--require", "age19")
     assert code == 1, out
     assert "19세 미만 / 판매 불가" in out and "Under 19: do not sell" in out and "may sell" not in out
-    assert "age_over_19: age_over_19=true does not hold (policy.not_met)" in out
+    assert "age_over_19: age_over_19=true does not hold [policy.not_met]" in out
     assert "Status: valid as of" in out and "Shown from the phone it was issued to" in out
 
     code, out = mobileid("verify", str(_qr_file(minor, tmp_path / "b.txt", preset="age19")), "--trust", str(trust),

@@ -118,6 +118,10 @@ def test_wrong_pin_and_wrong_tx_code_fail_with_their_codes(service: Service, tmp
     _init(service, folder, tmp_path)
     code, out, err = _run("list", "--data-dir", str(folder), "--pin", "000000")
     assert code == 1 and "wallet.wrong_pin" in err and "000000" not in out + err
+    code, out, err = _run("list", "--json", "--data-dir", str(folder), "--pin", "000000", env={"MOBILEID_LANG": "ko"})
+    error = json.loads(out)["error"]
+    assert code == 1 and error["code"] == "wallet.wrong_pin" and error["message"] == "PIN이 틀렸습니다."
+    assert "attempts left" in error["detail"] and "error: PIN이 틀렸습니다. [wallet.wrong_pin]" in err
 
     uri, tx_code = enroll(service, person_with_licence(service), ["mdl"])
     wrong = str((int(tx_code) + 1) % 10 ** len(tx_code)).zfill(len(tx_code))
