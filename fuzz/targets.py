@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fuzz.terminal import terminal_text
 from specs.errors import MobileIdError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -407,57 +408,6 @@ def _oid4vci_http() -> Call:
     return run
 
 
-def _terminal_text() -> Call:
-    """Outside text (a claim name and value, an issuer's name, an error detail) through ``mobileid verify``'s
-    verdict printer and ``safe_text``: nothing may be read as markup (the rendered text is the input, shown
-    escaped), no control character, escape sequence or direction override may reach the terminal, and no
-    line may be added by the input (issue 13 item 3)."""
-    import io
-
-    from rich.console import Console
-
-    from specs.text import safe_text
-    from verifier.cli_verdict import print_verdict
-    from verifier.result import VerificationResult
-
-    now = dt.datetime(2026, 12, 4, tzinfo=dt.UTC)
-    bad = {chr(c) for c in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029, *range(0x202A, 0x202F),
-                            *range(0x2066, 0x206A))} - {"\n"}
-
-    def render(markup: str) -> str:
-        out = io.StringIO()
-        Console(file=out, width=100_000, color_system=None, highlight=False, emoji=False).print(markup, end="")
-        return out.getvalue()
-
-    def verdicts(text: str) -> list[str]:
-        valid = VerificationResult(authentic=True, format="sd-jwt", vct="urn:x", claims={text: text},
-                                   holder_bound=True, status="valid", issuer=text, status_as_of=now)
-        failed = VerificationResult.failure("mdoc", MobileIdError(text, code="qr.frame_prefix"))
-        shown = []
-        for result in (valid, failed):
-            out = io.StringIO()
-            print_verdict(result, policy=None, bundle_issued_at=now, now=now, file=out, width=100_000)
-            shown.append(out.getvalue())
-        return shown
-
-    lines = [v.count("\n") for v in verdicts("x")]  # on a console too wide to wrap, the input adds none
-
-    def run(data: bytes) -> None:
-        text = data.decode("utf-8", "replace")[:2000]
-        plain = safe_text(text)
-        if any(c in bad or c == "\n" for c in plain):
-            raise Rejected("safe_text let a control, line or direction character through")
-        if render(f"[bold]{safe_text(text, markup=True)}[/]") != plain:
-            raise Rejected("safe_text(markup=True) was read as markup")
-        for shown, expected in zip(verdicts(text), lines, strict=True):
-            if any(c in bad for c in shown):
-                raise Rejected("the verdict printed a control, escape or direction character")
-            if shown.count("\n") != expected:
-                raise Rejected("the input added lines to the verdict")
-
-    return run
-
-
 TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("qr_text", "qr", _qr),
     Target("qr_two_way", "qr", _qr_two_way),
@@ -469,7 +419,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("trust_bundle", "cbor", _trust_bundle),
     Target("oid4vci", "json", _oid4vci_parse, _oid4vci_allowed()),
     Target("oid4vci_http", "http", _oid4vci_http, slow=True),
-    Target("terminal_text", "bytes", _terminal_text),
+    Target("terminal_text", "bytes", terminal_text),
 )}
 
 

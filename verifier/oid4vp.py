@@ -216,7 +216,7 @@ class CredentialVerdict:
         out["claims"] = {k: v for k, v in out["claims"].items() if k not in _TECHNICAL_CLAIMS}
         out["id"] = self.query_id
         out["accepted"] = self.outcome.accepted
-        out["unmet"] = [{"code": u.code, "message": u.message} for u in self.outcome.unmet]
+        out["unmet"] = [u.to_json() for u in self.outcome.unmet]
         return out
 
 
