@@ -28,14 +28,14 @@ def _strings(node: ast.AST) -> list[tuple[str, bool]]:
     return found
 
 
-def collect_codes() -> tuple[dict[str, str], dict[str, str]]:
+def collect_codes(root: Path = ROOT) -> tuple[dict[str, str], dict[str, str]]:
     """Codes in the source: ``code="..."`` arguments, ``code = "..."`` class defaults and assignments
     (both arms of a conditional), and the literal heads of codes built at run time (``f"x509.profile.{rule}"``)."""
     codes: dict[str, str] = {}
     families: dict[str, str] = {}
     for package in PACKAGES:
-        for path in sorted((ROOT / package).rglob("*.py")):
-            where = str(path.relative_to(ROOT))
+        for path in sorted((root / package).rglob("*.py")):
+            where = str(path.relative_to(root))
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 value: ast.AST | None = None
                 if isinstance(node, ast.keyword) and node.arg == "code":
@@ -64,6 +64,21 @@ def test_the_scan_finds_codes_of_every_kind() -> None:
     assert {"qr.base45_invalid", "status.revoked", "status.suspended", "mobileid.error"} <= set(codes)
     assert {"x509.profile", "status.value", "credential.issuance"} <= set(families)
     assert len(codes) > 150  # a broken scan that finds nothing must not pass vacuously
+
+
+def test_the_scan_sees_every_way_a_code_is_written(tmp_path: Path) -> None:
+    (tmp_path / "wallet").mkdir()
+    (tmp_path / "wallet" / "x.py").write_text(
+        'class E(Exception):\n    code = "zz.default"\n'
+        'def f(ok, rule):\n'
+        '    raise E("m", code="zz.keyword" if ok else "zz.other_arm")\n'
+        '    raise E("m", code=f"zz.family_{rule}")\n'
+        '    code: str = "zz.annotated"\n'
+        '    raise E("not a code: no dot", code="plain")\n', encoding="utf-8")
+    codes, families = collect_codes(tmp_path)
+    assert set(codes) == {"zz.default", "zz.keyword", "zz.other_arm", "zz.annotated"}
+    assert set(families) == {"zz.family"}
+    assert not any(code in table() for code in codes)  # what the real test would report missing
 
 
 def test_every_code_raised_anywhere_has_words_in_korean_and_english() -> None:
