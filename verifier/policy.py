@@ -112,21 +112,21 @@ class Policy:
         """Unmet requirements of a result; an inauthentic one is never accepted. ``now`` (default: the
         current time) dates ``NOT_PAST`` and ``max_status_age``."""
         when = now if now is not None else dt.datetime.now(dt.UTC)
+        if not result.authentic:  # nothing it shows counts: its errors say why, the requirements are moot
+            return PolicyOutcome(False, (Unmet(None, "the presentation is not authentic", what="authentic"),))
         unmet: list[Unmet] = []
-        if not result.authentic:
-            unmet.append(Unmet(None, "the presentation is not authentic"))
-        elif self.documents and not {result.doctype, result.vct, _type_id(result)} & set(self.documents):
-            unmet.append(Unmet(None, f"the document is not one {self.name} accepts"))
+        if self.documents and not {result.doctype, result.vct, _type_id(result)} & set(self.documents):
+            unmet.append(Unmet(None, f"the document is not one {self.name} accepts", what="document"))
         for r in self.requirements:
             if not r.met_by(result, when.date()):
                 unmet.append(Unmet(r.element, f"{r.describe()} does not hold" if r.refused_by(result, when.date())
                                    else f"{r.describe()} was not shown"))
         if self.max_status_age is not None:
             if result.status != "valid" or result.status_as_of is None:
-                unmet.append(Unmet(None, "the credential's status could not be checked"))
+                unmet.append(Unmet(None, "the credential's status could not be checked", what="status"))
             elif when - result.status_as_of > self.max_status_age:
                 unmet.append(Unmet(None, "the credential's status was checked against a list too old "
-                                         "for this policy: sync the trust bundle"))
+                                         "for this policy: sync the trust bundle", what="status"))
         return PolicyOutcome(not unmet, tuple(unmet))
 
     def apply(self, result: VerificationResult, *, now: dt.datetime | None = None) -> VerificationResult:
@@ -138,11 +138,6 @@ class Policy:
         """The requirements the holder's answer says "no" to (shown, with another value)."""
         today = (now if now is not None else dt.datetime.now(dt.UTC)).date()
         return tuple(r for r in self.requirements if r.refused_by(result, today))
-
-    def asks(self, doc_type: str) -> tuple[str, ...]:
-        """The elements to request from a document of catalogue type ``doc_type`` (a two-way request)."""
-        found = Catalogue.load_default().get(doc_type)
-        return tuple(r.element for r in self.requirements if _defines(found.id, r.element))
 
     @classmethod
     def parse(cls, text: str, name: str | None = None) -> Policy:

@@ -52,9 +52,10 @@ class Unmet:
     element: str | None
     message: str
     code: str = "policy.not_met"
+    what: Literal["element", "document", "status", "authentic"] = "element"  # which kind of requirement
 
     def to_json(self) -> dict[str, Any]:
-        return {"code": self.code, "element": self.element, "message": self.message}
+        return {"code": self.code, "element": self.element, "requirement": self.what, "message": self.message}
 
 
 @dataclass(frozen=True, slots=True)

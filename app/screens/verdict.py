@@ -140,9 +140,16 @@ class ResultScreen(BaseScreen):
         card.add_widget(label(_("Why:"), t, size=16, color=t.palette.muted))
         names = {c.identifier: c.name(lang) for c in claims_of(result)}
         for unmet in result.unmet:
-            what = names.get(unmet.element or "", unmet.element or "")
-            card.add_widget(label(_("Not met: {what}").format(what=what) if what else
-                                  _("This is not a document this check accepts."), t, size=20, bold=True))
+            if unmet.what == "authentic":  # the errors below say why
+                continue
+            if unmet.what == "element":
+                what = names.get(unmet.element or "", unmet.element or "")
+                text = _("Not met: {what}").format(what=what)
+            elif unmet.what == "document":
+                text = _("This is not a document this check accepts.")
+            else:
+                text = _("The status was not checked recently enough. Sync, then scan again.")
+            card.add_widget(label(text, t, size=20, bold=True))
         for issue in result.errors:
             card.add_widget(label(problem_text(issue.code), t, size=22, bold=True))
             card.add_widget(label(issue.code, t, size=13, color=t.palette.muted))

@@ -86,6 +86,13 @@ def test_unmet_names_the_requirement(policy: Policy, result: VerificationResult,
     assert document["authentic"] is result.authentic
     assert {"code": "policy.not_met", "element": element} in [
         {k: u[k] for k in ("code", "element")} for u in document["unmet"]]
+    kinds = {u.what for u in applied.unmet}
+    if not result.authentic:  # only that: the requirements of an inauthentic presentation are moot
+        assert [u.what for u in applied.unmet] == ["authentic"]
+    elif element is None:
+        assert kinds & {"document", "status"}
+    else:
+        assert "element" in kinds
 
 
 def test_without_a_policy_valid_is_authentic() -> None:
