@@ -70,7 +70,7 @@ class VerificationResult:
     errors: tuple[VerificationIssue, ...] = ()
     type_name: Mapping[str, str] = field(default_factory=dict)  # {"ko", "en"} from the catalogue
     issuer: str | None = None  # the document signer's name (its certificate's CN or O), or the SD-JWT's iss
-    status_as_of: dt.datetime | None = None  # when the status list the status was found in was issued
+    status_as_of: dt.datetime | None = None  # the trust bundle's time for a list it carried, else the list's
     policy: str | None = None  # the name of the policy held against it (None: authenticity only)
     accepted: bool = True  # the policy holds (always true without a policy)
     unmet: tuple[Unmet, ...] = ()

@@ -155,7 +155,10 @@ _SKEW = dt.timedelta(minutes=5)
 def _status(reference: StatusReference | None, token: bytes | None, trust: VerifierTrust,
             now: dt.datetime, *, require: bool = False) -> tuple[StatusText, dt.datetime | None]:
     """Check the credential's status against a cached Status List Token (given, or from the trust
-    bundle), when both exist: ``("valid", the token's issued-at)``, or ``("unchecked", None)``."""
+    bundle), when both exist: ``("valid", as of when)``, or ``("unchecked", None)``. "As of" is the trust
+    bundle's time for a list the bundle carried (the issuer signed the bundle with that list as current: a list
+    regenerated only on change may be older), else the token's own issued-at."""
+    bundled = token is None
     if reference is not None and token is None:
         token = trust.status_tokens.get(reference.uri)
     if reference is None or token is None:
@@ -186,4 +189,6 @@ def _status(reference: StatusReference | None, token: bytes | None, trust: Verif
         if len(trust.verified_tokens) < 256:
             trust.verified_tokens[token] = parsed
     require_valid(parsed.status_list.get(reference.idx))
+    if bundled and trust.bundle_issued_at is not None:
+        return "valid", max(parsed.issued_at, trust.bundle_issued_at)
     return "valid", parsed.issued_at

@@ -87,6 +87,9 @@ def test_a_minors_age_check_is_a_no_and_exits_1(service: Service, tmp_path: Path
     assert code == 1 and document["authentic"] and not document["accepted"] and not document["valid"]
     assert document["policy"] == "age_over_19=true" and document["answer"]["tone"] == "no"
     assert [(u["code"], u["element"]) for u in document["unmet"]] == [("policy.not_met", "age_over_19")]
+    # The status is as of the trust bundle that carried the list (the list itself may be older).
+    assert dt.datetime.fromisoformat(document["status_as_of"]) == dt.datetime.fromisoformat(
+        document["bundle_issued_at"])
 
     # No policy: genuine, exit 0, but the "no" is not under a green headline.
     code, out = mobileid("verify", str(_qr_file(minor, tmp_path / "c.txt", preset="age19")), "--trust", str(trust),
