@@ -25,7 +25,6 @@ __all__ = ["MODES", "WORDS", "Check", "Headline", "checks", "headline", "words"]
 
 Tone = Literal["yes", "no", "caution"]
 _AGE = re.compile(r"^age_over_(\d{2})$")
-_LANGS = ("ko", "en")
 
 # Every word the verdict uses, by key: ``{"ko", "en"}`` templates (``{n}``, ``{issuer}``, ``{when}``). The app
 # shows the same keys through its gettext catalogues (its English msgids are the ``en`` texts here).
