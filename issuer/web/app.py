@@ -27,6 +27,7 @@ from issuer.seed import generate, load_csv
 from issuer.settings import Settings
 from issuer.web import api, console, console_admin, console_status, oid4vci, remote, status_routes, trust_routes
 from issuer.web.errors import SECURITY_SCHEMES
+from issuer.web.headers import SecurityHeaders
 from issuer.web.state import State
 
 
@@ -81,7 +82,10 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
         st.forget_keys()  # logs out of an HSM
         engine.dispose()  # close pooled connections when the service stops
 
-    app = FastAPI(title="mobileid issuer", version="0.1.0", lifespan=lifespan)
+    # no Swagger UI or ReDoc pages: they load scripts from a CDN and run inline ones (the security headers
+    # forbid both); the OpenAPI document stays at /openapi.json
+    app = FastAPI(title="mobileid issuer", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.add_middleware(SecurityHeaders, public_url=settings.public_url)
     st = State(settings=settings, sessions=session_factory(engine), session_secret=_secret(settings))
     if clock is not None:
         st.clock = clock

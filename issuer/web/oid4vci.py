@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from issuer import audit
 from issuer.credentials import CONFIGURATIONS
 from issuer.db.models import AccessToken, Nonce
-from issuer.issuance import MAX_BATCH, IssuanceRefusal, issue_batch, record_notification
+from issuer.issuance import MAX_BATCH, PROOF_ALGORITHMS, IssuanceRefusal, issue_batch, record_notification
 from issuer.offers import PRE_AUTH_GRANT, REFERENCE_PATH, OfferError, offer_by_reference, redeem, token_grant
 from issuer.security import token_hash
 from issuer.web.errors import ACCESS_TOKEN, oauth_errors, security
@@ -88,7 +88,8 @@ def issuer_metadata(request: Request) -> dict[str, Any]:
     for config_id, (type_id, fmt) in CONFIGURATIONS.items():
         doc = catalogue.get(type_id)
         entry: dict[str, Any] = {"format": fmt, "scope": config_id,
-                                 "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": ["ES256"]}},
+                                 "proof_types_supported": {"jwt": {
+                                     "proof_signing_alg_values_supported": list(PROOF_ALGORITHMS)}},
                                  "credential_metadata": {
                                      "display": [{"name": doc.display_name(lang), "locale": lang}
                                                  for lang in ("ko", "en")],
