@@ -86,8 +86,10 @@ def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = 
     if result.demo_password:
         typer.echo(f"Demo clerk created. Username: clerk1  Password: {result.demo_password}  (shown only once)")
     typer.echo(f"Clerk console: {settings.public_url}/console")
+    from issuer.web.logs import LOG_CONFIG
+
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host=settings.host, port=settings.port,
-                                           log_level="info"))
+                                           log_level="info", log_config=LOG_CONFIG))
     server.run(sockets=[listener])
 
 
