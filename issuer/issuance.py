@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from issuer import audit
 from issuer.credentials import CONFIGURATIONS, Issued, NotEligibleError, issue_credential, thumbprint
 from issuer.db.models import AccessToken, Credential, GrantItem, InPersonCheck, IssuanceBatch, Nonce, Offer, Person
+from issuer.errors import OAuthError
 from issuer.keys import IssuerKeys
 from issuer.status import change_status
 from specs.crypto import PublicKey
@@ -38,12 +39,7 @@ MAX_REISSUES_PER_COPY = 2
 _SPKI = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-class IssuanceRefusal(Exception):
-    """A refused credential request: ``error`` is the OpenID4VCI 1.0 §8.3.1.2 code, ``reason`` the audit word."""
-
-    def __init__(self, error: str, description: str, reason: str | None = None) -> None:
-        super().__init__(description)
-        self.error, self.description, self.reason = error, description, reason
+IssuanceRefusal = OAuthError  # a refused credential request: OpenID4VCI 1.0 §8.3.1.2 code, audit reason
 
 
 @dataclass(frozen=True, slots=True)

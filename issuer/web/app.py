@@ -22,12 +22,13 @@ from sqlalchemy.orm import Session
 
 from issuer.db import make_engine, migrate, session_factory
 from issuer.db.models import Office, Person, Staff
+from issuer.errors import OAuthError
 from issuer.keys import KeyPolicy, ensure_keys
 from issuer.security import hash_password
 from issuer.seed import generate, load_csv
 from issuer.settings import Settings
 from issuer.web import api, console, console_admin, console_status, logs, oid4vci, remote, status_routes, trust_routes
-from issuer.web.errors import SECURITY_SCHEMES
+from issuer.web.errors import SECURITY_SCHEMES, oauth_error_handler, oauth_response
 from issuer.web.headers import SecurityHeaders
 from issuer.web.state import State
 
@@ -110,7 +111,9 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
         """OAuth-style 400s on the OpenID4VCI paths; FastAPI's usual 422 elsewhere."""
         answer = oid4vci.validation_error(request, exc)
         fallback = {"detail": jsonable_encoder(exc.errors())}
-        return answer if answer is not None else JSONResponse(fallback, status_code=422)
+        return oauth_response(answer) if answer is not None else JSONResponse(fallback, status_code=422)
+
+    app.add_exception_handler(OAuthError, oauth_error_handler)  # every refusal of every route and service
 
     @app.exception_handler(OperationalError)
     def database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:

@@ -319,7 +319,7 @@ async def check(request: Request, person_id: int) -> Response:
                                   photo_match=photo, notes=notes, now=now)
             offer = create_offer(db, check=record, staff=staff, configurations=chosen, copies=copies,
                                  issuer_url=st.settings.public_url.rstrip("/"),
-                                 ttl_seconds=st.settings.offer_ttl_seconds, now=now)
+                                 ttl_seconds=st.settings.offer_ttl_seconds, now=now, pepper=st.pepper)
         except ValueError as exc:
             db.rollback()
             code = exc.code if isinstance(exc, GrantError) else _check_code(str(exc))

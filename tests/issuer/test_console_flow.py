@@ -214,6 +214,8 @@ def test_staff_administration_from_the_cli(service: Service, monkeypatch: object
     reset = json.loads(run("staff", "reset-password", "desk7"))
     assert reset["password"] != made["password"]
     run("staff", "unlock", "desk7")
+    assert json.loads(run("staff", "role", "desk7", "supervisor")) == {"username": "desk7", "role": "supervisor"}
+    assert CliRunner().invoke(issuer_app, ["staff", "role", "desk7", "boss", *data]).exit_code == 2
     run("office", "create", "JEJU-01", "제주 운전면허시험장")
     assert {"code": "JEJU-01", "name": "제주 운전면허시험장"} in map(json.loads, run("office", "list").splitlines())
     bad = CliRunner().invoke(issuer_app, ["staff", "create", "Bad Name", *data])
@@ -221,4 +223,4 @@ def test_staff_administration_from_the_cli(service: Service, monkeypatch: object
     with service.session() as session:
         actions = session.scalars(select(AuditEntry.action).where(AuditEntry.actor == "cli")).all()
     assert actions == ["staff.create", "staff.deactivate", "staff.activate", "staff.reset_password", "staff.unlock",
-                       "office.create"]
+                       "staff.role", "office.create"]
