@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from issuer.db import make_engine
 from issuer.db.models import Business, Licence, Person
-from issuer.web.logs import AccessRedaction, redact_path, route_words
+from issuer.web.logs import AccessRedaction, ExceptionRedaction, redact_path, route_words
 from specs.crypto import SoftwareSigner
 from specs.jose import jwk_from_key, sign_compact
 
@@ -200,6 +200,22 @@ def test_access_paths_keep_route_words_and_numbers_only() -> None:
     record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
                                ("127.0.0.1:5", "GET", "/console?q=%EA%B9%80", "1.1", 200), None)
     assert AccessRedaction(words).filter(record) and record.getMessage() == '127.0.0.1:5 - "GET /console HTTP/1.1" 200'
+
+
+def test_tracebacks_keep_frames_and_classes_but_no_message() -> None:
+    name, number = "홍길동", "900101-1234567"  # a frame shows its source line: the values stay in variables
+    try:
+        try:
+            raise KeyError(name)
+        except KeyError as inner:
+            raise ValueError(f"{number} is taken") from inner
+    except ValueError:
+        record = logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1, "Exception in ASGI application",
+                                   None, sys.exc_info())
+    assert ExceptionRedaction().filter(record)
+    text = logging.Formatter().format(record)
+    assert "builtins.ValueError" in text and "builtins.KeyError" in text and "test_logs.py" in text
+    assert number not in text and name not in text
 
 
 def test_database_errors_name_no_values(service: Service, caplog: pytest.LogCaptureFixture) -> None:
