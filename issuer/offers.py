@@ -21,25 +21,23 @@ import secrets
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from issuer import audit
 from issuer.db import connection
 from issuer.db.models import InPersonCheck, Offer, Person, Staff
 from issuer.db.tables import ACCESS_TOKENS, GRANT_ITEMS, OFFERS
+from issuer.errors import OAuthError
 from issuer.grants import check_grant, default_copies, record_grant
 from issuer.security import (
     check_short_code,
     hash_short_code,
     new_token,
     new_tx_code,
-    registered_pepper,
     token_hash,
 )
 
@@ -48,14 +46,6 @@ OFFER_SCHEME = "openid-credential-offer://?"
 REFERENCE_PATH = "/credential-offer/"
 DOCUMENT_KINDS = ("id_card", "passport", "driver_licence", "alien_registration_card")
 ACCESS_TOKEN_TTL = dt.timedelta(minutes=10)
-
-
-class OfferError(Exception):
-    """An OAuth error (RFC 6749 §5.2) for the token endpoint: ``error`` is the wire code."""
-
-    def __init__(self, error: str, description: str) -> None:
-        super().__init__(description)
-        self.error, self.description = error, description
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,33 +112,6 @@ def requested_copies(configurations: list[str], copies: Mapping[str, int] | None
     return {c: asked.get(c, default_copies(c)) for c in configurations}
 
 
-def tx_code_pepper(session: Session) -> bytes:
-    """The tx_code pepper of the data folder that goes with this session's database.
-
-    Registered by ``ensure_keys`` (bootstrap) and by the web app's state; a process that did neither (a
-    script) finds it in the data folder of the environment's settings, or next to a SQLite database file,
-    but only in a folder that already holds the master key (never a fresh folder with a new pepper).
-    """
-    from issuer.keys import register_tx_code_pepper
-    from issuer.settings import Settings
-
-    url = session.get_bind().engine.url
-    pepper = registered_pepper(url)
-    if pepper is not None:
-        return pepper
-    candidates = []
-    settings = Settings()
-    if make_url(settings.sqlalchemy_url).render_as_string(hide_password=False) == url.render_as_string(
-            hide_password=False):
-        candidates.append(settings.data_dir)
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        candidates.append(Path(url.database).resolve().parent)
-    for folder in candidates:
-        if (folder / "master.key").exists():
-            return register_tx_code_pepper(url, folder)
-    raise RuntimeError("no tx_code pepper for this database: run the issuer's bootstrap in this process first")
-
-
 def record_check(session: Session, *, staff: Staff, person: Person, document_kind: str, document_number: str,
                  photo_match: bool, notes: str, now: dt.datetime) -> InPersonCheck:
     if document_kind not in DOCUMENT_KINDS:
@@ -166,9 +129,10 @@ def record_check(session: Session, *, staff: Staff, person: Person, document_kin
 
 
 def create_offer(session: Session, *, check: InPersonCheck, staff: Staff, configurations: list[str],
-                 issuer_url: str, ttl_seconds: int, now: dt.datetime,
+                 issuer_url: str, ttl_seconds: int, now: dt.datetime, pepper: bytes,
                  copies: Mapping[str, int] | None = None) -> CreatedOffer:
-    """The clerk's approval as a grant: ``configurations`` with ``copies`` each (defaults per configuration).
+    """The clerk's approval as a grant: ``configurations`` with ``copies`` each (defaults per configuration);
+    the tx_code is stored as its HMAC under ``pepper`` (``issuer.keys.tx_code_pepper`` of the data folder).
 
     Raises ``GrantError`` (a ``ValueError``) with the reason when the applicant is not eligible."""
     if not check.photo_match:
@@ -179,7 +143,7 @@ def create_offer(session: Session, *, check: InPersonCheck, staff: Staff, config
     configurations = list(grant)
     code, tx_code = new_token(), new_tx_code()
     offer = Offer(check_id=check.id, person_id=check.person_id, code_hash=token_hash(code),
-                  tx_code_hash=hash_short_code(tx_code, tx_code_pepper(session)), configurations=configurations,
+                  tx_code_hash=hash_short_code(tx_code, pepper), configurations=configurations,
                   expires_at=now + dt.timedelta(seconds=ttl_seconds), created_at=now)
     session.add(offer)
     session.flush()
@@ -194,7 +158,7 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def _reject(session: Session, offer_id: int | None, reason: str, error: OfferError) -> OfferError:
+def _reject(session: Session, offer_id: int | None, reason: str, error: OAuthError) -> OAuthError:
     """Audit a refused redemption (offer id and reason only, never a code) and keep it with the attempt count."""
     audit.append(session, actor="wallet", action="token.reject", target=f"offer:{offer_id}" if offer_id else "",
                  detail={"error": error.error, "reason": reason})
@@ -223,21 +187,23 @@ _BY_REFERENCE = (select(OFFERS.c.state, OFFERS.c.expires_at, OFFERS.c.reference_
                         OFFERS.c.configurations).where(OFFERS.c.reference_hash == bindparam("reference_hash")))
 
 
-def redeem(session: Session, *, code: str, tx_code: str | None, max_attempts: int, now: dt.datetime) -> Redeemed:
-    """OpenID4VCI §6.1 token request with a pre-authorized code, in one transaction committed here.
+def redeem(session: Session, *, code: str, tx_code: str | None, max_attempts: int, now: dt.datetime,
+           pepper: bytes) -> Redeemed:
+    """OpenID4VCI §6.1 token request with a pre-authorized code, in one transaction committed here; the
+    tx_code is checked as its HMAC under ``pepper`` (``issuer.keys.tx_code_pepper`` of the data folder).
 
     The offer is read with its grant and locked in one query; every refusal is audited and committed before
-    the ``OfferError`` is raised (a wrong tx_code counts, and burns the offer at ``max_attempts``).
+    the ``OAuthError`` is raised (a wrong tx_code counts, and burns the offer at ``max_attempts``).
     """
     rows = connection(session).execute(_REDEEM, {"code_hash": token_hash(code)}).all()
     offer = rows[0] if rows else None
     if offer is None or offer.state != "open" or _aware(offer.expires_at) <= now:
         reason = "unknown" if offer is None else offer.state if offer.state != "open" else "expired"
-        raise _reject(session, offer.id if offer else None, reason, OfferError(
+        raise _reject(session, offer.id if offer else None, reason, OAuthError(
             "invalid_grant", "the pre-authorized code is unknown, used, burned or expired"))
     if not tx_code:  # §6.3: a missing tx_code is invalid_request, and is no guess
-        raise _reject(session, offer.id, "tx_code_missing", OfferError("invalid_request", "tx_code is required"))
-    if not check_short_code(offer.tx_code_hash, tx_code, tx_code_pepper(session)):
+        raise _reject(session, offer.id, "tx_code_missing", OAuthError("invalid_request", "tx_code is required"))
+    if not check_short_code(offer.tx_code_hash, tx_code, pepper):
         attempts = offer.failed_attempts + 1
         burned = attempts >= max_attempts
         session.execute(update(OFFERS).where(OFFERS.c.id == offer.id)
@@ -246,14 +212,14 @@ def redeem(session: Session, *, code: str, tx_code: str | None, max_attempts: in
             audit.append(session, actor="wallet", action="offer.burn", target=f"offer:{offer.id}")
         # the attempt counts even though the request fails; the holder is told how many tries are left
         left = max(0, max_attempts - attempts)
-        raise _reject(session, offer.id, "tx_code_wrong", OfferError(
+        raise _reject(session, offer.id, "tx_code_wrong", OAuthError(
             "invalid_grant", f"the transaction code is wrong; {left} attempt{'' if left == 1 else 's'} left"))
     # A conditional update, so two concurrent redemptions cannot both win (portable across databases).
     won = connection(session).execute(_WIN, {"offer_id": offer.id, "now": now})
     if won.rowcount != 1:
         session.rollback()
         raise _reject(session, offer.id, "lost_race",
-                      OfferError("invalid_grant", "the pre-authorized code was already used"))
+                      OAuthError("invalid_grant", "the pre-authorized code was already used"))
     token = new_token()
     connection(session).execute(_NEW_TOKEN, {"token_hash": token_hash(token), "person_id": offer.person_id,
                                               "configurations": offer.configurations,
@@ -280,7 +246,7 @@ def offer_by_reference(session: Session, reference: str, now: dt.datetime, issue
 
 
 def create_remote_offer(session: Session, *, person: Person, licence_credential_id: int, configurations: list[str],
-                        issuer_url: str, ttl_seconds: int, now: dt.datetime,
+                        issuer_url: str, ttl_seconds: int, now: dt.datetime, pepper: bytes,
                         copies: Mapping[str, int] | None = None) -> CreatedOffer:
     """An offer for a holder who authenticated remotely with the mDL issued after an in-person check.
 
@@ -299,7 +265,7 @@ def create_remote_offer(session: Session, *, person: Person, licence_credential_
         raise ValueError("no in-person check on record for this person")
     code, tx_code = new_token(), new_tx_code()
     offer = Offer(check_id=check.id, person_id=person.id, code_hash=token_hash(code),
-                  tx_code_hash=hash_short_code(tx_code, tx_code_pepper(session)), configurations=configurations,
+                  tx_code_hash=hash_short_code(tx_code, pepper), configurations=configurations,
                   expires_at=now + dt.timedelta(seconds=ttl_seconds), created_at=now, remote=True)
     session.add(offer)
     session.flush()

@@ -15,10 +15,12 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
+    # hide_parameters: a statement's values (names, resident numbers, hashes) never appear in an exception's
+    # message, so never in a log or a traceback (issuer.web.logs)
     if not url.startswith("sqlite"):
         # pooled connections for most of the requests a worker runs at once (up to anyio's 40 threads): with
         # the default 5, every request beyond them opened a connection and closed it after (a backend each)
-        engine = create_engine(url, pool_size=20, max_overflow=10)
+        engine = create_engine(url, pool_size=20, max_overflow=10, hide_parameters=True)
         _ping_when_idle(engine)
         return engine
     # SQLite under concurrent requests. pysqlite opens transactions lazily as DEFERRED, and a DEFERRED
@@ -27,7 +29,7 @@ def make_engine(url: str) -> Engine:
     # and every transaction starts with BEGIN IMMEDIATE, which takes the write lock up front and waits for it
     # (busy_timeout). This is SQLAlchemy's documented recipe; it also makes SAVEPOINTs work properly.
     # (no pool_pre_ping: a connection to a local file does not go stale, and the ping cost a query per request)
-    engine = create_engine(url, connect_args={"check_same_thread": False})
+    engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _sqlite_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]

@@ -18,15 +18,9 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy.orm import Session
 
 from issuer.credentials import CONFIGURATIONS
-from issuer.issuance import (
-    MAX_BATCH,
-    IssuanceRefusal,
-    new_nonce,
-    record_notification,
-    refuse,
-    request_credentials,
-)
-from issuer.offers import PRE_AUTH_GRANT, REFERENCE_PATH, OfferError, offer_by_reference, redeem
+from issuer.errors import OAuthError
+from issuer.issuance import MAX_BATCH, PROOF_ALGORITHMS, new_nonce, record_notification, refuse, request_credentials
+from issuer.offers import PRE_AUTH_GRANT, REFERENCE_PATH, offer_by_reference, redeem
 from issuer.web.errors import ACCESS_TOKEN, oauth_errors, security
 from issuer.web.state import state
 from specs.catalogue import Catalogue
@@ -40,21 +34,14 @@ VALIDATION_ERRORS = {"/token": "invalid_request", "/nonce": "invalid_request",
                      "/credential": "invalid_credential_request", "/notification": "invalid_notification_request"}
 
 
-def _error(status: int, error: str, description: str) -> JSONResponse:
-    headers = {"Cache-Control": "no-store"}
-    if status == 401:
-        headers["WWW-Authenticate"] = f'Bearer error="{error}"'
-    return JSONResponse({"error": error, "error_description": description}, status_code=status, headers=headers)
-
-
 def _refuse(session: Session, action: str, status: int, error: str, description: str,
-            target: str = "") -> JSONResponse:
-    """Audit a refused wallet request by its error code only (no tokens, proofs or claims) and commit."""
-    refuse(session, action, IssuanceRefusal(error, description, status=status), target)
-    return _error(status, error, description)
+            target: str = "") -> OAuthError:
+    """Audit a refused wallet request by its error code only (no tokens, proofs or claims) and commit; the
+    caller raises what this returns."""
+    return refuse(session, action, OAuthError(error, description, status=status), target)
 
 
-def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse | None:
+def validation_error(request: Request, exc: RequestValidationError) -> OAuthError | None:
     """The OAuth-style 400 for a malformed OpenID4VCI request (None off those paths); inputs are not echoed."""
     error = VALIDATION_ERRORS.get(request.url.path)
     if error is None:
@@ -91,7 +78,8 @@ def _issuer_metadata(base: str) -> dict[str, Any]:
     for config_id, (type_id, fmt) in CONFIGURATIONS.items():
         doc = catalogue.get(type_id)
         entry: dict[str, Any] = {"format": fmt, "scope": config_id,
-                                 "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": ["ES256"]}},
+                                 "proof_types_supported": {"jwt": {
+                                     "proof_signing_alg_values_supported": list(PROOF_ALGORITHMS)}},
                                  "credential_metadata": {
                                      "display": [{"name": doc.display_name(lang), "locale": lang}
                                                  for lang in ("ko", "en")],
@@ -135,7 +123,7 @@ def credential_offer(request: Request, reference: str) -> Response:
     with st.single_statement() as session:
         body = offer_by_reference(session, reference[:200], st.now(), st.settings.public_url.rstrip("/"))
     if body is None:
-        return _error(404, "not_found", "this credential offer is unknown, used or expired")
+        raise OAuthError("not_found", "this credential offer is unknown, used or expired", status=404)
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
@@ -152,17 +140,14 @@ def token(request: Request, grant_type: Annotated[str, Form()],
           pre_authorized_code: Annotated[str | None, Form(alias="pre-authorized_code")] = None,
           tx_code: Annotated[str | None, Form()] = None) -> Response:
     if grant_type != PRE_AUTH_GRANT:
-        return _error(400, "unsupported_grant_type", "only the pre-authorized code grant is offered")
+        raise OAuthError("unsupported_grant_type", "only the pre-authorized code grant is offered")
     if not pre_authorized_code:
-        return _error(400, "invalid_request", "pre-authorized_code is required")
+        raise OAuthError("invalid_request", "pre-authorized_code is required")
     st = state(request)
     now = st.now()
     with st.sessions() as session:
-        try:
-            redeemed = redeem(session, code=pre_authorized_code, tx_code=tx_code,
-                              max_attempts=st.settings.tx_code_attempts, now=now)
-        except OfferError as exc:
-            return _error(400, exc.error, exc.description)
+        redeemed = redeem(session, code=pre_authorized_code, tx_code=tx_code,
+                          max_attempts=st.settings.tx_code_attempts, now=now, pepper=st.pepper)
     # ``mobileid_grant`` (an additional token response parameter, RFC 6749 §5.1): how many copies of each
     # configuration this token obtains, so a wallet asks for exactly the grant
     return JSONResponse({"access_token": redeemed.access_token, "token_type": "Bearer",
@@ -196,13 +181,11 @@ def credential(request: Request, body: CredentialRequest,
                authorization: Annotated[str | None, Header()] = None) -> Response:
     st = state(request)
     with st.sessions() as session:
-        try:
-            batch = request_credentials(session, st.keys(session), authorization=authorization,
-                                        configuration=body.credential_configuration_id or "", proofs=body.proofs,
-                                        proof=body.proof, public_url=st.settings.public_url, lists=st.lists,
-                                        list_size=st.settings.status_list_size, now=st.now())
-        except IssuanceRefusal as exc:  # audited and committed by the service
-            return _error(exc.status, exc.error, exc.description)
+        # a refusal is audited and committed by the service, and raised as the OAuthError the app renders
+        batch = request_credentials(session, st.keys(session), authorization=authorization,
+                                    configuration=body.credential_configuration_id or "", proofs=body.proofs,
+                                    proof=body.proof, public_url=st.settings.public_url, lists=st.lists,
+                                    list_size=st.settings.status_list_size, now=st.now())
     out = [{"credential": base64.urlsafe_b64encode(i.encoded).rstrip(b"=").decode() if isinstance(i.encoded, bytes)
             else i.encoded} for i in batch.issued]
     return JSONResponse({"credentials": out, "notification_id": batch.notification_id},
@@ -224,9 +207,6 @@ def notification(request: Request, body: Notification,
                  authorization: Annotated[str | None, Header()] = None) -> Response:
     st = state(request)
     with st.sessions() as session:
-        try:
-            record_notification(session, authorization=authorization, notification_id=body.notification_id[:64],
-                                event=body.event, now=st.now())
-        except IssuanceRefusal as exc:  # audited and committed by the service
-            return _error(exc.status, exc.error, exc.description)
+        record_notification(session, authorization=authorization, notification_id=body.notification_id[:64],
+                            event=body.event, now=st.now())  # a refusal: audited, committed, raised
     return Response(status_code=204)

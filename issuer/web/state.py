@@ -10,7 +10,7 @@ from fastapi import Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from issuer.db import autocommit_sessions
-from issuer.keys import IssuerKeys, Pkcs11Config, load_keys, register_tx_code_pepper
+from issuer.keys import IssuerKeys, Pkcs11Config, load_keys, tx_code_pepper
 from issuer.settings import Settings
 from issuer.status import CurrentList
 
@@ -21,13 +21,14 @@ class State:
     sessions: sessionmaker[Session]
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
     session_secret: bytes = b""
+    pepper: bytes = b""  # the tx_code pepper of the data folder, handed to every offer and redemption
     lists: CurrentList = field(default_factory=CurrentList)  # the status list new credentials go on
     single_statement: sessionmaker[Session] = field(init=False)  # autocommit on PostgreSQL; see autocommit_sessions
     _keys: IssuerKeys | None = None
 
     def __post_init__(self) -> None:
+        self.pepper = tx_code_pepper(self.settings.data_dir)
         self.single_statement = autocommit_sessions(self.sessions)
-        register_tx_code_pepper(self.settings.sqlalchemy_url, self.settings.data_dir)
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -1,7 +1,7 @@
 """audit chain head
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-04 23:10:00
 
 ``audit_head``: one row (id 1) with the hash of the newest audit entry, locked by each writer, so that
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
