@@ -56,6 +56,6 @@ def test_the_pepper_is_passed_explicitly(service: Service) -> None:
             redeem(session, code=code, tx_code=offer.tx_code, max_attempts=5, now=service.clock.now,
                    pepper=b"another pepper")
         assert wrong.value.error == "invalid_grant" and wrong.value.code == "oauth.invalid_grant"
-        token, _ = redeem(session, code=code, tx_code=offer.tx_code, max_attempts=5, now=service.clock.now,
+        redeemed = redeem(session, code=code, tx_code=offer.tx_code, max_attempts=5, now=service.clock.now,
                           pepper=b"one pepper")
-        assert token
+        assert redeemed.access_token and redeemed.grant == {"mdl": 1}
