@@ -3,12 +3,13 @@
 * cold start: a fresh Python process (``--child-cold``, the ``python -m app --screenshot`` start path) until the
   first frame of the lock screen, and -- after a programmatic PIN unlock with the production KDF -- until the
   first frame of the home screen with its cards; from ``Popen`` (interpreter start included), N runs;
-* QR render: the presentation texts -> ``app.ui.qr_texture`` (zxing-cpp's writer -> RGBA texture) -> shown in a frame,
+* QR render: the presentation texts -> ``specs.io.symbols.texture`` (zxing-cpp's writer -> RGBA texture) ->
+  shown in a frame,
   for a one-way age check (one QR) and one frame of a multi-frame licence presentation;
 * scanner: a simulated 1280x720 camera sensor at 15 fps behind Kivy's camera-provider API
   (``tests/app/camera_sim.py``, which uploads BGR buffers like the OpenCV provider) under the real
   ``kivy.uix.camera.Camera`` widget, feeding the app's own path (``CameraFrameSource.read``,
-  ``Scanner.poll`` -> worker thread -> ``verifier.scan.decode_frame``) on the verifier's scan screen:
+  ``Scanner.poll`` -> worker thread -> ``specs.io.symbols.frame_texts``) on the verifier's scan screen:
   frames decoded per second, UI frame times, dropped frames, and QR frame -> verdict screen drawn.
 
     .venv/bin/python benchmarks/app.py [--json] [--runs 5] [--renders 50] [--seconds 10] [--trials 5]
@@ -170,14 +171,14 @@ def cold_start(data_dir: Path, runs: int) -> dict[str, Any]:
 
 # -- 2. QR render ---------------------------------------------------------------------------------------------
 def qr_version(text: str) -> int:
-    """The version of the symbol app.ui.qr_texture draws (a version-v symbol is 17 + 4v modules wide)."""
-    from app.ui import _modules
+    """The version of the symbol specs.io.symbols.texture draws (a version-v symbol is 17 + 4v modules wide)."""
+    from specs.io.symbols import modules
 
-    return (_modules(text).width - 17) // 4
+    return (modules(text).width - 17) // 4
 
 
 def qr_render(app: Any, frames: Frames, renders: int) -> dict[str, Any]:
-    from app.ui import qr_texture
+    from specs.io.symbols import texture
 
     shown_age = app.wallet.present(preset="age19")
     licence = ("family_name", "given_name", "birth_date", "document_number", "expiry_date", "portrait")
@@ -192,10 +193,10 @@ def qr_render(app: Any, frames: Frames, renders: int) -> dict[str, Any]:
         texture_ms, swap_ms, screen_ms = [], [], []
         for i in range(renders + 3):  # the first 3 warm up
             start = now()
-            qr_texture(text)
+            texture(text)
             texture_ms.append((now() - start) * 1000)
             start = now()
-            screen.qr.texture = qr_texture(text)  # what ShowQrScreen.next_frame does
+            screen.qr.texture = texture(text)  # what ShowQrScreen.next_frame does
             while not frames.idle():
                 pass
             swap_ms.append((now() - start) * 1000)
@@ -241,13 +242,13 @@ def camera_bgr(rng: random.Random, text: str | None) -> bytes:
 
 
 class Instruments:
-    """Timings of ``verifier.scan.decode_frame`` (the scanner's worker imports it when it starts) and of the
+    """Timings of ``specs.io.symbols.frame_texts`` (the scanner's worker imports it when it starts) and of the
     frame reads."""
 
     def __init__(self) -> None:
-        import verifier.scan
+        import specs.io.symbols
 
-        self.module, self.original = verifier.scan, verifier.scan.decode_frame
+        self.module, self.original = specs.io.symbols, specs.io.symbols.frame_texts
         self.decodes: list[tuple[float, float, bool]] = []  # (end time, seconds, on the UI thread)
         self.reads: list[tuple[int, float]] = []  # (camera frame number read, seconds)
 
@@ -259,10 +260,10 @@ class Instruments:
                 end = now()
                 self.decodes.append((end, end - start, threading.current_thread() is threading.main_thread()))
 
-        verifier.scan.decode_frame = decode
+        specs.io.symbols.frame_texts = decode
 
     def restore(self) -> None:
-        self.module.decode_frame = self.original
+        self.module.frame_texts = self.original
 
     def reset(self) -> None:
         self.decodes.clear()

@@ -74,7 +74,7 @@ def _qr() -> Call:
     now = dt.datetime.fromisoformat(ctx["qr_now"])
     trust = VerifierTrust.from_bundle((CONTEXT / "bundle.cbor").read_bytes(),
                                       TrustStore.from_pem((CONTEXT / "root.pem").read_bytes()), now=now)
-    verifier = Verifier(trust, now=now)
+    verifier = Verifier(trust, clock=lambda: now)
 
     def run(data: bytes) -> None:
         frames = _text(data).split("\n")
@@ -110,7 +110,7 @@ def _qr_two_way() -> Call:
                                       TrustStore.from_pem((CONTEXT / "root.pem").read_bytes()), now=now)
     request = decode_qr_message(bytes.fromhex(ctx["qr_request"]))
     assert isinstance(request, QrRequest) and decode(request.body, allowed_tags=())
-    verifier = Verifier(trust, now=now)
+    verifier = Verifier(trust, clock=lambda: now)
 
     def run(data: bytes) -> None:
         frames = _text(data).split("\n")

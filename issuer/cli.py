@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from issuer.settings import Settings
+from specs.io.files import atomic_write
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -322,10 +323,7 @@ def export_trust(out: Annotated[Path, typer.Argument(help="Where to write the si
             data = build_trust_bundle(session, keys, public_url=settings.public_url, now=dt.datetime.now(dt.UTC))
         finally:
             keys.close()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(out)
+    atomic_write(out, data, mode=0o644)  # public: what verifiers download
     if root_out is not None:
-        root_out.write_bytes(keys.iaca.public_bytes(Encoding.PEM))
+        atomic_write(root_out, keys.iaca.public_bytes(Encoding.PEM), mode=0o644)
     typer.echo(json.dumps({"bundle": str(out), "bytes": len(data), "root": str(root_out) if root_out else None}))

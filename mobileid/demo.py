@@ -233,7 +233,7 @@ def _scan_svg_qr(html: str) -> str:
     """Decode the offer QR the console draws as inline SVG (segno's one-path form): rasterise, then scan."""
     from PIL import Image, ImageDraw
 
-    from verifier.scan import decode_image
+    from specs.io.symbols import read_texts
 
     match = re.search(r'<svg width="(\d+)" height="(\d+)"[^>]*><g transform="scale\((\d+)\)">.*?'
                       r'<path class="qrline"[^>]* d="([^"]+)"', html, re.S)
@@ -252,7 +252,7 @@ def _scan_svg_qr(html: str) -> str:
             x = end
         else:
             raise click.ClickException("the offer QR code uses an unexpected drawing")
-    texts = [t for t in decode_image(image) if t.startswith("openid-credential-offer://")]
+    texts = [t for t in read_texts(image) if t.startswith("openid-credential-offer://")]
     if not texts:
         raise click.ClickException("could not read the offer QR code on the console page")
     return texts[0]

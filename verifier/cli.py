@@ -122,9 +122,7 @@ def _verify_qr(paths: tuple[Path, ...], trust_path: Path, at: str | None, reques
             result = VerificationResult.failure("mdoc", exc)
         else:
             with FileReplayCache.locked(replay_cache.expanduser()) as cache:
-                verifier = Verifier(trust, now=now)
-                verifier.replays = cache
-                result = verifier.verify_qr(texts, request=request)
+                result = Verifier(trust, clock=lambda: now, replays=cache).verify_qr(texts, request=request)
     except InputError as exc:
         _usage_error(exc, as_json)
     if as_json:
@@ -278,9 +276,10 @@ def request_command(elements: str, doctype: str, name: str, out: Path, state: Pa
 
     from specs.catalogue import Catalogue
     from specs.errors import CatalogueError
+    from specs.io.files import atomic_write
+    from specs.io.symbols import write_pngs
     from specs.qr import profile_texts
     from specs.qr.presentation import QrRequest
-    from verifier.cli_tools import atomic_write, write_qr_png
     from verifier.qr import Policy
 
     try:
@@ -310,7 +309,7 @@ def request_command(elements: str, doctype: str, name: str, out: Path, state: Pa
             raise InputError(exc.message, code="input.usage") from None
         out = out.expanduser()
         state_path = (state or out.with_suffix(".cbor")).expanduser()
-        files = write_qr_png(profile_texts(request.to_cbor()), out)
+        files = write_pngs(profile_texts(request.to_cbor()), out)
         try:
             atomic_write(state_path, request.to_cbor())
         except OSError as exc:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 import typer
 
 from specs.errors import InputError, LockedError, MobileIdError
+from specs.io.symbols import only_one, read_texts, write_pngs
 from wallet.oid4vci import HttpClient
 from wallet.pin import DEFAULT_KDF, KdfParams
 from wallet.store import CredentialFormat, CredentialRecord
@@ -153,30 +154,7 @@ def _offer_from(offer: str) -> str:
     path = Path(offer).expanduser()
     if not path.is_file():
         raise InputError("OFFER must be an openid-credential-offer:// link or a QR code image", code="input.usage")
-    texts = _decode_qr(path)
-    for text in texts:
-        if text.startswith(OFFER_SCHEME):
-            return text
-    raise InputError("no credential offer QR code found in the image", code="input.unreadable")
-
-
-def _decode_qr(path: Path) -> list[str]:
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as image:
-            image.load()
-            try:
-                import zxingcpp
-
-                formats = getattr(zxingcpp, "BarcodeFormats", lambda f: f)(zxingcpp.BarcodeFormat.QRCode)
-                return [r.text for r in zxingcpp.read_barcodes(image, formats=formats)]
-            except ImportError:  # pragma: no cover - zxing-cpp is a dependency; pyzbar is the fallback
-                from pyzbar.pyzbar import decode
-
-                return [r.data.decode("utf-8", "replace") for r in decode(image)]
-    except (OSError, UnidentifiedImageError):
-        raise InputError(f"cannot read {path.name} as an image", code="input.unreadable") from None
+    return only_one([t for t in read_texts(path) if t.startswith(OFFER_SCHEME)], "credential offer")
 
 
 def _shown(value: Any, kind: str | None = None) -> Any:
@@ -438,22 +416,6 @@ def _split(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
 
-def _write_qr(texts: tuple[str, ...], out: Path) -> list[Path]:
-    """One PNG per frame text (QR error correction M, scale 6, quiet zone 4)."""
-    import segno
-
-    out = out.expanduser()
-    suffix = out.suffix or ".png"
-    paths = [out] if len(texts) == 1 else [out.with_name(f"{out.stem}-{i}{suffix}") for i in range(1, len(texts) + 1)]
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        for text, path in zip(texts, paths, strict=True):
-            segno.make_qr(text, error="m").save(str(path), kind="png", scale=6, border=4)
-    except OSError as exc:
-        raise InputError(f"cannot write {out.name} ({exc.strerror})", code="input.unwritable") from None
-    return paths
-
-
 def _claim_name(type_id: str, name: str) -> str:
     """The English display name of an element (``name`` itself when the catalogue does not know it)."""
     from specs.catalogue import Catalogue
@@ -520,7 +482,7 @@ def present(preset: Annotated[str | None, typer.Option(
         if not wallet.is_initialized():
             raise InputError("no wallet here; run 'mobileid wallet init' first", code="input.usage")
         shown = Presenter(wallet).present(_ask_pin(pin), preset=preset, type_id=type_, elements=chosen)
-        report = _presentation_report(shown, _write_qr(shown.texts, out))
+        report = _presentation_report(shown, write_pngs(shown.texts, out))
     except MobileIdError as exc:
         _fail(exc, as_json)
     _echo_presentation(report, as_json)
@@ -529,22 +491,21 @@ def present(preset: Annotated[str | None, typer.Option(
 def _read_request(source: Path) -> Any:
     """The verifier's QrRequest from a photo/screenshot of its QR code, or a text file of MID2 lines."""
     from specs.errors import QrError
-    from specs.qr import FrameCollector, is_profile_text
+    from specs.qr import FrameCollector, one_message
     from specs.qr.presentation import QrRequest, decode_qr_message
 
     try:
         with source.open("rb") as handle:
             head = handle.read(8)
         if head.startswith(IMAGE_MAGIC):
-            texts = _decode_qr(source)
+            texts = list(read_texts(source))
         else:
             texts = [line.strip() for line in source.read_text("utf-8").splitlines() if line.strip()]
     except (OSError, UnicodeDecodeError):
         raise InputError(f"cannot read {source.name} as an image or QR text", code="input.unreadable") from None
     collector = FrameCollector()
-    for text in texts:
-        if is_profile_text(text):
-            collector.add(text)
+    for text in one_message(texts):
+        collector.add(text)
     if not collector.complete:
         have, total = collector.progress
         raise QrError("no complete mobileid request QR found" + (f" ({have} of {total} frames)" if total else ""),
@@ -616,7 +577,7 @@ def answer(request_file: Annotated[Path, typer.Argument(
         if not wallet.is_initialized():
             raise InputError("no wallet here; run 'mobileid wallet init' first", code="input.usage")
         shown = Presenter(wallet).present(_ask_pin(pin), request=request)
-        report = _presentation_report(shown, _write_qr(shown.texts, out))
+        report = _presentation_report(shown, write_pngs(shown.texts, out))
         report["verifier"] = request.verifier
     except MobileIdError as exc:
         _fail(exc, as_json)
