@@ -4,8 +4,7 @@
   first frame of the lock screen, and -- after a programmatic PIN unlock with the production KDF -- until the
   first frame of the home screen with its cards; from ``Popen`` (interpreter start included), N runs;
 * QR render: the presentation texts -> ``specs.io.symbols.texture`` (zxing-cpp's writer -> RGBA texture) ->
-  shown in a frame,
-  for a one-way age check (one QR) and one frame of a multi-frame licence presentation;
+  shown in a frame, for a one-way age check (one QR) and one frame of a multi-frame licence presentation;
 * scanner: a simulated 1280x720 camera sensor at 15 fps behind Kivy's camera-provider API
   (``tests/app/camera_sim.py``, which uploads BGR buffers like the OpenCV provider) under the real
   ``kivy.uix.camera.Camera`` widget, feeding the app's own path (``CameraFrameSource.read``,

@@ -238,6 +238,40 @@ def _oid4vci() -> None:
                                         "&pre-authorized_code=abcdefghijklmnopqrstuvwxyz012345&tx_code=123456")
 
 
+def _pictures() -> None:
+    """Pictures of QR codes: PNG (grey, palette, RGBA, two codes), JPEG, GIF, BMP, and a few-KiB PNG that
+    declares 13000x13000 pixels (issue 13 item 4)."""
+    import io
+    import struct
+    import zlib
+
+    from PIL import Image
+
+    from specs.io.symbols import png
+    from specs.qr import encode_message
+
+    texts = encode_message(bytes(range(200)), frames=2)
+    code = Image.open(io.BytesIO(png(texts[0], scale=2)))
+    two = Image.new("L", (code.width * 2 + 10, code.height), 255)
+    two.paste(code, (0, 0))
+    two.paste(Image.open(io.BytesIO(png(texts[1], scale=2))), (code.width + 10, 0))
+    for name, image, fmt in (("grey.png", code, "PNG"), ("palette.png", code.convert("P"), "PNG"),
+                             ("rgba.png", code.convert("RGBA"), "PNG"), ("two.png", two, "PNG"),
+                             ("photo.jpg", code.convert("RGB"), "JPEG"), ("code.gif", code, "GIF"),
+                             ("code.bmp", code, "BMP")):
+        buffer = io.BytesIO()
+        image.save(buffer, format=fmt)
+        _write("picture", name, buffer.getvalue())
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    rows = zlib.compress((b"\x00" + b"\xff" * 13000) * 64, 9)  # the first rows only: the header is the attack
+    header = struct.pack(">IIBBBBB", 13000, 13000, 8, 0, 0, 0, 0)  # 8-bit grey
+    _write("picture", "bomb.png", b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows)
+           + chunk(b"IEND", b""))
+
+
 def make_seeds() -> None:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     sys.modules.setdefault("benchmarks_fixtures", __import__("_fixtures"))
@@ -249,6 +283,7 @@ def make_seeds() -> None:
     _sd_jwt(ctx)
     _status()
     _oid4vci()
+    _pictures()
     (CONTEXT / "context.json").write_text(json.dumps(ctx, indent=1, sort_keys=True) + "\n")
     total = sum(p.stat().st_size for p in (*SEEDS.rglob("*"), *CONTEXT.rglob("*")) if p.is_file())
     print(f"seeds and context written: {total / 1024:.1f} KB")

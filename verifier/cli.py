@@ -194,10 +194,10 @@ def _flatten(claims: Any, prefix: str = "") -> list[tuple[str, str]]:
 # -- mobileid verifier request / sync --------------------------------------------------------------------
 @contextmanager
 def _default_http() -> Iterator[HttpGetter]:
-    import httpx
+    from specs.io.http import client
 
-    with httpx.Client(timeout=10, follow_redirects=False) as client:
-        yield client
+    with client() as http:
+        yield http
 
 
 # The injection point tests swap: a context manager yielding an httpx-like client (``.get(url)``).

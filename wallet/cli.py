@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 import typer
 
 from specs.errors import InputError, LockedError, MobileIdError
+from specs.io.http import client, reaching
 from specs.io.symbols import only_one, read_texts, write_pngs
 from wallet.oid4vci import HttpClient
 from wallet.pin import DEFAULT_KDF, KdfParams
@@ -42,10 +43,8 @@ PRINTABLE_URL = re.compile(r"https?://[!-~]{1,200}")  # an issuer URL printed on
 
 @contextmanager
 def _default_http() -> Iterator[HttpClient]:
-    import httpx
-
-    with httpx.Client(timeout=10) as client:
-        yield cast(HttpClient, client)
+    with client() as http:
+        yield cast(HttpClient, http)
 
 
 # The two injection points (tests swap them): how to open the HTTP client used for OpenID4VCI (a
@@ -275,8 +274,6 @@ def receive(offer: Annotated[str, typer.Argument(help="openid-credential-offer:/
     """Redeem a credential offer (OpenID4VCI pre-authorized code flow) and store what the issuer sends.
 
     Interrupted (Ctrl-C, no network)? Run the same command again: it continues where it stopped."""
-    import httpx
-
     from wallet.oid4vci import CredentialOffer, IssuanceError
 
     try:
@@ -288,15 +285,16 @@ def receive(offer: Annotated[str, typer.Argument(help="openid-credential-offer:/
         if trust is not None:
             wallet.add_trust(_read_pem(trust))
         try:
-            with http_factory() as http:
+            with reaching("the issuer", error=IssuanceError, code="credential.issuance_unreachable"), \
+                    http_factory() as http:
                 if not wallet.resumable(offer_uri) and tx_code is None \
                         and CredentialOffer.resolve(offer_uri, http).tx_code_length:
                     tx_code = typer.prompt("Transaction code", hide_input=True)
                 records = wallet.receive(offer_uri, tx_code, _ask_pin(pin), http=http, batch=sizes)
-        except httpx.HTTPError as exc:
-            again = "; run the same command again to continue" if wallet.resumable(offer_uri) else ""
-            raise IssuanceError(f"cannot reach the issuer ({type(exc).__name__}){again}",
-                                code="credential.issuance_unreachable") from None
+        except IssuanceError as exc:
+            if exc.code != "credential.issuance_unreachable" or not wallet.resumable(offer_uri):
+                raise
+            raise IssuanceError(f"{exc.message}; run the same command again to continue", code=exc.code) from None
     except MobileIdError as exc:
         _fail(exc, as_json)
     items = [_metadata(r) for r in records]
@@ -323,8 +321,6 @@ def refill(issuer: Annotated[str, typer.Option(
     """Fetch fresh single-use copies remotely, proving who you are with this wallet's licence.
 
     Exhausted copies of the same type are removed afterwards; a refused refill changes nothing."""
-    import httpx
-
     from wallet.oid4vci import IssuanceError
     from wallet.remote import refill as remote_refill
 
@@ -335,12 +331,9 @@ def refill(issuer: Annotated[str, typer.Option(
         if not wallet.is_initialized():
             raise InputError("no wallet here; run 'mobileid wallet init' first", code="input.usage")
         secret = _ask_pin(pin)
-        try:
-            with http_factory() as http:
-                received = remote_refill(wallet, secret, issuer, http=http, count=count, configuration=type_)
-        except httpx.HTTPError as exc:
-            raise IssuanceError(f"cannot reach the issuer ({type(exc).__name__})",
-                                code="credential.issuance_unreachable") from None
+        with reaching("the issuer", error=IssuanceError, code="credential.issuance_unreachable"), \
+                http_factory() as http:
+            received = remote_refill(wallet, secret, issuer, http=http, count=count, configuration=type_)
         unused = wallet.unused_copies(secret, {r.type_id for r in received})
     except MobileIdError as exc:
         _fail(exc, as_json)

@@ -46,7 +46,8 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 # a quarter of its pixels in bytes.
 MAX_PIXELS = 4096 * 4096
 MAX_DECODED_BYTES = 32 * 1024 * 1024
-QR_PIXELS = 2000 * 2000
+QR_PIXELS = 2000 * 2000  # what zxing-cpp reads (~20 ms): a version-25 code over a third of the width keeps 5
+ZBAR_PIXELS = 1000 * 1000  # pixels a module; zbar's second opinion on a picture where zxing found nothing
 _BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2}
 
 
@@ -101,18 +102,20 @@ def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
 def read_texts(source: Picture, *, max_pixels: int = MAX_PIXELS) -> tuple[str, ...]:
     """Every QR text in a single picture, each once (several when a frame sequence was photographed
     together). Raises ``qr.not_found`` when it shows none."""
-    grey = _reduced(read_picture(source, max_pixels=max_pixels))
-    texts = _zxing(grey) or _zbar(grey)
+    grey = _reduced(read_picture(source, max_pixels=max_pixels), QR_PIXELS)
+    texts = _zxing(grey)
+    if not texts:  # zbar: the only reader without zxing-cpp, else a second opinion at most ZBAR_PIXELS
+        texts = _zbar(grey if texts is None else _reduced(grey, ZBAR_PIXELS))
     if not texts:
         raise QrError("no QR code found in the picture", code="qr.not_found")
     return tuple(dict.fromkeys(texts))
 
 
-def _reduced(grey: Image) -> Image:
-    """At most about QR_PIXELS for the decoders: zxing-cpp's working set is ~3 bytes a pixel, which over a
-    16-megapixel picture alone would pass the memory budget. Shrunk by a whole factor (box filter), a
-    version-25 code filling a tenth of the picture's width keeps more than 2 pixels a module."""
-    factor = math.ceil(math.sqrt(grey.width * grey.height / QR_PIXELS))
+def _reduced(grey: Image, pixels: int) -> Image:
+    """At most about ``pixels`` for a decoder: zxing-cpp's working set is ~3 bytes a pixel, which over a
+    16-megapixel picture alone would pass the memory budget, and zbar needs ~85 ms for 4 megapixels without
+    a code (1 megapixel: ~25 ms). Shrunk by a whole factor (box filter)."""
+    factor = math.ceil(math.sqrt(grey.width * grey.height / pixels))
     return grey.reduce(factor) if factor > 1 else grey
 
 
