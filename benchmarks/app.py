@@ -6,7 +6,7 @@
 * QR render: the presentation texts -> ``specs.io.symbols.texture`` (zxing-cpp's writer -> RGBA texture) ->
   shown in a frame, for a one-way age check (one QR) and one frame of a multi-frame licence presentation;
 * scanner: a simulated 1280x720 camera sensor at 15 fps behind Kivy's camera-provider API
-  (``tests/app/camera_sim.py``, which uploads BGR buffers like the OpenCV provider) under the real
+  (``app/camera_sim.py``, which uploads BGR buffers like the OpenCV provider) under the real
   ``kivy.uix.camera.Camera`` widget, feeding the app's own path (``CameraFrameSource.read``,
   ``Scanner.poll`` -> worker thread -> ``specs.io.symbols.frame_texts``) on the verifier's scan screen:
   frames decoded per second, UI frame times, dropped frames, and QR frame -> verdict screen drawn.
@@ -21,6 +21,7 @@ here so that frame timings are the work done, not the 60 fps limiter's sleep.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import io
 import json
 import os
@@ -87,8 +88,18 @@ class Frames:
 
 
 # -- setup: a wallet with credentials and a synced verifier ---------------------------------------------------
+def bench_fixtures() -> Any:
+    """``benchmarks/_fixtures.py``, loaded by path: this folder is off ``sys.path`` (see above)."""
+    spec = importlib.util.spec_from_file_location("benchmarks_fixtures", HERE / "_fixtures.py")
+    assert spec is not None and spec.loader is not None
+    module = sys.modules.setdefault(spec.name, importlib.util.module_from_spec(spec))
+    spec.loader.exec_module(module)  # registered first: its dataclasses look their module up
+    return module
+
+
 def prepare(root: Path, seed_people: int = 50) -> tuple[Any, Any, Path]:
-    """(issuer service, its TestClient, app data dir): wallet onboarded with mdl + 10 age copies, verifier synced."""
+    """(issuer database engine, its TestClient, app data dir): wallet onboarded with mdl + 10 age copies (an
+    in-person check and its offer recorded as the counter does), verifier synced."""
     import datetime as dt
 
     from fastapi.testclient import TestClient
@@ -98,27 +109,26 @@ def prepare(root: Path, seed_people: int = 50) -> tuple[Any, Any, Path]:
     from app.verifier_service import VerifierService
     from issuer.settings import Settings
     from issuer.web.app import bootstrap, create_app
-    from tests.issuer.conftest import Clock, Service, enroll, person_with_licence
     from wallet.pin import DEFAULT_KDF
     from wallet.wallet import Wallet
 
     settings = Settings(data_dir=root / "issuer", public_url=ISSUER_URL, seed_people=seed_people,
                         status_list_size=4096)
-    result = bootstrap(settings)
+    bootstrap(settings)
     engine = create_engine(settings.sqlalchemy_url)
-    clock = Clock(dt.datetime.now(dt.UTC).replace(microsecond=0))
-    client = TestClient(create_app(settings, clock=clock), base_url=ISSUER_URL)
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    client = TestClient(create_app(settings, clock=lambda: start), base_url=ISSUER_URL)
     client.__enter__()
-    service = Service(client, settings, clock, result.demo_password or "", engine)
+    uri, tx_code = bench_fixtures().counter_offer(
+        engine, issuer_url=ISSUER_URL, now=start, configurations=["mdl", "age_attestation"],
+        ttl_seconds=settings.offer_ttl_seconds, copies={"age_attestation": 10})
     data = root / "phone"
     wallet = Wallet(data / "wallet", kdf=DEFAULT_KDF)  # the production argon2 cost: part of the unlock
     wallet.init(PIN, trust_pem=client.get("/trust/root.pem").content)
-    uri, tx_code = enroll(service, person_with_licence(service), ["mdl", "age_attestation"],
-                          copies={"age_attestation": 10})
-    wallet.receive(uri, tx_code, PIN, http=client, now=clock.now, batch={"age_attestation": 10})
+    wallet.receive(uri, tx_code, PIN, http=client, now=start, batch={"age_attestation": 10})
     AppSettings(language="en", onboarded=True).save(data)
     VerifierService(data / "verifier", http=client, issuer_url=ISSUER_URL).sync()
-    return service, client, data
+    return engine, client, data
 
 
 # -- 1. cold start --------------------------------------------------------------------------------------------
@@ -227,7 +237,7 @@ def camera_bgr(rng: random.Random, text: str | None) -> bytes:
     import segno
     from PIL import Image
 
-    from tests.app.camera_sim import bgr
+    from app.camera_sim import bgr
 
     frame = background(rng)
     if text is not None:
@@ -271,8 +281,8 @@ class Instruments:
 
 def scanner(app: Any, frames: Frames, seconds: float, trials: int, seed: int = 7) -> dict[str, Any]:
     from app.camera import CameraFrameSource
+    from app.camera_sim import simulated_camera
     from app.scanner import POLL_SECONDS
-    from tests.app.camera_sim import simulated_camera
 
     rng = random.Random(seed)
     blanks = [camera_bgr(rng, None) for _ in range(8)]
@@ -435,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
         child_cold(args.child_cold)
         return 0
     with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp:
-        service, client, data = prepare(Path(tmp))
+        engine, client, data = prepare(Path(tmp))
         results: dict[str, Any] = {"goals": GOALS, "cpus": os.cpu_count(), "load_before": os.getloadavg()[0]}
         results["cold_start"] = cold_start(data, args.runs)
         kivy_setup()
@@ -450,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
         results["scanner"] = scanner(app, frames, args.seconds, args.trials)
         app.dispatch("on_stop")
         client.__exit__(None, None, None)
-        service.engine.dispose()
+        engine.dispose()
     results["load_after"] = os.getloadavg()[0]
     results["verdicts"] = [{"target": n, "met": ok, "detail": d} for n, ok, d in judge(results)]
     print(json.dumps(results, indent=1, default=str) if args.json else table(results))

@@ -42,12 +42,10 @@ def _write(target: str, name: str, data: bytes | str) -> None:
 
 def _issuer_story(ctx: dict[str, Any]) -> None:
     """A real issuer (SQLite, 50 people) -> wallet -> one-way age-check QR; its trust bundle and root."""
+    from _fixtures import counter_offer
     from fastapi.testclient import TestClient
-    from sqlalchemy import create_engine, select
-    from sqlalchemy.orm import Session
+    from sqlalchemy import create_engine
 
-    from issuer.db.models import Licence, Person, Staff
-    from issuer.offers import create_offer, record_check
     from issuer.settings import Settings
     from issuer.web.app import bootstrap, create_app
     from specs.cbor import decode
@@ -65,16 +63,8 @@ def _issuer_story(ctx: dict[str, Any]) -> None:
         bootstrap(settings)
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         engine = create_engine(settings.sqlalchemy_url)
-        with Session(engine) as session:
-            staff = session.scalars(select(Staff).where(Staff.username == "clerk1")).one()
-            person = session.get(Person, session.scalars(select(Licence.person_id).order_by(Licence.id)).first())
-            assert person is not None
-            check = record_check(session, staff=staff, person=person, document_kind="id_card",
-                                 document_number="fuzz-0001", photo_match=True, notes="", now=now)
-            offer = create_offer(session, check=check, staff=staff, configurations=["mdl", "age_attestation"],
-                                 issuer_url=url, ttl_seconds=settings.offer_ttl_seconds, now=now)
-            session.commit()
-            uri, tx = offer.offer_uri, offer.tx_code
+        uri, tx = counter_offer(engine, issuer_url=url, now=now, configurations=["mdl", "age_attestation"],
+                                ttl_seconds=settings.offer_ttl_seconds)
         with TestClient(create_app(settings, clock=lambda: now), base_url=url) as client:
             wallet = Wallet(Path(tmp) / "phone", kdf=KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1))
             wallet.init(pin, trust_pem=client.get("/trust/root.pem").content)

@@ -13,10 +13,10 @@ from PIL import Image, ImageDraw
 
 import tests.app.conftest  # noqa: F401  (headless Kivy before the Window exists)
 from app.camera import CameraFrameSource
+from app.camera_sim import SimulatedCamera, bgr, simulated_camera
 from app.scanner import Scanner
 from app.theme import Theme
 from specs.qr import encode_message
-from tests.app.camera_sim import SimulatedCamera, bgr, simulated_camera
 
 SIZE = (640, 360)
 
