@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from issuer.settings import Settings
+from specs.io.cli import command_group
 from specs.io.files import atomic_write
 
 if TYPE_CHECKING:
@@ -19,8 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session
 
-issuer_app = typer.Typer(help="Run and manage the issuer service.", no_args_is_help=True,
-                         context_settings={"help_option_names": ["-h", "--help"]})
+issuer_app = command_group("Run and manage the issuer service.")
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data folder (default: MOBILEID_DATA_DIR or ./data).")]
 
 
@@ -98,10 +98,8 @@ def create_staff(username: str, role: str = "clerk", office: str = "SEOUL-01", d
     staff_create(username, role, office, data_dir)
 
 
-staff_app = typer.Typer(help="Staff administration: list, create, deactivate, reactivate, reset-password, unlock.",
-                        no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]})
-office_app = typer.Typer(help="Offices: list, create.", no_args_is_help=True,
-                         context_settings={"help_option_names": ["-h", "--help"]})
+staff_app = command_group("Staff administration: list, create, deactivate, reactivate, reset-password, unlock.")
+office_app = command_group("Offices: list, create.")
 issuer_app.add_typer(staff_app, name="staff")
 issuer_app.add_typer(office_app, name="office")
 

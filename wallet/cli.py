@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 import typer
 
 from specs.errors import InputError, LockedError, MobileIdError
+from specs.io.cli import command_group
 from specs.io.http import client, reaching
 from specs.io.symbols import only_one, read_texts, write_pngs
 from wallet.oid4vci import HttpClient
@@ -54,9 +55,8 @@ kdf: KdfParams = DEFAULT_KDF
 
 WALLET_HELP = ("The holder's wallet: init, trust add, receive, refill, list, show, present, answer, respond, history. "
                "Credential ids may be shortened to a unique prefix of 6+ characters.")
-wallet_app = typer.Typer(help=WALLET_HELP, no_args_is_help=True,
-                         context_settings={"help_option_names": ["-h", "--help"]})
-trust_app = typer.Typer(help="Manage the issuers (IACA certificates) this wallet accepts.", no_args_is_help=True)
+wallet_app = command_group(WALLET_HELP)
+trust_app = command_group("Manage the issuers (IACA certificates) this wallet accepts.")
 wallet_app.add_typer(trust_app, name="trust")
 
 DataDir = Annotated[Path, typer.Option(
