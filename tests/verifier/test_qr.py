@@ -233,3 +233,24 @@ def test_picture_with_two_different_codes_is_ambiguous(story: Story) -> None:
     assert not verifier.verify_qr([first, second]).valid  # the same texts given as text
     twice = verifier.verify_qr(picture(first, first))
     assert twice.valid, twice.errors
+
+
+def test_replay_cache_and_clock_are_passed_in(story: Story) -> None:
+    """Two verifiers sharing one replay cache (two tills of one shop) refuse a code the other accepted; the
+    clock passed in is the only "now" (the code expires by it, not by the machine's time)."""
+    from verifier.qr import ReplayCache
+
+    shared = ReplayCache()
+    trust = story.trust()
+    clock = story.service.clock
+    first, second = (Verifier(trust, clock=clock, replays=shared) for _ in range(2))
+    text = story.presenter.present(PIN, preset="age19").texts[0]
+    assert first.verify_qr(text).valid
+    again = second.verify_qr(text)
+    assert not again.valid and again.errors[0].code == "qr.replay"
+    separate = Verifier(trust, clock=clock)  # its own cache: a fresh verifier has seen nothing
+    assert separate.replays is not shared
+    late = story.presenter.present(PIN, preset="age19").texts[0]
+    clock.advance(seconds=61)
+    expired = separate.verify_qr(late)
+    assert not expired.valid and expired.errors[0].code == "qr.expired"
