@@ -27,7 +27,8 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "verifier": ("verifier.cli:verifier_app",
                  "The verifier's counter: request QR codes, trust bundle sync, the online verifier (serve)."),
     "wallet": ("wallet.cli:wallet_app",
-               "The holder's wallet: init, trust add, receive, refill, list, show, present, answer, respond, history."),
+               "The holder's wallet: init, trust add, receive, refill, list, refresh, show, present, answer, respond, "
+               "history."),
     "demo": ("mobileid.demo:demo_app",
              "Run issuer, clerk, wallet and verifier on this machine; leave a verifiable age-check QR."),
 }

@@ -1,5 +1,5 @@
-"""``mobileid wallet ...``: the holder's wallet from a terminal (init, trust add, receive, refill, list, show,
-present, answer, history).
+"""``mobileid wallet ...``: the holder's wallet from a terminal (init, trust add, receive, refill, list, refresh,
+show, present, answer, history).
 
 The PIN comes from ``--pin`` / ``MOBILEID_WALLET_PIN`` or a hidden prompt and is never echoed; the
 transaction code and the offer's pre-authorized code are never printed either. ``show`` is the one
@@ -53,7 +53,8 @@ def _default_http() -> Iterator[HttpClient]:
 http_factory: Callable[[], AbstractContextManager[HttpClient]] = _default_http
 kdf: KdfParams = DEFAULT_KDF
 
-WALLET_HELP = ("The holder's wallet: init, trust add, receive, refill, list, show, present, answer, respond, history. "
+WALLET_HELP = ("The holder's wallet: init, trust add, receive, refill, list, refresh, show, present, answer, respond, "
+               "history. "
                "Credential ids may be shortened to a unique prefix of 6+ characters.")
 wallet_app = command_group(WALLET_HELP)
 trust_app = command_group("Manage the issuers (IACA certificates) this wallet accepts.")
@@ -131,6 +132,7 @@ def _metadata(record: CredentialRecord) -> dict[str, Any]:
         "issuer": record.issuer,
         "received_at": record.received_at.isoformat(),
         "status": record.status.value,
+        "status_at": record.status_known_at.isoformat(),
         "used": record.used,
         "batch_group": record.batch_group,
     }
@@ -344,9 +346,32 @@ def refill(issuer: Annotated[str, typer.Option(
     typer.echo(f"Received {len(received)} new {type_} copies; {unused} unused single-use copies held now.")
 
 
+STATUS_WORDS = {"invalid": "revoked"}  # Token Status List INVALID: what the issuer's revocation sets
+STATUS_HINT = "Status as last learned from the issuer ('as of'); 'mobileid wallet refresh' asks again."
+
+
+def _print_credentials(items: list[dict[str, Any]], note: str = "") -> None:
+    """The credentials table of ``list`` and ``refresh``: each with its last known status and when it was learned."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table()
+    table.add_column("id", no_wrap=True, min_width=max(len(i["id"]) for i in items))  # never cut: show needs it
+    for name in ("type", "format", "received", "status", "as of", "used"):
+        table.add_column(name, overflow="fold")  # these wrap instead
+    for item in items:
+        table.add_row(item["id"], item["type"], item["format"], item["received_at"][:16].replace("T", " "),
+                      STATUS_WORDS.get(item["status"], item["status"]), item["status_at"][:16].replace("T", " "),
+                      "yes" if item["used"] else "no")
+    console = Console()
+    console.print(table)
+    if note:
+        console.print(note, markup=False)  # wrapped to the terminal's width
+
+
 @wallet_app.command("list")
 def list_(data_dir: DataDir = DEFAULT_DIR, pin: Pin = None, as_json: Json = False) -> None:
-    """The stored credentials: id, type, format, received, status, used."""
+    """The stored credentials: id, type, format, received, status as last learned and when (see 'refresh'), used."""
     try:
         records = _wallet(data_dir).credentials(_ask_pin(pin))
     except MobileIdError as exc:
@@ -358,17 +383,38 @@ def list_(data_dir: DataDir = DEFAULT_DIR, pin: Pin = None, as_json: Json = Fals
     if not items:
         typer.echo("No credentials yet.")
         return
-    from rich.console import Console
-    from rich.table import Table
+    _print_credentials(items, STATUS_HINT)
 
-    table = Table()
-    table.add_column("id", no_wrap=True, min_width=max(len(i["id"]) for i in items))  # never cut: show needs it
-    for name in ("type", "format", "received", "status", "used"):
-        table.add_column(name, overflow="fold")  # these wrap instead
-    for item in items:
-        table.add_row(item["id"], item["type"], item["format"], item["received_at"][:19].replace("T", " "),
-                      item["status"], "yes" if item["used"] else "no")
-    Console().print(table)
+
+@wallet_app.command()
+def refresh(data_dir: DataDir = DEFAULT_DIR, pin: Pin = None, as_json: Json = False) -> None:
+    """Ask each issuer's status list whether the credentials are still valid (revoked, suspended) and store it.
+
+    A list that cannot be fetched or verified changes nothing for its credentials (they keep their last known
+    status); they are named and the exit code is 1."""
+    try:
+        wallet = _wallet(data_dir)
+        if not wallet.is_initialized():
+            raise InputError("no wallet here; run 'mobileid wallet init' first", code="input.usage")
+        secret = _ask_pin(pin)
+        with http_factory() as http:
+            checked = wallet.refresh_status(secret, http)
+        records = wallet.credentials(secret)
+    except MobileIdError as exc:
+        _fail(exc, as_json)
+    items = [_metadata(r) for r in records]
+    if as_json:
+        typer.echo(json.dumps({"credentials": items, "errors": [{"id": i, "code": c} for i, c in
+                                                                 sorted(checked.errors.items())]},
+                              ensure_ascii=False, indent=2))
+    elif items:
+        _print_credentials(items)
+    else:
+        typer.echo("No credentials yet.")
+    for credential_id, code in sorted(checked.errors.items()):
+        typer.echo(f"error: could not check {credential_id}; it keeps its last known status [{code}]", err=True)
+    if checked.errors:
+        sys.exit(EXIT_FAILURE)
 
 
 @wallet_app.command()
@@ -455,9 +501,18 @@ def _echo_presentation(report: dict[str, Any], as_json: bool) -> None:
                    f"'mobileid wallet refill --issuer {issuer} --type {report['type']}'")
 
 
+def _preset_help() -> str:
+    """Every preset of the catalogue with the cards that can answer it (the help of ``present --preset``)."""
+    from specs.catalogue import Catalogue
+    from wallet.present import preset_cards
+
+    cards = preset_cards(Catalogue.load_default())
+    listed = "; ".join(f"{name} ({', '.join(t.id for t in types)})" for name, types in cards.items())
+    return f"A preset (the cards that can answer it): {listed}."
+
+
 @wallet_app.command()
-def present(preset: Annotated[str | None, typer.Option(
-                "--preset", help="age14, age19, age65, name_photo, full_licence, full_licence_portrait.")] = None,
+def present(preset: Annotated[str | None, typer.Option("--preset", help=_preset_help())] = None,
             type_: Annotated[str | None, typer.Option(
                 "--type", help="A catalogue type (mdl, resident_card, ...) with --elements.")] = None,
             elements: Annotated[str | None, typer.Option(
