@@ -24,7 +24,7 @@ from app.phone import Phone
 from app.theme import Theme
 from app.ui import Panel, label
 from specs.errors import MobileIdError
-from specs.qr import FrameCollector, is_profile_text
+from specs.qr import FrameCollector, is_profile_text, one_message
 
 __all__ = ["Scanner"]
 
@@ -120,6 +120,13 @@ class Scanner(BoxLayout):
         """UI thread: collect what the decoder read."""
         if self._event is None:
             return  # stopped meanwhile
+        ours = tuple(t for t in texts if is_profile_text(t))
+        try:
+            one_message(ours)
+        except MobileIdError:  # two different codes in view: the verifier refuses them (qr.ambiguous), never
+            self.stop()        # checking whichever the decoder returned first
+            self.on_texts(ours)
+            return
         for text in texts:
             if not is_profile_text(text):
                 self.stop()
