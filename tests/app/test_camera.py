@@ -90,15 +90,20 @@ def test_scanner_reads_a_code_held_in_front_of_the_camera(frames: int) -> None:
         frame = Image.new("RGB", SIZE, (90, 90, 90))
         frame.paste(Image.open(io.BytesIO(buffer.getvalue())).convert("RGB"), (200, 20))
         shots.append(bgr(frame))
+    assert sorted(scan(lambda n: shots[(n // 4) % len(shots)])) == sorted(texts)  # each part held 4 frames
+
+
+def scan(sensor: Callable[[int], bytes]) -> tuple[str, ...]:
+    """What the scanner hands on, reading the simulated camera's frames ``sensor(n)``."""
     found: list[tuple[str, ...]] = []
-    with simulated_camera(lambda n: shots[(n // 4) % len(shots)]):  # each part held for 4 frames
+    with simulated_camera(sensor):
         scanner = Scanner(Theme.of(False, False), CameraFrameSource(resolution=SIZE), found.append)
         scanner.start()
         try:
             pump_until(lambda: found, timeout=10)
         finally:
             scanner.stop()
-    assert sorted(found[0]) == sorted(texts)
+    return found[0]
 
 
 def test_two_different_codes_in_view_are_handed_on_together() -> None:
@@ -111,17 +116,10 @@ def test_two_different_codes_in_view_are_handed_on_together() -> None:
         segno.make(text, error="m", micro=False).save(buffer, kind="png", scale=3, border=4)
         frame.paste(Image.open(io.BytesIO(buffer.getvalue())).convert("RGB"), (40 + 300 * i, 20))
     shot = bgr(frame)
-    found: list[tuple[str, ...]] = []
-    with simulated_camera(lambda n: shot):
-        scanner = Scanner(Theme.of(False, False), CameraFrameSource(resolution=SIZE), found.append)
-        scanner.start()
-        try:
-            pump_until(lambda: found, timeout=10)
-        finally:
-            scanner.stop()
-    assert sorted(found[0]) == sorted(texts)
+    found = scan(lambda n: shot)
+    assert sorted(found) == sorted(texts)
     with pytest.raises(MobileIdError) as err:
-        one_message(found[0])
+        one_message(found)
     assert err.value.code == "qr.ambiguous"
 
 
