@@ -181,9 +181,9 @@ def cold_start(data_dir: Path, runs: int) -> dict[str, Any]:
 # -- 2. QR render ---------------------------------------------------------------------------------------------
 def qr_version(text: str) -> int:
     """The version of the symbol specs.io.symbols.texture draws (a version-v symbol is 17 + 4v modules wide)."""
-    from specs.io.symbols import modules
+    from specs.io.symbols import version
 
-    return (modules(text).width - 17) // 4
+    return version(text)
 
 
 def qr_render(app: Any, frames: Frames, renders: int) -> dict[str, Any]:

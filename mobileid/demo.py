@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
+from specs.io import symbols
 from specs.io.cli import command_group
 
 PIN_FILE = "DEMO_PIN.txt"
@@ -133,7 +134,6 @@ def _prepare(out: Path, steps: _Steps) -> None:
 
 
 def _run(out: Path, steps: _Steps) -> dict[str, Any]:
-    import segno
     from fastapi.testclient import TestClient
 
     from issuer.settings import Settings
@@ -189,11 +189,9 @@ def _run(out: Path, steps: _Steps) -> dict[str, Any]:
     shown = Presenter(wallet).present(pin, preset="age19")
     made_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     (text,) = shown.texts
-    qr = segno.make(text, error="m")
-    png = out / "age_check.png"
-    qr.save(str(png), scale=6, border=4)
-    sizes: dict[str, Any] = {"message_bytes": len(shown.message), "qr_text_chars": len(text), "qr_version": qr.version,
-             "png_bytes": png.stat().st_size}
+    (png,) = symbols.write_pngs(shown.texts, out / "age_check.png")
+    sizes: dict[str, Any] = {"message_bytes": len(shown.message), "qr_text_chars": len(text),
+                             "qr_version": symbols.version(text), "png_bytes": png.stat().st_size}
     steps.say(f"The wallet showed a one-way age check releasing only {', '.join(shown.elements)}, signed "
               f"with a fresh single-use age attestation: {escape(str(png))}.")
     steps.note(f"{sizes['message_bytes']}-byte signed message, {sizes['qr_text_chars']} characters in the QR, "

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 Picture: TypeAlias = "bytes | Path | Image"
 
 __all__ = ["MAX_DECODED_BYTES", "MAX_FILE_BYTES", "MAX_PIXELS", "Picture", "frame_texts", "modules", "only_one",
-           "png", "read_picture", "read_texts", "texture", "write_pngs"]
+           "png", "read_picture", "read_texts", "texture", "version", "write_pngs"]
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # Checked from the header, before anything is decoded: at most 4096 x 4096 pixels (16.8 megapixels; a
@@ -189,6 +189,11 @@ def modules(text: str) -> Image:
     matrix = segno.make(text, error="m", boost_error=False, micro=False).matrix
     rows = b"".join(bytes(row).translate(_MODULE_SHADE) for row in matrix)
     return PilImage.frombytes("L", (len(matrix[0]), len(matrix)), rows)
+
+
+def version(text: str) -> int:
+    """The QR version of the symbol ``modules`` draws (a version-v symbol is 17 + 4v modules wide)."""
+    return (modules(text).width - 17) // 4
 
 
 def _framed(text: str, border: int) -> Image:
