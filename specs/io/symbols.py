@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 # A picture: its encoded bytes (PNG, JPEG, ...), a path to its file, or a decoded PIL image (a camera frame).
 Picture: TypeAlias = "bytes | Path | Image"
 
-__all__ = ["MAX_DECODED_BYTES", "MAX_FILE_BYTES", "MAX_PIXELS", "Picture", "frame_texts", "modules", "only_one",
-           "png", "read_picture", "read_texts", "texture", "version", "write_pngs"]
+__all__ = ["FORMATS", "MAX_DECODED_BYTES", "MAX_FILE_BYTES", "MAX_PIXELS", "Picture", "frame_texts", "modules",
+           "only_one", "png", "read_picture", "read_texts", "texture", "version", "write_pngs"]
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # Checked from the header, before anything is decoded: at most 4096 x 4096 pixels (16.8 megapixels; a
@@ -48,6 +48,9 @@ MAX_PIXELS = 4096 * 4096
 MAX_DECODED_BYTES = 32 * 1024 * 1024
 QR_PIXELS = 2000 * 2000  # what zxing-cpp reads (~20 ms): a version-25 code over a third of the width keeps 5
 ZBAR_PIXELS = 1000 * 1000  # pixels a module; zbar's second opinion on a picture where zxing found nothing
+# What cameras, phones and screenshots produce; no other of PIL's decoders is reachable from a hostile file
+# (EPS would run Ghostscript, TIFF brings libtiff's many codecs).
+FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
 _BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2}
 
 
@@ -71,7 +74,7 @@ def read_picture(source: Picture, *, max_pixels: int = MAX_PIXELS) -> Image:
             raise InputError(f"the picture is larger than {MAX_FILE_BYTES} bytes", code="input.image_too_large")
         with warnings.catch_warnings():  # PIL's own bomb warning: our limit below is lower and exact
             warnings.simplefilter("ignore", PilImage.DecompressionBombWarning)
-            opened = PilImage.open(io.BytesIO(data))  # the header only: nothing is decoded yet
+            opened = PilImage.open(io.BytesIO(data), formats=FORMATS)  # the header only: nothing decoded yet
         with opened as image:
             _check_pixels(image.size, max_pixels)
             if image.format == "JPEG":

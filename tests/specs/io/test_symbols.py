@@ -86,6 +86,16 @@ def test_unreadable_and_oversized_files_are_input_errors(tmp_path: Path) -> None
     assert err.value.code == "input.unreadable"
 
 
+@pytest.mark.parametrize("fmt", ["TIFF", "EPS", "PPM"])
+def test_only_camera_and_screenshot_formats_are_decoded(fmt: str) -> None:
+    """A picture in a format no phone produces is refused unopened (EPS would run Ghostscript)."""
+    picture = encoded(photo(TEXTS[0]), fmt)
+    assert Image.open(io.BytesIO(picture)).format == fmt  # PIL itself would open it
+    with pytest.raises(InputError) as err:
+        read_texts(picture)
+    assert err.value.code == "input.unreadable"
+
+
 @pytest.mark.parametrize("side", [4097, 13000, 20000])
 def test_too_many_pixels_refused_from_the_header(side: int) -> None:
     """A few KiB declaring more than MAX_PIXELS is refused before one row is inflated (the memory test in
@@ -126,6 +136,8 @@ def test_without_zxing_cpp_zbar_reads_frames_and_pictures(monkeypatch: pytest.Mo
     assert frame_texts(photo()) == ()
     assert sorted(read_texts(encoded(photo(*TEXTS)))) == sorted(TEXTS)
     assert read_texts(png(TEXTS[1])) == (TEXTS[1],)
+    webp = encoded(photo(TEXTS[0]), "WEBP")
+    assert read_texts(webp) == (TEXTS[0],)
 
 
 def test_png_round_trip_at_the_profile_version(tmp_path: Path) -> None:
