@@ -318,7 +318,7 @@ def _type_label(type_id: str) -> str:
 def _verdict(result: Any) -> str:
     if result.valid:
         return "[bold green]VALID[/bold green]"
-    return "[bold red]INVALID[/bold red] " + escape(", ".join(f"{e.code} ({e.message})" for e in result.errors))
+    return "[bold red]INVALID[/bold red] " + escape(", ".join(f"{e.words()} ({e.code})" for e in result.errors))
 
 
 def _jsonable(value: Any) -> Any:

@@ -57,7 +57,7 @@ def serve_command(
     try:
         app = create_app(settings)
     except MobileIdError as exc:
-        typer.echo(f"error: {exc.message} [{exc.code}]", err=True)
+        typer.echo(f"error: {exc.plain('en')} [{exc.code}] ({exc.message})", err=True)
         sys.exit(EXIT_USAGE)
     st = app.state.mobileid
     typer.echo(f"Client identifier: {st.reader.client_id}")

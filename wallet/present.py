@@ -23,7 +23,7 @@ from specs.catalogue import Catalogue, DocumentType
 from specs.cbor import decode
 from specs.cose.headers import HeaderLabel
 from specs.crypto import Signer
-from specs.errors import InputError, UnknownDocumentTypeError, WalletError
+from specs.errors import InputError, WalletError
 from specs.mdoc.age import select_age_over
 from specs.mdoc.issuer_signed import IssuerSigned
 from specs.mdoc.presentation import build_device_response
@@ -148,10 +148,7 @@ class Presenter:
                           code="wallet.no_credential")
 
     def _for_type(self, store: CredentialStore, identifier: str) -> tuple[DocumentType, CredentialRecord]:
-        try:
-            doc_type = self.catalogue.by_doctype(identifier)
-        except UnknownDocumentTypeError:
-            doc_type = self.catalogue.by_vct(identifier)
+        doc_type = self.catalogue.find(identifier)
         record = store.next_unused(identifier)
         if record is None:
             raise WalletError(f"this wallet holds no {doc_type.display_name('en')}", code="wallet.no_credential")
