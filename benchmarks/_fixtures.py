@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -80,14 +81,15 @@ def make_sd_jwt_vc() -> SdJwtFixture:
                         "https://verifier.example.kr", "bench-nonce")
 
 
-def counter_offer(engine: Any, *, issuer_url: str, now: dt.datetime, configurations: list[str], ttl_seconds: int,
-                  copies: dict[str, int] | None = None) -> tuple[str, str]:
+def counter_offer(engine: Any, data_dir: Path, *, issuer_url: str, now: dt.datetime, configurations: list[str],
+                  ttl_seconds: int, copies: dict[str, int] | None = None) -> tuple[str, str]:
     """(offer link, tx_code) for the first licence holder, as clerk1 records the check and approves at the
     counter of a bootstrapped issuer (``issuer.offers``; the benchmarks' own setup, not a test fixture)."""
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
     from issuer.db.models import Licence, Person, Staff
+    from issuer.keys import tx_code_pepper
     from issuer.offers import create_offer, record_check
 
     with Session(engine) as session:
@@ -97,6 +99,7 @@ def counter_offer(engine: Any, *, issuer_url: str, now: dt.datetime, configurati
         check = record_check(session, staff=staff, person=person, document_kind="id_card",
                              document_number="benchmark", photo_match=True, notes="", now=now)
         offer = create_offer(session, check=check, staff=staff, configurations=configurations,
-                             issuer_url=issuer_url, ttl_seconds=ttl_seconds, now=now, copies=copies)
+                             issuer_url=issuer_url, ttl_seconds=ttl_seconds, now=now, copies=copies,
+                             pepper=tx_code_pepper(data_dir))
         session.commit()
     return offer.offer_uri, offer.tx_code

@@ -120,7 +120,7 @@ def prepare(root: Path, seed_people: int = 50) -> tuple[Any, Any, Path]:
     client = TestClient(create_app(settings, clock=lambda: start), base_url=ISSUER_URL)
     client.__enter__()
     uri, tx_code = bench_fixtures().counter_offer(
-        engine, issuer_url=ISSUER_URL, now=start, configurations=["mdl", "age_attestation"],
+        engine, settings.data_dir, issuer_url=ISSUER_URL, now=start, configurations=["mdl", "age_attestation"],
         ttl_seconds=settings.offer_ttl_seconds, copies={"age_attestation": 10})
     data = root / "phone"
     wallet = Wallet(data / "wallet", kdf=DEFAULT_KDF)  # the production argon2 cost: part of the unlock

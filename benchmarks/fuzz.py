@@ -63,8 +63,8 @@ def _issuer_story(ctx: dict[str, Any]) -> None:
         bootstrap(settings)
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         engine = create_engine(settings.sqlalchemy_url)
-        uri, tx = counter_offer(engine, issuer_url=url, now=now, configurations=["mdl", "age_attestation"],
-                                ttl_seconds=settings.offer_ttl_seconds)
+        uri, tx = counter_offer(engine, settings.data_dir, issuer_url=url, now=now,
+                                configurations=["mdl", "age_attestation"], ttl_seconds=settings.offer_ttl_seconds)
         with TestClient(create_app(settings, clock=lambda: now), base_url=url) as client:
             wallet = Wallet(Path(tmp) / "phone", kdf=KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1))
             wallet.init(pin, trust_pem=client.get("/trust/root.pem").content)
