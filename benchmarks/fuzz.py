@@ -260,6 +260,13 @@ def _pictures() -> None:
     header = struct.pack(">IIBBBBB", 13000, 13000, 8, 0, 0, 0, 0)  # 8-bit grey
     _write("picture", "bomb.png", b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows)
            + chunk(b"IEND", b""))
+def _terminal() -> None:
+    """Outside text as an attacker writes it: markup, a forged line, terminal escapes, direction overrides."""
+    _write("terminal_text", "markup_close.txt", "[/]")
+    _write("terminal_text", "markup_fake_valid.txt", "[bold green]VALID[/] \\[x] a\\\\")
+    _write("terminal_text", "newline_verifier.txt", "Shop\n  (signed by Police, verified)")
+    _write("terminal_text", "escapes.txt", "\x1b[2J\x1b[32mVALID\x1b[0m \x1b]0;title\x07 \x9b")
+    _write("terminal_text", "bidi_and_korean.txt", "\u202egpj.exe \u200b \ufeff \u4e2d 한빛마트")
 
 
 def make_seeds() -> None:
@@ -273,6 +280,7 @@ def make_seeds() -> None:
     _sd_jwt(ctx)
     _status()
     _oid4vci()
+    _terminal()
     _pictures()
     (CONTEXT / "context.json").write_text(json.dumps(ctx, indent=1, sort_keys=True) + "\n")
     total = sum(p.stat().st_size for p in (*SEEDS.rglob("*"), *CONTEXT.rglob("*")) if p.is_file())

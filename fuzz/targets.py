@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fuzz.terminal import terminal_text
 from specs.errors import MobileIdError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -437,6 +438,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("trust_bundle", "cbor", _trust_bundle),
     Target("oid4vci", "json", _oid4vci_parse, _oid4vci_allowed()),
     Target("oid4vci_http", "http", _oid4vci_http, slow=True),
+    Target("terminal_text", "bytes", terminal_text),
 )}
 
 

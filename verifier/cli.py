@@ -1,8 +1,10 @@
 """``mobileid verify``: check a QR presentation, an mdoc DeviceResponse or an SD-JWT presentation offline;
 ``mobileid verifier request`` / ``sync``: show a two-way request QR, fetch the trust bundle.
 
-Exit codes: 0 valid, 1 invalid (the reasons are printed with their stable codes), 2 bad usage or an
-unreadable input. ``--json`` prints the ``VerificationResult`` document for scripts. ``sync`` exits 1
+Exit codes: 0 valid (authentic, and accepted by the ``--require`` policy when one is given), 1 invalid or
+not accepted (the reasons are printed with their stable codes), 2 bad usage or an unreadable input.
+``--json`` prints the ``VerificationResult`` document for scripts (``valid`` = ``authentic`` and
+``accepted``). ``sync`` exits 1
 when the fetched bundle does not verify (nothing is written).
 """
 
@@ -20,6 +22,7 @@ import typer
 
 from specs.errors import InputError, MobileIdError
 from specs.io.cli import command_group
+from specs.text import safe_text
 from verifier.cli_tools import HttpGetter
 from verifier.inputs import parse_time, read_binary_or_hex, read_text
 from verifier.result import VerificationResult
@@ -70,19 +73,28 @@ def verify_command(
             "--replay-cache", dir_okay=False, envvar="MOBILEID_VERIFIER_REPLAY_CACHE",
             help="QR: file of the nonces already accepted, so a code scanned twice is refused across runs.")
         ] = DEFAULT_REPLAY_CACHE,
+        require: Annotated[str | None, typer.Option(
+            "--require", metavar="POLICY",
+            help="What the shop needs: a preset (age19, age65, identity, supplier, licence) or requirements "
+                 "such as age_over_19=true or family_name,given_name. Exit 1 when not met.")] = None,
+        portrait_out: Annotated[Path | None, typer.Option(
+            "--portrait-out", dir_okay=False,
+            help="Write the verified portrait (JPEG), when one was shared, to this file.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False) -> None:
     """Verify a QR presentation (PNG/JPEG image(s) of its code(s), or a text file of MID2 lines), an mdoc
-    DeviceResponse or an SD-JWT presentation, offline."""
+    DeviceResponse or an SD-JWT presentation, offline; with --require, answer the shop's question."""
     from verifier.cli_tools import is_qr_input
+    from verifier.policy import policy_named
 
     fmt: str | None = given_format.value if given_format is not None else None
-
     try:
+        policy = policy_named(require) if require is not None else None
         qr = fmt is None and is_qr_input(tuple(presentation))
     except InputError as exc:
         _usage_error(exc, as_json)
+    out = _Output(policy, portrait_out, as_json)
     if qr:
-        _verify_qr(tuple(presentation), trust_path, at, request_path, replay_cache, as_json)
+        _verify_qr(tuple(presentation), trust_path, at, request_path, replay_cache, out)
         return
     from verifier.verify import verify_mdoc, verify_sd_jwt_presentation  # the crypto stack loads only when used
 
@@ -97,8 +109,7 @@ def verify_command(
         except InputError:
             raise
         except MobileIdError as exc:  # a stale or foreign trust bundle: nothing can verify under it
-            _print(VerificationResult.failure("sd-jwt" if fmt == "sd-jwt" else "mdoc", exc), as_json)
-            sys.exit(EXIT_INVALID)
+            out.finish(VerificationResult.failure("sd-jwt" if fmt == "sd-jwt" else "mdoc", exc), None, now)
         status_token = read_binary_or_hex(status_list) if status_list else None
         data = read_binary_or_hex(presentation[0])
         fmt = fmt or _guess_format(data)
@@ -115,16 +126,55 @@ def verify_command(
                                                 aud=aud, status_token=status_token)
     except InputError as exc:
         _usage_error(exc, as_json)
-    _print(result, as_json)
-    sys.exit(EXIT_VALID if result.valid else EXIT_INVALID)
+    out.finish(result, trust.bundle_issued_at, now)
+
+
+class _Output:
+    """The end of every ``verify``: the policy applied, the portrait written, the verdict printed, the exit."""
+
+    def __init__(self, policy: Any, portrait_out: Path | None, as_json: bool) -> None:
+        self.policy, self.portrait_out, self.as_json = policy, portrait_out, as_json
+
+    def finish(self, result: VerificationResult, bundle_issued_at: Any, now: Any) -> NoReturn:
+        import datetime as dt
+
+        from specs.io.files import atomic_write
+        from verifier.cli_verdict import print_verdict
+        from verifier.verdict import headline
+
+        when = now or dt.datetime.now(dt.UTC)
+        if self.policy is not None:
+            result = self.policy.apply(result, now=when)
+        written = False
+        if self.portrait_out is not None and result.portrait is not None:
+            try:
+                atomic_write(self.portrait_out.expanduser(), result.portrait)
+            except OSError as exc:
+                _usage_error(InputError(f"cannot write the portrait ({exc.strerror})", code="input.unwritable"),
+                             self.as_json)
+            written = True
+        lang = _language()
+        if self.as_json:
+            document = result.to_json(lang)
+            head = headline(result, self.policy, now=when)
+            document["answer"] = {"tone": head.tone, "ko": head.text("ko"), "en": head.text("en")}
+            if bundle_issued_at is not None:
+                document["bundle_issued_at"] = bundle_issued_at.isoformat()
+            if written:
+                document["portrait_file"] = str(self.portrait_out)
+            typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        else:
+            print_verdict(result, policy=self.policy, bundle_issued_at=bundle_issued_at, now=when, lang=lang,
+                          portrait_out=self.portrait_out, portrait_written=written)
+        sys.exit(EXIT_VALID if result.valid else EXIT_INVALID)
 
 
 def _verify_qr(paths: tuple[Path, ...], trust_path: Path, at: str | None, request_path: Path | None,
-               replay_cache: Path, as_json: bool) -> None:
+               replay_cache: Path, out: _Output) -> None:
     """The QR profile: one-way or two-way answers, with replays refused across runs (``--replay-cache``)."""
     import datetime as dt
 
-    from verifier.cli_tools import FileReplayCache, load_request, print_qr_result, qr_texts
+    from verifier.cli_tools import FileReplayCache, load_request, qr_texts
     from verifier.qr import Verifier
 
     trust: VerifierTrust | None = None
@@ -143,16 +193,8 @@ def _verify_qr(paths: tuple[Path, ...], trust_path: Path, at: str | None, reques
             with FileReplayCache.locked(replay_cache.expanduser()) as cache:
                 result = Verifier(trust, clock=lambda: now, replays=cache).verify_qr(texts, request=request)
     except InputError as exc:
-        _usage_error(exc, as_json)
-    if as_json:
-        document = result.to_json(_language())
-        if trust is not None and trust.bundle_issued_at is not None:
-            document["bundle_issued_at"] = trust.bundle_issued_at.isoformat()
-        typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
-    else:
-        print_qr_result(result, bundle_issued_at=trust.bundle_issued_at if trust else None, now=now,
-                        lang=_language())
-    sys.exit(EXIT_VALID if result.valid else EXIT_INVALID)
+        _usage_error(exc, out.as_json)
+    out.finish(result, trust.bundle_issued_at if trust else None, now)
 
 
 def _guess_format(data: bytes) -> str:
@@ -182,22 +224,13 @@ def _usage_error(exc: MobileIdError, as_json: bool) -> NoReturn:
 
 
 def _error(exc: MobileIdError, as_json: bool) -> None:
-    """An error in plain words with its stable code (and the technical detail), or as JSON."""
+    """An error in plain words with its stable code (and the technical detail, which may quote input), or
+    as JSON."""
     lang = _language()
     if as_json:
         typer.echo(json.dumps({"error": exc.to_json(lang)}, ensure_ascii=False))
     else:
-        typer.echo(f"error: {exc.plain(lang)} [{exc.code}]\n  ({exc.message})", err=True)
-
-
-def _print(result: VerificationResult, as_json: bool) -> None:
-    lang = _language()
-    if as_json:
-        typer.echo(json.dumps(result.to_json(lang), ensure_ascii=False, indent=2))
-        return
-    from verifier.cli_tools import print_qr_result
-
-    print_qr_result(result, bundle_issued_at=None, now=None, lang=lang)
+        typer.echo(f"error: {exc.plain(lang)} [{exc.code}]\n  ({safe_text(exc.message)})", err=True)
 
 
 # -- mobileid verifier request / sync --------------------------------------------------------------------
