@@ -18,9 +18,9 @@ from typing import Any, NoReturn
 import click
 
 from specs.errors import InputError, MobileIdError
-from verifier.cli_tools import HttpGetter
 from verifier.inputs import parse_time, read_binary_or_hex, read_text
 from verifier.result import VerificationResult
+from verifier.sync import HttpGetter
 from verifier.trust import VerifierTrust
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -331,17 +331,24 @@ def request_command(elements: str, doctype: str, name: str, out: Path, state: Pa
 @verifier_group.command("sync")
 @click.argument("url")
 @click.option("--out", "folder", type=click.Path(path_type=Path, file_okay=False), required=True,
-              help="Trust folder to write bundle.cbor (and root.pem) into; use it as 'verify --trust'.")
+              help="Trust folder to keep the copy (and the pinned root.pem) in; use it as 'verify --trust'.")
 @click.option("--pin-new-root", is_flag=True,
               help="Replace the root already pinned in the folder by the one the server offers.")
+@click.option("--root-sha256", default=None, metavar="HEX",
+              help="The SHA-256 of the root certificate, checked out of band: a root to pin that differs is refused.")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=None,
+              help="Refuse a trust bundle larger than this (default 256 MiB).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-def sync_command(url: str, folder: Path, pin_new_root: bool, as_json: bool) -> None:
-    """Fetch URL/trust/bundle and URL/trust/root.pem, verify the bundle under the pinned root, then save."""
-    from verifier.cli_tools import sync_bundle
+def sync_command(url: str, folder: Path, pin_new_root: bool, root_sha256: str | None, max_bytes: int | None,
+                 as_json: bool) -> None:
+    """Fetch what changed of URL's trust bundle (URL/trust/index, then its files), verify it all under the pinned
+    root, then switch to it; on any error the old copy stays."""
+    from verifier.sync import DEFAULT_MAX_BYTES, sync
 
     try:
         with http_factory() as http:
-            report = sync_bundle(http, url, folder.expanduser(), pin_new_root=pin_new_root)
+            report = sync(http, url, folder.expanduser(), pin_new_root=pin_new_root, root_sha256=root_sha256,
+                          max_bytes=max_bytes or DEFAULT_MAX_BYTES)
     except InputError as exc:
         _usage_error(exc, as_json)
     except MobileIdError as exc:
@@ -352,7 +359,8 @@ def sync_command(url: str, folder: Path, pin_new_root: bool, as_json: bool) -> N
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
         return
-    click.echo(f"Trust bundle saved to {report.folder / 'bundle.cbor'}")
+    click.echo(f"Trust bundle saved to {report.folder} (sequence {report.sequence}; fetched {report.fetched} "
+               f"file(s), {report.fetched_bytes} bytes)")
     click.echo(f"  issued {report.issued_at.isoformat()}, next update {report.next_update.isoformat()}")
     click.echo(f"  {report.iaca} IACA, {report.document_signers} document signer(s), "
                f"{report.status_lists} status list(s)")

@@ -26,9 +26,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from specs.cbor import decode, encode
-from specs.cose.sign1 import CoseSign1
 from specs.crypto import Signer
 from specs.errors import MobileIdError, StructureError, TrustError
+from specs.trust.signed import open_signed, sign_payload
 from specs.trust.vical import Vical, verify_vical
 from specs.x509 import CertificateRole, TrustStore, validate_chain
 from specs.x509.load import load_der_certificate
@@ -132,29 +132,25 @@ def key_id(cert: x509.Certificate) -> bytes:
 
 
 def sign_trust_bundle(bundle: TrustBundle, signer: Signer, chain: tuple[x509.Certificate, ...]) -> bytes:
-    ders = tuple(c.public_bytes(serialization.Encoding.DER) for c in chain)
-    return CoseSign1.sign(signer, encode(bundle.to_cbor_value()), x5chain=ders).to_cbor()
+    return sign_payload(encode(bundle.to_cbor_value()), signer, chain)
+
+
+def check_current(what: str, issued_at: dt.datetime, next_update: dt.datetime, *, now: dt.datetime,
+                  max_age: dt.timedelta) -> None:
+    """Neither past ``nextUpdate`` nor older than the verifier allows, nor dated in the future."""
+    if now > next_update or now - issued_at > max_age:
+        raise TrustBundleError(f"the {what} is stale: fetch a new one (mobileid verifier sync)",
+                               code="trust.bundle_stale")
+    if issued_at > now + dt.timedelta(minutes=5):
+        raise TrustBundleError(f"the {what} is dated in the future", code="trust.bundle_stale")
 
 
 def verify_trust_bundle(data: bytes, roots: TrustStore, *, now: dt.datetime,
                         max_age: dt.timedelta = DEFAULT_MAX_AGE) -> VerifiedTrustBundle:
     """Verify a signed trust bundle against the pinned ``roots`` at ``now`` (fails closed)."""
-    try:
-        message = CoseSign1.from_cbor(data, max_size=MAX_BUNDLE)
-        chain = [load_der_certificate(der) for der in message.x5chain]
-        signer = validate_chain(chain, roots, now=now, role=CertificateRole.VICAL_SIGNER)
-        message.verify(signer.leaf.public_key())  # type: ignore[arg-type]
-        if message.payload is None:
-            raise StructureError("a trust bundle has an attached payload")
-        bundle = TrustBundle.from_cbor(message.payload)
-    except (MobileIdError, ValueError) as exc:
-        code = exc.code if isinstance(exc, MobileIdError) else "x509.decode"
-        raise TrustBundleError(f"the trust bundle does not verify ({code})", code="trust.bundle_signature") from None
-    if now > bundle.next_update or now - bundle.issued_at > max_age:
-        raise TrustBundleError("the trust bundle is stale: fetch a new one (mobileid verifier sync)",
-                               code="trust.bundle_stale")
-    if bundle.issued_at > now + dt.timedelta(minutes=5):
-        raise TrustBundleError("the trust bundle is dated in the future", code="trust.bundle_stale")
+    bundle = open_signed(data, roots, now=now, max_size=MAX_BUNDLE, what="trust bundle", parse=TrustBundle.from_cbor,
+                         error=TrustBundleError, code="trust.bundle_signature")
+    check_current("trust bundle", bundle.issued_at, bundle.next_update, now=now, max_age=max_age)
     vical = verify_vical(bundle.vical, roots, now=now)
     iaca = vical.trust_store()
     signers: dict[bytes, x509.Certificate] = {}
