@@ -127,9 +127,11 @@ def publish(folder: Path, keys: IssuerKeys, *, public_url: str, lists: Iterable[
         cwts: list[tuple[int, bytes, bytes]] = []
         new_lists: dict[str, Any] = {}
         total = 0
+        status_base = ""  # where the lists were made (public_url may have moved since): from their URIs
         for source in lists:
-            if source.uri != f"{_status_base(public_url)}{source.number}":
-                raise ValueError(f"status list {source.uri} is not under {_status_base(public_url)}")
+            status_base = status_base or source.uri[: -len(str(source.number))]
+            if source.uri != f"{status_base}{source.number}":
+                raise ValueError(f"status list {source.uri} is not under {status_base}")
             content = hashlib.sha256(bytes([source.status_list.bits]) + source.status_list.data).hexdigest()
             key = str(source.number)
             cwt_path = folder / f"status/{source.number}.cwt"
@@ -153,13 +155,14 @@ def publish(folder: Path, keys: IssuerKeys, *, public_url: str, lists: Iterable[
         sequence = int(state.get("sequence", 0)) + (1 if index_changed else 0)
         if index_changed:
             index = TrustIndex(public_url.rstrip("/"), now, now + BUNDLE_LIFETIME, sequence,
-                               IndexEntry(0, hashlib.sha256(base).digest(), len(base)), _status_base(public_url),
+                               IndexEntry(0, hashlib.sha256(base).digest(), len(base)),
+                               status_base or _status_base(public_url),
                                tuple(sorted(entries, key=lambda e: e.number)))
             atomic_write(folder / INDEX_PATH, sign_trust_index(index, keys.vical_signer, (keys.vical,)))
             written.append(INDEX_PATH)
             state["index"] = {"content": "", "at": now.timestamp()}
         if whole_bundle and (index_changed or not (folder / BUNDLE_PATH).is_file()):
-            atomic_write(folder / BUNDLE_PATH, _whole_bundle(keys, public_url, now, base, cwts))
+            atomic_write(folder / BUNDLE_PATH, _whole_bundle(keys, public_url, now, status_base, cwts))
             written.append(BUNDLE_PATH)
         root = keys.iaca.public_bytes(Encoding.PEM)
         if not (folder / ROOT_PATH).is_file() or (folder / ROOT_PATH).read_bytes() != root:
@@ -214,7 +217,7 @@ def _base(folder: Path, keys: IssuerKeys, public_url: str, now: dt.datetime, sta
     return base
 
 
-def _whole_bundle(keys: IssuerKeys, public_url: str, now: dt.datetime, base: bytes,
+def _whole_bundle(keys: IssuerKeys, public_url: str, now: dt.datetime, status_base: str,
                   tokens: list[tuple[int, bytes, bytes]]) -> bytes:
-    lists = tuple(StatusListToken(f"{_status_base(public_url)}{n}", jwt.decode(), cwt) for n, jwt, cwt in tokens)
+    lists = tuple(StatusListToken(f"{status_base}{n}", jwt.decode(), cwt) for n, jwt, cwt in tokens)
     return _signed_base(keys, public_url, now, lists)
