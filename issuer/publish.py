@@ -12,8 +12,9 @@ own endpoints serve these same files (``issuer.web.status_routes``, ``issuer.web
 
 A file is signed again only when what it carries changed (a list's bits, the set of document signers) or
 when half of its lifetime has passed (a token past ``exp`` is refused by verifiers). Every write is atomic
-(temporary file, fsync, rename) and one publication at a time holds ``.lock``, so several workers can
-publish into one folder. ``.state.json`` (not to be served) remembers what each file was made from.
+(temporary file, rename; one ``os.sync()`` before the index that names the files) and one publication at a
+time holds ``.lock``, so several workers can publish into one folder. ``.state.json`` (not to be served)
+remembers what each file was made from.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import datetime as dt
 import fcntl
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,8 +142,8 @@ def publish(folder: Path, keys: IssuerKeys, *, public_url: str, lists: Iterable[
                 cwt = cwt_path.read_bytes()
             else:
                 jwt, cwt = _tokens(keys, source.uri, source.status_list, now)
-                atomic_write(folder / f"status/{source.number}", jwt.encode())
-                atomic_write(cwt_path, cwt)
+                atomic_write(folder / f"status/{source.number}", jwt.encode(), fsync=False)  # os.sync() below
+                atomic_write(cwt_path, cwt, fsync=False)
                 written += [f"status/{source.number}", f"status/{source.number}.cwt"]
                 new_lists[key] = {"content": content, "at": now.timestamp()}
             entries.append(IndexEntry(source.number, hashlib.sha256(cwt).digest(), len(cwt)))
@@ -154,6 +156,7 @@ def publish(folder: Path, keys: IssuerKeys, *, public_url: str, lists: Iterable[
             state.get("index"), "", now, BUNDLE_LIFETIME)
         sequence = int(state.get("sequence", 0)) + (1 if index_changed else 0)
         if index_changed:
+            os.sync()  # every file the index names is on disk before the index is
             index = TrustIndex(public_url.rstrip("/"), now, now + BUNDLE_LIFETIME, sequence,
                                IndexEntry(0, hashlib.sha256(base).digest(), len(base)),
                                status_base or _status_base(public_url),

@@ -95,14 +95,17 @@ def write_qr_png(texts: tuple[str, ...] | list[str], out: Path) -> list[Path]:
     return paths
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, *, fsync: bool = True) -> None:
+    """``path`` holds the old bytes or ``data``, never a part. ``fsync=False`` for many files in a row, whose
+    writer calls ``os.sync()`` once before the file that names them (a published index, a copy's switch)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if fsync:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

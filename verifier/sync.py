@@ -38,7 +38,7 @@ from specs.errors import InputError, MobileIdError, TrustError
 from specs.status import TokenHeader, verify_status_list_token
 from specs.trust import DEFAULT_MAX_AGE, TrustBundleError, VerifiedTrustBundle, verify_trust_bundle
 from specs.trust.index import INDEX_PATH, MAX_INDEX, IndexEntry, TrustIndex, verify_trust_index
-from specs.x509 import CertificateRole, TrustStore, validate_chain
+from specs.x509 import CertificateRole, ChainCache, TrustStore, validate_chain
 from specs.x509.load import load_der_certificate
 from verifier.cli_tools import atomic_write
 
@@ -153,10 +153,10 @@ def _get(http: HttpGetter, url: str, cap: int, etag: str | None = None) -> tuple
     return 200, content
 
 
-def _token_resolver(bundle: VerifiedTrustBundle, now: dt.datetime) -> Any:
+def _token_resolver(bundle: VerifiedTrustBundle, now: dt.datetime, cache: ChainCache) -> Any:
     def resolve(header: TokenHeader) -> Sequence[PublicKey]:
         certs = [load_der_certificate(c) for c in header.x5chain]
-        validated = validate_chain(certs, bundle.iaca, now=now, role=CertificateRole.DOCUMENT_SIGNER)
+        validated = validate_chain(certs, bundle.iaca, now=now, role=CertificateRole.DOCUMENT_SIGNER, cache=cache)
         return [validated.leaf.public_key()]  # type: ignore[list-item]
     return resolve
 
@@ -257,6 +257,7 @@ def _refresh(http: HttpGetter, base_url: str, folder: Path, old_dir: Path | None
     try:
         fetched = fetched_bytes = 0
         bundle: VerifiedTrustBundle | None = None
+        cache = ChainCache()  # one path check per document signer, not per list
         for entry in index.entries():  # the base first: tokens verify under its IACA
             target = stage / entry.path
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -271,12 +272,13 @@ def _refresh(http: HttpGetter, base_url: str, folder: Path, old_dir: Path | None
                                            code="trust.bundle_signature")
                 fetched, fetched_bytes = fetched + 1, fetched_bytes + len(data)
                 if bundle is not None:
-                    _verify_token(data, index.uri(entry), bundle, now)
+                    _verify_token(data, index.uri(entry), bundle, now, cache)
                 _write(target, data)
             if entry.number == 0:
                 bundle = verify_trust_bundle(data, roots, now=now)
         if bundle is None:
             raise TrustBundleError("the trust index names no base", code="trust.bundle_signature")
+        os.sync()
         atomic_write(stage / INDEX_PATH, index_bytes)
         atomic_write(folder / CURRENT, stage.name.encode())  # the switch: readers see the old or the new copy
     except BaseException:
@@ -288,9 +290,9 @@ def _refresh(http: HttpGetter, base_url: str, folder: Path, old_dir: Path | None
     return fetched + 1, fetched_bytes + len(index_bytes), bundle
 
 
-def _verify_token(data: bytes, uri: str, bundle: VerifiedTrustBundle, now: dt.datetime) -> None:
+def _verify_token(data: bytes, uri: str, bundle: VerifiedTrustBundle, now: dt.datetime, cache: ChainCache) -> None:
     try:
-        verify_status_list_token(data, _token_resolver(bundle, now), now=now, expected_subject=uri)
+        verify_status_list_token(data, _token_resolver(bundle, now, cache), now=now, expected_subject=uri)
     except (MobileIdError, ValueError) as exc:
         code = exc.code if isinstance(exc, MobileIdError) else "x509.decode"
         raise TrustBundleError(f"the status list {uri} does not verify ({code})",
@@ -298,10 +300,7 @@ def _verify_token(data: bytes, uri: str, bundle: VerifiedTrustBundle, now: dt.da
 
 
 def _write(target: Path, data: bytes) -> None:
-    with target.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+    target.write_bytes(data)  # in the staging folder, not yet named by ``current``; os.sync() before the switch
 
 
 def _link_or_write(old: Path, target: Path, data: bytes) -> None:
