@@ -127,6 +127,7 @@ def publish(register: Register, keys: Any, folder: Path) -> dict[str, float]:
                             whole_bundle=False)
     seconds = time.perf_counter() - start
     return {"seconds": seconds - spent[0], "making_lists_seconds": spent[0], "signed_files": len(report.signed),
+            "signed_lists": sum(1 for p in report.signed if p.endswith(".cwt")),
             "bytes": report.total_bytes + (folder / "trust/index").stat().st_size}
 
 
@@ -253,11 +254,13 @@ def measure(scale: float, list_size: int, seed: int, work: Path) -> dict[str, An
         out["sync_full"] = child(["sync", url, str(copy)])
         day = register.with_a_day_of_changes()
         out["changes"] = sum(len(c) for c in day.changes.values())
-        out["lists_changed"] = len(day.changes)
+        out["lists_touched"] = len(day.changes)
         out["republish"] = publish(day, keys, published)
+        out["lists_changed"] = out["republish"]["signed_lists"]  # a change may set what was there already
         out["sync_delta"] = child(["sync", url, str(copy)])
     finally:
         server.shutdown()
+        server.server_close()
     out["lookup"] = child(["lookup", str(copy), str(register.lists)])
     out["encodings"] = encodings(register)
     out["change_log_bytes"] = change_log_bytes(day)
@@ -283,7 +286,7 @@ def report(r: dict[str, Any]) -> str:
     per_token = r["cwt_mean_bytes"] - enc["zlib_2bit_bytes"] / r["lists"]
     rows = [
         f"register: {r['entries']:,} entries in {r['lists']:,} lists of {r['list_size']:,} (2 bits each); "
-        f"a day = {r['changes']:,} changes touching {r['lists_changed']:,} lists; load average "
+        f"a day = {r['changes']:,} changes, {r['lists_changed']:,} lists changed; load average "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}",
         f"full bundle (index {_mb(r['index_bytes'])} + base {r['base_bytes']:,} B + {r['lists']:,} CWTs): "
         f"{_mb(full)}   goal <= {_mb(GOAL_FULL)}: {_verdict(full, GOAL_FULL)}",
