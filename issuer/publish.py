@@ -35,9 +35,11 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from issuer.keys import IssuerKeys
 from specs.catalogue import Catalogue
+from specs.cose.sign1 import CoseSign1
+from specs.errors import MobileIdError
 from specs.status import StatusList, issue_cwt, issue_jwt
 from specs.trust import CertificateInfo, StatusListToken, TrustBundle, Vical, sign_trust_bundle, sign_vical
-from specs.trust.index import BASE_PATH, INDEX_PATH, IndexEntry, TrustIndex, sign_trust_index
+from specs.trust.index import BASE_PATH, INDEX_PATH, MAX_INDEX, IndexEntry, TrustIndex, sign_trust_index
 from verifier.cli_tools import atomic_write
 
 __all__ = ["BUNDLE_LIFETIME", "PROVIDER", "TOKEN_LIFETIME", "TTL_SECONDS", "ListSource", "PublishReport",
@@ -154,7 +156,10 @@ def publish(folder: Path, keys: IssuerKeys, *, public_url: str, lists: Iterable[
         total += len(base)
         index_changed = written or not (folder / INDEX_PATH).is_file() or not _fresh(
             state.get("index"), "", now, BUNDLE_LIFETIME)
-        sequence = int(state.get("sequence", 0)) + (1 if index_changed else 0)
+        # grows with every index; a lost .state.json must not restart it below what verifiers hold (they
+        # refuse an index older than their copy's): then the published index says where it was
+        previous = int(state["sequence"]) if "sequence" in state else _published_sequence(folder)
+        sequence = max(previous + 1, int(now.timestamp())) if index_changed else previous
         if index_changed:
             os.sync()  # every file the index names is on disk before the index is
             index = TrustIndex(public_url.rstrip("/"), now, now + BUNDLE_LIFETIME, sequence,
@@ -175,6 +180,14 @@ def publish(folder: Path, keys: IssuerKeys, *, public_url: str, lists: Iterable[
             state.update(sequence=sequence, lists=new_lists)
             atomic_write(folder / STATE, json.dumps(state).encode())
         return PublishReport(folder, sequence, len(entries), tuple(written), total)
+
+
+def _published_sequence(folder: Path) -> int:
+    try:
+        message = CoseSign1.from_cbor((folder / INDEX_PATH).read_bytes(), max_size=MAX_INDEX)
+        return TrustIndex.from_cbor(message.payload or b"").sequence
+    except (OSError, MobileIdError, ValueError):
+        return 0
 
 
 def _tokens(keys: IssuerKeys, uri: str, status_list: StatusList, now: dt.datetime) -> tuple[str, bytes]:

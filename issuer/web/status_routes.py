@@ -21,7 +21,7 @@ router = APIRouter()
     404: {"description": "no such status list (empty body)"}})
 def status_list(request: Request, name: str, accept: str | None = Header(default=None)) -> Response:
     number, _, suffix = name.partition(".")
-    if not number.isdigit() or len(number) > 9 or suffix not in ("", "cwt", "jwt"):
+    if not (number.isascii() and number.isdigit()) or len(number) > 9 or suffix not in ("", "cwt", "jwt"):
         return Response(status_code=404)
     cwt = suffix == "cwt" or (suffix == "" and accept is not None and "statuslist+cwt" in accept)
     path, media = (f"status/{int(number)}.cwt", "application/statuslist+cwt") if cwt else (

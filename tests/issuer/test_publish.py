@@ -86,7 +86,7 @@ def test_endpoints_serve_the_published_files_with_etag_and_304(service: Service)
     _revoke(service, 2, 5)
     changed = service.client.get("/status/2", headers={"If-None-Match": old})
     assert changed.status_code == 200 and changed.headers["etag"] != old
-    for missing in ("/status/9", "/status/x", "/status/1.xml", "/status/-1", "/status/1234567890"):
+    for missing in ("/status/9", "/status/x", "/status/1.xml", "/status/-1", "/status/1234567890", "/status/\u0661"):
         assert service.client.get(missing).status_code == 404, missing
 
 
@@ -124,3 +124,20 @@ def test_publish_command(service: Service, tmp_path: Path) -> None:
     assert report["lists"] == 2 and "trust/index" in report["signed"] and report["bytes"] > 0
     second = json.loads(CliRunner().invoke(issuer_app, args).output)
     assert second["signed"] == [] and second["sequence"] == report["sequence"]
+
+
+def test_a_lost_state_file_does_not_restart_the_sequence(service: Service) -> None:
+    _two_lists(service)
+    folder = service.settings.data_dir / "publish"
+    root = TrustStore.from_pem(service.client.get("/trust/root.pem").content)
+
+    def sequence() -> int:
+        return verify_trust_index((folder / "trust/index").read_bytes(), root, now=service.clock.now).sequence
+
+    _publish(service)
+    _revoke(service, 1, 1)
+    _publish(service)
+    before = sequence()
+    (folder / ".state.json").unlink()  # a new machine on the shared folder, a restored backup
+    service.clock.advance(seconds=1)
+    assert "trust/index" in _publish(service) and sequence() > before
