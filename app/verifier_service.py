@@ -105,10 +105,7 @@ class VerifierService:
 
     def _document(self, result: VerificationResult) -> str:
         """The catalogue id of what was shown (the type only: the log keeps no claim)."""
-        identifier = result.doctype or result.vct or ""
-        for find in (self.catalogue.by_doctype, self.catalogue.by_vct):
-            try:
-                return find(identifier).id
-            except MobileIdError:
-                continue
-        return ""
+        try:
+            return self.catalogue.find(result.doctype or result.vct or "").id
+        except MobileIdError:
+            return ""

@@ -310,10 +310,12 @@ def _published(settings: Settings) -> tuple[PublishReport, bytes]:
     from cryptography.hazmat.primitives.serialization import Encoding
 
     from issuer.keys import KeyPolicy, Pkcs11Config, ensure_keys, load_keys
+    from issuer.status import current_list
     from issuer.trust_bundle import publish_from_db
 
     with _session(settings) as session:
         ensure_keys(session, settings.data_dir, policy=KeyPolicy.from_settings(settings))
+        current_list(session, settings.public_url, settings.status_list_size)  # what the next credential goes on
         session.commit()
         keys = load_keys(session, settings.data_dir, pkcs11=Pkcs11Config.from_settings(settings))
         try:

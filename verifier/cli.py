@@ -128,12 +128,13 @@ def _verify_qr(paths: tuple[Path, ...], trust_path: Path, at: str | None, reques
     except InputError as exc:
         _usage_error(exc, as_json)
     if as_json:
-        document = result.to_json()
+        document = result.to_json(_language())
         if trust is not None and trust.bundle_issued_at is not None:
             document["bundle_issued_at"] = trust.bundle_issued_at.isoformat()
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
-        print_qr_result(result, bundle_issued_at=trust.bundle_issued_at if trust else None, now=now)
+        print_qr_result(result, bundle_issued_at=trust.bundle_issued_at if trust else None, now=now,
+                        lang=_language())
     sys.exit(EXIT_VALID if result.valid else EXIT_INVALID)
 
 
@@ -149,48 +150,37 @@ def _guess_format(data: bytes) -> str:
                      "pass --format to say which", code="input.unreadable")
 
 
+def _language() -> str:
+    """Korean or English for the plain words: ``MOBILEID_LANG``, else the locale (``specs.messages``)."""
+    import os
+
+    from specs.messages import language_from_env
+
+    return language_from_env(os.environ)
+
+
 def _usage_error(exc: MobileIdError, as_json: bool) -> NoReturn:
-    if as_json:
-        click.echo(json.dumps({"error": exc.to_json()}))
-    else:
-        click.echo(f"error: {exc.message} [{exc.code}]", err=True)
+    _error(exc, as_json)
     sys.exit(EXIT_USAGE)
 
 
-def _print(result: VerificationResult, as_json: bool) -> None:
-    document = result.to_json()
+def _error(exc: MobileIdError, as_json: bool) -> None:
+    """An error in plain words with its stable code (and the technical detail), or as JSON."""
+    lang = _language()
     if as_json:
-        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    kind = document.get("doctype") or document.get("vct") or ""
-    if result.valid:
-        console.print(f"[bold green]VALID[/] {document['format']} {kind}")
+        click.echo(json.dumps({"error": exc.to_json(lang)}, ensure_ascii=False))
     else:
-        console.print(f"[bold red]INVALID[/] {document['format']} {kind}")
-    console.print(f"holder bound: {'yes' if result.holder_bound else 'no'}   status: {result.status}")
-    for issue in result.errors:
-        console.print(f"  [red]x[/] {issue.message} [dim]({issue.code})[/]")
-    if document["claims"]:
-        table = Table("claim", "value")
-        for name, value in _flatten(document["claims"]):
-            table.add_row(name, value)
-        console.print(table)
+        click.echo(f"error: {exc.plain(lang)} [{exc.code}]\n  ({exc.message})", err=True)
 
 
-def _flatten(claims: Any, prefix: str = "") -> list[tuple[str, str]]:
-    rows: list[tuple[str, str]] = []
-    for key, value in claims.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict) and value and prefix == "":
-            rows.extend(_flatten(value, f"{name} / "))
-        else:
-            text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
-            rows.append((name, text if len(text) <= 80 else text[:77] + "..."))
-    return rows
+def _print(result: VerificationResult, as_json: bool) -> None:
+    lang = _language()
+    if as_json:
+        click.echo(json.dumps(result.to_json(lang), ensure_ascii=False, indent=2))
+        return
+    from verifier.cli_tools import print_qr_result
+
+    print_qr_result(result, bundle_issued_at=None, now=None, lang=lang)
 
 
 # -- mobileid verifier request / sync --------------------------------------------------------------------
@@ -277,6 +267,7 @@ def request_command(elements: str, doctype: str, name: str, out: Path, state: Pa
     import secrets
 
     from specs.catalogue import Catalogue
+    from specs.claims import claim_name
     from specs.errors import CatalogueError
     from specs.qr import profile_texts
     from specs.qr.presentation import QrRequest
@@ -289,12 +280,11 @@ def request_command(elements: str, doctype: str, name: str, out: Path, state: Pa
             raise InputError("--elements names at least one element", code="input.usage")
         catalogue = Catalogue.load_default()
         try:
-            doc_type = catalogue.by_doctype(doctype)
+            doc_type = catalogue.find(doctype)
         except CatalogueError:
-            try:
-                doc_type = catalogue.by_vct(doctype)
-            except CatalogueError:
-                raise InputError(f"unknown document type {doctype!r}", code="input.usage") from None
+            raise InputError(f"unknown document type {doctype!r}", code="input.usage") from None
+        if doctype == doc_type.id:  # a catalogue id: the request names the docType (or the vct)
+            doctype = doc_type.doctype or doc_type.vct or doctype
         for element in names:
             try:
                 doc_type.claim(None, element)
@@ -322,7 +312,7 @@ def request_command(elements: str, doctype: str, name: str, out: Path, state: Pa
     if as_json:
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
         return
-    shown = ", ".join(f"{doc_type.claim(None, e).display.name('en')} ({e})" for e in names)
+    shown = ", ".join(f"{claim_name(doc_type, e, 'en')} ({e})" for e in names)
     click.echo(f"{name} asks for {doc_type.display_name('en')}: {shown}")
     click.echo(f"  request QR written to {', '.join(document['files'])}; expires {document['expires']}")
     click.echo(f"  state saved to {state_path}: verify the answer with --request {state_path}")
@@ -352,9 +342,7 @@ def sync_command(url: str, folder: Path, pin_new_root: bool, root_sha256: str | 
     except InputError as exc:
         _usage_error(exc, as_json)
     except MobileIdError as exc:
-        if as_json:
-            click.echo(json.dumps({"error": exc.to_json()}, ensure_ascii=False))
-        click.echo(f"error: {exc.message} [{exc.code}]", err=True)
+        _error(exc, as_json)
         sys.exit(EXIT_INVALID)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))

@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -160,23 +160,6 @@ class FileReplayCache(ReplayCache):
 
 
 # -- the human verdict ---------------------------------------------------------------------------------
-def _shown(value: Any) -> str:
-    if isinstance(value, (bytes, bytearray)):
-        return f"<jpeg {len(value)} bytes>" if bytes(value[:3]) == b"\xff\xd8\xff" else f"<{len(value)} bytes>"
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    if isinstance(value, str):
-        return value
-    inner = getattr(value, "value", None)  # a CBOR tag (tdate / full-date)
-    if inner is not None:
-        return _shown(inner)
-    if isinstance(value, Mapping):
-        return json.dumps({str(k): _shown(v) for k, v in value.items()}, ensure_ascii=False)
-    if isinstance(value, (list, tuple)):
-        return json.dumps([_shown(v) for v in value], ensure_ascii=False)
-    return json.dumps(value, ensure_ascii=False)
-
-
 def _age(delta: dt.timedelta) -> str:
     seconds = int(delta.total_seconds())
     if seconds < 120:
@@ -188,37 +171,45 @@ def _age(delta: dt.timedelta) -> str:
     return f"{seconds // 86400} days"
 
 
-def print_qr_result(result: VerificationResult, *, bundle_issued_at: dt.datetime | None, now: dt.datetime) -> None:
-    """VALID / INVALID in large type, then the type, the claims by display name, status, bundle age, errors."""
+def print_qr_result(result: VerificationResult, *, bundle_issued_at: dt.datetime | None, now: dt.datetime | None,
+                    lang: str = "en") -> None:
+    """VALID / INVALID in large type, then the type, the claims by their catalogue labels (``claims_of``),
+    status, bundle age, and each refusal in plain words with its code (``specs.messages``)."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.panel import Panel
     from rich.table import Table
     from rich.text import Text
+
+    from verifier.result import claims_of
 
     console = Console()
     word, style = ("VALID", "bold white on green") if result.valid else ("INVALID", "bold white on red")
     console.print(Panel(Text(word, style="bold"), style=style, padding=(0, 4), expand=False))
     kind = result.doctype or result.vct or ""
     if result.type_name:
-        console.print(f"[bold]{result.type_name.get('en', '')}[/] ({result.type_name.get('ko', '')})  "
-                      f"{result.format} {kind}")
+        console.print(f"[bold]{escape(result.type_name.get('en', ''))}[/] ({escape(result.type_name.get('ko', ''))})"
+                      f"  {result.format} {escape(kind)}")
     elif kind:
-        console.print(f"{result.format} {kind}")
-    if result.claims:
+        console.print(f"{result.format} {escape(kind)}")
+    claims = claims_of(result)
+    if claims:
         table = Table("claim", "value")
-        flat: list[tuple[str, Any]] = []
-        for key, value in result.claims.items():
-            if result.format == "mdoc" and isinstance(value, Mapping):
-                flat.extend((str(k), v) for k, v in value.items())
-            else:
-                flat.append((str(key), value))
-        for name, value in flat:
-            label = result.display_names.get(name, {}).get("en")
-            table.add_row(f"{label} ({name})" if label and label != name else name, _shown(value))
+        for claim in claims:
+            label = claim.name(lang)
+            table.add_row(Text(f"{label} ({claim.identifier})" if label != claim.identifier else label),
+                          Text(_short(claim.render(lang))))
         console.print(table)
-    bundle = (f"issued {bundle_issued_at.isoformat(timespec='seconds')} ({_age(now - bundle_issued_at)} old)"
-              if bundle_issued_at else "none (certificates / keys)")
     console.print(f"status: {result.status}   holder bound: {'yes' if result.holder_bound else 'no'}")
-    console.print(f"trust bundle: {bundle}")
-    for issue in result.errors:
-        console.print(f"  [red]x[/] {issue.message} [dim]({issue.code})[/]")
+    if bundle_issued_at is not None and now is not None:
+        console.print(f"trust bundle: issued {bundle_issued_at.isoformat(timespec='seconds')} "
+                      f"({_age(now - bundle_issued_at)} old)")
+    elif now is not None:
+        console.print("trust bundle: none (certificates / keys)")
+    for issue in result.errors:  # the words, the stable code, then the technical detail on a line of its own
+        console.print(Text.assemble(("  x ", "red"), issue.words(lang), " ", (f"[{issue.code}]", "bold")))
+        console.print(Text(f"    ({issue.message})", style="dim"))
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 80 else text[:77] + "..."

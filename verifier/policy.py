@@ -120,15 +120,10 @@ def _type_id(result: VerificationResult) -> str | None:
     from specs.catalogue import Catalogue
     from specs.errors import UnknownDocumentTypeError
 
-    catalogue = Catalogue.load_default()
     try:
-        if result.doctype:
-            return catalogue.by_doctype(result.doctype).id
-        if result.vct:
-            return catalogue.by_vct(result.vct).id
+        return Catalogue.load_default().find(result.doctype or result.vct or "").id
     except UnknownDocumentTypeError:
         return None
-    return None
 
 
 _AGE_DOCUMENTS = ("age_attestation", "mdl", "resident_card")

@@ -107,7 +107,7 @@ def respond(source: Annotated[str, typer.Argument(
             except Oid4vpError as exc:
                 if exc.code != "oid4vp.no_credential":
                     raise
-                _echo([*describe_request(received, lang), exc.message], as_json)
+                _echo([*describe_request(received, lang), exc.plain(lang)], as_json)
                 presenter.decline(received, http=http)
                 _fail(exc, as_json)
             _echo(describe_plan(plan, lang), as_json)

@@ -9,47 +9,18 @@ from typing import Any
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 
-from app.i18n import N_, _, current_language
+from app.i18n import _, current_language
 from app.problems import Problem, problem_text
 from app.scanner import Scanner
 from app.screens.base import BaseScreen
-from app.screens.home import fmt_value
 from app.services import request_texts
 from app.ui import Busy, Card, Panel, QrFrames, button, label, photo
+from specs.claims import claim_name
 from specs.errors import MobileIdError
 from specs.qr.presentation import QrRequest
-from verifier.result import VerificationResult
+from verifier.result import VerificationResult, claims_of
 
-__all__ = ["RequestScreen", "ResultScreen", "VerifyScreen", "age_text", "reason_text"]
-
-REASONS = (  # (code prefix, plain words); first match wins
-    ("qr.expired", N_("This code is too old. Ask the person to make a new one.")),
-    ("qr.replay", N_("This code was already scanned once. Ask for a new one.")),
-    ("qr.request_expired", N_("Your request has expired. Show a new request QR.")),
-    ("qr.no_request", N_("This answer belongs to a request. Show your request QR first.")),
-    ("qr.frame_incomplete", N_("Only part of the code was read. Scan all parts.")),
-    ("qr.not_requested", N_("The person showed a different ID from the one you asked for.")),
-    ("qr.elements_missing", N_("The answer leaves out something you asked for. Ask again.")),
-    ("qr.", N_("The QR code could not be read as an ID.")),
-    ("trust.bundle_stale", N_("The list of trusted issuers is out of date. Sync it, then scan again.")),
-    ("trust.no_bundle", N_("No list of trusted issuers yet. Sync it first.")),
-    ("trust.", N_("The ID was not issued by a trusted issuer.")),
-    ("status.suspended", N_("This ID is suspended.")),
-    ("status.revoked", N_("This ID has been revoked.")),
-    ("status.", N_("The status of this ID could not be confirmed.")),
-    ("mdoc.device_signature", N_("The phone's signature does not match: this may be a copy.")),
-    ("mdoc.expired", N_("This ID has expired.")),
-    ("mdoc.", N_("The ID's signature does not check out: it may be forged or altered.")),
-    ("sdjwt.", N_("The certificate's signature does not check out: it may be forged or altered.")),
-    ("jose.", N_("The certificate's signature does not check out: it may be forged or altered.")),
-)
-
-
-def reason_text(code: str) -> str:
-    for prefix, words in REASONS:
-        if code.startswith(prefix):
-            return _(words)
-    return _("The ID could not be verified.")
+__all__ = ["RequestScreen", "ResultScreen", "VerifyScreen", "age_text"]
 
 
 def age_text(age: dt.timedelta | None) -> str:
@@ -149,7 +120,7 @@ class ResultScreen(BaseScreen):
             reasons = Card(t)
             reasons.add_widget(label(_("Why:"), t, size=16, color=t.palette.muted))
             for issue in result.errors:
-                reasons.add_widget(label(reason_text(issue.code), t, size=22, bold=True))
+                reasons.add_widget(label(problem_text(issue.code), t, size=22, bold=True))
                 reasons.add_widget(label(issue.code, t, size=13, color=t.palette.muted))
             body.add_widget(reasons)
         body.add_widget(label(age_text(self.app.verifier.bundle_age()), t, size=16, color=t.palette.muted))
@@ -158,21 +129,15 @@ class ResultScreen(BaseScreen):
     def attributes(self, result: VerificationResult, lang: str) -> BoxLayout:
         t = self.theme
         card = Card(t)
-        portrait = result.portrait
-        if portrait:
-            card.add_widget(photo(portrait, t, width=150))
-        flat: dict[str, Any] = {}
-        for key, value in result.claims.items():
-            if isinstance(value, dict):
-                flat.update(value)
-            else:
-                flat[key] = value
-        for key, value in flat.items():
-            if key in ("portrait", "picture"):
+        claims = claims_of(result, self.app.wallet.catalogue)
+        for claim in claims:
+            if claim.identifier in ("portrait", "picture") and claim.image:
+                card.add_widget(photo(claim.image, t, width=150))
+        for claim in claims:
+            if claim.image:
                 continue
-            name = result.display_names.get(key, {}).get(lang) or key
-            card.add_widget(label(name, t, size=15, color=t.palette.muted))
-            card.add_widget(label(fmt_value(value), t, size=24, bold=True))
+            card.add_widget(label(claim.name(lang), t, size=15, color=t.palette.muted))
+            card.add_widget(label(claim.render(lang), t, size=24, bold=True))
         return card
 
 
@@ -211,7 +176,7 @@ class RequestScreen(BaseScreen):
             try:
                 request = self.app.verifier.request(kind)
             except MobileIdError as exc:
-                body.add_widget(label(reason_text(exc.code), t, color=t.palette.bad, bold=True))
+                body.add_widget(label(problem_text(exc.code), t, color=t.palette.bad, bold=True))
                 return
         self.texts = request_texts(request)
         body.add_widget(label(_("Let the customer scan this code with their wallet."), t, size=20, bold=True,
@@ -231,10 +196,10 @@ class RequestScreen(BaseScreen):
                               color=t.palette.muted))
         for identifier, names in request.items.items():
             try:
-                doc_type = catalogue.by_doctype(identifier)
+                doc_type = catalogue.find(identifier)
             except MobileIdError:
                 continue
-            items = ", ".join(doc_type.claim(None, n).display.name(lang) for n in names)
+            items = ", ".join(claim_name(doc_type, n, lang) for n in names)
             card.add_widget(label(f"{doc_type.display_name(lang)}: {items}", t, size=18, bold=True))
         until = request.expires.astimezone().strftime("%H:%M")
         card.add_widget(label(_("This request is valid until {time}.").format(time=until), t, size=16))

@@ -25,6 +25,7 @@ from issuer.keys import KeyPolicy, ensure_keys
 from issuer.security import hash_password
 from issuer.seed import generate, load_csv
 from issuer.settings import Settings
+from issuer.status import current_list
 from issuer.web import api, console, console_admin, console_status, oid4vci, remote, status_routes, trust_routes
 from issuer.web.errors import SECURITY_SCHEMES
 from issuer.web.state import State
@@ -53,6 +54,9 @@ def bootstrap(settings: Settings, *, seed_people: int | None = None) -> Bootstra
     people = seed_people if seed_people is not None else settings.seed_people
     with Session(engine) as session:
         ensure_keys(session, settings.data_dir, policy=KeyPolicy.from_settings(settings))
+        # the list new credentials go on exists from the start, so a trust bundle exported before the first
+        # issuance already carries it and a verifier can check the status of what is issued next
+        current_list(session, settings.public_url, settings.status_list_size)
         loaded = 0
         if session.scalars(select(Person.id).limit(1)).first() is None and people > 0:
             folder = settings.data_dir / "registers"

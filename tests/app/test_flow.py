@@ -132,7 +132,7 @@ def test_onboard_receive_share_age_and_verify(make_app: Callable[..., Driver], s
     # The same code again is a replay: red, with the reason in plain words.
     driver.tap_text("Scan the next one")
     driver.pump_until(lambda: driver.screen == "verify_result", timeout=10)
-    assert "NOT VALID" in driver.text() and "already scanned" in driver.text()
+    assert "NOT VALID" in driver.text() and "already used" in driver.text()
     driver.shot("18_verify_replay")
 
 

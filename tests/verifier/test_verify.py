@@ -32,7 +32,7 @@ def setup(pki):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(("idx", "valid", "status", "code"), [
-    (2, True, "valid", None), (3, False, "invalid", "status.revoked"), (4, False, "suspended", "status.suspended"),
+    (2, True, "valid", None), (3, False, "revoked", "status.revoked"), (4, False, "suspended", "status.suspended"),
 ])
 def test_mdoc_status(setup, idx, valid, status, code) -> None:  # type: ignore[no-untyped-def]
     pki, der, trust, statuses = setup
