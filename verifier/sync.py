@@ -135,21 +135,23 @@ def load_copy(folder: Path, *, now: dt.datetime, max_age: dt.timedelta = DEFAULT
 
 
 def _get(http: HttpGetter, url: str, cap: int, etag: str | None = None) -> tuple[int, bytes]:
+    """(status, body) of a GET, reading at most ``cap`` bytes (the wallet's capped read: in chunks when the client
+    streams, as httpx does, so a server sending more is cut off, not buffered)."""
     import httpx
 
-    headers = {"If-None-Match": etag} if etag else {}
+    from wallet.oid4vci import IssuanceError, _read
+
     try:
-        response = http.get(url, headers=headers)
+        status, _, content = _read(http, "GET", url, cap, "trust bundle",  # type: ignore[arg-type]
+                                   headers={"If-None-Match": etag} if etag else None)
+    except IssuanceError:
+        raise TrustError(f"{url} sent more than {cap} bytes", code="trust.sync_http") from None
     except httpx.HTTPError as exc:
         raise TrustError(f"cannot reach {url} ({type(exc).__name__})", code="trust.sync_unreachable") from None
-    if response.status_code == 304 and etag:
+    if status == 304 and etag:
         return 304, b""
-    if response.status_code != 200:
-        raise TrustError(f"{url} answered HTTP {response.status_code}", code="trust.sync_http")
-    declared = response.headers.get("content-length", "")
-    content: bytes = b"" if declared.isdigit() and int(declared) > cap else response.content
-    if len(content) > cap or (declared.isdigit() and int(declared) > cap):
-        raise TrustError(f"{url} sent more than {cap} bytes", code="trust.sync_http")
+    if status != 200:
+        raise TrustError(f"{url} answered HTTP {status}", code="trust.sync_http")
     return 200, content
 
 

@@ -206,3 +206,29 @@ def test_cli_sync_reports_fetches_and_refuses_a_wrong_root_hash(service: Service
     assert code == 0 and json.loads(out)["fetched"] == 5 and json.loads(out)["status_lists"] == 3, out
     code, out = run()
     assert code == 0 and "fetched 0 file(s)" in out and "root kept" in out, out
+
+
+def test_the_online_verifier_rereads_a_copy_once_it_is_switched(service: Service, network: Network,
+                                                                tmp_path: Path) -> None:
+    from verifier.web.state import TrustSource
+
+    folder = tmp_path / "trust"
+    sync(network, ISSUER_URL, folder, now=service.clock.now)
+    source = TrustSource(folder)
+    first = source.get(service.clock.now)
+    assert source.get(service.clock.now) is first  # unchanged: not read again
+    _set(service, 1, 2, 1)
+    sync(network, ISSUER_URL, folder, now=service.clock.now)
+    second = source.get(service.clock.now)
+    assert second is not first and second.status_tokens != first.status_tokens
+
+
+def test_a_file_longer_than_the_index_says_is_cut_off(service: Service, network: Network, tmp_path: Path) -> None:
+    folder = tmp_path / "trust"
+    sync(network, ISSUER_URL, folder, now=service.clock.now)
+    before = _copy_files(folder)
+    _set(service, 2, 4, 2)
+    network.rewrite["status/2.cwt"] = service.client.get("/status/2.cwt").content + b"\0" * 4096
+    with pytest.raises(MobileIdError) as refused:
+        sync(network, ISSUER_URL, folder, now=service.clock.now)
+    assert refused.value.code == "trust.sync_http" and _copy_files(folder) == before
