@@ -39,6 +39,7 @@ from specs.cose.sign1 import CoseSign1
 from specs.errors import MobileIdError
 from specs.status import StatusList, issue_cwt, issue_jwt
 from specs.trust import CertificateInfo, StatusListToken, TrustBundle, Vical, sign_trust_bundle, sign_vical
+from specs.trust.bundle import MAX_BUNDLE
 from specs.trust.index import BASE_PATH, INDEX_PATH, MAX_INDEX, IndexEntry, TrustIndex, sign_trust_index
 from verifier.cli_tools import atomic_write
 
@@ -117,8 +118,8 @@ def publish(folder: Path, keys: IssuerKeys, *, public_url: str, lists: Iterable[
             whole_bundle: bool = True) -> PublishReport:
     """Bring ``folder`` up to date with ``lists`` (taken one at a time: memory stays bounded by one list).
 
-    ``whole_bundle`` also writes ``trust/bundle`` (every token inside one file, capped at 4 MiB by
-    ``specs.trust.bundle``): for a national register only the split form fits.
+    ``whole_bundle`` also writes ``trust/bundle`` (every token inside one file) while it fits under the 4 MiB
+    ``specs.trust.bundle`` allows; past that only the split form is published (``/trust/bundle`` then is 404).
     """
     if keys.vical_signer is None or keys.vical is None:
         raise RuntimeError("the issuer has no VICAL signer key (start the service once to create it)")
@@ -129,6 +130,7 @@ def publish(folder: Path, keys: IssuerKeys, *, public_url: str, lists: Iterable[
         written: list[str] = []
         entries: list[IndexEntry] = []
         cwts: list[tuple[int, bytes, bytes]] = []
+        whole_size = 0
         new_lists: dict[str, Any] = {}
         total = 0
         status_base = ""  # where the lists were made (public_url may have moved since): from their URIs
@@ -151,7 +153,13 @@ def publish(folder: Path, keys: IssuerKeys, *, public_url: str, lists: Iterable[
             entries.append(IndexEntry(source.number, hashlib.sha256(cwt).digest(), len(cwt)))
             total += len(cwt)
             if whole_bundle:
-                cwts.append((source.number, (folder / f"status/{source.number}").read_bytes(), cwt))
+                jwt_bytes = (folder / f"status/{source.number}").read_bytes()
+                cwts.append((source.number, jwt_bytes, cwt))
+                whole_size += len(jwt_bytes) + len(cwt)
+                if whole_size > MAX_BUNDLE - 64 * 1024:  # too big for one file (verifiers refuse it): split only
+                    whole_bundle, cwts = False, []
+                    with contextlib.suppress(FileNotFoundError):
+                        (folder / BUNDLE_PATH).unlink()
         base = _base(folder, keys, public_url, now, state, written)
         total += len(base)
         index_changed = written or not (folder / INDEX_PATH).is_file() or not _fresh(

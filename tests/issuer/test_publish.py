@@ -141,3 +141,19 @@ def test_a_lost_state_file_does_not_restart_the_sequence(service: Service) -> No
     (folder / ".state.json").unlink()  # a new machine on the shared folder, a restored backup
     service.clock.advance(seconds=1)
     assert "trust/index" in _publish(service) and sequence() > before
+
+
+def test_a_register_too_big_for_one_file_is_published_split_only(service: Service, tmp_path: Path) -> None:
+    import os
+
+    from issuer.publish import ListSource, publish
+
+    with service.session() as session:
+        keys = load_keys(session, service.settings.data_dir)
+    small = [ListSource(f"{ISSUER_URL}/status/1", StatusList.empty(1024, 2))]
+    folder = tmp_path / "publish"
+    assert "trust/bundle" in publish(folder, keys, public_url=ISSUER_URL, lists=small, now=service.clock.now).signed
+    big = [*small, ListSource(f"{ISSUER_URL}/status/2", StatusList(8, os.urandom(2_500_000)))]  # incompressible
+    report = publish(folder, keys, public_url=ISSUER_URL, lists=big, now=service.clock.now)
+    assert "status/2.cwt" in report.signed and "trust/index" in report.signed
+    assert "trust/bundle" not in report.signed and not (folder / "trust/bundle").exists()
