@@ -145,7 +145,7 @@ def _get(http: HttpGetter, url: str, cap: int, etag: str | None = None) -> tuple
         status, _, content = _read(http, "GET", url, cap, "trust bundle",  # type: ignore[arg-type]
                                    headers={"If-None-Match": etag} if etag else None)
     except IssuanceError:
-        raise TrustError(f"{url} sent more than {cap} bytes", code="trust.sync_http") from None
+        raise TrustError(f"{url} sent more than {cap} bytes", code="trust.sync_too_large") from None
     except httpx.HTTPError as exc:
         raise TrustError(f"cannot reach {url} ({type(exc).__name__})", code="trust.sync_unreachable") from None
     if status == 304 and etag:
@@ -229,7 +229,7 @@ def sync(http: HttpGetter, url: str, folder: Path, *, pin_new_root: bool = False
     total = len(index_bytes) + sum(e.size for e in index.entries())
     if total > max_bytes:
         raise TrustError(f"the trust bundle would take {total} bytes, above the limit of {max_bytes}",
-                         code="trust.sync_http")
+                         code="trust.sync_too_large")
     fetched, fetched_bytes, bundle = _refresh(http, base_url, folder, old_dir, index, index_bytes, roots, now)
     if state in ("new", "replaced"):
         atomic_write(folder / ROOT, root)

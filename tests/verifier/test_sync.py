@@ -183,7 +183,7 @@ def test_size_cap_refuses_before_fetching_the_lists(service: Service, network: N
     network.paths.clear()
     with pytest.raises(MobileIdError) as refused:
         sync(network, ISSUER_URL, folder, now=service.clock.now, max_bytes=2000)
-    assert refused.value.code == "trust.sync_http" and "2000" in refused.value.message
+    assert refused.value.code == "trust.sync_too_large" and "2000" in refused.value.message
     assert network.paths == ["trust/index"] and _copy_files(folder) == before
 
 
@@ -201,7 +201,7 @@ def test_cli_sync_reports_fetches_and_refuses_a_wrong_root_hash(service: Service
     assert code == 1 and json.loads(out.splitlines()[0])["error"]["code"] == "trust.sync_root"
     assert not folder.exists() or _copy_files(folder) == {}
     code, out = run("--max-bytes", "100", "--json")
-    assert code == 1 and json.loads(out.splitlines()[0])["error"]["code"] == "trust.sync_http"
+    assert code == 1 and json.loads(out.splitlines()[0])["error"]["code"] == "trust.sync_too_large"
     code, out = run("--json")
     assert code == 0 and json.loads(out)["fetched"] == 5 and json.loads(out)["status_lists"] == 3, out
     code, out = run()
@@ -231,4 +231,4 @@ def test_a_file_longer_than_the_index_says_is_cut_off(service: Service, network:
     network.rewrite["status/2.cwt"] = service.client.get("/status/2.cwt").content + b"\0" * 4096
     with pytest.raises(MobileIdError) as refused:
         sync(network, ISSUER_URL, folder, now=service.clock.now)
-    assert refused.value.code == "trust.sync_http" and _copy_files(folder) == before
+    assert refused.value.code == "trust.sync_too_large" and _copy_files(folder) == before
