@@ -1,5 +1,6 @@
 """Helpers of the verifier's terminal commands: QR inputs, a replay cache that outlives one process, the
-human verdict and request QR files (the trust-bundle sync is ``verifier.sync``).
+request QR files and atomic writes (the human verdict is ``verifier.cli_verdict``, the trust-bundle sync
+``verifier.sync``).
 
 * ``FileReplayCache``: ``mobileid verify`` runs once per scan, so the nonces of accepted answers (one-way
   wallet nonces, answered request nonces) are kept in a small JSON file, under an exclusive lock while a
@@ -20,10 +21,8 @@ from typing import Any
 from specs.errors import InputError, MobileIdError
 from specs.qr import is_profile_text
 from verifier.qr import ReplayCache
-from verifier.result import VerificationResult
 
-__all__ = ["FileReplayCache", "is_qr_input", "load_request", "print_qr_result",
-           "qr_texts", "write_qr_png"]
+__all__ = ["FileReplayCache", "is_qr_input", "load_request", "qr_texts", "write_qr_png"]
 
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 _MAX_TEXT_FILE = 256 * 1024
@@ -157,59 +156,3 @@ class FileReplayCache(ReplayCache):
             except ImportError:  # pragma: no cover - non-POSIX: no inter-process lock
                 pass
             yield FileReplayCache(path)
-
-
-# -- the human verdict ---------------------------------------------------------------------------------
-def _age(delta: dt.timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    if seconds < 172800:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86400} days"
-
-
-def print_qr_result(result: VerificationResult, *, bundle_issued_at: dt.datetime | None, now: dt.datetime | None,
-                    lang: str = "en") -> None:
-    """VALID / INVALID in large type, then the type, the claims by their catalogue labels (``claims_of``),
-    status, bundle age, and each refusal in plain words with its code (``specs.messages``)."""
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.panel import Panel
-    from rich.table import Table
-    from rich.text import Text
-
-    from verifier.result import claims_of
-
-    console = Console()
-    word, style = ("VALID", "bold white on green") if result.valid else ("INVALID", "bold white on red")
-    console.print(Panel(Text(word, style="bold"), style=style, padding=(0, 4), expand=False))
-    kind = result.doctype or result.vct or ""
-    if result.type_name:
-        console.print(f"[bold]{escape(result.type_name.get('en', ''))}[/] ({escape(result.type_name.get('ko', ''))})"
-                      f"  {result.format} {escape(kind)}")
-    elif kind:
-        console.print(f"{result.format} {escape(kind)}")
-    claims = claims_of(result)
-    if claims:
-        table = Table("claim", "value")
-        for claim in claims:
-            label = claim.name(lang)
-            table.add_row(Text(f"{label} ({claim.identifier})" if label != claim.identifier else label),
-                          Text(_short(claim.render(lang))))
-        console.print(table)
-    console.print(f"status: {result.status}   holder bound: {'yes' if result.holder_bound else 'no'}")
-    if bundle_issued_at is not None and now is not None:
-        console.print(f"trust bundle: issued {bundle_issued_at.isoformat(timespec='seconds')} "
-                      f"({_age(now - bundle_issued_at)} old)")
-    elif now is not None:
-        console.print("trust bundle: none (certificates / keys)")
-    for issue in result.errors:  # the words, the stable code, then the technical detail on a line of its own
-        console.print(Text.assemble(("  x ", "red"), issue.words(lang), " ", (f"[{issue.code}]", "bold")))
-        console.print(Text(f"    ({issue.message})", style="dim"))
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= 80 else text[:77] + "..."

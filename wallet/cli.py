@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 import typer
 
 from specs.errors import InputError, LockedError, MobileIdError
+from specs.text import safe_text
 from wallet.oid4vci import HttpClient
 from wallet.pin import DEFAULT_KDF, KdfParams
 from wallet.store import CredentialRecord
@@ -90,7 +91,7 @@ def _fail(exc: MobileIdError, as_json: bool = False) -> NoReturn:
     lang = _language()
     if as_json:
         typer.echo(json.dumps({"error": exc.to_json(lang)}, ensure_ascii=False))
-    typer.echo(f"error: {exc.plain(lang)} [{exc.code}]\n  ({exc.message})", err=True)
+    typer.echo(f"error: {exc.plain(lang)} [{exc.code}]\n  ({safe_text(exc.message)})", err=True)
     if isinstance(exc, LockedError):
         typer.echo("next: run 'mobileid wallet init' to replace it with a new, empty wallet (nothing in the "
                    "erased one can be recovered)", err=True)
@@ -409,17 +410,16 @@ def show(credential_id: Annotated[str, typer.Argument(
 
     lang = _language()
     console = Console()
-    console.print(Text.assemble((document["name_en"], "bold"), f" ({document['name_ko']})  {document['format']}  "
-                                f"{document['type_id']}"))
+    console.print(Text.assemble((safe_text(document["name_en"]), "bold"),
+                                f" ({safe_text(document['name_ko'])})  {document['format']}  {document['type_id']}"))
     console.print(f"id {document['id']}  received {document['received_at']}  status {document['status']}  "
                   f"used {'yes' if document['used'] else 'no'}")
-    console.print(Text(f"issuer {document['issuer']}"))
+    console.print(Text(f"issuer {safe_text(document['issuer'], limit=200)}"))
     table = Table("claim", "value")
-    for claim in stored.claims:
+    for claim in stored.claims:  # issued by someone else: outside text
         label = claim.name(lang)
-        value = claim.render(lang)
-        table.add_row(Text(f"{label} ({claim.identifier})" if label != claim.identifier else label),
-                      Text(value if len(value) <= 80 else value[:77] + "..."))
+        table.add_row(Text(safe_text(f"{label} ({claim.identifier})" if label != claim.identifier else label)),
+                      Text(safe_text(claim.render(lang), limit=80)))
     console.print(table)
 
 
@@ -599,8 +599,8 @@ def answer(request_file: Annotated[Path, typer.Argument(
             lines.append(f"  {label} ({identifier}):")
             lines.extend(f"    - {_claim_name(identifier, name)} ({name})" for name in names)
         lines.append(f"  request expires {request.expires.isoformat()}")
-        for line in lines:
-            typer.echo(line, err=as_json)
+        for line in lines:  # the verifier's name, its elements and doc types came in the request
+            typer.echo(safe_text(line), err=as_json)
         if not yes:
             if not sys.stdin.isatty():
                 raise InputError("consent needed: pass --yes to share these elements", code="input.usage")
@@ -636,10 +636,12 @@ def history(data_dir: DataDir = DEFAULT_DIR, pin: Pin = None, as_json: Json = Fa
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table("when", "with", "type", "elements", "mode")
-    for entry in entries:
-        table.add_row(entry.at.isoformat()[:19], entry.verifier, entry.type_id, ", ".join(entry.elements), entry.mode)
+    for entry in entries:  # the verifier's name and the elements came in a request: outside text
+        table.add_row(*(Text(safe_text(cell)) for cell in (entry.at.isoformat()[:19], entry.verifier, entry.type_id,
+                                                            ", ".join(entry.elements), entry.mode)))
     Console().print(table)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as dt
+import logging
 import os
 import secrets
 from collections.abc import AsyncIterator, Callable
@@ -16,19 +17,23 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from issuer.db import make_engine, migrate, session_factory
 from issuer.db.models import Office, Person, Staff
+from issuer.errors import OAuthError
 from issuer.keys import KeyPolicy, ensure_keys
 from issuer.security import hash_password
 from issuer.seed import generate, load_csv
 from issuer.settings import Settings
 from issuer.status import current_list
-from issuer.web import api, console, console_admin, console_status, oid4vci, remote, status_routes, trust_routes
-from issuer.web.errors import SECURITY_SCHEMES
+from issuer.web import api, console, console_admin, console_status, logs, oid4vci, remote, status_routes, trust_routes
+from issuer.web.errors import SECURITY_SCHEMES, oauth_error_handler, oauth_response
+from issuer.web.headers import SecurityHeaders
 from issuer.web.state import State
+
+LOG = logging.getLogger("issuer")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,23 +86,28 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # after the server configured its logging: no query strings, secrets or exception messages in it
+        logs.install(words)
         yield
         st.forget_keys()  # logs out of an HSM
         engine.dispose()  # close pooled connections when the service stops
 
-    app = FastAPI(title="mobileid issuer", version="0.1.0", lifespan=lifespan)
+    # no Swagger UI or ReDoc pages: they load scripts from a CDN and run inline ones (the security headers
+    # forbid both); the OpenAPI document stays at /openapi.json
+    app = FastAPI(title="mobileid issuer", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.add_middleware(SecurityHeaders, public_url=settings.public_url)
     st = State(settings=settings, sessions=session_factory(engine), session_secret=_secret(settings))
     if clock is not None:
         st.clock = clock
     app.state.mobileid = st
-    app.include_router(oid4vci.router)
-    app.include_router(status_routes.router)
-    app.include_router(trust_routes.router)
-    app.include_router(remote.router)
-    app.include_router(console.router)
-    app.include_router(console_status.router)
-    app.include_router(console_admin.router)
-    app.include_router(api.router)
+    routers = (oid4vci.router, status_routes.router, trust_routes.router, remote.router, console.router,
+               console_status.router, console_admin.router, api.router)
+    for router in routers:
+        app.include_router(router)
+    # the fixed words of every route (``/console/applicants/{person_id}`` -> console, applicants): what the
+    # access log may show of a path
+    words = logs.route_words([*(getattr(r, "path", "") for router in routers for r in router.routes),
+                              "/healthz", "/openapi.json", "/console/static"])
     console.templates.env.filters["b64"] = lambda data: base64.b64encode(data).decode()
 
     @app.exception_handler(RequestValidationError)
@@ -105,7 +115,9 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
         """OAuth-style 400s on the OpenID4VCI paths; FastAPI's usual 422 elsewhere."""
         answer = oid4vci.validation_error(request, exc)
         fallback = {"detail": jsonable_encoder(exc.errors())}
-        return answer if answer is not None else JSONResponse(fallback, status_code=422)
+        return oauth_response(answer) if answer is not None else JSONResponse(fallback, status_code=422)
+
+    app.add_exception_handler(OAuthError, oauth_error_handler)  # every refusal of every route and service
 
     @app.exception_handler(OperationalError)
     def database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
@@ -114,6 +126,17 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
         return JSONResponse({"error": "temporarily_unavailable",
                              "error_description": "the service's database is unavailable; try again shortly"},
                             status_code=503, headers={"Retry-After": "2", "Cache-Control": "no-store"})
+
+    @app.exception_handler(SQLAlchemyError)
+    def database_error(request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        """Any other database error: logged by class and SQLSTATE only (a driver's message may quote a row's
+        values), answered as a plain 500 that names nothing of it."""
+        orig = getattr(exc, "orig", None)
+        code = getattr(orig, "sqlstate", None) or getattr(orig, "sqlite_errorname", None) or "-"
+        LOG.error("database error %s (%s) on %s %s", type(exc).__name__, code, request.method,
+                  logs.redact_path(request.url.path, words))
+        return JSONResponse({"error": "server_error", "error_description": "the service failed; try again later"},
+                            status_code=500, headers={"Cache-Control": "no-store"})
 
     generate = app.openapi
 

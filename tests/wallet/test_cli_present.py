@@ -71,7 +71,7 @@ def test_present_human_output_and_refill(phone: Path, trust_dir: Path, tmp_path:
     assert code == 0 and "refill needed" in out, err  # one unused copy of three left
     code, out = verify(str(tmp_path / "b.png"), "--trust", str(trust_dir))
     assert code == 0, out
-    assert "VALID" in out and "INVALID" not in out and "age_over_19" in out and "trust bundle: issued" in out
+    assert "Genuine" in out and "Not verified" not in out and "age_over_19" in out and "trust bundle: issued" in out
 
 
 def test_present_chosen_elements_in_frames(phone: Path, trust_dir: Path, tmp_path: Path) -> None:
