@@ -168,3 +168,6 @@ def test_the_request_qr_asks_the_chosen_question(make_app: Callable[..., Driver]
     driver.tap_text("Back")
     driver.tap_text("Log")
     assert expected[0] in driver.labels()  # the log says the same answer
+    app.update_settings(language="ko")
+    assert ("65세 이상 확인 / 할인 가능" if over_65 else "65세 미만 / 할인 불가") in driver.labels()
+    driver.shot("37_scan_log_age65_ko")
