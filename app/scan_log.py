@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import get_args
 
+from specs.io.files import atomic_write
 from verifier.verdict import WORDS, Headline, Tone
 
 _TONES: tuple[Tone, ...] = get_args(Tone)
@@ -89,7 +90,4 @@ class ScanLog:
 
     def add(self, entry: ScanEntry) -> None:
         kept = [*reversed(self.entries()), entry][-MAX_ENTRIES:]
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps([e.to_json() for e in kept]), "utf-8")
-        tmp.replace(self.path)
+        atomic_write(self.path, json.dumps([e.to_json() for e in kept]).encode("utf-8"))
