@@ -145,10 +145,11 @@ def test_the_request_qr_asks_the_chosen_question(make_app: Callable[..., Driver]
     camera.paths[:] = [request_png]
     driver.tap_text("Answer a business's request")
     driver.pump_until(lambda: driver.screen == "consent", timeout=10)
+    driver.pump(3)  # laid out before the touch
     assert "Aged 65 or over" in driver.text()
     driver.tap_text("Share")
     screen = app.screen
-    assert isinstance(screen, ShowQrScreen) and screen.frames is not None
+    assert isinstance(screen, ShowQrScreen) and screen.frames is not None, driver.text()
     frames = ([driver.shot("35_show_qr_age65")] if len(screen.texts) == 1  # an age answer fits one code
               else driver.shoot_frames(screen.frames, "35_show_qr_age65_frame"))
 
