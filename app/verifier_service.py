@@ -14,22 +14,19 @@ from app.scan_log import ScanEntry, ScanLog
 from specs.catalogue import Catalogue
 from specs.errors import InputError, MobileIdError
 from specs.qr.presentation import QrRequest
-from verifier.policy import PRESETS, Policy
+from verifier.policy import PRESETS, Policy, request_items
 from verifier.qr import Verifier
 from verifier.result import VerificationResult
 from verifier.sync import has_copy, sync
 from verifier.trust import VerifierTrust
+from verifier.verdict import headline
 from wallet.oid4vci import HttpClient
 
 __all__ = ["REQUESTS", "VerifierService"]
 
-# What the request screen offers to ask for (two-way): a label key and the items asked.
-REQUESTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
-    "age19": {"kr.mobileid.age.1": ("age_over_19",)},
-    "name_photo": {"org.iso.18013.5.1.mDL": ("family_name", "given_name", "portrait")},
-    "licence": {"org.iso.18013.5.1.mDL": ("family_name", "given_name", "birth_date", "document_number",
-                                          "expiry_date", "portrait", "driving_privileges")},
-}
+# What the request screen can ask for (two-way): one request per question of the mode chooser, asking for
+# what its policy needs and nothing more (``verifier.policy.request_items``), so its answer meets that policy.
+REQUESTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {name: request_items(p) for name, p in PRESETS.items()}
 
 
 DEFAULT_NAME = "mobileid verifier"  # until the shop names itself in settings
@@ -94,8 +91,11 @@ class VerifierService:
             return None
         return None if issued is None else self.clock() - issued
 
-    def request(self, kind: str) -> QrRequest:
-        self.pending_request = self.verifier().request(REQUESTS[kind])
+    def request(self, question: str) -> QrRequest:
+        """The request QR for a question of the mode chooser (a policy preset)."""
+        if question not in REQUESTS:
+            raise InputError(f"no request for {question[:40]!r}", code="input.usage")
+        self.pending_request = self.verifier().request(REQUESTS[question])
         return self.pending_request
 
     def verify(self, texts: Iterable[str]) -> VerificationResult:
@@ -109,7 +109,8 @@ class VerifierService:
             self.pending_request = None
         if self.policy is not None:
             result = self.policy.apply(result, now=self.clock())
-        self.log.add(ScanEntry(self.clock(), self._document(result), bool(result.valid)))
+        answer = headline(result, self.policy, now=self.clock())
+        self.log.add(ScanEntry(self.clock(), self._document(result), bool(result.valid), answer))
         return result
 
     def _document(self, result: VerificationResult) -> str:
