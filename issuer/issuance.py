@@ -14,6 +14,7 @@ never received the first answer (the response was lost after our commit). The ea
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -87,9 +88,15 @@ def _verified_proofs(proofs: list[str], *, audience: str, now: dt.datetime) -> _
     return _Proofs(tuple(keys), nonces.pop())
 
 
+NONCE_TEXT = re.compile(r"[A-Za-z0-9_.~-]{1,64}")  # what POST /nonce hands out (token_urlsafe), with room
+
+
 def _check_nonce(session: Session, nonce: str, now: dt.datetime) -> None:
     """Refuse an unknown, used or expired c_nonce before anything else is looked at (a replayed proof is
-    reported as one); ``_consume_nonce`` takes it atomically later."""
+    reported as one); ``_consume_nonce`` takes it atomically later. A value that is no nonce of ours (NUL, a
+    lone surrogate: no database can even be asked about it) is refused the same way."""
+    if not NONCE_TEXT.fullmatch(nonce):
+        raise IssuanceRefusal("invalid_nonce", "the c_nonce is unknown, used or expired")
     usable = session.scalars(select(Nonce.id).where(Nonce.value == nonce, Nonce.used.is_(False),
                                                     Nonce.expires_at > now)).first()
     if usable is None:

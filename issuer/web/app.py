@@ -12,21 +12,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from issuer import limits, sweep
 from issuer.db import make_engine, migrate, session_factory
 from issuer.db.models import Office, Person, Staff
 from issuer.keys import KeyPolicy, ensure_keys
 from issuer.security import hash_password
 from issuer.seed import generate, load_csv
 from issuer.settings import Settings
-from issuer.web import api, console, console_admin, console_status, oid4vci, remote, status_routes, trust_routes
-from issuer.web.errors import SECURITY_SCHEMES
+from issuer.web import api, console, console_admin, console_status, guard, oid4vci, remote, status_routes, trust_routes
+from issuer.web.errors import SECURITY_SCHEMES, ErrorResponse
 from issuer.web.state import State
 
 
@@ -77,7 +77,8 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with sweep.periodically(st.sessions, settings, st.now):
+            yield
         st.forget_keys()  # logs out of an HSM
         engine.dispose()  # close pooled connections when the service stops
 
@@ -86,6 +87,11 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
     if clock is not None:
         st.clock = clock
     app.state.mobileid = st
+    # The input guard, then (outermost, so a flood of junk is counted too) the shared rate limits.
+    app.add_middleware(guard.InputGuard, max_body=settings.max_body_bytes, max_depth=settings.max_json_depth,
+                       errors=oid4vci.VALIDATION_ERRORS)
+    app.add_middleware(limits.RateLimit, now=st.now, limiter=limits.Limiter(
+        engine, limits.limits_from(settings), settings.rate_limit_window_seconds, st.session_secret))
     app.include_router(oid4vci.router)
     app.include_router(status_routes.router)
     app.include_router(trust_routes.router)
@@ -100,8 +106,7 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
     def validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         """OAuth-style 400s on the OpenID4VCI paths; FastAPI's usual 422 elsewhere."""
         answer = oid4vci.validation_error(request, exc)
-        fallback = {"detail": jsonable_encoder(exc.errors())}
-        return answer if answer is not None else JSONResponse(fallback, status_code=422)
+        return answer if answer is not None else JSONResponse(guard.validation_detail(exc.errors()), status_code=422)
 
     @app.exception_handler(OperationalError)
     def database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
@@ -122,6 +127,7 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
                 for operation in document["paths"].get(path, {}).values():
                     operation.get("responses", {}).pop("422", None)
             document.setdefault("components", {}).setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
+            guard.document(document, ErrorResponse.model_json_schema())
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]

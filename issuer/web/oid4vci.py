@@ -23,6 +23,7 @@ from issuer import audit
 from issuer.credentials import CONFIGURATIONS
 from issuer.db.models import AccessToken, Nonce
 from issuer.issuance import MAX_BATCH, IssuanceRefusal, issue_batch, record_notification
+from issuer.limits import count_refusal
 from issuer.offers import PRE_AUTH_GRANT, REFERENCE_PATH, OfferError, offer_by_reference, redeem, token_grant
 from issuer.security import token_hash
 from issuer.web.errors import ACCESS_TOKEN, oauth_errors, security
@@ -47,10 +48,15 @@ def _error(status: int, error: str, description: str) -> JSONResponse:
 
 
 def _refuse(session: Session, action: str, status: int, error: str, description: str,
-            target: str = "", reason: str | None = None) -> JSONResponse:
-    """Audit a refused wallet request by its error code only (no tokens, proofs or claims) and commit."""
-    detail = {"error": error} | ({"reason": reason} if reason else {})
-    audit.append(session, actor="wallet", action=action, target=target[:80], detail=detail)
+            target: str = "", reason: str | None = None, *, now: dt.datetime) -> JSONResponse:
+    """Audit a refused wallet request by its error code only (no tokens, proofs or claims) and commit; an
+    anonymous one (no valid access token: no target) is only counted, per minute and kind (``issuer.limits``),
+    so anonymous requests cannot grow the hash-chained log."""
+    if target.startswith("person:"):
+        detail = {"error": error} | ({"reason": reason} if reason else {})
+        audit.append(session, actor="wallet", action=action, target=target[:80], detail=detail)
+    else:
+        count_refusal(session, f"{action}:{error}", now)
     session.commit()
     return _error(status, error, description)
 
@@ -62,7 +68,7 @@ def validation_error(request: Request, exc: RequestValidationError) -> JSONRespo
         return None
     where = sorted({".".join(str(p) for p in e.get("loc", ())) + f": {e.get('type')}" for e in exc.errors()})
     with state(request).sessions() as session:
-        return _refuse(session, "request.reject", 400, error, "; ".join(where)[:300], request.url.path)
+        return _refuse(session, "request.reject", 400, error, "; ".join(where)[:300], now=state(request).now())
 
 
 def _claims(doc: Any, fmt: str) -> list[dict[str, Any]]:
@@ -209,11 +215,12 @@ def credential(request: Request, body: CredentialRequest,
     with st.sessions() as session:
         access = _access(session, authorization, now)
         if access is None:
-            return _refuse(session, "credential.reject", 401, "invalid_token", "a valid access token is required")
+            return _refuse(session, "credential.reject", 401, "invalid_token", "a valid access token is required",
+                           now=now)
         target = f"person:{access.person_id}"
         if body.proofs is not None and (body.proof is not None or set(body.proofs) != {"jwt"}):
             return _refuse(session, "credential.reject", 400, "invalid_credential_request",
-                           "send one of proof or proofs, with jwt proofs only", target)
+                           "send one of proof or proofs, with jwt proofs only", target, now=now)
         proofs = (body.proofs or {}).get("jwt") or ([body.proof["jwt"]] if body.proof and "jwt" in body.proof else [])
         try:
             batch = issue_batch(session, st.keys(session), access=access,
@@ -221,7 +228,7 @@ def credential(request: Request, body: CredentialRequest,
                                 public_url=st.settings.public_url, list_size=st.settings.status_list_size, now=now)
         except IssuanceRefusal as exc:  # nothing of the refused request is kept: not the count, not the nonce use
             session.rollback()
-            return _refuse(session, "credential.reject", 400, exc.error, exc.description, target, exc.reason)
+            return _refuse(session, "credential.reject", 400, exc.error, exc.description, target, exc.reason, now=now)
         session.commit()
     out = [{"credential": base64.urlsafe_b64encode(i.encoded).rstrip(b"=").decode() if isinstance(i.encoded, bytes)
             else i.encoded} for i in batch.issued]
@@ -243,13 +250,16 @@ class Notification(BaseModel):
 def notification(request: Request, body: Notification,
                  authorization: Annotated[str | None, Header()] = None) -> Response:
     st = state(request)
+    now = st.now()
     with st.sessions() as session:
-        access = _access(session, authorization, st.now())
+        access = _access(session, authorization, now)
         if access is None:
-            return _refuse(session, "notification.reject", 401, "invalid_token", "a valid access token is required")
+            return _refuse(session, "notification.reject", 401, "invalid_token", "a valid access token is required",
+                           now=now)
         try:
-            record_notification(session, access, body.notification_id[:64], body.event, st.now())
+            record_notification(session, access, body.notification_id[:64], body.event, now)
         except IssuanceRefusal as exc:
-            return _refuse(session, "notification.reject", 400, exc.error, exc.description)
+            return _refuse(session, "notification.reject", 400, exc.error, exc.description,
+                           f"person:{access.person_id}", now=now)
         session.commit()
     return Response(status_code=204)
