@@ -252,7 +252,7 @@ def enroll(clerk: Annotated[str, typer.Option()], applicant: Annotated[int, type
     granted: dict[str, int] = {}
     for item in copies or []:
         name, _, count = item.partition("=")
-        if not name or not count.isdigit():
+        if not name or not (count.isascii() and count.isdigit()):
             raise typer.BadParameter("--copies takes CONFIGURATION=N, e.g. age_attestation=5")
         granted[name] = int(count)
     settings = _settings(data_dir)

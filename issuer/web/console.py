@@ -241,7 +241,8 @@ def _copies(form: Any, chosen: list[str]) -> dict[str, int]:
     out = {}
     for config in chosen:
         value = str(form.get(f"copies_{config}", "") or default_copies(config)).strip()
-        out[config] = int(value) if value.isdigit() and len(value) < 4 else 0  # 0 is refused with the reason
+        # 0 is refused with the reason; only ASCII digits (int() refuses "¹²³", which isdigit() accepts)
+        out[config] = int(value) if value.isascii() and value.isdigit() and len(value) < 4 else 0
     return out
 
 

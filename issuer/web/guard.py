@@ -5,8 +5,8 @@ What it refuses, before any route, database or parser of ours sees the request:
 - a body larger than ``max_body_bytes`` (413, RFC 9110 §15.5.14), by ``Content-Length`` or as it streams;
 - multipart bodies (415): no route takes uploads;
 - in the path, the query, a urlencoded form or a JSON body: NUL and other C0 controls (PostgreSQL text cannot
-  hold NUL), lone surrogates and undecodable UTF-8 (they cannot be stored or encoded), and whole numbers beyond
-  64 bits (database integers are 64 bits at most);
+  hold NUL), lone surrogates and undecodable UTF-8 (they cannot be stored or encoded); in the path and the
+  query, whole numbers beyond 32 bits (they are database keys, INTEGER columns);
 - in JSON: nesting deeper than ``max_json_depth``, numbers beyond 64 bits, non-finite numbers (``1e999``,
   ``NaN``), invalid UTF-8 (RFC 8259 §8.1); a body that does not parse is left to the route when it is not
   declared JSON (the route says what it expected);
@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 INT64 = (-(2**63), 2**63 - 1)
+KEY = (-(2**31), 2**31 - 1)  # ids in the path and numbers in the query are database keys: INTEGER columns
 _DIGITS = re.compile(r"[+-]?[0-9]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # C0 controls but TAB, and DEL
 _HEADER_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
@@ -55,11 +56,12 @@ def check_text(value: str, where: str) -> None:
         raise Refused(f"{where} is not valid UTF-8 text") from None
 
 
-def check_number_text(value: str, where: str) -> None:
-    """A value written as a whole number must fit in 64 bits (path ids and query numbers are database keys)."""
+def check_number_text(value: str, where: str, bounds: tuple[int, int] = KEY) -> None:
+    """A value written as a whole number must fit ``bounds`` (path ids and query numbers are database keys,
+    32-bit INTEGER columns on PostgreSQL)."""
     text = value.strip()
-    if _DIGITS.fullmatch(text) and (len(text.lstrip("+-")) > 19 or not INT64[0] <= int(text) <= INT64[1]):
-        raise Refused(f"{where} is a number beyond 64 bits")
+    if _DIGITS.fullmatch(text) and (len(text.lstrip("+-")) > 19 or not bounds[0] <= int(text) <= bounds[1]):
+        raise Refused(f"{where} is a number beyond {bounds[1].bit_length() + 1} bits")
 
 
 def check_pairs(text: str, where: str, numbers: bool) -> None:
