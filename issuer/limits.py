@@ -1,10 +1,10 @@
 """Abuse limits that every worker shares: fixed-window request counters in the issuer's own database.
 
-Each limited request adds one hit to two counters, its client's and everyone's, for its kind (``token``,
-``nonce``, ``credential``, ``remote``, ``login``) and the current window, in ONE statement::
+Each limited request adds one hit to its client's counter for its kind (``token``, ``nonce``, ``credential``,
+``remote``, ``login``) and the current window and, when within that, one to everyone's, each in ONE statement::
 
-    INSERT INTO rate_limits (bucket, window_start, hits) VALUES (:client, :w, 1), (:all, :w, 1)
-    ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING bucket, hits
+    INSERT INTO rate_limits (bucket, window_start, hits) VALUES (:bucket, :window, 1)
+    ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING hits
 
 PostgreSQL and SQLite (>= 3.35) both run it atomically, so N uvicorn workers on M machines count together
 and two racing requests never read the same count. A request over either limit is answered 429 with
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import Engine, Table
+from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -86,26 +86,28 @@ class Limiter:
         digest = hmac.new(self._key, client.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:32]
         return f"{kind}|{digest}"
 
+    def _add(self, connection: Connection, bucket: str, start: int) -> int:
+        """One more hit on ``bucket`` in the window at ``start``; the count after it (one atomic statement)."""
+        statement = _insert(self.engine, self._table).values(bucket=bucket, window_start=start, hits=1)
+        statement = statement.on_conflict_do_update(index_elements=["bucket", "window_start"],
+                                                    set_={"hits": self._table.c.hits + 1})
+        return int(connection.execute(statement.returning(self._table.c.hits)).scalar_one())
+
     def hit(self, kind: str, client: str, now: dt.datetime) -> Verdict:
+        """The client's counter first; only a request within it counts against everyone's, so a client that is
+        already refused cannot use up the overall allowance of the others."""
         limit = self.limits.get(kind)
         if limit is None or (limit.per_client <= 0 and limit.overall <= 0):
             return Verdict(True, 0)
         second = int(now.timestamp())
         start = second - second % self.window
-        mine, everyone = self.client_bucket(kind, client), f"{kind}|{EVERYONE}"
-        insert = _insert(self.engine, self._table)
-        statement = insert.values([{"bucket": mine, "window_start": start, "hits": 1},
-                                   {"bucket": everyone, "window_start": start, "hits": 1}])
-        statement = statement.on_conflict_do_update(
-            index_elements=["bucket", "window_start"], set_={"hits": self._table.c.hits + 1},
-        ).returning(self._table.c.bucket, self._table.c.hits)
-        with self.engine.begin() as connection:
-            counts = {bucket: hits for bucket, hits in connection.execute(statement)}
         retry = start + self.window - second
-        if 0 < limit.per_client < counts.get(mine, 0):
-            return Verdict(False, retry, "client")
-        if 0 < limit.overall < counts.get(everyone, 0):
-            return Verdict(False, retry, "overall")
+        with self.engine.begin() as connection:
+            if limit.per_client > 0 and self._add(connection, self.client_bucket(kind, client), start) \
+                    > limit.per_client:
+                return Verdict(False, retry, "client")
+            if limit.overall > 0 and self._add(connection, f"{kind}|{EVERYONE}", start) > limit.overall:
+                return Verdict(False, retry, "overall")
         return Verdict(True, 0)
 
 
