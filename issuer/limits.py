@@ -118,10 +118,11 @@ class Limiter:
             if refused:
                 cursor.execute(self._give_back, (everyone, start))
             cursor.close()
+            connection.commit()  # nothing to do in autocommit mode; an engine not set up so still keeps the hit
         finally:
             if postgres:
                 driver.autocommit = False  # type: ignore[union-attr]
-            connection.close()  # back to the pool (SQLite's connections are in autocommit mode already)
+            connection.close()  # back to the pool
         if refused:
             return Verdict(False, retry, "client")
         if 0 < limit.overall < counts[everyone]:
