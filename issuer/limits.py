@@ -192,3 +192,18 @@ class RateLimit:
             await refuse(send, kind, verdict)
             return
         await self.app(scope, receive, send)
+
+
+def document(openapi: dict[str, Any]) -> None:
+    """Declare the 429 on every limited operation of ``openapi`` (in place)."""
+    answer = {"description": "rate limited: too many requests from this client or in all; retry after the "
+                             "window ends", "headers": {"Retry-After": {"description": "seconds until the window ends",
+                                                                         "schema": {"type": "integer"}}}}
+    for path, item in openapi.get("paths", {}).items():
+        for method, operation in item.items():
+            kind = kind_of(method.upper(), path)
+            if kind is not None:
+                content = "text/html" if kind == "login" else "application/json"
+                operation.setdefault("responses", {})["429"] = answer | {
+                    "content": {content: {"schema": {"type": "string"} if kind == "login" else
+                                          {"$ref": "#/components/schemas/ErrorResponse"}}}}

@@ -128,6 +128,7 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
                     operation.get("responses", {}).pop("422", None)
             document.setdefault("components", {}).setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
             guard.document(document, ErrorResponse.model_json_schema())
+            limits.document(document)
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -226,13 +226,17 @@ GUARD_RESPONSES: dict[str, dict[str, Any]] = {
 
 
 def document(openapi: dict[str, Any], error_schema: dict[str, Any]) -> None:
-    """Declare the guard's answers on every operation of ``openapi`` (in place)."""
+    """Declare the guard's answers on every operation of ``openapi`` (in place); where an operation already
+    answers 400 (an HTML page, say), the guard's JSON body is added as another content type of it."""
     openapi.setdefault("components", {}).setdefault("schemas", {}).setdefault("ErrorResponse", error_schema)
     for item in openapi.get("paths", {}).values():
         for operation in item.values():
             responses = operation.setdefault("responses", {})
             for status, entry in GUARD_RESPONSES.items():
-                if status not in responses:
-                    responses[status] = entry
                 if status == "413" and "requestBody" not in operation:
-                    responses.pop("413", None)
+                    continue
+                if status not in responses:
+                    responses[status] = dict(entry)
+                else:
+                    responses[status].setdefault("content", {}).setdefault("application/json",
+                                                                           entry["content"]["application/json"])
