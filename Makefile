@@ -13,7 +13,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[issuer,verifier,app,dev]'
 	touch $(STAMP)
 
+ACTIVATE_HINT = @echo 'For the README'"'"'s `mobileid ...` commands$(1): . $(VENV)/bin/activate'
+
 run: $(STAMP)  ## the issuer service on SQLite with the clerk console
+	$(call ACTIVATE_HINT, in another shell)
 	$(BIN)/mobileid issuer serve
 
 lint: $(STAMP)
@@ -33,6 +36,7 @@ $(FONTS): $(STAMP) scripts/app_fonts.py
 
 demo: $(STAMP)
 	$(BIN)/mobileid demo --out demo-out
+	$(call ACTIVATE_HINT, in this shell)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/verify.py

@@ -84,7 +84,8 @@ class MobileIdApp(App):
                                     issuer_url=issuer_url, reader_roots_pem=reader_roots_pem,
                                     keystore=keystore if keystore is not None else default_keystore())
         self.verifier = VerifierService(self.data_dir / "verifier", http=http, issuer_url=issuer_url, clock=clock,
-                                        root_pem=trust_pem, name=self.settings.shop_name or None)
+                                        root_pem=trust_pem, name=self.settings.shop_name or None,
+                                        check=self.settings.check)
         self.phone = Phone()
         self.frame_source = frame_source or default_frame_source
         self.idle_clock = idle_clock
@@ -155,6 +156,7 @@ class MobileIdApp(App):
         self.theme = Theme.of(self.settings.large_text, self.settings.high_contrast)
         Window.clearcolor = self.theme.palette.background
         self.verifier.name = self.settings.shop_name or None
+        self.verifier.check = self.settings.check
         if self.manager is not None:
             self.screen.rebuild()
 

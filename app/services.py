@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,20 +16,22 @@ from cryptography.x509.oid import NameOID
 from app.i18n import LANGUAGES
 from app.sharing import USABLE, SharePreview, Sharing
 from specs.catalogue import Catalogue, DocumentType
+from specs.claims import Claim, claim_name
 from specs.errors import CatalogueError, MobileIdError, QrError, WalletError
 from specs.qr import FrameCollector, profile_texts
 from specs.qr.presentation import QrRequest, decode_qr_message
 from specs.x509 import TrustStore
+from wallet.claims import read_stored
 from wallet.history import History, SharedEntry
 from wallet.keystore import KeyStore
 from wallet.oid4vci import HttpClient
 from wallet.pin import DEFAULT_KDF, KdfParams
 from wallet.present import Presentation, Presenter
 from wallet.status import StatusRefresh
-from wallet.store import CredentialFormat, CredentialRecord, CredentialStatus
+from wallet.store import CredentialRecord, CredentialStatus
 from wallet.wallet import Unlocked, Wallet
 
-__all__ = ["Card", "Notice", "ReaderCheck", "SharePreview", "WalletService", "claims_of"]
+__all__ = ["Card", "Notice", "ReaderCheck", "SharePreview", "WalletService"]
 
 Clock = Callable[[], dt.datetime]
 EXPIRING_DAYS = 30
@@ -55,9 +57,18 @@ class Card:
     status: str  # "valid" | "suspended" | "revoked" | "expired" | "expiring" | "unknown"
     valid_until: dt.datetime | None
     copies: int
-    claims: Mapping[str, Any] = field(default_factory=dict)  # flat: element -> value
-    portrait: bytes | None = None
+    items: tuple[Claim, ...] = ()  # the one claims model (``wallet.claims.read_stored``), in the card's order
     record_ids: tuple[str, ...] = ()  # every stored copy (removing the card removes them all)
+
+    @property
+    def claims(self) -> dict[str, Any]:
+        """Element -> value, for the checks that look a value up (names, age answers, the aptitude date)."""
+        return {claim.identifier: claim.value for claim in self.items}
+
+    @property
+    def portrait(self) -> bytes | None:
+        """The holder's picture (``portrait`` or ``picture``), as bytes to draw."""
+        return next((c.image for c in self.items if c.identifier in ("portrait", "picture") and c.image), None)
 
     def name(self, lang: str) -> str:
         return self.names.get(lang) or self.names.get("en") or self.type_key
@@ -96,45 +107,6 @@ class ReaderCheck:
 
     signed: bool
     checked_name: str | None = None  # the reader certificate's name, when it chains to a trusted reader root
-
-
-def claims_of(record: CredentialRecord) -> tuple[dict[str, Any], dt.datetime | None]:
-    """The credential's claims (flattened) and its validity end, read from the stored credential."""
-    if record.format is CredentialFormat.MSO_MDOC:
-        from specs.cbor import decode
-        from specs.mdoc.issuer_signed import IssuerSigned
-
-        assert isinstance(record.credential, bytes)
-        signed = IssuerSigned.from_cbor_value(decode(record.credential))
-        flat = {item.element_identifier: _plain(item.element_value)
-                for items in signed.namespaces.values() for item in items}
-        return flat, signed.mso.validity_info.valid_until
-    from specs.jose.jws import b64url_decode, parse_json
-    from specs.sdjwt import SdJwt
-    from specs.sdjwt.processing import index_disclosures, process
-
-    assert isinstance(record.credential, str)
-    sd_jwt = SdJwt.parse(record.credential)
-    payload = parse_json(b64url_decode(sd_jwt.issuer_jwt.split(".")[1], "payload"), "payload")
-    alg = payload.get("_sd_alg", "sha-256") if isinstance(payload, dict) else "sha-256"
-    claims = process(payload, index_disclosures(sd_jwt.disclosures, alg)).claims
-    exp = claims.pop("exp", None)
-    for technical in ("cnf", "status", "_sd_alg", "iss", "iat", "nbf", "vct", "sub"):
-        claims.pop(technical, None)
-    until = dt.datetime.fromtimestamp(exp, dt.UTC) if isinstance(exp, int) else None
-    return {k: _plain(v) for k, v in claims.items()}, until
-
-
-def _plain(value: Any) -> Any:
-    inner = getattr(value, "value", None)  # CBOR tags (full-date, tdate)
-    if inner is not None and not isinstance(value, (bytes, str, int, float, dict, list, tuple)):
-        return _plain(inner)
-    if isinstance(value, str) and len(value) == 10 and value[4] == "-":
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            return value
-    return value
 
 
 class WalletService(Sharing):
@@ -200,14 +172,6 @@ class WalletService(Sharing):
         return self._session
 
     # -- cards ----------------------------------------------------------------------------------------
-    def doc_type(self, record: CredentialRecord) -> DocumentType | None:
-        try:
-            if record.format is CredentialFormat.MSO_MDOC:
-                return self.catalogue.by_doctype(record.type_id)
-            return self.catalogue.by_vct(record.type_id)
-        except CatalogueError:
-            return None
-
     def cards(self) -> list[Card]:
         records = self.wallet.credentials(self._need_pin())
         groups: dict[str, list[CredentialRecord]] = {}
@@ -219,8 +183,8 @@ class WalletService(Sharing):
 
     def _card(self, group: Sequence[CredentialRecord]) -> Card:
         record = next((r for r in group if not r.used), group[0])
-        doc_type = self.doc_type(record)
-        claims, until = claims_of(record)
+        stored = read_stored(record, self.catalogue)
+        doc_type, until = stored.doc_type, stored.valid_until
         now = self.clock()
         status = {CredentialStatus.SUSPENDED: "suspended", CredentialStatus.INVALID: "revoked",
                   CredentialStatus.UNKNOWN: "unknown"}.get(record.status, "valid")
@@ -230,16 +194,16 @@ class WalletService(Sharing):
             elif until - now < dt.timedelta(days=EXPIRING_DAYS):
                 status = "expiring"
         names = ({lang: doc_type.display_name(lang) for lang in LANGUAGES} if doc_type else {"en": record.type_id})
-        portrait = claims.get("portrait") or claims.get("picture")
         return Card(record.id, doc_type.id if doc_type else record.type_id, names, status, until,
-                    sum(1 for r in group if not r.used) or 1, claims,
-                    portrait if isinstance(portrait, bytes) else None, tuple(r.id for r in group))
+                    sum(1 for r in group if not r.used) or 1, stored.claims, tuple(r.id for r in group))
 
     def claim_name(self, type_key: str, element: str, lang: str) -> str:
+        """The catalogue's name of an element of a type (id, docType or vct), for consent and history."""
         try:
-            return self.catalogue.get(type_key).claim(None, element).display.name(lang)
+            doc_type: DocumentType | None = self.catalogue.find(type_key)
         except CatalogueError:
-            return element
+            doc_type = None
+        return claim_name(doc_type, element, lang)
 
     def notices(self, cards: Sequence[Card] | None = None) -> list[Notice]:
         """What needs the holder's attention, most severe first: a suspended or revoked card (the status last

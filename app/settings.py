@@ -22,6 +22,7 @@ class AppSettings:
     lock_seconds: int = 120
     onboarded: bool = False
     shop_name: str = ""  # verifier mode: the business's own name, put in its requests
+    check: str = "genuine"  # verifier mode: the question asked (a policy preset, verifier.verdict.MODES)
 
     @classmethod
     def load(cls, folder: Path) -> AppSettings:

@@ -113,12 +113,10 @@ class Sharing:
         return SharePreview(key, tuple(names), answers_no, card.copies == 1 and len(card.record_ids) > 1)
 
     def _type_of(self, identifier: str) -> DocumentType | None:
-        for find in (self.catalogue.by_doctype, self.catalogue.by_vct):
-            try:
-                return find(identifier)
-            except CatalogueError:
-                continue
-        return None
+        try:
+            return self.catalogue.find(identifier)
+        except CatalogueError:
+            return None
 
 
 def _holds(card: Card, element: str) -> bool:

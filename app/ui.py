@@ -24,6 +24,7 @@ from kivy.uix.widget import Widget
 
 from app.i18n import _
 from app.theme import RGBA, Theme
+from specs.text import safe_text
 
 __all__ = ["FRAME_SECONDS", "Busy", "Card", "Panel", "QrFrames", "button", "column", "label", "photo", "qr_texture",
            "spacer", "text_input", "text_width", "toggle"]
@@ -66,8 +67,10 @@ class Card(Panel):
 
 def label(text: str, theme: Theme, *, size: float = 18, bold: bool = False, color: RGBA | None = None,
           halign: str = "left", **kwargs: Any) -> Label:
-    """A wrapping label whose height follows its text."""
-    widget = Label(text=text, font_size=theme.font(size), bold=bold, color=color or theme.palette.text,
+    """A wrapping label whose height follows its text. The text is shown as inert text: markup is off and
+    control, direction and escape characters are made visible (``specs.text.safe_text``), so a verifier's
+    name or a claim value from outside cannot add a line of its own."""
+    widget = Label(text=safe_text(text), font_size=theme.font(size), bold=bold, color=color or theme.palette.text,
                    halign=halign, valign="middle", size_hint_y=None, markup=False, **kwargs)
     widget.bind(width=lambda w, width: setattr(w, "text_size", (width, None)),
                 texture_size=lambda w, ts: setattr(w, "height", ts[1] if w.text else 0))

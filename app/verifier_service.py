@@ -15,6 +15,7 @@ from specs.catalogue import Catalogue
 from specs.errors import InputError, MobileIdError
 from specs.qr.presentation import QrRequest
 from specs.x509 import TrustStore
+from verifier.policy import PRESETS, Policy
 from verifier.qr import Verifier
 from verifier.result import VerificationResult
 from verifier.trust import VerifierTrust
@@ -27,7 +28,7 @@ REQUESTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "age19": {"kr.mobileid.age.1": ("age_over_19",)},
     "name_photo": {"org.iso.18013.5.1.mDL": ("family_name", "given_name", "portrait")},
     "licence": {"org.iso.18013.5.1.mDL": ("family_name", "given_name", "birth_date", "document_number",
-                                          "expiry_date", "portrait")},
+                                          "expiry_date", "portrait", "driving_privileges")},
 }
 
 
@@ -41,15 +42,21 @@ def _utc_now() -> dt.datetime:
 class VerifierService:
     def __init__(self, folder: Path, *, http: HttpClient | None = None, issuer_url: str = "",
                  clock: Callable[[], dt.datetime] = _utc_now, name: str | None = None,
-                 root_pem: bytes | None = None) -> None:
+                 root_pem: bytes | None = None, check: str = "genuine") -> None:
         self.folder = Path(folder)
         self.root_pem = root_pem  # the root the app ships with: pinned instead of fetched on first sync
         self.http, self.issuer_url, self.clock = http, issuer_url.rstrip("/"), clock
         self.name = name  # the shop's own name, set in verifier-mode settings; put in its requests
+        self.check = check  # the question the shop asks: a policy preset, or "genuine" (none)
         self._verifier: Verifier | None = None
         self.pending_request: QrRequest | None = None
         self.log = ScanLog(self.folder)
         self.catalogue = Catalogue.load_default()
+
+    @property
+    def policy(self) -> Policy | None:
+        """The policy of the chosen question (None: only whether the card is genuine)."""
+        return PRESETS.get(self.check)
 
     @property
     def requester(self) -> str:
@@ -116,17 +123,16 @@ class VerifierService:
         except MobileIdError as exc:
             return VerificationResult.failure("mdoc", exc)
         result = verifier.verify_qr(texts, request=self.pending_request)
-        if result.valid:
+        if result.authentic:
             self.pending_request = None
+        if self.policy is not None:
+            result = self.policy.apply(result, now=self.clock())
         self.log.add(ScanEntry(self.clock(), self._document(result), bool(result.valid)))
         return result
 
     def _document(self, result: VerificationResult) -> str:
         """The catalogue id of what was shown (the type only: the log keeps no claim)."""
-        identifier = result.doctype or result.vct or ""
-        for find in (self.catalogue.by_doctype, self.catalogue.by_vct):
-            try:
-                return find(identifier).id
-            except MobileIdError:
-                continue
-        return ""
+        try:
+            return self.catalogue.find(result.doctype or result.vct or "").id
+        except MobileIdError:
+            return ""

@@ -47,6 +47,7 @@ def _issuer_story(ctx: dict[str, Any]) -> None:
     from sqlalchemy.orm import Session
 
     from issuer.db.models import Licence, Person, Staff
+    from issuer.keys import tx_code_pepper
     from issuer.offers import create_offer, record_check
     from issuer.settings import Settings
     from issuer.web.app import bootstrap, create_app
@@ -72,7 +73,8 @@ def _issuer_story(ctx: dict[str, Any]) -> None:
             check = record_check(session, staff=staff, person=person, document_kind="id_card",
                                  document_number="fuzz-0001", photo_match=True, notes="", now=now)
             offer = create_offer(session, check=check, staff=staff, configurations=["mdl", "age_attestation"],
-                                 issuer_url=url, ttl_seconds=settings.offer_ttl_seconds, now=now)
+                                 issuer_url=url, ttl_seconds=settings.offer_ttl_seconds, now=now,
+                                 pepper=tx_code_pepper(settings.data_dir))
             session.commit()
             uri, tx = offer.offer_uri, offer.tx_code
         with TestClient(create_app(settings, clock=lambda: now), base_url=url) as client:
@@ -238,6 +240,15 @@ def _oid4vci() -> None:
                                         "&pre-authorized_code=abcdefghijklmnopqrstuvwxyz012345&tx_code=123456")
 
 
+def _terminal() -> None:
+    """Outside text as an attacker writes it: markup, a forged line, terminal escapes, direction overrides."""
+    _write("terminal_text", "markup_close.txt", "[/]")
+    _write("terminal_text", "markup_fake_valid.txt", "[bold green]VALID[/] \\[x] a\\\\")
+    _write("terminal_text", "newline_verifier.txt", "Shop\n  (signed by Police, verified)")
+    _write("terminal_text", "escapes.txt", "\x1b[2J\x1b[32mVALID\x1b[0m \x1b]0;title\x07 \x9b")
+    _write("terminal_text", "bidi_and_korean.txt", "\u202egpj.exe \u200b \ufeff \u4e2d 한빛마트")
+
+
 def make_seeds() -> None:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     sys.modules.setdefault("benchmarks_fixtures", __import__("_fixtures"))
@@ -249,6 +260,7 @@ def make_seeds() -> None:
     _sd_jwt(ctx)
     _status()
     _oid4vci()
+    _terminal()
     (CONTEXT / "context.json").write_text(json.dumps(ctx, indent=1, sort_keys=True) + "\n")
     total = sum(p.stat().st_size for p in (*SEEDS.rglob("*"), *CONTEXT.rglob("*")) if p.is_file())
     print(f"seeds and context written: {total / 1024:.1f} KB")

@@ -129,7 +129,7 @@ def _pg_drop(base: str, schema: str) -> None:
     engine.dispose()
 
 
-def make_offers(url: str, public_url: str, count: int, config: str) -> list[Offer]:
+def make_offers(url: str, public_url: str, count: int, config: str, pepper: bytes) -> list[Offer]:
     """One in-person check and one offer per flow, for people who hold a licence (round robin)."""
     from sqlalchemy import select
     from sqlalchemy.orm import Session
@@ -150,7 +150,7 @@ def make_offers(url: str, public_url: str, count: int, config: str) -> list[Offe
             check = record_check(session, staff=staff, person=person, document_kind="id_card",
                                  document_number=f"bench-{i:06d}", photo_match=True, notes="", now=now)
             created = create_offer(session, check=check, staff=staff, configurations=[config],
-                                   issuer_url=public_url, ttl_seconds=3600, now=now)
+                                   issuer_url=public_url, ttl_seconds=3600, now=now, pepper=pepper)
             body = json.loads(urllib.parse.parse_qs(urllib.parse.urlsplit(created.offer_uri).query)
                               ["credential_offer"][0])
             out.append(Offer(body["grants"][PRE_AUTH]["pre-authorized_code"], created.tx_code))
@@ -313,6 +313,7 @@ def _lat(values: list[float]) -> dict[str, float]:
 
 def run_one(backend: str, workers: int, clients: int, flows: int, warmup: int, config: str, people: int,
             pg_url: str) -> dict[str, Any]:
+    from issuer.keys import tx_code_pepper
     from issuer.settings import Settings
     from issuer.web.app import bootstrap
     from specs.crypto import SoftwareSigner
@@ -328,7 +329,7 @@ def run_one(backend: str, workers: int, clients: int, flows: int, warmup: int, c
         settings = Settings(data_dir=data_dir, database_url=url, public_url=public_url, seed_people=people,
                             port=port)
         bootstrap(settings)
-        offers = make_offers(settings.sqlalchemy_url, public_url, warmup + flows, config)
+        offers = make_offers(settings.sqlalchemy_url, public_url, warmup + flows, config, tx_code_pepper(data_dir))
         signers = [SoftwareSigner.generate() for _ in offers]
         env = {k: v for k, v in os.environ.items() if not k.startswith("MOBILEID_")}
         env |= {"MOBILEID_DATA_DIR": str(data_dir), "MOBILEID_PUBLIC_URL": public_url,

@@ -61,6 +61,7 @@ class Issuer:
         from sqlalchemy.orm import Session
 
         from issuer.db.models import Licence, Person, Staff
+        from issuer.keys import tx_code_pepper
         from issuer.offers import create_offer, record_check
         from wallet.pin import KdfParams
         from wallet.wallet import Wallet
@@ -73,7 +74,8 @@ class Issuer:
             check = record_check(session, staff=staff, person=person, document_kind="id_card",
                                  document_number="bench", photo_match=True, notes="", now=dt.datetime.now(dt.UTC))
             offer = create_offer(session, check=check, staff=staff, configurations=configurations,
-                                 issuer_url="http://issuer.bench", ttl_seconds=600, now=dt.datetime.now(dt.UTC))
+                                 issuer_url="http://issuer.bench", ttl_seconds=600, now=dt.datetime.now(dt.UTC),
+                                 pepper=tx_code_pepper(self.settings.data_dir))
             session.commit()
         engine.dispose()
         wallet = Wallet(folder, kdf=KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1))

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fuzz.terminal import terminal_text
 from specs.errors import MobileIdError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -358,6 +359,7 @@ def _oid4vci_http() -> Call:
     from sqlalchemy.orm import Session
 
     from issuer.db.models import Licence, Person, Staff
+    from issuer.keys import tx_code_pepper
     from issuer.offers import create_offer, record_check
     from issuer.settings import Settings
     from issuer.web.app import bootstrap, create_app
@@ -378,7 +380,8 @@ def _oid4vci_http() -> Call:
             check = record_check(session, staff=staff, person=person, document_kind="id_card",
                                  document_number="fuzz-0001", photo_match=True, notes="", now=now)
             offer = create_offer(session, check=check, staff=staff, configurations=["mdl", "age_attestation"],
-                                 issuer_url=url, ttl_seconds=settings.offer_ttl_seconds, now=now)
+                                 issuer_url=url, ttl_seconds=settings.offer_ttl_seconds, now=now,
+                                 pepper=tx_code_pepper(settings.data_dir))
             codes.append(offer)
         session.commit()
         offers = [(o.offer_uri, o.tx_code) for o in codes]
@@ -434,6 +437,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("trust_bundle", "cbor", _trust_bundle),
     Target("oid4vci", "json", _oid4vci_parse, _oid4vci_allowed()),
     Target("oid4vci_http", "http", _oid4vci_http, slow=True),
+    Target("terminal_text", "bytes", terminal_text),
 )}
 
 

@@ -86,8 +86,10 @@ def serve(data_dir: DataDir = None, host: str | None = None, port: int | None = 
     if result.demo_password:
         typer.echo(f"Demo clerk created. Username: clerk1  Password: {result.demo_password}  (shown only once)")
     typer.echo(f"Clerk console: {settings.public_url}/console")
+    from issuer.web.logs import LOG_CONFIG
+
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host=settings.host, port=settings.port,
-                                           log_level="info"))
+                                           log_level="info", log_config=LOG_CONFIG))
     server.run(sockets=[listener])
 
 
@@ -97,7 +99,8 @@ def create_staff(username: str, role: str = "clerk", office: str = "SEOUL-01", d
     staff_create(username, role, office, data_dir)
 
 
-staff_app = typer.Typer(help="Staff administration: list, create, deactivate, reactivate, reset-password, unlock.",
+staff_app = typer.Typer(help="Staff administration: list, create, deactivate, reactivate, reset-password, role, "
+                             "unlock.",
                         no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]})
 office_app = typer.Typer(help="Offices: list, create.", no_args_is_help=True,
                          context_settings={"help_option_names": ["-h", "--help"]})
@@ -192,6 +195,16 @@ def staff_unlock(username: str, data_dir: DataDir = None) -> None:
     typer.echo(json.dumps({"username": username, "locked": False}))
 
 
+@staff_app.command("role")
+def staff_role(username: str, role: str, data_dir: DataDir = None) -> None:
+    """Give a member of staff another role (clerk, supervisor, admin); their console sessions end."""
+    from issuer.staff import set_role
+
+    with _admin(data_dir) as session:
+        set_role(session, actor="cli", staff_id=_staff_id(session, username), role=role)
+    typer.echo(json.dumps({"username": username, "role": role}))
+
+
 @office_app.command("list")
 def office_list(data_dir: DataDir = None) -> None:
     """Every office: code and name."""
@@ -247,6 +260,7 @@ def enroll(clerk: Annotated[str, typer.Option()], applicant: Annotated[int, type
     from sqlalchemy import select
 
     from issuer.db.models import Person, Staff
+    from issuer.keys import tx_code_pepper
     from issuer.offers import create_offer, record_check
 
     granted: dict[str, int] = {}
@@ -268,7 +282,8 @@ def enroll(clerk: Annotated[str, typer.Option()], applicant: Annotated[int, type
                                  now=now)
             offer = create_offer(session, check=check, staff=staff, configurations=doc,
                                  issuer_url=settings.public_url.rstrip("/"),
-                                 ttl_seconds=settings.offer_ttl_seconds, now=now, copies=granted)
+                                 ttl_seconds=settings.offer_ttl_seconds, now=now, copies=granted,
+                                 pepper=tx_code_pepper(settings.data_dir))
         except ValueError as exc:  # nothing is committed: the check and its offer go together or not at all
             raise typer.BadParameter(str(exc)) from None
         session.commit()
@@ -323,11 +338,13 @@ def export_trust(out: Annotated[Path, typer.Argument(help="Where to write the si
     from cryptography.hazmat.primitives.serialization import Encoding
 
     from issuer.keys import KeyPolicy, Pkcs11Config, ensure_keys, load_keys
+    from issuer.status import current_list
     from issuer.trust_bundle import build_trust_bundle
 
     settings = _settings(data_dir)
     with _session(settings) as session:
         ensure_keys(session, settings.data_dir, policy=KeyPolicy.from_settings(settings))
+        current_list(session, settings.public_url, settings.status_list_size)  # what the next credential goes on
         session.commit()
         keys = load_keys(session, settings.data_dir, pkcs11=Pkcs11Config.from_settings(settings))
         try:

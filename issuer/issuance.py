@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from issuer import audit
 from issuer.credentials import CONFIGURATIONS, Issued, NotEligibleError, issue_credential, thumbprint
 from issuer.db.models import AccessToken, Credential, GrantItem, InPersonCheck, IssuanceBatch, Nonce, Offer, Person
+from issuer.errors import OAuthError
 from issuer.keys import IssuerKeys
 from issuer.status import change_status
 from specs.crypto import PublicKey
@@ -32,18 +33,14 @@ from specs.errors import MobileIdError
 from specs.jose import Jws, key_from_jwk
 
 PROOF_TYPE = "openid4vci-proof+jwt"
+PROOF_ALGORITHMS = ("ES256",)  # what the metadata advertises (proof_signing_alg_values_supported); only these
 MAX_BATCH = 10
 PROOF_MAX_AGE = 300  # seconds a proof's iat may be off our clock
 MAX_REISSUES_PER_COPY = 2
 _SPKI = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-class IssuanceRefusal(Exception):
-    """A refused credential request: ``error`` is the OpenID4VCI 1.0 §8.3.1.2 code, ``reason`` the audit word."""
-
-    def __init__(self, error: str, description: str, reason: str | None = None) -> None:
-        super().__init__(description)
-        self.error, self.description, self.reason = error, description, reason
+IssuanceRefusal = OAuthError  # a refused credential request: OpenID4VCI 1.0 §8.3.1.2 code, audit reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +56,9 @@ class _Proofs:
 
 
 def _verified_proofs(proofs: list[str], *, audience: str, now: dt.datetime) -> _Proofs:
-    """OpenID4VCI 1.0 Appendix F.1: typ, a public jwk that verifies the JWS, aud, iat, and one c_nonce for
-    the whole batch; each proof of a batch on its own key. The nonce is not consumed here."""
+    """OpenID4VCI 1.0 Appendix F.1: typ, an advertised alg, a public jwk and no ``kid`` or ``x5c`` beside it
+    (F.1: the key is named one way only), a JWS that verifies, aud, iat, and one c_nonce for the whole batch;
+    each proof of a batch on its own key. The nonce is not consumed here."""
     if not 1 <= len(proofs) <= MAX_BATCH:
         raise IssuanceRefusal("invalid_proof", f"between 1 and {MAX_BATCH} jwt proofs are required")
     keys: list[PublicKey] = []
@@ -71,6 +69,10 @@ def _verified_proofs(proofs: list[str], *, audience: str, now: dt.datetime) -> _
             jwk = jws.header.get("jwk")
             if jws.typ != PROOF_TYPE or not isinstance(jwk, dict) or "d" in jwk:
                 raise IssuanceRefusal("invalid_proof", "a proof must be an openid4vci-proof+jwt with a public jwk")
+            if "kid" in jws.header or "x5c" in jws.header:
+                raise IssuanceRefusal("invalid_proof", "a proof names its key by jwk alone, without kid or x5c")
+            if jws.header.get("alg") not in PROOF_ALGORITHMS:
+                raise IssuanceRefusal("invalid_proof", f"a proof is signed with {', '.join(PROOF_ALGORITHMS)}")
             key = key_from_jwk(jwk)
             jws.verify(key)
         except MobileIdError:

@@ -20,12 +20,10 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
-from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from issuer import audit
 from issuer.db.models import SigningKey
-from issuer.security import register_pepper
 from issuer.settings import Settings
 from issuer.validity import WINDOW
 from specs.crypto import Signer, SoftwareSigner
@@ -115,13 +113,6 @@ def tx_code_pepper(data_dir: Path) -> bytes:
     return path.read_bytes().strip()
 
 
-def register_tx_code_pepper(database_url: str | URL, data_dir: Path) -> bytes:
-    """Tell this process which pepper belongs to ``database_url`` (used by ``issuer.offers``)."""
-    pepper = tx_code_pepper(data_dir)
-    register_pepper(database_url, pepper)
-    return pepper
-
-
 def _store(session: Session, kind: str, cert: x509.Certificate, signer: SoftwareSigner | None, secret: bytes,
            now: dt.datetime, hsm_label: str | None = None) -> None:
     pem = b"" if signer is None else signer.private_key.private_bytes(
@@ -144,7 +135,7 @@ def ensure_keys(session: Session, data_dir: Path, *, policy: KeyPolicy, now: dt.
     """Create the IACA and a first document signer when the database has none; rotate the DS when it no
     longer fits ``policy`` (another public URL or key store)."""
     now = now or dt.datetime.now(dt.UTC)
-    register_tx_code_pepper(session.get_bind().engine.url, data_dir)
+    tx_code_pepper(data_dir)  # made with the keys, before any worker needs it
     if session.scalars(select(SigningKey).where(SigningKey.kind == "iaca")).first() is not None:
         if session.scalars(select(SigningKey).where(SigningKey.kind == "vical")).first() is None:
             _create_vical_signer(session, data_dir, now)  # databases made before trust bundles existed

@@ -21,23 +21,21 @@ import secrets
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select, update
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from issuer import audit
 from issuer.db.models import AccessToken, InPersonCheck, Offer, Person, Staff
+from issuer.errors import OAuthError
 from issuer.grants import check_grant, default_copies, grant_of, record_grant
 from issuer.security import (
     check_short_code,
     hash_short_code,
     new_token,
     new_tx_code,
-    registered_pepper,
     token_hash,
 )
 
@@ -46,14 +44,6 @@ OFFER_SCHEME = "openid-credential-offer://?"
 REFERENCE_PATH = "/credential-offer/"
 DOCUMENT_KINDS = ("id_card", "passport", "driver_licence", "alien_registration_card")
 ACCESS_TOKEN_TTL = dt.timedelta(minutes=10)
-
-
-class OfferError(Exception):
-    """An OAuth error (RFC 6749 §5.2) for the token endpoint: ``error`` is the wire code."""
-
-    def __init__(self, error: str, description: str) -> None:
-        super().__init__(description)
-        self.error, self.description = error, description
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,33 +106,6 @@ def requested_copies(configurations: list[str], copies: Mapping[str, int] | None
     return {c: asked.get(c, default_copies(c)) for c in configurations}
 
 
-def tx_code_pepper(session: Session) -> bytes:
-    """The tx_code pepper of the data folder that goes with this session's database.
-
-    Registered by ``ensure_keys`` (bootstrap) and by the web app's state; a process that did neither (a
-    script) finds it in the data folder of the environment's settings, or next to a SQLite database file,
-    but only in a folder that already holds the master key (never a fresh folder with a new pepper).
-    """
-    from issuer.keys import register_tx_code_pepper
-    from issuer.settings import Settings
-
-    url = session.get_bind().engine.url
-    pepper = registered_pepper(url)
-    if pepper is not None:
-        return pepper
-    candidates = []
-    settings = Settings()
-    if make_url(settings.sqlalchemy_url).render_as_string(hide_password=False) == url.render_as_string(
-            hide_password=False):
-        candidates.append(settings.data_dir)
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        candidates.append(Path(url.database).resolve().parent)
-    for folder in candidates:
-        if (folder / "master.key").exists():
-            return register_tx_code_pepper(url, folder)
-    raise RuntimeError("no tx_code pepper for this database: run the issuer's bootstrap in this process first")
-
-
 def record_check(session: Session, *, staff: Staff, person: Person, document_kind: str, document_number: str,
                  photo_match: bool, notes: str, now: dt.datetime) -> InPersonCheck:
     if document_kind not in DOCUMENT_KINDS:
@@ -160,9 +123,10 @@ def record_check(session: Session, *, staff: Staff, person: Person, document_kin
 
 
 def create_offer(session: Session, *, check: InPersonCheck, staff: Staff, configurations: list[str],
-                 issuer_url: str, ttl_seconds: int, now: dt.datetime,
+                 issuer_url: str, ttl_seconds: int, now: dt.datetime, pepper: bytes,
                  copies: Mapping[str, int] | None = None) -> CreatedOffer:
-    """The clerk's approval as a grant: ``configurations`` with ``copies`` each (defaults per configuration).
+    """The clerk's approval as a grant: ``configurations`` with ``copies`` each (defaults per configuration);
+    the tx_code is stored as its HMAC under ``pepper`` (``issuer.keys.tx_code_pepper`` of the data folder).
 
     Raises ``GrantError`` (a ``ValueError``) with the reason when the applicant is not eligible."""
     if not check.photo_match:
@@ -173,7 +137,7 @@ def create_offer(session: Session, *, check: InPersonCheck, staff: Staff, config
     configurations = list(grant)
     code, tx_code = new_token(), new_tx_code()
     offer = Offer(check_id=check.id, person_id=check.person_id, code_hash=token_hash(code),
-                  tx_code_hash=hash_short_code(tx_code, tx_code_pepper(session)), configurations=configurations,
+                  tx_code_hash=hash_short_code(tx_code, pepper), configurations=configurations,
                   expires_at=now + dt.timedelta(seconds=ttl_seconds), created_at=now)
     session.add(offer)
     session.flush()
@@ -188,7 +152,7 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def _reject(session: Session, offer_id: int | None, reason: str, error: OfferError) -> OfferError:
+def _reject(session: Session, offer_id: int | None, reason: str, error: OAuthError) -> OAuthError:
     """Audit a refused redemption (offer id and reason only, never a code) and keep it with the attempt count."""
     audit.append(session, actor="wallet", action="token.reject", target=f"offer:{offer_id}" if offer_id else "",
                  detail={"error": error.error, "reason": reason})
@@ -196,27 +160,27 @@ def _reject(session: Session, offer_id: int | None, reason: str, error: OfferErr
     return error
 
 
-def redeem(session: Session, *, code: str, tx_code: str | None, max_attempts: int, now: dt.datetime
-           ) -> tuple[str, AccessToken]:
+def redeem(session: Session, *, code: str, tx_code: str | None, max_attempts: int, now: dt.datetime,
+           pepper: bytes) -> tuple[str, AccessToken]:
     """OpenID4VCI §6.1 token request with a pre-authorized code: returns (access token, row).
 
-    Every refusal is audited and committed before the ``OfferError`` is raised.
+    Every refusal is audited and committed before the ``OAuthError`` is raised.
     """
     offer = session.scalars(select(Offer).where(Offer.code_hash == token_hash(code)).with_for_update()).first()
     if offer is None or offer.state != "open" or _aware(offer.expires_at) <= now:
         reason = "unknown" if offer is None else offer.state if offer.state != "open" else "expired"
-        raise _reject(session, offer.id if offer else None, reason, OfferError(
+        raise _reject(session, offer.id if offer else None, reason, OAuthError(
             "invalid_grant", "the pre-authorized code is unknown, used, burned or expired"))
     if not tx_code:  # §6.3: a missing tx_code is invalid_request, and is no guess
-        raise _reject(session, offer.id, "tx_code_missing", OfferError("invalid_request", "tx_code is required"))
-    if not check_short_code(offer.tx_code_hash, tx_code, tx_code_pepper(session)):
+        raise _reject(session, offer.id, "tx_code_missing", OAuthError("invalid_request", "tx_code is required"))
+    if not check_short_code(offer.tx_code_hash, tx_code, pepper):
         offer.failed_attempts += 1
         if offer.failed_attempts >= max_attempts:
             offer.state = "burned"
             audit.append(session, actor="wallet", action="offer.burn", target=f"offer:{offer.id}")
         # the attempt counts even though the request fails; the holder is told how many tries are left
         left = max(0, max_attempts - offer.failed_attempts)
-        raise _reject(session, offer.id, "tx_code_wrong", OfferError(
+        raise _reject(session, offer.id, "tx_code_wrong", OAuthError(
             "invalid_grant", f"the transaction code is wrong; {left} attempt{'' if left == 1 else 's'} left"))
     # A conditional update, so two concurrent redemptions cannot both win (portable across databases).
     won = session.execute(update(Offer).where(Offer.id == offer.id, Offer.state == "open")
@@ -225,7 +189,7 @@ def redeem(session: Session, *, code: str, tx_code: str | None, max_attempts: in
         offer_id = offer.id
         session.rollback()
         raise _reject(session, offer_id, "lost_race",
-                      OfferError("invalid_grant", "the pre-authorized code was already used"))
+                      OAuthError("invalid_grant", "the pre-authorized code was already used"))
     token = new_token()
     offer.redeemed_at = now
     row = AccessToken(token_hash=token_hash(token), person_id=offer.person_id, configurations=offer.configurations,
@@ -255,7 +219,7 @@ def token_grant(session: Session, row: AccessToken) -> dict[str, int]:
 
 
 def create_remote_offer(session: Session, *, person: Person, licence_credential_id: int, configurations: list[str],
-                        issuer_url: str, ttl_seconds: int, now: dt.datetime,
+                        issuer_url: str, ttl_seconds: int, now: dt.datetime, pepper: bytes,
                         copies: Mapping[str, int] | None = None) -> CreatedOffer:
     """An offer for a holder who authenticated remotely with the mDL issued after an in-person check.
 
@@ -274,7 +238,7 @@ def create_remote_offer(session: Session, *, person: Person, licence_credential_
         raise ValueError("no in-person check on record for this person")
     code, tx_code = new_token(), new_tx_code()
     offer = Offer(check_id=check.id, person_id=person.id, code_hash=token_hash(code),
-                  tx_code_hash=hash_short_code(tx_code, tx_code_pepper(session)), configurations=configurations,
+                  tx_code_hash=hash_short_code(tx_code, pepper), configurations=configurations,
                   expires_at=now + dt.timedelta(seconds=ttl_seconds), created_at=now, remote=True)
     session.add(offer)
     session.flush()

@@ -15,11 +15,9 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy.engine import URL, make_url
 
 _HASHER = PasswordHasher()  # argon2id with the library's current recommended parameters
 _CODE_PREFIX = "hmac-sha256$"
-_PEPPERS: dict[str, bytes] = {}  # database URL -> tx_code pepper (see register_pepper)
 
 
 def hash_password(password: str) -> str:
@@ -31,21 +29,6 @@ def check_password(stored: str, password: str) -> bool:
         return _HASHER.verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
-
-
-def _url_key(url: str | URL) -> str:
-    return make_url(url).render_as_string(hide_password=False)
-
-
-def register_pepper(database_url: str | URL, pepper: bytes) -> None:
-    """Remember the tx_code pepper of the data folder that belongs to ``database_url`` (this process)."""
-    if not pepper:
-        raise ValueError("an empty pepper")
-    _PEPPERS[_url_key(database_url)] = pepper
-
-
-def registered_pepper(database_url: str | URL) -> bytes | None:
-    return _PEPPERS.get(_url_key(database_url))
 
 
 def hash_short_code(code: str, pepper: bytes) -> str:

@@ -28,7 +28,8 @@ class Settings(BaseSettings):
     port: int = 8000
     offer_ttl_seconds: int = 600
     tx_code_attempts: int = 5
-    session_idle_seconds: int = 1800
+    session_idle_seconds: int = 1800  # a console session ends after this long without a request
+    session_absolute_seconds: int = 8 * 3600  # and this long after sign-in, whatever happens
     timezone: str = "Asia/Seoul"  # the console shows times in the office's zone
     seed_people: int = 10_000
     status_list_size: int = 131_072  # entries per list (2 bits each: valid, invalid, suspended)

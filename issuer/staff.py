@@ -9,11 +9,11 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from issuer import audit
-from issuer.db.models import Office, Staff
+from issuer.db.models import ConsoleSessionRow, Office, Staff
 from issuer.security import hash_password
 
 ROLES = ("clerk", "supervisor", "admin")
@@ -86,24 +86,49 @@ def _member(session: Session, staff_id: int) -> Staff:
     return staff
 
 
+def end_sessions(session: Session, staff_id: int) -> int:
+    """End every console session of ``staff_id`` at once (in the caller's transaction); how many there were."""
+    ended = session.execute(delete(ConsoleSessionRow).where(ConsoleSessionRow.staff_id == staff_id))
+    return int(ended.rowcount)  # type: ignore[attr-defined]
+
+
 def set_active(session: Session, *, actor: str, staff_id: int, active: bool) -> Staff:
-    """Deactivate (no sign-in, no API token works) or reactivate; nobody deactivates themselves."""
+    """Deactivate (no sign-in, no API token works, every console session ends) or reactivate; nobody
+    deactivates themselves."""
     staff = _member(session, staff_id)
     if actor == f"staff:{staff_id}" and not active:
         raise StaffError("you cannot deactivate yourself", "self")
     staff.active = active
+    if not active:
+        end_sessions(session, staff.id)
     audit.append(session, actor=actor, action="staff.activate" if active else "staff.deactivate",
                  target=f"staff:{staff.id}")
     return staff
 
 
 def reset_password(session: Session, *, actor: str, staff_id: int) -> str:
-    """A new generated password (shown once); also lifts a lock."""
+    """A new generated password (shown once); also lifts a lock and ends every console session."""
     staff = _member(session, staff_id)
     password = secrets.token_urlsafe(12)
     staff.password_hash, staff.failed_logins, staff.locked_until = hash_password(password), 0, None
+    end_sessions(session, staff.id)
     audit.append(session, actor=actor, action="staff.reset_password", target=f"staff:{staff.id}")
     return password
+
+
+def set_role(session: Session, *, actor: str, staff_id: int, role: str) -> Staff:
+    """Another role (clerk, supervisor, admin); every console session of the person ends, so no page opened
+    under the old role stays usable. Nobody changes their own role."""
+    if role not in ROLES:
+        raise StaffError("role must be clerk, supervisor or admin", "role")
+    staff = _member(session, staff_id)
+    if actor == f"staff:{staff_id}":
+        raise StaffError("you cannot change your own role", "self_role")
+    if staff.role != role:
+        staff.role = role
+        end_sessions(session, staff.id)
+        audit.append(session, actor=actor, action="staff.role", target=f"staff:{staff.id}", detail={"role": role})
+    return staff
 
 
 def unlock(session: Session, *, actor: str, staff_id: int) -> Staff:

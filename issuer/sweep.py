@@ -6,7 +6,8 @@ worker sweeps; the deletes are idempotent, so N workers sweeping at once only re
 ``SWEPT`` lists (table, expiry column, extra condition, dependents): one line adds a table. Offers are swept
 only when never redeemed (open or burned) and ``offer_retention_seconds`` after they expired, so the console
 still shows a clerk that an offer lapsed; their grant items go with them. Nonces, remote challenges (same
-table), rate-limit windows and refusal counters go as soon as they are past use.
+table), console sessions idle past their timeout, rate-limit windows and refusal counters go as soon as they
+are past use.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
-from issuer.db.models import AccessToken, GrantItem, Nonce, Offer, RateCounter, RefusalCount
+from issuer.db.models import AccessToken, ConsoleSessionRow, GrantItem, Nonce, Offer, RateCounter, RefusalCount
 from issuer.settings import Settings
 
 REFUSALS_KEPT = dt.timedelta(days=90)  # the per-minute refusal counts are the record of anonymous abuse
@@ -53,6 +54,8 @@ SWEPT: tuple[Swept, ...] = (
           & ~Offer.id.in_(select(AccessToken.offer_id).where(AccessToken.offer_id.is_not(None))),
           ((GrantItem, GrantItem.offer_id),)),
     Swept(RefusalCount, RefusalCount.minute, lambda _: REFUSALS_KEPT),
+    # console sign-ins idle past their timeout (an older one is refused at its next use anyway)
+    Swept(ConsoleSessionRow, ConsoleSessionRow.seen_at, lambda s: dt.timedelta(seconds=s.session_idle_seconds)),
 )
 
 

@@ -19,7 +19,8 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "verifier": ("verifier.cli:verifier_group",
                  "The verifier's counter: request QR codes, trust bundle sync, the online verifier (serve)."),
     "wallet": ("wallet.cli:wallet_app",
-               "The holder's wallet: init, trust add, receive, refill, list, show, present, answer, respond, history."),
+               "The holder's wallet: init, trust add, receive, refill, list, refresh, show, present, answer, respond, "
+               "history."),
     "demo": ("mobileid.demo:demo_command",
              "Run issuer, clerk, wallet and verifier on this machine; leave a verifiable age-check QR."),
 }

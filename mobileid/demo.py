@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import secrets
+import shlex
 import shutil
+import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +37,31 @@ README_MARK = "mobileid demo output"
 # Files and folders of an earlier run (this layout and the previous one) that a new run replaces.
 _OWNED = ("issuer", "wallet", "trust_bundle", "age_check.png", "README.txt", "iaca.pem", "age_check.cbor",
           "transcript.cbor", "business_registration.txt", "status_list.cwt", "status_list.jwt", "bank")
+
+
+def command_prefix(executable: str = sys.executable, which: Callable[[str], str | None] = shutil.which,
+                   cwd: Path | None = None) -> str:
+    """How to call this installation's ``mobileid`` from the shell that ran the demo, so that the commands it
+    prints run as printed: ``mobileid`` when PATH finds this one (an activated venv), else its path
+    (``.venv/bin/mobileid`` after ``make demo``), else ``python -m mobileid`` with this interpreter."""
+    script = Path(os.path.abspath(executable)).parent / "mobileid"
+    if not script.is_file():
+        return f"{shlex.quote(executable)} -m mobileid"
+    found = which("mobileid")
+    if found is not None and os.path.samefile(found, script):
+        return "mobileid"
+    try:
+        shown = str(script.relative_to((cwd or Path.cwd()).absolute()))
+    except ValueError:
+        shown = str(script)
+    return shlex.quote(shown)
+
+
+def wallet_present_command(prefix: str, out: Path) -> str:
+    """A fresh one-way age check from the demo's wallet (its PIN read from the file the demo left)."""
+    wallet = out / "wallet"
+    return (f"MOBILEID_WALLET_PIN=$(cat {shlex.quote(str(wallet / PIN_FILE))}) {prefix} wallet present --preset "
+            f"age19 --data-dir {shlex.quote(str(wallet))} --out {shlex.quote(str(out / 'age_check.png'))}")
 
 
 class _Steps:
@@ -167,11 +196,12 @@ def _run(out: Path, steps: _Steps) -> dict[str, Any]:
     from mobileid.demo_online import online_step
 
     online = online_step(out, steps, wallet, pin, bundle_dir)
-    (out / "README.txt").write_text(_readme(out, made_at, name, ecert, sizes))
+    prefix = command_prefix()
+    (out / "README.txt").write_text(_readme(out, made_at, name, ecert, sizes, prefix))
     steps.say(f"Files are described in {escape(str(out / 'README.txt'))}. Verify the QR yourself within 60 s:")
-    steps.command(f"mobileid verify {png} --trust {bundle_dir}")
-    steps.note(f"After that it reports qr.expired; run `mobileid demo --out {escape(str(out))}` again (or "
-               "`mobileid wallet present --preset age19`, see README.txt) for a fresh one.")
+    steps.command(f"{prefix} verify {shlex.quote(str(png))} --trust {shlex.quote(str(bundle_dir))}")
+    steps.note("After that it reports qr.expired; ask the demo's wallet for a fresh one, then verify it again:")
+    steps.command(wallet_present_command(prefix, out))
     return {
         "out": str(out), "applicant": name, "ecertificate": ecert,
         "credentials": dict(Counter(r.type_id for r in records)),
@@ -276,7 +306,7 @@ def _type_label(type_id: str) -> str:
 def _verdict(result: Any) -> str:
     if result.valid:
         return "[bold green]VALID[/bold green]"
-    return "[bold red]INVALID[/bold red] " + escape(", ".join(f"{e.code} ({e.message})" for e in result.errors))
+    return "[bold red]INVALID[/bold red] " + escape(", ".join(f"{e.words()} ({e.code})" for e in result.errors))
 
 
 def _jsonable(value: Any) -> Any:
@@ -289,7 +319,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _readme(out: Path, made_at: dt.datetime, name: str, ecert: str, sizes: dict[str, Any]) -> str:
+def _readme(out: Path, made_at: dt.datetime, name: str, ecert: str, sizes: dict[str, Any], prefix: str) -> str:
     at = made_at.strftime("%Y-%m-%dT%H:%M:%SZ")
     until = (made_at + dt.timedelta(seconds=60)).strftime("%H:%M:%SZ")
     return f"""{README_MARK} (made {at}; every key, person and credential is synthetic)
@@ -320,17 +350,18 @@ README.txt               this file
 
 Verify the QR code
 ------------------
-  mobileid verify {out}/age_check.png --trust {out}/trust_bundle
+  {prefix} verify {shlex.quote(str(out / "age_check.png"))} --trust {shlex.quote(str(out / "trust_bundle"))}
 
 Exit code 0 = valid, 1 = invalid (reasons are printed with stable codes); add --json for scripts.
 The code is valid for 60 seconds after it was made: later `mobileid verify` reports qr.expired.
 Make a fresh one by running the demo again:
 
-  mobileid demo --out {out}
+  {prefix} demo --out {shlex.quote(str(out))}
 
 or by asking this wallet for a new age check (it asks for the PIN in wallet/{PIN_FILE}, or reads
 it from MOBILEID_WALLET_PIN); the wallet holds five single-use age attestations, one per check:
 
-  MOBILEID_WALLET_PIN=$(cat {out}/wallet/{PIN_FILE}) \\
-      mobileid wallet present --preset age19 --data-dir {out}/wallet --out {out}/age_check.png
+  {wallet_present_command(prefix, out)}
+
+(`mobileid` here is this installation's command; `. .venv/bin/activate` puts it on PATH.)
 """

@@ -7,7 +7,7 @@ one font holding all of it. Noto Sans CJK holds Hangul, Han, Latin and the Vietn
 gives Chinese readers their own glyph forms. The whole face is 16 MB a weight; the subset keeps what the
 app can show: Latin (with Vietnamese), punctuation and symbols, all 11,172 Hangul syllables (names and
 addresses), the 3,755 common Han characters of GB 2312 level 1, and every character of the app's
-translations and document catalogue. About 2.7 MB a weight.
+translations, document catalogue and plain words for errors. About 2.7 MB a weight.
 
     python scripts/app_fonts.py [--source-dir /usr/share/fonts/opentype/noto] [--out app/fonts]
 
@@ -39,6 +39,9 @@ def characters() -> set[int]:
                 continue
     for po in (ROOT / "app" / "locale").glob("*/LC_MESSAGES/*.po"):
         wanted.update(ord(ch) for ch in po.read_text("utf-8"))
+    # the plain words for error codes (specs/messages.toml) and the words a claim renders with (specs/claims.py)
+    for words in (ROOT / "specs" / "messages.toml", ROOT / "specs" / "claims.py"):
+        wanted.update(ord(ch) for ch in words.read_text("utf-8"))
     for doc in (ROOT / "specs" / "catalogue" / "types").glob("*.json"):
         wanted.update(ord(ch) for ch in json.dumps(json.loads(doc.read_text("utf-8")), ensure_ascii=False))
     return {cp for cp in wanted if cp >= 0x20}

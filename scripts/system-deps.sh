@@ -6,6 +6,7 @@
 #   softhsm2          the PKCS#11 signer's tests
 #   fonts-nanum       Korean glyphs in the console screenshots and the app
 #   fonts-noto-cjk    the source of the app's four-language font subset (scripts/app_fonts.py)
+#   jq, curl          the README's by-hand story, which tests/mobileid/test_readme.py runs as written
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
@@ -14,6 +15,8 @@ ldconfig -p 2>/dev/null | grep -q libzbar.so.0 || need+=(libzbar0)
 command -v softhsm2-util >/dev/null 2>&1 || need+=(softhsm2)
 [ -d /usr/share/fonts/truetype/nanum ] || need+=(fonts-nanum)
 [ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || need+=(fonts-noto-cjk)
+command -v jq >/dev/null 2>&1 || need+=(jq)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   echo "installing system packages: ${need[*]}"

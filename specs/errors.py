@@ -138,9 +138,16 @@ class MobileIdError(Exception):
     def __str__(self) -> str:
         return f"[{self.code}] {self.message}"
 
-    def to_json(self) -> dict[str, str]:
-        """The ``{"code", "message"}`` pair verifiers print (CLI ``--json``)."""
-        return {"code": self.code, "message": self.message}
+    def plain(self, lang: str) -> str:
+        """What a shop owner or card holder reads for this error, in ``lang`` (``specs/messages.toml``)."""
+        from specs.messages import message  # the table reads a data file: only when words are asked for
+
+        return message(self.code, lang)
+
+    def to_json(self, lang: str = "en") -> dict[str, str]:
+        """What scripts receive (CLI ``--json``): the stable ``code``, the plain ``message`` in ``lang`` and
+        the technical ``detail`` (names the cause, never personal data)."""
+        return {"code": self.code, "message": self.plain(lang), "detail": self.message}
 
 
 # --- decoding --------------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 """``mobileid verify``: check a QR presentation, an mdoc DeviceResponse or an SD-JWT presentation offline;
 ``mobileid verifier request`` / ``sync``: show a two-way request QR, fetch the trust bundle.
 
-Exit codes: 0 valid, 1 invalid (the reasons are printed with their stable codes), 2 bad usage or an
-unreadable input. ``--json`` prints the ``VerificationResult`` document for scripts. ``sync`` exits 1
+Exit codes: 0 valid (authentic, and accepted by the ``--require`` policy when one is given), 1 invalid or
+not accepted (the reasons are printed with their stable codes), 2 bad usage or an unreadable input.
+``--json`` prints the ``VerificationResult`` document for scripts (``valid`` = ``authentic`` and
+``accepted``). ``sync`` exits 1
 when the fetched bundle does not verify (nothing is written).
 """
 
@@ -18,6 +20,7 @@ from typing import Any, NoReturn
 import click
 
 from specs.errors import InputError, MobileIdError
+from specs.text import safe_text
 from verifier.cli_tools import HttpGetter
 from verifier.inputs import parse_time, read_binary_or_hex, read_text
 from verifier.result import VerificationResult
@@ -50,20 +53,29 @@ DEFAULT_REPLAY_CACHE = Path("~/.mobileid/verifier/seen.json")
 @click.option("--replay-cache", "replay_cache", type=_PATH, envvar="MOBILEID_VERIFIER_REPLAY_CACHE",
               default=DEFAULT_REPLAY_CACHE, show_default=True,
               help="QR: file of the nonces already accepted, so a code scanned twice is refused across runs.")
+@click.option("--require", "require", default=None, metavar="POLICY",
+              help="What the shop needs: a preset (age19, age65, identity, supplier, licence) or requirements "
+                   "such as age_over_19=true or family_name,given_name. Exit 1 when not met.")
+@click.option("--portrait-out", "portrait_out", type=_PATH, default=None,
+              help="Write the verified portrait (JPEG), when one was shared, to this file.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def verify_command(presentation: tuple[Path, ...], fmt: str | None, trust_path: Path, at: str | None,
                    transcript: Path | None, reader_key: Path | None, nonce: str | None, aud: str | None,
-                   status_list: Path | None, request_path: Path | None, replay_cache: Path, as_json: bool) -> None:
+                   status_list: Path | None, request_path: Path | None, replay_cache: Path, require: str | None,
+                   portrait_out: Path | None, as_json: bool) -> None:
     """Verify a QR presentation (PNG/JPEG image(s) of its code(s), or a text file of MID2 lines), an mdoc
-    DeviceResponse or an SD-JWT presentation, offline."""
+    DeviceResponse or an SD-JWT presentation, offline; with --require, answer the shop's question."""
     from verifier.cli_tools import is_qr_input
+    from verifier.policy import policy_named
 
     try:
+        policy = policy_named(require) if require is not None else None
         qr = fmt is None and is_qr_input(presentation)
     except InputError as exc:
         _usage_error(exc, as_json)
+    out = _Output(policy, portrait_out, as_json)
     if qr:
-        _verify_qr(presentation, trust_path, at, request_path, replay_cache, as_json)
+        _verify_qr(presentation, trust_path, at, request_path, replay_cache, out)
         return
     from verifier.verify import verify_mdoc, verify_sd_jwt_presentation  # the crypto stack loads only when used
 
@@ -78,8 +90,7 @@ def verify_command(presentation: tuple[Path, ...], fmt: str | None, trust_path: 
         except InputError:
             raise
         except MobileIdError as exc:  # a stale or foreign trust bundle: nothing can verify under it
-            _print(VerificationResult.failure("sd-jwt" if fmt == "sd-jwt" else "mdoc", exc), as_json)
-            sys.exit(EXIT_INVALID)
+            out.finish(VerificationResult.failure("sd-jwt" if fmt == "sd-jwt" else "mdoc", exc), None, now)
         status_token = read_binary_or_hex(status_list) if status_list else None
         data = read_binary_or_hex(presentation[0])
         fmt = fmt or _guess_format(data)
@@ -96,16 +107,55 @@ def verify_command(presentation: tuple[Path, ...], fmt: str | None, trust_path: 
                                                 aud=aud, status_token=status_token)
     except InputError as exc:
         _usage_error(exc, as_json)
-    _print(result, as_json)
-    sys.exit(EXIT_VALID if result.valid else EXIT_INVALID)
+    out.finish(result, trust.bundle_issued_at, now)
+
+
+class _Output:
+    """The end of every ``verify``: the policy applied, the portrait written, the verdict printed, the exit."""
+
+    def __init__(self, policy: Any, portrait_out: Path | None, as_json: bool) -> None:
+        self.policy, self.portrait_out, self.as_json = policy, portrait_out, as_json
+
+    def finish(self, result: VerificationResult, bundle_issued_at: Any, now: Any) -> NoReturn:
+        import datetime as dt
+
+        from verifier.cli_tools import atomic_write
+        from verifier.cli_verdict import print_verdict
+        from verifier.verdict import headline
+
+        when = now or dt.datetime.now(dt.UTC)
+        if self.policy is not None:
+            result = self.policy.apply(result, now=when)
+        written = False
+        if self.portrait_out is not None and result.portrait is not None:
+            try:
+                atomic_write(self.portrait_out.expanduser(), result.portrait)
+            except OSError as exc:
+                _usage_error(InputError(f"cannot write the portrait ({exc.strerror})", code="input.unwritable"),
+                             self.as_json)
+            written = True
+        lang = _language()
+        if self.as_json:
+            document = result.to_json(lang)
+            head = headline(result, self.policy, now=when)
+            document["answer"] = {"tone": head.tone, "ko": head.text("ko"), "en": head.text("en")}
+            if bundle_issued_at is not None:
+                document["bundle_issued_at"] = bundle_issued_at.isoformat()
+            if written:
+                document["portrait_file"] = str(self.portrait_out)
+            click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        else:
+            print_verdict(result, policy=self.policy, bundle_issued_at=bundle_issued_at, now=when, lang=lang,
+                          portrait_out=self.portrait_out, portrait_written=written)
+        sys.exit(EXIT_VALID if result.valid else EXIT_INVALID)
 
 
 def _verify_qr(paths: tuple[Path, ...], trust_path: Path, at: str | None, request_path: Path | None,
-               replay_cache: Path, as_json: bool) -> None:
+               replay_cache: Path, out: _Output) -> None:
     """The QR profile: one-way or two-way answers, with replays refused across runs (``--replay-cache``)."""
     import datetime as dt
 
-    from verifier.cli_tools import FileReplayCache, load_request, print_qr_result, qr_texts
+    from verifier.cli_tools import FileReplayCache, load_request, qr_texts
     from verifier.qr import Verifier
 
     trust: VerifierTrust | None = None
@@ -126,15 +176,8 @@ def _verify_qr(paths: tuple[Path, ...], trust_path: Path, at: str | None, reques
                 verifier.replays = cache
                 result = verifier.verify_qr(texts, request=request)
     except InputError as exc:
-        _usage_error(exc, as_json)
-    if as_json:
-        document = result.to_json()
-        if trust is not None and trust.bundle_issued_at is not None:
-            document["bundle_issued_at"] = trust.bundle_issued_at.isoformat()
-        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
-    else:
-        print_qr_result(result, bundle_issued_at=trust.bundle_issued_at if trust else None, now=now)
-    sys.exit(EXIT_VALID if result.valid else EXIT_INVALID)
+        _usage_error(exc, out.as_json)
+    out.finish(result, trust.bundle_issued_at if trust else None, now)
 
 
 def _guess_format(data: bytes) -> str:
@@ -149,48 +192,28 @@ def _guess_format(data: bytes) -> str:
                      "pass --format to say which", code="input.unreadable")
 
 
+def _language() -> str:
+    """Korean or English for the plain words: ``MOBILEID_LANG``, else the locale (``specs.messages``)."""
+    import os
+
+    from specs.messages import language_from_env
+
+    return language_from_env(os.environ)
+
+
 def _usage_error(exc: MobileIdError, as_json: bool) -> NoReturn:
-    if as_json:
-        click.echo(json.dumps({"error": exc.to_json()}))
-    else:
-        click.echo(f"error: {exc.message} [{exc.code}]", err=True)
+    _error(exc, as_json)
     sys.exit(EXIT_USAGE)
 
 
-def _print(result: VerificationResult, as_json: bool) -> None:
-    document = result.to_json()
+def _error(exc: MobileIdError, as_json: bool) -> None:
+    """An error in plain words with its stable code (and the technical detail, which may quote input), or
+    as JSON."""
+    lang = _language()
     if as_json:
-        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    kind = document.get("doctype") or document.get("vct") or ""
-    if result.valid:
-        console.print(f"[bold green]VALID[/] {document['format']} {kind}")
+        click.echo(json.dumps({"error": exc.to_json(lang)}, ensure_ascii=False))
     else:
-        console.print(f"[bold red]INVALID[/] {document['format']} {kind}")
-    console.print(f"holder bound: {'yes' if result.holder_bound else 'no'}   status: {result.status}")
-    for issue in result.errors:
-        console.print(f"  [red]x[/] {issue.message} [dim]({issue.code})[/]")
-    if document["claims"]:
-        table = Table("claim", "value")
-        for name, value in _flatten(document["claims"]):
-            table.add_row(name, value)
-        console.print(table)
-
-
-def _flatten(claims: Any, prefix: str = "") -> list[tuple[str, str]]:
-    rows: list[tuple[str, str]] = []
-    for key, value in claims.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict) and value and prefix == "":
-            rows.extend(_flatten(value, f"{name} / "))
-        else:
-            text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
-            rows.append((name, text if len(text) <= 80 else text[:77] + "..."))
-    return rows
+        click.echo(f"error: {exc.plain(lang)} [{exc.code}]\n  ({safe_text(exc.message)})", err=True)
 
 
 # -- mobileid verifier request / sync --------------------------------------------------------------------
@@ -277,6 +300,7 @@ def request_command(elements: str, doctype: str, name: str, out: Path, state: Pa
     import secrets
 
     from specs.catalogue import Catalogue
+    from specs.claims import claim_name
     from specs.errors import CatalogueError
     from specs.qr import profile_texts
     from specs.qr.presentation import QrRequest
@@ -289,12 +313,11 @@ def request_command(elements: str, doctype: str, name: str, out: Path, state: Pa
             raise InputError("--elements names at least one element", code="input.usage")
         catalogue = Catalogue.load_default()
         try:
-            doc_type = catalogue.by_doctype(doctype)
+            doc_type = catalogue.find(doctype)
         except CatalogueError:
-            try:
-                doc_type = catalogue.by_vct(doctype)
-            except CatalogueError:
-                raise InputError(f"unknown document type {doctype!r}", code="input.usage") from None
+            raise InputError(f"unknown document type {doctype!r}", code="input.usage") from None
+        if doctype == doc_type.id:  # a catalogue id: the request names the docType (or the vct)
+            doctype = doc_type.doctype or doc_type.vct or doctype
         for element in names:
             try:
                 doc_type.claim(None, element)
@@ -322,7 +345,7 @@ def request_command(elements: str, doctype: str, name: str, out: Path, state: Pa
     if as_json:
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
         return
-    shown = ", ".join(f"{doc_type.claim(None, e).display.name('en')} ({e})" for e in names)
+    shown = ", ".join(f"{claim_name(doc_type, e, 'en')} ({e})" for e in names)
     click.echo(f"{name} asks for {doc_type.display_name('en')}: {shown}")
     click.echo(f"  request QR written to {', '.join(document['files'])}; expires {document['expires']}")
     click.echo(f"  state saved to {state_path}: verify the answer with --request {state_path}")
@@ -345,9 +368,7 @@ def sync_command(url: str, folder: Path, pin_new_root: bool, as_json: bool) -> N
     except InputError as exc:
         _usage_error(exc, as_json)
     except MobileIdError as exc:
-        if as_json:
-            click.echo(json.dumps({"error": exc.to_json()}, ensure_ascii=False))
-        click.echo(f"error: {exc.message} [{exc.code}]", err=True)
+        _error(exc, as_json)
         sys.exit(EXIT_INVALID)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))

@@ -53,7 +53,7 @@ def serve_command(data_dir: Path | None, host: str | None, port: int | None, pub
     try:
         app = create_app(settings)
     except MobileIdError as exc:
-        raise click.UsageError(f"{exc.message} ({exc.code})") from None
+        raise click.UsageError(f"{exc.plain('en')} [{exc.code}] ({exc.message})") from None
     st = app.state.mobileid
     click.echo(f"Client identifier: {st.reader.client_id}")
     click.echo(f"Business API token: {settings.data_dir / 'api.token'} (Authorization: Bearer ...)")

@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,9 +24,8 @@ from typing import Any, Protocol
 from specs.errors import InputError, MobileIdError, TrustError
 from specs.qr import is_profile_text
 from verifier.qr import ReplayCache
-from verifier.result import VerificationResult
 
-__all__ = ["FileReplayCache", "HttpGetter", "SyncReport", "is_qr_input", "load_request", "print_qr_result",
+__all__ = ["FileReplayCache", "HttpGetter", "SyncReport", "is_qr_input", "load_request",
            "qr_texts", "sync_bundle", "write_qr_png"]
 
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
@@ -158,71 +157,6 @@ class FileReplayCache(ReplayCache):
             except ImportError:  # pragma: no cover - non-POSIX: no inter-process lock
                 pass
             yield FileReplayCache(path)
-
-
-# -- the human verdict ---------------------------------------------------------------------------------
-def _shown(value: Any) -> str:
-    if isinstance(value, (bytes, bytearray)):
-        return f"<jpeg {len(value)} bytes>" if bytes(value[:3]) == b"\xff\xd8\xff" else f"<{len(value)} bytes>"
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    if isinstance(value, str):
-        return value
-    inner = getattr(value, "value", None)  # a CBOR tag (tdate / full-date)
-    if inner is not None:
-        return _shown(inner)
-    if isinstance(value, Mapping):
-        return json.dumps({str(k): _shown(v) for k, v in value.items()}, ensure_ascii=False)
-    if isinstance(value, (list, tuple)):
-        return json.dumps([_shown(v) for v in value], ensure_ascii=False)
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _age(delta: dt.timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    if seconds < 120:
-        return f"{seconds} s"
-    if seconds < 7200:
-        return f"{seconds // 60} min"
-    if seconds < 172800:
-        return f"{seconds // 3600} h"
-    return f"{seconds // 86400} days"
-
-
-def print_qr_result(result: VerificationResult, *, bundle_issued_at: dt.datetime | None, now: dt.datetime) -> None:
-    """VALID / INVALID in large type, then the type, the claims by display name, status, bundle age, errors."""
-    from rich.console import Console
-    from rich.panel import Panel
-    from rich.table import Table
-    from rich.text import Text
-
-    console = Console()
-    word, style = ("VALID", "bold white on green") if result.valid else ("INVALID", "bold white on red")
-    console.print(Panel(Text(word, style="bold"), style=style, padding=(0, 4), expand=False))
-    kind = result.doctype or result.vct or ""
-    if result.type_name:
-        console.print(f"[bold]{result.type_name.get('en', '')}[/] ({result.type_name.get('ko', '')})  "
-                      f"{result.format} {kind}")
-    elif kind:
-        console.print(f"{result.format} {kind}")
-    if result.claims:
-        table = Table("claim", "value")
-        flat: list[tuple[str, Any]] = []
-        for key, value in result.claims.items():
-            if result.format == "mdoc" and isinstance(value, Mapping):
-                flat.extend((str(k), v) for k, v in value.items())
-            else:
-                flat.append((str(key), value))
-        for name, value in flat:
-            label = result.display_names.get(name, {}).get("en")
-            table.add_row(f"{label} ({name})" if label and label != name else name, _shown(value))
-        console.print(table)
-    bundle = (f"issued {bundle_issued_at.isoformat(timespec='seconds')} ({_age(now - bundle_issued_at)} old)"
-              if bundle_issued_at else "none (certificates / keys)")
-    console.print(f"status: {result.status}   holder bound: {'yes' if result.holder_bound else 'no'}")
-    console.print(f"trust bundle: {bundle}")
-    for issue in result.errors:
-        console.print(f"  [red]x[/] {issue.message} [dim]({issue.code})[/]")
 
 
 # -- trust bundle sync -----------------------------------------------------------------------------------

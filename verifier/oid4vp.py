@@ -216,7 +216,7 @@ class CredentialVerdict:
         out["claims"] = {k: v for k, v in out["claims"].items() if k not in _TECHNICAL_CLAIMS}
         out["id"] = self.query_id
         out["accepted"] = self.outcome.accepted
-        out["unmet"] = [{"code": u.code, "message": u.message} for u in self.outcome.unmet]
+        out["unmet"] = [u.to_json() for u in self.outcome.unmet]
         return out
 
 
@@ -281,7 +281,7 @@ def verify_presentations(pending: PendingPresentation, response: AuthorizationRe
         for presentation in presentations:
             result = _verify_one(pending, query, presentation, trust, now)
             verdicts.append(CredentialVerdict(query_id, result, _evaluate(query, result)))
-    authentic = all(v.result.valid for v in verdicts)
+    authentic = all(v.result.authentic for v in verdicts)
     met = [v.query_id for v in verdicts if v.outcome.accepted]
     errors = tuple(e for v in verdicts for e in v.result.errors)
     if authentic and not pending.dcql.satisfied_by(met):

@@ -142,19 +142,15 @@ class Verifier:
         return result
 
     def _label(self, result: VerificationResult) -> VerificationResult:
-        """Attach catalogue display names (Korean and English) to the verified claims."""
+        """Attach the catalogue's name of the verified document type (Korean and English); the claims' own
+        labels come from ``verifier.result.claims_of``."""
         if not result.valid:
             return result
         try:
-            doc_type = (self.catalogue.by_doctype(result.doctype) if result.doctype
-                        else self.catalogue.by_vct(result.vct or ""))
+            doc_type = self.catalogue.find(result.doctype or result.vct or "")
         except UnknownDocumentTypeError:
             return result
-        names: dict[str, dict[str, str]] = {}
-        for claim in doc_type.claims:
-            names[claim.identifier] = {"ko": claim.display.name("ko"), "en": claim.display.name("en")}
-        return replace(result, display_names=names, type_name={"ko": doc_type.display_name("ko"),
-                                                              "en": doc_type.display_name("en")})
+        return replace(result, type_name={"ko": doc_type.display_name("ko"), "en": doc_type.display_name("en")})
 
 
 def _only_what_was_asked(result: VerificationResult, request: QrRequest, response: QrResponse

@@ -1,21 +1,28 @@
 """The verifier's verdict: a typed ``VerificationResult`` (never a bool).
 
-A verifier fails closed: when anything is wrong, ``valid`` is false and ``claims`` is empty, so no
-unverified attribute can be shown.
+Two answers, kept apart: ``authentic`` (every cryptographic and trust check passed) and ``accepted`` (the
+verifier's policy, ``verifier.policy``, holds: the document is one it takes and the elements and values it
+requires are there); ``valid`` is both. A verifier fails closed: when a check fails, ``authentic`` is false
+and ``claims`` is empty, so no unverified attribute can be shown. An authentic presentation that misses the
+policy keeps its claims (the shop sees *why* it is refused: "19세 미만") and names each unmet requirement.
+``claims_of`` turns the verified claims into the one claims model (``specs.claims``) every face renders;
+each refusal carries its stable code, the plain words for it (``specs.messages``) and the technical detail.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from specs.errors import MobileIdError
+from specs.catalogue import Catalogue
+from specs.claims import Claim, build_claims, json_safe
+from specs.errors import MobileIdError, UnknownDocumentTypeError
+from specs.messages import message
 
 Format = Literal["mdoc", "sd-jwt"]
-StatusText = Literal["valid", "invalid", "suspended", "unchecked"]
+StatusText = Literal["valid", "revoked", "suspended", "invalid", "unchecked"]  # invalid: another status value
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,16 +30,37 @@ class VerificationIssue:
     """One reason a presentation was refused: a stable ``code`` and a message without personal data."""
 
     code: str
-    message: str
+    message: str  # the technical detail, for developers; people read ``words``
 
     @classmethod
     def from_error(cls, error: MobileIdError) -> VerificationIssue:
         return cls(error.code, error.message)
 
+    def words(self, lang: str = "en") -> str:
+        """What a shop owner reads for this refusal (``specs/messages.toml``)."""
+        return message(self.code, lang)
+
+    def to_json(self, lang: str = "en") -> dict[str, str]:
+        return {"code": self.code, "message": self.words(lang), "detail": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class Unmet:
+    """One requirement of the policy that the presentation does not meet (``policy.not_met``): ``element``
+    names the element (None: the document itself is not one the policy accepts, or it is not authentic)."""
+
+    element: str | None
+    message: str
+    code: str = "policy.not_met"
+    what: Literal["element", "document", "status", "authentic"] = "element"  # which kind of requirement
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "element": self.element, "requirement": self.what, "message": self.message}
+
 
 @dataclass(frozen=True, slots=True)
 class VerificationResult:
-    valid: bool
+    authentic: bool
     format: Format
     doctype: str | None = None
     vct: str | None = None
@@ -40,8 +68,17 @@ class VerificationResult:
     holder_bound: bool = False
     status: StatusText = "unchecked"
     errors: tuple[VerificationIssue, ...] = ()
-    display_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # claim -> {"ko", "en"}
     type_name: Mapping[str, str] = field(default_factory=dict)  # {"ko", "en"} from the catalogue
+    issuer: str | None = None  # the document signer's name (its certificate's CN or O), or the SD-JWT's iss
+    status_as_of: dt.datetime | None = None  # the trust bundle's time for a list it carried, else the list's
+    policy: str | None = None  # the name of the policy held against it (None: authenticity only)
+    accepted: bool = True  # the policy holds (always true without a policy)
+    unmet: tuple[Unmet, ...] = ()
+
+    @property
+    def valid(self) -> bool:
+        """Authentic and accepted: what a script's ``verify && sell`` may rely on."""
+        return self.authentic and self.accepted
 
     @property
     def portrait(self) -> bytes | None:
@@ -57,40 +94,52 @@ class VerificationResult:
     def failure(cls, fmt: Format, error: MobileIdError, *, doctype: str | None = None,
                 vct: str | None = None) -> VerificationResult:
         status: StatusText = "unchecked"
-        if error.code == "status.suspended":
-            status = "suspended"
-        elif error.code == "status.revoked" or error.code.startswith("status.value_"):
+        if error.code in ("status.suspended", "status.revoked"):
+            status = "suspended" if error.code == "status.suspended" else "revoked"
+        elif error.code.startswith("status.value_"):
             status = "invalid"
-        return cls(valid=False, format=fmt, doctype=doctype, vct=vct, status=status,
+        return cls(authentic=False, format=fmt, doctype=doctype, vct=vct, status=status,
                    errors=(VerificationIssue.from_error(error),))
 
-    def to_json(self) -> dict[str, Any]:
-        """The CLI's ``--json`` document: ``{"valid", "format", "doctype" | "vct", "claims",
-        "holder_bound", "status", "errors": [{"code", "message"}]}``."""
-        out: dict[str, Any] = {"valid": self.valid, "format": self.format}
+    def to_json(self, lang: str = "en") -> dict[str, Any]:
+        """The CLI's ``--json`` document: ``{"valid", "authentic", "accepted", "policy", "format", "doctype" |
+        "vct", "claims", "holder_bound", "status", "issuer", "status_as_of", "errors": [{"code", "message",
+        "detail"}], "unmet": [{"code", "element", "message"}]}``; ``valid`` is ``authentic`` and ``accepted``,
+        ``message`` the plain words in ``lang``, ``status`` one of valid, revoked, suspended, invalid (another
+        status value) or unchecked."""
+        out: dict[str, Any] = {"valid": self.valid, "authentic": self.authentic, "accepted": self.accepted,
+                               "policy": self.policy, "format": self.format}
         if self.format == "mdoc":
             out["doctype"] = self.doctype
         else:
             out["vct"] = self.vct
-        out["claims"] = _json_safe(self.claims)
+        out["claims"] = json_safe(self.claims)
         out["holder_bound"] = self.holder_bound
         out["status"] = self.status
-        out["errors"] = [{"code": e.code, "message": e.message} for e in self.errors]
+        out["issuer"] = self.issuer
+        out["status_as_of"] = json_safe(self.status_as_of)
+        out["errors"] = [e.to_json(lang) for e in self.errors]
+        out["unmet"] = [u.to_json() for u in self.unmet]
         if self.type_name:
             out["type_name"] = dict(self.type_name)
         return out
 
 
-def _json_safe(value: Any) -> Any:
-    """Claims as JSON: bytes as base64url (portraits), dates as ISO 8601."""
-    if isinstance(value, Mapping):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, bytes):
-        return base64.urlsafe_b64encode(value).rstrip(b"=").decode()
-    if isinstance(value, dt.datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
+def claims_of(result: VerificationResult, catalogue: Catalogue | None = None) -> tuple[Claim, ...]:
+    """The verified claims as the one claims model, labelled from the catalogue (an unknown type: by
+    identifier), in the order they were disclosed; empty for an inauthentic presentation (one refused only by
+    a policy keeps its claims: they say why)."""
+    if not result.authentic:
+        return ()
+    catalogue = catalogue or Catalogue.load_default()
+    try:
+        doc_type = catalogue.find(result.doctype or result.vct or "")
+    except UnknownDocumentTypeError:
+        doc_type = None
+    values: list[tuple[str | None, str, Any]]
+    if result.format == "mdoc":
+        values = [(str(ns), str(k), v) for ns, items in result.claims.items() if isinstance(items, Mapping)
+                  for k, v in items.items()]
+    else:
+        values = [(None, str(k), v) for k, v in result.claims.items()]
+    return build_claims(doc_type, values)

@@ -11,8 +11,10 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from specs.crypto import PublicKey
 from specs.errors import InputError, MdocError, MobileIdError, StatusTokenError
@@ -72,16 +74,17 @@ def verify_mdoc(data: bytes, *, trust: VerifierTrust, transcript: bytes | Sessio
         if max_documents is not None and len(docs) > max_documents:
             raise MdocError(f"the response holds {len(docs)} documents; {max_documents} allowed here",
                             code="mdoc.document_count")
-        statuses = [_status(d.mso.status, status_token, trust, when, require=require_status) for d in docs]
-        status: StatusText = "unchecked" if "unchecked" in statuses else "valid"
+        checked = [_status(d.mso.status, status_token, trust, when, require=require_status) for d in docs]
+        status: StatusText = "unchecked" if any(at is None for _, at in checked) else "valid"
+        as_of = None if status == "unchecked" else min(at for _, at in checked if at is not None)
     except MobileIdError as exc:
         return VerificationResult.failure("mdoc", exc)
     claims: dict[str, Any] = {}
     for verified in docs:
         for ns, values in verified.issuer_claims.items():
             claims.setdefault(ns, {}).update(values)
-    return VerificationResult(valid=True, format="mdoc", doctype=doc.doctype, claims=claims, holder_bound=True,
-                              status=status)
+    return VerificationResult(authentic=True, format="mdoc", doctype=doc.doctype, claims=claims, holder_bound=True,
+                              status=status, issuer=certificate_name(doc.document_signer), status_as_of=as_of)
 
 
 def verify_sd_jwt_presentation(text: str, *, trust: VerifierTrust, now: dt.datetime | None = None,
@@ -91,8 +94,10 @@ def verify_sd_jwt_presentation(text: str, *, trust: VerifierTrust, now: dt.datet
     """SD-JWT or SD-JWT VC presentation -> result. With ``nonce`` and ``aud``, key binding is required."""
     when = _now(now)
 
+    signers: list[str] = []
+
     def issuer_keys(header: Mapping[str, Any], payload: Mapping[str, Any]) -> Sequence[PublicKey]:
-        return _keys_for(header, trust, when)
+        return _keys_for(header, trust, when, signers)
 
     vct: str | None = None
     try:
@@ -107,15 +112,28 @@ def verify_sd_jwt_presentation(text: str, *, trust: VerifierTrust, now: dt.datet
         else:
             claims, bound = dict(plain.claims), plain.holder_bound
             reference = StatusReference.from_value(claims["status"]) if "status" in claims else None
-        status = _status(reference, status_token, trust, when, require=require_status)
+        status, as_of = _status(reference, status_token, trust, when, require=require_status)
     except MobileIdError as exc:
         return VerificationResult.failure("sd-jwt", exc, vct=vct)
-    return VerificationResult(valid=True, format="sd-jwt", vct=vct, claims=claims, holder_bound=bound,
-                              status=status)
+    iss = claims.get("iss")
+    issuer = signers[0] if signers else iss if isinstance(iss, str) else None
+    return VerificationResult(authentic=True, format="sd-jwt", vct=vct, claims=claims, holder_bound=bound,
+                              status=status, status_as_of=as_of, issuer=issuer)
 
 
-def _keys_for(header: Mapping[str, Any], trust: VerifierTrust, now: dt.datetime) -> Sequence[PublicKey]:
-    """An ``x5c`` chain must validate to a trusted anchor; otherwise pinned keys (by ``kid``) are used."""
+def certificate_name(certificate: x509.Certificate) -> str | None:
+    """A certificate subject's common name, else its organisation (what a shop knows the issuer by)."""
+    for oid in (NameOID.COMMON_NAME, NameOID.ORGANIZATION_NAME):
+        names = certificate.subject.get_attributes_for_oid(oid)
+        if names and isinstance(names[0].value, str):
+            return names[0].value
+    return None
+
+
+def _keys_for(header: Mapping[str, Any], trust: VerifierTrust, now: dt.datetime,
+              signers: list[str] | None = None) -> Sequence[PublicKey]:
+    """An ``x5c`` chain must validate to a trusted anchor; otherwise pinned keys (by ``kid``) are used. The
+    validated signer's name is appended to ``signers``."""
     ders = x5c_ders(header)
     if ders:  # a signer seen before is found by its DER, without parsing the chain again
         validated = _CACHE.valid_hit(ders[0], CertificateRole.DOCUMENT_SIGNER, trust.anchors, now)
@@ -123,6 +141,9 @@ def _keys_for(header: Mapping[str, Any], trust: VerifierTrust, now: dt.datetime)
             validated = validate_chain(x5c_chain(header), trust.anchors, now=now,
                                        role=CertificateRole.DOCUMENT_SIGNER, cache=_CACHE)
             _CACHE.put_der(ders[0], CertificateRole.DOCUMENT_SIGNER, validated)
+        name = certificate_name(validated.leaf)
+        if signers is not None and name:
+            signers.append(name)
         return [validated.leaf.public_key()]  # type: ignore[list-item]
     kid = header.get("kid")
     return trust.key_candidates(kid if isinstance(kid, str) else None)
@@ -132,9 +153,12 @@ _SKEW = dt.timedelta(minutes=5)
 
 
 def _status(reference: StatusReference | None, token: bytes | None, trust: VerifierTrust,
-            now: dt.datetime, *, require: bool = False) -> StatusText:
+            now: dt.datetime, *, require: bool = False) -> tuple[StatusText, dt.datetime | None]:
     """Check the credential's status against a cached Status List Token (given, or from the trust
-    bundle), when both exist."""
+    bundle), when both exist: ``("valid", as of when)``, or ``("unchecked", None)``. "As of" is the trust
+    bundle's time for a list the bundle carried (the issuer signed the bundle with that list as current: a list
+    regenerated only on change may be older), else the token's own issued-at."""
+    bundled = token is None
     if reference is not None and token is None:
         token = trust.status_tokens.get(reference.uri)
     if reference is None or token is None:
@@ -142,7 +166,7 @@ def _status(reference: StatusReference | None, token: bytes | None, trust: Verif
             # Fail closed: the credential has a status and we hold no current list to look it up in.
             raise StatusTokenError("no status list for this credential in the trust bundle: sync it",
                                    code="status.unavailable")
-        return "unchecked"
+        return "unchecked", None
 
     def resolve(header: TokenHeader) -> Sequence[PublicKey]:
         if header.x5chain:
@@ -165,4 +189,6 @@ def _status(reference: StatusReference | None, token: bytes | None, trust: Verif
         if len(trust.verified_tokens) < 256:
             trust.verified_tokens[token] = parsed
     require_valid(parsed.status_list.get(reference.idx))
-    return "valid"
+    if bundled and trust.bundle_issued_at is not None:
+        return "valid", max(parsed.issued_at, trust.bundle_issued_at)
+    return "valid", parsed.issued_at

@@ -1,5 +1,5 @@
-"""``mobileid wallet ...``: the holder's wallet from a terminal (init, trust add, receive, refill, list, show,
-present, answer, history).
+"""``mobileid wallet ...``: the holder's wallet from a terminal (init, trust add, receive, refill, list, refresh,
+show, present, answer, history).
 
 The PIN comes from ``--pin`` / ``MOBILEID_WALLET_PIN`` or a hidden prompt and is never echoed; the
 transaction code and the offer's pre-authorized code are never printed either. ``show`` is the one
@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
@@ -24,9 +25,10 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 import typer
 
 from specs.errors import InputError, LockedError, MobileIdError
+from specs.text import safe_text
 from wallet.oid4vci import HttpClient
 from wallet.pin import DEFAULT_KDF, KdfParams
-from wallet.store import CredentialFormat, CredentialRecord
+from wallet.store import CredentialRecord
 from wallet.wallet import MAX_BATCH, Wallet
 
 if TYPE_CHECKING:
@@ -52,7 +54,8 @@ def _default_http() -> Iterator[HttpClient]:
 http_factory: Callable[[], AbstractContextManager[HttpClient]] = _default_http
 kdf: KdfParams = DEFAULT_KDF
 
-WALLET_HELP = ("The holder's wallet: init, trust add, receive, refill, list, show, present, answer, respond, history. "
+WALLET_HELP = ("The holder's wallet: init, trust add, receive, refill, list, refresh, show, present, answer, respond, "
+               "history. "
                "Credential ids may be shortened to a unique prefix of 6+ characters.")
 wallet_app = typer.Typer(help=WALLET_HELP, no_args_is_help=True,
                          context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,10 +79,19 @@ def _wallet(data_dir: Path) -> Wallet:
     return Wallet(data_dir.expanduser(), kdf=kdf)
 
 
+def _language() -> str:
+    """Korean or English for the plain words: ``MOBILEID_LANG``, else the locale (``specs.messages``)."""
+    from specs.messages import language_from_env
+
+    return language_from_env(os.environ)
+
+
 def _fail(exc: MobileIdError, as_json: bool = False) -> NoReturn:
+    """The error in plain words with its stable code and technical detail (JSON on stdout with ``--json``)."""
+    lang = _language()
     if as_json:
-        typer.echo(json.dumps({"error": exc.to_json()}, ensure_ascii=False))
-    typer.echo(f"error: {exc.message} [{exc.code}]", err=True)
+        typer.echo(json.dumps({"error": exc.to_json(lang)}, ensure_ascii=False))
+    typer.echo(f"error: {exc.plain(lang)} [{exc.code}]\n  ({safe_text(exc.message)})", err=True)
     if isinstance(exc, LockedError):
         typer.echo("next: run 'mobileid wallet init' to replace it with a new, empty wallet (nothing in the "
                    "erased one can be recovered)", err=True)
@@ -106,21 +118,20 @@ def _read_pem(path: Path) -> bytes:
     return data
 
 
-def _type_names(record_format: str, type_id: str) -> tuple[str, str, str]:
+def _type_names(type_id: str) -> tuple[str, str, str]:
     """(catalogue id, Korean name, English name) for a doctype or vct; the raw id when unknown."""
     from specs.catalogue import Catalogue
     from specs.errors import CatalogueError
 
-    catalogue = Catalogue.load_default()
     try:
-        found = catalogue.by_doctype(type_id) if record_format == "mso_mdoc" else catalogue.by_vct(type_id)
+        found = Catalogue.load_default().find(type_id)
     except CatalogueError:
         return type_id, type_id, type_id
     return found.id, found.display_name("ko"), found.display_name("en")
 
 
 def _metadata(record: CredentialRecord) -> dict[str, Any]:
-    type_key, name_ko, name_en = _type_names(record.format.value, record.type_id)
+    type_key, name_ko, name_en = _type_names(record.type_id)
     return {
         "id": record.id,
         "type": type_key,
@@ -131,6 +142,7 @@ def _metadata(record: CredentialRecord) -> dict[str, Any]:
         "issuer": record.issuer,
         "received_at": record.received_at.isoformat(),
         "status": record.status.value,
+        "status_at": record.status_known_at.isoformat(),
         "used": record.used,
         "batch_group": record.batch_group,
     }
@@ -177,77 +189,6 @@ def _decode_qr(path: Path) -> list[str]:
                 return [r.data.decode("utf-8", "replace") for r in decode(image)]
     except (OSError, UnidentifiedImageError):
         raise InputError(f"cannot read {path.name} as an image", code="input.unreadable") from None
-
-
-def _shown(value: Any, kind: str | None = None) -> Any:
-    """A claim value as JSON-safe data; bytes become '<jpeg N bytes>' / '<N bytes>'."""
-    if isinstance(value, (bytes, bytearray)):
-        is_jpeg = kind == "jpeg" or bytes(value[:3]) == b"\xff\xd8\xff"
-        return f"<jpeg {len(value)} bytes>" if is_jpeg else f"<{len(value)} bytes>"
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): _shown(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_shown(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    inner = getattr(value, "value", None)  # a CBOR tag (e.g. tdate / full-date)
-    return _shown(inner) if inner is not None else str(value)
-
-
-def _claim_kind(record: CredentialRecord, namespace: str | None, name: str) -> str | None:
-    from specs.catalogue import Catalogue
-    from specs.errors import CatalogueError
-
-    catalogue = Catalogue.load_default()
-    try:
-        if record.format is CredentialFormat.MSO_MDOC:
-            doc_type = catalogue.by_doctype(record.type_id)
-        else:
-            doc_type = catalogue.by_vct(record.type_id)
-        return doc_type.claim(namespace, name).type
-    except CatalogueError:
-        return None
-
-
-def _claims(record: CredentialRecord) -> dict[str, Any]:
-    """{namespace: {element: value}} for an mdoc, {claim: value} for an SD-JWT VC."""
-    raw = record.credential
-    if record.format is CredentialFormat.MSO_MDOC:
-        from specs.cbor import decode
-        from specs.mdoc.issuer_signed import IssuerSigned
-
-        data = raw if isinstance(raw, bytes) else raw.encode("ascii")
-        issuer_signed = IssuerSigned.from_cbor_value(decode(data))
-        return {namespace: {item.element_identifier:
-                            _shown(item.element_value, _claim_kind(record, namespace, item.element_identifier))
-                            for item in items}
-                for namespace, items in issuer_signed.namespaces.items()}
-    from specs.jose.jws import b64url_decode, parse_json
-    from specs.sdjwt import SdJwt
-    from specs.sdjwt.processing import index_disclosures, process
-
-    text = raw if isinstance(raw, str) else raw.decode("ascii")
-    sd_jwt = SdJwt.parse(text)
-    segments = sd_jwt.issuer_jwt.split(".")
-    if len(segments) != 3:
-        raise InputError("the stored SD-JWT is malformed", code="input.unreadable")
-    payload = parse_json(b64url_decode(segments[1], "payload"), "payload")
-    alg = payload.get("_sd_alg", "sha-256") if isinstance(payload, dict) else "sha-256"
-    claims = process(payload, index_disclosures(sd_jwt.disclosures, alg)).claims
-    for technical in ("cnf", "status", "_sd_alg"):
-        claims.pop(technical, None)
-    return {name: _shown(value, _claim_kind(record, None, name)) for name, value in claims.items()}
-
-
-def _rows(claims: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
-    for name, value in claims.items():
-        if isinstance(value, dict) and value and not prefix:
-            yield from _rows(value, f"{name} / ")
-            continue
-        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        yield f"{prefix}{name}", text if len(text) <= 80 else text[:77] + "..."
 
 
 # -- commands ------------------------------------------------------------------------------------------
@@ -373,9 +314,32 @@ def refill(issuer: Annotated[str, typer.Option(
     typer.echo(f"Received {len(received)} new {type_} copies; {unused} unused single-use copies held now.")
 
 
+STATUS_WORDS = {"invalid": "revoked"}  # Token Status List INVALID: what the issuer's revocation sets
+STATUS_HINT = "Status as last learned from the issuer ('as of'); 'mobileid wallet refresh' asks again."
+
+
+def _print_credentials(items: list[dict[str, Any]], note: str = "") -> None:
+    """The credentials table of ``list`` and ``refresh``: each with its last known status and when it was learned."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table()
+    table.add_column("id", no_wrap=True, min_width=max(len(i["id"]) for i in items))  # never cut: show needs it
+    for name in ("type", "format", "received", "status", "as of", "used"):
+        table.add_column(name, overflow="fold")  # these wrap instead
+    for item in items:
+        table.add_row(item["id"], item["type"], item["format"], item["received_at"][:16].replace("T", " "),
+                      STATUS_WORDS.get(item["status"], item["status"]), item["status_at"][:16].replace("T", " "),
+                      "yes" if item["used"] else "no")
+    console = Console()
+    console.print(table)
+    if note:
+        console.print(note, markup=False)  # wrapped to the terminal's width
+
+
 @wallet_app.command("list")
 def list_(data_dir: DataDir = DEFAULT_DIR, pin: Pin = None, as_json: Json = False) -> None:
-    """The stored credentials: id, type, format, received, status, used."""
+    """The stored credentials: id, type, format, received, status as last learned and when (see 'refresh'), used."""
     try:
         records = _wallet(data_dir).credentials(_ask_pin(pin))
     except MobileIdError as exc:
@@ -387,17 +351,41 @@ def list_(data_dir: DataDir = DEFAULT_DIR, pin: Pin = None, as_json: Json = Fals
     if not items:
         typer.echo("No credentials yet.")
         return
-    from rich.console import Console
-    from rich.table import Table
+    _print_credentials(items, STATUS_HINT)
 
-    table = Table()
-    table.add_column("id", no_wrap=True, min_width=max(len(i["id"]) for i in items))  # never cut: show needs it
-    for name in ("type", "format", "received", "status", "used"):
-        table.add_column(name, overflow="fold")  # these wrap instead
-    for item in items:
-        table.add_row(item["id"], item["type"], item["format"], item["received_at"][:19].replace("T", " "),
-                      item["status"], "yes" if item["used"] else "no")
-    Console().print(table)
+
+@wallet_app.command()
+def refresh(data_dir: DataDir = DEFAULT_DIR, pin: Pin = None, as_json: Json = False) -> None:
+    """Ask each issuer's status list whether the credentials are still valid (revoked, suspended) and store it.
+
+    A list that cannot be fetched or verified changes nothing for its credentials (they keep their last known
+    status); they are named and the exit code is 1."""
+    try:
+        wallet = _wallet(data_dir)
+        if not wallet.is_initialized():
+            raise InputError("no wallet here; run 'mobileid wallet init' first", code="input.usage")
+        secret = _ask_pin(pin)
+        with http_factory() as http:
+            checked = wallet.refresh_status(secret, http)
+        records = wallet.credentials(secret)
+    except MobileIdError as exc:
+        _fail(exc, as_json)
+    items = [_metadata(r) for r in records]
+    if as_json:
+        typer.echo(json.dumps({"credentials": items, "errors": [{"id": i, "code": c} for i, c in
+                                                                 sorted(checked.errors.items())]},
+                              ensure_ascii=False, indent=2))
+    elif items:
+        _print_credentials(items)
+    else:
+        typer.echo("No credentials yet.")
+    from specs.messages import message
+
+    for credential_id, code in sorted(checked.errors.items()):
+        typer.echo(f"error: could not check {credential_id}; it keeps its last known status. "
+                   f"{message(code, _language())} [{code}]", err=True)
+    if checked.errors:
+        sys.exit(EXIT_FAILURE)
 
 
 @wallet_app.command()
@@ -405,9 +393,12 @@ def show(credential_id: Annotated[str, typer.Argument(
              metavar="ID", help="A credential id from 'list', or a unique prefix of it (6+ characters).")],
          data_dir: DataDir = DEFAULT_DIR, pin: Pin = None, as_json: Json = False) -> None:
     """One credential: its metadata and its claims (names and values)."""
+    from wallet.claims import read_stored
+
     try:
         record = _wallet(data_dir).find_credential(_ask_pin(pin), credential_id)
-        document = {**_metadata(record), "claims": _claims(record)}
+        stored = read_stored(record)
+        document = {**_metadata(record), "claims": stored.to_json()}
     except MobileIdError as exc:
         _fail(exc, as_json)
     if as_json:
@@ -415,16 +406,20 @@ def show(credential_id: Annotated[str, typer.Argument(
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
+    lang = _language()
     console = Console()
-    console.print(f"[bold]{document['name_en']}[/] ({document['name_ko']})  "
-                  f"{document['format']}  {document['type_id']}")
+    console.print(Text.assemble((safe_text(document["name_en"]), "bold"),
+                                f" ({safe_text(document['name_ko'])})  {document['format']}  {document['type_id']}"))
     console.print(f"id {document['id']}  received {document['received_at']}  status {document['status']}  "
                   f"used {'yes' if document['used'] else 'no'}")
-    console.print(f"issuer {document['issuer']}")
+    console.print(Text(f"issuer {safe_text(document['issuer'], limit=200)}"))
     table = Table("claim", "value")
-    for name, value in _rows(document["claims"]):
-        table.add_row(name, value)
+    for claim in stored.claims:  # issued by someone else: outside text
+        label = claim.name(lang)
+        table.add_row(Text(safe_text(f"{label} ({claim.identifier})" if label != claim.identifier else label)),
+                      Text(safe_text(claim.render(lang), limit=80)))
     console.print(table)
 
 
@@ -457,20 +452,14 @@ def _write_qr(texts: tuple[str, ...], out: Path) -> list[Path]:
 def _claim_name(type_id: str, name: str) -> str:
     """The English display name of an element (``name`` itself when the catalogue does not know it)."""
     from specs.catalogue import Catalogue
+    from specs.claims import claim_name
     from specs.errors import CatalogueError
 
-    catalogue = Catalogue.load_default()
     try:
-        try:
-            doc_type = catalogue.get(type_id)
-        except CatalogueError:
-            try:
-                doc_type = catalogue.by_doctype(type_id)
-            except CatalogueError:
-                doc_type = catalogue.by_vct(type_id)
-        return doc_type.claim(None, name).display.name("en")
+        doc_type = Catalogue.load_default().find(type_id)
     except CatalogueError:
         return name
+    return claim_name(doc_type, name, "en")
 
 
 def _presentation_report(shown: Any, paths: list[Path]) -> dict[str, Any]:
@@ -500,9 +489,18 @@ def _echo_presentation(report: dict[str, Any], as_json: bool) -> None:
                    f"'mobileid wallet refill --issuer {issuer} --type {report['type']}'")
 
 
+def _preset_help() -> str:
+    """Every preset of the catalogue with the cards that can answer it (the help of ``present --preset``)."""
+    from specs.catalogue import Catalogue
+    from wallet.present import preset_cards
+
+    cards = preset_cards(Catalogue.load_default())
+    listed = "; ".join(f"{name} ({', '.join(t.id for t in types)})" for name, types in cards.items())
+    return f"A preset (the cards that can answer it): {listed}."
+
+
 @wallet_app.command()
-def present(preset: Annotated[str | None, typer.Option(
-                "--preset", help="age14, age19, age65, name_photo, full_licence, full_licence_portrait.")] = None,
+def present(preset: Annotated[str | None, typer.Option("--preset", help=_preset_help())] = None,
             type_: Annotated[str | None, typer.Option(
                 "--type", help="A catalogue type (mdl, resident_card, ...) with --elements.")] = None,
             elements: Annotated[str | None, typer.Option(
@@ -595,17 +593,14 @@ def answer(request_file: Annotated[Path, typer.Argument(
         lines = [f"{request.verifier} asks for{choice}{_reader_note(request, reader_roots)}:"]
         for identifier, names in request.items.items():
             try:
-                label = catalogue.by_doctype(identifier).display_name("en")
+                label = catalogue.find(identifier).display_name("en")
             except CatalogueError:
-                try:
-                    label = catalogue.by_vct(identifier).display_name("en")
-                except CatalogueError:
-                    label = identifier
+                label = identifier
             lines.append(f"  {label} ({identifier}):")
             lines.extend(f"    - {_claim_name(identifier, name)} ({name})" for name in names)
         lines.append(f"  request expires {request.expires.isoformat()}")
-        for line in lines:
-            typer.echo(line, err=as_json)
+        for line in lines:  # the verifier's name, its elements and doc types came in the request
+            typer.echo(safe_text(line), err=as_json)
         if not yes:
             if not sys.stdin.isatty():
                 raise InputError("consent needed: pass --yes to share these elements", code="input.usage")
@@ -641,10 +636,12 @@ def history(data_dir: DataDir = DEFAULT_DIR, pin: Pin = None, as_json: Json = Fa
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table("when", "with", "type", "elements", "mode")
-    for entry in entries:
-        table.add_row(entry.at.isoformat()[:19], entry.verifier, entry.type_id, ", ".join(entry.elements), entry.mode)
+    for entry in entries:  # the verifier's name and the elements came in a request: outside text
+        table.add_row(*(Text(safe_text(cell)) for cell in (entry.at.isoformat()[:19], entry.verifier, entry.type_id,
+                                                            ", ".join(entry.elements), entry.mode)))
     Console().print(table)
 
 

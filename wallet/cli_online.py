@@ -18,6 +18,7 @@ import typer
 
 import wallet.cli as cli_module
 from specs.errors import InputError, MobileIdError, Oid4vpError
+from specs.text import safe_text
 from wallet.cli import (
     DEFAULT_DIR,
     EXIT_FAILURE,
@@ -107,7 +108,7 @@ def respond(source: Annotated[str, typer.Argument(
             except Oid4vpError as exc:
                 if exc.code != "oid4vp.no_credential":
                     raise
-                _echo([*describe_request(received, lang), exc.message], as_json)
+                _echo([*describe_request(received, lang), exc.plain(lang)], as_json)
                 presenter.decline(received, http=http)
                 _fail(exc, as_json)
             _echo(describe_plan(plan, lang), as_json)
@@ -121,8 +122,8 @@ def respond(source: Annotated[str, typer.Argument(
 
 
 def _echo(lines: list[str], as_json: bool) -> None:
-    for line in lines:
-        typer.echo(line, err=as_json)
+    for line in lines:  # who asks and what for came in the request: outside text
+        typer.echo(safe_text(line), err=as_json)
 
 
 def _consent(as_json: bool) -> bool:
@@ -138,9 +139,10 @@ def _finish(outcome: Any, as_json: bool, *, declined: bool = False) -> None:
     elif declined:
         typer.echo("Declined: the website was told no; nothing was shared.")
     elif outcome.delivered:
-        typer.echo("Sent. The website accepted the answer." + (f" Continue at {outcome.redirect_uri}"
+        typer.echo("Sent. The website accepted the answer." + (f" Continue at {safe_text(outcome.redirect_uri)}"
                                                              if outcome.redirect_uri else ""))
-    else:
-        typer.echo(f"The website refused the answer: {outcome.error} ({outcome.description})", err=True)
+    else:  # the website's error and description are its own words: outside text
+        typer.echo(f"The website refused the answer: {safe_text(outcome.error, limit=100)} "
+                   f"({safe_text(outcome.description, limit=300)})", err=True)
     if declined or not outcome.delivered:
         sys.exit(EXIT_FAILURE)

@@ -51,6 +51,7 @@ from specs.oid4vp import (
 from specs.sdjwt import SdJwt
 from specs.sdjwt.presentation import present as present_sd_jwt
 from specs.x509 import CertificateRole, TrustStore, validate_der_chain
+from wallet.claims import read_stored
 from wallet.history import SharedEntry
 from wallet.oid4vci import HttpClient
 from wallet.present import Presenter
@@ -203,16 +204,7 @@ class Outcome:
 
 
 def _held_claims(record: CredentialRecord) -> dict[str, Any]:
-    if record.format is CredentialFormat.MSO_MDOC:
-        assert isinstance(record.credential, bytes)
-        signed = IssuerSigned.from_cbor_value(decode(record.credential))
-        return {ns: {i.element_identifier: i.element_value for i in items} for ns, items in signed.namespaces.items()}
-    from specs.jose import Jws
-    from specs.sdjwt.processing import index_disclosures, process
-
-    sd_jwt = SdJwt.parse(str(record.credential))
-    payload = Jws.parse(sd_jwt.issuer_jwt).payload
-    return dict(process(payload, index_disclosures(sd_jwt.disclosures, payload.get("_sd_alg", "sha-256"))).claims)
+    return dict(read_stored(record).values)
 
 
 def _holds(claims: dict[str, Any], query: CredentialQuery, wanted: tuple[ClaimsQuery, ...]) -> bool:
@@ -254,8 +246,7 @@ class OnlinePresenter(Presenter):
             if record is None or record.format is not wanted_format:
                 continue
             try:
-                doc_type = (self.catalogue.by_doctype(identifier) if query.format == FORMAT_MDOC
-                            else self.catalogue.by_vct(identifier))
+                doc_type = self.catalogue.find(identifier)
             except UnknownDocumentTypeError:
                 continue
             claims, options = _held_claims(record), query.claim_options()

@@ -7,6 +7,7 @@ marked unverified unless its certificate chains to a reader root the wallet trus
 from __future__ import annotations
 
 from specs.catalogue import Catalogue, DocumentType
+from specs.claims import claim_name
 from specs.errors import CatalogueError
 from specs.oid4vp import FORMAT_MDOC, CredentialQuery
 from wallet.oid4vp import ReceivedRequest, ResponsePlan, safe_text
@@ -46,7 +47,7 @@ def requester_line(received: ReceivedRequest, lang: str = "en") -> str:
 def _doc_type(catalogue: Catalogue, query: CredentialQuery) -> DocumentType | None:
     for identifier in query.type_identifiers:
         try:
-            return catalogue.by_doctype(identifier) if query.format == FORMAT_MDOC else catalogue.by_vct(identifier)
+            return catalogue.find(identifier)
         except CatalogueError:
             continue
     return None
@@ -57,10 +58,7 @@ def _elements(doc_type: DocumentType | None, query: CredentialQuery, lang: str, 
     for claim in query.claim_options()[option]:
         namespace = str(claim.path[0]) if query.format == FORMAT_MDOC else None
         element = str(claim.path[1] if query.format == FORMAT_MDOC else claim.path[0])
-        try:
-            names.append(doc_type.claim(namespace, element).display.name(lang) if doc_type else safe_text(element, 40))
-        except CatalogueError:
-            names.append(safe_text(element, 40))
+        names.append(safe_text(claim_name(doc_type, element, lang, namespace), 40))
     return ", ".join(names) or ("-" if lang == "en" else "없음")
 
 

@@ -23,7 +23,7 @@ from specs.catalogue import Catalogue, DocumentType
 from specs.cbor import decode
 from specs.cose.headers import HeaderLabel
 from specs.crypto import Signer
-from specs.errors import InputError, UnknownDocumentTypeError, WalletError
+from specs.errors import InputError, WalletError
 from specs.mdoc.age import select_age_over
 from specs.mdoc.issuer_signed import IssuerSigned
 from specs.mdoc.presentation import build_device_response
@@ -46,12 +46,13 @@ from wallet.history import SharedEntry
 from wallet.store import CredentialFormat, CredentialRecord, CredentialStore
 from wallet.wallet import Pin, Wallet
 
-__all__ = ["PREFERRED_TYPES", "Presentation", "Presenter", "strip_certificate"]
+__all__ = ["PREFERRED_TYPES", "Presentation", "Presenter", "preset_cards", "strip_certificate"]
 
 # For a preset, which credential to use first: the compact age attestation beats the full licence for an
 # age check (smaller QR, less data in the signed MSO); then the licence; then anything holding the preset.
 PREFERRED_TYPES = ("age_attestation", "mdl", "resident_card")
 REFILL_BELOW = 2
+_STATE_WORDS = {"invalid": "revoked"}  # Token Status List INVALID is what this issuer's revocation sets
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +63,17 @@ class Presentation:
     elements: tuple[str, ...]
     needs_refill: bool
     issuer: str = ""  # the credential issuer's URL (where a refill is asked for)
+
+
+def preset_cards(catalogue: Catalogue) -> dict[str, tuple[DocumentType, ...]]:
+    """Every preset the catalogue defines -> the document types that can answer it, in the order a preset
+    picks them (``PREFERRED_TYPES`` first, then catalogue order)."""
+    types = {t.id: t for t in catalogue}
+    cards: dict[str, list[DocumentType]] = {}
+    for type_name in dict.fromkeys((*(t for t in PREFERRED_TYPES if t in types), *types)):
+        for name in types[type_name].presets:
+            cards.setdefault(name, []).append(types[type_name])
+    return {name: tuple(types) for name, types in cards.items()}
 
 
 def strip_certificate(issuer_signed: IssuerSigned) -> IssuerSigned:
@@ -100,16 +112,26 @@ class Presenter:
 
     def presets(self) -> tuple[str, ...]:
         """Every preset the catalogue defines, in catalogue order (age14, age19, age65, ...)."""
-        names = dict.fromkeys(name for type_name in (*PREFERRED_TYPES, *(t.id for t in self.catalogue))
-                              for name in self.catalogue.get(type_name).presets)
-        return tuple(names)
+        return tuple(preset_cards(self.catalogue))
 
     def _for_preset(self, store: CredentialStore, preset: str) -> tuple[DocumentType, CredentialRecord]:
         for doc_type, record in self._candidates(store):
             if preset in doc_type.presets:
                 return doc_type, record
-        raise WalletError(f"no credential in this wallet can answer the preset {preset!r}",
-                          code="wallet.no_credential")
+        raise WalletError(self._missing_card(store, preset), code="wallet.no_credential")
+
+    def _missing_card(self, store: CredentialStore, preset: str) -> str:
+        """Which card the preset needs, and what this wallet holds of it (suspended, revoked, used up)."""
+        needed = preset_cards(self.catalogue)[preset]
+        names = [f"{t.display_name('en')} ({t.id})" for t in needed]
+        wanted = f"the card {names[0]}" if len(names) == 1 else f"one of these cards: {', '.join(names)}"
+        held = [r for t in needed for f in t.formats for r in store.list(f.identifier)]
+        if not held:
+            return f"the preset {preset!r} needs {wanted}; this wallet holds none"
+        states = sorted({"used up" if r.status.value == "valid" else _STATE_WORDS.get(r.status.value, r.status.value)
+                         for r in held})
+        return (f"the preset {preset!r} needs {wanted}; what this wallet holds of it is {' or '.join(states)} "
+                "('mobileid wallet list' shows the status as last learned)")
 
     def answer_for(self, pin: Pin, request: QrRequest) -> tuple[str, tuple[str, ...]]:
         """(docType or vct, elements) that ``present(request=...)`` will answer with: the first document in
@@ -126,10 +148,7 @@ class Presenter:
                           code="wallet.no_credential")
 
     def _for_type(self, store: CredentialStore, identifier: str) -> tuple[DocumentType, CredentialRecord]:
-        try:
-            doc_type = self.catalogue.by_doctype(identifier)
-        except UnknownDocumentTypeError:
-            doc_type = self.catalogue.by_vct(identifier)
+        doc_type = self.catalogue.find(identifier)
         record = store.next_unused(identifier)
         if record is None:
             raise WalletError(f"this wallet holds no {doc_type.display_name('en')}", code="wallet.no_credential")

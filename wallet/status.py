@@ -4,8 +4,9 @@ Each credential may name a Status List entry: the MSO ``status`` of an mdoc (§6
 claim of an SD-JWT VC (§6.2). The wallet fetches each list once (``Accept: application/statuslist+jwt``),
 verifies the token (its x5c must chain to an IACA the wallet trusts, as a document signer, and its ``sub``
 must be the referenced URI) and stores what the entry says: 0 VALID, 1 INVALID (revoked), 2 SUSPENDED,
-anything else UNKNOWN. A list that cannot be fetched or verified changes nothing: the affected
-credentials keep their last known status and are named in ``StatusRefresh.errors``.
+anything else UNKNOWN, with the time it was learned (``CredentialRecord.status_at``). A list that cannot be
+fetched or verified changes nothing: the affected credentials keep their last known status (and its time)
+and are named in ``StatusRefresh.errors``.
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ def refresh_statuses(wallet: Wallet, pin: Pin, *, http: HttpClient,
     store = wallet.store(wallet.master(pin))
     tokens: dict[str, StatusListToken | MobileIdError] = {}
     result = StatusRefresh()
+    learned: dict[str, CredentialStatus] = {}
     for record in store.list():
         result[record.id] = record.status
         try:
@@ -107,8 +109,7 @@ def refresh_statuses(wallet: Wallet, pin: Pin, *, http: HttpClient,
         except MobileIdError as exc:
             result.errors[record.id] = exc.code
             continue
-        status = _VALUES.get(value, CredentialStatus.UNKNOWN)
-        if status is not record.status:
-            store.set_status(record.id, status)
-        result[record.id] = status
+        learned[record.id] = result[record.id] = _VALUES.get(value, CredentialStatus.UNKNOWN)
+    if learned:
+        store.set_statuses(learned, now)  # one write, whatever the number of credentials
     return result

@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -65,12 +65,18 @@ class CredentialRecord:
     batch_group: str | None = None
     used: bool = False
     status: CredentialStatus = CredentialStatus.VALID
+    status_at: datetime | None = None  # when ``status`` was last learned from the issuer's list (None: at receipt)
 
     def __post_init__(self) -> None:
         if not self.id or not self.type_id:
             raise WalletError("credential record needs an id and a type id", code="wallet.record_invalid")
-        if self.received_at.tzinfo is None:
-            raise WalletError("received_at must be timezone-aware", code="wallet.record_invalid")
+        if self.received_at.tzinfo is None or (self.status_at is not None and self.status_at.tzinfo is None):
+            raise WalletError("received_at and status_at must be timezone-aware", code="wallet.record_invalid")
+
+    @property
+    def status_known_at(self) -> datetime:
+        """When the stored status was learned: the last refresh, else the receipt (issued valid then)."""
+        return self.status_at or self.received_at
 
     def to_json(self) -> dict[str, object]:
         raw = self.credential
@@ -86,6 +92,7 @@ class CredentialRecord:
             "batch_group": self.batch_group,
             "used": self.used,
             "status": self.status.value,
+            "status_at": self.status_at.isoformat() if self.status_at else None,
         }
 
     @classmethod
@@ -103,6 +110,9 @@ class CredentialRecord:
                 raise TypeError("field type")
             if group is not None and not isinstance(group, str):
                 raise TypeError("batch_group")
+            status_at = doc.get("status_at")  # absent in records written before it existed
+            if status_at is not None and not isinstance(status_at, str):
+                raise TypeError("status_at")
             return cls(
                 id=doc["id"],
                 format=CredentialFormat(doc["format"]),
@@ -114,6 +124,7 @@ class CredentialRecord:
                 batch_group=group,
                 used=doc["used"],
                 status=CredentialStatus(doc["status"]),
+                status_at=datetime.fromisoformat(status_at) if status_at else None,
             )
         except (KeyError, TypeError, ValueError, WalletError) as exc:
             if isinstance(exc, StoreCorruptedError):
@@ -256,8 +267,13 @@ class CredentialStore:
         """Flag a single-use batch copy as presented, so ``next_unused`` never hands it out again."""
         self._replace(credential_id, lambda r: replace(r, used=True))
 
-    def set_status(self, credential_id: str, status: CredentialStatus) -> None:
-        self._replace(credential_id, lambda r: replace(r, status=status))
+    def set_status(self, credential_id: str, status: CredentialStatus, *, at: datetime | None = None) -> None:
+        self._replace(credential_id, lambda r: replace(r, status=status, status_at=at or r.status_at))
+
+    def set_statuses(self, learned: Mapping[str, CredentialStatus], at: datetime) -> None:
+        """Store what a status refresh learned at ``at`` for each id in one write (ids gone since are skipped)."""
+        self.update(lambda records: tuple(replace(r, status=learned[r.id], status_at=at) if r.id in learned else r
+                                          for r in records))
 
     def delete(self, credential_id: str) -> None:
         self._replace(credential_id, lambda r: None)

@@ -16,7 +16,8 @@ def register_all(app: MobileIdApp) -> list[BaseScreen]:
     from app.screens.more import HistoryScreen, ScanLogScreen, SettingsScreen
     from app.screens.onboarding import ChangePinScreen, ForgotPinScreen, LockScreen, PinSetupScreen, WelcomeScreen
     from app.screens.share import ConsentScreen, CustomScreen, ScanRequestScreen, ShareScreen, ShowQrScreen
-    from app.screens.verify import RequestScreen, ResultScreen, VerifyScreen
+    from app.screens.verdict import ResultScreen
+    from app.screens.verify import RequestScreen, VerifyScreen
 
     screens: dict[str, type[BaseScreen]] = {
         "welcome": WelcomeScreen, "pin_setup": PinSetupScreen, "lock": LockScreen, "home": HomeScreen,

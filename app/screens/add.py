@@ -12,6 +12,7 @@ from app.screens.home import status_text
 from app.services import Card as CardInfo
 from app.services import read_offer
 from app.ui import Busy, Card, button, label, text_input
+from specs.text import safe_text
 
 __all__ = ["AddScreen", "ReceivedScreen"]
 
@@ -62,7 +63,8 @@ class AddScreen(BaseScreen):
             self.message.text = _("This QR code is not a card offer.")
             return
         self.offer, self.link.text, self.message.text = offer, "", ""
-        self.offer_line.text = _("Offer read from {issuer}. Now type the code.").format(issuer=offer_issuer(offer))
+        self.offer_line.text = _("Offer read from {issuer}. Now type the code.").format(
+            issuer=safe_text(offer_issuer(offer), limit=120))  # the issuer's address came in the QR: outside text
 
     def stop(self) -> None:
         if self.scanner is not None:

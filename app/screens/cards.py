@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from kivy.uix.gridlayout import GridLayout
 
 from app.i18n import _, current_language
 from app.screens.base import BaseScreen
-from app.screens.home import display_name, fmt_value, status_text
+from app.screens.home import display_name, status_text
 from app.services import Card as CardInfo
 from app.ui import Card, button, label, photo
 
@@ -20,33 +18,13 @@ _NOT_LISTED = ("portrait", "picture", "signature_usual_mark", "family_name", "gi
                "family_name_national_character", "given_name_national_character")
 
 
-def _privileges(value: Any) -> str:
-    """Licence classes (ISO/IEC 18013-5 driving_privileges): the class codes, with their end dates if any."""
-    if not isinstance(value, list | tuple):
-        return fmt_value(value)
-    parts = []
-    for item in value:
-        if isinstance(item, dict) and item.get("vehicle_category_code"):
-            until = item.get("expiry_date")
-            parts.append(str(item["vehicle_category_code"]) + (f" ({fmt_value(until)})" if until else ""))
-    return ", ".join(parts) or fmt_value(value)
-
-
-def detail_lines(card: CardInfo, name_of: Any) -> list[tuple[str, str]]:
-    """(item name, value) for everything on the card a person reads, in the card's own order."""
-    lines = []
-    for key, value in card.claims.items():
-        if key in _NOT_LISTED or key.startswith("age_over_") or isinstance(value, bytes):
-            continue
-        if key == "driving_privileges":
-            shown = _privileges(value)
-        elif key == "sex" and value in (1, 2):  # ISO/IEC 5218, as ISO/IEC 18013-5 codes it
-            shown = _("Male") if value == 1 else _("Female")
-        else:
-            shown = fmt_value(value)
-        if shown:
-            lines.append((name_of(key), shown))
-    return lines
+def detail_lines(card: CardInfo, lang: str) -> list[tuple[str, str]]:
+    """(item name, value) for everything on the card a person reads, in the card's own order, each rendered
+    by the one claims model (``specs.claims.Claim.render``)."""
+    shown = ((claim.name(lang), claim.render(lang)) for claim in card.items
+             if claim.identifier not in _NOT_LISTED and not claim.identifier.startswith("age_over_")
+             and claim.image is None and not isinstance(claim.value, bytes))
+    return [(name, value) for name, value in shown if value]
 
 
 class CardScreen(BaseScreen):
@@ -72,7 +50,7 @@ class CardScreen(BaseScreen):
                              color=t.palette.ok if card.usable else t.palette.bad))
         body.add_widget(top)
         items = Card(t)
-        for name, value in detail_lines(card, lambda key: self.app.wallet.claim_name(card.type_key, key, lang)):
+        for name, value in detail_lines(card, lang):
             items.add_widget(label(name, t, size=15, color=t.palette.muted))
             items.add_widget(label(value, t, size=19))
         if card.copies > 1:

@@ -5,9 +5,6 @@ cards' status is checked with the issuer in the background when home is entered 
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.widget import Widget
@@ -17,9 +14,10 @@ from app.screens.base import BaseScreen
 from app.services import Card as CardInfo
 from app.services import Notice
 from app.ui import Card, Panel, button, label, photo, text_width, widest_word
+from specs.claims import find_claim
 from specs.errors import MobileIdError
 
-__all__ = ["HomeScreen", "display_name", "fmt_value", "notice_text", "status_text"]
+__all__ = ["HomeScreen", "display_name", "notice_text", "status_text"]
 
 
 def status_text(status: str) -> str:
@@ -36,22 +34,6 @@ def notice_text(notice: Notice, card: str) -> str:
             "aptitude_due": _("Your driving aptitude test is due by {date}. Book it in time."),
             "aptitude_overdue": _("Your driving aptitude test was due on {date}. Take it as soon as possible."),
             }[notice.kind].format(card=card, date=date)
-
-
-def fmt_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return _("(picture)")
-    if isinstance(value, list | tuple):
-        return ", ".join(fmt_value(v) for v in value)
-    if isinstance(value, dict):
-        return ", ".join(f"{fmt_value(v)}" for v in value.values())
-    return str(value)
 
 
 def display_name(family: str, given: str, lang: str) -> str:
@@ -158,9 +140,8 @@ class HomeScreen(BaseScreen):
         card = Card(t, color=t.palette.licence)
         inner = self._inner()
         card.add_widget(self._title_row(info, lang, inner))
-        c = info.claims
-        lines = [(self.app.wallet.claim_name(info.type_key, key, lang), fmt_value(c[key]))
-                 for key in ("birth_date", "document_number", "expiry_date") if key in c]
+        lines = [(claim.name(lang), claim.render(lang)) for key in ("birth_date", "document_number", "expiry_date")
+                 if (claim := find_claim(info.items, key)) is not None]
         holder = display_name(*info.holder(lang), lang)
         picture = photo(info.portrait, t, width=96)
         need = max([widest_word(holder, t, 24, bold=True)] + [text_width(v, t, 18) for _, v in lines])

@@ -1,55 +1,29 @@
-"""Verifier mode: scan -> a big green or red verdict with the verified items, the portrait, reasons in
-plain words and the trust bundle's age; a request QR for two-way checks; trust bundle sync."""
+"""Verifier mode: choose the question (a policy preset: over 19, over 65, identity, supplier, may drive; or
+only "genuine"), scan -> the verdict (``app.screens.verdict``); a request QR for two-way checks; trust
+bundle sync."""
 
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
-from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 
-from app.i18n import N_, _, current_language
+from app.i18n import _, current_language
 from app.problems import Problem, problem_text
 from app.scanner import Scanner
 from app.screens.base import BaseScreen
-from app.screens.home import fmt_value
+from app.screens.verdict import mode_text
 from app.services import request_texts
-from app.ui import Busy, Card, Panel, QrFrames, button, label, photo
+from app.ui import Busy, Card, QrFrames, button, label, toggle
+from specs.claims import claim_name
 from specs.errors import MobileIdError
 from specs.qr.presentation import QrRequest
-from verifier.result import VerificationResult
+from verifier.verdict import MODES
 
-__all__ = ["RequestScreen", "ResultScreen", "VerifyScreen", "age_text", "reason_text"]
+__all__ = ["RequestScreen", "VerifyScreen", "age_text"]
 
-REASONS = (  # (code prefix, plain words); first match wins
-    ("qr.expired", N_("This code is too old. Ask the person to make a new one.")),
-    ("qr.replay", N_("This code was already scanned once. Ask for a new one.")),
-    ("qr.request_expired", N_("Your request has expired. Show a new request QR.")),
-    ("qr.no_request", N_("This answer belongs to a request. Show your request QR first.")),
-    ("qr.frame_incomplete", N_("Only part of the code was read. Scan all parts.")),
-    ("qr.not_requested", N_("The person showed a different ID from the one you asked for.")),
-    ("qr.elements_missing", N_("The answer leaves out something you asked for. Ask again.")),
-    ("qr.", N_("The QR code could not be read as an ID.")),
-    ("trust.bundle_stale", N_("The list of trusted issuers is out of date. Sync it, then scan again.")),
-    ("trust.no_bundle", N_("No list of trusted issuers yet. Sync it first.")),
-    ("trust.", N_("The ID was not issued by a trusted issuer.")),
-    ("status.suspended", N_("This ID is suspended.")),
-    ("status.revoked", N_("This ID has been revoked.")),
-    ("status.", N_("The status of this ID could not be confirmed.")),
-    ("mdoc.device_signature", N_("The phone's signature does not match: this may be a copy.")),
-    ("mdoc.expired", N_("This ID has expired.")),
-    ("mdoc.", N_("The ID's signature does not check out: it may be forged or altered.")),
-    ("sdjwt.", N_("The certificate's signature does not check out: it may be forged or altered.")),
-    ("jose.", N_("The certificate's signature does not check out: it may be forged or altered.")),
-)
-
-
-def reason_text(code: str) -> str:
-    for prefix, words in REASONS:
-        if code.startswith(prefix):
-            return _(words)
-    return _("The ID could not be verified.")
 
 
 def age_text(age: dt.timedelta | None) -> str:
@@ -83,6 +57,7 @@ class VerifyScreen(BaseScreen):
         self.sync_button = button(_("Sync trusted issuers"), t, self.sync, kind="secondary", size=18)
         trust.add_widget(self.sync_button)
         body.add_widget(trust)
+        body.add_widget(self._modes())
         body.add_widget(label(_("Scan the answer to your request.") if pending else
                               _("Scan the QR code on the customer's phone."), t, size=20, bold=True))
         self.scanner = Scanner(t, self.app.frame_source(), self.scanned, phone=self.app.phone)
@@ -90,6 +65,21 @@ class VerifyScreen(BaseScreen):
         body.add_widget(button(_("Ask for something specific (show a request QR)"), t,
                                lambda: self.app.go("verify_request"), kind="secondary"))
         self.scanner.start()
+
+    def _modes(self) -> GridLayout:
+        """The mode chooser: what the shop needs to know (a preset) or only whether the card is genuine."""
+        t = self.theme
+        narrow = self.app.root_window_width() < t.height(340)  # a small phone or large text: one column
+        grid = GridLayout(cols=1 if narrow else 2, size_hint_y=None, spacing=t.height(8))
+        grid.bind(minimum_height=grid.setter("height"))
+        for mode in MODES:
+            grid.add_widget(toggle(mode_text(mode), t, state=self.app.settings.check == mode, group="check",
+                                   on_change=partial(self._choose, mode)))
+        return grid
+
+    def _choose(self, mode: str, down: bool) -> None:
+        if down and self.app.settings.check != mode:
+            self.app.update_settings(check=mode)
 
     def sync(self) -> None:
         """Fetch the trust bundle on a worker thread; the scanner keeps running meanwhile."""
@@ -118,62 +108,6 @@ class VerifyScreen(BaseScreen):
     def stop(self) -> None:
         if self.scanner is not None:
             self.scanner.stop()
-
-
-class ResultScreen(BaseScreen):
-    back_to = "verify"
-
-    def title(self) -> str:
-        return _("Result")
-
-    def fill(self, body: GridLayout) -> None:
-        t = self.theme
-        result: VerificationResult | None = self.app.nav_args.get("result")
-        if result is None:
-            return
-        lang = current_language()
-        p = t.palette
-        fill, on = (p.ok, p.on_ok) if result.valid else (p.bad, p.on_bad)
-        verdict = Panel(fill, radius=t.height(16), size_hint_y=None, orientation="vertical", padding=t.height(12),
-                        spacing=t.height(4))
-        verdict.bind(minimum_height=lambda w, h: setattr(w, "height", max(h, t.height(150))))
-        verdict.add_widget(label(_("VALID") if result.valid else _("NOT VALID"), t, size=44, bold=True, color=on,
-                                 halign="center"))
-        if result.type_name:
-            verdict.add_widget(label(result.type_name.get(lang) or result.type_name.get("en", ""), t, size=20,
-                                     color=on, halign="center"))
-        body.add_widget(verdict)
-        if result.valid:
-            body.add_widget(self.attributes(result, lang))
-        else:
-            reasons = Card(t)
-            reasons.add_widget(label(_("Why:"), t, size=16, color=t.palette.muted))
-            for issue in result.errors:
-                reasons.add_widget(label(reason_text(issue.code), t, size=22, bold=True))
-                reasons.add_widget(label(issue.code, t, size=13, color=t.palette.muted))
-            body.add_widget(reasons)
-        body.add_widget(label(age_text(self.app.verifier.bundle_age()), t, size=16, color=t.palette.muted))
-        body.add_widget(button(_("Scan the next one"), t, lambda: self.app.go("verify")))
-
-    def attributes(self, result: VerificationResult, lang: str) -> BoxLayout:
-        t = self.theme
-        card = Card(t)
-        portrait = result.portrait
-        if portrait:
-            card.add_widget(photo(portrait, t, width=150))
-        flat: dict[str, Any] = {}
-        for key, value in result.claims.items():
-            if isinstance(value, dict):
-                flat.update(value)
-            else:
-                flat[key] = value
-        for key, value in flat.items():
-            if key in ("portrait", "picture"):
-                continue
-            name = result.display_names.get(key, {}).get(lang) or key
-            card.add_widget(label(name, t, size=15, color=t.palette.muted))
-            card.add_widget(label(fmt_value(value), t, size=24, bold=True))
-        return card
 
 
 class RequestScreen(BaseScreen):
@@ -211,7 +145,7 @@ class RequestScreen(BaseScreen):
             try:
                 request = self.app.verifier.request(kind)
             except MobileIdError as exc:
-                body.add_widget(label(reason_text(exc.code), t, color=t.palette.bad, bold=True))
+                body.add_widget(label(problem_text(exc.code), t, color=t.palette.bad, bold=True))
                 return
         self.texts = request_texts(request)
         body.add_widget(label(_("Let the customer scan this code with their wallet."), t, size=20, bold=True,
@@ -231,10 +165,10 @@ class RequestScreen(BaseScreen):
                               color=t.palette.muted))
         for identifier, names in request.items.items():
             try:
-                doc_type = catalogue.by_doctype(identifier)
+                doc_type = catalogue.find(identifier)
             except MobileIdError:
                 continue
-            items = ", ".join(doc_type.claim(None, n).display.name(lang) for n in names)
+            items = ", ".join(claim_name(doc_type, n, lang) for n in names)
             card.add_widget(label(f"{doc_type.display_name(lang)}: {items}", t, size=18, bold=True))
         until = request.expires.astimezone().strftime("%H:%M")
         card.add_widget(label(_("This request is valid until {time}.").format(time=until), t, size=16))

@@ -14,15 +14,17 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
+    # hide_parameters: a statement's values (names, resident numbers, hashes) never appear in an exception's
+    # message, so never in a log or a traceback (issuer.web.logs)
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     # SQLite under concurrent requests. pysqlite opens transactions lazily as DEFERRED, and a DEFERRED
     # transaction that read and then wants to write fails at once with SQLITE_BUSY ("database is locked"):
     # the busy timeout does not apply to that upgrade. So pysqlite's own transaction handling is switched off
     # and every transaction starts with BEGIN IMMEDIATE, which takes the write lock up front and waits for it
     # (busy_timeout). This is SQLAlchemy's documented recipe; it also makes SAVEPOINTs work properly.
     # (no pool_pre_ping: a connection to a local file does not go stale, and the ping cost a query per request)
-    engine = create_engine(url, connect_args={"check_same_thread": False})
+    engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _sqlite_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]

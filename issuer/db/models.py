@@ -171,6 +171,20 @@ class Nonce(Base):
     used: Mapped[bool] = mapped_column(default=False)
 
 
+class ConsoleSessionRow(Base):
+    """A console sign-in (0005): the cookie carries a random id, this row only its SHA-256, so a session is
+    ended by deleting its row (logout, password reset, role change, deactivation end every one of a person)."""
+
+    __tablename__ = "console_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    lang: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 class StatusListRow(Base):
     __tablename__ = "status_lists"
     id: Mapped[int] = mapped_column(primary_key=True)

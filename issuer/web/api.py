@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from issuer import audit
 from issuer.credentials import CONFIGURATIONS
 from issuer.db.models import Credential, Person, Staff
+from issuer.errors import OAuthError
 from issuer.grants import MAX_COPIES, default_copies, eligibility
 from issuer.offers import create_offer, record_check
 from issuer.security import token_hash
@@ -67,51 +68,40 @@ def audit_denied(session: Session, staff: Staff | None, *, operation: str, reaso
 
 # ---- plumbing ---------------------------------------------------------------------------------------------
 
-class _Refusal(Exception):
-    def __init__(self, status: int, error: str, description: str, *, reason: str | None = None,
-                 target: str = "") -> None:
-        super().__init__(description)
-        self.status, self.error, self.description = status, error, description
-        self.reason, self.target = reason or error, target
+def _refusal(status: int, error: str, description: str, *, reason: str | None = None,
+             target: str = "") -> OAuthError:
+    return OAuthError(error, description, reason or error, status=status, target=target)
 
 
 def _json(body: Any, status: int = 200) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
 
-def _error(exc: _Refusal) -> JSONResponse:
-    headers = {"Cache-Control": "no-store"}
-    if exc.status == 401:
-        headers["WWW-Authenticate"] = f'Bearer error="{exc.error}"'
-    return JSONResponse({"error": exc.error, "error_description": exc.description}, status_code=exc.status,
-                        headers=headers)
-
-
 def _bearer_staff(session: Session, authorization: str | None) -> Staff:
     scheme, _, token = (authorization or "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN or not token.isascii():
-        raise _Refusal(401, "invalid_token", "an API bearer token is required (Authorization: Bearer <token>)")
+        raise _refusal(401, "invalid_token", "an API bearer token is required (Authorization: Bearer <token>)")
     staff = session.scalars(select(Staff).where(Staff.api_token_hash == token_hash(token))).first()
     if staff is None or not staff.active:
-        raise _Refusal(401, "invalid_token", "the API token is unknown, rotated or belongs to inactive staff")
+        raise _refusal(401, "invalid_token", "the API token is unknown, rotated or belongs to inactive staff")
     return staff
 
 
 def _body(raw: bytes, model: type[BaseModel]) -> Any:
     if len(raw) > MAX_BODY:
-        raise _Refusal(400, "invalid_request", "the body is too large")
+        raise _refusal(400, "invalid_request", "the body is too large")
     try:
         return model.model_validate(json.loads(raw))
     except (ValueError, ValidationError) as exc:
         where = (sorted({".".join(str(p) for p in e.get("loc", ())) + f": {e.get('type')}" for e in exc.errors()})
                  if isinstance(exc, ValidationError) else ["the body must be a JSON object"])
-        raise _Refusal(400, "invalid_request", "; ".join(where)[:300]) from None
+        raise _refusal(400, "invalid_request", "; ".join(where)[:300]) from None
 
 
 def _id(value: str, what: str) -> int:
     if not (value.isascii() and value.isdigit()) or len(value) > 18:
-        raise _Refusal(404, "not_found", f"no such {what}")
+        raise _refusal(404, "not_found", f"no such {what}")
     return int(value)
 
 
@@ -123,15 +113,16 @@ def _run(st: State, authorization: str | None, operation: str,
         try:
             staff = _bearer_staff(session, authorization)
             return handler(session, staff)  # type: ignore[no-any-return]
-        except _Refusal as exc:
+        except OAuthError as exc:  # audited here, answered by the one OAuthError handler
             if exc.status in (401, 403):
-                audit_denied(session, staff, operation=operation, reason=exc.reason, via="api", target=exc.target)
+                audit_denied(session, staff, operation=operation, reason=exc.reason or exc.error, via="api",
+                             target=exc.target)
             else:
                 session.rollback()
                 audit.append(session, actor=f"staff:{staff.id}" if staff else "api", action="api.reject",
                              target=exc.target[:80], detail={"operation": operation, "error": exc.error})
                 session.commit()
-            return _error(exc)
+            raise
 
 
 # ---- endpoints --------------------------------------------------------------------------------------------
@@ -176,11 +167,11 @@ def _check(st: State, authorization: str | None, raw: bytes) -> Response:
         target = f"person:{body.applicant_id}"
         unknown = [c for c in body.configurations if c not in CONFIGURATIONS]
         if unknown or len(set(body.configurations)) != len(body.configurations):
-            raise _Refusal(400, "invalid_request", "configurations must be distinct known credential configurations",
+            raise _refusal(400, "invalid_request", "configurations must be distinct known credential configurations",
                            target=target)
         person = session.get(Person, body.applicant_id)
         if person is None:
-            raise _Refusal(404, "not_found", "no such applicant", target=target)
+            raise _refusal(404, "not_found", "no such applicant", target=target)
         now = st.now()
         try:
             check = record_check(session, staff=staff, person=person, document_kind=body.document_kind,
@@ -188,9 +179,10 @@ def _check(st: State, authorization: str | None, raw: bytes) -> Response:
                                  notes="recorded through the staff API", now=now)
             offer = create_offer(session, check=check, staff=staff, configurations=list(body.configurations),
                                  issuer_url=st.settings.public_url.rstrip("/"),
-                                 ttl_seconds=st.settings.offer_ttl_seconds, now=now, copies=body.copies)
+                                 ttl_seconds=st.settings.offer_ttl_seconds, now=now, copies=body.copies,
+                                 pepper=st.pepper)
         except ValueError as exc:  # an ineligible applicant is refused here, with the reason; nothing is recorded
-            raise _Refusal(400, "invalid_request", str(exc), target=target) from None
+            raise _refusal(400, "invalid_request", str(exc), target=target) from None
         session.commit()
         return _json({"offer_id": offer.offer_id, "offer_uri": offer.offer_uri,
                       "credential_offer_uri": offer.reference_uri, "tx_code": offer.tx_code,
@@ -207,7 +199,7 @@ def applicant_eligibility(request: Request, applicant_id: str) -> Response:
         person_id = _id(applicant_id, "applicant")
         person = session.get(Person, person_id)
         if person is None:
-            raise _Refusal(404, "not_found", "no such applicant", target=f"person:{person_id}")
+            raise _refusal(404, "not_found", "no such applicant", target=f"person:{person_id}")
         st = state(request)
         return _json([{"configuration": e.configuration, "eligible": e.eligible, "reason": e.reason,
                        "code": e.code, "default_copies": default_copies(e.configuration), "max_copies": MAX_COPIES}
@@ -222,7 +214,7 @@ def applicant_credentials(request: Request, applicant_id: str) -> Response:
     def handler(session: Session, staff: Staff) -> Response:
         person_id = _id(applicant_id, "applicant")
         if session.get(Person, person_id) is None:
-            raise _Refusal(404, "not_found", "no such applicant", target=f"person:{person_id}")
+            raise _refusal(404, "not_found", "no such applicant", target=f"person:{person_id}")
         rows = session.scalars(select(Credential).where(Credential.person_id == person_id)
                                .order_by(Credential.id.desc()).limit(500))
         return _json([{"id": c.id, "type": c.type_id, "format": c.format, "status": c.status,
@@ -249,19 +241,19 @@ def _status(st: State, authorization: str | None, credential_id: str, raw: bytes
         number = _id(credential_id, "credential")
         target = f"credential:{number}"
         if staff.role not in STATUS_ROLES:
-            raise _Refusal(403, "forbidden", "only a supervisor or an admin may change a credential's status",
+            raise _refusal(403, "forbidden", "only a supervisor or an admin may change a credential's status",
                            reason="role", target=target)
         body: StatusRequest = _body(raw, StatusRequest)
         credential = session.get(Credential, number, with_for_update=True)
         if credential is None:
-            raise _Refusal(404, "not_found", "no such credential", target=target)
+            raise _refusal(404, "not_found", "no such credential", target=target)
         refusal = status_change_refusal(staff, credential)
         if refusal is not None:
-            raise _Refusal(403, "forbidden", refusal[1], reason=refusal[0], target=target)
+            raise _refusal(403, "forbidden", refusal[1], reason=refusal[0], target=target)
         try:
             change_status(session, credential, body.status, actor=f"staff:{staff.id}", reason=body.reason)
         except StatusChangeError as exc:
-            raise _Refusal(409, "conflict", str(exc), target=target) from None
+            raise _refusal(409, "conflict", str(exc), target=target) from None
         session.commit()
         return _json({"id": credential.id, "status": credential.status})
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as dt
+import logging
 import os
 import secrets
 from collections.abc import AsyncIterator, Callable
@@ -15,19 +16,35 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from issuer import limits, sweep
 from issuer.db import make_engine, migrate, session_factory
 from issuer.db.models import Office, Person, Staff
+from issuer.errors import OAuthError
 from issuer.keys import KeyPolicy, ensure_keys
 from issuer.security import hash_password
 from issuer.seed import generate, load_csv
 from issuer.settings import Settings
-from issuer.web import api, console, console_admin, console_status, guard, oid4vci, remote, status_routes, trust_routes
-from issuer.web.errors import SECURITY_SCHEMES, ErrorResponse
+from issuer.status import current_list
+from issuer.web import (
+    api,
+    console,
+    console_admin,
+    console_status,
+    guard,
+    logs,
+    oid4vci,
+    remote,
+    status_routes,
+    trust_routes,
+)
+from issuer.web.errors import SECURITY_SCHEMES, ErrorResponse, oauth_error_handler, oauth_response
+from issuer.web.headers import SecurityHeaders
 from issuer.web.state import State
+
+LOG = logging.getLogger("issuer")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +70,9 @@ def bootstrap(settings: Settings, *, seed_people: int | None = None) -> Bootstra
     people = seed_people if seed_people is not None else settings.seed_people
     with Session(engine) as session:
         ensure_keys(session, settings.data_dir, policy=KeyPolicy.from_settings(settings))
+        # the list new credentials go on exists from the start, so a trust bundle exported before the first
+        # issuance already carries it and a verifier can check the status of what is issued next
+        current_list(session, settings.public_url, settings.status_list_size)
         loaded = 0
         if session.scalars(select(Person.id).limit(1)).first() is None and people > 0:
             folder = settings.data_dir / "registers"
@@ -77,36 +97,45 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # after the server configured its logging: no query strings, secrets or exception messages in it
+        logs.install(words)
         async with sweep.periodically(st.sessions, settings, st.now):
             yield
         st.forget_keys()  # logs out of an HSM
         engine.dispose()  # close pooled connections when the service stops
 
-    app = FastAPI(title="mobileid issuer", version="0.1.0", lifespan=lifespan)
+    # no Swagger UI or ReDoc pages: they load scripts from a CDN and run inline ones (the security headers
+    # forbid both); the OpenAPI document stays at /openapi.json
+    app = FastAPI(title="mobileid issuer", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     st = State(settings=settings, sessions=session_factory(engine), session_secret=_secret(settings))
     if clock is not None:
         st.clock = clock
     app.state.mobileid = st
-    # The input guard, then (outermost, so a flood of junk is counted too) the shared rate limits.
+    # The input guard, the shared rate limits outside it (a flood of junk is counted too), and outermost the
+    # security headers, so that the guard's and the limiter's answers carry them as well.
     app.add_middleware(guard.InputGuard, max_body=settings.max_body_bytes, max_depth=settings.max_json_depth,
                        errors=oid4vci.VALIDATION_ERRORS)
     app.add_middleware(limits.RateLimit, now=st.now, limiter=limits.Limiter(
         engine, limits.limits_from(settings), settings.rate_limit_window_seconds, st.session_secret))
-    app.include_router(oid4vci.router)
-    app.include_router(status_routes.router)
-    app.include_router(trust_routes.router)
-    app.include_router(remote.router)
-    app.include_router(console.router)
-    app.include_router(console_status.router)
-    app.include_router(console_admin.router)
-    app.include_router(api.router)
+    app.add_middleware(SecurityHeaders, public_url=settings.public_url)
+    routers = (oid4vci.router, status_routes.router, trust_routes.router, remote.router, console.router,
+               console_status.router, console_admin.router, api.router)
+    for router in routers:
+        app.include_router(router)
+    # the fixed words of every route (``/console/applicants/{person_id}`` -> console, applicants): what the
+    # access log may show of a path
+    words = logs.route_words([*(getattr(r, "path", "") for router in routers for r in router.routes),
+                              "/healthz", "/openapi.json", "/console/static"])
     console.templates.env.filters["b64"] = lambda data: base64.b64encode(data).decode()
 
     @app.exception_handler(RequestValidationError)
     def validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         """OAuth-style 400s on the OpenID4VCI paths; FastAPI's usual 422 elsewhere."""
         answer = oid4vci.validation_error(request, exc)
-        return answer if answer is not None else JSONResponse(guard.validation_detail(exc.errors()), status_code=422)
+        fallback = guard.validation_detail(exc.errors())  # FastAPI's, less the input it refused
+        return oauth_response(answer) if answer is not None else JSONResponse(fallback, status_code=422)
+
+    app.add_exception_handler(OAuthError, oauth_error_handler)  # every refusal of every route and service
 
     @app.exception_handler(OperationalError)
     def database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
@@ -115,6 +144,17 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
         return JSONResponse({"error": "temporarily_unavailable",
                              "error_description": "the service's database is unavailable; try again shortly"},
                             status_code=503, headers={"Retry-After": "2", "Cache-Control": "no-store"})
+
+    @app.exception_handler(SQLAlchemyError)
+    def database_error(request: Request, exc: SQLAlchemyError) -> JSONResponse:
+        """Any other database error: logged by class and SQLSTATE only (a driver's message may quote a row's
+        values), answered as a plain 500 that names nothing of it."""
+        orig = getattr(exc, "orig", None)
+        code = getattr(orig, "sqlstate", None) or getattr(orig, "sqlite_errorname", None) or "-"
+        LOG.error("database error %s (%s) on %s %s", type(exc).__name__, code, request.method,
+                  logs.redact_path(request.url.path, words))
+        return JSONResponse({"error": "server_error", "error_description": "the service failed; try again later"},
+                            status_code=500, headers={"Cache-Control": "no-store"})
 
     generate = app.openapi
 

@@ -37,16 +37,16 @@ from issuer.web.auth import (
     ConsoleSession,
     attempt_login,
     csrf_ok,
-    decode_session,
-    encode_session,
+    end_sessions,
+    is_https,
     lang_of,
-    new_session,
+    load_session,
+    set_language,
 )
 from issuer.web.i18n import translator, type_name
 from issuer.web.state import State, state
 
 router = APIRouter(prefix="/console")
-CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'"
 STATIC = Path(__file__).resolve().parent.parent / "static"
 STATIC_FILES = {"console.css": "text/css", "offer.js": "text/javascript"}
 FLASH = "mobileid_flash"
@@ -70,8 +70,18 @@ def redirect_doc(description: str) -> dict[str, Any]:
 
 def current(request: Request) -> tuple[State, ConsoleSession | None]:
     st = state(request)
-    return st, decode_session(st.session_secret, request.cookies.get(COOKIE), st.now(),
-                              st.settings.session_idle_seconds)
+    cookie = request.cookies.get(COOKIE)
+    if not cookie:
+        return st, None
+    with st.sessions() as db:
+        return st, load_session(db, cookie, st.now(), idle_seconds=st.settings.session_idle_seconds,
+                                absolute_seconds=st.settings.session_absolute_seconds)
+
+
+def set_session_cookie(request: Request, response: Response, cookie: str) -> None:
+    st = state(request)
+    response.set_cookie(COOKIE, cookie, httponly=True, samesite="strict",
+                        secure=is_https(request, st.settings.public_url))
 
 
 def local(st: State, value: dt.datetime | None) -> str:
@@ -89,16 +99,24 @@ def page(request: Request, name: str, session: ConsoleSession | None, status: in
         "t": translator(lang), "lang": lang, "session": session, "type_name": lambda c: type_name(c, lang),
         "local": lambda v: local(st, v), **context}, status_code=status)
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Content-Security-Policy"] = CSP
-    if session is not None:  # sliding idle timeout, language kept in the session
-        renewed = ConsoleSession(session.staff_id, session.csrf, lang)
-        response.set_cookie(COOKIE, encode_session(st.session_secret, renewed, st.now()), httponly=True,
-                            samesite="strict", secure=st.settings.public_url.startswith("https"))
+    if session is not None and lang != session.lang:  # the language stays with the session
+        with st.sessions() as db:
+            set_language(db, session, lang)
     return response
 
 
 def error(request: Request, session: ConsoleSession | None, status: int, key: str, detail: str = "") -> Response:
     return page(request, "error.html", session, status=status, message=key, detail=detail)
+
+
+def csrf_refused(request: Request, session: ConsoleSession) -> Response:
+    """The 403 for a form whose CSRF token does not match its session; audited (path only)."""
+    st = state(request)
+    with st.sessions() as db:
+        audit.append(db, actor=f"staff:{session.staff_id}", action="console.csrf_refused",
+                     target=request.url.path[:80])
+        db.commit()
+    return error(request, session, 403, "err_csrf")
 
 
 def login_redirect() -> Response:
@@ -115,11 +133,11 @@ def _flash_key(st: State) -> bytes:
     return hashlib.sha256(b"mobileid console flash|" + st.session_secret).digest()
 
 
-def set_flash(st: State, response: Response, path: str, value: dict[str, Any], seconds: int) -> None:
+def set_flash(st: State, request: Request, response: Response, path: str, value: dict[str, Any], seconds: int) -> None:
     nonce = secrets.token_bytes(12)
     sealed = nonce + AESGCM(_flash_key(st)).encrypt(nonce, json.dumps(value).encode(), path.encode())
     response.set_cookie(FLASH, base64.urlsafe_b64encode(sealed).decode(), max_age=seconds, path=path,
-                        httponly=True, samesite="strict", secure=st.settings.public_url.startswith("https"))
+                        httponly=True, samesite="strict", secure=is_https(request, st.settings.public_url))
 
 
 def get_flash(st: State, request: Request) -> dict[str, Any] | None:
@@ -151,27 +169,29 @@ def login_form(request: Request) -> Response:
     401: _html("wrong username or password, or the account is locked")})
 def login(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()]) -> Response:
     st = state(request)
-    with st.sessions() as db:
-        staff = db.scalars(select(Staff).where(Staff.username == username)).first()
-        problem = attempt_login(db, staff, password, st.now())
-        if problem is not None or staff is None:
-            return page(request, "login.html", None, status=401, error=problem, username=username)
-        audit.append(db, actor=f"staff:{staff.id}", action="console.login")
-        db.commit()
-        session = new_session(staff, lang_of(request, None))
+    outcome = attempt_login(st.sessions, username, password, st.now(), lang=lang_of(request, None),
+                            replaces=request.cookies.get(COOKIE))
+    if outcome.problem is not None:
+        return page(request, "login.html", None, status=401, error=outcome.problem, username=username,
+                    minutes=outcome.locked_minutes)
     response = see_other("/console")
-    response.set_cookie(COOKIE, encode_session(st.session_secret, session, st.now()), httponly=True,
-                        samesite="strict", secure=st.settings.public_url.startswith("https"))
+    set_session_cookie(request, response, outcome.cookie)
     return response
 
 
 @router.post("/logout", response_class=RedirectResponse, status_code=303, responses={
-    303: redirect_doc("to /console/login (the session cookie is cleared when the CSRF token matches)")})
+    303: redirect_doc("to /console/login; every session of the person ends when the CSRF token matches")})
 def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
-    _, session = current(request)
+    st, session = current(request)
+    if session is not None and not csrf_ok(csrf, session):
+        return csrf_refused(request, session)
     response = login_redirect()
-    if session is not None and csrf_ok(csrf, session):
-        response.delete_cookie(COOKIE)
+    if session is not None:
+        with st.sessions() as db:
+            end_sessions(db, session.staff_id)
+            audit.append(db, actor=f"staff:{session.staff_id}", action="console.logout")
+            db.commit()
+    response.delete_cookie(COOKIE)
     return response
 
 
@@ -185,9 +205,13 @@ def _like(term: str) -> str:
     return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def find_people(db: Any, term: str) -> list[Person]:
+PAGE_SIZE = 20
+
+
+def find_people(db: Any, term: str, page: int = 0) -> tuple[list[Person], int]:
     """By Korean name (prefix), Latin name in either order, any case (prefix), or the start of a resident
-    registration number (at least the six birth digits)."""
+    registration number (at least the six birth digits): (``PAGE_SIZE`` people of page ``page``, how many
+    match in all). ``%`` and ``_`` in ``term`` are literal."""
     words = term.split()
     latin = " ".join(words).upper()
     conditions = [(Person.family_name + Person.given_name).like(_like(term.replace(" ", "")), escape="\\"),
@@ -196,20 +220,44 @@ def find_people(db: Any, term: str) -> list[Person]:
                   func.upper(Person.given_name_latin + " " + Person.family_name_latin).like(_like(latin), escape="\\")]
     if RESIDENT_PREFIX.fullmatch(term):
         conditions.append(Person.resident_number.like(_like(term), escape="\\"))
-    return list(db.scalars(select(Person).where(or_(*conditions)).order_by(Person.id).limit(50)))
+    where = or_(*conditions)
+    total = int(db.scalar(select(func.count()).select_from(Person).where(where)) or 0)
+    people = list(db.scalars(select(Person).where(where).order_by(Person.id)
+                             .offset(page * PAGE_SIZE).limit(PAGE_SIZE)))
+    return people, total
 
 
 @router.get("", response_class=HTMLResponse, responses=pages())
-def search(request: Request, q: str = "") -> Response:
+def search_form(request: Request) -> Response:
+    """The search form. Searches are POSTed (``/console/search``): a name or resident number typed here never
+    appears in a URL, so never in an access log, a browser history or a Referer."""
+    _, session = current(request)
+    if session is None:
+        return login_redirect()
+    return page(request, "search.html", session, q="", people=[], searched=False)
+
+
+@router.post("/search", response_class=HTMLResponse, responses=pages({403: "the CSRF token does not match"}))
+async def search(request: Request) -> Response:
+    """The matches for the posted term, ``PAGE_SIZE`` at a time (``page`` from 0), with how many there are."""
     st, session = current(request)
     if session is None:
         return login_redirect()
+    form = await request.form()
+    if not csrf_ok(str(form.get("csrf", "")), session):
+        return csrf_refused(request, session)
+    term = str(form.get("q", "")).strip()[:100]
+    asked = str(form.get("page", "0"))
+    number = int(asked) if asked.isdigit() and len(asked) < 6 else 0
     people: list[Person] = []
-    term = q.strip()[:100]
+    total = 0
     if term:
         with st.sessions() as db:
-            people = find_people(db, term)
-    return page(request, "search.html", session, q=q, people=people, searched=bool(term))
+            people, total = find_people(db, term, number)
+    pages_count = max(1, -(-total // PAGE_SIZE))
+    return page(request, "search.html", session, q=term, people=people, searched=bool(term), total=total,
+                page_number=number, pages_count=pages_count, first=number * PAGE_SIZE + 1 if people else 0,
+                last=number * PAGE_SIZE + len(people))
 
 
 # ---- applicant, check and offer ----------------------------------------------------------------------------
@@ -257,7 +305,7 @@ async def check(request: Request, person_id: int) -> Response:
         return login_redirect()
     form = await request.form()
     if not csrf_ok(str(form.get("csrf", "")), session):
-        return error(request, session, 403, "err_csrf")
+        return csrf_refused(request, session)
     chosen = [str(c) for c in form.getlist("configuration")]  # nothing ticked is refused, never a default
     kind, number = str(form.get("document_kind", "")), str(form.get("document_number", ""))[:40]
     photo, notes, copies = form.get("photo_match") == "yes", str(form.get("notes", ""))[:1000], _copies(form, chosen)
@@ -273,7 +321,7 @@ async def check(request: Request, person_id: int) -> Response:
                                   photo_match=photo, notes=notes, now=now)
             offer = create_offer(db, check=record, staff=staff, configurations=chosen, copies=copies,
                                  issuer_url=st.settings.public_url.rstrip("/"),
-                                 ttl_seconds=st.settings.offer_ttl_seconds, now=now)
+                                 ttl_seconds=st.settings.offer_ttl_seconds, now=now, pepper=st.pepper)
         except ValueError as exc:
             db.rollback()
             code = exc.code if isinstance(exc, GrantError) else _check_code(str(exc))
@@ -284,7 +332,7 @@ async def check(request: Request, person_id: int) -> Response:
         db.commit()
     path = f"/console/offers/{offer.offer_id}"
     response = see_other(path)
-    set_flash(st, response, path, {"reference": offer.reference, "tx_code": offer.tx_code},
+    set_flash(st, request, response, path, {"reference": offer.reference, "tx_code": offer.tx_code},
               st.settings.offer_ttl_seconds)
     return response
 

@@ -20,11 +20,13 @@ from issuer.staff import (
     offices,
     reset_password,
     set_active,
+    set_role,
     unlock,
 )
 from issuer.web.api import audit_denied
 from issuer.web.auth import ConsoleSession, csrf_ok
 from issuer.web.console import (
+    csrf_refused,
     current,
     error,
     get_flash,
@@ -38,7 +40,7 @@ from issuer.web.console import (
 from issuer.web.state import State
 
 router = APIRouter(prefix="/console")
-OPERATIONS = {"deactivate", "reactivate", "reset", "unlock"}
+OPERATIONS = {"deactivate", "reactivate", "reset", "unlock", "role"}
 
 
 def _admin(request: Request, st: State, db: Any, session: ConsoleSession, operation: str) -> Staff | Response:
@@ -85,7 +87,7 @@ async def _admin_post(request: Request, operation: str, run: Callable[[Any, Staf
         return login_redirect()
     form = await _form(request, session)
     if form is None:
-        return error(request, session, 403, "err_csrf")
+        return csrf_refused(request, session)
     with st.sessions() as db:
         admin = _admin(request, st, db, session, operation)
         if isinstance(admin, Response):
@@ -99,7 +101,7 @@ async def _admin_post(request: Request, operation: str, run: Callable[[Any, Staf
         db.commit()
     response = see_other("/console/staff")
     if isinstance(shown, dict):
-        set_flash(st, response, "/console/staff", shown, 300)
+        set_flash(st, request, response, "/console/staff", shown, 300)
     return response
 
 
@@ -132,6 +134,8 @@ async def staff_change(request: Request, staff_id: int, operation: str) -> Respo
             return {"username": target.username if target else "", "password": password}
         if operation == "unlock":
             unlock(db, actor=actor, staff_id=staff_id)
+        elif operation == "role":
+            set_role(db, actor=actor, staff_id=staff_id, role=form.get("role", ""))
         else:
             set_active(db, actor=actor, staff_id=staff_id, active=operation == "reactivate")
         return None

@@ -14,7 +14,7 @@ from issuer.db.models import Credential, Person, Staff
 from issuer.status import VALUES, StatusChangeError, change_status
 from issuer.web.api import audit_denied, status_change_refusal
 from issuer.web.auth import ConsoleSession, csrf_ok
-from issuer.web.console import current, error, login_redirect, page, pages, redirect_doc, see_other
+from issuer.web.console import csrf_refused, current, error, login_redirect, page, pages, redirect_doc, see_other
 
 router = APIRouter(prefix="/console")
 MAX_REASON = 200
@@ -45,7 +45,8 @@ def _load(request: Request, session: ConsoleSession, db: Any, person_id: int, cr
     if credential_id is not None:
         query = query.where(Credential.id == credential_id)
     rows = list(db.scalars(query))
-    refusal = ("role", "") if staff.role not in ("supervisor", "admin") else None
+    refusal = (("inactive", "") if not staff.active else ("role", "") if staff.role not in ("supervisor", "admin")
+               else None)
     if refusal is None and credential_id is not None and rows:
         refusal = status_change_refusal(staff, rows[0])
     if refusal is not None:  # audited and committed on its own; nothing changes
@@ -96,7 +97,7 @@ async def _apply(request: Request, person_id: int | None, credential_id: int | N
         return login_redirect()
     form = await request.form()
     if not csrf_ok(str(form.get("csrf", "")), session):
-        return error(request, session, 403, "err_csrf")
+        return csrf_refused(request, session)
     to, reason = str(form.get("to") or form.get("status") or ""), str(form.get("reason", "")).strip()[:MAX_REASON]
     chosen = {int(str(v)) for v in form.getlist("credential") if str(v).isascii() and str(v).isdigit()}
     if credential_id is not None and not form.getlist("credential"):

@@ -1,10 +1,30 @@
-"""OpenAPI declarations shared by the routes: the OAuth-style error body and the bearer security schemes."""
+"""The OAuth-style error answer (``oauth_response``, the one rendering of ``issuer.errors.OAuthError``) and
+the OpenAPI declarations shared by the routes: the error body and the bearer security schemes."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from fastapi import Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+
+from issuer.errors import OAuthError
+
+
+def oauth_response(exc: OAuthError) -> JSONResponse:
+    """``{"error", "error_description"}``, never cached; a 401 says which bearer error (RFC 6750 §3)."""
+    headers = {"Cache-Control": "no-store"}
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = f'Bearer error="{exc.error}"'
+    return JSONResponse({"error": exc.error, "error_description": exc.description}, status_code=exc.status,
+                        headers=headers)
+
+
+def oauth_error_handler(_: Request, exc: Exception) -> JSONResponse:
+    """The exception handler for ``OAuthError`` (installed once, by ``issuer.web.app``)."""
+    assert isinstance(exc, OAuthError)
+    return oauth_response(exc)
 
 
 class ErrorResponse(BaseModel):

@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session
 from issuer import audit
 from issuer.credentials import CONFIGURATIONS
 from issuer.db.models import AccessToken, Nonce
-from issuer.issuance import MAX_BATCH, IssuanceRefusal, issue_batch, record_notification
+from issuer.errors import OAuthError
+from issuer.issuance import MAX_BATCH, PROOF_ALGORITHMS, issue_batch, record_notification
 from issuer.limits import count_refusal
-from issuer.offers import PRE_AUTH_GRANT, REFERENCE_PATH, OfferError, offer_by_reference, redeem, token_grant
+from issuer.offers import PRE_AUTH_GRANT, REFERENCE_PATH, offer_by_reference, redeem, token_grant
 from issuer.security import token_hash
 from issuer.web.errors import ACCESS_TOKEN, oauth_errors, security
 from issuer.web.state import state
@@ -40,28 +41,21 @@ VALIDATION_ERRORS = {"/token": "invalid_request", "/nonce": "invalid_request",
                      "/credential": "invalid_credential_request", "/notification": "invalid_notification_request"}
 
 
-def _error(status: int, error: str, description: str) -> JSONResponse:
-    headers = {"Cache-Control": "no-store"}
-    if status == 401:
-        headers["WWW-Authenticate"] = f'Bearer error="{error}"'
-    return JSONResponse({"error": error, "error_description": description}, status_code=status, headers=headers)
-
-
 def _refuse(session: Session, action: str, status: int, error: str, description: str,
-            target: str = "", reason: str | None = None, *, now: dt.datetime) -> JSONResponse:
-    """Audit a refused wallet request by its error code only (no tokens, proofs or claims) and commit; an
-    anonymous one (no valid access token: no target) is only counted, per minute and kind (``issuer.limits``),
-    so anonymous requests cannot grow the hash-chained log."""
+            target: str = "", reason: str | None = None, *, now: dt.datetime) -> OAuthError:
+    """Audit a refused wallet request by its error code only (no tokens, proofs or claims) and commit; the
+    caller raises what this returns. An anonymous one (no valid access token: no target) is only counted, per
+    minute and kind (``issuer.limits``), so anonymous requests cannot grow the hash-chained log."""
     if target.startswith("person:"):
         detail = {"error": error} | ({"reason": reason} if reason else {})
         audit.append(session, actor="wallet", action=action, target=target[:80], detail=detail)
     else:
         count_refusal(session, f"{action}:{error}", now)
     session.commit()
-    return _error(status, error, description)
+    return OAuthError(error, description, status=status)
 
 
-def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse | None:
+def validation_error(request: Request, exc: RequestValidationError) -> OAuthError | None:
     """The OAuth-style 400 for a malformed OpenID4VCI request (None off those paths); inputs are not echoed."""
     error = VALIDATION_ERRORS.get(request.url.path)
     if error is None:
@@ -94,7 +88,8 @@ def issuer_metadata(request: Request) -> dict[str, Any]:
     for config_id, (type_id, fmt) in CONFIGURATIONS.items():
         doc = catalogue.get(type_id)
         entry: dict[str, Any] = {"format": fmt, "scope": config_id,
-                                 "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": ["ES256"]}},
+                                 "proof_types_supported": {"jwt": {
+                                     "proof_signing_alg_values_supported": list(PROOF_ALGORITHMS)}},
                                  "credential_metadata": {
                                      "display": [{"name": doc.display_name(lang), "locale": lang}
                                                  for lang in ("ko", "en")],
@@ -138,7 +133,7 @@ def credential_offer(request: Request, reference: str) -> Response:
     with st.sessions() as session:
         body = offer_by_reference(session, reference[:200], st.now(), st.settings.public_url.rstrip("/"))
     if body is None:
-        return _error(404, "not_found", "this credential offer is unknown, used or expired")
+        raise OAuthError("not_found", "this credential offer is unknown, used or expired", status=404)
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
 
 
@@ -155,17 +150,14 @@ def token(request: Request, grant_type: Annotated[str, Form()],
           pre_authorized_code: Annotated[str | None, Form(alias="pre-authorized_code")] = None,
           tx_code: Annotated[str | None, Form()] = None) -> Response:
     if grant_type != PRE_AUTH_GRANT:
-        return _error(400, "unsupported_grant_type", "only the pre-authorized code grant is offered")
+        raise OAuthError("unsupported_grant_type", "only the pre-authorized code grant is offered")
     if not pre_authorized_code:
-        return _error(400, "invalid_request", "pre-authorized_code is required")
+        raise OAuthError("invalid_request", "pre-authorized_code is required")
     st = state(request)
     now = st.now()
     with st.sessions() as session:
-        try:
-            access, row = redeem(session, code=pre_authorized_code, tx_code=tx_code,
-                                 max_attempts=st.settings.tx_code_attempts, now=now)
-        except OfferError as exc:
-            return _error(400, exc.error, exc.description)
+        access, row = redeem(session, code=pre_authorized_code, tx_code=tx_code,
+                             max_attempts=st.settings.tx_code_attempts, now=now, pepper=st.pepper)
         session.commit()
         grant = token_grant(session, row)
         expires = int((row.expires_at - now).total_seconds()) if row.expires_at.tzinfo else 600
@@ -215,20 +207,21 @@ def credential(request: Request, body: CredentialRequest,
     with st.sessions() as session:
         access = _access(session, authorization, now)
         if access is None:
-            return _refuse(session, "credential.reject", 401, "invalid_token", "a valid access token is required",
-                           now=now)
+            raise _refuse(session, "credential.reject", 401, "invalid_token", "a valid access token is required",
+                          now=now)
         target = f"person:{access.person_id}"
         if body.proofs is not None and (body.proof is not None or set(body.proofs) != {"jwt"}):
-            return _refuse(session, "credential.reject", 400, "invalid_credential_request",
-                           "send one of proof or proofs, with jwt proofs only", target, now=now)
+            raise _refuse(session, "credential.reject", 400, "invalid_credential_request",
+                          "send one of proof or proofs, with jwt proofs only", target, now=now)
         proofs = (body.proofs or {}).get("jwt") or ([body.proof["jwt"]] if body.proof and "jwt" in body.proof else [])
         try:
             batch = issue_batch(session, st.keys(session), access=access,
                                 configuration=body.credential_configuration_id or "", proofs=proofs,
                                 public_url=st.settings.public_url, list_size=st.settings.status_list_size, now=now)
-        except IssuanceRefusal as exc:  # nothing of the refused request is kept: not the count, not the nonce use
+        except OAuthError as exc:  # nothing of the refused request is kept: not the count, not the nonce use
             session.rollback()
-            return _refuse(session, "credential.reject", 400, exc.error, exc.description, target, exc.reason, now=now)
+            raise _refuse(session, "credential.reject", 400, exc.error, exc.description, target, exc.reason,
+                          now=now) from None
         session.commit()
     out = [{"credential": base64.urlsafe_b64encode(i.encoded).rstrip(b"=").decode() if isinstance(i.encoded, bytes)
             else i.encoded} for i in batch.issued]
@@ -254,12 +247,12 @@ def notification(request: Request, body: Notification,
     with st.sessions() as session:
         access = _access(session, authorization, now)
         if access is None:
-            return _refuse(session, "notification.reject", 401, "invalid_token", "a valid access token is required",
-                           now=now)
+            raise _refuse(session, "notification.reject", 401, "invalid_token", "a valid access token is required",
+                          now=now)
         try:
             record_notification(session, access, body.notification_id[:64], body.event, now)
-        except IssuanceRefusal as exc:
-            return _refuse(session, "notification.reject", 400, exc.error, exc.description,
-                           f"person:{access.person_id}", now=now)
+        except OAuthError as exc:
+            raise _refuse(session, "notification.reject", 400, exc.error, exc.description,
+                          f"person:{access.person_id}", now=now) from None
         session.commit()
     return Response(status_code=204)

@@ -29,6 +29,7 @@ from starlette.concurrency import run_in_threadpool
 
 from issuer.credentials import CONFIGURATIONS, thumbprint
 from issuer.db.models import Credential, Licence, Nonce, Person, StatusListRow
+from issuer.errors import OAuthError
 from issuer.offers import create_remote_offer
 from issuer.web.errors import json_body, oauth_errors
 from issuer.web.state import State, state
@@ -50,17 +51,6 @@ COUNTER_ONLY = frozenset({"mdl"})
 NONCE_PREFIX = "rm."  # tells a remote challenge from an OpenID4VCI c_nonce in the shared table
 NONCE_TTL = dt.timedelta(minutes=5)
 MAX_BODY = 64 * 1024
-
-
-class _Refusal(Exception):
-    def __init__(self, error: str, description: str) -> None:
-        super().__init__(description)
-        self.error, self.description = error, description
-
-
-def _error(error: str, description: str) -> JSONResponse:
-    return JSONResponse({"error": error, "error_description": description}, status_code=400,
-                        headers={"Cache-Control": "no-store"})
 
 
 def remote_transcript(issuer_url: str, nonce: str) -> SessionTranscript:
@@ -106,10 +96,10 @@ def _remote_offer(st: State, raw: bytes) -> Response:
     except ValueError:
         body = None
     if not isinstance(body, dict):
-        return _error("invalid_request", "the body must be a JSON object")
+        raise OAuthError("invalid_request", "the body must be a JSON object")
     nonce = body.get("nonce")
     if not isinstance(nonce, str) or not nonce:
-        return _error("invalid_request", "nonce is required")
+        raise OAuthError("invalid_request", "nonce is required")
     now = st.now()
     with st.sessions() as session:
         # Single use: any attempt consumes the challenge, in its own transaction.
@@ -117,21 +107,21 @@ def _remote_offer(st: State, raw: bytes) -> Response:
                                                    Nonce.expires_at > now).values(used=True))
         session.commit()
         if used.rowcount != 1 or not nonce.startswith(NONCE_PREFIX):  # type: ignore[attr-defined]
-            return _error("invalid_nonce", "the challenge is unknown, used or expired")
+            raise OAuthError("invalid_nonce", "the challenge is unknown, used or expired")
         try:
             configurations = _configurations(body.get("credential_configuration_ids"))
             document = _verified(st, session, body.get("device_response"), nonce, now)
             person, licence_credential = _holder(session, document)
             offer = create_remote_offer(session, person=person, licence_credential_id=licence_credential.id,
                                         configurations=configurations, issuer_url=st.settings.public_url.rstrip("/"),
-                                        ttl_seconds=st.settings.offer_ttl_seconds, now=now,
+                                        ttl_seconds=st.settings.offer_ttl_seconds, now=now, pepper=st.pepper,
                                         copies=_copies(body.get("copies")))
-        except _Refusal as exc:
+        except OAuthError:
             session.rollback()
-            return _error(exc.error, exc.description)
+            raise
         except ValueError as exc:
             session.rollback()
-            return _error("invalid_request", str(exc))
+            raise OAuthError("invalid_request", str(exc)) from None
         session.commit()
     return JSONResponse({"offer_uri": offer.offer_uri, "credential_offer_uri": offer.reference_uri,
                          "tx_code": offer.tx_code, "grant": offer.grant,
@@ -142,12 +132,12 @@ def _remote_offer(st: State, raw: bytes) -> Response:
 def _configurations(value: Any) -> list[str]:
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value) \
             or len(set(value)) != len(value):
-        raise _Refusal("invalid_request", "credential_configuration_ids must be a non-empty list of distinct ids")
+        raise OAuthError("invalid_request", "credential_configuration_ids must be a non-empty list of distinct ids")
     unknown = [v for v in value if v not in CONFIGURATIONS]
     if unknown:
-        raise _Refusal("invalid_request", "unknown credential configuration")
+        raise OAuthError("invalid_request", "unknown credential configuration")
     if COUNTER_ONLY & set(value):
-        raise _Refusal("invalid_request", "the licence is issued at a counter only")
+        raise OAuthError("invalid_request", "the licence is issued at a counter only")
     return list(value)
 
 
@@ -156,39 +146,39 @@ def _copies(value: Any) -> dict[str, int] | None:
     if value is None:
         return None
     if not isinstance(value, dict) or not all(isinstance(k, str) and type(v) is int for k, v in value.items()):
-        raise _Refusal("invalid_request", "copies must map configurations to whole numbers")
+        raise OAuthError("invalid_request", "copies must map configurations to whole numbers")
     return dict(value)
 
 
 def _verified(st: State, session: Session, value: Any, nonce: str, now: dt.datetime) -> VerifiedDocument:
     if not isinstance(value, str) or not value:
-        raise _Refusal("invalid_request", "device_response is required (base64url DeviceResponse CBOR)")
+        raise OAuthError("invalid_request", "device_response is required (base64url DeviceResponse CBOR)")
     try:
         data = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
         response = DeviceResponse.from_cbor(data)
     except (binascii.Error, ValueError, MobileIdError):
-        raise _Refusal("invalid_request", "device_response is not a DeviceResponse") from None
+        raise OAuthError("invalid_request", "device_response is not a DeviceResponse") from None
     if len(response.documents) != 1:
-        raise _Refusal("invalid_request", "present exactly one mobile driving licence")
+        raise OAuthError("invalid_request", "present exactly one mobile driving licence")
     keys = st.keys(session)
     try:
         (document,) = verify_device_response(response, trust=TrustStore.of([keys.iaca]), now=now,
                                              transcript=remote_transcript(st.settings.public_url, nonce),
                                              expected_doctype=MDL_DOCTYPE)
     except MobileIdError as exc:
-        raise _Refusal("access_denied", f"the licence presentation does not verify ({exc.code})") from None
+        raise OAuthError("access_denied", f"the licence presentation does not verify ({exc.code})") from None
     if document.authentication != "signature":
-        raise _Refusal("access_denied", "the licence must be presented with a device signature")
+        raise OAuthError("access_denied", "the licence must be presented with a device signature")
     released = {(ns, name) for ns, items in document.issuer_claims.items() for name in items}
     if released != {(ISO, name) for name in DISCLOSED}:
-        raise _Refusal("invalid_request", "disclose exactly family_name, given_name, birth_date, document_number")
+        raise OAuthError("invalid_request", "disclose exactly family_name, given_name, birth_date, document_number")
     return document
 
 
 def _holder(session: Session, document: VerifiedDocument) -> tuple[Person, Credential]:
     """The person behind a verified licence: its status entry must be ours, valid, and bound to the key
     that signed; its document number must be in the licence register for the same person."""
-    refused = _Refusal("access_denied", "the licence is not valid at this issuer")
+    refused = OAuthError("access_denied", "the licence is not valid at this issuer")
     reference = document.mso.status
     if reference is None:
         raise refused
@@ -200,7 +190,7 @@ def _holder(session: Session, document: VerifiedDocument) -> tuple[Person, Crede
     if credential is None or credential.type_id != "mdl":
         raise refused
     if credential.status != "valid" or StatusList(row.bits, row.data).get(reference.idx) != 0:
-        raise _Refusal("access_denied", "the licence is revoked or suspended")
+        raise OAuthError("access_denied", "the licence is revoked or suspended")
     if credential.holder_key_thumbprint != thumbprint(document.device_key.public_key()):
         raise refused
     claims = document.issuer_claims[ISO]

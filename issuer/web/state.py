@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from fastapi import Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from issuer.keys import IssuerKeys, Pkcs11Config, load_keys, register_tx_code_pepper
+from issuer.keys import IssuerKeys, Pkcs11Config, load_keys, tx_code_pepper
 from issuer.settings import Settings
 
 
@@ -19,10 +19,11 @@ class State:
     sessions: sessionmaker[Session]
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
     session_secret: bytes = b""
+    pepper: bytes = b""  # the tx_code pepper of the data folder, handed to every offer and redemption
     _keys: IssuerKeys | None = None
 
     def __post_init__(self) -> None:
-        register_tx_code_pepper(self.settings.sqlalchemy_url, self.settings.data_dir)
+        self.pepper = tx_code_pepper(self.settings.data_dir)
 
     def now(self) -> dt.datetime:
         return self.clock()

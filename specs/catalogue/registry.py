@@ -150,6 +150,9 @@ class Catalogue:
                 if fmt.identifier in self._by_identifier:
                     raise _bad(doc_type.source, "formats", f"{fmt.identifier} is used by another type")
                 self._by_identifier[fmt.identifier] = doc_type
+        for identifier, doc_type in self._by_identifier.items():  # ``find`` takes either: they must not meet
+            if identifier in self._by_id and self._by_id[identifier] is not doc_type:
+                raise _bad(doc_type.source, "formats", f"{identifier} is another type's id")
 
     @classmethod
     @functools.cache
@@ -178,6 +181,14 @@ class Catalogue:
         found = self._by_identifier.get(doctype)
         if found is None or found.doctype != doctype:
             raise UnknownDocumentTypeError(f"no document type with doctype {doctype!r}")
+        return found
+
+    def find(self, id_or_doctype_or_vct: str) -> DocumentType:
+        """The type named by its catalogue id (``mdl``), its mdoc docType or its SD-JWT VC vct: the one lookup
+        for a name that came from a stored credential, a request or a command line."""
+        found = self._by_id.get(id_or_doctype_or_vct) or self._by_identifier.get(id_or_doctype_or_vct)
+        if found is None:
+            raise UnknownDocumentTypeError(f"no document type {id_or_doctype_or_vct!r}")
         return found
 
     def by_vct(self, vct: str) -> DocumentType:

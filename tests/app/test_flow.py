@@ -125,14 +125,14 @@ def test_onboard_receive_share_age_and_verify(make_app: Callable[..., Driver], s
     driver.tap_text("Scan")  # re-enter: the scanner now reads the screenshot
     driver.pump_until(lambda: driver.screen == "verify_result", timeout=10)
     text = driver.text()
-    assert "VALID" in text and "NOT VALID" not in text, text
-    assert "Aged 19 or over" in text and "Yes" in text
+    assert "Genuine" in text and "Not verified" not in text, text
+    assert "aged 19 or over | yes" in text.lower()
     driver.shot("17_verify_valid")
 
     # The same code again is a replay: red, with the reason in plain words.
     driver.tap_text("Scan the next one")
     driver.pump_until(lambda: driver.screen == "verify_result", timeout=10)
-    assert "NOT VALID" in driver.text() and "already scanned" in driver.text()
+    assert "Not verified" in driver.text() and "already used" in driver.text()
     driver.shot("18_verify_replay")
 
 
@@ -173,6 +173,6 @@ def test_two_way_request_consent_frames_and_portrait(make_app: Callable[..., Dri
     driver.tap_text("Scan")
     driver.pump_until(lambda: driver.screen == "verify_result", timeout=15)
     text = driver.text()
-    assert "VALID" in text and "NOT VALID" not in text, text
+    assert "Genuine" in text and "Not verified" not in text, text
     assert "Family name" in text
     driver.shot("23_verify_two_way")

@@ -113,11 +113,11 @@ def test_device_keys_go_to_the_android_keystore_on_a_phone_only(monkeypatch: pyt
 
 def test_every_verifier_refusal_has_specific_plain_words() -> None:
     """The two-way refusals say what happened, not the generic "could not be read"."""
-    from app.screens.verify import reason_text
+    from app.problems import problem_text
 
-    generic = reason_text("qr.malformed")
-    for code in ("qr.not_requested", "qr.elements_missing", "qr.replay", "qr.expired"):
-        assert reason_text(code) != generic, code
+    generic = problem_text("qr.malformed")
+    for code in ("qr.not_requested", "qr.elements_missing", "qr.replay", "qr.expired", "status.revoked"):
+        assert problem_text(code) != generic, code
 
 
 def test_unreadable_trust_root_is_refused_before_the_window(tmp_path: Path,
@@ -146,6 +146,9 @@ def test_the_shipped_font_draws_every_language_and_every_catalogue_name() -> Non
     assert font_files() == tuple(str(FONT_DIR / name) for name in FONT_FILES), "run scripts/app_fonts.py"
     needed = {ord(ch) for po in LOCALE_DIR.glob("*/LC_MESSAGES/*.po") for ch in po.read_text("utf-8") if ch >= " "}
     needed |= set(range(0xAC00, 0xD7A4)) | {ord(ch) for ch in "ạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹđĐơư✓•·…"}
+    from specs.messages import table
+
+    needed |= {ord(ch) for texts in table().values() for text in texts.values() for ch in text}
     for doc_type in Catalogue.load_default():
         for display in (doc_type.display, *(c.display for c in doc_type.claims)):
             assert set(display.names) >= set(LANGUAGES), (doc_type.id, display.names)

@@ -116,6 +116,7 @@ def enroll(service: Service, person_id: int, configurations: list[str], username
            by_reference: bool = False) -> tuple[str, str]:
     """Record an in-person check and create an offer, as the counter does; returns (offer_uri, tx_code)."""
     from issuer.db.models import Person
+    from issuer.keys import tx_code_pepper
     from issuer.offers import create_offer, record_check
 
     with service.session() as session:
@@ -126,7 +127,7 @@ def enroll(service: Service, person_id: int, configurations: list[str], username
                              document_number="test-0001", photo_match=True, notes="", now=service.clock.now)
         offer = create_offer(session, check=check, staff=staff, configurations=configurations,
                              issuer_url=issuer_url, ttl_seconds=service.settings.offer_ttl_seconds,
-                             now=service.clock.now, copies=copies)
+                             now=service.clock.now, copies=copies, pepper=tx_code_pepper(service.settings.data_dir))
         session.commit()
     return offer.reference_uri if by_reference else offer.offer_uri, offer.tx_code
 

@@ -99,7 +99,7 @@ def test_keyboard_flow_from_login_to_offer_and_audit(page: sync_api.Page, live: 
     assert _focused(page) == "q"
     page.keyboard.type(resident[:8])  # the start of the resident registration number
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/console\?q="))
+    page.wait_for_url(re.compile(r"/console/search$"))  # posted: the term is in no URL
     first = page.locator(f'a[href="/console/applicants/{person}"]')
     expect(first).to_be_visible()
     _shot(page, "03-results")
@@ -223,7 +223,7 @@ def test_every_page_in_korean_and_english(page: sync_api.Page, live: Live, tmp_p
         wallet.receive(link, page.locator("#tx-code").inner_text(), PIN, http=http)
     page.reload()
     expect(page.locator("#state")).to_have_text("모두 수령함")
-    pages = {"login": "/console/login", "search": "/console", "results": f"/console?q={person}",
+    pages = {"login": "/console/login", "search": "/console",
              "applicant": f"/console/applicants/{person}", "offer-redeemed": offer_path,
              "confirm-one": "/console/credentials/1/status?to=revoked",
              "confirm-all": f"/console/applicants/{person}/status?to=suspended", "audit": "/console/audit",
@@ -235,6 +235,13 @@ def test_every_page_in_korean_and_english(page: sync_api.Page, live: Live, tmp_p
             text = page.locator("body").inner_text()
             assert lang == "en" or not ENGLISH_UI.search(text), (name, text)
             _shot(page, f"{lang}-{name}")
+    for lang in ("ko", "en"):  # results are posted, so reached through the form
+        page.goto(f"/console?lang={lang}")
+        page.fill("#q", "김")
+        page.press("#q", "Enter")
+        page.wait_for_url(re.compile(r"/console/search"))
+        expect(page.locator("#found")).to_be_visible()
+        _shot(page, f"{lang}-results")
     page.goto(f"/console/applicants/{person}/status?to=suspended&lang=ko")
     page.fill("#reason", "분실 신고")
     page.click('button[type="submit"]:below(#reason)')

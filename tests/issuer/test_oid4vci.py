@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from issuer.db.models import AccessToken, AuditEntry, GrantItem, IssuanceBatch, Offer
 from issuer.offers import PRE_AUTH_GRANT
 from specs.cbor import decode
-from specs.crypto import SoftwareSigner
+from specs.crypto import Algorithm, SoftwareSigner
 from specs.jose import jwk_from_key, sign_compact
 from specs.mdoc.issuer_signed import IssuerSigned
 from wallet.oid4vci import CredentialOffer
@@ -223,11 +223,17 @@ def _bad_proofs(service: Service, nonce: str) -> dict[str, list[str]]:
         "jwk_not_object": [_proof(service, signer, nonce, header={"jwk": 5})],
         "duplicate_key": [_proof(service, signer, nonce), _proof(service, signer, nonce)],
         "not_a_jws": ["abc.def"],
+        # Appendix F.1: jwk "MUST NOT" come with kid or x5c; only the advertised algorithms (ES256)
+        "jwk_and_kid": [_proof(service, signer, nonce, header={"kid": "device-key-1"})],
+        "jwk_and_x5c": [_proof(service, signer, nonce, header={"x5c": ["MIIB"]})],
+        "es384": [_proof(service, SoftwareSigner.generate(Algorithm.ES384), nonce)],
+        "eddsa": [_proof(service, SoftwareSigner.generate(Algorithm.EDDSA), nonce)],
     }
 
 
 @pytest.mark.parametrize("case", ["wrong_aud", "wrong_typ", "old_iat", "future_iat", "other_key", "private_jwk",
-                                  "jwk_not_object", "duplicate_key", "not_a_jws"])
+                                  "jwk_not_object", "duplicate_key", "not_a_jws", "jwk_and_kid", "jwk_and_x5c",
+                                  "es384", "eddsa"])
 def test_bad_proof(service: Service, access: str, case: str) -> None:
     nonce = _nonce(service)
     _error(_credential(service, access, _bad_proofs(service, nonce)[case]), 400, "invalid_proof")
@@ -381,3 +387,9 @@ def test_parallel_requests_cannot_both_take_the_last_copy(service: Service, live
         statuses = sorted(pool.map(ask, bodies))
     assert statuses == [200] + [400] * 5
     assert len(_audited(service, "credential.issue")) == 1
+
+
+def test_metadata_advertises_the_proof_algorithms_that_are_accepted(service: Service) -> None:
+    configs = service.client.get("/.well-known/openid-credential-issuer").json()["credential_configurations_supported"]
+    assert {tuple(c["proof_types_supported"]["jwt"]["proof_signing_alg_values_supported"])
+            for c in configs.values()} == {("ES256",)}

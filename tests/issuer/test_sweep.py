@@ -36,6 +36,7 @@ def _offer(service: Service) -> tuple[int, str, str]:
 def test_sweep_deletes_only_what_expired(service: Service) -> None:
     settings = service.settings
     client = service.client
+    service.login()  # a console session, idle from now on
     assert client.post("/nonce").status_code == 200 and client.post("/remote/challenge").status_code == 200
     never, _, _ = _offer(service)  # lapses unredeemed
     redeemed, code, tx_code = _offer(service)
@@ -57,6 +58,7 @@ def test_sweep_deletes_only_what_expired(service: Service) -> None:
     with service.session() as session:
         deleted = sweep(session, settings, service.clock.now)
     assert deleted["nonces"] == 2 and deleted["offers"] == 0 and deleted["rate_limits"] > 1  # the requests' too
+    assert deleted["console_sessions"] == 0  # idle 10 minutes of 30
     assert _count(service, RateCounter) == 0
     assert deleted["refusal_counts"] == 1
 
@@ -67,14 +69,15 @@ def test_sweep_deletes_only_what_expired(service: Service) -> None:
         offers = set(session.scalars(select(Offer.id)))
         nonces = list(session.scalars(select(Nonce.value)))
         items = set(session.scalars(select(GrantItem.offer_id)))
-    assert deleted["offers"] == 2 and deleted["grant_items"] == 2
+    assert deleted["offers"] == 2 and deleted["grant_items"] == 2 and deleted["console_sessions"] == 1
     assert never not in offers and burned not in offers and redeemed in offers  # the redeemed one stays
     assert items == {redeemed} and nonces == [fresh]
     assert _count(service, RefusalCount) == 1
 
 
 def test_one_line_adds_a_table() -> None:
-    assert [entry.model.__tablename__ for entry in SWEPT] == ["nonces", "offers", "refusal_counts"]
+    assert [entry.model.__tablename__ for entry in SWEPT] == ["nonces", "offers", "refusal_counts",
+                                                              "console_sessions"]
 
 
 def test_cli_sweep(service: Service) -> None:

@@ -41,7 +41,8 @@ def test_bundle_lists_iaca_signers_and_status_lists(service: Service, tmp_path: 
     data, root = _bundle(service)
     before = verify_trust_bundle(data, root, now=service.clock.now)
     assert before.iaca.anchors == root.anchors
-    assert len(before.document_signers) == 1 and before.bundle.status_lists == ()
+    assert len(before.document_signers) == 1
+    (waiting,) = before.bundle.status_lists  # made at the first start: the list the next credential goes on
     with service.session() as session:
         rotate_document_signer(session, service.settings.data_dir, now=service.clock.now,
                                policy=KeyPolicy.from_settings(service.settings))
@@ -58,6 +59,34 @@ def test_bundle_lists_iaca_signers_and_status_lists(service: Service, tmp_path: 
     assert key_id(signer) in after.document_signers
     reference = mdl.mso.status
     assert reference is not None and after.bundle.status_token(reference.uri) is not None
+    assert reference.uri == waiting.uri  # so the bundle exported before the issuance knows it too
+
+
+def test_bundle_exported_before_issuance_checks_the_first_credential(service: Service, tmp_path: Path) -> None:
+    """The order a newcomer follows: the shop takes the bundle, then the first credential is issued and
+    shown; the shop's status check answers from the list the bundle already holds (no status.unavailable)."""
+    from verifier.qr import Verifier
+    from wallet.present import Presenter
+
+    data, root = _bundle(service)
+    trust = VerifierTrust.from_bundle(data, root, now=service.clock.now)
+    wallet = Wallet(tmp_path / "phone", kdf=FAST_KDF)
+    wallet.init(PIN, trust_pem=service.client.get("/trust/root.pem").content)
+    uri, tx_code = enroll(service, person_with_licence(service), ["age_attestation"])
+    wallet.receive(uri, tx_code, PIN, http=service.client, now=service.clock.now)
+    shown = Presenter(wallet, clock=lambda: service.clock.now).present(PIN, preset="age19")
+    result = Verifier(trust, now=service.clock.now).verify_qr(list(shown.texts))
+    assert result.valid and result.status == "valid", [e.code for e in result.errors]
+    with service.session() as session:
+        for row in session.scalars(select(Credential)):  # every single-use copy
+            change_status(session, row, "suspended", actor="test", reason="test")
+        session.commit()
+    again = Presenter(wallet, clock=lambda: service.clock.now).present(PIN, preset="age19")
+    stale = Verifier(trust, now=service.clock.now).verify_qr(list(again.texts))
+    assert stale.valid  # the old bundle still says valid: status as of its time
+    fresh = VerifierTrust.from_bundle(_bundle(service)[0], root, now=service.clock.now)
+    checked = Verifier(fresh, now=service.clock.now).verify_qr(list(again.texts))
+    assert [e.code for e in checked.errors] == ["status.suspended"]
 
 
 def test_revocation_reaches_the_offline_verifier(service: Service, tmp_path: Path) -> None:

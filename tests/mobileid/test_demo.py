@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -85,3 +89,44 @@ def test_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["demo", "--out", str(tmp_path)])
     assert result.exit_code == 1 and "not made by `mobileid demo`" in result.output
     assert (tmp_path / "wallet" / "mine.txt").read_text() == "keep me"
+
+
+def test_command_prefix_names_the_mobileid_this_shell_can_run(tmp_path: Path) -> None:
+    from mobileid.demo import command_prefix
+
+    venv_bin = tmp_path / "project" / ".venv" / "bin"
+    venv_bin.mkdir(parents=True)
+    (venv_bin / "mobileid").write_text("#!/bin/sh\n")
+    python = str(venv_bin / "python")
+    assert command_prefix(python, lambda _: str(venv_bin / "mobileid"), tmp_path) == "mobileid"  # activated
+    assert command_prefix(python, lambda _: None, tmp_path / "project") == ".venv/bin/mobileid"  # make demo
+    other = tmp_path / "other mobileid"
+    other.write_text("#!/bin/sh\n")
+    # another installation on PATH: not that one, this one by its path
+    assert command_prefix(python, lambda _: str(other), tmp_path / "elsewhere") == shlex.quote(
+        str(venv_bin / "mobileid"))
+    assert command_prefix(str(tmp_path / "python3"), lambda _: None) == f"{tmp_path / 'python3'} -m mobileid"
+
+
+@pytest.mark.slow
+def test_the_commands_the_demo_prints_run_as_printed(tmp_path: Path) -> None:
+    """`make demo` runs .venv/bin/mobileid from a shell where the venv is not active: the commands printed at
+    the end are copied, pasted and run in that same shell, in order (verify, a fresh QR, verify again)."""
+    script = Path(sys.executable).parent / "mobileid"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOBILEID_")}
+    env.update(PATH=os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep)
+                                    if p and not (Path(p) / "mobileid").exists()), HOME=str(tmp_path))
+    assert shutil.which("mobileid", path=env["PATH"]) is None
+    done = subprocess.run([str(script), "demo", "--out", "demo-out"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    printed = [line.strip() for line in done.stdout.splitlines() if line.startswith("    ")
+               and re.search(r"mobileid (verify|wallet present) ", line)]
+    assert len(printed) == 2 and " verify " in printed[0] and " wallet present " in printed[1], done.stdout
+    assert not printed[0].startswith("mobileid ")  # not on this shell's PATH: named by its path
+    for command in (printed[0], printed[1], printed[0]):
+        ran = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, capture_output=True, text=True,
+                             timeout=120, check=False)
+        assert ran.returncode == 0, (command, ran.stdout, ran.stderr)
+    readme = (tmp_path / "demo-out" / "README.txt").read_text()
+    assert printed[0] in readme and printed[1] in readme

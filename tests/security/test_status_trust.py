@@ -100,7 +100,7 @@ def test_status_revoked_is_reported() -> None:
     token = issue_jwt(ISSUER, subject=URI, status_list=StatusList.empty(64).with_statuses({3: 1}), issued_at=NOW)
     result = _presented(3, token)
     _failed(result, "status.revoked")
-    assert result.status == "invalid"
+    assert result.status == "revoked"
 
 
 def test_status_inflation_bomb() -> None:

@@ -17,8 +17,8 @@ ROOT = Path(__file__).parents[1] / "vectors"
 ISO, SD, STATUS = ROOT / "iso18013-5", ROOT / "sd-jwt", ROOT / "status-list"
 
 
-def run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, ["verify", *args], catch_exceptions=False)
+def run(*args: str, lang: str = "en") -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["verify", *args], catch_exceptions=False, env={"MOBILEID_LANG": lang})
     return result.exit_code, result.output
 
 
@@ -59,7 +59,11 @@ def test_annex_d_without_reader_key_cannot_check_mac() -> None:
 def test_human_output(reader_pem: Path) -> None:
     code, out = run(*MDOC, "--at", "2021-01-01T00:00:00Z", "--reader-key", str(reader_pem),
                     str(ISO / "device_response.hex"))
-    assert code == 0 and "VALID" in out and "document_number" in out
+    assert code == 0 and "Genuine" in out and "진위 확인됨" in out and "document_number" in out
+    assert "Family name (family_name)" in out and "Doe" in out  # catalogue labels, one claims model
+    code, out = run(*MDOC, "--at", "2021-01-01T00:00:00Z", "--reader-key", str(reader_pem),
+                    str(ISO / "device_response.hex"), lang="ko")
+    assert code == 0 and "성 (family_name)" in out
 
 
 SD_ARGS = ["--format", "sd-jwt", "--trust", str(SD / "issuer_public_jwk.json"), "--at", "1748537243"]
@@ -100,7 +104,15 @@ def test_status_list_revoked(tmp_path: Path) -> None:
         code, out = run("--trust", str(tmp_path), "--at", "1700000000", "--status-list", str(STATUS / token),
                         "--json", str(STATUS / "referenced_token_sd_jwt.txt"))
         doc = json.loads(out)
-        assert code == 1 and doc["status"] == "invalid" and doc["errors"][0]["code"] == "status.revoked"
+        assert code == 1 and doc["status"] == "revoked" and doc["errors"][0]["code"] == "status.revoked"
+        assert doc["errors"][0]["message"] == "This ID has been revoked by its issuer. Do not accept it."
+        assert doc["errors"][0]["detail"]  # the technical cause stays, beside the plain words
+    args = ["--trust", str(tmp_path), "--at", "1700000000", "--status-list", str(STATUS / "status_list_token.jwt"),
+            str(STATUS / "referenced_token_sd_jwt.txt")]
+    code, out = run(*args)
+    assert code == 1 and "status: revoked" in out and "revoked by its issuer" in out and "status.revoked" in out
+    code, out = run(*args, lang="ko")
+    assert code == 1 and "발급기관이 취소(폐기)한 신분증입니다" in out
 
 
 @pytest.mark.parametrize("args", [

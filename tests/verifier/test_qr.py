@@ -161,7 +161,7 @@ def test_revoked_and_stale(story: Story) -> None:
             change_status(session, row, "revoked", actor="test", reason="test")
         session.commit()
     result = story.verifier().verify_qr(shown.texts[0])
-    assert not result.valid and result.status == "invalid" and result.errors[0].code == "status.revoked"
+    assert not result.valid and result.status == "revoked" and result.errors[0].code == "status.revoked"
     verifier = story.verifier(max_bundle_age=dt.timedelta(hours=1))
     story.service.clock.advance(hours=2)
     stale = verifier.verify_qr(shown.texts[0])

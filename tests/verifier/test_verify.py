@@ -17,7 +17,7 @@ from specs.sdjwt import SD, issue_sd_jwt_vc, present
 from specs.status import StatusList, StatusReference, issue_cwt, issue_jwt
 from specs.x509 import TrustStore
 from verifier.trust import TrustedKey, VerifierTrust
-from verifier.verify import verify_mdoc, verify_sd_jwt_presentation
+from verifier.verify import certificate_name, verify_mdoc, verify_sd_jwt_presentation
 
 LIST_URI = "https://issuer.example.kr/status/1"
 NS = "org.iso.18013.5.1"
@@ -32,7 +32,7 @@ def setup(pki):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(("idx", "valid", "status", "code"), [
-    (2, True, "valid", None), (3, False, "invalid", "status.revoked"), (4, False, "suspended", "status.suspended"),
+    (2, True, "valid", None), (3, False, "revoked", "status.revoked"), (4, False, "suspended", "status.suspended"),
 ])
 def test_mdoc_status(setup, idx, valid, status, code) -> None:  # type: ignore[no-untyped-def]
     pki, der, trust, statuses = setup
@@ -49,8 +49,10 @@ def test_mdoc_status(setup, idx, valid, status, code) -> None:  # type: ignore[n
     assert result.claims == ({NS: {"age_over_19": True}} if valid else {})
     if code:
         assert result.errors[0].code == code
+    assert result.status_as_of == (pki.now.replace(microsecond=0) if valid else None)  # the token's time
+    assert result.issuer == (certificate_name(pki.ds) if valid else None) and (not valid or result.issuer)
     unchecked = verify_mdoc(response, trust=trust, transcript=transcript, now=pki.now)
-    assert unchecked.valid and unchecked.status == "unchecked"
+    assert unchecked.valid and unchecked.status == "unchecked" and unchecked.status_as_of is None
 
 
 def test_sd_jwt_vc_with_x5c_and_status(setup) -> None:  # type: ignore[no-untyped-def]
@@ -68,6 +70,7 @@ def test_sd_jwt_vc_with_x5c_and_status(setup) -> None:  # type: ignore[no-untype
                                         aud="https://supplier.example", status_token=token)
     assert result.valid and result.status == "valid" and result.holder_bound
     assert result.claims == {"business_name": "한빛상사"}
+    assert result.issuer == certificate_name(pki.ds) and result.status_as_of is not None
     other = verify_sd_jwt_presentation(shown, trust=VerifierTrust(TrustStore.of([pki.reader_root])), now=pki.now)
     assert not other.valid and other.errors[0].code == "x509.untrusted_chain" and other.claims == {}
 

@@ -70,7 +70,7 @@ def test_refused_offers_say_why(service: Service, tmp_path: Path) -> None:
     service.clock.advance(seconds=service.settings.offer_ttl_seconds + 1)
     code, out, err = _run("receive", late, "--tx-code", late_code, "--json", "--data-dir", str(folder),
                           "--pin", PIN)
-    assert code == 1 and "expired" in json.loads(out)["error"]["message"]
+    assert code == 1 and "expired" in json.loads(out)["error"]["detail"]
 
 
 # -- 2. short ids ------------------------------------------------------------------------------------------
@@ -101,7 +101,7 @@ def test_show_takes_a_unique_prefix_and_list_keeps_ids_whole(service: Service, t
         store.add(dataclasses.replace(original, id=f"abcdef12{suffix}"))
     code, out, err = _run("show", "abcdef12", "--json", "--data-dir", str(folder), "--pin", PIN)
     error = json.loads(out)["error"]
-    assert code == 1 and error["code"] == "wallet.ambiguous_id" and "2 credentials" in error["message"]
+    assert code == 1 and error["code"] == "wallet.ambiguous_id" and "2 credentials" in error["detail"]
     assert "abcdef12000" not in out + err and "family_name" not in out + err
     code, out, err = _run("show", "abcdef1200000002", "--json", "--data-dir", str(folder), "--pin", PIN)
     assert code == 0 and json.loads(out)["id"] == "abcdef1200000002", err
@@ -129,9 +129,9 @@ def test_lockout_says_what_next_and_init_starts_afresh(service: Service, tmp_pat
     assert list((folder / "keys").iterdir())
     for left in (4, 3, 2):
         code, _, err = _run("list", "--data-dir", str(folder), "--pin", "000000")
-        assert code == 1 and f"wrong PIN ({left} attempts left) [wallet.wrong_pin]" in err
+        assert code == 1 and "Wrong PIN. [wallet.wrong_pin]" in err and f"wrong PIN ({left} attempts left)" in err
     code, _, err = _run("list", "--data-dir", str(folder), "--pin", "000000")
-    assert code == 1 and "wrong PIN (1 attempt left) [wallet.wrong_pin]" in err
+    assert code == 1 and "[wallet.wrong_pin]" in err and "wrong PIN (1 attempt left)" in err
     code, _, err = _run("list", "--data-dir", str(folder), "--pin", "000000")
     assert code == 1 and "wallet keys erased" in err and "[wallet.locked]" in err
     assert "next: run 'mobileid wallet init'" in err
@@ -193,7 +193,7 @@ def test_refill_refusals(service: Service, tmp_path: Path) -> None:
     code, out, err = _run("refill", "--issuer", ISSUER_URL, "--type", "mdl", "--json", "--data-dir", str(folder),
                           "--pin", PIN)
     error = json.loads(out)["error"]
-    assert code == 1 and error["code"] == "credential.remote_offer" and "(" in error["message"]
+    assert code == 1 and error["code"] == "credential.remote_offer" and "(" in error["detail"]
     assert _ids(folder) == before
     code, _, err = _run("refill", "--issuer", "issuer.example", "--data-dir", str(folder), "--pin", PIN)
     assert code == 2 and "[input.usage]" in err

@@ -70,6 +70,7 @@ def test_revoked_and_suspended_are_stored(service: Service, tmp_path: Path) -> N
     http = Recording(service.client)
     fresh = refresh_statuses(wallet, PIN, http=http, now=service.clock.now)
     assert len(fresh) == 3 and set(fresh.values()) == {CredentialStatus.VALID} and fresh.errors == {}
+    assert {r.status_at for r in wallet.credentials(PIN)} == {service.clock.now}  # when it was learned
     assert len(http.calls) == 1 and http.calls[0][1] == {"Accept": ACCEPT}  # one list, fetched once
 
     (licence,) = _by_type(wallet, MDL)
@@ -98,10 +99,12 @@ def test_network_failure_leaves_statuses(service: Service, tmp_path: Path) -> No
     wallet.refresh_status(PIN, service.client, now=service.clock.now)
     _change(service, licence, "revoked")
     before = {r.id: r.status for r in wallet.credentials(PIN)}
-    result = refresh_statuses(wallet, PIN, http=Offline(), now=service.clock.now)
+    learned = {r.id: r.status_at for r in wallet.credentials(PIN)}
+    result = refresh_statuses(wallet, PIN, http=Offline(), now=service.clock.now + dt.timedelta(hours=1))
     assert dict(result) == before and before[licence.id] is CredentialStatus.SUSPENDED
     assert set(result.errors) == set(before) and set(result.errors.values()) == {"status.unavailable"}
     assert {r.id: r.status for r in wallet.credentials(PIN)} == before
+    assert {r.id: r.status_at for r in wallet.credentials(PIN)} == learned  # still the time it was learned
 
 
 def test_untrusted_or_expired_list_leaves_statuses(service: Service, tmp_path: Path) -> None:

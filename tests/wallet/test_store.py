@@ -6,6 +6,7 @@ import base64
 import json
 import os
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -236,6 +237,31 @@ def test_pin_change_keeps_credentials(keystore: SoftwareKeyStore, store: Credent
     with pytest.raises(PinError) as err:
         keystore.unlock(PIN)
     assert err.value.code == "wallet.wrong_pin"
+
+
+def test_status_is_kept_with_when_it_was_learned(store: CredentialStore, iso_vectors: Vectors, key: WalletKey) -> None:
+    store.add(_mdoc(iso_vectors, "m0"))
+    store.add(_mdoc(iso_vectors, "m1"))
+    assert store.get("m0").status_at is None and store.get("m0").status_known_at == T0  # as received
+    later = T0 + timedelta(days=2)
+    store.set_statuses({"m0": CredentialStatus.INVALID, "gone": CredentialStatus.VALID}, later)
+    assert (store.get("m0").status, store.get("m0").status_at) == (CredentialStatus.INVALID, later)
+    assert store.get("m1").status_at is None  # not checked: left as it was
+    reopened = CredentialStore(Path(store.folder), key)
+    assert reopened.get("m0").status_known_at == later
+    with pytest.raises(WalletError) as err:
+        CredentialRecord.from_json({**store.get("m1").to_json(), "status_at": 5})
+    assert err.value.code == "wallet.store_corrupted"
+    with pytest.raises(WalletError) as err:
+        replace(store.get("m1"), status_at=datetime(2026, 1, 1))  # no time zone
+    assert err.value.code == "wallet.record_invalid"
+
+
+def test_records_from_before_status_at_still_load(store: CredentialStore, key: WalletKey,
+                                                  iso_vectors: Vectors) -> None:
+    old = {k: v for k, v in _mdoc(iso_vectors, "m0").to_json().items() if k != "status_at"}
+    record = CredentialRecord.from_json(old)
+    assert record.status_at is None and record.status_known_at == T0
 
 
 def test_bad_record_structure(store: CredentialStore, key: WalletKey) -> None:

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 
 from specs.catalogue import Catalogue, DocumentType
+from specs.claims import Claim, build_claims
 from specs.errors import CatalogueError
 from verifier.dcql_presets import preset
 
@@ -91,46 +92,35 @@ def status(request: Request, transaction_id: str) -> JSONResponse:
 
 
 def _document(credential: Mapping[str, Any]) -> dict[str, Any]:
+    """The verified document as the page shows it: the one claims model (``specs.claims``), each label and
+    value in Korean and English, in the catalogue's order (name, birth date, address, ...)."""
     doc_type = _type(credential)
     title = f"{doc_type.display_name('ko')} · {doc_type.display_name('en')}" if doc_type else "?"
-    rows: list[dict[str, str] | None] = []
-    for name, value in credential.get("claims", {}).items():
-        if isinstance(value, Mapping):  # an mdoc namespace
-            rows.extend(_row(doc_type, str(name), str(k), v) for k, v in value.items())
-        else:
-            rows.append(_row(doc_type, None, str(name), value))
-    shown = [r for r in rows if r is not None]
-    if doc_type is not None:  # the catalogue's order (name, birth date, address, ...), not the wallet's
-        order = {f"{c.display.name('ko')} · {c.display.name('en')}": i for i, c in enumerate(doc_type.claims)}
-        shown.sort(key=lambda r: order.get(r["label"], len(order)))
-    return {"title": title, "rows": shown}
+    claims = credential.get("claims", {})
+    triples: list[tuple[str | None, str, Any]] = [(str(ns), str(k), v) for ns, values in claims.items()
+                                                  if isinstance(values, Mapping) for k, v in values.items()]  # mdoc
+    triples += [(None, str(k), v) for k, v in claims.items() if not isinstance(v, Mapping)]
+    shown = [_row(claim) for claim in build_claims(doc_type, triples)
+             if claim.kind not in ("jpeg", "bytes") and not isinstance(claim.value, Mapping | list)]
+    if doc_type is not None:
+        definitions = doc_type.claims
+        shown.sort(key=lambda row: next((i for i, c in enumerate(definitions) if c.matches(row["id"])),
+                                        len(definitions)))
+    return {"title": title, "rows": [{"label": r["label"], "value": r["value"]} for r in shown]}
 
 
 def _type(credential: Mapping[str, Any]) -> DocumentType | None:
-    catalogue = Catalogue.load_default()
     try:
-        if credential.get("doctype"):
-            return catalogue.by_doctype(str(credential["doctype"]))
-        return catalogue.by_vct(str(credential.get("vct")))
+        return Catalogue.load_default().find(str(credential.get("doctype") or credential.get("vct")))
     except CatalogueError:
         return None
 
 
-def _row(doc_type: DocumentType | None, namespace: str | None, name: str, value: Any) -> dict[str, str] | None:
-    label = name
-    kind = None
-    if doc_type is not None:
-        try:
-            claim = doc_type.claim(namespace, name)
-            label, kind = f"{claim.display.name('ko')} · {claim.display.name('en')}", claim.type
-        except CatalogueError:
-            pass
-    if kind in ("jpeg", "bytes") or isinstance(value, Mapping | list):
-        return None  # pictures and structures are for the bank's back office, not this page
-    if isinstance(value, bool):
-        text = "예 · yes" if value else "아니오 · no"
-    elif isinstance(value, int) and name.endswith("_krw"):
-        text = f"{value:,} 원"
+def _row(claim: Claim) -> dict[str, str]:
+    """Pictures and structures are for the bank's back office, not this page (the caller leaves them out)."""
+    if isinstance(claim.value, int) and not isinstance(claim.value, bool) and claim.identifier.endswith("_krw"):
+        text = f"{claim.value:,} 원"
     else:
-        text = str(value)
-    return {"label": label, "value": text[:200]}
+        ko, en = claim.render("ko"), claim.render("en")
+        text = ko if ko == en else f"{ko} · {en}"
+    return {"id": claim.identifier, "label": f"{claim.name('ko')} · {claim.name('en')}", "value": text[:200]}

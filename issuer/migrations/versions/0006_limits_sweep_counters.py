@@ -1,7 +1,7 @@
 """shared rate limits, refusal counters, audit checkpoint, expiry indexes for the sweep
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-04 23:00:00
 
 ``rate_limits``: fixed-window request counters every worker shares (``issuer.limits``). ``refusal_counts``:
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

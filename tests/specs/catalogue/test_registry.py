@@ -47,6 +47,30 @@ def test_default_catalogue() -> None:
     assert len(catalogue) >= 11
 
 
+def test_find_takes_an_id_a_doctype_or_a_vct() -> None:
+    catalogue = Catalogue.load_default()
+    mdl = catalogue.get("mdl")
+    assert catalogue.find("mdl") is mdl
+    assert catalogue.find("org.iso.18013.5.1.mDL") is mdl
+    resident = catalogue.get("resident_card")
+    assert resident.doctype and resident.vct
+    assert catalogue.find(resident.doctype) is resident and catalogue.find(resident.vct) is resident
+    for unknown in ("nope", "", "org.iso.18013.5.1.mdl", "MDL"):
+        with pytest.raises(UnknownDocumentTypeError) as info:
+            catalogue.find(unknown)
+        assert info.value.code == "catalogue.unknown_type"
+
+
+def test_an_id_that_is_another_types_vct_is_refused(tmp_path: Path) -> None:
+    _write(tmp_path, "a.json", _base())
+    other = _base()
+    other["id"], other["formats"] = "other_type", {"dc+sd-jwt": {"vct": _base()["id"]}}
+    _write(tmp_path, "b.json", other)
+    with pytest.raises(CatalogueError) as info:
+        Catalogue.from_folder(tmp_path)
+    assert info.value.code == "catalogue.invalid_type_file" and "another type's id" in info.value.message
+
+
 def test_unknown_lookups() -> None:
     catalogue = Catalogue.load_default()
     for lookup in (lambda: catalogue.get("nope"), lambda: catalogue.by_doctype("x"), lambda: catalogue.by_vct("y")):
