@@ -8,8 +8,7 @@ What it refuses, before any route, database or parser of ours sees the request:
   hold NUL), lone surrogates and undecodable UTF-8 (they cannot be stored or encoded); in the path and the
   query, whole numbers beyond 32 bits (they are database keys, INTEGER columns);
 - in JSON: nesting deeper than ``max_json_depth``, numbers beyond 64 bits, non-finite numbers (``1e999``,
-  ``NaN``), invalid UTF-8 (RFC 8259 §8.1); a body that does not parse is left to the route when it is not
-  declared JSON (the route says what it expected);
+  ``NaN``); a body that does not parse at all is left to the route (it says what it expected);
 - header values with control characters (RFC 9110 §5.5).
 
 Refusals are 400 with the OAuth-style ``{"error", "error_description"}`` body (the error code each protocol
@@ -92,15 +91,14 @@ def _constant(name: str) -> float:
     raise Refused(f"the JSON body holds {name}, which JSON does not allow")
 
 
-def check_json(body: bytes, max_depth: int, declared: bool) -> None:
-    """Parse ``body`` with the limits; a body that is not JSON is refused only when declared JSON."""
+def check_json(body: bytes, max_depth: int) -> None:
+    """Parse ``body`` with the limits. A body that is not JSON at all is left to the route, which says what
+    it expected (and, behind a staff token, audits it); only what parses is held to the limits here."""
     try:
         value = json.loads(body, parse_int=_int, parse_float=_float, parse_constant=_constant)
     except RecursionError:
         raise Refused(f"the JSON body is nested deeper than {max_depth}") from None
     except ValueError:  # includes UnicodeDecodeError
-        if declared:
-            raise Refused("the body is not JSON (RFC 8259) in UTF-8") from None
         return
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
@@ -139,8 +137,7 @@ def check_body(body: bytes, content_type: str, max_depth: int) -> None:
     if media == "application/x-www-form-urlencoded":
         check_pairs(body.decode("latin-1"), "form", numbers=False)
     elif body:
-        declared = media == "application/json" or media.endswith("+json")
-        check_json(body, max_depth, declared)
+        check_json(body, max_depth)
 
 
 class InputGuard:
