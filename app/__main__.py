@@ -76,11 +76,11 @@ def main(argv: list[str] | None = None) -> int:
         replace(settings, mode=args.mode).save(args.data_dir)
     http = None
     if args.issuer:
-        import httpx
+        from specs.io.http import client
 
         # Connect within 10 s, each answer within 20 s: the app says "no connection" or "did not answer in
         # time" instead of waiting for ever (the work runs off the UI thread meanwhile).
-        http = httpx.Client(timeout=httpx.Timeout(20, connect=10))
+        http = client(timeout=20, connect=10)
     roots = args.reader_roots
     trust = args.trust_root
     app = MobileIdApp(args.data_dir, http=http, issuer_url=args.issuer or DEFAULT_ISSUER, reader_roots_pem=roots,

@@ -2,7 +2,7 @@
 Android's camera via the provider on a phone), or image files in tests and for "open a picture".
 
 A ``FrameSource`` hands out PIL images; the ``Scanner`` widget polls it and decodes with
-``verifier.scan.decode_frame`` (zxing-cpp) on a worker thread.
+``specs.io.symbols.frame_texts`` (zxing-cpp) on a worker thread.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 Work that can fail on the network runs on a worker thread (``MobileIdApp.background``); whatever it raises
 is reduced to a code here: the project's own (``specs.errors``, e.g. ``credential.issuance_token``) or one of
-the ``net.*`` codes this module gives to the HTTP client's failures (no connection, no answer in time, the
-server in trouble). ``problem_text`` turns a code into a sentence that says what to do, from the library's
+the ``net.*`` codes ``specs.io.http`` gives to the HTTP client's failures (no connection, no answer in time,
+the server in trouble). ``problem_text`` turns a code into a sentence that says what to do, from the library's
 table of plain words (``specs/messages.toml``), which lists the ``net.*`` codes too.
 """
 
@@ -14,13 +14,12 @@ from dataclasses import dataclass
 
 from app.i18n import _, current_language
 from specs.errors import MobileIdError
+from specs.io.http import NET_OFFLINE, NET_SERVER, NET_TIMEOUT, network_code
 from specs.messages import message
 
 __all__ = ["NET_OFFLINE", "NET_SERVER", "NET_TIMEOUT", "Problem", "attempts_left", "classify", "problem_text"]
 
-NET_OFFLINE = "net.offline"  # no route, refused, DNS: the phone cannot reach the issuer
-NET_TIMEOUT = "net.timeout"  # connected, but no answer in time
-NET_SERVER = "net.server"  # an answer that was an HTTP error or not what was expected
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """Why work on a worker thread failed: a code for ``app.problems.problem_text`` (never shown itself) and,
@@ -34,16 +33,11 @@ _TRIES = re.compile(r"\b(\d{1,2}) attempts? left\b")
 
 
 def classify(exc: BaseException) -> str:
-    """A code for any exception a network step raised (the HTTP client's own types are matched by name, so
-    that this module does not import httpx; an ``OSError`` is a socket's failure)."""
+    """A code for any exception a network step raised: the project's own, or the ``net.*`` code
+    ``specs.io.http`` gives the HTTP client's failures; anything else is the server's trouble."""
     if isinstance(exc, MobileIdError):
         return exc.code
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    if names & {"TimeoutException", "TimeoutError"}:
-        return NET_TIMEOUT
-    if names & {"ConnectError", "NetworkError", "TransportError", "OSError", "ConnectionError"}:
-        return NET_OFFLINE
-    return NET_SERVER
+    return network_code(exc) or NET_SERVER
 
 
 def attempts_left(exc: BaseException) -> int | None:

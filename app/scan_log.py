@@ -9,6 +9,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from specs.io.files import atomic_write
+
 __all__ = ["MAX_ENTRIES", "ScanEntry", "ScanLog"]
 
 MAX_ENTRIES = 200
@@ -53,7 +55,4 @@ class ScanLog:
 
     def add(self, entry: ScanEntry) -> None:
         kept = [*reversed(self.entries()), entry][-MAX_ENTRIES:]
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps([e.to_json() for e in kept]), "utf-8")
-        tmp.replace(self.path)
+        atomic_write(self.path, json.dumps([e.to_json() for e in kept]).encode("utf-8"))

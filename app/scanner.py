@@ -1,7 +1,7 @@
 """The QR scanner widget: camera preview, a hint, and a poll of the frame source until a QR reads.
 
 The UI thread only grabs frames (15 a second); a worker thread decodes the newest one with
-``verifier.scan.decode_frame`` (zxing-cpp: milliseconds here, tens of milliseconds on a slow phone, which
+``specs.io.symbols.frame_texts`` (zxing-cpp: milliseconds here, tens of milliseconds on a slow phone, which
 would stutter the preview) and hands the texts back through
 ``Clock.schedule_once``. Frames that arrive while the worker is busy replace each other: the scanner
 always decodes the latest view, never a backlog. Multi-frame codes (``MID2`` frames) are collected
@@ -24,7 +24,7 @@ from app.phone import Phone
 from app.theme import Theme
 from app.ui import Panel, label
 from specs.errors import MobileIdError
-from specs.qr import FrameCollector, is_profile_text
+from specs.qr import FrameCollector, is_profile_text, one_message
 
 __all__ = ["Scanner"]
 
@@ -100,7 +100,7 @@ class Scanner(BoxLayout):
             self._wake.notify()
 
     def _decode_loop(self) -> None:
-        from verifier.scan import decode_frame
+        from specs.io.symbols import frame_texts
 
         while True:
             with self._wake:
@@ -110,7 +110,7 @@ class Scanner(BoxLayout):
                     return
                 image, self._latest = self._latest, None
             try:
-                texts = decode_frame(image)  # full resolution: zxing alone needs ~2 ms for a 1280x720 frame
+                texts = frame_texts(image)  # full resolution: zxing alone needs ~2 ms for a 1280x720 frame
             except (MobileIdError, ValueError, OSError):
                 continue  # an unreadable frame; the next one comes in 67 ms
             if texts:
@@ -120,6 +120,13 @@ class Scanner(BoxLayout):
         """UI thread: collect what the decoder read."""
         if self._event is None:
             return  # stopped meanwhile
+        ours = tuple(t for t in texts if is_profile_text(t))
+        try:
+            one_message(ours)
+        except MobileIdError:  # two different codes in view: the verifier refuses them (qr.ambiguous), never
+            self.stop()        # checking whichever the decoder returned first
+            self.on_texts(ours)
+            return
         for text in texts:
             if not is_profile_text(text):
                 self.stop()

@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from specs.io.files import atomic_write
+
 __all__ = ["AppSettings"]
 
 FILE = "app-settings.json"
@@ -40,7 +42,4 @@ class AppSettings:
             return cls()
 
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / (FILE + ".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=1), "utf-8")
-        tmp.replace(folder / FILE)
+        atomic_write(folder / FILE, json.dumps(asdict(self), indent=1).encode("utf-8"))

@@ -24,9 +24,10 @@ from kivy.uix.widget import Widget
 
 from app.i18n import _
 from app.theme import RGBA, Theme
+from specs.io import symbols
 from specs.text import safe_text
 
-__all__ = ["FRAME_SECONDS", "Busy", "Card", "Panel", "QrFrames", "button", "column", "label", "photo", "qr_texture",
+__all__ = ["FRAME_SECONDS", "Busy", "Card", "Panel", "QrFrames", "button", "column", "label", "photo",
            "spacer", "text_input", "text_width", "toggle"]
 
 FRAME_SECONDS = 0.8  # how long each frame of a multi-frame code stays on screen
@@ -215,55 +216,6 @@ def spacer(height: float) -> Widget:
     return Widget(size_hint_y=None, height=height)
 
 
-def qr_texture(text: str, *, border: int = 4) -> Any:
-    """A QR code (error correction M) as a Kivy texture, one texel per module (drawn with nearest filtering).
-
-    A presentation QR must be on screen within 50 ms. segno (pure Python) takes ~55 ms for a version-25
-    frame; zxing-cpp's writer takes ~4 ms. For the profile's texts (all in the QR alphanumeric set) it gives
-    the version the profile's capacity figures assume (segno's, at level M, no Micro QR) but may pick
-    another mask: a different, equally valid symbol of the same text (tests/app/test_qr_texture.py).
-    Other texts (an offer link) keep segno, the reference for byte-mode segments."""
-    from kivy.graphics.texture import Texture
-    from PIL import Image as PilImage
-
-    modules = _modules(text)  # mode "L": 0 dark, 255 light, no quiet zone
-    width = modules.width + 2 * border
-    framed = PilImage.new("L", (width, width), 255)
-    framed.paste(modules, (border, border))
-    # Kivy textures are bottom-up; RGBA keeps every row 4-byte aligned for OpenGL.
-    rgba = framed.transpose(PilImage.Transpose.FLIP_TOP_BOTTOM).convert("RGBA").tobytes()
-    texture = Texture.create(size=(width, width), colorfmt="rgba")
-    texture.blit_buffer(rgba, colorfmt="rgba", bufferfmt="ubyte")
-    texture.mag_filter = "nearest"
-    texture.min_filter = "nearest"
-    return texture
-
-
-_ALPHANUMERIC = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:")
-_MODULE_SHADE = bytes([255, 0] + [0] * 254)  # segno's matrix: 0 light module, 1 dark module
-
-
-def _modules(text: str) -> Any:
-    """The symbol's modules as a PIL "L" image (0 dark, 255 light), without quiet zone."""
-    from PIL import Image as PilImage
-
-    if text and _ALPHANUMERIC.issuperset(text):
-        try:
-            import zxingcpp
-        except ImportError:  # python-for-android has no zxing-cpp recipe: segno draws on the phone
-            pass
-        else:
-            symbol = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
-            image = symbol.to_image(scale=1, add_quiet_zones=False)
-            return PilImage.fromarray(image)  # one byte per module: mode "L"
-    import segno
-
-    # No Micro QR (the verifier reads full QR codes only) and no boosted level: what the profile measures.
-    matrix = segno.make(text, error="m", boost_error=False, micro=False).matrix
-    rows = b"".join(bytes(row).translate(_MODULE_SHADE) for row in matrix)
-    return PilImage.frombytes("L", (len(matrix[0]), len(matrix)), rows)
-
-
 class QrFrames:
     """A message's QR codes in one image, shown in turn when there are several (profile §5), with the
     "Part i of n" line under it. Owners add ``image`` and ``part`` to their layout, ``start`` the cycling
@@ -271,7 +223,7 @@ class QrFrames:
 
     def __init__(self, texts: tuple[str, ...], theme: Theme, size: float) -> None:
         self.texts, self.frame = texts, 0
-        self.image = Image(texture=qr_texture(texts[0]), size_hint=(1, None), height=size, fit_mode="contain")
+        self.image = Image(texture=symbols.texture(texts[0]), size_hint=(1, None), height=size, fit_mode="contain")
         self.part = label("", theme, size=18, halign="center")
         self._event: Any = None
         self._show_part()
@@ -284,7 +236,7 @@ class QrFrames:
 
     def next_frame(self, *args: Any) -> None:
         self.frame = (self.frame + 1) % len(self.texts)
-        self.image.texture = qr_texture(self.texts[self.frame])
+        self.image.texture = symbols.texture(self.texts[self.frame])
         self._show_part()
 
     def stop(self) -> None:

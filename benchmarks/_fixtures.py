@@ -1,9 +1,11 @@
-"""Shared benchmark inputs: a fresh IACA -> DS, an mDL with 8 elements, an SD-JWT VC with 8 disclosures."""
+"""Shared benchmark inputs: a fresh IACA -> DS, an mDL with 8 elements, an SD-JWT VC with 8 disclosures; an
+offer recorded at a bootstrapped issuer's counter."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -77,3 +79,27 @@ def make_sd_jwt_vc() -> SdJwtFixture:
                     nonce="bench-nonce", iat=NOW)
     return SdJwtFixture(shown.serialize(), issuer.public_key(), jwk_from_key(issuer.public_key()),
                         "https://verifier.example.kr", "bench-nonce")
+
+
+def counter_offer(engine: Any, data_dir: Path, *, issuer_url: str, now: dt.datetime, configurations: list[str],
+                  ttl_seconds: int, copies: dict[str, int] | None = None) -> tuple[str, str]:
+    """(offer link, tx_code) for the first licence holder, as clerk1 records the check and approves at the
+    counter of a bootstrapped issuer (``issuer.offers``; the benchmarks' own setup, not a test fixture)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from issuer.db.models import Licence, Person, Staff
+    from issuer.keys import tx_code_pepper
+    from issuer.offers import create_offer, record_check
+
+    with Session(engine) as session:
+        staff = session.scalars(select(Staff).where(Staff.username == "clerk1")).one()
+        person = session.get(Person, session.scalars(select(Licence.person_id).order_by(Licence.id)).first())
+        assert person is not None
+        check = record_check(session, staff=staff, person=person, document_kind="id_card",
+                             document_number="benchmark", photo_match=True, notes="", now=now)
+        offer = create_offer(session, check=check, staff=staff, configurations=configurations,
+                             issuer_url=issuer_url, ttl_seconds=ttl_seconds, now=now, copies=copies,
+                             pepper=tx_code_pepper(data_dir))
+        session.commit()
+    return offer.offer_uri, offer.tx_code

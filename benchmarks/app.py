@@ -3,12 +3,12 @@
 * cold start: a fresh Python process (``--child-cold``, the ``python -m app --screenshot`` start path) until the
   first frame of the lock screen, and -- after a programmatic PIN unlock with the production KDF -- until the
   first frame of the home screen with its cards; from ``Popen`` (interpreter start included), N runs;
-* QR render: the presentation texts -> ``app.ui.qr_texture`` (zxing-cpp's writer -> RGBA texture) -> shown in a frame,
-  for a one-way age check (one QR) and one frame of a multi-frame licence presentation;
+* QR render: the presentation texts -> ``specs.io.symbols.texture`` (zxing-cpp's writer -> RGBA texture) ->
+  shown in a frame, for a one-way age check (one QR) and one frame of a multi-frame licence presentation;
 * scanner: a simulated 1280x720 camera sensor at 15 fps behind Kivy's camera-provider API
-  (``tests/app/camera_sim.py``, which uploads BGR buffers like the OpenCV provider) under the real
+  (``app/camera_sim.py``, which uploads BGR buffers like the OpenCV provider) under the real
   ``kivy.uix.camera.Camera`` widget, feeding the app's own path (``CameraFrameSource.read``,
-  ``Scanner.poll`` -> worker thread -> ``verifier.scan.decode_frame``) on the verifier's scan screen:
+  ``Scanner.poll`` -> worker thread -> ``specs.io.symbols.frame_texts``) on the verifier's scan screen:
   frames decoded per second, UI frame times, dropped frames, and QR frame -> verdict screen drawn.
 
     .venv/bin/python benchmarks/app.py [--json] [--runs 5] [--renders 50] [--seconds 10] [--trials 5]
@@ -21,6 +21,7 @@ here so that frame timings are the work done, not the 60 fps limiter's sleep.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import io
 import json
 import os
@@ -87,8 +88,18 @@ class Frames:
 
 
 # -- setup: a wallet with credentials and a synced verifier ---------------------------------------------------
+def bench_fixtures() -> Any:
+    """``benchmarks/_fixtures.py``, loaded by path: this folder is off ``sys.path`` (see above)."""
+    spec = importlib.util.spec_from_file_location("benchmarks_fixtures", HERE / "_fixtures.py")
+    assert spec is not None and spec.loader is not None
+    module = sys.modules.setdefault(spec.name, importlib.util.module_from_spec(spec))
+    spec.loader.exec_module(module)  # registered first: its dataclasses look their module up
+    return module
+
+
 def prepare(root: Path, seed_people: int = 50) -> tuple[Any, Any, Path]:
-    """(issuer service, its TestClient, app data dir): wallet onboarded with mdl + 10 age copies, verifier synced."""
+    """(issuer database engine, its TestClient, app data dir): wallet onboarded with mdl + 10 age copies (an
+    in-person check and its offer recorded as the counter does), verifier synced."""
     import datetime as dt
 
     from fastapi.testclient import TestClient
@@ -98,27 +109,26 @@ def prepare(root: Path, seed_people: int = 50) -> tuple[Any, Any, Path]:
     from app.verifier_service import VerifierService
     from issuer.settings import Settings
     from issuer.web.app import bootstrap, create_app
-    from tests.issuer.conftest import Clock, Service, enroll, person_with_licence
     from wallet.pin import DEFAULT_KDF
     from wallet.wallet import Wallet
 
     settings = Settings(data_dir=root / "issuer", public_url=ISSUER_URL, seed_people=seed_people,
                         status_list_size=4096)
-    result = bootstrap(settings)
+    bootstrap(settings)
     engine = create_engine(settings.sqlalchemy_url)
-    clock = Clock(dt.datetime.now(dt.UTC).replace(microsecond=0))
-    client = TestClient(create_app(settings, clock=clock), base_url=ISSUER_URL)
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    client = TestClient(create_app(settings, clock=lambda: start), base_url=ISSUER_URL)
     client.__enter__()
-    service = Service(client, settings, clock, result.demo_password or "", engine)
+    uri, tx_code = bench_fixtures().counter_offer(
+        engine, settings.data_dir, issuer_url=ISSUER_URL, now=start, configurations=["mdl", "age_attestation"],
+        ttl_seconds=settings.offer_ttl_seconds, copies={"age_attestation": 10})
     data = root / "phone"
     wallet = Wallet(data / "wallet", kdf=DEFAULT_KDF)  # the production argon2 cost: part of the unlock
     wallet.init(PIN, trust_pem=client.get("/trust/root.pem").content)
-    uri, tx_code = enroll(service, person_with_licence(service), ["mdl", "age_attestation"],
-                          copies={"age_attestation": 10})
-    wallet.receive(uri, tx_code, PIN, http=client, now=clock.now, batch={"age_attestation": 10})
+    wallet.receive(uri, tx_code, PIN, http=client, now=start, batch={"age_attestation": 10})
     AppSettings(language="en", onboarded=True).save(data)
     VerifierService(data / "verifier", http=client, issuer_url=ISSUER_URL).sync()
-    return service, client, data
+    return engine, client, data
 
 
 # -- 1. cold start --------------------------------------------------------------------------------------------
@@ -170,14 +180,14 @@ def cold_start(data_dir: Path, runs: int) -> dict[str, Any]:
 
 # -- 2. QR render ---------------------------------------------------------------------------------------------
 def qr_version(text: str) -> int:
-    """The version of the symbol app.ui.qr_texture draws (a version-v symbol is 17 + 4v modules wide)."""
-    from app.ui import _modules
+    """The version of the symbol specs.io.symbols.texture draws (a version-v symbol is 17 + 4v modules wide)."""
+    from specs.io.symbols import version
 
-    return (_modules(text).width - 17) // 4
+    return version(text)
 
 
 def qr_render(app: Any, frames: Frames, renders: int) -> dict[str, Any]:
-    from app.ui import qr_texture
+    from specs.io.symbols import texture
 
     shown_age = app.wallet.present(preset="age19")
     licence = ("family_name", "given_name", "birth_date", "document_number", "expiry_date", "portrait")
@@ -192,10 +202,10 @@ def qr_render(app: Any, frames: Frames, renders: int) -> dict[str, Any]:
         texture_ms, swap_ms, screen_ms = [], [], []
         for i in range(renders + 3):  # the first 3 warm up
             start = now()
-            qr_texture(text)
+            texture(text)
             texture_ms.append((now() - start) * 1000)
             start = now()
-            screen.qr.texture = qr_texture(text)  # what ShowQrScreen.next_frame does
+            screen.qr.texture = texture(text)  # what ShowQrScreen.next_frame does
             while not frames.idle():
                 pass
             swap_ms.append((now() - start) * 1000)
@@ -227,7 +237,7 @@ def camera_bgr(rng: random.Random, text: str | None) -> bytes:
     import segno
     from PIL import Image
 
-    from tests.app.camera_sim import bgr
+    from app.camera_sim import bgr
 
     frame = background(rng)
     if text is not None:
@@ -241,13 +251,13 @@ def camera_bgr(rng: random.Random, text: str | None) -> bytes:
 
 
 class Instruments:
-    """Timings of ``verifier.scan.decode_frame`` (the scanner's worker imports it when it starts) and of the
+    """Timings of ``specs.io.symbols.frame_texts`` (the scanner's worker imports it when it starts) and of the
     frame reads."""
 
     def __init__(self) -> None:
-        import verifier.scan
+        import specs.io.symbols
 
-        self.module, self.original = verifier.scan, verifier.scan.decode_frame
+        self.module, self.original = specs.io.symbols, specs.io.symbols.frame_texts
         self.decodes: list[tuple[float, float, bool]] = []  # (end time, seconds, on the UI thread)
         self.reads: list[tuple[int, float]] = []  # (camera frame number read, seconds)
 
@@ -259,10 +269,10 @@ class Instruments:
                 end = now()
                 self.decodes.append((end, end - start, threading.current_thread() is threading.main_thread()))
 
-        verifier.scan.decode_frame = decode
+        specs.io.symbols.frame_texts = decode
 
     def restore(self) -> None:
-        self.module.decode_frame = self.original
+        self.module.frame_texts = self.original
 
     def reset(self) -> None:
         self.decodes.clear()
@@ -271,8 +281,8 @@ class Instruments:
 
 def scanner(app: Any, frames: Frames, seconds: float, trials: int, seed: int = 7) -> dict[str, Any]:
     from app.camera import CameraFrameSource
+    from app.camera_sim import simulated_camera
     from app.scanner import POLL_SECONDS
-    from tests.app.camera_sim import simulated_camera
 
     rng = random.Random(seed)
     blanks = [camera_bgr(rng, None) for _ in range(8)]
@@ -435,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
         child_cold(args.child_cold)
         return 0
     with tempfile.TemporaryDirectory(prefix="bench-app-") as tmp:
-        service, client, data = prepare(Path(tmp))
+        engine, client, data = prepare(Path(tmp))
         results: dict[str, Any] = {"goals": GOALS, "cpus": os.cpu_count(), "load_before": os.getloadavg()[0]}
         results["cold_start"] = cold_start(data, args.runs)
         kivy_setup()
@@ -450,7 +460,7 @@ def main(argv: list[str] | None = None) -> int:
         results["scanner"] = scanner(app, frames, args.seconds, args.trials)
         app.dispatch("on_stop")
         client.__exit__(None, None, None)
-        service.engine.dispose()
+        engine.dispose()
     results["load_after"] = os.getloadavg()[0]
     results["verdicts"] = [{"target": n, "met": ok, "detail": d} for n, ok, d in judge(results)]
     print(json.dumps(results, indent=1, default=str) if args.json else table(results))

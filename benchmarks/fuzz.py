@@ -42,13 +42,10 @@ def _write(target: str, name: str, data: bytes | str) -> None:
 
 def _issuer_story(ctx: dict[str, Any]) -> None:
     """A real issuer (SQLite, 50 people) -> wallet -> one-way age-check QR; its trust bundle and root."""
+    from _fixtures import counter_offer
     from fastapi.testclient import TestClient
-    from sqlalchemy import create_engine, select
-    from sqlalchemy.orm import Session
+    from sqlalchemy import create_engine
 
-    from issuer.db.models import Licence, Person, Staff
-    from issuer.keys import tx_code_pepper
-    from issuer.offers import create_offer, record_check
     from issuer.settings import Settings
     from issuer.web.app import bootstrap, create_app
     from specs.cbor import decode
@@ -66,17 +63,8 @@ def _issuer_story(ctx: dict[str, Any]) -> None:
         bootstrap(settings)
         now = dt.datetime.now(dt.UTC).replace(microsecond=0)
         engine = create_engine(settings.sqlalchemy_url)
-        with Session(engine) as session:
-            staff = session.scalars(select(Staff).where(Staff.username == "clerk1")).one()
-            person = session.get(Person, session.scalars(select(Licence.person_id).order_by(Licence.id)).first())
-            assert person is not None
-            check = record_check(session, staff=staff, person=person, document_kind="id_card",
-                                 document_number="fuzz-0001", photo_match=True, notes="", now=now)
-            offer = create_offer(session, check=check, staff=staff, configurations=["mdl", "age_attestation"],
-                                 issuer_url=url, ttl_seconds=settings.offer_ttl_seconds, now=now,
-                                 pepper=tx_code_pepper(settings.data_dir))
-            session.commit()
-            uri, tx = offer.offer_uri, offer.tx_code
+        uri, tx = counter_offer(engine, settings.data_dir, issuer_url=url, now=now,
+                                configurations=["mdl", "age_attestation"], ttl_seconds=settings.offer_ttl_seconds)
         with TestClient(create_app(settings, clock=lambda: now), base_url=url) as client:
             wallet = Wallet(Path(tmp) / "phone", kdf=KdfParams(time_cost=1, memory_kib=8 * 1024, parallelism=1))
             wallet.init(pin, trust_pem=client.get("/trust/root.pem").content)
@@ -240,6 +228,38 @@ def _oid4vci() -> None:
                                         "&pre-authorized_code=abcdefghijklmnopqrstuvwxyz012345&tx_code=123456")
 
 
+def _pictures() -> None:
+    """Pictures of QR codes: PNG (grey, palette, RGBA, two codes), JPEG, GIF, BMP, and a few-KiB PNG that
+    declares 13000x13000 pixels (issue 13 item 4)."""
+    import io
+    import struct
+    import zlib
+
+    from PIL import Image
+
+    from specs.io.symbols import png
+    from specs.qr import encode_message
+
+    texts = encode_message(bytes(range(200)), frames=2)
+    code = Image.open(io.BytesIO(png(texts[0], scale=2)))
+    two = Image.new("L", (code.width * 2 + 10, code.height), 255)
+    two.paste(code, (0, 0))
+    two.paste(Image.open(io.BytesIO(png(texts[1], scale=2))), (code.width + 10, 0))
+    for name, image, fmt in (("grey.png", code, "PNG"), ("palette.png", code.convert("P"), "PNG"),
+                             ("rgba.png", code.convert("RGBA"), "PNG"), ("two.png", two, "PNG"),
+                             ("photo.jpg", code.convert("RGB"), "JPEG"), ("code.gif", code, "GIF"),
+                             ("code.bmp", code, "BMP")):
+        buffer = io.BytesIO()
+        image.save(buffer, format=fmt)
+        _write("picture", name, buffer.getvalue())
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    rows = zlib.compress((b"\x00" + b"\xff" * 13000) * 64, 9)  # the first rows only: the header is the attack
+    header = struct.pack(">IIBBBBB", 13000, 13000, 8, 0, 0, 0, 0)  # 8-bit grey
+    _write("picture", "bomb.png", b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows)
+           + chunk(b"IEND", b""))
 def _terminal() -> None:
     """Outside text as an attacker writes it: markup, a forged line, terminal escapes, direction overrides."""
     _write("terminal_text", "markup_close.txt", "[/]")
@@ -261,6 +281,7 @@ def make_seeds() -> None:
     _status()
     _oid4vci()
     _terminal()
+    _pictures()
     (CONTEXT / "context.json").write_text(json.dumps(ctx, indent=1, sort_keys=True) + "\n")
     total = sum(p.stat().st_size for p in (*SEEDS.rglob("*"), *CONTEXT.rglob("*")) if p.is_file())
     print(f"seeds and context written: {total / 1024:.1f} KB")

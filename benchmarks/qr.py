@@ -7,7 +7,7 @@ of degraded photos, measured in one run on one core.
 (a) sizes: the one-way age check, the full licence without / with its portrait (two-way), QR version at level M;
 (b) ``Verifier.verify_qr(text)`` median vs the floor of its 2 ES256 verifications (issuer + device signature);
 (c) ``Verifier.verify_qr(1280x720 frame)`` vs zxing-cpp's decode of that frame + ``verify_qr(text)``;
-(d) ``verifier.scan.decode_image`` on rotated / perspective / blurred / JPEG / low-contrast photos.
+(d) ``specs.io.symbols.read_texts`` on rotated / perspective / blurred / JPEG / low-contrast photos.
 Every presentation verified in (b) is fresh (its own nonce), so the replay cache does its real work.
 
 ``--example --write`` runs no measurement: it makes the worked example (seed 7's keys, at ``NOW``), writes its
@@ -39,9 +39,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from PIL import Image, ImageEnhance, ImageFilter
 
 from specs.crypto import Algorithm, SoftwareSigner, raw_to_der_signature
+from specs.io.symbols import read_texts
 from specs.qr import b45decode
 from verifier.qr import ReplayCache, Verifier
-from verifier.scan import decode_image
 
 GOALS = {"age_bytes": 600, "age_version": 20, "frame_version": 25, "full_frames": 2, "portrait_frames": 4,
          "verify_ratio": 1.3, "scan_ratio": 1.2, "decode_rate": 0.99}
@@ -137,7 +137,7 @@ def run(iterations: int, degraded: int, seed: int, example: bool) -> dict[str, A
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     rng = random.Random(seed)
     fixture = make_fixture(seed)
-    verifier = Verifier(fixture.trust, now=NOW)
+    verifier = Verifier(fixture.trust, clock=lambda: NOW)
     results: dict[str, Any] = {}
 
     # (a) sizes ------------------------------------------------------------------------------------
@@ -200,7 +200,7 @@ def run(iterations: int, degraded: int, seed: int, example: bool) -> dict[str, A
     for i in range(degraded):
         text = fixture.one_way_age()[1][0]
         try:
-            ok = decode_image(degrade(qr_image(text), rng)) == (text,)
+            ok = read_texts(degrade(qr_image(text), rng)) == (text,)
         except Exception:  # a miss of any kind counts as a failure
             ok = False
         decoded += ok
@@ -263,7 +263,7 @@ def write_example() -> None:
 
     fixture = make_fixture(7)
     message, texts = fixture.one_way_age(nonce=random.Random(7).randbytes(16))
-    assert Verifier(fixture.trust, now=NOW).verify_qr(texts).valid
+    assert Verifier(fixture.trust, clock=lambda: NOW).verify_qr(texts).valid
     folder = ROOT / VECTORS
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "trust_bundle.cbor").write_bytes(fixture.bundle)

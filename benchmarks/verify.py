@@ -185,7 +185,7 @@ def qr_cases(rounds: int, batch_ms: float) -> dict[str, Any]:
     from verifier.qr import ReplayCache, Verifier
 
     fixture = make_fixture()
-    verifier = Verifier(fixture.trust, now=QR_NOW)
+    verifier = Verifier(fixture.trust, clock=lambda: QR_NOW)
     pool = [fixture.one_way_age()[1][0] for _ in range(2048)]
     first = decode_qr_message(decode_message([pool[0]]))
     assert isinstance(first, QrResponse) and first.nonce is not None and first.time is not None

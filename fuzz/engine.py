@@ -75,6 +75,7 @@ def run(name: str, *, inputs: int, seconds: float, rng_seed: int = 1, crash_dir:
         limit_ms: float = LIMIT_MS, max_findings: int = 20) -> Stats:
     """Fuzz ``name`` until ``inputs`` inputs ran or ``seconds`` passed, whichever comes first."""
     target = TARGETS[name]
+    limit_ms *= target.time_scale
     call = target.setup()
     allowed = target.allowed
     corpus = seeds(name)

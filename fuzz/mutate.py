@@ -484,6 +484,45 @@ def mutate_wallet_file(rng: random.Random, data: bytes, pool: list[bytes]) -> by
     return kind + json.dumps(_mutate_json_value(rng, value)).encode()
 
 
+# -- pictures (PNG chunks with their CRCs mended, so the header parser sees what the mutation says) ---------
+def _png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    chunks, i = [], 8
+    while i + 8 <= len(data):
+        (size,) = struct.unpack_from(">I", data, i)
+        chunks.append((data[i + 4:i + 8], data[i + 8:i + 8 + size]))
+        i += 12 + size
+    return chunks
+
+
+def _png(chunks: list[tuple[bytes, bytes]]) -> bytes:
+    return b"\x89PNG\r\n\x1a\n" + b"".join(struct.pack(">I", len(body)) + kind + body
+                                          + struct.pack(">I", zlib.crc32(kind + body)) for kind, body in chunks)
+
+
+def mutate_picture(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
+    """Byte mutation, or for a PNG: a header that declares other sizes (up to 2^31 - 1 a side), depths
+    and colour types, a chunk dropped, repeated or changed, all with valid CRCs."""
+    if not data.startswith(b"\x89PNG") or rng.random() < 0.3:
+        return mutate_bytes(rng, data, pool)
+    chunks = _png_chunks(data)
+    if not chunks:
+        return mutate_bytes(rng, data, pool)
+    op = rng.randrange(4)
+    if op == 0 and chunks[0][0] == b"IHDR" and len(chunks[0][1]) == 13:
+        width, height, depth, colour, *rest = struct.unpack(">IIBBBBB", chunks[0][1])
+        side = rng.choice((0, 1, 4097, 13000, 20000, 65535, 2**31 - 1))
+        width, height = rng.choice(((side, height), (width, side), (side, side)))
+        depth, colour = rng.choice(((depth, colour), (16, 6), (16, 2), (1, 0), (8, 3), (rng.randrange(256), colour)))
+        chunks[0] = (b"IHDR", struct.pack(">IIBBBBB", width, height, depth, colour, *rest))
+    elif op == 1:
+        i = rng.randrange(len(chunks))
+        chunks[i:i + 1] = rng.choice(([], [chunks[i]] * rng.choice((2, 16))))
+    else:
+        i = rng.randrange(len(chunks))
+        chunks[i] = (chunks[i][0], mutate_bytes(rng, chunks[i][1], []))
+    return _png(chunks)
+
+
 def guarded(mutator: Any) -> Any:
     """A mutator bug must not stop the run: fall back to plain byte mutation."""
 
@@ -504,4 +543,4 @@ def guarded(mutator: Any) -> Any:
 
 
 MUTATORS = {"cbor": mutate_cbor, "jwt": mutate_jwt, "qr": mutate_qr, "json": mutate_json, "status": mutate_status,
-            "http": mutate_http, "bytes": mutate_bytes, "wallet": mutate_wallet_file}
+            "http": mutate_http, "bytes": mutate_bytes, "wallet": mutate_wallet_file, "picture": mutate_picture}

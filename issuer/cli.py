@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from issuer.settings import Settings
+from specs.io.cli import command_group
+from specs.io.files import atomic_write
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -18,8 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session
 
-issuer_app = typer.Typer(help="Run and manage the issuer service.", no_args_is_help=True,
-                         context_settings={"help_option_names": ["-h", "--help"]})
+issuer_app = command_group("Run and manage the issuer service.")
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data folder (default: MOBILEID_DATA_DIR or ./data).")]
 
 
@@ -99,11 +100,9 @@ def create_staff(username: str, role: str = "clerk", office: str = "SEOUL-01", d
     staff_create(username, role, office, data_dir)
 
 
-staff_app = typer.Typer(help="Staff administration: list, create, deactivate, reactivate, reset-password, role, "
-                             "unlock.",
-                        no_args_is_help=True, context_settings={"help_option_names": ["-h", "--help"]})
-office_app = typer.Typer(help="Offices: list, create.", no_args_is_help=True,
-                         context_settings={"help_option_names": ["-h", "--help"]})
+staff_app = command_group("Staff administration: list, create, deactivate, reactivate, reset-password, role, "
+                          "unlock.")
+office_app = command_group("Offices: list, create.")
 issuer_app.add_typer(staff_app, name="staff")
 issuer_app.add_typer(office_app, name="office")
 
@@ -351,10 +350,7 @@ def export_trust(out: Annotated[Path, typer.Argument(help="Where to write the si
             data = build_trust_bundle(session, keys, public_url=settings.public_url, now=dt.datetime.now(dt.UTC))
         finally:
             keys.close()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(out)
+    atomic_write(out, data, mode=0o644)  # public: what verifiers download
     if root_out is not None:
-        root_out.write_bytes(keys.iaca.public_bytes(Encoding.PEM))
+        atomic_write(root_out, keys.iaca.public_bytes(Encoding.PEM), mode=0o644)
     typer.echo(json.dumps({"bundle": str(out), "bytes": len(data), "root": str(root_out) if root_out else None}))

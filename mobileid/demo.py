@@ -21,12 +21,15 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-import click
+import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
+
+from specs.io import symbols
+from specs.io.cli import command_group
 
 PIN_FILE = "DEMO_PIN.txt"
 ISSUER_URL = "http://localhost"  # in-process (no socket): a loopback address the wallet accepts over http
@@ -87,19 +90,31 @@ class _Steps:
             self.console.print((head if i == 0 else Text("    ")) + line, soft_wrap=True)
 
 
-@click.command("demo")
-@click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False), default=Path("demo-out"),
-              show_default=True, help="Folder for the files the demo leaves behind.")
-@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary on stdout.")
-def demo_command(out: Path, as_json: bool) -> None:
+class DemoError(Exception):
+    """A step of the demo could not be done; the message says which (printed as ``Error: ...``, exit 1)."""
+
+
+demo_app = command_group("Run issuer, clerk, wallet and verifier on this machine; leave a verifiable age-check QR.")
+
+
+@demo_app.command("demo")
+def demo_command(
+        out: Annotated[Path, typer.Option(
+            "--out", file_okay=False, help="Folder for the files the demo leaves behind.")] = Path("demo-out"),
+        as_json: Annotated[bool, typer.Option(
+            "--json", help="Print a machine-readable summary on stdout.")] = False) -> None:
     """Run an issuer, a clerk, a wallet and a verifier on this machine and leave a verifiable age-check QR."""
     started = time.monotonic()
     steps = _Steps(as_json)
-    _prepare(out, steps)
-    summary = _run(out, steps)
+    try:
+        _prepare(out, steps)
+        summary = _run(out, steps)
+    except DemoError as exc:
+        typer.echo(f"Error: {exc}", err=True)
+        raise SystemExit(1) from None
     summary["seconds"] = round(time.monotonic() - started, 1)
     if as_json:
-        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     if not summary["verification"]["valid"] or not summary["online"]["accepted"]:
         raise SystemExit(1)
 
@@ -108,7 +123,7 @@ def _prepare(out: Path, steps: _Steps) -> None:
     readme = out / "README.txt"
     earlier = [name for name in _OWNED if (out / name).exists()]
     if earlier and not (readme.is_file() and readme.read_text(errors="replace").startswith(README_MARK)):
-        raise click.ClickException(f"{out} already holds {', '.join(earlier)} not made by `mobileid demo`; "
+        raise DemoError(f"{out} already holds {', '.join(earlier)} not made by `mobileid demo`; "
                                    "choose another --out folder")
     if earlier:
         steps.console.print(f"Removing the previous demo run in {escape(str(out))}/ (issuer, wallet and files).")
@@ -119,7 +134,6 @@ def _prepare(out: Path, steps: _Steps) -> None:
 
 
 def _run(out: Path, steps: _Steps) -> dict[str, Any]:
-    import segno
     from fastapi.testclient import TestClient
 
     from issuer.settings import Settings
@@ -175,11 +189,9 @@ def _run(out: Path, steps: _Steps) -> dict[str, Any]:
     shown = Presenter(wallet).present(pin, preset="age19")
     made_at = dt.datetime.now(dt.UTC).replace(microsecond=0)
     (text,) = shown.texts
-    qr = segno.make(text, error="m")
-    png = out / "age_check.png"
-    qr.save(str(png), scale=6, border=4)
-    sizes: dict[str, Any] = {"message_bytes": len(shown.message), "qr_text_chars": len(text), "qr_version": qr.version,
-             "png_bytes": png.stat().st_size}
+    (png,) = symbols.write_pngs(shown.texts, out / "age_check.png")
+    sizes: dict[str, Any] = {"message_bytes": len(shown.message), "qr_text_chars": len(text),
+                             "qr_version": symbols.version(text), "png_bytes": png.stat().st_size}
     steps.say(f"The wallet showed a one-way age check releasing only {', '.join(shown.elements)}, signed "
               f"with a fresh single-use age attestation: {escape(str(png))}.")
     steps.note(f"{sizes['message_bytes']}-byte signed message, {sizes['qr_text_chars']} characters in the QR, "
@@ -230,7 +242,7 @@ def _pick_applicant(url: str) -> tuple[int, str, str]:
                                    .order_by(Business.id)).first()
             person_id = both if both is not None else session.scalars(licensed.order_by(Licence.id)).first()
             if person_id is None:
-                raise click.ClickException("the synthetic registers hold no licence holder")
+                raise DemoError("the synthetic registers hold no licence holder")
             person = session.get(Person, person_id)
             assert person is not None
             name = f"{person.given_name_latin} {person.family_name_latin} ({person.family_name}{person.given_name})"
@@ -243,7 +255,7 @@ def _login(client: Any, password: str) -> str:
     page = client.post("/console/login", data={"username": "clerk1", "password": password}, follow_redirects=True)
     match = re.search(r'name="csrf" value="([^"]+)"', page.text)
     if page.status_code != 200 or match is None:
-        raise click.ClickException(f"the clerk could not log in to the console (HTTP {page.status_code})")
+        raise DemoError(f"the clerk could not log in to the console (HTTP {page.status_code})")
     return match.group(1)
 
 
@@ -255,7 +267,7 @@ def _clerk_check(client: Any, csrf: str, person_id: int, configurations: list[st
                              "photo_match": "yes", "notes": "mobileid demo", "configuration": configurations})
     code = re.search(r'id="tx-code">(\d+)<', page.text)
     if page.status_code != 200 or code is None:
-        raise click.ClickException(f"the console refused the in-person check (HTTP {page.status_code})")
+        raise DemoError(f"the console refused the in-person check (HTTP {page.status_code})")
     return _scan_svg_qr(page.text), code.group(1)
 
 
@@ -263,12 +275,12 @@ def _scan_svg_qr(html: str) -> str:
     """Decode the offer QR the console draws as inline SVG (segno's one-path form): rasterise, then scan."""
     from PIL import Image, ImageDraw
 
-    from verifier.scan import decode_image
+    from specs.io.symbols import read_texts
 
     match = re.search(r'<svg width="(\d+)" height="(\d+)"[^>]*><g transform="scale\((\d+)\)">.*?'
                       r'<path class="qrline"[^>]* d="([^"]+)"', html, re.S)
     if match is None:
-        raise click.ClickException("no offer QR code on the console page")
+        raise DemoError("no offer QR code on the console page")
     width, height, scale, path = int(match[1]), int(match[2]), int(match[3]), match[4]
     image = Image.new("L", (width // scale * 4, height // scale * 4), 255)
     draw = ImageDraw.Draw(image)
@@ -281,10 +293,10 @@ def _scan_svg_qr(html: str) -> str:
             draw.rectangle([min(x, end) * 4, (y - 0.5) * 4, max(x, end) * 4 - 1, (y + 0.5) * 4 - 1], fill=0)
             x = end
         else:
-            raise click.ClickException("the offer QR code uses an unexpected drawing")
-    texts = [t for t in decode_image(image) if t.startswith("openid-credential-offer://")]
+            raise DemoError("the offer QR code uses an unexpected drawing")
+    texts = [t for t in read_texts(image) if t.startswith("openid-credential-offer://")]
     if not texts:
-        raise click.ClickException("could not read the offer QR code on the console page")
+        raise DemoError("could not read the offer QR code on the console page")
     return texts[0]
 
 

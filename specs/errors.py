@@ -54,6 +54,7 @@ names what is wrong but never carries personal data, keys, codes or disclosures.
     │   ├── VicalError (specs.trust.vical)          trust.vical_* (signature, stale, certificate)
     │   └── TrustBundleError (specs.trust.bundle)   trust.bundle_* (signature, stale, signer)
     ├── Oid4vpError                                 oid4vp.* (OpenID4VP 1.0: request, dcql, jwe, response)
+    ├── NetworkError (specs.io.http)                net.offline | net.timeout | net.server
     ├── WalletError                                 wallet.error           (wallet.not_found, ...)
     │   ├── PinError                                wallet.wrong_pin
     │   ├── LockedError                             wallet.locked
@@ -102,6 +103,7 @@ __all__ = [
     "MdocError",
     "MobileIdError",
     "MsoValidityError",
+    "NetworkError",
     "Oid4vpError",
     "PinError",
     "QrError",
@@ -353,6 +355,15 @@ class Oid4vpError(MobileIdError):
     ``oid4vp.mismatch``). ``specs.oid4vp.response.oauth_error`` maps each code to the §8.5 error code."""
 
     code = "oid4vp.invalid"
+
+
+# --- the network (specs.io.http) ----------------------------------------------------------------------
+class NetworkError(MobileIdError):
+    """The other side could not be reached or gave no usable answer: ``net.offline`` (no route, refused, DNS,
+    a broken connection), ``net.timeout`` (connected, no answer in time), ``net.server`` (any other failure of
+    the exchange). Raised by ``specs.io.http``, the one place that maps the HTTP client's exceptions."""
+
+    code = "net.offline"
 
 
 # --- wallet (holder storage) -----------------------------------------------------------------------

@@ -14,12 +14,14 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
-import click
+import typer
 
 from specs.errors import InputError, MobileIdError
+from specs.io.cli import command_group
 from specs.text import safe_text
 from verifier.cli_tools import HttpGetter
 from verifier.inputs import parse_time, read_binary_or_hex, read_text
@@ -28,54 +30,71 @@ from verifier.trust import VerifierTrust
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
-_PATH = click.Path(path_type=Path, dir_okay=False)
 DEFAULT_REPLAY_CACHE = Path("~/.mobileid/verifier/seen.json")
 
 
-@click.command("verify")
-@click.argument("presentation", type=_PATH, nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["mdoc", "sd-jwt"]), default=None,
-              help="mdoc (ISO 18013-5 DeviceResponse) or sd-jwt (SD-JWT / SD-JWT VC). Guessed when absent.")
-@click.option("--trust", "trust_path", type=click.Path(path_type=Path), required=True,
-              help="A trust bundle (folder with bundle.cbor + root.pem), PEM/DER certificates, a folder of "
-                   "them, PEM public keys or a JWK/JWKS file.")
-@click.option("--at", "at", default=None, help="Verification time (RFC 3339 or Unix seconds); default now.")
-@click.option("--transcript", type=_PATH, default=None,
-              help="mdoc: SessionTranscript or SessionTranscriptBytes (binary or hex).")
-@click.option("--reader-key", type=_PATH, default=None,
-              help="mdoc: the reader's ephemeral private key (PEM), to check a deviceMac.")
-@click.option("--nonce", default=None, help="sd-jwt: the nonce the KB-JWT must carry.")
-@click.option("--aud", default=None, help="sd-jwt: the audience the KB-JWT must carry.")
-@click.option("--status-list", "status_list", type=_PATH, default=None,
-              help="A cached status-list token (JWT or CWT) to check the credential's status against.")
-@click.option("--request", "request_path", type=_PATH, default=None,
-              help="QR two-way: the request this verifier showed (the --state file of 'mobileid verifier request').")
-@click.option("--replay-cache", "replay_cache", type=_PATH, envvar="MOBILEID_VERIFIER_REPLAY_CACHE",
-              default=DEFAULT_REPLAY_CACHE, show_default=True,
-              help="QR: file of the nonces already accepted, so a code scanned twice is refused across runs.")
-@click.option("--require", "require", default=None, metavar="POLICY",
-              help="What the shop needs: a preset (age19, age65, identity, supplier, licence) or requirements "
-                   "such as age_over_19=true or family_name,given_name. Exit 1 when not met.")
-@click.option("--portrait-out", "portrait_out", type=_PATH, default=None,
-              help="Write the verified portrait (JPEG), when one was shared, to this file.")
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def verify_command(presentation: tuple[Path, ...], fmt: str | None, trust_path: Path, at: str | None,
-                   transcript: Path | None, reader_key: Path | None, nonce: str | None, aud: str | None,
-                   status_list: Path | None, request_path: Path | None, replay_cache: Path, require: str | None,
-                   portrait_out: Path | None, as_json: bool) -> None:
+class Format(StrEnum):
+    mdoc = "mdoc"
+    sd_jwt = "sd-jwt"
+
+
+Json = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+verify_app = command_group("Verify a QR presentation, an mdoc DeviceResponse or an SD-JWT.")
+
+
+@verify_app.command("verify")
+def verify_command(
+        presentation: Annotated[list[Path], typer.Argument(
+            dir_okay=False, show_default=False, help="PNG/JPEG picture(s) of the QR code(s), a text file of its "
+                                                     "MID2 lines, an mdoc DeviceResponse or an SD-JWT.")],
+        trust_path: Annotated[Path, typer.Option(
+            "--trust", show_default=False,
+            help="A trust bundle (folder with bundle.cbor + root.pem), PEM/DER certificates, a folder of them, "
+                 "PEM public keys or a JWK/JWKS file.")],
+        given_format: Annotated[Format | None, typer.Option(
+            "--format", show_default=False,
+            help="mdoc (ISO 18013-5 DeviceResponse) or sd-jwt (SD-JWT / SD-JWT VC). Guessed when absent.")] = None,
+        at: Annotated[str | None, typer.Option(
+            "--at", help="Verification time (RFC 3339 or Unix seconds); default now.")] = None,
+        transcript: Annotated[Path | None, typer.Option(
+            dir_okay=False, help="mdoc: SessionTranscript or SessionTranscriptBytes (binary or hex).")] = None,
+        reader_key: Annotated[Path | None, typer.Option(
+            dir_okay=False, help="mdoc: the reader's ephemeral private key (PEM), to check a deviceMac.")] = None,
+        nonce: Annotated[str | None, typer.Option(help="sd-jwt: the nonce the KB-JWT must carry.")] = None,
+        aud: Annotated[str | None, typer.Option(help="sd-jwt: the audience the KB-JWT must carry.")] = None,
+        status_list: Annotated[Path | None, typer.Option(
+            "--status-list", dir_okay=False,
+            help="A cached status-list token (JWT or CWT) to check the credential's status against.")] = None,
+        request_path: Annotated[Path | None, typer.Option(
+            "--request", dir_okay=False,
+            help="QR two-way: the request this verifier showed (the --state file of 'mobileid verifier request')."
+        )] = None,
+        replay_cache: Annotated[Path, typer.Option(
+            "--replay-cache", dir_okay=False, envvar="MOBILEID_VERIFIER_REPLAY_CACHE",
+            help="QR: file of the nonces already accepted, so a code scanned twice is refused across runs.")
+        ] = DEFAULT_REPLAY_CACHE,
+        require: Annotated[str | None, typer.Option(
+            "--require", metavar="POLICY",
+            help="What the shop needs: a preset (age19, age65, identity, supplier, licence) or requirements "
+                 "such as age_over_19=true or family_name,given_name. Exit 1 when not met.")] = None,
+        portrait_out: Annotated[Path | None, typer.Option(
+            "--portrait-out", dir_okay=False,
+            help="Write the verified portrait (JPEG), when one was shared, to this file.")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False) -> None:
     """Verify a QR presentation (PNG/JPEG image(s) of its code(s), or a text file of MID2 lines), an mdoc
     DeviceResponse or an SD-JWT presentation, offline; with --require, answer the shop's question."""
     from verifier.cli_tools import is_qr_input
     from verifier.policy import policy_named
 
+    fmt: str | None = given_format.value if given_format is not None else None
     try:
         policy = policy_named(require) if require is not None else None
-        qr = fmt is None and is_qr_input(presentation)
+        qr = fmt is None and is_qr_input(tuple(presentation))
     except InputError as exc:
         _usage_error(exc, as_json)
     out = _Output(policy, portrait_out, as_json)
     if qr:
-        _verify_qr(presentation, trust_path, at, request_path, replay_cache, out)
+        _verify_qr(tuple(presentation), trust_path, at, request_path, replay_cache, out)
         return
     from verifier.verify import verify_mdoc, verify_sd_jwt_presentation  # the crypto stack loads only when used
 
@@ -119,7 +138,7 @@ class _Output:
     def finish(self, result: VerificationResult, bundle_issued_at: Any, now: Any) -> NoReturn:
         import datetime as dt
 
-        from verifier.cli_tools import atomic_write
+        from specs.io.files import atomic_write
         from verifier.cli_verdict import print_verdict
         from verifier.verdict import headline
 
@@ -143,7 +162,7 @@ class _Output:
                 document["bundle_issued_at"] = bundle_issued_at.isoformat()
             if written:
                 document["portrait_file"] = str(self.portrait_out)
-            click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+            typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
         else:
             print_verdict(result, policy=self.policy, bundle_issued_at=bundle_issued_at, now=when, lang=lang,
                           portrait_out=self.portrait_out, portrait_written=written)
@@ -172,9 +191,7 @@ def _verify_qr(paths: tuple[Path, ...], trust_path: Path, at: str | None, reques
             result = VerificationResult.failure("mdoc", exc)
         else:
             with FileReplayCache.locked(replay_cache.expanduser()) as cache:
-                verifier = Verifier(trust, now=now)
-                verifier.replays = cache
-                result = verifier.verify_qr(texts, request=request)
+                result = Verifier(trust, clock=lambda: now, replays=cache).verify_qr(texts, request=request)
     except InputError as exc:
         _usage_error(exc, out.as_json)
     out.finish(result, trust.bundle_issued_at if trust else None, now)
@@ -211,28 +228,26 @@ def _error(exc: MobileIdError, as_json: bool) -> None:
     as JSON."""
     lang = _language()
     if as_json:
-        click.echo(json.dumps({"error": exc.to_json(lang)}, ensure_ascii=False))
+        typer.echo(json.dumps({"error": exc.to_json(lang)}, ensure_ascii=False))
     else:
-        click.echo(f"error: {exc.plain(lang)} [{exc.code}]\n  ({safe_text(exc.message)})", err=True)
+        typer.echo(f"error: {exc.plain(lang)} [{exc.code}]\n  ({safe_text(exc.message)})", err=True)
 
 
 # -- mobileid verifier request / sync --------------------------------------------------------------------
 @contextmanager
 def _default_http() -> Iterator[HttpGetter]:
-    import httpx
+    from specs.io.http import client
 
-    with httpx.Client(timeout=10, follow_redirects=False) as client:
-        yield client
+    with client() as http:
+        yield http
 
 
 # The injection point tests swap: a context manager yielding an httpx-like client (``.get(url)``).
 http_factory: Callable[[], AbstractContextManager[HttpGetter]] = _default_http
 
 
-@click.group("verifier", context_settings={"help_option_names": ["-h", "--help"]})
-def verifier_group() -> None:
-    """The verifier's counter: request QR codes (two-way), the trust bundle sync, and the online verifier
-    service (serve, OpenID4VP)."""
+verifier_app = command_group("The verifier's counter: request QR codes (two-way), the trust bundle sync, and the "
+                             "online verifier service (serve, OpenID4VP).")
 
 
 def _reader_signer(key_path: Path | None, cert_path: Path | None) -> tuple[Any, tuple[bytes, ...]]:
@@ -256,45 +271,55 @@ def _reader_signer(key_path: Path | None, cert_path: Path | None) -> tuple[Any, 
     return signer, (cert.public_bytes(serialization.Encoding.DER),)
 
 
-@verifier_group.command("reader-cert")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True,
-              help="Folder for reader_root.pem, reader.pem and reader_key.pem (must not hold them yet).")
-@click.option("--name", required=True, help="The business, as wallets will show it (the certificate's CN).")
-@click.option("--dns-name", "dns_names", multiple=True,
-              help="A DNS name of the business's website, for OpenID4VP x509_san_dns (repeatable).")
-def reader_cert_command(out: Path, name: str, dns_names: tuple[str, ...]) -> None:
+@verifier_app.command("reader-cert")
+def reader_cert_command(
+        out: Annotated[Path, typer.Option(
+            file_okay=False, show_default=False,
+            help="Folder for reader_root.pem, reader.pem and reader_key.pem (must not hold them yet).")],
+        name: Annotated[str, typer.Option(
+            show_default=False, help="The business, as wallets will show it (the certificate's CN).")],
+        dns_names: Annotated[list[str] | None, typer.Option(
+            "--dns-name", show_default=False,
+            help="A DNS name of the business's website, for OpenID4VP x509_san_dns (repeatable).")] = None
+) -> None:
     """Make a reader root and a reader certificate (Annex B.1.7) to sign two-way requests with."""
     import datetime as dt
 
     from verifier.reader_pki import make_reader_files
 
     try:
-        files = make_reader_files(out.expanduser(), name, now=dt.datetime.now(dt.UTC), dns_names=dns_names)
+        files = make_reader_files(out.expanduser(), name, now=dt.datetime.now(dt.UTC),
+                                  dns_names=tuple(dns_names or ()))
     except InputError as exc:
         _usage_error(exc, False)
-    click.echo(f"reader root (give it to wallets, --reader-roots): {files.root}")
-    click.echo(f"reader certificate and key (verifier request --reader-cert/--reader-key): {files.certificate}, "
+    typer.echo(f"reader root (give it to wallets, --reader-roots): {files.root}")
+    typer.echo(f"reader certificate and key (verifier request --reader-cert/--reader-key): {files.certificate}, "
                f"{files.key}")
 
 
-@verifier_group.command("request")
-@click.option("--elements", required=True, help="Comma-separated element names, e.g. family_name,given_name,portrait.")
-@click.option("--doctype", default="org.iso.18013.5.1.mDL", show_default=True,
-              help="The document type (mdoc docType or SD-JWT VC vct) asked for.")
-@click.option("--name", "name", default="mobileid verifier", show_default=True,
-              help="Who asks: shown to the holder and bound into the answer.")
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=Path("request.png"),
-              show_default=True, help="The request QR (PNG); several frames become NAME-1.png, ...")
-@click.option("--state", type=_PATH, default=None,
-              help="Where to save the request for 'mobileid verify --request' (default: beside --out, .cbor).")
-@click.option("--at", "at", default=None, help="Creation time (RFC 3339 or Unix seconds); default now.")
-@click.option("--reader-key", type=_PATH, default=None,
-              help="Sign the request (readerAuth) with this PEM private key of a reader certificate.")
-@click.option("--reader-cert", type=_PATH, default=None,
-              help="The reader certificate (PEM) that goes with --reader-key (ISO 18013-5 Annex B.1.7).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-def request_command(elements: str, doctype: str, name: str, out: Path, state: Path | None, at: str | None,
-                    reader_key: Path | None, reader_cert: Path | None, as_json: bool) -> None:
+@verifier_app.command("request")
+def request_command(
+        elements: Annotated[str, typer.Option(
+            show_default=False, help="Comma-separated element names, e.g. family_name,given_name,portrait.")],
+        doctype: Annotated[str, typer.Option(
+            help="The document type (mdoc docType or SD-JWT VC vct) asked for.")] = "org.iso.18013.5.1.mDL",
+        name: Annotated[str, typer.Option(
+            help="Who asks: shown to the holder and bound into the answer.")] = "mobileid verifier",
+        out: Annotated[Path, typer.Option(
+            dir_okay=False, help="The request QR (PNG); several frames become NAME-1.png, ...")] = Path("request.png"),
+        state: Annotated[Path | None, typer.Option(
+            dir_okay=False,
+            help="Where to save the request for 'mobileid verify --request' (default: beside --out, .cbor).")
+        ] = None,
+        at: Annotated[str | None, typer.Option(
+            help="Creation time (RFC 3339 or Unix seconds); default now.")] = None,
+        reader_key: Annotated[Path | None, typer.Option(
+            dir_okay=False, help="Sign the request (readerAuth) with this PEM private key of a reader certificate."
+        )] = None,
+        reader_cert: Annotated[Path | None, typer.Option(
+            dir_okay=False,
+            help="The reader certificate (PEM) that goes with --reader-key (ISO 18013-5 Annex B.1.7).")] = None,
+        as_json: Json = False) -> None:
     """Show a request QR asking for ELEMENTS of one document type; keep its state to check the answer."""
     import datetime as dt
     import secrets
@@ -302,9 +327,10 @@ def request_command(elements: str, doctype: str, name: str, out: Path, state: Pa
     from specs.catalogue import Catalogue
     from specs.claims import claim_name
     from specs.errors import CatalogueError
+    from specs.io.files import atomic_write
+    from specs.io.symbols import write_pngs
     from specs.qr import profile_texts
     from specs.qr.presentation import QrRequest
-    from verifier.cli_tools import atomic_write, write_qr_png
     from verifier.qr import Policy
 
     try:
@@ -333,7 +359,7 @@ def request_command(elements: str, doctype: str, name: str, out: Path, state: Pa
             raise InputError(exc.message, code="input.usage") from None
         out = out.expanduser()
         state_path = (state or out.with_suffix(".cbor")).expanduser()
-        files = write_qr_png(profile_texts(request.to_cbor()), out)
+        files = write_pngs(profile_texts(request.to_cbor()), out)
         try:
             atomic_write(state_path, request.to_cbor())
         except OSError as exc:
@@ -343,22 +369,24 @@ def request_command(elements: str, doctype: str, name: str, out: Path, state: Pa
     document = {"verifier": name, "items": {doctype: list(names)}, "expires": request.expires.isoformat(),
                 "files": [str(f) for f in files], "state": str(state_path)}
     if as_json:
-        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
         return
     shown = ", ".join(f"{claim_name(doc_type, e, 'en')} ({e})" for e in names)
-    click.echo(f"{name} asks for {doc_type.display_name('en')}: {shown}")
-    click.echo(f"  request QR written to {', '.join(document['files'])}; expires {document['expires']}")
-    click.echo(f"  state saved to {state_path}: verify the answer with --request {state_path}")
+    typer.echo(f"{name} asks for {doc_type.display_name('en')}: {shown}")
+    typer.echo(f"  request QR written to {', '.join(document['files'])}; expires {document['expires']}")
+    typer.echo(f"  state saved to {state_path}: verify the answer with --request {state_path}")
 
 
-@verifier_group.command("sync")
-@click.argument("url")
-@click.option("--out", "folder", type=click.Path(path_type=Path, file_okay=False), required=True,
-              help="Trust folder to write bundle.cbor (and root.pem) into; use it as 'verify --trust'.")
-@click.option("--pin-new-root", is_flag=True,
-              help="Replace the root already pinned in the folder by the one the server offers.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-def sync_command(url: str, folder: Path, pin_new_root: bool, as_json: bool) -> None:
+@verifier_app.command("sync")
+def sync_command(
+        url: Annotated[str, typer.Argument(show_default=False, help="The issuer's URL.")],
+        folder: Annotated[Path, typer.Option(
+            "--out", file_okay=False, show_default=False,
+            help="Trust folder to write bundle.cbor (and root.pem) into; use it as 'verify --trust'.")],
+        pin_new_root: Annotated[bool, typer.Option(
+            "--pin-new-root", help="Replace the root already pinned in the folder by the one the server offers.")
+        ] = False,
+        as_json: Json = False) -> None:
     """Fetch URL/trust/bundle and URL/trust/root.pem, verify the bundle under the pinned root, then save."""
     from verifier.cli_tools import sync_bundle
 
@@ -371,13 +399,13 @@ def sync_command(url: str, folder: Path, pin_new_root: bool, as_json: bool) -> N
         _error(exc, as_json)
         sys.exit(EXIT_INVALID)
     if as_json:
-        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
         return
-    click.echo(f"Trust bundle saved to {report.folder / 'bundle.cbor'}")
-    click.echo(f"  issued {report.issued_at.isoformat()}, next update {report.next_update.isoformat()}")
-    click.echo(f"  {report.iaca} IACA, {report.document_signers} document signer(s), "
+    typer.echo(f"Trust bundle saved to {report.folder / 'bundle.cbor'}")
+    typer.echo(f"  issued {report.issued_at.isoformat()}, next update {report.next_update.isoformat()}")
+    typer.echo(f"  {report.iaca} IACA, {report.document_signers} document signer(s), "
                f"{report.status_lists} status list(s)")
-    click.echo(f"  root {report.pinned}: sha256 {report.root_fingerprint[:16]}...")
+    typer.echo(f"  root {report.pinned}: sha256 {report.root_fingerprint[:16]}...")
 
 
 # ``serve`` (the online verifier) lives in its own module; importing it registers the command.

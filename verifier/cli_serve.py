@@ -9,35 +9,39 @@ one (``mobileid verifier reader-cert``; give wallets its ``reader_root.pem``).
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-import click
+import typer
 
-from verifier.cli import verifier_group
+from verifier.cli import EXIT_USAGE, verifier_app
 
 __all__ = ["serve_command"]
 
-_FILE = click.Path(path_type=Path, dir_okay=False, exists=True)
 
-
-@verifier_group.command("serve")
-@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Folder for the database, api.token, webhook.key (default: verifier-data).")
-@click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port (default 8100).")
-@click.option("--public-url", default=None, help="Where wallets reach this service (request_uri, response_uri).")
-@click.option("--database-url", default=None, help="SQLAlchemy URL; default SQLite in the data folder.")
-@click.option("--trust", "trust", type=click.Path(path_type=Path, exists=True), default=None,
-              help="The trust bundle folder kept fresh by 'mobileid verifier sync' (re-read when it changes).")
-@click.option("--reader-cert", type=_FILE, default=None, help="reader.pem from 'mobileid verifier reader-cert'.")
-@click.option("--reader-key", type=_FILE, default=None, help="reader_key.pem from 'mobileid verifier reader-cert'.")
-@click.option("--dns-name", default=None, help="Sign as x509_san_dns:NAME (a DNS name of the reader certificate); "
-                                               "default x509_hash.")
-@click.option("--business-name", default=None, help="The name the relying-party page shows.")
-def serve_command(data_dir: Path | None, host: str | None, port: int | None, public_url: str | None,
-                  database_url: str | None, trust: Path | None, reader_cert: Path | None, reader_key: Path | None,
-                  dns_name: str | None, business_name: str | None) -> None:
+@verifier_app.command("serve")
+def serve_command(
+        data_dir: Annotated[Path | None, typer.Option(
+            file_okay=False, help="Folder for the database, api.token, webhook.key (default: verifier-data).")
+        ] = None,
+        host: Annotated[str | None, typer.Option(help="Interface to listen on (default 127.0.0.1).")] = None,
+        port: Annotated[int | None, typer.Option(help="Port (default 8100).")] = None,
+        public_url: Annotated[str | None, typer.Option(
+            help="Where wallets reach this service (request_uri, response_uri).")] = None,
+        database_url: Annotated[str | None, typer.Option(
+            help="SQLAlchemy URL; default SQLite in the data folder.")] = None,
+        trust: Annotated[Path | None, typer.Option(
+            exists=True, help="The trust bundle folder kept fresh by 'mobileid verifier sync' (re-read when it "
+                              "changes).")] = None,
+        reader_cert: Annotated[Path | None, typer.Option(
+            dir_okay=False, exists=True, help="reader.pem from 'mobileid verifier reader-cert'.")] = None,
+        reader_key: Annotated[Path | None, typer.Option(
+            dir_okay=False, exists=True, help="reader_key.pem from 'mobileid verifier reader-cert'.")] = None,
+        dns_name: Annotated[str | None, typer.Option(
+            help="Sign as x509_san_dns:NAME (a DNS name of the reader certificate); default x509_hash.")] = None,
+        business_name: Annotated[str | None, typer.Option(help="The name the relying-party page shows.")] = None
+) -> None:
     """Run the online verifier: transactions API, request objects, encrypted responses, the /bank page."""
     import uvicorn
 
@@ -53,10 +57,11 @@ def serve_command(data_dir: Path | None, host: str | None, port: int | None, pub
     try:
         app = create_app(settings)
     except MobileIdError as exc:
-        raise click.UsageError(f"{exc.plain('en')} [{exc.code}] ({exc.message})") from None
+        typer.echo(f"error: {exc.plain('en')} [{exc.code}] ({exc.message})", err=True)
+        sys.exit(EXIT_USAGE)
     st = app.state.mobileid
-    click.echo(f"Client identifier: {st.reader.client_id}")
-    click.echo(f"Business API token: {settings.data_dir / 'api.token'} (Authorization: Bearer ...)")
-    click.echo(f"Webhook signing key: {settings.data_dir / 'webhook.key'}")
-    click.echo(f"Relying-party page: {settings.public_url.rstrip('/')}/bank")
+    typer.echo(f"Client identifier: {st.reader.client_id}")
+    typer.echo(f"Business API token: {settings.data_dir / 'api.token'} (Authorization: Bearer ...)")
+    typer.echo(f"Webhook signing key: {settings.data_dir / 'webhook.key'}")
+    typer.echo(f"Relying-party page: {settings.public_url.rstrip('/')}/bank")
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")

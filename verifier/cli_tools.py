@@ -14,19 +14,17 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from specs.errors import InputError, MobileIdError, TrustError
+from specs.io.files import atomic_write
 from specs.qr import is_profile_text
 from verifier.qr import ReplayCache
 
-__all__ = ["FileReplayCache", "HttpGetter", "SyncReport", "is_qr_input", "load_request",
-           "qr_texts", "sync_bundle", "write_qr_png"]
+__all__ = ["FileReplayCache", "HttpGetter", "SyncReport", "is_qr_input", "load_request", "qr_texts", "sync_bundle"]
 
 IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")
 _MAX_TEXT_FILE = 256 * 1024
@@ -49,12 +47,12 @@ def is_qr_input(paths: tuple[Path, ...]) -> bool:
 
 def qr_texts(paths: tuple[Path, ...]) -> list[str]:
     """Every frame text in the inputs: decoded from each image, or the non-empty lines of text files."""
-    from verifier.scan import decode_image
+    from specs.io.symbols import read_texts
 
     texts: list[str] = []
     for path in paths:
         if _head(path).startswith(IMAGE_MAGIC):
-            texts.extend(decode_image(path))
+            texts.extend(read_texts(path))
             continue
         if path.stat().st_size > _MAX_TEXT_FILE:
             raise InputError(f"{path.name} is too large for QR text")
@@ -81,36 +79,6 @@ def load_request(path: Path) -> Any:
     if not isinstance(request, QrRequest):
         raise InputError(f"{path.name} is not a saved request")
     return request
-
-
-def write_qr_png(texts: tuple[str, ...] | list[str], out: Path) -> list[Path]:
-    """One PNG per frame text (error correction M, scale 6, quiet zone 4); NAME-1.png... when several."""
-    import segno
-
-    suffix = out.suffix or ".png"
-    paths = [out] if len(texts) == 1 else [out.with_name(f"{out.stem}-{i}{suffix}") for i in range(1, len(texts) + 1)]
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        for text, path in zip(texts, paths, strict=True):
-            segno.make_qr(text, error="m").save(str(path), kind="png", scale=6, border=4)
-    except OSError as exc:
-        raise InputError(f"cannot write {out.name} ({exc.strerror})", code="input.unwritable") from None
-    return paths
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 # -- replay cache across runs --------------------------------------------------------------------------

@@ -17,15 +17,15 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from specs.catalogue import Catalogue
 from specs.crypto import Signer
-from specs.errors import MobileIdError, QrError, TrustError, UnknownDocumentTypeError
+from specs.errors import MobileIdError, QrError, UnknownDocumentTypeError
+from specs.io.symbols import Picture, read_texts
 from specs.jose import Jws
-from specs.qr import FrameCollector, is_profile_text
+from specs.qr import FrameCollector, one_message
 from specs.qr.presentation import (
     ONE_WAY,
     ONE_WAY_AUDIENCE,
@@ -37,6 +37,7 @@ from specs.qr.presentation import (
     two_way_transcript,
 )
 from specs.sdjwt import SdJwt
+from specs.trust import check_bundle_age
 from verifier.result import Format, VerificationResult
 from verifier.trust import VerifierTrust
 from verifier.verify import verify_mdoc, verify_sd_jwt_presentation
@@ -70,14 +71,17 @@ class ReplayCache:
 
 
 class Verifier:
-    def __init__(self, trust: VerifierTrust, *, now: dt.datetime | None = None, policy: Policy | None = None,
-                 catalogue: Catalogue | None = None, name: str = "mobileid verifier",
-                 clock: Callable[[], dt.datetime] | None = None) -> None:
+    """An offline QR verifier. Everything outside it is passed in: the trust it pins, the ``clock`` (the one
+    source of "now"; default the system's UTC time), the ``replays`` cache (default one in memory; the CLI
+    passes one kept in a file, since it runs once per scan), the policy and the catalogue."""
+
+    def __init__(self, trust: VerifierTrust, *, clock: Callable[[], dt.datetime] | None = None,
+                 replays: ReplayCache | None = None, policy: Policy | None = None,
+                 catalogue: Catalogue | None = None, name: str = "mobileid verifier") -> None:
         self.trust, self.policy, self.name = trust, policy or Policy(), name
         self.catalogue = catalogue or Catalogue.load_default()
-        fixed = now
-        self._clock = clock or (lambda: fixed or dt.datetime.now(dt.UTC))
-        self.replays = ReplayCache()
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.replays = replays if replays is not None else ReplayCache()
 
     # -- two-way: the request this verifier shows ---------------------------------------------------
     def request(self, items: Mapping[str, Iterable[str]], *, reader_signer: Signer | None = None,
@@ -88,9 +92,10 @@ class Verifier:
                                 reader_chain=reader_chain)
 
     # -- verification -------------------------------------------------------------------------------
-    def verify_qr(self, data: str | bytes | Iterable[str] | Any, *, request: QrRequest | None = None
+    def verify_qr(self, data: str | list[str] | tuple[str, ...] | Picture, *, request: QrRequest | None = None
                   ) -> VerificationResult:
-        """Verify a response QR given as its text, all its frame texts, or an image (path, bytes, PIL)."""
+        """Verify a response QR given as its text (frames one a line), its frame texts, or a picture (bytes,
+        a path or a PIL image; bounded by ``specs.io.symbols``)."""
         now = self._clock()
         fmt: Format = "mdoc"
         try:
@@ -106,9 +111,8 @@ class Verifier:
         return self._label(result)
 
     def _check_bundle(self, now: dt.datetime) -> None:
-        issued = self.trust.bundle_issued_at
-        if issued is not None and now - issued > self.policy.max_bundle_age:
-            raise TrustError("the trust bundle is too old: sync it before verifying", code="trust.bundle_stale")
+        if self.trust.bundle_issued_at is not None:
+            check_bundle_age(self.trust.bundle_issued_at, now, self.policy.max_bundle_age)
 
     def _verify(self, response: QrResponse, request: QrRequest | None, now: dt.datetime) -> VerificationResult:
         if response.mode == ONE_WAY:
@@ -200,23 +204,21 @@ def _check_signed_time(response: QrResponse) -> None:
         raise QrError("the response time differs from the signed KB-JWT time", code="qr.time_mismatch")
 
 
-def _message(data: str | bytes | Iterable[str] | Any) -> bytes:
-    texts: list[str]
+def _message(data: str | list[str] | tuple[str, ...] | Picture) -> bytes:
+    """The message the texts (or the picture's codes) carry: frames of one message, any order, each once;
+    codes of two different messages are refused as ambiguous, codes that are not ours are left out."""
+    texts: Sequence[str]
     if isinstance(data, str):
         texts = [line for line in data.splitlines() if line.strip()] or [data]
-    elif isinstance(data, bytes) and is_profile_text(data):
-        texts = data.decode("ascii", "replace").splitlines()
-    elif isinstance(data, (bytes, bytearray)) or hasattr(data, "size") or hasattr(data, "read_bytes"):
-        from verifier.scan import decode_image
-
-        texts = list(decode_image(data))
+    elif isinstance(data, (list, tuple)):
+        texts = [str(text) for text in data]
     else:
-        texts = [str(t) for t in data]
-    ours = [t for t in texts if is_profile_text(t)]
-    if ours and len(ours) < len(texts):
-        texts = ours  # other codes in the same picture are not ours to judge
+        texts = read_texts(data)
+    ours = one_message(texts)
+    if not ours and texts:
+        ours = tuple(texts[:1])  # only foreign codes: the first one says why it is not ours
     collector = FrameCollector()
-    for text in texts:
+    for text in ours:
         collector.add(text)
     if not collector.complete:
         have, total = collector.progress

@@ -1,8 +1,8 @@
 """File primitives of the wallet's stores: atomic replace, an inter-process lock, AES-256-GCM envelopes.
 
-Every wallet file is small JSON written whole: a temp file in the same folder, ``fsync``, then
-``os.replace`` (atomic on POSIX), then ``fsync`` of the folder so the rename itself is durable.
-A crash at any point leaves either the previous file or the new one, never a mix.
+Every wallet file is small JSON written whole through ``specs.io.files.atomic_write`` (temp file, ``fsync``,
+``os.replace``, ``fsync`` of the folder): a crash at any point leaves either the previous file or the new
+one, never a mix.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import fcntl
 import json
 import os
 import secrets
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from specs.errors import StoreCorruptedError
+from specs.io.files import atomic_write as write_file
 
 __all__ = ["atomic_write", "b64d", "b64e", "file_lock", "open_sealed", "read_json", "seal"]
 
@@ -67,29 +67,8 @@ def read_json(path: Path) -> dict[str, object]:
 
 
 def atomic_write(path: Path, document: dict[str, object]) -> None:
-    """Write ``document`` as JSON to ``path`` atomically and durably (temp file, fsync, replace)."""
-    data = json.dumps(document, separators=(",", ":"), sort_keys=True).encode("utf-8")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        # The previous good file is untouched; drop the half-finished temp file.
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    """Write ``document`` as JSON to ``path`` atomically and durably (``specs.io.files.atomic_write``)."""
+    write_file(path, json.dumps(document, separators=(",", ":"), sort_keys=True).encode("utf-8"))
 
 
 @contextlib.contextmanager

@@ -25,6 +25,9 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 import typer
 
 from specs.errors import InputError, LockedError, MobileIdError
+from specs.io.cli import command_group
+from specs.io.http import client, reaching
+from specs.io.symbols import only_one, read_texts, write_pngs
 from specs.text import safe_text
 from wallet.oid4vci import HttpClient
 from wallet.pin import DEFAULT_KDF, KdfParams
@@ -43,10 +46,8 @@ PRINTABLE_URL = re.compile(r"https?://[!-~]{1,200}")  # an issuer URL printed on
 
 @contextmanager
 def _default_http() -> Iterator[HttpClient]:
-    import httpx
-
-    with httpx.Client(timeout=10) as client:
-        yield cast(HttpClient, client)
+    with client() as http:
+        yield cast(HttpClient, http)
 
 
 # The two injection points (tests swap them): how to open the HTTP client used for OpenID4VCI (a
@@ -57,9 +58,8 @@ kdf: KdfParams = DEFAULT_KDF
 WALLET_HELP = ("The holder's wallet: init, trust add, receive, refill, list, refresh, show, present, answer, respond, "
                "history. "
                "Credential ids may be shortened to a unique prefix of 6+ characters.")
-wallet_app = typer.Typer(help=WALLET_HELP, no_args_is_help=True,
-                         context_settings={"help_option_names": ["-h", "--help"]})
-trust_app = typer.Typer(help="Manage the issuers (IACA certificates) this wallet accepts.", no_args_is_help=True)
+wallet_app = command_group(WALLET_HELP)
+trust_app = command_group("Manage the issuers (IACA certificates) this wallet accepts.")
 wallet_app.add_typer(trust_app, name="trust")
 
 DataDir = Annotated[Path, typer.Option(
@@ -165,30 +165,7 @@ def _offer_from(offer: str) -> str:
     path = Path(offer).expanduser()
     if not path.is_file():
         raise InputError("OFFER must be an openid-credential-offer:// link or a QR code image", code="input.usage")
-    texts = _decode_qr(path)
-    for text in texts:
-        if text.startswith(OFFER_SCHEME):
-            return text
-    raise InputError("no credential offer QR code found in the image", code="input.unreadable")
-
-
-def _decode_qr(path: Path) -> list[str]:
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as image:
-            image.load()
-            try:
-                import zxingcpp
-
-                formats = getattr(zxingcpp, "BarcodeFormats", lambda f: f)(zxingcpp.BarcodeFormat.QRCode)
-                return [r.text for r in zxingcpp.read_barcodes(image, formats=formats)]
-            except ImportError:  # pragma: no cover - zxing-cpp is a dependency; pyzbar is the fallback
-                from pyzbar.pyzbar import decode
-
-                return [r.data.decode("utf-8", "replace") for r in decode(image)]
-    except (OSError, UnidentifiedImageError):
-        raise InputError(f"cannot read {path.name} as an image", code="input.unreadable") from None
+    return only_one([t for t in read_texts(path) if t.startswith(OFFER_SCHEME)], "credential offer")
 
 
 # -- commands ------------------------------------------------------------------------------------------
@@ -238,8 +215,6 @@ def receive(offer: Annotated[str, typer.Argument(help="openid-credential-offer:/
     """Redeem a credential offer (OpenID4VCI pre-authorized code flow) and store what the issuer sends.
 
     Interrupted (Ctrl-C, no network)? Run the same command again: it continues where it stopped."""
-    import httpx
-
     from wallet.oid4vci import CredentialOffer, IssuanceError
 
     try:
@@ -251,15 +226,16 @@ def receive(offer: Annotated[str, typer.Argument(help="openid-credential-offer:/
         if trust is not None:
             wallet.add_trust(_read_pem(trust))
         try:
-            with http_factory() as http:
+            with reaching("the issuer", error=IssuanceError, code="credential.issuance_unreachable"), \
+                    http_factory() as http:
                 if not wallet.resumable(offer_uri) and tx_code is None \
                         and CredentialOffer.resolve(offer_uri, http).tx_code_length:
                     tx_code = typer.prompt("Transaction code", hide_input=True)
                 records = wallet.receive(offer_uri, tx_code, _ask_pin(pin), http=http, batch=sizes)
-        except httpx.HTTPError as exc:
-            again = "; run the same command again to continue" if wallet.resumable(offer_uri) else ""
-            raise IssuanceError(f"cannot reach the issuer ({type(exc).__name__}){again}",
-                                code="credential.issuance_unreachable") from None
+        except IssuanceError as exc:
+            if exc.code != "credential.issuance_unreachable" or not wallet.resumable(offer_uri):
+                raise
+            raise IssuanceError(f"{exc.message}; run the same command again to continue", code=exc.code) from None
     except MobileIdError as exc:
         _fail(exc, as_json)
     items = [_metadata(r) for r in records]
@@ -286,8 +262,6 @@ def refill(issuer: Annotated[str, typer.Option(
     """Fetch fresh single-use copies remotely, proving who you are with this wallet's licence.
 
     Exhausted copies of the same type are removed afterwards; a refused refill changes nothing."""
-    import httpx
-
     from wallet.oid4vci import IssuanceError
     from wallet.remote import refill as remote_refill
 
@@ -298,12 +272,9 @@ def refill(issuer: Annotated[str, typer.Option(
         if not wallet.is_initialized():
             raise InputError("no wallet here; run 'mobileid wallet init' first", code="input.usage")
         secret = _ask_pin(pin)
-        try:
-            with http_factory() as http:
-                received = remote_refill(wallet, secret, issuer, http=http, count=count, configuration=type_)
-        except httpx.HTTPError as exc:
-            raise IssuanceError(f"cannot reach the issuer ({type(exc).__name__})",
-                                code="credential.issuance_unreachable") from None
+        with reaching("the issuer", error=IssuanceError, code="credential.issuance_unreachable"), \
+                http_factory() as http:
+            received = remote_refill(wallet, secret, issuer, http=http, count=count, configuration=type_)
         unused = wallet.unused_copies(secret, {r.type_id for r in received})
     except MobileIdError as exc:
         _fail(exc, as_json)
@@ -433,22 +404,6 @@ def _split(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
 
-def _write_qr(texts: tuple[str, ...], out: Path) -> list[Path]:
-    """One PNG per frame text (QR error correction M, scale 6, quiet zone 4)."""
-    import segno
-
-    out = out.expanduser()
-    suffix = out.suffix or ".png"
-    paths = [out] if len(texts) == 1 else [out.with_name(f"{out.stem}-{i}{suffix}") for i in range(1, len(texts) + 1)]
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        for text, path in zip(texts, paths, strict=True):
-            segno.make_qr(text, error="m").save(str(path), kind="png", scale=6, border=4)
-    except OSError as exc:
-        raise InputError(f"cannot write {out.name} ({exc.strerror})", code="input.unwritable") from None
-    return paths
-
-
 def _claim_name(type_id: str, name: str) -> str:
     """The English display name of an element (``name`` itself when the catalogue does not know it)."""
     from specs.catalogue import Catalogue
@@ -518,7 +473,7 @@ def present(preset: Annotated[str | None, typer.Option("--preset", help=_preset_
         if not wallet.is_initialized():
             raise InputError("no wallet here; run 'mobileid wallet init' first", code="input.usage")
         shown = Presenter(wallet).present(_ask_pin(pin), preset=preset, type_id=type_, elements=chosen)
-        report = _presentation_report(shown, _write_qr(shown.texts, out))
+        report = _presentation_report(shown, write_pngs(shown.texts, out))
     except MobileIdError as exc:
         _fail(exc, as_json)
     _echo_presentation(report, as_json)
@@ -527,22 +482,21 @@ def present(preset: Annotated[str | None, typer.Option("--preset", help=_preset_
 def _read_request(source: Path) -> Any:
     """The verifier's QrRequest from a photo/screenshot of its QR code, or a text file of MID2 lines."""
     from specs.errors import QrError
-    from specs.qr import FrameCollector, is_profile_text
+    from specs.qr import FrameCollector, one_message
     from specs.qr.presentation import QrRequest, decode_qr_message
 
     try:
         with source.open("rb") as handle:
             head = handle.read(8)
         if head.startswith(IMAGE_MAGIC):
-            texts = _decode_qr(source)
+            texts = list(read_texts(source))
         else:
             texts = [line.strip() for line in source.read_text("utf-8").splitlines() if line.strip()]
     except (OSError, UnicodeDecodeError):
         raise InputError(f"cannot read {source.name} as an image or QR text", code="input.unreadable") from None
     collector = FrameCollector()
-    for text in texts:
-        if is_profile_text(text):
-            collector.add(text)
+    for text in one_message(texts):
+        collector.add(text)
     if not collector.complete:
         have, total = collector.progress
         raise QrError("no complete mobileid request QR found" + (f" ({have} of {total} frames)" if total else ""),
@@ -611,7 +565,7 @@ def answer(request_file: Annotated[Path, typer.Argument(
         if not wallet.is_initialized():
             raise InputError("no wallet here; run 'mobileid wallet init' first", code="input.usage")
         shown = Presenter(wallet).present(_ask_pin(pin), request=request)
-        report = _presentation_report(shown, _write_qr(shown.texts, out))
+        report = _presentation_report(shown, write_pngs(shown.texts, out))
         report["verifier"] = request.verifier
     except MobileIdError as exc:
         _fail(exc, as_json)

@@ -18,6 +18,7 @@ import typer
 
 import wallet.cli as cli_module
 from specs.errors import InputError, MobileIdError, Oid4vpError
+from specs.io.symbols import only_one, read_texts
 from specs.text import safe_text
 from wallet.cli import (
     DEFAULT_DIR,
@@ -27,7 +28,6 @@ from wallet.cli import (
     Json,
     Pin,
     _ask_pin,
-    _decode_qr,
     _fail,
     _wallet,
     wallet_app,
@@ -50,10 +50,10 @@ def _link(source: str) -> str:
         raise InputError("give an openid4vp:// link or a PNG/JPEG of its QR code", code="input.unreadable") from None
     if not head.startswith(IMAGE_MAGIC):
         raise InputError(f"{path.name} is not a PNG/JPEG picture of a QR code", code="input.unreadable")
-    links = [t for t in _decode_qr(path) if t.lower().startswith(LINK_PREFIXES)]
+    links = [t for t in read_texts(path) if t.lower().startswith(LINK_PREFIXES)]
     if not links:
         raise Oid4vpError("no OpenID4VP request QR code found in the picture", code="oid4vp.request_uri_invalid")
-    return links[0]
+    return only_one(links, "OpenID4VP request")
 
 
 def _roots(path: Path | None) -> Any:

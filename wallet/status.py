@@ -14,11 +14,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-import httpx
-
 from specs.cbor import decode
 from specs.crypto import PublicKey
 from specs.errors import MobileIdError, StatusTokenError
+from specs.io.http import reaching
 from specs.jose import Jws
 from specs.mdoc.issuer_signed import IssuerSigned
 from specs.sdjwt import SdJwt
@@ -55,11 +54,8 @@ def status_reference(record: CredentialRecord) -> StatusReference | None:
 
 
 def _fetch(uri: str, http: HttpClient, trust: TrustStore, now: dt.datetime) -> StatusListToken:
-    try:
+    with reaching("the status list", error=StatusTokenError, code="status.unavailable"):
         answer = http.get(uri, headers={"Accept": ACCEPT})
-    except (httpx.HTTPError, OSError) as exc:
-        raise StatusTokenError(f"status list could not be fetched ({type(exc).__name__})",
-                               code="status.unavailable") from None
     if answer.status_code != 200:
         raise StatusTokenError(f"status list answered HTTP {answer.status_code}", code="status.unavailable")
 

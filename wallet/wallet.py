@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from specs.crypto import Signer
 from specs.errors import InputError, WalletError
+from specs.io.files import atomic_write
 from specs.x509 import TrustStore
 from wallet._files import file_lock
 from wallet.history import History
@@ -207,9 +208,7 @@ class Wallet:
             if cert.fingerprint(hashes.SHA256()) not in known:
                 current.append(cert)
         data = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in current)
-        tmp = self._trust_path.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        tmp.replace(self._trust_path)
+        atomic_write(self._trust_path, data)
         return len(current)
 
     def trust(self) -> TrustStore:

@@ -12,6 +12,7 @@ from specs.qr.frames import (
     decode_message,
     encode_message,
     is_profile_text,
+    one_message,
     profile_texts,
 )
 
@@ -29,5 +30,6 @@ __all__ = [
     "decode_message",
     "encode_message",
     "is_profile_text",
+    "one_message",
     "profile_texts",
 ]

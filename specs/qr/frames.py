@@ -24,7 +24,7 @@ from specs.qr.base45 import b45decode, b45encode
 from specs.qr.dictionary import CURRENT, DICTIONARIES, ProfileDictionary
 
 __all__ = ["FAMILY", "MAX_FRAMES", "MAX_FRAME_BYTES", "MAX_MESSAGE", "MAX_SINGLE_TEXT", "PREFIX", "FrameCollector",
-           "decode_message", "encode_message", "is_profile_text", "profile_texts"]
+           "decode_message", "encode_message", "is_profile_text", "one_message", "profile_texts"]
 
 PREFIX = CURRENT  # what encoders write
 FAMILY = "MID"  # every version's prefix starts with it: "a mobileid code", whatever its version
@@ -165,6 +165,27 @@ class FrameCollector:
         if self._total > 1 and _message_id(compressed) != self._ident:
             raise QrFrameError("frames do not reassemble to their message id", code="qr.frame_mixed")
         return _inflate(compressed, DICTIONARIES[self._version])
+
+
+def one_message(texts: Iterable[str]) -> tuple[str, ...]:
+    """The distinct profile texts among ``texts`` (what one picture or one scan showed), each once, when they
+    are all frames of one message. Two different codes in one place (``qr.ambiguous``) or frames of two
+    messages (``qr.frame_mixed``) are refused: checking whichever the decoder happened to return first would
+    let a second code hide behind the first.
+    The same code twice is fine; texts that are not mobileid codes are left out (not ours to judge)."""
+    seen: dict[str, _Frame] = {}
+    for text in texts:
+        text = text.strip()
+        if text in seen or not is_profile_text(text):
+            continue
+        frame = _parse(text)
+        for other in seen.values():
+            if (frame.version, frame.total, frame.ident) != (other.version, other.total, other.ident):
+                raise QrFrameError("frame belongs to another message", code="qr.frame_mixed")
+            if frame.index == other.index:  # two single codes, or one frame twice with different content
+                raise QrFrameError("two different mobileid codes at once: show one at a time", code="qr.ambiguous")
+        seen[text] = frame
+    return tuple(seen)
 
 
 def decode_message(texts: Iterable[str]) -> bytes:

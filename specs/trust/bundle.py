@@ -33,8 +33,18 @@ from specs.trust.vical import Vical, verify_vical
 from specs.x509 import CertificateRole, TrustStore, validate_chain
 from specs.x509.load import load_der_certificate
 
-__all__ = ["BUNDLE_VERSION", "DEFAULT_MAX_AGE", "StatusListToken", "TrustBundle", "TrustBundleError",
-           "VerifiedTrustBundle", "key_id", "sign_trust_bundle", "verify_trust_bundle"]
+__all__ = [
+    "BUNDLE_VERSION",
+    "DEFAULT_MAX_AGE",
+    "StatusListToken",
+    "TrustBundle",
+    "TrustBundleError",
+    "VerifiedTrustBundle",
+    "check_bundle_age",
+    "key_id",
+    "sign_trust_bundle",
+    "verify_trust_bundle",
+]
 
 BUNDLE_VERSION = 1
 MAX_BUNDLE = 4 * 1024 * 1024
@@ -136,6 +146,18 @@ def sign_trust_bundle(bundle: TrustBundle, signer: Signer, chain: tuple[x509.Cer
     return CoseSign1.sign(signer, encode(bundle.to_cbor_value()), x5chain=ders).to_cbor()
 
 
+def check_bundle_age(issued_at: dt.datetime, now: dt.datetime, max_age: dt.timedelta, *,
+                     next_update: dt.datetime | None = None) -> None:
+    """The one check of a bundle's age, when it is loaded and again when a verifier uses it: older than the
+    verifier's ``max_age``, past its ``nextUpdate`` or dated in the future (beyond 5 minutes of clock skew)
+    is ``trust.bundle_stale``."""
+    if now - issued_at > max_age or (next_update is not None and now > next_update):
+        raise TrustBundleError("the trust bundle is stale: fetch a new one (mobileid verifier sync)",
+                               code="trust.bundle_stale")
+    if issued_at > now + dt.timedelta(minutes=5):
+        raise TrustBundleError("the trust bundle is dated in the future", code="trust.bundle_stale")
+
+
 def verify_trust_bundle(data: bytes, roots: TrustStore, *, now: dt.datetime,
                         max_age: dt.timedelta = DEFAULT_MAX_AGE) -> VerifiedTrustBundle:
     """Verify a signed trust bundle against the pinned ``roots`` at ``now`` (fails closed)."""
@@ -150,11 +172,7 @@ def verify_trust_bundle(data: bytes, roots: TrustStore, *, now: dt.datetime,
     except (MobileIdError, ValueError) as exc:
         code = exc.code if isinstance(exc, MobileIdError) else "x509.decode"
         raise TrustBundleError(f"the trust bundle does not verify ({code})", code="trust.bundle_signature") from None
-    if now > bundle.next_update or now - bundle.issued_at > max_age:
-        raise TrustBundleError("the trust bundle is stale: fetch a new one (mobileid verifier sync)",
-                               code="trust.bundle_stale")
-    if bundle.issued_at > now + dt.timedelta(minutes=5):
-        raise TrustBundleError("the trust bundle is dated in the future", code="trust.bundle_stale")
+    check_bundle_age(bundle.issued_at, now, max_age, next_update=bundle.next_update)
     vical = verify_vical(bundle.vical, roots, now=now)
     iaca = vical.trust_store()
     signers: dict[bytes, x509.Certificate] = {}

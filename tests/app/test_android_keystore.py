@@ -135,5 +135,5 @@ def test_receive_and_present_with_everything_in_the_keystore(phone: Phone, servi
     trust = VerifierTrust.from_bundle(service.client.get("/trust/bundle").content,
                                       TrustStore.from_pem(service.client.get("/trust/root.pem").content),
                                       now=service.clock.now)
-    result = Verifier(trust, now=service.clock.now).verify_qr(shown.texts[0])
+    result = Verifier(trust, clock=lambda: service.clock.now).verify_qr(shown.texts[0])
     assert result.valid and result.holder_bound, result.errors

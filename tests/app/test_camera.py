@@ -13,10 +13,11 @@ from PIL import Image, ImageDraw
 
 import tests.app.conftest  # noqa: F401  (headless Kivy before the Window exists)
 from app.camera import CameraFrameSource
+from app.camera_sim import SimulatedCamera, bgr, simulated_camera
 from app.scanner import Scanner
 from app.theme import Theme
-from specs.qr import encode_message
-from tests.app.camera_sim import SimulatedCamera, bgr, simulated_camera
+from specs.errors import MobileIdError
+from specs.qr import encode_message, one_message
 
 SIZE = (640, 360)
 
@@ -89,15 +90,37 @@ def test_scanner_reads_a_code_held_in_front_of_the_camera(frames: int) -> None:
         frame = Image.new("RGB", SIZE, (90, 90, 90))
         frame.paste(Image.open(io.BytesIO(buffer.getvalue())).convert("RGB"), (200, 20))
         shots.append(bgr(frame))
+    assert sorted(scan(lambda n: shots[(n // 4) % len(shots)])) == sorted(texts)  # each part held 4 frames
+
+
+def scan(sensor: Callable[[int], bytes]) -> tuple[str, ...]:
+    """What the scanner hands on, reading the simulated camera's frames ``sensor(n)``."""
     found: list[tuple[str, ...]] = []
-    with simulated_camera(lambda n: shots[(n // 4) % len(shots)]):  # each part held for 4 frames
+    with simulated_camera(sensor):
         scanner = Scanner(Theme.of(False, False), CameraFrameSource(resolution=SIZE), found.append)
         scanner.start()
         try:
             pump_until(lambda: found, timeout=10)
         finally:
             scanner.stop()
-    assert sorted(found[0]) == sorted(texts)
+    return found[0]
+
+
+def test_two_different_codes_in_view_are_handed_on_together() -> None:
+    """Issue 13 item 4 for the camera: a frame showing two different codes is passed on whole, so that the
+    verifier refuses it as ambiguous, instead of the scanner keeping whichever the decoder read first."""
+    texts = (encode_message(b"\xa1" * 40)[0], encode_message(b"\xa2" * 40)[0])
+    frame = Image.new("RGB", SIZE, (90, 90, 90))
+    for i, text in enumerate(texts):
+        buffer = io.BytesIO()
+        segno.make(text, error="m", micro=False).save(buffer, kind="png", scale=3, border=4)
+        frame.paste(Image.open(io.BytesIO(buffer.getvalue())).convert("RGB"), (40 + 300 * i, 20))
+    shot = bgr(frame)
+    found = scan(lambda n: shot)
+    assert sorted(found) == sorted(texts)
+    with pytest.raises(MobileIdError) as err:
+        one_message(found)
+    assert err.value.code == "qr.ambiguous"
 
 
 def test_no_camera_is_said_on_screen_not_a_crash() -> None:

@@ -1,4 +1,4 @@
-"""``app.ui.qr_texture``: the QR on screen is a valid symbol of the exact text, at the version the profile
+"""``specs.io.symbols.texture``: the QR on screen is a valid symbol of the exact text, at the version the profile
 assumes.
 
 The fast path (zxing-cpp's writer) must give segno's version at level M (the profile's capacity figures are
@@ -19,7 +19,8 @@ from PIL import Image
 from pyzbar import pyzbar
 
 import tests.app.conftest  # noqa: F401  (headless Kivy before the Window exists)
-from app.ui import _modules, qr_texture
+from specs.io.symbols import modules as _modules
+from specs.io.symbols import texture as qr_texture
 from specs.qr import encode_message
 
 

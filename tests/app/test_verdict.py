@@ -16,11 +16,11 @@ from kivy.uix.label import Label
 from app.i18n import DOMAIN, LOCALE_DIR
 from app.screens.verdict import TEXTS
 from app.ui import Panel
+from specs.io.symbols import write_pngs
 from tests.app.test_flow import Camera, start
 from tests.issuer.conftest import Service
 from tests.verifier.test_cli_policy import _minor_phone
 from tests.wallet.conftest import FAST_KDF, PIN, phone  # noqa: F401  (the adult's wallet)
-from verifier.cli_tools import write_qr_png
 from verifier.verdict import WORDS
 from wallet.present import Presenter
 from wallet.wallet import Wallet
@@ -48,7 +48,7 @@ def _headline(driver: Driver) -> tuple[str, tuple[float, ...]]:
 
 def _scan(driver: Driver, camera: Camera, phone_dir: Path, tmp_path: Path, name: str, **what: object) -> None:
     shown = Presenter(Wallet(phone_dir, kdf=FAST_KDF)).present(PIN, **what)  # type: ignore[arg-type]
-    camera.paths[:] = write_qr_png(shown.texts, tmp_path / f"{name}.png")
+    camera.paths[:] = write_pngs(shown.texts, tmp_path / f"{name}.png")
     driver.tap_text("Scan")
     driver.pump_until(lambda: driver.screen == "verify_result", timeout=15)
     camera.paths.clear()

@@ -75,17 +75,17 @@ def test_bundle_exported_before_issuance_checks_the_first_credential(service: Se
     uri, tx_code = enroll(service, person_with_licence(service), ["age_attestation"])
     wallet.receive(uri, tx_code, PIN, http=service.client, now=service.clock.now)
     shown = Presenter(wallet, clock=lambda: service.clock.now).present(PIN, preset="age19")
-    result = Verifier(trust, now=service.clock.now).verify_qr(list(shown.texts))
+    result = Verifier(trust, clock=lambda: service.clock.now).verify_qr(list(shown.texts))
     assert result.valid and result.status == "valid", [e.code for e in result.errors]
     with service.session() as session:
         for row in session.scalars(select(Credential)):  # every single-use copy
             change_status(session, row, "suspended", actor="test", reason="test")
         session.commit()
     again = Presenter(wallet, clock=lambda: service.clock.now).present(PIN, preset="age19")
-    stale = Verifier(trust, now=service.clock.now).verify_qr(list(again.texts))
+    stale = Verifier(trust, clock=lambda: service.clock.now).verify_qr(list(again.texts))
     assert stale.valid  # the old bundle still says valid: status as of its time
     fresh = VerifierTrust.from_bundle(_bundle(service)[0], root, now=service.clock.now)
-    checked = Verifier(fresh, now=service.clock.now).verify_qr(list(again.texts))
+    checked = Verifier(fresh, clock=lambda: service.clock.now).verify_qr(list(again.texts))
     assert [e.code for e in checked.errors] == ["status.suspended"]
 
 

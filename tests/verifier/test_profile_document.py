@@ -94,7 +94,7 @@ def _example() -> tuple[bytes, str]:
 def verifier() -> Verifier:
     bundle = (ROOT / VECTORS / "trust_bundle.cbor").read_bytes()
     root = TrustStore.from_pem((ROOT / VECTORS / "iaca_root.pem").read_bytes())
-    return Verifier(VerifierTrust.from_bundle(bundle, root, now=EXAMPLE_NOW), now=EXAMPLE_NOW)
+    return Verifier(VerifierTrust.from_bundle(bundle, root, now=EXAMPLE_NOW), clock=lambda: EXAMPLE_NOW)
 
 
 def test_worked_example_decodes_and_verifies(verifier: Verifier) -> None:
@@ -125,5 +125,5 @@ def test_a_code_built_from_the_document_alone_verifies(verifier: Verifier) -> No
 
 def test_worked_example_is_refused_outside_its_time(verifier: Verifier) -> None:
     _, text = _example()
-    late = Verifier(verifier.trust, now=EXAMPLE_NOW + dt.timedelta(seconds=61))
+    late = Verifier(verifier.trust, clock=lambda: EXAMPLE_NOW + dt.timedelta(seconds=61))
     assert late.verify_qr(text).errors[0].code == "qr.expired"

@@ -206,3 +206,51 @@ def test_history_names_elements_never_values(story: Story) -> None:
 
 
 
+
+
+def test_picture_with_two_different_codes_is_ambiguous(story: Story) -> None:
+    """Issue 13 item 4: two different mobileid codes in one picture are refused, never decided by which one
+    the decoder returns first; the same code twice is one code."""
+    import io
+
+    from PIL import Image
+
+    from specs.io.symbols import png
+
+    def picture(*texts: str) -> bytes:
+        codes = [Image.open(io.BytesIO(png(text, scale=3))) for text in texts]
+        canvas = Image.new("L", (sum(c.width + 20 for c in codes), max(c.height for c in codes)), 255)
+        for i, code in enumerate(codes):
+            canvas.paste(code, (sum(c.width + 20 for c in codes[:i]), 0))
+        buffer = io.BytesIO()
+        canvas.save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    first, second = (story.presenter.present(PIN, preset="age19").texts[0] for _ in range(2))
+    verifier = story.verifier()
+    both = verifier.verify_qr(picture(first, second))
+    assert not both.valid and both.claims == {} and both.errors[0].code == "qr.ambiguous", both.errors
+    assert not verifier.verify_qr([first, second]).valid  # the same texts given as text
+    twice = verifier.verify_qr(picture(first, first))
+    assert twice.valid, twice.errors
+
+
+def test_replay_cache_and_clock_are_passed_in(story: Story) -> None:
+    """Two verifiers sharing one replay cache (two tills of one shop) refuse a code the other accepted; the
+    clock passed in is the only "now" (the code expires by it, not by the machine's time)."""
+    from verifier.qr import ReplayCache
+
+    shared = ReplayCache()
+    trust = story.trust()
+    clock = story.service.clock
+    first, second = (Verifier(trust, clock=clock, replays=shared) for _ in range(2))
+    text = story.presenter.present(PIN, preset="age19").texts[0]
+    assert first.verify_qr(text).valid
+    again = second.verify_qr(text)
+    assert not again.valid and again.errors[0].code == "qr.replay"
+    separate = Verifier(trust, clock=clock)  # its own cache: a fresh verifier has seen nothing
+    assert separate.replays is not shared
+    late = story.presenter.present(PIN, preset="age19").texts[0]
+    clock.advance(seconds=61)
+    expired = separate.verify_qr(late)
+    assert not expired.valid and expired.errors[0].code == "qr.expired"

@@ -141,17 +141,13 @@ def _business_api(app: FastAPI, st: ServiceState) -> None:
 
     @app.get("/transactions/{transaction_id}/qr.png", include_in_schema=False)
     def qr_png(transaction_id: str) -> Response:
-        import io
-
-        import segno
+        from specs.io.symbols import png
 
         row = st.store.get(transaction_id)
         if row is None:
             raise HTTPException(404, "no such transaction")
         link = AuthorizationRequestUri(row.client_id, st.request_uri(transaction_id)).to_uri()
-        out = io.BytesIO()
-        segno.make(link, error="m").save(out, kind="png", scale=6, border=4)
-        return Response(out.getvalue(), media_type="image/png", headers=NO_STORE)
+        return Response(png(link), media_type="image/png", headers=NO_STORE)
 
 
 def _wallet_endpoints(app: FastAPI, st: ServiceState) -> None:

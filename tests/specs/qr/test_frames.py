@@ -139,3 +139,17 @@ def test_rejects_non_zlib_and_truncated() -> None:
     assert _code([f"MID2:{b45encode(bytes.fromhex('78f9dea8'))}"]) == "qr.frame_dictionary"  # DICTID cut short
     truncated = _zlib(bytes(range(256)))[:-3]
     assert _code([f"MID2:{b45encode(truncated)}"]) == "qr.frame_not_zlib"
+
+
+def test_one_message_keeps_one_message_and_refuses_two() -> None:
+    from specs.errors import QrFrameError
+    from specs.qr import one_message
+
+    a, b = encode_message(b"\xa1" * 30), encode_message(b"\xa2" * 30)
+    frames = encode_message(bytes(range(256)) * 4, frames=3)
+    assert one_message([a[0], " " + a[0], "https://example.org"]) == (a[0],)  # foreign codes are left out
+    assert one_message([frames[2], frames[0], frames[2]]) == (frames[2], frames[0])
+    for texts, code in [([a[0], b[0]], "qr.ambiguous"), ([frames[0], a[0]], "qr.frame_mixed")]:
+        with pytest.raises(QrFrameError) as err:
+            one_message(texts)
+        assert err.value.code == code

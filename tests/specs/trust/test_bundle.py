@@ -151,3 +151,19 @@ def test_malformed_payload(pki: Pki, vical_key: tuple[SoftwareSigner, object], p
 def test_status_entry_needs_a_token() -> None:
     with pytest.raises(StructureError):
         StatusListToken.from_cbor_value({"uri": "https://x"})
+
+
+def test_check_bundle_age_is_the_one_age_rule() -> None:
+    """Loading a bundle and verifying with it apply the same rule (``verifier.qr.Verifier`` calls it too)."""
+    from specs.trust import check_bundle_age
+
+    issued = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    week = dt.timedelta(days=7)
+    check_bundle_age(issued, issued + week, week)  # exactly the maximum age is still fresh
+    check_bundle_age(issued, issued - dt.timedelta(minutes=5), week)  # clock skew
+    for now, next_update in [(issued + week + dt.timedelta(seconds=1), None),  # too old for this verifier
+                             (issued + dt.timedelta(days=2), issued + dt.timedelta(days=1)),  # past nextUpdate
+                             (issued - dt.timedelta(minutes=6), None)]:  # dated in the future
+        with pytest.raises(TrustBundleError) as err:
+            check_bundle_age(issued, now, week, next_update=next_update)
+        assert err.value.code == "trust.bundle_stale"

@@ -10,11 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from specs.io.symbols import read_texts
 from tests.browser import chromium_page, shot
 from tests.issuer.conftest import Service, free_port, serve, service  # noqa: F401
 from tests.verifier.online import Online, online_story, service_trust
 from tests.wallet.conftest import PIN
-from verifier.scan import decode_image
 from verifier.web.app import create_app
 from verifier.web.settings import VerifierSettings
 from wallet.oid4vp import fetch_request
@@ -56,7 +56,7 @@ def test_open_an_account_with_the_wallet(page: sync_api.Page, live: tuple[str, O
     page.wait_for_selector("#qr")
     page.wait_for_function("document.getElementById('qr').naturalWidth > 0")
     shot = _shot(page, "2-qr")
-    (link,) = [t for t in decode_image(shot) if t.startswith("openid4vp://")]  # what a phone camera reads
+    (link,) = [t for t in read_texts(shot) if t.startswith("openid4vp://")]  # what a phone camera reads
     assert page.get_attribute("#same-device", "href") == link
     with httpx.Client(timeout=30) as http:
         received = fetch_request(link, http=http, reader_roots=online.reader_roots, now=online.service.clock.now)

@@ -27,7 +27,7 @@ def bgr(image: Image.Image) -> bytes:
     return Image.merge("RGB", (blue, green, red)).tobytes()
 
 
-class SimulatedCamera(CameraBase):  # type: ignore[misc]
+class SimulatedCamera(CameraBase):
     """``sensor(n)`` gives the BGR bytes of camera frame n; ``fps`` frames a second from ``start``."""
 
     sensor: Callable[[int], bytes] = staticmethod(lambda n: b"")
@@ -60,9 +60,10 @@ class SimulatedCamera(CameraBase):  # type: ignore[misc]
         if due <= self.frame_no:
             return
         self.frame_no = due
-        if self._texture is None:
-            self._texture = Texture.create(size=tuple(self._resolution), colorfmt="rgb")
-            self._texture.flip_vertical()  # buffers are top-down, as OpenCV's
+        if getattr(self, "_texture", None) is None:
+            texture: Any = Texture.create(size=tuple(self._resolution), colorfmt="rgb")
+            texture.flip_vertical()  # buffers are top-down, as OpenCV's
+            self._texture = texture
             self.dispatch("on_load")
         self._format = "bgr"
         self._buffer = self.sensor(due)
