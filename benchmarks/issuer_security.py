@@ -49,6 +49,7 @@ def limit_env(on: bool) -> dict[str, str]:
 
 
 def one_run(backend: str, limits_on: bool, flows: int, clients: int, people: int, pg_url: str) -> dict[str, Any]:
+    from issuer.keys import tx_code_pepper
     from issuer.settings import Settings
     from issuer.web.app import bootstrap
     from specs.crypto import SoftwareSigner
@@ -64,7 +65,8 @@ def one_run(backend: str, limits_on: bool, flows: int, clients: int, people: int
                             port=port)
         bootstrap(settings)
         warmup = 20
-        offers = issuance.make_offers(settings.sqlalchemy_url, public_url, warmup + flows, "mdl")
+        offers = issuance.make_offers(settings.sqlalchemy_url, public_url, warmup + flows, "mdl",
+                                      tx_code_pepper(tmp / "data"))
         signers = [SoftwareSigner.generate() for _ in offers]
         env = {k: v for k, v in os.environ.items() if not k.startswith("MOBILEID_")}
         env |= {"MOBILEID_DATA_DIR": str(tmp / "data"), "MOBILEID_PUBLIC_URL": public_url, "MOBILEID_PORT": str(port),
