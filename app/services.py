@@ -59,6 +59,7 @@ class Card:
     copies: int
     items: tuple[Claim, ...] = ()  # the one claims model (``wallet.claims.read_stored``), in the card's order
     record_ids: tuple[str, ...] = ()  # every stored copy (removing the card removes them all)
+    status_at: dt.datetime | None = None  # when ``status`` was last learned from the issuer (else: received)
 
     @property
     def claims(self) -> dict[str, Any]:
@@ -195,7 +196,8 @@ class WalletService(Sharing):
                 status = "expiring"
         names = ({lang: doc_type.display_name(lang) for lang in LANGUAGES} if doc_type else {"en": record.type_id})
         return Card(record.id, doc_type.id if doc_type else record.type_id, names, status, until,
-                    sum(1 for r in group if not r.used) or 1, stored.claims, tuple(r.id for r in group))
+                    sum(1 for r in group if not r.used) or 1, stored.claims, tuple(r.id for r in group),
+                    record.status_known_at)
 
     def claim_name(self, type_key: str, element: str, lang: str) -> str:
         """The catalogue's name of an element of a type (id, docType or vct), for consent and history."""

@@ -1,7 +1,7 @@
 """The verifier mode's logic: the trust bundle on disk (synced from the issuer), requests, verdicts.
 
-The bundle's root certificate is pinned: the first sync takes ``root.pem`` (the app ships it in a real
-build); later syncs only accept bundles signed under that pinned root.
+The sync is ``verifier.sync``'s, as ``mobileid verifier sync``: the first one pins the root the app ships (or the
+issuer's ``root.pem``); later syncs only accept what verifies under that pinned root.
 """
 
 from __future__ import annotations
@@ -14,22 +14,19 @@ from app.scan_log import ScanEntry, ScanLog
 from specs.catalogue import Catalogue
 from specs.errors import InputError, MobileIdError
 from specs.qr.presentation import QrRequest
-from specs.x509 import TrustStore
-from verifier.policy import PRESETS, Policy
+from verifier.policy import PRESETS, Policy, request_items
 from verifier.qr import Verifier
 from verifier.result import VerificationResult
+from verifier.sync import has_copy, sync
 from verifier.trust import VerifierTrust
+from verifier.verdict import headline
 from wallet.oid4vci import HttpClient
 
 __all__ = ["REQUESTS", "VerifierService"]
 
-# What the request screen offers to ask for (two-way): a label key and the items asked.
-REQUESTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {
-    "age19": {"kr.mobileid.age.1": ("age_over_19",)},
-    "name_photo": {"org.iso.18013.5.1.mDL": ("family_name", "given_name", "portrait")},
-    "licence": {"org.iso.18013.5.1.mDL": ("family_name", "given_name", "birth_date", "document_number",
-                                          "expiry_date", "portrait", "driving_privileges")},
-}
+# What the request screen can ask for (two-way): one request per question of the mode chooser, asking for
+# what its policy needs and nothing more (``verifier.policy.request_items``), so its answer meets that policy.
+REQUESTS: Mapping[str, Mapping[str, tuple[str, ...]]] = {name: request_items(p) for name, p in PRESETS.items()}
 
 
 DEFAULT_NAME = "mobileid verifier"  # until the shop names itself in settings
@@ -62,34 +59,16 @@ class VerifierService:
     def requester(self) -> str:
         return self.name or DEFAULT_NAME
 
-    @property
-    def bundle_path(self) -> Path:
-        return self.folder / "bundle.cbor"
-
     def has_bundle(self) -> bool:
-        return self.bundle_path.is_file() and (self.folder / "root.pem").is_file()
+        return has_copy(self.folder)
 
     def sync(self) -> dt.datetime | None:
-        """Fetch the issuer's trust bundle; kept only if it verifies under the pinned root."""
+        """Bring the trust bundle up to date (``verifier.sync``: only what changed, all verified under the pinned
+        root, the old copy kept on any error)."""
         if self.http is None:
             raise InputError("no network client to sync with", code="input.offline")
-        self.folder.mkdir(parents=True, exist_ok=True)
-        root_path = self.folder / "root.pem"
-        if not root_path.is_file():
-            pem = self.root_pem
-            if pem is None:
-                root = self.http.get(f"{self.issuer_url}/trust/root.pem")
-                root.raise_for_status()
-                pem = root.content
-            TrustStore.from_pem(pem)
-            root_path.write_bytes(pem)
-        response = self.http.get(f"{self.issuer_url}/trust/bundle")
-        response.raise_for_status()
-        trust = VerifierTrust.from_bundle(response.content, TrustStore.from_pem(root_path.read_bytes()),
-                                          now=self.clock())
-        tmp = self.bundle_path.with_suffix(".tmp")
-        tmp.write_bytes(response.content)
-        tmp.replace(self.bundle_path)
+        sync(self.http, self.issuer_url, self.folder, first_root=self.root_pem, now=self.clock())
+        trust = VerifierTrust.from_path(self.folder, now=self.clock())
         self._verifier = Verifier(trust, clock=self.clock, name=self.requester)
         return trust.bundle_issued_at
 
@@ -112,8 +91,11 @@ class VerifierService:
             return None
         return None if issued is None else self.clock() - issued
 
-    def request(self, kind: str) -> QrRequest:
-        self.pending_request = self.verifier().request(REQUESTS[kind])
+    def request(self, question: str) -> QrRequest:
+        """The request QR for a question of the mode chooser (a policy preset)."""
+        if question not in REQUESTS:
+            raise InputError(f"no request for {question[:40]!r}", code="input.usage")
+        self.pending_request = self.verifier().request(REQUESTS[question])
         return self.pending_request
 
     def verify(self, texts: Iterable[str]) -> VerificationResult:
@@ -127,7 +109,8 @@ class VerifierService:
             self.pending_request = None
         if self.policy is not None:
             result = self.policy.apply(result, now=self.clock())
-        self.log.add(ScanEntry(self.clock(), self._document(result), bool(result.valid)))
+        answer = headline(result, self.policy, now=self.clock())
+        self.log.add(ScanEntry(self.clock(), self._document(result), bool(result.valid), answer))
         return result
 
     def _document(self, result: VerificationResult) -> str:

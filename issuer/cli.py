@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session
 
+    from issuer.publish import PublishReport
+
 issuer_app = command_group("Run and manage the issuer service.")
 DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Data folder (default: MOBILEID_DATA_DIR or ./data).")]
 
@@ -329,28 +331,47 @@ def rotate_keys(data_dir: DataDir = None) -> None:
     typer.echo(f"new document signer valid until {cert.not_valid_after_utc:%Y-%m-%d}")
 
 
-@issuer_app.command("export-trust")
-def export_trust(out: Annotated[Path, typer.Argument(help="Where to write the signed trust bundle (CBOR).")],
-                 root_out: Annotated[Path | None, typer.Option(help="Also write the pinned root (IACA) PEM.")] = None,
-                 data_dir: DataDir = None) -> None:
-    """Write the signed trust bundle for offline verifiers (VICAL, document signers, status lists)."""
+def _published(settings: Settings) -> tuple[PublishReport, bytes]:
+    """``DATA_DIR/publish`` brought up to date (keys created on first use), and the root PEM."""
     from cryptography.hazmat.primitives.serialization import Encoding
 
     from issuer.keys import KeyPolicy, Pkcs11Config, ensure_keys, load_keys
     from issuer.status import current_list
-    from issuer.trust_bundle import build_trust_bundle
+    from issuer.trust_bundle import publish_from_db
 
-    settings = _settings(data_dir)
     with _session(settings) as session:
         ensure_keys(session, settings.data_dir, policy=KeyPolicy.from_settings(settings))
         current_list(session, settings.public_url, settings.status_list_size)  # what the next credential goes on
         session.commit()
         keys = load_keys(session, settings.data_dir, pkcs11=Pkcs11Config.from_settings(settings))
         try:
-            data = build_trust_bundle(session, keys, public_url=settings.public_url, now=dt.datetime.now(dt.UTC))
+            report = publish_from_db(session, keys, data_dir=settings.data_dir, public_url=settings.public_url,
+                                     now=dt.datetime.now(dt.UTC))
         finally:
             keys.close()
+    return report, keys.iaca.public_bytes(Encoding.PEM)
+
+
+@issuer_app.command("publish")
+def publish_command(data_dir: DataDir = None) -> None:
+    """Bring DATA_DIR/publish up to date: status lists (JWT, CWT) and the trust bundle (whole, base, index) as
+    static signed files for any static server or CDN; only what changed is signed again (docs/publishing.md)."""
+    report, _ = _published(_settings(data_dir))
+    typer.echo(json.dumps({"folder": str(report.folder), "sequence": report.sequence, "lists": report.lists,
+                           "signed": list(report.signed), "bytes": report.total_bytes}))
+
+
+@issuer_app.command("export-trust")
+def export_trust(out: Annotated[Path, typer.Argument(help="Where to write the signed trust bundle (CBOR).")],
+                 root_out: Annotated[Path | None, typer.Option(help="Also write the pinned root (IACA) PEM.")] = None,
+                 data_dir: DataDir = None) -> None:
+    """Write the signed trust bundle for offline verifiers (VICAL, document signers, status lists)."""
+    from issuer.publish import BUNDLE_PATH
+
+    report, root = _published(_settings(data_dir))
+    data = (report.folder / BUNDLE_PATH).read_bytes()
+    out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(out, data, mode=0o644)  # public: what verifiers download
     if root_out is not None:
-        atomic_write(root_out, keys.iaca.public_bytes(Encoding.PEM), mode=0o644)
+        atomic_write(root_out, root, mode=0o644)
     typer.echo(json.dumps({"bundle": str(out), "bytes": len(data), "root": str(root_out) if root_out else None}))

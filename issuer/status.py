@@ -1,13 +1,11 @@
 """Status lists on the issuer side: a random free index per credential; suspend, reinstate, revoke.
 
-Revocation is final (draft-ietf-oauth-status-list §7.1 INVALID); a suspension can be lifted. Tokens are
-served as JWT and CWT, signed by the current document signer (``x5c``/``x5chain``), with ``exp`` and ``ttl``.
+Revocation is final (draft-ietf-oauth-status-list §7.1 INVALID); a suspension can be lifted. The lists
+are published as signed JWT and CWT tokens by ``issuer.publish``.
 """
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
 import secrets
 
 from sqlalchemy import select
@@ -16,12 +14,9 @@ from sqlalchemy.orm import Session, load_only
 
 from issuer import audit
 from issuer.db.models import Credential, StatusListRow
-from issuer.keys import IssuerKeys
-from specs.status import StatusList, issue_cwt, issue_jwt
+from specs.status import StatusList
 
 VALUES = {"valid": 0, "revoked": 1, "suspended": 2}
-TOKEN_LIFETIME = dt.timedelta(hours=24)
-TTL_SECONDS = 3600
 
 
 class StatusChangeError(ValueError):
@@ -94,12 +89,3 @@ def change_status(session: Session, credential: Credential, new_status: str, *, 
     audit.append(session, actor=actor, action=f"credential.{new_status}", target=f"credential:{credential.id}",
                  detail={"reason": reason[:200]})
 
-
-def tokens(row: StatusListRow, keys: IssuerKeys, now: dt.datetime) -> tuple[str, bytes]:
-    """The list as a JWT and a CWT Status List Token."""
-    status_list = StatusList(row.bits, row.data)
-    jwt = issue_jwt(keys.ds_signer, subject=row.uri, status_list=status_list, issued_at=now,
-                    expires_at=now + TOKEN_LIFETIME, ttl=TTL_SECONDS, x5c=[base64.b64encode(keys.ds_der).decode()])
-    cwt = issue_cwt(keys.ds_signer, subject=row.uri, status_list=status_list, issued_at=now,
-                    expires_at=now + TOKEN_LIFETIME, ttl=TTL_SECONDS, x5chain=[keys.ds_der])
-    return jwt, cwt

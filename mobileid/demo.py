@@ -32,6 +32,7 @@ from specs.io import symbols
 from specs.io.cli import command_group
 
 PIN_FILE = "DEMO_PIN.txt"
+SHOP_QUESTION = "age19"  # the shop's question (a verifier.policy preset): may it sell alcohol or tobacco?
 ISSUER_URL = "http://localhost"  # in-process (no socket): a loopback address the wallet accepts over http
 PEOPLE = 300
 ECERT_PREFERRED, ECERT_FALLBACK = "business_registration", "resident_registration_abstract"
@@ -58,6 +59,12 @@ def command_prefix(executable: str = sys.executable, which: Callable[[str], str 
     except ValueError:
         shown = str(script)
     return shlex.quote(shown)
+
+
+def verify_command(prefix: str, out: Path) -> str:
+    """The shop's check of the demo's QR, asking its question (exit 0: may sell, 1: do not sell)."""
+    return (f"{prefix} verify {shlex.quote(str(out / 'age_check.png'))} --trust "
+            f"{shlex.quote(str(out / 'trust_bundle'))} --require {SHOP_QUESTION}")
 
 
 def wallet_present_command(prefix: str, out: Path) -> str:
@@ -138,8 +145,12 @@ def _run(out: Path, steps: _Steps) -> dict[str, Any]:
 
     from issuer.settings import Settings
     from issuer.web.app import bootstrap, create_app
+    from specs.messages import language_from_env
+    from verifier.cli_verdict import print_verdict
+    from verifier.policy import preset
     from verifier.qr import Verifier
     from verifier.trust import VerifierTrust
+    from verifier.verdict import headline
     from wallet.passcode import is_trivial_pin
     from wallet.present import Presenter
     from wallet.wallet import Wallet
@@ -198,12 +209,16 @@ def _run(out: Path, steps: _Steps) -> dict[str, Any]:
                f"QR version {sizes['qr_version']}, PNG {sizes['png_bytes']} bytes. Valid for 60 seconds.")
 
     trust = VerifierTrust.from_path(bundle_dir)
-    result = Verifier(trust).verify_qr(png.read_bytes())
-    steps.say("A verifier read the PNG and checked it offline, using only the trust bundle: " + _verdict(result))
+    checked_at = dt.datetime.now(dt.UTC)
+    shop = preset(SHOP_QUESTION)
+    result = shop.apply(Verifier(trust, clock=lambda: checked_at).verify_qr(png.read_bytes()), now=checked_at)
+    steps.say(f"A shop's verifier read the PNG and checked it offline, using only the trust bundle, for its "
+              f"question {SHOP_QUESTION} (may it sell alcohol or tobacco?). Its verdict, as `verify "
+              f"--require {SHOP_QUESTION}` prints it:")
+    print_verdict(result, policy=shop, bundle_issued_at=trust.bundle_issued_at, now=checked_at,
+                  lang=language_from_env(os.environ), file=steps.console.file, width=steps.console.width)
     claims = {ns: dict(values) for ns, values in result.claims.items()}
-    if result.valid:
-        steps.note(f"It learned only {claims} (status: {result.status}, bound to the phone's key: "
-                   f"{'yes' if result.holder_bound else 'no'}).")
+    answer = headline(result, shop, now=checked_at)
 
     from mobileid.demo_online import online_step
 
@@ -211,7 +226,7 @@ def _run(out: Path, steps: _Steps) -> dict[str, Any]:
     prefix = command_prefix()
     (out / "README.txt").write_text(_readme(out, made_at, name, ecert, sizes, prefix))
     steps.say(f"Files are described in {escape(str(out / 'README.txt'))}. Verify the QR yourself within 60 s:")
-    steps.command(f"{prefix} verify {shlex.quote(str(png))} --trust {shlex.quote(str(bundle_dir))}")
+    steps.command(verify_command(prefix, out))
     steps.note("After that it reports qr.expired; ask the demo's wallet for a fresh one, then verify it again:")
     steps.command(wallet_present_command(prefix, out))
     return {
@@ -220,7 +235,10 @@ def _run(out: Path, steps: _Steps) -> dict[str, Any]:
         "age_check": {"file": str(png), "elements": list(shown.elements), "made_at": made_at.isoformat(),
                       "valid_seconds": 60, **sizes},
         "trust_bundle": str(bundle_dir), "wallet": str(wallet_dir), "pin_file": str(wallet_dir / PIN_FILE),
-        "verification": {"valid": result.valid, "status": result.status, "claims": _jsonable(claims),
+        "verification": {"valid": result.valid, "authentic": result.authentic, "accepted": result.accepted,
+                         "policy": result.policy,
+                         "answer": {"tone": answer.tone, "ko": answer.text("ko"), "en": answer.text("en")},
+                         "status": result.status, "claims": _jsonable(claims),
                          "errors": [e.code for e in result.errors]},
         "online": online,
     }
@@ -315,12 +333,6 @@ def _type_label(type_id: str) -> str:
     return type_id
 
 
-def _verdict(result: Any) -> str:
-    if result.valid:
-        return "[bold green]VALID[/bold green]"
-    return "[bold red]INVALID[/bold red] " + escape(", ".join(f"{e.words()} ({e.code})" for e in result.errors))
-
-
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
@@ -362,9 +374,11 @@ README.txt               this file
 
 Verify the QR code
 ------------------
-  {prefix} verify {shlex.quote(str(out / "age_check.png"))} --trust {shlex.quote(str(out / "trust_bundle"))}
+  {verify_command(prefix, out)}
 
-Exit code 0 = valid, 1 = invalid (reasons are printed with stable codes); add --json for scripts.
+--require {SHOP_QUESTION} asks the shop's question, may it sell alcohol or tobacco. Exit code 0 = genuine
+and aged 19 or over ("19세 이상 확인 / 판매 가능": may sell), 1 = do not sell (the reasons are printed
+with stable codes); add --json for scripts.
 The code is valid for 60 seconds after it was made: later `mobileid verify` reports qr.expired.
 Make a fresh one by running the demo again:
 

@@ -50,10 +50,20 @@ def online_step(out: Path, steps: Any, wallet: Any, pin: str, bundle_dir: Path) 
         transaction = uri.rsplit("%2F", 1)[-1]
         shown = bank.get(f"/bank/{transaction}/status").json()
     steps.say("The holder consented; the wallet sent fresh single-use copies, encrypted to the bank's key. The "
-              "bank's page now shows: " + ("[bold green]VERIFIED[/bold green]" if shown["accepted"] else
-                                           "[bold red]NOT VERIFIED[/bold red] " + escape(str(shown["problems"]))))
+              "bank's page now shows: " + _page_verdict(shown))
     for document in shown["documents"]:
         rows = ", ".join(f"{r['label'].split(' · ')[-1]}: {r['value']}" for r in document["rows"])
         steps.note(escape(f"{document['title'].split(' · ')[-1]} — {rows}"))
     return {"delivered": outcome.delivered, "accepted": shown["accepted"], "status": shown["status"],
             "documents": [d["title"] for d in shown["documents"]]}
+
+
+def _page_verdict(shown: dict[str, Any]) -> str:
+    """The headline the bank's page shows (``verifier/web/static/rp.js``): its answer to the bank's question
+    (were the documents asked for shown and verified?), and each refusal in plain words with its code."""
+    from specs.messages import message
+
+    if shown["accepted"]:
+        return "[bold green]본인 확인 완료 · Verified[/bold green]"
+    why = "; ".join(f"{message(str(code), 'en')} [{code}]" for code in shown["problems"])
+    return "[bold red]확인 실패 · Not verified[/bold red] " + escape(why)

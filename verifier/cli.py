@@ -23,9 +23,9 @@ import typer
 from specs.errors import InputError, MobileIdError
 from specs.io.cli import command_group
 from specs.text import safe_text
-from verifier.cli_tools import HttpGetter
 from verifier.inputs import parse_time, read_binary_or_hex, read_text
 from verifier.result import VerificationResult
+from verifier.sync import HttpGetter
 from verifier.trust import VerifierTrust
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -382,17 +382,25 @@ def sync_command(
         url: Annotated[str, typer.Argument(show_default=False, help="The issuer's URL.")],
         folder: Annotated[Path, typer.Option(
             "--out", file_okay=False, show_default=False,
-            help="Trust folder to write bundle.cbor (and root.pem) into; use it as 'verify --trust'.")],
+            help="Trust folder to keep the copy (and the pinned root.pem) in; use it as 'verify --trust'.")],
         pin_new_root: Annotated[bool, typer.Option(
             "--pin-new-root", help="Replace the root already pinned in the folder by the one the server offers.")
         ] = False,
+        root_sha256: Annotated[str | None, typer.Option(
+            "--root-sha256", metavar="HEX",
+            help="The SHA-256 of the root certificate, checked out of band: a root to pin that differs is refused.")
+        ] = None,
+        max_bytes: Annotated[int | None, typer.Option(
+            "--max-bytes", min=1, help="Refuse a trust bundle larger than this (default 256 MiB).")] = None,
         as_json: Json = False) -> None:
-    """Fetch URL/trust/bundle and URL/trust/root.pem, verify the bundle under the pinned root, then save."""
-    from verifier.cli_tools import sync_bundle
+    """Fetch what changed of URL's trust bundle (URL/trust/index, then its files), verify it all under the pinned
+    root, then switch to it; on any error the old copy stays."""
+    from verifier.sync import DEFAULT_MAX_BYTES, sync
 
     try:
         with http_factory() as http:
-            report = sync_bundle(http, url, folder.expanduser(), pin_new_root=pin_new_root)
+            report = sync(http, url, folder.expanduser(), pin_new_root=pin_new_root, root_sha256=root_sha256,
+                          max_bytes=max_bytes or DEFAULT_MAX_BYTES)
     except InputError as exc:
         _usage_error(exc, as_json)
     except MobileIdError as exc:
@@ -401,7 +409,8 @@ def sync_command(
     if as_json:
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
         return
-    typer.echo(f"Trust bundle saved to {report.folder / 'bundle.cbor'}")
+    typer.echo(f"Trust bundle saved to {report.folder} (sequence {report.sequence}; fetched {report.fetched} "
+               f"file(s), {report.fetched_bytes} bytes)")
     typer.echo(f"  issued {report.issued_at.isoformat()}, next update {report.next_update.isoformat()}")
     typer.echo(f"  {report.iaca} IACA, {report.document_signers} document signer(s), "
                f"{report.status_lists} status list(s)")

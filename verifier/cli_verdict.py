@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TextIO
+from typing import IO
 
 from specs.messages import message
 from specs.text import safe_text
@@ -36,7 +36,7 @@ def _age(delta: dt.timedelta) -> str:
 
 def print_verdict(result: VerificationResult, *, policy: Policy | None, bundle_issued_at: dt.datetime | None,
                   now: dt.datetime, lang: str = "en", portrait_out: Path | None = None,
-                  portrait_written: bool = False, file: TextIO | None = None, width: int | None = None) -> None:
+                  portrait_written: bool = False, file: IO[str] | None = None, width: int | None = None) -> None:
     """The verdict as text (on stdout, or ``file``): the headline in Korean and English, the rest in ``lang``."""
     from rich.console import Console
     from rich.panel import Panel

@@ -28,8 +28,8 @@ from specs.catalogue import Catalogue
 from specs.errors import InputError, UnknownDocumentTypeError
 from verifier.result import Unmet, VerificationResult
 
-__all__ = ["NOT_PAST", "PRESENT", "PRESETS", "Policy", "PolicyOutcome", "Requirement", "Unmet", "policy_named",
-           "preset"]
+__all__ = ["MAX_REQUEST_ITEMS", "NOT_PAST", "PRESENT", "PRESETS", "Policy", "PolicyOutcome", "Requirement", "Unmet",
+           "policy_named", "preset", "request_items"]
 
 
 class _Marker:
@@ -222,3 +222,22 @@ def policy_named(text: str) -> Policy:
         raise InputError(f"{text[:40]!r} is no policy preset ({', '.join(PRESETS)}) and no element of a known "
                          "document type", code="input.usage")
     return Policy.parse(text)
+
+
+MAX_REQUEST_ITEMS = 4  # specs/qr-presentation.md §4: a two-way request names 1 to 4 documents (alternatives)
+
+
+def request_items(policy: Policy, catalogue: Catalogue | None = None) -> dict[str, tuple[str, ...]]:
+    """The two-way QR request that asks for what ``policy`` needs and nothing more (data minimisation): each
+    document it accepts (docType for mdoc, vct for SD-JWT VC, in the policy's order of preference, at most
+    ``MAX_REQUEST_ITEMS``; the wallet answers with the first it holds) -> the elements it requires. So the
+    answer to a preset's request is judged by that same preset (specs/qr-presentation.md §4)."""
+    catalogue = catalogue or Catalogue.load_default()
+    elements = tuple(dict.fromkeys(r.element for r in policy.requirements))
+    items: dict[str, tuple[str, ...]] = {}
+    for document in policy.documents:
+        for fmt in catalogue.find(document).formats:
+            items.setdefault(fmt.identifier, elements)
+    if not items or not elements:
+        raise InputError(f"the policy {policy.name!r} names no document or element to ask for", code="input.usage")
+    return dict(list(items.items())[:MAX_REQUEST_ITEMS])

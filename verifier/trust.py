@@ -1,7 +1,8 @@
 """What an offline verifier trusts: anchor certificates (IACA, reader roots) and issuer public keys.
 
-``--trust`` takes a trust bundle (``specs.trust.bundle``: a folder with ``bundle.cbor`` and the pinned
-``root.pem``, or a ``.cbor`` file with ``root.pem`` beside it), PEM or DER certificates, a folder of them,
+``--trust`` takes a trust bundle (a folder ``mobileid verifier sync`` keeps, see ``verifier.sync``; a folder
+with ``bundle.cbor`` (``specs.trust.bundle``) and the pinned ``root.pem``, or a ``.cbor`` file with ``root.pem``
+beside it), PEM or DER certificates, a folder of them,
 PEM public keys, or a JWK / JWK Set file. Certificates become trust anchors for ``x5chain`` / ``x5c``
 chains (ISO/IEC 18013-5 Annex B); bare keys are the SD-JWT issuer keys (and status-list signer keys)
 a verifier pins by hand.
@@ -64,7 +65,14 @@ class VerifierTrust:
     @classmethod
     def from_path(cls, path: Path, *, now: dt.datetime | None = None,
                   max_age: dt.timedelta = DEFAULT_MAX_AGE) -> VerifierTrust:
-        """Load a trust bundle, or every certificate and key in ``path`` (a file or a folder of files)."""
+        """Load a synced copy (``verifier.sync``), a trust bundle, or every certificate and key in ``path`` (a
+        file or a folder of files)."""
+        if path.is_dir() and (path / "current").is_file():
+            from verifier.sync import load_copy
+
+            copy = load_copy(path, now=now or dt.datetime.now(dt.UTC), max_age=max_age)
+            return cls(anchors=copy.bundle.iaca, status_tokens=copy.tokens,
+                       document_signers=dict(copy.bundle.document_signers), bundle_issued_at=copy.index.issued_at)
         bundle = path / "bundle.cbor" if path.is_dir() else path
         if bundle.suffix == ".cbor" and bundle.is_file():
             root = bundle.parent / "root.pem"

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from verifier.policy import PRESETS, Policy
 from verifier.result import VerificationResult
 
-__all__ = ["MODES", "WORDS", "Check", "Headline", "checks", "headline", "words"]
+__all__ = ["MODES", "WORDS", "Check", "Headline", "Tone", "checks", "headline", "words"]
 
 Tone = Literal["yes", "no", "caution"]
 _AGE = re.compile(r"^age_over_(\d{2})$")

@@ -30,6 +30,7 @@ from specs.cbor import decode
 from specs.cose import CoseKey
 from specs.crypto import PublicKey, Signer
 from specs.errors import CredentialError, InputError, MobileIdError
+from specs.io.http import capped_read
 from specs.jose import jwk_from_key, sign_compact
 from specs.mdoc.issuer_signed import IssuerSigned
 from specs.sdjwt import SdJwt, verify_sd_jwt_vc, x5c_chain
@@ -101,23 +102,7 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 def _read(http: HttpClient, method: str, url: str, cap: int, step: str, **kwargs: Any) -> tuple[int, Any, bytes]:
     """(status, headers, body) of one request, reading at most ``cap`` bytes."""
     too_big = IssuanceError(f"the issuer's {step} answer is larger than {cap} bytes", code="credential.issuance_size")
-    kwargs = {k: v for k, v in kwargs.items() if v is not None}
-    stream = getattr(http, "stream", None)
-    if callable(stream):
-        with stream(method, url, follow_redirects=False, **kwargs) as response:
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > cap:
-                raise too_big
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > cap:
-                    raise too_big
-            return response.status_code, response.headers, bytes(body)
-    response = http.get(url, **kwargs) if method == "GET" else http.post(url, **kwargs)
-    if len(response.content) > cap:
-        raise too_big
-    return response.status_code, response.headers, response.content
+    return capped_read(http, method, url, cap, too_big, **kwargs)
 
 
 def exchange(http: HttpClient, method: str, url: str, step: str, **kwargs: Any) -> tuple[int, bytes]:

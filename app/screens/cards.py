@@ -6,7 +6,7 @@ from kivy.uix.gridlayout import GridLayout
 
 from app.i18n import _, current_language
 from app.screens.base import BaseScreen
-from app.screens.home import display_name, status_text
+from app.screens.home import as_of_text, display_name, status_text
 from app.services import Card as CardInfo
 from app.ui import Card, button, label, photo
 
@@ -48,6 +48,8 @@ class CardScreen(BaseScreen):
             top.add_widget(label(holder, t, size=24, bold=True))
         top.add_widget(label(status_text(card.status), t, size=18, bold=True,
                              color=t.palette.ok if card.usable else t.palette.bad))
+        if card.status_at is not None:
+            top.add_widget(label(as_of_text(card), t, size=15, color=t.palette.muted))
         body.add_widget(top)
         items = Card(t)
         for name, value in detail_lines(card, lang):

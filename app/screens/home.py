@@ -1,5 +1,6 @@
 """Home: the credentials as cards. The licence is drawn as a licence card with its portrait; other
-credentials show their catalogue name; a coloured badge says suspended, revoked, expired or expiring.
+credentials show their catalogue name; a coloured badge says valid, suspended, revoked, expired or expiring, with
+the time that status was last learned from the issuer ("as of").
 A "Notices" card on top says in plain words what needs doing (expiry, suspension, the aptitude test); the
 cards' status is checked with the issuer in the background when home is entered (throttled)."""
 
@@ -17,12 +18,21 @@ from app.ui import Card, Panel, button, label, photo, text_width, widest_word
 from specs.claims import find_claim
 from specs.errors import MobileIdError
 
-__all__ = ["HomeScreen", "display_name", "notice_text", "status_text"]
+__all__ = ["HomeScreen", "as_of_text", "display_name", "notice_text", "status_text"]
 
 
 def status_text(status: str) -> str:
     return {"valid": _("Valid"), "suspended": _("Suspended"), "revoked": _("Revoked"), "expired": _("Expired"),
             "expiring": _("Expires soon"), "unknown": _("Status unknown")}.get(status, status)
+
+
+def as_of_text(info: CardInfo) -> str:
+    """When the card's status was last learned (its last check with the issuer, else its receipt), in the
+    phone's time: the badge says what was known then, not what holds now (the phone may be offline)."""
+    if info.status_at is None:
+        return ""
+    when = info.status_at.astimezone().strftime("%Y-%m-%d %H:%M")
+    return _("Status as of {time}").format(time=when)
 
 
 def notice_text(notice: Notice, card: str) -> str:
@@ -126,7 +136,13 @@ class HomeScreen(BaseScreen):
         if beside:
             badge.pos_hint = {"top": 1}
         box.bind(minimum_height=box.setter("height"))
-        return box
+        if info.status_at is None:
+            return box
+        column = BoxLayout(orientation="vertical", size_hint_y=None, spacing=t.height(2))
+        column.add_widget(box)
+        column.add_widget(label(as_of_text(info), t, size=14, color=t.palette.muted))
+        column.bind(minimum_height=column.setter("height"))
+        return column
 
     def _inner(self) -> float:
         """The width inside a card on this window (column and card padding off)."""

@@ -7,6 +7,7 @@ from kivy.uix.gridlayout import GridLayout
 
 from app.i18n import _, current_language
 from app.screens.base import BaseScreen, language_choice
+from app.screens.verdict import tone_colours, verdict_text
 from app.ui import Card, button, label, text_input, toggle
 from specs.errors import CatalogueError, MobileIdError
 
@@ -109,7 +110,8 @@ class SettingsScreen(BaseScreen):
 
 
 class ScanLogScreen(BaseScreen):
-    """Verifier mode: when, which document, which verdict (no claims are kept)."""
+    """Verifier mode: when, which document, and the answer the verdict screen gave, in the same words and
+    colour ("Under 19: do not sell" in red); no claims are kept."""
 
     nav = "verifier"
 
@@ -131,6 +133,7 @@ class ScanLogScreen(BaseScreen):
             except CatalogueError:
                 document = _("Unreadable code")
             row.add_widget(label(f"{when} · {document}", t, size=16, color=t.palette.muted))
-            row.add_widget(label(_("VALID") if entry.valid else _("NOT VALID"), t, size=20, bold=True,
-                                 color=t.palette.ok if entry.valid else t.palette.bad))
+            head = entry.headline  # the verdict screen's answer, in its words and colour
+            row.add_widget(label(verdict_text(head.key, **head.params), t, size=20, bold=True,
+                                 color=tone_colours(t.palette, head.tone)[0]))
             body.add_widget(row)

@@ -19,12 +19,13 @@ from kivy.uix.gridlayout import GridLayout
 from app.i18n import N_, _, current_language
 from app.problems import problem_text
 from app.screens.base import BaseScreen
+from app.theme import RGBA, Palette
 from app.ui import Card, Panel, button, label, photo
 from specs.claims import Claim
 from verifier.result import VerificationResult, claims_of
-from verifier.verdict import Headline, checks, headline
+from verifier.verdict import Headline, Tone, checks, headline
 
-__all__ = ["TEXTS", "ResultScreen", "mode_text", "verdict_text"]
+__all__ = ["TEXTS", "ResultScreen", "mode_text", "tone_colours", "verdict_text"]
 
 TEXTS: Mapping[str, str] = {
     "age19.asks": N_("Over 19 (alcohol, tobacco)"),
@@ -76,6 +77,12 @@ def mode_text(mode: str) -> str:
     return verdict_text(f"{mode}.asks")
 
 
+def tone_colours(palette: Palette, tone: Tone) -> tuple[RGBA, RGBA]:
+    """A headline's colour (green, red, amber) and the colour of text on it, the same wherever it is shown."""
+    return {"yes": (palette.ok, palette.on_ok), "no": (palette.bad, palette.on_bad),
+            "caution": (palette.warn, palette.on_warn)}[tone]
+
+
 class ResultScreen(BaseScreen):
     back_to = "verify"
 
@@ -112,7 +119,7 @@ class ResultScreen(BaseScreen):
 
     def _headline(self, head: Headline, result: VerificationResult) -> Panel:
         t, p = self.theme, self.theme.palette
-        fill, on = {"yes": (p.ok, p.on_ok), "no": (p.bad, p.on_bad), "caution": (p.warn, p.on_warn)}[head.tone]
+        fill, on = tone_colours(p, head.tone)
         panel = Panel(fill, radius=t.height(16), size_hint_y=None, orientation="vertical", padding=t.height(12),
                       spacing=t.height(4))
         panel.bind(minimum_height=lambda w, h: setattr(w, "height", max(h, t.height(150))))

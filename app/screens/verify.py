@@ -1,6 +1,6 @@
 """Verifier mode: choose the question (a policy preset: over 19, over 65, identity, supplier, may drive; or
-only "genuine"), scan -> the verdict (``app.screens.verdict``); a request QR for two-way checks; trust
-bundle sync."""
+only "genuine"), scan -> the verdict (``app.screens.verdict``); a request QR for two-way checks that asks
+the chosen question; trust bundle sync."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from app.screens.base import BaseScreen
 from app.screens.verdict import mode_text
 from app.services import request_texts
 from app.ui import Busy, Card, QrFrames, button, label, toggle
+from app.verifier_service import REQUESTS
 from specs.claims import claim_name
 from specs.errors import MobileIdError
 from specs.qr.presentation import QrRequest
@@ -111,8 +112,10 @@ class VerifyScreen(BaseScreen):
 
 
 class RequestScreen(BaseScreen):
-    """The two-way request QR. A request too big for one code (a signed one with the reader's certificates)
-    is shown as frames in turn, like the wallet's answer (``ShowQrScreen``)."""
+    """The two-way request QR, for the question chosen in the mode chooser (over 19, over 65, identity,
+    supplier, may drive: each asks for what its policy needs); with only "genuine" chosen, a menu of those
+    questions. A request too big for one code (a signed one with the reader's certificates) is shown as
+    frames in turn, like the wallet's answer (``ShowQrScreen``)."""
 
     back_to = "verify"
 
@@ -130,23 +133,22 @@ class RequestScreen(BaseScreen):
 
     def fill(self, body: GridLayout) -> None:
         t = self.theme
-        kind: str | None = self.app.nav_args.get("kind")
+        question: str | None = self.app.nav_args.get("kind")
         request: QrRequest | None = self.app.nav_args.get("request")  # one prepared elsewhere, e.g. signed
+        if request is None and question is None and not self.app.nav_args.get("choose"):
+            question = self.app.verifier.check if self.app.verifier.check in REQUESTS else None
         if request is not None:
             self.app.verifier.pending_request = request  # the answer is checked against this request
-        elif kind is None:
-            body.add_widget(label(_("What do you need to see?"), t, size=22, bold=True))
-            for key, text in (("age19", _("Over 19 only")), ("name_photo", _("Name and photo")),
-                              ("licence", _("Driving licence details"))):
-                body.add_widget(button(text, t, lambda key=key: self.app.go("verify_request",
-                                                                            kind=key)))  # type: ignore[misc]
+        elif question is None:
+            self._menu(body)
             return
         else:
             try:
-                request = self.app.verifier.request(kind)
+                request = self.app.verifier.request(question)
             except MobileIdError as exc:
                 body.add_widget(label(problem_text(exc.code), t, color=t.palette.bad, bold=True))
                 return
+            body.add_widget(label(mode_text(question), t, size=22, bold=True, halign="center"))
         self.texts = request_texts(request)
         body.add_widget(label(_("Let the customer scan this code with their wallet."), t, size=20, bold=True,
                               halign="center"))
@@ -155,7 +157,23 @@ class RequestScreen(BaseScreen):
         body.add_widget(self.frames.part)
         body.add_widget(self._asks(request))
         body.add_widget(button(_("Then scan their answer"), t, lambda: self.app.go("verify")))
+        if question is not None:
+            body.add_widget(button(_("Ask for something else"), t, lambda: self.app.go("verify_request", choose=True),
+                                   kind="secondary"))
         self.frames.start()
+
+    def _menu(self, body: GridLayout) -> None:
+        """Every question of the mode chooser has its request; choosing one also makes it the question the
+        answer is judged by (the verdict then answers what was asked)."""
+        t = self.theme
+        body.add_widget(label(_("What do you need to see?"), t, size=22, bold=True))
+        for question in REQUESTS:
+            body.add_widget(button(mode_text(question), t, partial(self._ask, question)))
+
+    def _ask(self, question: str) -> None:
+        if self.app.settings.check != question:
+            self.app.update_settings(check=question)
+        self.app.go("verify_request", kind=question)
 
     def _asks(self, request: QrRequest) -> Card:
         """What the request asks for, in the customer's words, from whom and until when."""

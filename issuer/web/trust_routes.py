@@ -1,25 +1,42 @@
-"""Trust distribution: ``GET /trust/bundle`` (signed trust bundle, CBOR) and ``GET /trust/root.pem``."""
+"""Trust distribution, served from the published files (``issuer.publish``) with ``ETag`` and ``Cache-Control``:
+``GET /trust/bundle`` (the whole signed bundle), ``/trust/base`` and ``/trust/index`` (the split form that
+``mobileid verifier sync`` fetches piecewise) and ``/trust/root.pem`` (the IACA verifiers pin)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from issuer.trust_bundle import build_trust_bundle
 from issuer.web.errors import binary
+from issuer.web.published import serve_published
 from issuer.web.state import state
 
 router = APIRouter()
+_NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {"description": "If-None-Match named the current ETag"}}
 
 
 @router.get("/trust/bundle", response_class=Response, responses={
-    200: binary("application/cbor", description="the signed trust bundle (CBOR)")})
+    200: binary("application/cbor", description="the signed trust bundle (CBOR), status lists inside"),
+    **_NOT_MODIFIED})
 def trust_bundle(request: Request) -> Response:
-    st = state(request)
-    with st.sessions() as session:
-        data = build_trust_bundle(session, st.keys(session), public_url=st.settings.public_url, now=st.now())
-    return Response(data, media_type="application/cbor", headers={"Cache-Control": "public, max-age=3600"})
+    return serve_published(request, "trust/bundle", "application/cbor")
+
+
+@router.get("/trust/base", response_class=Response, responses={
+    200: binary("application/cbor", description="the signed trust bundle without status lists (CBOR)"),
+    **_NOT_MODIFIED})
+def trust_base(request: Request) -> Response:
+    return serve_published(request, "trust/base", "application/cbor")
+
+
+@router.get("/trust/index", response_class=Response, responses={
+    200: binary("application/cbor", description="the signed index of the base and every status list (CBOR)"),
+    **_NOT_MODIFIED})
+def trust_index(request: Request) -> Response:
+    return serve_published(request, "trust/index", "application/cbor")
 
 
 @router.get("/trust/root.pem", response_class=Response, responses={

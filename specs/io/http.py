@@ -11,21 +11,22 @@ transport failure or ``OSError`` (no route, refused, DNS, a broken connection) `
 ``httpx.HTTPError`` ``net.server``, each as a ``NetworkError``, or as the caller's own error class and code
 where the failure has a meaning in its protocol (a status list that cannot be fetched is
 ``status.unavailable``). Nothing else is caught: a bug stays a bug. ``network_code`` is the same mapping for
-code that receives an exception from elsewhere (the app's worker threads).
+code that receives an exception from elsewhere (the app's worker threads). ``capped_read`` is the one
+bounded read of an answer: a server sending more than the caller's cap is cut off, never buffered whole.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from specs.errors import MobileIdError, NetworkError
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["NET_OFFLINE", "NET_SERVER", "NET_TIMEOUT", "client", "network_code", "reaching"]
+__all__ = ["NET_OFFLINE", "NET_SERVER", "NET_TIMEOUT", "capped_read", "client", "network_code", "reaching"]
 
 NET_OFFLINE, NET_TIMEOUT, NET_SERVER = "net.offline", "net.timeout", "net.server"
 _WORDS = {NET_OFFLINE: "no connection", NET_TIMEOUT: "no answer in time", NET_SERVER: "the exchange failed"}
@@ -67,3 +68,27 @@ def reaching(what: str, *, error: type[MobileIdError] = NetworkError, code: str 
         if kind is None:
             raise
         raise error(f"cannot reach {what}: {_WORDS[kind]} ({type(exc).__name__})", code=code or kind) from None
+
+
+def capped_read(http: Any, method: str, url: str, cap: int, too_big: MobileIdError,
+                **kwargs: Any) -> tuple[int, Any, bytes]:
+    """(status, headers, body) of one request, reading at most ``cap`` bytes, else ``too_big`` is raised.
+    A client that streams (httpx) is read in chunks, so the cap holds however much a server sends; a plain
+    getter (``get``/``post`` only) is checked after the fact. ``None`` keyword arguments are left out."""
+    kwargs = {k: v for k, v in kwargs.items() if v is not None}
+    stream = getattr(http, "stream", None)
+    if callable(stream):
+        with stream(method, url, follow_redirects=False, **kwargs) as response:
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > cap:
+                raise too_big
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > cap:
+                    raise too_big
+            return response.status_code, response.headers, bytes(body)
+    response = http.get(url, **kwargs) if method == "GET" else http.post(url, **kwargs)
+    if len(response.content) > cap:
+        raise too_big
+    return response.status_code, response.headers, response.content

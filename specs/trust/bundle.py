@@ -26,9 +26,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from specs.cbor import decode, encode
-from specs.cose.sign1 import CoseSign1
 from specs.crypto import Signer
 from specs.errors import MobileIdError, StructureError, TrustError
+from specs.trust.signed import open_signed, sign_payload
 from specs.trust.vical import Vical, verify_vical
 from specs.x509 import CertificateRole, TrustStore, validate_chain
 from specs.x509.load import load_der_certificate
@@ -142,36 +142,26 @@ def key_id(cert: x509.Certificate) -> bytes:
 
 
 def sign_trust_bundle(bundle: TrustBundle, signer: Signer, chain: tuple[x509.Certificate, ...]) -> bytes:
-    ders = tuple(c.public_bytes(serialization.Encoding.DER) for c in chain)
-    return CoseSign1.sign(signer, encode(bundle.to_cbor_value()), x5chain=ders).to_cbor()
+    return sign_payload(encode(bundle.to_cbor_value()), signer, chain)
 
 
 def check_bundle_age(issued_at: dt.datetime, now: dt.datetime, max_age: dt.timedelta, *,
-                     next_update: dt.datetime | None = None) -> None:
+                     next_update: dt.datetime | None = None, what: str = "trust bundle") -> None:
     """The one check of a bundle's age, when it is loaded and again when a verifier uses it: older than the
     verifier's ``max_age``, past its ``nextUpdate`` or dated in the future (beyond 5 minutes of clock skew)
     is ``trust.bundle_stale``."""
     if now - issued_at > max_age or (next_update is not None and now > next_update):
-        raise TrustBundleError("the trust bundle is stale: fetch a new one (mobileid verifier sync)",
+        raise TrustBundleError(f"the {what} is stale: fetch a new one (mobileid verifier sync)",
                                code="trust.bundle_stale")
     if issued_at > now + dt.timedelta(minutes=5):
-        raise TrustBundleError("the trust bundle is dated in the future", code="trust.bundle_stale")
+        raise TrustBundleError(f"the {what} is dated in the future", code="trust.bundle_stale")
 
 
 def verify_trust_bundle(data: bytes, roots: TrustStore, *, now: dt.datetime,
                         max_age: dt.timedelta = DEFAULT_MAX_AGE) -> VerifiedTrustBundle:
     """Verify a signed trust bundle against the pinned ``roots`` at ``now`` (fails closed)."""
-    try:
-        message = CoseSign1.from_cbor(data, max_size=MAX_BUNDLE)
-        chain = [load_der_certificate(der) for der in message.x5chain]
-        signer = validate_chain(chain, roots, now=now, role=CertificateRole.VICAL_SIGNER)
-        message.verify(signer.leaf.public_key())  # type: ignore[arg-type]
-        if message.payload is None:
-            raise StructureError("a trust bundle has an attached payload")
-        bundle = TrustBundle.from_cbor(message.payload)
-    except (MobileIdError, ValueError) as exc:
-        code = exc.code if isinstance(exc, MobileIdError) else "x509.decode"
-        raise TrustBundleError(f"the trust bundle does not verify ({code})", code="trust.bundle_signature") from None
+    bundle = open_signed(data, roots, now=now, max_size=MAX_BUNDLE, what="trust bundle", parse=TrustBundle.from_cbor,
+                         error=TrustBundleError, code="trust.bundle_signature")
     check_bundle_age(bundle.issued_at, now, max_age, next_update=bundle.next_update)
     vical = verify_vical(bundle.vical, roots, now=now)
     iaca = vical.trust_store()

@@ -26,10 +26,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from specs.cbor import decode, encode
-from specs.cose.sign1 import CoseSign1
 from specs.crypto import Signer
 from specs.errors import MobileIdError, StructureError, TrustError
-from specs.x509 import CertificateRole, TrustStore, check_profile, validate_chain
+from specs.trust.signed import open_signed, sign_payload
+from specs.x509 import CertificateRole, TrustStore, check_profile
 from specs.x509.load import load_der_certificate
 
 __all__ = ["CertificateInfo", "Vical", "VicalError", "sign_vical", "verify_vical"]
@@ -167,24 +167,13 @@ class Vical:
 
 def sign_vical(vical: Vical, signer: Signer, chain: tuple[x509.Certificate, ...]) -> bytes:
     """``COSE_Sign1`` over the VICAL, with the signer's certificate chain in ``x5chain`` (Annex C.1.7)."""
-    ders = tuple(c.public_bytes(serialization.Encoding.DER) for c in chain)
-    return CoseSign1.sign(signer, vical.to_cbor(), x5chain=ders).to_cbor()
+    return sign_payload(vical.to_cbor(), signer, chain)
 
 
 def verify_vical(data: bytes, roots: TrustStore, *, now: dt.datetime) -> Vical:
     """Verify a signed VICAL against the provider's ``roots`` at ``now``; raise ``VicalError`` otherwise."""
-    try:
-        message = CoseSign1.from_cbor(data, max_size=_MAX_VICAL)
-        chain = [_cert(der) for der in message.x5chain]
-        validated = validate_chain(chain, roots, now=now, role=CertificateRole.VICAL_SIGNER)
-        message.verify(validated.leaf.public_key())  # type: ignore[arg-type]
-        if message.payload is None:
-            raise StructureError("a VICAL has an attached payload")
-        vical = Vical.from_cbor(message.payload)
-    except VicalError:
-        raise
-    except MobileIdError as exc:
-        raise VicalError(f"the VICAL does not verify ({exc.code})", code="trust.vical_signature") from None
+    vical = open_signed(data, roots, now=now, max_size=_MAX_VICAL, what="VICAL", parse=Vical.from_cbor,
+                        error=VicalError, code="trust.vical_signature")
     if vical.next_update is not None and now > vical.next_update:
         raise VicalError("the VICAL is past its nextUpdate", code="trust.vical_stale")
     for info in vical.certificate_infos:

@@ -141,8 +141,8 @@ def test_two_way_request_consent_frames_and_portrait(make_app: Callable[..., Dri
     driver, camera = holder(make_app, service, tmp_path)
     to_verifier(driver, camera)
     driver.tap_text("Ask for something specific")
-    driver.tap_text("Name and photo")
-    assert "Let the customer scan" in driver.text()
+    driver.tap_text("Identity (name and photo)")  # a question of the mode chooser: it becomes the question
+    assert "Let the customer scan" in driver.text() and driver.app.settings.check == "identity"
     request_png = driver.shot("20_verifier_request")
 
     driver.tap_text("Back")
@@ -173,6 +173,6 @@ def test_two_way_request_consent_frames_and_portrait(make_app: Callable[..., Dri
     driver.tap_text("Scan")
     driver.pump_until(lambda: driver.screen == "verify_result", timeout=15)
     text = driver.text()
-    assert "Genuine" in text and "Not verified" not in text, text
+    assert "Identity verified: compare the photo with the face" in text and "Not verified" not in text, text
     assert "Family name" in text
     driver.shot("23_verify_two_way")

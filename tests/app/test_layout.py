@@ -50,7 +50,7 @@ def _screens(driver: Driver, service: Service) -> list[tuple[str, str, dict[str,
     licence = next(c for c in cards if c.type_key == "mdl")
     shown = app.wallet.present(preset="age19")
     request = QrRequest.create(nonce=secrets.token_bytes(16), verifier="한빛은행 대연지점",
-                               items=REQUESTS["name_photo"], expires=service.clock.now + dt.timedelta(minutes=5))
+                               items=REQUESTS["identity"], expires=service.clock.now + dt.timedelta(minutes=5))
     app.verifier.sync()
     valid = app.verifier.verify(app.wallet.present(preset="age19").texts)
     invalid = app.verifier.verify((*shown.texts[:1], "MID1-broken"))
@@ -65,7 +65,7 @@ def _screens(driver: Driver, service: Service) -> list[tuple[str, str, dict[str,
               ("change_pin", "change_pin", {}), ("delete_wallet", "delete_wallet", {})]
     verifier = [("verify", "verify", {}), ("verify_valid", "verify_result", {"result": valid}),
                 ("verify_invalid", "verify_result", {"result": invalid}), ("verify_request_menu", "verify_request", {}),
-                ("verify_request", "verify_request", {"kind": "name_photo"}), ("settings_verifier", "settings", {}),
+                ("verify_request", "verify_request", {"kind": "identity"}), ("settings_verifier", "settings", {}),
                 ("scan_log", "scan_log", {})]
     return [("wallet", *s) for s in wallet] + [("verifier", *s) for s in verifier]
 

@@ -98,7 +98,8 @@ def test_dead_issuer_is_said_in_plain_words(make_app: Callable[..., Driver], ser
         driver.tap_text("Switch to verifier mode")
         driver.tap_text("Sync trusted issuers")
         text = driver.text()
-        assert "Sync failed. No connection to the issuer" in text and "ConnectError" not in text, text
+        # the sync (verifier.sync) names the failure trust.sync_unreachable: said in words, not as the exception
+        assert "Sync failed. The trust data server cannot be reached" in text and "ConnectError" not in text, text
         driver.shot("51_verify_sync_dead_issuer")
 
 

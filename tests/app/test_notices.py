@@ -84,6 +84,11 @@ def set_status_at_issuer(service: Service, record: CredentialRecord, status: str
     assert answer.status_code == 303, answer.text
 
 
+def _local(at: dt.datetime) -> str:
+    """A time as the app shows it: the phone's time zone, to the minute."""
+    return at.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
 def licence(driver: Driver) -> CredentialRecord:
     (record,) = [r for r in driver.app.wallet.wallet.credentials(PIN) if r.type_id == MDL]
     return record
@@ -115,6 +120,8 @@ def test_suspension_reaches_home_in_the_background(make_app: Callable[..., Drive
     receive(driver, service, camera, tmp_path)
     text = driver.text()
     assert "Notices" not in text and "Suspended" not in text
+    received = licence(driver).received_at  # no check since: the status is what it was on receipt
+    assert licence(driver).status_at is None and f"Status as of {_local(received)}" in text, text
 
     set_status_at_issuer(service, licence(driver), "suspended")
     checks = enter_home(driver)
@@ -130,7 +137,18 @@ def test_suspension_reaches_home_in_the_background(make_app: Callable[..., Drive
     assert text.index("Notices") < text.index("Suspended")  # the notices come first
     assert driver.app.wallet.status_problem is None
     assert network.threads("/status/") == ["mobileid-background"]  # one list for all cards, off the UI thread
+    learned = licence(driver).status_at  # each card says when its status was learned: this check
+    assert learned == service.clock.now and f"Status as of {_local(learned)}" in text, text
+    assert f"Status as of {_local(received)}" not in text
     driver.shot("30_home_notice_suspended")
+    driver.app.update_settings(language="ko")
+    assert f"{_local(learned)} 기준 상태" in driver.text() and "정지" in driver.text()
+    driver.shot("30_home_notice_suspended_ko")
+    driver.app.update_settings(language="en")
+    driver.pump(5)  # the rebuilt home laid out before it is touched
+    driver.tap_text("Details")  # the licence's detail screen says it too
+    assert "Suspended" in driver.text() and f"Status as of {_local(learned)}" in driver.text()
+    driver.tap_text("Back")
 
     set_status_at_issuer(service, licence(driver), "valid")  # the suspension is lifted
     service.clock.advance(minutes=16)

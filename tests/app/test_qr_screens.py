@@ -101,7 +101,7 @@ def test_big_request_is_shown_in_frames_and_reassembled(make_app: Callable[..., 
     driver.tap_text("Answer a business's request")
     driver.pump_until(lambda: driver.screen == "consent", timeout=15)
     text = driver.text()
-    assert "Hanbit Bank, Daeyeon branch" in text and "Licence number" in text
+    assert "Hanbit Bank, Daeyeon branch" in text and "Driving privileges" in text  # what the licence question needs
     assert "cannot check who signed it" in text  # no reader roots on this phone: the signature proves nothing
     driver.shot("25_consent_signed_request_unchecked")
 
@@ -132,7 +132,7 @@ def test_signed_request_is_checked_against_reader_roots(make_app: Callable[..., 
 
     def request(**signing: object) -> QrRequest:
         return QrRequest.create(nonce=secrets.token_bytes(16), verifier="Hanbit Bank, Daeyeon branch",
-                                items=REQUESTS["name_photo"], expires=service.clock.now + dt.timedelta(minutes=5),
+                                items=REQUESTS["identity"], expires=service.clock.now + dt.timedelta(minutes=5),
                                 **signing)  # type: ignore[arg-type]
 
     signed = request(reader_signer=pki.reader_signer, reader_chain=(pki.reader.public_bytes(Encoding.DER),))

@@ -15,6 +15,8 @@ import pytest
 import segno
 
 import wallet.pin
+from app.screens.verdict import mode_text
+from app.verifier_service import REQUESTS
 from issuer.db.models import Person
 from tests.app.test_flow import Camera, holder, start
 from tests.app.test_notices import licence, set_status_at_issuer
@@ -198,12 +200,18 @@ def test_shop_name_in_requests_and_a_scan_log_without_claims(make_app: Callable[
     driver.tap_text("Save the name")
     assert driver.app.settings.shop_name == "한빛마트 대연점"
     driver.tap_text("Request")
-    driver.tap_text("Over 19 only")
+    assert "What do you need to see?" in driver.text()  # only "genuine" chosen: every question is offered
+    for question in REQUESTS:
+        assert mode_text(question) in driver.labels(), question
+    driver.tap_text("Over 19 (alcohol, tobacco)")
+    assert driver.app.settings.check == "age19"  # the question asked is the one the answer is judged by
     text = driver.text()
     assert "한빛마트 대연점 asks for:" in text and "Age attestation: Aged 19 or over" in text
+    assert "Mobile driver's licence: Aged 19 or over" in text  # alternatives: the wallet answers with one
     assert "This request is valid until" in text
     assert driver.app.verifier.pending_request is not None
     assert driver.app.verifier.pending_request.verifier == "한빛마트 대연점"
+    assert dict(driver.app.verifier.pending_request.items) == REQUESTS["age19"]
     driver.shot("66_request_says_what_and_until")
 
     driver.app.verifier.pending_request = None  # a one-way check next
@@ -214,7 +222,14 @@ def test_shop_name_in_requests_and_a_scan_log_without_claims(make_app: Callable[
     driver.tap_text("Back")
     driver.tap_text("Log")
     text = driver.text()
-    assert "Age attestation" in text and "VALID" in text
-    log = (driver.app.data_dir / "verifier" / "scan-log.json").read_text("utf-8")
-    assert set(json.loads(log)[0]) == {"at", "document", "valid"} and "age_over" not in log
+    # The verdict's answer in the verdict screen's words and colour, never a bare VALID.
+    assert "Age attestation" in text and "Aged 19 or over: may sell" in text and "VALID" not in text, text
+    answer = next(w for w in driver.widgets() if getattr(w, "text", "") == "Aged 19 or over: may sell")
+    assert tuple(answer.color) == tuple(driver.app.theme.palette.ok)
+    log = json.loads((driver.app.data_dir / "verifier" / "scan-log.json").read_text("utf-8"))
+    assert set(log[0]) == {"at", "document", "valid", "answer"} and "age_over" not in json.dumps(log)
+    assert log[0]["answer"] == {"tone": "yes", "key": "age19.yes", "params": {}}
+    driver.app.update_settings(language="ko")
+    assert "19세 이상 확인 / 판매 가능" in driver.text()
+    driver.app.update_settings(language="en")
     driver.shot("67_scan_log")

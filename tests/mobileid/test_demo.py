@@ -26,7 +26,10 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo") / "out"
     result = CliRunner().invoke(cli, ["demo", "--out", str(out)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "VALID" in result.output and "INVALID" not in result.output
+    # The shop's question answered by the library's verdict printer, in its words: no bare VALID.
+    assert "19세 이상 확인 / 판매 가능" in result.output and "Aged 19 or over: may sell" in result.output
+    assert "policy: age19  accepted" in result.output and "Status: valid as of" in result.output
+    assert "VALID" not in result.output and "VERIFIED" not in result.output
     return out
 
 
@@ -44,7 +47,8 @@ def test_demo_leaves_every_file_and_keeps_secrets_off_screen(demo_dir: Path) -> 
     assert len(pin) == 6 and pin.isdigit()
     readme = (demo_dir / "README.txt").read_text()
     for needle in ("age_check.png", "trust_bundle/bundle.cbor", "trust_bundle/root.pem", "DEMO_PIN.txt",
-                   f"mobileid verify {demo_dir}/age_check.png --trust {demo_dir}/trust_bundle", "60 seconds",
+                   f"mobileid verify {demo_dir}/age_check.png --trust {demo_dir}/trust_bundle --require age19",
+                   "19세 이상 확인 / 판매 가능", "60 seconds",
                    "qr.expired", f"mobileid demo --out {demo_dir}", "mobileid wallet present --preset age19"):
         assert needle in readme, needle
     assert pin not in readme
@@ -60,10 +64,12 @@ def test_the_qr_verifies_offline_against_the_bundle(demo_dir: Path) -> None:
 
 def test_mobileid_verify_accepts_the_png(demo_dir: Path) -> None:
     # What README.txt tells the reader to run, in a separate process, right after the demo.
-    done = _mobileid("verify", str(demo_dir / "age_check.png"), "--trust", str(demo_dir / "trust_bundle"), "--json")
+    done = _mobileid("verify", str(demo_dir / "age_check.png"), "--trust", str(demo_dir / "trust_bundle"),
+                     "--require", "age19", "--json")
     assert done.returncode == 0, done.stdout + done.stderr
     doc = json.loads(done.stdout)
     assert doc["valid"] is True and doc["claims"][AGE]["age_over_19"] is True
+    assert doc["policy"] == "age19" and doc["answer"]["ko"] == "19세 이상 확인 / 판매 가능"
 
 
 def test_json_summary_and_a_second_run_into_the_same_folder(demo_dir: Path) -> None:
@@ -71,14 +77,17 @@ def test_json_summary_and_a_second_run_into_the_same_folder(demo_dir: Path) -> N
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert "Removing the previous demo run" in result.stderr
-    assert summary["verification"] == {"valid": True, "status": "valid", "claims": {AGE: {"age_over_19": True}},
-                                       "errors": []}
+    assert summary["verification"] == {
+        "valid": True, "authentic": True, "accepted": True, "policy": "age19",
+        "answer": {"tone": "yes", "ko": "19세 이상 확인 / 판매 가능", "en": "Aged 19 or over: may sell"},
+        "status": "valid", "claims": {AGE: {"age_over_19": True}}, "errors": []}
     assert summary["credentials"]["kr.mobileid.age.1"] == 5 and summary["age_check"]["valid_seconds"] == 60
     assert 1 <= summary["age_check"]["qr_version"] <= 40 and summary["age_check"]["png_bytes"] > 0
     assert summary["online"] == {"delivered": True, "accepted": True, "status": "answered",  # the bank's page
                                  "documents": ["모바일 주민등록증 · Mobile resident card",
                                                "소득금액증명 · Income certificate"]}
-    assert "VERIFIED" in result.stderr and "Hana Bank (verified requester)" in result.stderr
+    assert "본인 확인 완료 · Verified" in result.stderr and "Hana Bank (verified requester)" in result.stderr
+    assert "19세 이상 확인 / 판매 가능" in result.stderr  # the verdict with the steps; stdout is only the JSON
     pin = (demo_dir / "wallet" / "DEMO_PIN.txt").read_text().strip()
     assert pin not in result.stdout + result.stderr
 

@@ -130,3 +130,47 @@ def test_not_past_reads_dates_and_refuses_what_is_no_date() -> None:
                       (dt.datetime(2027, 1, 1, tzinfo=dt.UTC), True), (20261205, False)):
         result = VerificationResult(authentic=True, format="sd-jwt", claims={"expiry_date": value})
         assert policy.evaluate(result, now=NOW).accepted is ok, value
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_every_preset_has_a_request_that_asks_what_it_needs(name: str) -> None:
+    """The two-way request for a preset names each document it accepts (by docType or vct: what the wallet
+    looks up) and asks each for exactly the preset's elements; an answer from any of them can meet it."""
+    from specs.catalogue import Catalogue
+    from verifier.policy import MAX_REQUEST_ITEMS, request_items
+
+    policy = PRESETS[name]
+    items = request_items(policy)
+    catalogue = Catalogue.load_default()
+    assert 1 <= len(items) <= MAX_REQUEST_ITEMS
+    assert {catalogue.find(identifier).id for identifier in items} <= set(policy.documents)
+    assert catalogue.find(next(iter(items))).id == policy.documents[0]  # the preferred document first
+    for asked in items.values():
+        assert asked == tuple(r.element for r in policy.requirements)
+    # An answer with just those elements is accepted; with one of them left out it is not.
+    answer = {"age19": ADULT, "age65": SENIOR, "identity": LICENCE, "supplier": BUSINESS, "licence": LICENCE}[name]
+    assert policy.evaluate(answer, now=NOW).accepted
+    fewer = answer.claims if answer.format == "sd-jwt" else next(iter(answer.claims.values()))
+    kept = {k: v for k, v in fewer.items() if k != items[next(iter(items))][-1]}
+    shorter = VerificationResult(authentic=True, format=answer.format, doctype=answer.doctype, vct=answer.vct,
+                                 claims=kept if answer.format == "sd-jwt" else {next(iter(answer.claims)): kept},
+                                 holder_bound=True, status="valid", status_as_of=FRESH)
+    assert not policy.evaluate(shorter, now=NOW).accepted
+
+
+def test_the_request_lists_the_age_documents_in_the_order_they_are_preferred() -> None:
+    from verifier.policy import request_items
+
+    assert request_items(PRESETS["age19"]) == {
+        "kr.mobileid.age.1": ("age_over_19",), "org.iso.18013.5.1.mDL": ("age_over_19",),
+        "kr.mobileid.resident_card.1": ("age_over_19",), "urn:mobileid:kr:resident_card:1": ("age_over_19",)}
+
+
+def test_a_policy_with_nothing_to_ask_for_has_no_request() -> None:
+    from verifier.policy import request_items
+
+    with pytest.raises(InputError) as err:
+        request_items(Policy.parse("age_over_19=true"))  # names no document: whom would the QR ask?
+    assert err.value.code == "input.usage"
+    with pytest.raises(InputError):
+        request_items(Policy("empty", ("mdl",), ()))

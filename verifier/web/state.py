@@ -42,6 +42,8 @@ class TrustSource:
         if self._path is None:
             raise InputError("the verifier has no trust bundle: set MOBILEID_VERIFIER_TRUST (verifier sync)")
         bundle = self._path / "bundle.cbor" if self._path.is_dir() else self._path
+        if self._path.is_dir() and (self._path / "current").exists():
+            bundle = self._path / "current"  # a synced copy: switched by replacing this file
         stamp = bundle.stat().st_mtime if bundle.exists() else 0.0
         with self._lock:
             if self._loaded is None or self._loaded[0] != stamp:

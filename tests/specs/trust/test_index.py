@@ -1,0 +1,77 @@
+"""Trust index: sign/verify, and a negative case for every check (fails closed)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+from typing import Any
+
+import pytest
+
+from specs.cbor import encode
+from specs.crypto import SoftwareSigner
+from specs.errors import StructureError
+from specs.trust import TrustBundleError
+from specs.trust.index import IndexEntry, TrustIndex, sign_trust_index, verify_trust_index
+from specs.trust.signed import sign_payload
+from specs.x509 import TrustStore, create_iaca, create_vical_signer
+from tests.conftest import Pki
+
+SHA = hashlib.sha256(b"x").digest()
+
+
+@pytest.fixture(scope="module")
+def vical_key(pki: Pki) -> tuple[SoftwareSigner, Any]:
+    signer = SoftwareSigner.generate()
+    return signer, create_vical_signer(pki.iaca_signer, pki.iaca, signer.public_key(), common_name="VICAL",
+                                       not_before=pki.not_before, not_after=pki.not_before + dt.timedelta(days=700))
+
+
+def _index(pki: Pki, **changes: Any) -> TrustIndex:
+    index = TrustIndex("https://issuer.test", pki.now, pki.now + dt.timedelta(days=1), 4, IndexEntry(0, SHA, 10),
+                       "https://issuer.test/status/", (IndexEntry(1, SHA, 20), IndexEntry(7, SHA, 30)))
+    return dataclasses.replace(index, **changes)
+
+
+def test_round_trip_and_paths(pki: Pki, vical_key: tuple[SoftwareSigner, Any]) -> None:
+    signed = sign_trust_index(_index(pki), vical_key[0], (vical_key[1],))
+    index = verify_trust_index(signed, TrustStore.of([pki.iaca]), now=pki.now)
+    assert index == _index(pki)
+    assert [e.path for e in index.entries()] == ["trust/base", "status/1.cwt", "status/7.cwt"]
+    assert index.uri(index.status_lists[1]) == "https://issuer.test/status/7"
+
+
+def test_other_root_tampering_and_staleness_are_refused(pki: Pki, vical_key: tuple[SoftwareSigner, Any]) -> None:
+    signed = sign_trust_index(_index(pki), vical_key[0], (vical_key[1],))
+    other_signer = SoftwareSigner.generate()
+    other = create_iaca(other_signer, country="KR", common_name="other", not_before=pki.not_before,
+                        not_after=pki.not_before + dt.timedelta(days=3650))
+    for data, roots in ((signed, TrustStore.of([other])), (signed[:-1] + bytes([signed[-1] ^ 1]),
+                                                           TrustStore.of([pki.iaca]))):
+        with pytest.raises(TrustBundleError) as refused:
+            verify_trust_index(data, roots, now=pki.now)
+        assert refused.value.code == "trust.bundle_signature"
+    for now in (pki.now + dt.timedelta(days=2), pki.now - dt.timedelta(hours=1)):  # past nextUpdate / future
+        with pytest.raises(TrustBundleError) as refused:
+            verify_trust_index(signed, TrustStore.of([pki.iaca]), now=now)
+        assert refused.value.code == "trust.bundle_stale"
+    with pytest.raises(TrustBundleError) as refused:
+        verify_trust_index(signed, TrustStore.of([pki.iaca]), now=pki.now + dt.timedelta(hours=2),
+                           max_age=dt.timedelta(hours=1))
+    assert refused.value.code == "trust.bundle_stale"
+
+
+@pytest.mark.parametrize("change", [
+    {"version": 2}, {"version": 1.0}, {"sequence": -1}, {"sequence": "4"}, {"issuer": 5}, {"statusBase": None},
+    {"base": [SHA]}, {"base": [SHA[:31], 10]}, {"base": [SHA, -1]}, {"statusLists": [[0, SHA, 1]]},
+    {"statusLists": [[1, SHA, 1], [1, SHA, 2]]}, {"statusLists": [[1, "sha", 1]]}, {"statusLists": {}},
+])
+def test_malformed_index_is_refused(pki: Pki, vical_key: tuple[SoftwareSigner, Any], change: dict[str, Any]) -> None:
+    value = {**_index(pki).to_cbor_value(), **change}
+    with pytest.raises(StructureError):
+        TrustIndex.from_cbor(encode(value))
+    signed = sign_payload(encode(value), vical_key[0], (vical_key[1],))
+    with pytest.raises(TrustBundleError) as refused:
+        verify_trust_index(signed, TrustStore.of([pki.iaca]), now=pki.now)
+    assert refused.value.code == "trust.bundle_signature"
