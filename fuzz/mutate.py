@@ -404,8 +404,50 @@ def mutate_json(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
     return json.dumps(_mutate_json_value(rng, value)).encode()
 
 
+# What breaks a service behind its parsers (issue: never a 5xx from input): NUL and control characters, lone
+# surrogates (as JSON escapes and as undecodable UTF-8), digits that no 32- or 64-bit column holds.
+HOSTILE_TEXT = ("\x00", "a\x00b", "\ud800", "x\udfffy", "\x1b[0m", "\u202e", "¹²³", "%_\\", "9" * 25, str(2**63),
+                str(2**31), "-" + "9" * 40)
+HOSTILE_NUMBERS = (2**64, -(2**63) - 1, 2**31, 10**40, 1e308 * 10, -0.0)
+HOSTILE_FORM = (b"%00", b"a%00b", b"%ED%A0%80", b"%ff%fe", b"%1b", b"%C2%B9%C2%B2", b"9" * 25, b"%" + b"9")
+
+
+def _hostile_json(rng: random.Random, value: Any) -> Any:
+    """``value`` with one string or number replaced by a hostile one, or nested in a deep array."""
+    roll = rng.random()
+    if roll < 0.1:
+        for _ in range(rng.choice((17, 100, 3000))):
+            value = [value]
+        return value
+    if isinstance(value, dict) and value:
+        key = rng.choice(list(value))
+        value[key] = rng.choice(HOSTILE_TEXT + HOSTILE_NUMBERS) if rng.random() < 0.7 else _hostile_json(
+            rng, value[key])
+        return value
+    if isinstance(value, list) and value:
+        i = rng.randrange(len(value))
+        value[i] = _hostile_json(rng, value[i])
+        return value
+    return rng.choice(HOSTILE_TEXT + HOSTILE_NUMBERS)
+
+
 def mutate_http(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
     route, body = data[:1], data[1:]
+    if rng.random() < 0.05 and pool:
+        route = rng.choice(pool)[:1]  # one route's body sent to another
+    if rng.random() < 0.3:
+        if route in (b"T", b"Q", b"P"):
+            fields = body.split(b"&")
+            i = rng.randrange(len(fields))
+            name = fields[i].split(b"=", 1)[0]
+            fields[i] = rng.choice((name + b"=" + rng.choice(HOSTILE_FORM), rng.choice(HOSTILE_FORM) + b"=x"))
+            return route + b"&".join(fields)
+        try:
+            return route + json.dumps(_hostile_json(rng, json.loads(body)), ensure_ascii=True).encode()
+        except (ValueError, RecursionError):
+            pass
+    if route in (b"Q", b"P"):
+        return route + mutate_bytes(rng, body, [])
     if route == b"T":
         if rng.random() < 0.5:
             return route + mutate_bytes(rng, body, [])

@@ -14,6 +14,7 @@ import atexit
 import datetime as dt
 import json
 import tempfile
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -361,8 +362,14 @@ def _close_http() -> None:
         folder.cleanup()
 
 
+# The first input byte picks the route: a form, a JSON body (with a valid access token), a query or a path.
+HTTP_FORMS = {b"T": "/token"}  # not the console login: its argon2 hash (same cost for any input) is slow by design
+HTTP_JSON = {b"C": "/credential", b"N": "/notification", b"R": "/remote/offer", b"A": "/api/checks"}
+
+
 def _oid4vci_http() -> Call:
-    """POST /token (form) and /credential (JSON) on a real issuer app on SQLite (50 people)."""
+    """POST /token (a form), /credential, /notification, /remote/offer and /api/checks
+    (JSON), a query and a path, on a real issuer app on SQLite (50 people) with its input guard."""
     from fastapi.testclient import TestClient
     from sqlalchemy import create_engine, select
     from sqlalchemy.orm import Session
@@ -394,7 +401,9 @@ def _oid4vci_http() -> Call:
             codes.append(offer)
         session.commit()
         offers = [(o.offer_uri, o.tx_code) for o in codes]
-    client = TestClient(create_app(settings), base_url=url)
+    unlimited = {f"rate_limit_{k}_{s}": 0 for k in ("token", "nonce", "credential", "remote", "login")
+                 for s in ("per_client", "overall")}  # a million inputs a target, from one client
+    client = TestClient(create_app(settings.model_copy(update=unlimited)), base_url=url)
     client.__enter__()
     from wallet.oid4vci import CredentialOffer
 
@@ -405,14 +414,21 @@ def _oid4vci_http() -> Call:
     _HTTP_STATE.update(folder=folder, client=client, engine=engine)
     atexit.register(_close_http)
 
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    authorized = {"Content-Type": "application/json", "Authorization": f"Bearer {access}"}
+
     def run(data: bytes) -> None:
         route, body = data[:1], data[1:]
-        if route == b"T":
-            answer = client.post("/token", content=body,
-                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+        if route in HTTP_FORMS:
+            answer = client.post(HTTP_FORMS[route], content=body, headers=form)
+        elif route in HTTP_JSON:
+            answer = client.post(HTTP_JSON[route], content=body, headers=authorized)
+        elif route == b"Q":  # a query string (raw bytes escaped as a client must; escapes already there kept)
+            answer = client.get("/console/audit?" + urllib.parse.quote(body, safe="=&%+"))
+        elif route == b"P":  # a path
+            answer = client.get("/console/applicants/" + urllib.parse.quote(body, safe="/%"))
         else:
-            answer = client.post("/credential", content=body, headers={
-                "Content-Type": "application/json", "Authorization": f"Bearer {access}"})
+            answer = client.post("/credential", content=body, headers=authorized)
         if answer.status_code >= 500:
             raise Rejected(f"HTTP {answer.status_code}")
         if answer.status_code >= 400:

@@ -267,7 +267,7 @@ def enroll(clerk: Annotated[str, typer.Option()], applicant: Annotated[int, type
     granted: dict[str, int] = {}
     for item in copies or []:
         name, _, count = item.partition("=")
-        if not name or not count.isdigit():
+        if not name or not (count.isascii() and count.isdigit()):
             raise typer.BadParameter("--copies takes CONFIGURATION=N, e.g. age_attestation=5")
         granted[name] = int(count)
     settings = _settings(data_dir)
@@ -294,16 +294,28 @@ def enroll(clerk: Annotated[str, typer.Option()], applicant: Annotated[int, type
 
 @issuer_app.command("verify-audit")
 def verify_audit(data_dir: DataDir = None) -> None:
-    """Walk the audit hash chain; exit 1 naming the first broken entry."""
+    """Walk the whole audit hash chain (and move the console's checkpoint); exit 1 naming the first broken entry."""
 
-    from issuer.audit import verify_chain
+    from issuer.audit_view import check
 
     with _session(_settings(data_dir)) as session:
-        broken = verify_chain(session)
+        broken = check(session, dt.datetime.now(dt.UTC), full=True).broken
     if broken is not None:
         typer.echo(f"audit chain broken at entry {broken}")
         raise typer.Exit(1)
     typer.echo("audit chain verified")
+
+
+@issuer_app.command("sweep")
+def sweep_expired(data_dir: DataDir = None) -> None:
+    """Delete expired nonces, challenges, never-redeemed offers, ended rate-limit windows and old refusal
+    counts now (the service also does this every MOBILEID_SWEEP_INTERVAL_SECONDS); prints what went, as JSON."""
+    from issuer.sweep import sweep
+
+    settings = _settings(data_dir)
+    with _session(settings) as session:
+        deleted = sweep(session, settings, dt.datetime.now(dt.UTC))
+    typer.echo(json.dumps({"deleted": deleted}))
 
 
 @issuer_app.command("rotate-keys")

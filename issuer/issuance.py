@@ -20,6 +20,7 @@ request with one proof costs about ten statements (see ``benchmarks/issuance.py`
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from issuer.db.models import Credential
 from issuer.db.tables import ACCESS_TOKENS, BATCHES, CHECKS, CREDENTIALS, GRANT_ITEMS, NONCES, OFFERS
 from issuer.errors import OAuthError
 from issuer.keys import IssuerKeys
+from issuer.limits import count_refusal
 from issuer.security import token_hash
 from issuer.status import CurrentList, change_status
 from specs.crypto import PublicKey
@@ -166,10 +168,16 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def refuse(session: Session, action: str, refusal: IssuanceRefusal, target: str = "") -> IssuanceRefusal:
-    """Audit a refused wallet request by its error code only (no tokens, proofs or claims) and commit."""
-    detail = {"error": refusal.error} | ({"reason": refusal.reason} if refusal.reason else {})
-    audit.append(session, actor="wallet", action=action, target=target[:80], detail=detail)
+def refuse(session: Session, action: str, refusal: IssuanceRefusal, target: str = "", *,
+           now: dt.datetime) -> IssuanceRefusal:
+    """Record a refused wallet request and commit. One that names a person (a valid access token) is audited
+    by its error code only (no tokens, proofs or claims); an anonymous one is only counted, per minute and
+    kind (``issuer.limits.count_refusal``), so anonymous requests cannot grow the hash-chained log."""
+    if target.startswith("person:"):
+        detail = {"error": refusal.error} | ({"reason": refusal.reason} if refusal.reason else {})
+        audit.append(session, actor="wallet", action=action, target=target[:80], detail=detail)
+    else:
+        count_refusal(session, f"{action}:{refusal.error}", now)
     session.commit()
     return refusal
 
@@ -182,9 +190,16 @@ def new_nonce(session: Session, now: dt.datetime) -> str:
     return value
 
 
+NONCE_TEXT = re.compile(r"[A-Za-z0-9_.~-]{1,64}")  # what POST /nonce hands out (token_urlsafe), with room
+
+
 def _consume_nonce(session: Session, nonce: str, now: dt.datetime) -> None:
     """Take the c_nonce (single use) in one conditional UPDATE: an unknown, used or expired one is refused,
-    and of two requests with the same nonce only one takes it. A later refusal rolls the use back."""
+    and of two requests with the same nonce only one takes it. A later refusal rolls the use back. A value
+    that is no nonce of ours (NUL, a lone surrogate: no database can even be asked about it) is refused the
+    same way before the database is asked."""
+    if not NONCE_TEXT.fullmatch(nonce):
+        raise IssuanceRefusal("invalid_nonce", "the c_nonce is unknown, used or expired")
     used = connection(session).execute(_USE_NONCE, {"nonce": nonce, "now": now})
     if used.rowcount != 1:
         raise IssuanceRefusal("invalid_nonce", "the c_nonce is unknown, used or expired")
@@ -281,14 +296,14 @@ def request_credentials(session: Session, keys: IssuerKeys, *, authorization: st
     try:
         access = authorize(session, authorization, now)
     except IssuanceRefusal as refusal:
-        raise refuse(session, "credential.reject", refusal) from None
+        raise refuse(session, "credential.reject", refusal, now=now) from None
     try:
         batch = issue_batch(session, keys, access=access, configuration=configuration,
                             proofs=jwt_proofs(proofs, proof),
                             public_url=public_url, lists=lists, list_size=list_size, now=now)
     except IssuanceRefusal as refusal:  # nothing of the refused request is kept: not the count, not the nonce use
         session.rollback()
-        raise refuse(session, "credential.reject", refusal, f"person:{access.person_id}") from None
+        raise refuse(session, "credential.reject", refusal, f"person:{access.person_id}", now=now) from None
     session.commit()
     return batch
 
@@ -298,19 +313,21 @@ def record_notification(session: Session, *, authorization: str | None, notifica
     """OpenID4VCI 1.0 §11: the wallet's word on one credential response of its token, recorded in one UPDATE
     (the token is looked up on its own only when that finds nothing, to tell a 401 from a 400); refusals are
     audited (``notification.reject``) and committed, then raised."""
+    access: Access | None = None  # known once the token is: a refusal then names the person
     try:
         if event not in NOTIFICATION_EVENTS:
-            authorize(session, authorization, now)
+            access = authorize(session, authorization, now)
             raise IssuanceRefusal("invalid_notification_request", "unknown event")
         row = connection(session).execute(_NOTIFY, {
             "notification": notification_id, "token_hash": token_hash(authorization[7:]), "wallet_event": event,
             "now": now}).first() if authorization and authorization.startswith("Bearer ") else None
         if row is None:
-            authorize(session, authorization, now)
+            access = authorize(session, authorization, now)
             raise IssuanceRefusal("invalid_notification_id", "no credential response of this token has that id")
     except IssuanceRefusal as refusal:
         session.rollback()
-        raise refuse(session, "notification.reject", refusal) from None
+        target = f"person:{access.person_id}" if access is not None else ""
+        raise refuse(session, "notification.reject", refusal, target, now=now) from None
     audit.append(session, actor="wallet", action=f"notification.{event}", target=f"offer:{row.offer_id}",
                  detail={"configuration": row.configuration, "count": row.count})
     session.commit()

@@ -40,6 +40,26 @@ class Settings(BaseSettings):
     pkcs11_token: str = ""
     pkcs11_key_label: str = "mobileid-ds"
     pkcs11_pin: SecretStr | None = None  # MOBILEID_PKCS11_PIN, from the environment only
+    # Abuse limits (issuer.limits): hits per window from one client and from everyone together; 0 switches one
+    # off. Counted in the database, so every worker on every machine shares them.
+    rate_limit_window_seconds: int = 60
+    rate_limit_token_per_client: int = 60
+    rate_limit_token_overall: int = 6000
+    rate_limit_nonce_per_client: int = 300
+    rate_limit_nonce_overall: int = 30000
+    rate_limit_credential_per_client: int = 300
+    rate_limit_credential_overall: int = 30000
+    rate_limit_remote_per_client: int = 30
+    rate_limit_remote_overall: int = 3000
+    rate_limit_login_per_client: int = 30
+    rate_limit_login_overall: int = 600
+    # Housekeeping (issuer.sweep): how often the service deletes what has expired, and how long an expired,
+    # never redeemed offer stays visible in the console first.
+    sweep_interval_seconds: int = 300
+    offer_retention_seconds: int = 86400
+    # Input guard (issuer.web.guard): the largest request body, and the deepest JSON nesting, accepted.
+    max_body_bytes: int = 256 * 1024
+    max_json_depth: int = 16
 
     @classmethod
     def for_service(cls, data_dir: Path | None = None, *, host: str | None = None,

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -99,7 +110,7 @@ class Offer(Base):
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     tx_code_hash: Mapped[str] = mapped_column(String(200))
     configurations: Mapped[list[str]] = mapped_column(JSON)
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)  # 0006: swept by it
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[str] = mapped_column(String(16), default="open")  # open | redeemed | burned
     # 0004: when it was made and redeemed; the offer by reference (OpenID4VCI 1.0 §4.1.3): the SHA-256 of the
@@ -156,7 +167,7 @@ class Nonce(Base):
     __tablename__ = "nonces"
     id: Mapped[int] = mapped_column(primary_key=True)
     value: Mapped[str] = mapped_column(String(64), unique=True)
-    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)  # 0006: swept by it
     used: Mapped[bool] = mapped_column(default=False)
 
 
@@ -234,3 +245,31 @@ class SigningKey(Base):
     hsm_label: Mapped[str | None] = mapped_column(String(128))  # 0004: the key's label on the PKCS#11 token
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     active: Mapped[bool] = mapped_column(default=True)
+
+
+class RateCounter(Base):
+    """0006: a fixed-window request counter (``issuer.limits``); ``bucket`` is ``kind|client-hash`` or ``kind|*``."""
+
+    __tablename__ = "rate_limits"
+    bucket: Mapped[str] = mapped_column(String(80), primary_key=True)
+    window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # Unix seconds
+    hits: Mapped[int] = mapped_column(Integer)
+
+
+class RefusalCount(Base):
+    """0006: refused anonymous requests per minute and kind (``action:error``), instead of an audit row each."""
+
+    __tablename__ = "refusal_counts"
+    minute: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class AuditCheckpoint(Base):
+    """0006: how far the audit chain was verified (one row), so a page view walks only what was added since."""
+
+    __tablename__ = "audit_checkpoints"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    verified_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

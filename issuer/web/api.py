@@ -100,7 +100,7 @@ def _body(raw: bytes, model: type[BaseModel]) -> Any:
 
 
 def _id(value: str, what: str) -> int:
-    if not value.isdigit() or len(value) > 18:
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
         raise _refusal(404, "not_found", f"no such {what}")
     return int(value)
 

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from issuer import limits, sweep
 from issuer.db import make_engine, migrate, session_factory
 from issuer.db.models import Office, Person, Staff
 from issuer.errors import OAuthError
@@ -28,8 +28,19 @@ from issuer.security import hash_password
 from issuer.seed import generate, load_csv
 from issuer.settings import Settings
 from issuer.status import current_list
-from issuer.web import api, console, console_admin, console_status, logs, oid4vci, remote, status_routes, trust_routes
-from issuer.web.errors import SECURITY_SCHEMES, oauth_error_handler, oauth_response
+from issuer.web import (
+    api,
+    console,
+    console_admin,
+    console_status,
+    guard,
+    logs,
+    oid4vci,
+    remote,
+    status_routes,
+    trust_routes,
+)
+from issuer.web.errors import SECURITY_SCHEMES, ErrorResponse, oauth_error_handler, oauth_response
 from issuer.web.headers import SecurityHeaders
 from issuer.web.state import State
 
@@ -88,18 +99,25 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         # after the server configured its logging: no query strings, secrets or exception messages in it
         logs.install(words)
-        yield
+        async with sweep.periodically(st.sessions, settings, st.now):
+            yield
         st.forget_keys()  # logs out of an HSM
         engine.dispose()  # close pooled connections when the service stops
 
     # no Swagger UI or ReDoc pages: they load scripts from a CDN and run inline ones (the security headers
     # forbid both); the OpenAPI document stays at /openapi.json
     app = FastAPI(title="mobileid issuer", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.add_middleware(SecurityHeaders, public_url=settings.public_url)
     st = State(settings=settings, sessions=session_factory(engine), session_secret=_secret(settings))
     if clock is not None:
         st.clock = clock
     app.state.mobileid = st
+    # The input guard, the shared rate limits outside it (a flood of junk is counted too), and outermost the
+    # security headers, so that the guard's and the limiter's answers carry them as well.
+    app.add_middleware(guard.InputGuard, max_body=settings.max_body_bytes, max_depth=settings.max_json_depth,
+                       errors=oid4vci.VALIDATION_ERRORS)
+    app.add_middleware(limits.RateLimit, now=st.now, limiter=limits.Limiter(
+        engine, limits.limits_from(settings), settings.rate_limit_window_seconds, st.session_secret))
+    app.add_middleware(SecurityHeaders, public_url=settings.public_url)
     routers = (oid4vci.router, status_routes.router, trust_routes.router, remote.router, console.router,
                console_status.router, console_admin.router, api.router)
     for router in routers:
@@ -114,7 +132,7 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
     def validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         """OAuth-style 400s on the OpenID4VCI paths; FastAPI's usual 422 elsewhere."""
         answer = oid4vci.validation_error(request, exc)
-        fallback = {"detail": jsonable_encoder(exc.errors())}
+        fallback = guard.validation_detail(exc.errors())  # FastAPI's, less the input it refused
         return oauth_response(answer) if answer is not None else JSONResponse(fallback, status_code=422)
 
     app.add_exception_handler(OAuthError, oauth_error_handler)  # every refusal of every route and service
@@ -149,6 +167,8 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
                 for operation in document["paths"].get(path, {}).values():
                     operation.get("responses", {}).pop("422", None)
             document.setdefault("components", {}).setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
+            guard.document(document, ErrorResponse.model_json_schema())
+            limits.document(document)
         return app.openapi_schema  # type: ignore[return-value]
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -28,7 +28,8 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, or_, select
 
 from issuer import audit
-from issuer.db.models import AuditEntry, Credential, Licence, Offer, Person, Staff
+from issuer import audit_view as audit_view_data
+from issuer.db.models import Credential, Licence, Offer, Person, Staff
 from issuer.grants import MAX_COPIES, GrantError, default_copies, eligibility, progress
 from issuer.offers import DOCUMENT_KINDS, OFFER_SCHEME, REFERENCE_PATH, create_offer, record_check
 from issuer.web.auth import (
@@ -289,7 +290,8 @@ def _copies(form: Any, chosen: list[str]) -> dict[str, int]:
     out = {}
     for config in chosen:
         value = str(form.get(f"copies_{config}", "") or default_copies(config)).strip()
-        out[config] = int(value) if value.isdigit() and len(value) < 4 else 0  # 0 is refused with the reason
+        # 0 is refused with the reason; only ASCII digits (int() refuses "¹²³", which isdigit() accepts)
+        out[config] = int(value) if value.isascii() and value.isdigit() and len(value) < 4 else 0
     return out
 
 
@@ -368,7 +370,9 @@ def offer_page(request: Request, offer_id: int) -> Response:
 
 @router.get("/audit", response_class=HTMLResponse,
             responses=pages({403: "only a supervisor or an admin sees the audit log"}))
-def audit_view(request: Request) -> Response:
+def audit_view(request: Request, before: int | None = None) -> Response:
+    """One page of the log (newest first; ``before``: the page of older entries); the chain is verified from
+    its checkpoint, so a view walks only the entries added since (``issuer.audit_view``)."""
     st, session = current(request)
     if session is None:
         return login_redirect()
@@ -376,8 +380,8 @@ def audit_view(request: Request) -> Response:
         staff = db.get(Staff, session.staff_id)
         if staff is None or staff.role not in ("supervisor", "admin"):
             return error(request, session, 403, "err_forbidden")
-        entries = list(db.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(200)))
-        broken = audit.verify_chain(db)
-    return page(request, "audit.html", session, entries=entries, broken=broken)
+        shown = audit_view_data.page(db, before)
+        chain = audit_view_data.check(db, st.now())
+    return page(request, "audit.html", session, entries=shown.entries, older=shown.older, broken=chain.broken)
 
 

@@ -99,7 +99,7 @@ async def _apply(request: Request, person_id: int | None, credential_id: int | N
     if not csrf_ok(str(form.get("csrf", "")), session):
         return csrf_refused(request, session)
     to, reason = str(form.get("to") or form.get("status") or ""), str(form.get("reason", "")).strip()[:MAX_REASON]
-    chosen = {int(str(v)) for v in form.getlist("credential") if str(v).isdigit()}
+    chosen = {int(str(v)) for v in form.getlist("credential") if str(v).isascii() and str(v).isdigit()}
     if credential_id is not None and not form.getlist("credential"):
         chosen = {credential_id}  # a one-credential form names it in its address
     with st.sessions() as db:

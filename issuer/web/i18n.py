@@ -118,6 +118,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     # audit page
     "chain_ok": {"ko": "해시 체인 검증됨", "en": "Hash chain verified"},
     "chain_broken": {"ko": "해시 체인이 끊김: 항목", "en": "Hash chain broken at entry"},
+    "older_entries": {"ko": "이전 기록", "en": "Older entries"},
     "time": {"ko": "시각", "en": "Time"},
     "actor": {"ko": "행위자", "en": "Actor"},
     "action": {"ko": "작업", "en": "Action"},

@@ -6,6 +6,7 @@ Pydantic stops at this edge; below it the issuer's services take plain typed val
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import functools
 import hashlib
 from typing import Annotated, Any
@@ -35,10 +36,10 @@ VALIDATION_ERRORS = {"/token": "invalid_request", "/nonce": "invalid_request",
 
 
 def _refuse(session: Session, action: str, status: int, error: str, description: str,
-            target: str = "") -> OAuthError:
-    """Audit a refused wallet request by its error code only (no tokens, proofs or claims) and commit; the
-    caller raises what this returns."""
-    return refuse(session, action, OAuthError(error, description, status=status), target)
+            target: str = "", *, now: dt.datetime) -> OAuthError:
+    """Record a refused wallet request (``issuance.refuse``: audited by its error code only when it names a
+    person, else counted) and commit; the caller raises what this returns."""
+    return refuse(session, action, OAuthError(error, description, status=status), target, now=now)
 
 
 def validation_error(request: Request, exc: RequestValidationError) -> OAuthError | None:
@@ -48,7 +49,7 @@ def validation_error(request: Request, exc: RequestValidationError) -> OAuthErro
         return None
     where = sorted({".".join(str(p) for p in e.get("loc", ())) + f": {e.get('type')}" for e in exc.errors()})
     with state(request).sessions() as session:
-        return _refuse(session, "request.reject", 400, error, "; ".join(where)[:300], request.url.path)
+        return _refuse(session, "request.reject", 400, error, "; ".join(where)[:300], now=state(request).now())
 
 
 def _claims(doc: Any, fmt: str) -> list[dict[str, Any]]:

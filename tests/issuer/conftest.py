@@ -210,3 +210,14 @@ def race_redemptions(url: str, code: str, tx_code: str, clients: int) -> list[tu
 
     with ThreadPoolExecutor(max_workers=clients) as pool:
         return list(pool.map(redeem, range(clients)))
+
+
+def refusals(service: Service, kind: str) -> int:
+    """Refused anonymous requests of ``kind`` (``action:error``) counted so far (``issuer.limits``)."""
+    from sqlalchemy import func
+
+    from issuer.db.models import RefusalCount
+
+    with service.session() as session:
+        return int(session.scalar(select(func.coalesce(func.sum(RefusalCount.count), 0))
+                                  .where(RefusalCount.kind == kind)) or 0)
