@@ -21,7 +21,7 @@ run: $(STAMP)  ## the issuer service on SQLite with the clerk console
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy --strict specs verifier wallet issuer mobileid app
+	$(BIN)/mypy --strict specs verifier wallet issuer mobileid app fuzz
 
 test: lint
 	bash scripts/system-deps.sh

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 import resource
 import time
 import traceback
@@ -48,6 +49,17 @@ class Stats:
     @property
     def slow(self) -> int:
         return sum(f.kind == "slow" for f in self.findings)
+
+
+
+_ROOT = str(Path(__file__).resolve().parent.parent) + "/"
+
+
+def _relative(text: str) -> str:
+    """``text`` with this checkout's folder, ``.../site-packages/`` and the standard library's folder cut from
+    file names."""
+    text = re.sub(r'"[^"]*/site-packages/', '"site-packages/', text.replace(_ROOT, ""))
+    return re.sub(r'"[^"]*/lib/(python3\.\d+)/', r'"\1/', text)
 
 
 def peak_rss_mb() -> float:
@@ -108,12 +120,13 @@ def run(name: str, *, inputs: int, seconds: float, rng_seed: int = 1, crash_dir:
         except (Exception, RecursionError, MemoryError) as e:
             exc = e
             where = traceback.extract_tb(e.__traceback__)[-1]
-            key = f"{type(e).__name__}@{where.filename}:{where.lineno}"
+            key = f"{type(e).__name__}@{_relative(where.filename)}:{where.lineno}"
             if key not in seen_crash and len(stats.findings) < max_findings:
                 seen_crash.add(key)
-                detail = "".join(traceback.format_exception(e))
+                # Paths relative to the project (and site-packages): a saved crash names no machine's folders.
+                detail = _relative("".join(traceback.format_exception(e)))
                 path = _save(name, data, detail, crash_dir)
-                stats.findings.append(Finding(name, "crash", f"{type(e).__name__}: {e} at {where.filename}:"
+                stats.findings.append(Finding(name, "crash", f"{type(e).__name__}: {e} at {_relative(where.filename)}:"
                                                           f"{where.lineno} in {where.name}", path))
         elapsed = (perf() - t0) * 1000
         stats.inputs += 1

@@ -211,7 +211,7 @@ def mutate_cbor(rng: random.Random, data: bytes, pool: list[bytes]) -> bytes:
 
 
 # -- JOSE / SD-JWT text ---------------------------------------------------------------------------------
-HEADERS = ({"alg": "none"}, {"alg": "HS256", "typ": "dc+sd-jwt"}, {"alg": "ES256", "crit": ["exp"]},
+HEADERS: tuple[object, ...] = ({"alg": "none"}, {"alg": "HS256", "typ": "dc+sd-jwt"}, {"alg": "ES256", "crit": ["exp"]},
            {"alg": "ES256", "typ": "dc+sd-jwt", "x5c": ["AAAA", "!!"]}, {"alg": "ES256", "kid": 1},
            {"alg": "EdDSA", "typ": "kb+jwt"}, {"alg": "ES256", "typ": "statuslist+jwt", "x5c": "x"},
            {"alg": "ES512", "jwk": {"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA"}}, {"alg": ["ES256"]}, [])

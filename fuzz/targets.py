@@ -380,6 +380,7 @@ def _oid4vci_http() -> Call:
     from issuer.settings import Settings
     from issuer.web.app import bootstrap, create_app
 
+    _close_http()  # a second setup in one process (a smoke run, then the crash replay) closes the first app
     url = "http://localhost"
     folder = tempfile.TemporaryDirectory(prefix="mobileid-fuzz-")
     settings = Settings(data_dir=Path(folder.name) / "data", public_url=url, seed_people=50, status_list_size=4096)
@@ -407,9 +408,9 @@ def _oid4vci_http() -> Call:
     client.__enter__()
     from wallet.oid4vci import CredentialOffer
 
-    offer = CredentialOffer.parse(offers[0][0])
+    parsed = CredentialOffer.parse(offers[0][0])
     answer = client.post("/token", data={"grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code",
-                                         "pre-authorized_code": offer.pre_authorized_code, "tx_code": offers[0][1]})
+                                         "pre-authorized_code": parsed.pre_authorized_code, "tx_code": offers[0][1]})
     access = answer.json()["access_token"]
     _HTTP_STATE.update(folder=folder, client=client, engine=engine)
     atexit.register(_close_http)
