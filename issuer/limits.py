@@ -1,13 +1,20 @@
 """Abuse limits that every worker shares: fixed-window request counters in the issuer's own database.
 
-Each limited request adds one hit to two counters, its client's and everyone's, for its kind (``token``,
-``nonce``, ``credential``, ``remote``, ``login``) and the current window, in ONE statement::
+Each limited request takes one hit from two allowances, its client's and everyone's, for its kind
+(``token``, ``nonce``, ``credential``, ``remote``, ``login``) and the current window. The counters are rows
+of ``rate_limits`` in the shared database, but a worker leases them a block at a time (``block_of``: a
+twentieth of the limit, at least 1, at most ``MAX_BLOCK``), both buckets in ONE statement::
 
-    INSERT INTO rate_limits (bucket, window_start, hits) VALUES (:client, :w, 1), (:everyone, :w, 1)
-    ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING bucket, hits
+    INSERT INTO rate_limits (bucket, window_start, hits) VALUES (:client, :w, :block), (:everyone, :w, :block)
+    ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + excluded.hits RETURNING bucket, hits
 
-PostgreSQL and SQLite (>= 3.35) both run it atomically, so N uvicorn workers on M machines count together
-and two racing requests never read the same count. A request over either limit is answered 429 with
+and serves the block from memory. The limit is never exceeded across workers; it can only be slightly
+stricter, by the hits leased and unused when the window ends (at most workers x (block - 1) per bucket;
+limits under 40 have blocks of 1 and are exact). The counter holds the hits asked for (granted or not), which
+is why the grant is computed from the count it returns.
+
+PostgreSQL and SQLite (>= 3.35) both run the upsert atomically, so N uvicorn workers on M machines count
+together and two racing leases never see the same count. A request over either limit is answered 429 with
 ``Retry-After`` (RFC 9110 §10.2.3, RFC 6585 §4) saying when the window ends. The database was chosen over
 Redis because the issuer already depends on it and every worker already holds a pool to it, so ``make run``,
 the tests and CI need nothing new (docs/deployment.md weighs the cost).
@@ -22,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -75,59 +83,134 @@ def _insert(session_or_engine: Session | Engine, table: Table) -> Any:
     return (postgresql.insert if name == "postgresql" else sqlite.insert)(table)
 
 
-_UPSERT = ("INSERT INTO rate_limits (bucket, window_start, hits) VALUES ({p}, {p}, 1), ({p}, {p}, 1) "
-           "ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING bucket, hits")
-_GIVE_BACK = "UPDATE rate_limits SET hits = hits - 1 WHERE bucket = {p} AND window_start = {p}"
+_LEASE = ("INSERT INTO rate_limits (bucket, window_start, hits) VALUES {rows} ON CONFLICT (bucket, window_start) "
+          "DO UPDATE SET hits = rate_limits.hits + excluded.hits RETURNING bucket, hits")
+MAX_BLOCK = 1000  # hits one worker may hold unused: bounds how much stricter than the limit the limit can be
+
+
+def block_of(limit: int) -> int:
+    """Hits a worker leases at once for a limit: a twentieth, so small limits (login) stay exact with 1."""
+    return max(1, min(MAX_BLOCK, limit // 20))
 
 
 class Limiter:
-    """``hit(kind, client, now)`` counts one request and says whether it may proceed.
+    """``hit(kind, client, now)`` takes one hit from its client's and from everyone's allowance for the window.
 
-    The two counters are bumped by one statement, sent on a pooled driver connection as plain SQL (the same
-    text on PostgreSQL and SQLite but for the parameter marks): building it through the ORM cost four times
-    the CPU (benchmarks/issuer_security.py). A request refused for its client gives its hit on everyone's
-    counter back, so a client that is already refused cannot use up the overall allowance of the others."""
+    The counters live in the shared database, but a worker does not write one per request: it LEASES a block
+    of hits per bucket and window (``block_of(limit)``, one upsert for the client's and everyone's bucket
+    together), serves them from memory and leases again when the block is used up. The upsert always adds
+    the block asked for and returns the new count, so the hits granted are ``min(block, limit - (count -
+    block))`` (none once the count has reached the limit): whatever the interleaving of workers, the hits
+    granted in a window never exceed the limit. The limit can only be slightly stricter: hits leased and
+    not used before the window ends are lost, at most ``workers x (block - 1)`` per bucket (blocks of 1,
+    i.e. limits under 40, are exact). A bucket found exhausted is remembered until the window ends, so a
+    flooding client costs no statement either.
+
+    A client over its own limit is refused before everyone's allowance is touched, so it cannot use up the
+    others' allowance. Plain SQL on a pooled driver connection: the ORM cost four times the CPU."""
 
     def __init__(self, engine: Engine, limits: dict[str, Limit], window_seconds: int, key: bytes) -> None:
         self.engine, self.limits, self.window, self._key = engine, limits, max(1, window_seconds), key
-        mark = "%s" if engine.dialect.name == "postgresql" else "?"
-        self._upsert, self._give_back = _UPSERT.format(p=mark), _GIVE_BACK.format(p=mark)
+        self._mark = "%s" if engine.dialect.name == "postgresql" else "?"
+        self._lock = threading.Lock()
+        self._start = -1  # the window the leases below belong to
+        self._leased: dict[str, int] = {}  # bucket -> hits leased and not yet used
+        self._exhausted: set[str] = set()  # buckets whose limit is reached for this window
+        self.granted = 0  # hits granted by the database to this worker (tests, benchmarks)
 
     def client_bucket(self, kind: str, client: str) -> str:
         digest = hmac.new(self._key, client.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:32]
         return f"{kind}|{digest}"
 
-    def hit(self, kind: str, client: str, now: dt.datetime) -> Verdict:
+    def unused(self) -> int:
+        """Hits leased by this worker and not (yet) used in the current window."""
+        with self._lock:
+            return sum(self._leased.values())
+
+    def _wanted(self, kind: str, client: str, now: dt.datetime) -> tuple[Limit, int, list[tuple[str, int]]] | None:
         limit = self.limits.get(kind)
         if limit is None or (limit.per_client <= 0 and limit.overall <= 0):
-            return Verdict(True, 0)
+            return None
         second = int(now.timestamp())
+        wanted = [(self.client_bucket(kind, client), limit.per_client), (f"{kind}|{EVERYONE}", limit.overall)]
+        return limit, second, [(bucket, n) for bucket, n in wanted if n > 0]
+
+    def _local(self, start: int, retry: int, wanted: list[tuple[str, int]]) -> Verdict | list[tuple[str, int]]:
+        """Under the lock: a verdict from memory, or the buckets (with their limits) that need a lease."""
+        if start != self._start:
+            self._start, self._leased, self._exhausted = start, {}, set()
+        missing = []
+        for bucket, limit in wanted:  # the client's bucket first: a refused client never touches everyone's
+            if bucket in self._exhausted:
+                return Verdict(False, retry, "overall" if bucket.endswith(EVERYONE) else "client")
+            if self._leased.get(bucket, 0) <= 0:
+                missing.append((bucket, limit))
+        if missing:
+            return missing
+        for bucket, _ in wanted:
+            left = self._leased[bucket] - 1
+            if left:
+                self._leased[bucket] = left
+            else:
+                del self._leased[bucket]
+        return Verdict(True, 0)
+
+    def local(self, kind: str, client: str, now: dt.datetime) -> Verdict | None:
+        """The verdict from this worker's leases alone, or None when the database must be asked (``hit``)."""
+        wanted = self._wanted(kind, client, now)
+        if wanted is None:
+            return Verdict(True, 0)
+        _, second, buckets = wanted
+        start = second - second % self.window
+        with self._lock:
+            verdict = self._local(start, start + self.window - second, buckets)
+        return verdict if isinstance(verdict, Verdict) else None
+
+    def hit(self, kind: str, client: str, now: dt.datetime) -> Verdict:
+        wanted = self._wanted(kind, client, now)
+        if wanted is None:
+            return Verdict(True, 0)
+        _, second, buckets = wanted
         start = second - second % self.window
         retry = start + self.window - second
-        mine, everyone = self.client_bucket(kind, client), f"{kind}|{EVERYONE}"
+        while True:  # each pass leases at least one hit or finds a bucket exhausted, so this ends
+            with self._lock:
+                verdict = self._local(start, retry, buckets)
+            if isinstance(verdict, Verdict):
+                return verdict
+            granted = self._lease(start, [(bucket, limit, block_of(limit)) for bucket, limit in verdict])
+            with self._lock:
+                if start != self._start:  # another request moved the window meanwhile: the hits granted
+                    self.granted += sum(granted.values())  # count for this request's window; use one, lose the rest
+                    refused = [bucket for bucket, hits in granted.items() if not hits]
+                    return Verdict(False, retry, "overall" if refused[0].endswith(EVERYONE) else "client") \
+                        if refused else Verdict(True, 0)
+                for bucket, hits in granted.items():
+                    self.granted += hits
+                    if hits:
+                        self._leased[bucket] = self._leased.get(bucket, 0) + hits
+                    else:
+                        self._exhausted.add(bucket)
+
+    def _lease(self, start: int, asked: list[tuple[str, int, int]]) -> dict[str, int]:
+        """One upsert adding each block asked for; returns the hits granted per bucket (0: limit reached)."""
+        rows = ", ".join(f"({self._mark}, {self._mark}, {self._mark})" for _ in asked)
         connection = self.engine.raw_connection()
         driver = connection.driver_connection
         postgres = self.engine.dialect.name == "postgresql"
         try:
-            if postgres:  # each statement is atomic on its own: no BEGIN/COMMIT round trips around it
+            if postgres:  # one statement is atomic on its own: no BEGIN/COMMIT round trips around it
                 driver.autocommit = True  # type: ignore[union-attr]
             cursor = connection.cursor()
-            cursor.execute(self._upsert, (mine, start, everyone, start))
+            cursor.execute(_LEASE.format(rows=rows), [v for bucket, _, block in asked for v in (bucket, start, block)])
             counts = dict(cursor.fetchall())
-            refused = 0 < limit.per_client < counts[mine]
-            if refused:
-                cursor.execute(self._give_back, (everyone, start))
             cursor.close()
-            connection.commit()  # nothing to do in autocommit mode; an engine not set up so still keeps the hit
+            connection.commit()  # nothing to do in autocommit mode; an engine not set up so still keeps the lease
         finally:
             if postgres:
                 driver.autocommit = False  # type: ignore[union-attr]
             connection.close()  # back to the pool
-        if refused:
-            return Verdict(False, retry, "client")
-        if 0 < limit.overall < counts[everyone]:
-            return Verdict(False, retry, "overall")
-        return Verdict(True, 0)
+        return {bucket: max(0, min(block, limit - (counts[bucket] - block))) for bucket, limit, block in asked}
 
 
 def count_refusal(session: Session, kind: str, now: dt.datetime) -> None:
@@ -183,7 +266,10 @@ class RateLimit:
             return
         client = (scope.get("client") or ("unknown", 0))[0]
         try:
-            verdict = await anyio.to_thread.run_sync(self.limiter.hit, kind, str(client), self.now())
+            now = self.now()
+            verdict = self.limiter.local(kind, str(client), now)  # from this worker's leased hits, no hop
+            if verdict is None:
+                verdict = await anyio.to_thread.run_sync(self.limiter.hit, kind, str(client), now)
         except OperationalError:  # the database is unavailable: as the routes answer then (docs/reliability.md)
             await _answer(send, 503, b'{"error":"temporarily_unavailable","error_description":"the service\'s '
                           b'database is unavailable; try again shortly"}', b"application/json", {"retry-after": "2"})

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import sys
 import textwrap
@@ -16,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select
 
 from issuer.db.models import AuditEntry, RateCounter
-from issuer.limits import KINDS, Limit, Limiter, kind_of
+from issuer.limits import KINDS, MAX_BLOCK, Limit, Limiter, block_of, kind_of
 from issuer.offers import PRE_AUTH_GRANT
 from issuer.web.app import create_app
 from tests.issuer.conftest import ISSUER_URL, Service, enroll, person_with_licence, refusals
@@ -55,6 +56,45 @@ def test_per_client_then_overall(service: Service) -> None:
     with service.session() as session:
         buckets = session.scalars(select(RateCounter.bucket)).all()
     assert buckets and not any("10.0.0" in b for b in buckets)
+
+
+def _count(service: Service, bucket_like: str) -> int:
+    with service.session() as session:
+        return int(session.scalar(select(func.coalesce(func.sum(RateCounter.hits), 0))
+                                  .where(RateCounter.bucket.like(bucket_like))) or 0)
+
+
+def test_block_sizes() -> None:
+    assert [block_of(n) for n in (1, 5, 30, 39, 40, 60, 6000, 10**9)] == [1, 1, 1, 1, 2, 3, 300, MAX_BLOCK]
+
+
+def test_hits_are_leased_a_block_at_a_time(service: Service) -> None:
+    """A limit of 100 leases 5 hits a statement: 7 requests ask the database twice; the 101st is refused."""
+    limiter = Limiter(service.engine, {"token": Limit(100, 0)}, WINDOW, b"k" * 32)
+    now = dt.datetime(2026, 12, 4, 12, 0, 0, tzinfo=dt.UTC)
+    assert all(limiter.hit("token", "c", now).allowed for _ in range(7))
+    assert _count(service, "token|%") == 10 and (limiter.granted, limiter.unused()) == (10, 3)
+    assert limiter.local("token", "c", now) == limiter.local("token", "c", now)  # served from the lease
+    assert limiter.unused() == 1 and _count(service, "token|%") == 10
+    assert sum(limiter.hit("token", "c", now).allowed for _ in range(200)) == 100 - 9
+    assert limiter.granted == 100 and limiter.local("token", "c", now) == limiter.hit("token", "c", now)
+    asked = _count(service, "token|%")
+    assert not any(limiter.hit("token", "c", now).allowed for _ in range(50))
+    assert _count(service, "token|%") == asked  # an exhausted bucket is remembered: a flood costs no statement
+
+
+def test_unused_leases_make_the_limit_stricter_never_looser(service: Service) -> None:
+    """Two workers (limiters) on one limit of 40 (blocks of 2): the hit that one holds unused is lost to the
+    other, so together they allow 39, never 41."""
+    first, second = (Limiter(service.engine, {"token": Limit(40, 0)}, WINDOW, b"k" * 32) for _ in range(2))
+    now = dt.datetime(2026, 12, 4, 12, 0, 0, tzinfo=dt.UTC)
+    assert first.hit("token", "c", now).allowed and first.unused() == 1
+    assert sum(second.hit("token", "c", now).allowed for _ in range(60)) == 38
+    assert first.hit("token", "c", now).allowed and not first.hit("token", "c", now).allowed
+    assert first.granted + second.granted == 40
+    # the next window: the leases of the ended one are dropped, not carried over
+    later = now + dt.timedelta(seconds=WINDOW)
+    assert first.hit("token", "c", later).allowed and first.unused() == 1
 
 
 def test_zero_switches_a_limit_off(service: Service) -> None:
@@ -113,34 +153,41 @@ def test_remote_offer_shares_the_remote_limit(service: Service, tight: TestClien
 
 HITS = 40
 CHILD = textwrap.dedent("""
-    import datetime as dt, sys
-    from sqlalchemy import create_engine
+    import datetime as dt, json, sys
     from issuer.db import make_engine
     from issuer.limits import Limit, Limiter
     engine = make_engine(sys.argv[1])
     limiter = Limiter(engine, {"token": Limit(int(sys.argv[2]), 0)}, 3600, b"k" * 32)
     now = dt.datetime.fromisoformat(sys.argv[3])
-    print(sum(limiter.hit("token", "10.9.9.9", now).allowed for _ in range(int(sys.argv[4]))))
+    allowed = [limiter.hit("token", "10.9.9.9", now).allowed for _ in range(int(sys.argv[4]))]
+    print(json.dumps([sum(allowed), len(allowed) - sum(allowed), limiter.granted, limiter.unused()]))
 """)
 
 
-def test_two_processes_share_one_counter(service: Service) -> None:
-    """Two worker processes hit the same client's counter at once: together they allow exactly the limit and
-    count every hit (one atomic statement each; no lost update)."""
-    limit = 25
+@pytest.mark.parametrize("limit", [25, 60])
+def test_two_processes_share_one_counter(service: Service, limit: int) -> None:
+    """Two worker processes hit the same client's counter at once. Together they never allow more than the
+    limit, and every hit is accounted for: allowed + refused = sent, and every allowed hit came out of a block
+    the database granted (granted = allowed + leased and unused). With blocks of 1 (limit 25) the limit is
+    exact; with blocks of 3 (limit 60) it is stricter by at most the hits the two hold unused."""
+    block = block_of(limit)
     now = service.clock.now.isoformat()
     url = service.settings.sqlalchemy_url
     children = [subprocess.Popen([sys.executable, "-c", CHILD, url, str(limit), now, str(HITS)],
                                  stdout=subprocess.PIPE, text=True) for _ in range(2)]
-    allowed = [int(child.communicate(timeout=120)[0]) for child in children]
+    results = [json.loads(child.communicate(timeout=120)[0]) for child in children]
     assert all(child.returncode == 0 for child in children)
-    assert sum(allowed) == limit, allowed
+    allowed, refused, granted, unused = (sum(r[i] for r in results) for i in range(4))
+    assert allowed + refused == 2 * HITS and granted == allowed + unused, results
+    assert granted <= limit and limit - 2 * (block - 1) <= allowed <= limit, results
+    if block == 1:
+        assert allowed == limit
     engine = create_engine(url)
     with engine.connect() as connection:
-        hits = connection.scalar(select(func.sum(RateCounter.hits)).where(RateCounter.bucket.like("token|%"),
-                                                                          ~RateCounter.bucket.like("%|*")))
+        asked = connection.scalar(select(func.sum(RateCounter.hits)).where(RateCounter.bucket.like("token|%"),
+                                                                           ~RateCounter.bucket.like("%|*")))
     engine.dispose()
-    assert hits == 2 * HITS
+    assert asked is not None and granted <= asked < limit + 3 * block  # the counter holds every block asked for
 
 
 def test_anonymous_refusals_are_counted_not_chained(service: Service) -> None:
