@@ -282,8 +282,24 @@ async def one_flow(http: Any, offer: Offer, signer: Any, config: str, aud: str, 
     return None
 
 
+class Forwarded:
+    """``http`` with every request of one flow claiming the client address ``address``: uvicorn takes
+    X-Forwarded-For from loopback peers (its default ``--forwarded-allow-ips``), so each flow is its own client."""
+
+    def __init__(self, http: Any, address: str) -> None:
+        self.http, self.address = http, address
+
+    async def get(self, url: str, **kw: Any) -> Any:
+        headers = {**kw.pop("headers", {}), "X-Forwarded-For": self.address}
+        return await self.http.get(url, headers=headers, **kw)
+
+    async def post(self, url: str, **kw: Any) -> Any:
+        headers = {**kw.pop("headers", {}), "X-Forwarded-For": self.address}
+        return await self.http.post(url, headers=headers, **kw)
+
+
 async def drive(base_url: str, aud: str, offers: list[Offer], signers: list[Any], config: str,
-                clients: int) -> Stats:
+                clients: int, *, one_address_per_flow: bool = False) -> Stats:
     import httpx
 
     stats = Stats()
@@ -298,7 +314,9 @@ async def drive(base_url: str, aud: str, offers: list[Offer], signers: list[Any]
                     offer, signer = queue.get_nowait()
                 except asyncio.QueueEmpty:
                     return
-                await one_flow(http, offer, signer, config, aud, stats)
+                n = queue.qsize()  # distinct per flow: 10.x.y.z from the number of flows still queued
+                via = Forwarded(http, f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}") if one_address_per_flow else http
+                await one_flow(via, offer, signer, config, aud, stats)
 
         await asyncio.gather(*(worker() for _ in range(clients)))
     return stats

@@ -10,8 +10,10 @@ twentieth of the limit, at least 1, at most ``MAX_BLOCK``), both buckets in ONE 
 
 and serves the block from memory. The limit is never exceeded across workers; it can only be slightly
 stricter, by the hits leased and unused when the window ends (at most workers x (block - 1) per bucket;
-limits under 40 have blocks of 1 and are exact). The counter holds the hits asked for (granted or not), which
-is why the grant is computed from the count it returns.
+limits under 40 have blocks of 1 and are exact). A wallet sends ``/token``, ``/nonce`` and ``/credential``
+from one address, so a new client's buckets of those three are leased in the same statement (``FLOW``).
+The counter holds the hits asked for (granted or not), which is why the grant is computed from the count
+it returns.
 
 PostgreSQL and SQLite (>= 3.35) both run the upsert atomically, so N uvicorn workers on M machines count
 together and two racing leases never see the same count. A request over either limit is answered 429 with
@@ -45,6 +47,7 @@ from issuer.settings import Settings
 
 KINDS = ("token", "nonce", "credential", "remote", "login")
 EVERYONE = "*"
+FLOW = ("token", "nonce", "credential")  # one wallet's issuance: their client buckets are leased together
 
 
 def kind_of(method: str, path: str) -> str | None:
@@ -85,7 +88,7 @@ def _insert(session_or_engine: Session | Engine, table: Table) -> Any:
 
 _LEASE = ("INSERT INTO rate_limits (bucket, window_start, hits) VALUES {rows} ON CONFLICT (bucket, window_start) "
           "DO UPDATE SET hits = rate_limits.hits + excluded.hits RETURNING bucket, hits")
-MAX_BLOCK = 1000  # hits one worker may hold unused: bounds how much stricter than the limit the limit can be
+MAX_BLOCK = 50  # hits one worker may hold unused per counter: bounds how much stricter the limit can be
 
 
 def block_of(limit: int) -> int:
@@ -178,11 +181,12 @@ class Limiter:
                 verdict = self._local(start, retry, buckets)
             if isinstance(verdict, Verdict):
                 return verdict
-            granted = self._lease(start, [(bucket, limit, block_of(limit)) for bucket, limit in verdict])
+            asked = verdict + self._companions(kind, client, verdict)
+            granted = self._lease(start, [(bucket, limit, block_of(limit)) for bucket, limit in asked])
             with self._lock:
                 if start != self._start:  # another request moved the window meanwhile: the hits granted
                     self.granted += sum(granted.values())  # count for this request's window; use one, lose the rest
-                    refused = [bucket for bucket, hits in granted.items() if not hits]
+                    refused = [bucket for bucket, _ in buckets if granted.get(bucket) == 0]
                     return Verdict(False, retry, "overall" if refused[0].endswith(EVERYONE) else "client") \
                         if refused else Verdict(True, 0)
                 for bucket, hits in granted.items():
@@ -191,6 +195,23 @@ class Limiter:
                         self._leased[bucket] = self._leased.get(bucket, 0) + hits
                     else:
                         self._exhausted.add(bucket)
+
+    def _companions(self, kind: str, client: str, missing: list[tuple[str, int]]) -> list[tuple[str, int]]:
+        """A wallet sends /token, /nonce and /credential together from one address: when its client bucket of
+        one of them is leased, those of the other two come in the same statement (unless held or exhausted),
+        so one statement serves a whole issuance from a new client instead of three."""
+        mine = self.client_bucket(kind, client)
+        if kind not in FLOW or all(bucket != mine for bucket, _ in missing):
+            return []
+        companions = []
+        with self._lock:
+            for other in FLOW:
+                limit = self.limits.get(other)
+                bucket = self.client_bucket(other, client)
+                if other != kind and limit is not None and limit.per_client > 0 and not self._leased.get(bucket) \
+                        and bucket not in self._exhausted:
+                    companions.append((bucket, limit.per_client))
+        return companions
 
     def _lease(self, start: int, asked: list[tuple[str, int, int]]) -> dict[str, int]:
         """One upsert adding each block asked for; returns the hits granted per bucket (0: limit reached)."""

@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select
 
 from issuer.db.models import AuditEntry, RateCounter
-from issuer.limits import KINDS, MAX_BLOCK, Limit, Limiter, block_of, kind_of
+from issuer.limits import KINDS, MAX_BLOCK, Limit, Limiter, Verdict, block_of, kind_of
 from issuer.offers import PRE_AUTH_GRANT
 from issuer.web.app import create_app
 from tests.issuer.conftest import ISSUER_URL, Service, enroll, person_with_licence, refusals
@@ -65,7 +65,7 @@ def _count(service: Service, bucket_like: str) -> int:
 
 
 def test_block_sizes() -> None:
-    assert [block_of(n) for n in (1, 5, 30, 39, 40, 60, 6000, 10**9)] == [1, 1, 1, 1, 2, 3, 300, MAX_BLOCK]
+    assert [block_of(n) for n in (1, 5, 30, 39, 40, 60, 6000, 10**9)] == [1, 1, 1, 1, 2, 3, 50, MAX_BLOCK]
 
 
 def test_hits_are_leased_a_block_at_a_time(service: Service) -> None:
@@ -95,6 +95,19 @@ def test_unused_leases_make_the_limit_stricter_never_looser(service: Service) ->
     # the next window: the leases of the ended one are dropped, not carried over
     later = now + dt.timedelta(seconds=WINDOW)
     assert first.hit("token", "c", later).allowed and first.unused() == 1
+
+
+def test_a_wallets_three_requests_are_leased_together(service: Service) -> None:
+    """A new client's /token lease brings its /nonce and /credential blocks in the same statement; a kind
+    outside the flow (remote) does not."""
+    flow = {kind: Limit(100, 0) for kind in ("token", "nonce", "credential", "remote")}
+    limiter = Limiter(service.engine, flow, WINDOW, b"k" * 32)
+    now = dt.datetime(2026, 12, 4, 12, 0, 0, tzinfo=dt.UTC)
+    assert limiter.local("token", "w", now) is None and limiter.local("nonce", "w", now) is None
+    assert limiter.hit("token", "w", now).allowed and limiter.granted == 15
+    assert limiter.local("nonce", "w", now) == limiter.local("credential", "w", now) == Verdict(True, 0)
+    assert limiter.local("remote", "w", now) is None and limiter.local("nonce", "other", now) is None
+    assert _count(service, "%|%") == 15 and limiter.unused() == 12  # 4 + 4 + 4 left
 
 
 def test_zero_switches_a_limit_off(service: Service) -> None:
