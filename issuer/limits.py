@@ -144,10 +144,11 @@ class Limiter:
             self._start, self._leased, self._exhausted = start, {}, set()
         missing = []
         for bucket, limit in wanted:  # the client's bucket first: a refused client never touches everyone's
+            if self._leased.get(bucket, 0) > 0:
+                continue  # hits leased earlier stay usable after a later lease found the limit reached
             if bucket in self._exhausted:
                 return Verdict(False, retry, "overall" if bucket.endswith(EVERYONE) else "client")
-            if self._leased.get(bucket, 0) <= 0:
-                missing.append((bucket, limit))
+            missing.append((bucket, limit))
         if missing:
             return missing
         for bucket, _ in wanted:

@@ -110,6 +110,25 @@ def test_a_wallets_three_requests_are_leased_together(service: Service) -> None:
     assert _count(service, "%|%") == 15 and limiter.unused() == 12  # 4 + 4 + 4 left
 
 
+def test_threads_of_one_worker_use_every_hit_leased(service: Service) -> None:
+    """80 requests at once in one worker (threads) on a limit of 60: racing leases over-ask, and the ones that
+    find the limit reached must not strand the hits the others leased: exactly 60 are allowed."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    limiter = Limiter(service.engine, {"token": Limit(60, 0)}, WINDOW, b"k" * 32)
+    now = dt.datetime(2026, 12, 4, 12, 0, 0, tzinfo=dt.UTC)
+    barrier = threading.Barrier(80)
+
+    def one(_: int) -> bool:
+        barrier.wait()
+        return limiter.hit("token", "c", now).allowed
+
+    with ThreadPoolExecutor(80) as pool:
+        assert sum(pool.map(one, range(80))) == 60
+    assert limiter.granted == 60 and limiter.unused() == 0
+
+
 def test_zero_switches_a_limit_off(service: Service) -> None:
     limiter = _limiter(service, per_client=0, overall=0)
     now = dt.datetime(2026, 12, 4, tzinfo=dt.UTC)
