@@ -183,8 +183,33 @@ def live_url(service: Service) -> Iterator[str]:
 def live_issuer(service: Service) -> Iterator[str]:
     """The service (same database, real clock) under a real uvicorn server that names its own address as its
     public URL, as ``serve`` does: offers made with ``issuer_url=live_issuer`` are redeemable over sockets."""
+    yield from _live(service, own_lists=False)
+
+
+@pytest.fixture
+def live_issuer_own_lists(service: Service) -> Iterator[str]:
+    """``live_issuer`` for a peer that fetches status lists over sockets by the URI in the credential: the
+    (still empty) lists the first start made at the service's nominal address are dropped, with what was
+    published of them, so that the live start makes them at its own address. (Status lists stay where they
+    were made when an issuer moves: they are published under one base, ``issuer.publish``.)"""
+    yield from _live(service, own_lists=True)
+
+
+def _live(service: Service, *, own_lists: bool) -> Iterator[str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    if own_lists:
+        import shutil
+
+        from sqlalchemy import delete
+
+        from issuer.db.models import Credential, StatusListRow
+
+        with service.session() as session:
+            assert session.scalars(select(Credential.id)).first() is None, "lists with credentials stay"
+            session.execute(delete(StatusListRow))
+            session.commit()
+        shutil.rmtree(service.settings.data_dir / "publish", ignore_errors=True)
     moved = service.settings.model_copy(update={"public_url": url})
     bootstrap(moved)  # as a restart at a new address does: the document signer is rotated to name it
     with serve(create_app(moved), port):

@@ -32,12 +32,13 @@ def node_wallet() -> Path:
     return INTEROP / "receive.mjs"
 
 
-def test_owf_wallet_receives_and_verifies_every_credential_type(service: Service, live_issuer: str,
+def test_owf_wallet_receives_and_verifies_every_credential_type(service: Service, live_issuer_own_lists: str,
                                                                  node_wallet: Path, tmp_path: Path) -> None:
     with service.session() as session:
         person = session.scalars(select(Business.representative_id).join(
             Licence, Licence.person_id == Business.representative_id).order_by(Business.id)).first()
     assert person is not None
+    live_issuer = live_issuer_own_lists
     uri, tx_code = enroll(service, person, list(CONFIGURATIONS), copies={"age_attestation": 2},
                           issuer_url=live_issuer, by_reference=True)
     root = tmp_path / "root.pem"
