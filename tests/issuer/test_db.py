@@ -12,7 +12,12 @@ from issuer.db import make_engine
 
 from .conftest import PG_URL
 
-pytestmark = pytest.mark.skipif(not PG_URL, reason="needs MOBILEID_TEST_POSTGRES_URL")
+
+@pytest.fixture(autouse=True)
+def _postgresql() -> None:
+    # These are PostgreSQL's own behaviours: without it they fail, saying how to provide it (no silent skip).
+    assert PG_URL, "needs PostgreSQL: run '. scripts/postgres-env.sh' (make test and .ci/run do) first"
+
 PID = text("SELECT pg_backend_pid()")
 
 

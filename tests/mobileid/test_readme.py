@@ -25,8 +25,6 @@ ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 STORY = "### By hand: counter -> wallet -> QR -> verify, then suspend"
 MARK = "@@mobileid-readme-step@@"
-needs_jq_and_curl = pytest.mark.skipif(shutil.which("jq") is None or shutil.which("curl") is None,
-                                       reason="the README's story uses jq and curl")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +84,8 @@ def _shell_env(home: Path) -> dict[str, str]:
 
 
 @pytest.mark.slow
-@needs_jq_and_curl
 def test_the_by_hand_story_runs_as_written(tmp_path: Path) -> None:
+    assert shutil.which("jq") and shutil.which("curl"), "the README's story uses jq and curl (scripts/system-deps.sh)"
     steps = story_steps(README.read_text(encoding="utf-8"))
     port = _free_port()
     env = _shell_env(tmp_path / "home")
