@@ -146,9 +146,12 @@ def sign_trust_index(index: TrustIndex, signer: Signer, chain: tuple[x509.Certif
 
 
 def verify_trust_index(data: bytes, roots: TrustStore, *, now: dt.datetime,
-                       max_age: dt.timedelta = DEFAULT_MAX_AGE) -> TrustIndex:
-    """Verify a signed trust index against the pinned ``roots`` at ``now`` (fails closed, as the bundle)."""
+                       max_age: dt.timedelta = DEFAULT_MAX_AGE, fresh: bool = True) -> TrustIndex:
+    """Verify a signed trust index against the pinned ``roots`` at ``now`` (fails closed, as the bundle).
+    ``fresh=False`` checks its signature only, not its age: an index a verifier kept (its copy's, to compare
+    sequences, or the one its status list tokens match while change logs bring them up to date)."""
     index = open_signed(data, roots, now=now, max_size=MAX_INDEX, what="trust index", parse=TrustIndex.from_cbor,
                         error=TrustBundleError, code="trust.bundle_signature")
-    check_bundle_age(index.issued_at, now, max_age, next_update=index.next_update, what="trust index")
+    if fresh:
+        check_bundle_age(index.issued_at, now, max_age, next_update=index.next_update, what="trust index")
     return index
