@@ -150,7 +150,7 @@ def test_malformed_logs_are_refused(pki: Pki) -> None:
     good = _log(pki).to_cbor_value()["lists"][0]
     for data in (_payload(pki, [good, good]),  # a list named twice
                  _payload(pki, fromSequence=12), _payload(pki, fromSequence=13),  # not from earlier to later
-                 _payload(pki, version=2), _payload(pki, issuer=None), _payload(pki, lists=None, **{"lists": {}}),
+                 _payload(pki, version=2), _payload(pki, issuer=None), _payload(pki, toSequence="12"),
                  _payload(pki)[:-3],  # truncated
                  encode([1, 2])):
         with pytest.raises(DecodeError):
