@@ -58,33 +58,6 @@ def test_a_suspension_at_the_issuer_shows_after_a_delta_sync(service: Service, n
     assert len(_logs_in_copy(folder)) == 3
 
 
-def test_the_copy_verifies_its_logs_again_on_load(service: Service, network: Network, tmp_path: Path) -> None:
-    folder = tmp_path / "trust"
-    sync(network, ISSUER_URL, folder, now=service.clock.now)
-    service.clock.advance(minutes=1)
-    _set(service, 1, 3, 1)
-    sync(network, ISSUER_URL, folder, now=service.clock.now)
-    where = copy_dir(folder)
-    assert where is not None
-    log = next((where / "trust/changes").iterdir())
-    data = log.read_bytes()
-    log.unlink()  # hard-linked into later copies: never written in place
-    log.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
-    with pytest.raises(MobileIdError) as refused:
-        _status(folder, service, 1, 3)
-    assert refused.value.code == "trust.bundle_signature"
-    log.unlink()  # a missing log: the tokens alone would answer an old status
-    with pytest.raises(MobileIdError) as refused:
-        _status(folder, service, 1, 3)
-    assert refused.value.code == "trust.bundle_signature"
-    log.write_bytes(data)
-    assert _status(folder, service, 1, 3) == 1
-    service.clock.advance(hours=25)  # past the newest log's expiresAt (and the index's nextUpdate)
-    with pytest.raises(MobileIdError) as refused:
-        _status(folder, service, 1, 3)
-    assert refused.value.code == "trust.bundle_stale"
-
-
 def test_a_tampered_or_replayed_log_falls_back_to_the_files(service: Service, network: Network,
                                                             tmp_path: Path) -> None:
     folder = tmp_path / "trust"
