@@ -24,17 +24,10 @@ from specs.trust.changes import (
     verify_change_log,
 )
 from specs.trust.signed import sign_payload
-from specs.x509 import TrustStore, create_vical_signer
+from specs.x509 import TrustStore
 from tests.conftest import Pki
 
 ISSUER = "https://issuer.test"
-
-
-@pytest.fixture(scope="module")
-def vical_key(pki: Pki) -> tuple[SoftwareSigner, Any]:
-    signer = SoftwareSigner.generate()
-    return signer, create_vical_signer(pki.iaca_signer, pki.iaca, signer.public_key(), common_name="VICAL",
-                                       not_before=pki.not_before, not_after=pki.not_before + dt.timedelta(days=700))
 
 
 def _log(pki: Pki, **changes: Any) -> StatusChangeLog:

@@ -15,17 +15,10 @@ from specs.errors import StructureError
 from specs.trust import TrustBundleError
 from specs.trust.index import IndexEntry, TrustIndex, sign_trust_index, verify_trust_index
 from specs.trust.signed import sign_payload
-from specs.x509 import TrustStore, create_iaca, create_vical_signer
+from specs.x509 import TrustStore, create_iaca
 from tests.conftest import Pki
 
 SHA = hashlib.sha256(b"x").digest()
-
-
-@pytest.fixture(scope="module")
-def vical_key(pki: Pki) -> tuple[SoftwareSigner, Any]:
-    signer = SoftwareSigner.generate()
-    return signer, create_vical_signer(pki.iaca_signer, pki.iaca, signer.public_key(), common_name="VICAL",
-                                       not_before=pki.not_before, not_after=pki.not_before + dt.timedelta(days=700))
 
 
 def _index(pki: Pki, **changes: Any) -> TrustIndex:
