@@ -1,10 +1,13 @@
 """The publisher's status change logs (``specs.trust.changes``, a mobileid extension; docs/publishing.md).
 
-Each publication that changes the index also writes, for each of the last ``keep`` sequences a verifier may
-hold, one log from that sequence to the new one (``trust/changes/<from>-<to>``): the step from the previous
-publication (what changed between the CWTs it published and the new lists), and the older logs joined with
-that step. The index names them with their hash and size. When no step can be made (a list appeared,
-disappeared or changed size, or a previous CWT is missing), every log is dropped and verifiers sync by files.
+Each publication that changes the index also writes logs to the new sequence (``trust/changes/<from>-<to>``)
+from the previous publication (the step: what changed between the CWTs it published and the new lists) and
+from the earliest publication of each of the last ``keep`` periods of ``spacing`` seconds (the older logs
+joined with the step). A log carries new values, not flips, so it brings any copy at a sequence between its
+start and its end to its end; a verifier takes the latest start at or before its copy's sequence, and there is
+one for any copy younger than ``keep`` periods, however often the issuer publishes. The index names them with
+their hash and size. When no step can be made (a list appeared, disappeared or changed size, or a previous CWT
+is not what was published), every log is dropped and verifiers sync by files.
 """
 
 from __future__ import annotations
@@ -25,9 +28,9 @@ from specs.status import StatusList
 from specs.trust.changes import CHANGES_DIR, MAX_CHANGE_LOG, ListChanges, StatusChangeLog, sign_change_log
 from specs.trust.index import ChangesEntry
 
-__all__ = ["DEFAULT_KEEP", "prune_change_logs", "published_list", "write_change_logs"]
+__all__ = ["DEFAULT_KEEP", "DEFAULT_SPACING", "prune_change_logs", "published_list", "write_change_logs"]
 
-DEFAULT_KEEP = 24  # publications a verifier may be behind and still fetch one log (hourly: a day)
+DEFAULT_KEEP, DEFAULT_SPACING = 24, 3600  # a log from each of the last 24 hours: a verifier a day behind fetches one
 _CWT_STATUS_LIST = 65533
 
 
@@ -51,23 +54,22 @@ def _read_log(path: Path) -> StatusChangeLog | None:
 
 def write_change_logs(folder: Path, keys: IssuerKeys, state: dict[str, Any], *, issuer: str,
                       steps: Sequence[ListChanges] | None, previous: int, sequence: int, now: dt.datetime,
-                      expires_at: dt.datetime, keep: int = DEFAULT_KEEP) -> tuple[ChangesEntry, ...]:
-    """Write the logs from the last ``keep`` sequences to ``sequence`` (``steps``: what changed since
-    ``previous``, None when that is unknown); ``state["changes"]`` remembers where they start. Files are written
-    without fsync: the publisher's ``os.sync()`` before the index covers them."""
+                      expires_at: dt.datetime, keep: int = DEFAULT_KEEP,
+                      spacing: int = DEFAULT_SPACING) -> tuple[ChangesEntry, ...]:
+    """Write the logs to ``sequence`` (``steps``: what changed since ``previous``, None when that is unknown);
+    ``state["changes"]`` remembers where they start. Files are written without fsync: the publisher's
+    ``os.sync()`` before the index covers them."""
     assert keys.vical_signer is not None and keys.vical is not None
-    starts = [int(s) for s in state.get("changes", []) if isinstance(s, int)]
     if steps is None or keep < 1 or previous < 1:
         state["changes"] = []
         return ()
     step = StatusChangeLog(issuer, now, previous, sequence, expires_at, tuple(sorted(steps, key=lambda c: c.number)))
     logs = [step]
-    for start in reversed(starts[-(keep - 1):] if keep > 1 else []):
-        older = _read_log(folder / f"{CHANGES_DIR}/{start}-{previous}")
-        if older is None or older.issuer != issuer or older.from_sequence != start:
-            break  # an older one cannot be newer than this: stop here
-        with contextlib.suppress(MobileIdError):
-            logs.append(older.then(step))
+    for start in _starts([s for s in state.get("changes", []) if type(s) is int], previous, keep, spacing):
+        older = _read_log(folder / f"{CHANGES_DIR}/{start}-{previous}") if start != previous else None
+        if older is not None and older.issuer == issuer and older.from_sequence == start:
+            with contextlib.suppress(MobileIdError):
+                logs.append(older.then(step))
     entries = []
     for log in sorted(logs, key=lambda g: g.from_sequence):
         data = sign_change_log(log, keys.vical_signer, (keys.vical,))
@@ -75,6 +77,15 @@ def write_change_logs(folder: Path, keys: IssuerKeys, state: dict[str, Any], *, 
         entries.append(ChangesEntry(log.from_sequence, hashlib.sha256(data).digest(), len(data)))
     state["changes"] = [e.from_sequence for e in entries]
     return tuple(entries)
+
+
+def _starts(starts: list[int], previous: int, keep: int, spacing: int) -> list[int]:
+    """The earliest of ``starts`` and ``previous`` in each of the last ``keep`` periods (sequences are at least the
+    publication's Unix time), and ``previous``."""
+    earliest: dict[int, int] = {}
+    for start in sorted({*starts, previous}):
+        earliest.setdefault(start // max(1, spacing), start)
+    return sorted({*sorted(earliest.values())[-keep:], previous})
 
 
 def prune_change_logs(folder: Path, sequence: int, entries: Sequence[ChangesEntry]) -> None:

@@ -35,7 +35,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from issuer.changelog import DEFAULT_KEEP, prune_change_logs, published_list, write_change_logs
+from issuer.changelog import DEFAULT_KEEP, DEFAULT_SPACING, prune_change_logs, published_list, write_change_logs
 from issuer.keys import IssuerKeys
 from specs.catalogue import Catalogue
 from specs.cose.sign1 import CoseSign1
@@ -119,12 +119,14 @@ def _status_base(public_url: str) -> str:
 
 
 def publish(folder: Path, keys: IssuerKeys, *, public_url: str, lists: Iterable[ListSource], now: dt.datetime,
-            whole_bundle: bool = True, keep_logs: int = DEFAULT_KEEP) -> PublishReport:
+            whole_bundle: bool = True, keep_logs: int = DEFAULT_KEEP,
+            log_spacing: int = DEFAULT_SPACING) -> PublishReport:
     """Bring ``folder`` up to date with ``lists`` (taken one at a time: memory stays bounded by one list).
 
     ``whole_bundle`` also writes ``trust/bundle`` (every token inside one file) while it fits under the 4 MiB
     ``specs.trust.bundle`` allows; past that only the split form is published (``/trust/bundle`` then is 404).
-    ``keep_logs``: change logs are offered from the last so many sequences (0: none; ``issuer.changelog``).
+    ``keep_logs``, ``log_spacing``: change logs are offered from the previous publication and the earliest of
+    each of the last ``keep_logs`` periods of ``log_spacing`` seconds (0: none; ``issuer.changelog``).
     """
     if keys.vical_signer is None or keys.vical is None:
         raise RuntimeError("the issuer has no VICAL signer key (start the service once to create it)")
@@ -183,7 +185,7 @@ def publish(folder: Path, keys: IssuerKeys, *, public_url: str, lists: Iterable[
         if index_changed:
             logs = write_change_logs(folder, keys, state, issuer=public_url.rstrip("/"), steps=steps,
                                      previous=previous, sequence=sequence, now=now, expires_at=now + TOKEN_LIFETIME,
-                                     keep=keep_logs)
+                                     keep=keep_logs, spacing=log_spacing)
             written += [log.path(sequence) for log in logs]
             os.sync()  # every file the index names is on disk before the index is
             index = TrustIndex(public_url.rstrip("/"), now, now + BUNDLE_LIFETIME, sequence,

@@ -7,7 +7,7 @@
     status/<n>.cwt       the Status List Tokens, as named by ``trust/anchor`` when present, else by ``trust/index``
     trust/anchor         the index the tokens match, when status change logs brought them up to date
     trust/changes/<a>-<b>  those logs (``specs.trust.changes``, a mobileid extension), a chain from the anchor's
-                         sequence to the index's
+                         sequence to the index's (each starting at or before where the one before it ended)
 
 Each status the verifier answers is proved by a signed token plus the signed logs applied on top; all of them
 verify again when the copy is loaded. Freshness comes from the newest log: its ``expiresAt`` replaces the
@@ -138,14 +138,18 @@ def _patches(where: Path, anchor: TrustIndex, index: TrustIndex, roots: TrustSto
     logs: dict[int, StatusChangeLog] = {}
     for path in files:
         log = verify_change_log(path.read_bytes(), roots, now=now, issuer=index.issuer, check_expiry=False)
-        if path.name != f"{log.from_sequence}-{log.to_sequence}" or log.from_sequence in logs:
+        if path.name != f"{log.from_sequence}-{log.to_sequence}" or log.to_sequence in logs:
             raise _refused(f"change log {path.name} is not the log its name says")
-        logs[log.from_sequence] = log
-    chain, at = [], anchor.sequence
-    while at in logs:
-        chain.append(logs[at])
-        at = logs[at].to_sequence
-    if at != index.sequence or len(chain) != len(logs):
+        logs[log.to_sequence] = log
+    # each log starts at or before where the previous one ended (it carries new values: applied to any state
+    # between its start and its end it gives its end) and ends later; the last ends at the index
+    chain = [logs[end] for end in sorted(logs)]
+    at = anchor.sequence
+    for log in chain:
+        if not log.from_sequence <= at < log.to_sequence:
+            raise _refused(f"change log {log.from_sequence}-{log.to_sequence} does not follow sequence {at}")
+        at = log.to_sequence
+    if at != index.sequence:
         raise _refused("change logs do not lead from its anchor to its index")
     newest = chain[-1]
     if now >= newest.expires_at:

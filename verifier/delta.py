@@ -1,10 +1,10 @@
 """A sync by status change log (``specs.trust.changes``, a mobileid extension): one small file instead of every
-changed list, when the signed index offers a log starting at the copy's sequence.
+changed list, when the signed index offers a log starting at or before the copy's sequence (the latest such).
 
 The log is fetched with the size and SHA-256 the index names, verified (signature by a VICAL signer under the
-pinned root, the index's issuer, from the copy's sequence to the index's, not expired) and staged with the
-copy's tokens, its anchor and earlier logs (hard-linked), the new index and base; the staged copy is then
-loaded and verified in full (``verifier.copy.load_dir``) before ``current`` is switched to it. Any failure
+pinned root, the index's issuer, from the start the index names to the index's sequence, not expired) and
+staged with the copy's tokens, its anchor and earlier logs (hard-linked), the new index and base; the staged
+copy is then loaded and verified in full (``verifier.copy.load_dir``) before ``current`` is switched to it. Any failure
 leaves the old copy as it was, and ``verifier.sync`` falls back to the per-file sync.
 
 Compaction: after ``max_logs`` logs on top of the same tokens, or once those tokens are older than
@@ -60,7 +60,7 @@ def sync_by_log(fetch: Fetch, folder: Path, old_dir: Path, old: TrustIndex, inde
     offered from the copy's sequence, compaction due, lists added or removed). Raises when an offered log or
     the staged copy does not verify: nothing is switched then."""
     entry = index.changes_from(old.sequence)
-    if entry is None:
+    if entry is None or index.sequence <= old.sequence:
         return None
     anchor_bytes = (old_dir / ANCHOR_PATH).read_bytes() if (old_dir / ANCHOR_PATH).is_file() else (
         old_dir / INDEX_PATH).read_bytes()
@@ -72,7 +72,7 @@ def sync_by_log(fetch: Fetch, folder: Path, old_dir: Path, old: TrustIndex, inde
     data = fetch(path, entry.size)
     if len(data) != entry.size or hashlib.sha256(data).digest() != entry.sha256:
         raise TrustBundleError(f"{path} is not the file the signed index names", code="trust.bundle_signature")
-    verify_change_log(data, roots, now=now, issuer=index.issuer, from_sequence=old.sequence,
+    verify_change_log(data, roots, now=now, issuer=index.issuer, from_sequence=entry.from_sequence,
                       to_sequence=index.sequence)
     stage = new_stage(folder)
     try:

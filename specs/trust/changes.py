@@ -6,8 +6,10 @@ per-file delta is the whole register again. A change log says "the lists of the 
 ``fromSequence`` became those of the index at ``toSequence`` by these changes": per changed list, the changed
 indices gap-coded (each the distance to the previous changed index, minus one, as an unsigned LEB128 varint)
 and their new statuses packed ``bits`` to an entry, least significant first (the list's own layout, §4.1).
-A verifier holding the signed tokens of ``fromSequence`` applies it and still proves every status it answers:
-the tokens (signed by a document signer) plus the logs applied on top (signed here).
+The log carries new values, not flips: applied to the lists of any sequence from ``fromSequence`` to
+``toSequence`` it gives those of ``toSequence`` (every entry that changed in between is in it, with its last
+value). A verifier holding the signed tokens of such a sequence applies it and still proves every status it
+answers: the tokens (signed by a document signer) plus the logs applied on top (signed here).
 
 It is a ``COSE_Sign1`` (RFC 9052) by the trust index's signer (the VICAL signer, ISO/IEC 18013-5 Annex C.1.7.2
 profile), not by the document signer of the tokens: its sequence numbers are the index's (the signer that

@@ -14,8 +14,8 @@ bundle it is a ``COSE_Sign1`` (RFC 9052) by the VICAL signer (ISO/IEC 18013-5 An
                   ? "changes": [* [from: uint, sha256: bstr, size: uint]]}  ; trust/changes/<from>-<sequence>
 
 ``changes`` names the status change logs (``specs.trust.changes``, a mobileid extension) from earlier
-sequences to this one: a verifier whose copy is at ``from`` fetches that one file instead of every changed
-list. It is left out when there is none, and verifiers that do not know it ignore it.
+sequences to this one: a verifier whose copy is at ``from`` or later fetches that one file instead of every
+changed list. It is left out when there is none, and verifiers that do not know it ignore it.
 
 The paths are fixed (``trust/base``, ``status/<n>.cwt``) and relative to where the index was fetched from, so
 any static server or CDN can serve a published folder as it is.
@@ -96,8 +96,10 @@ class TrustIndex:
     changes: tuple[ChangesEntry, ...] = ()
 
     def changes_from(self, sequence: int) -> ChangesEntry | None:
-        """The change log this index offers from ``sequence``, if any."""
-        return next((c for c in self.changes if c.from_sequence == sequence), None)
+        """The change log for a copy at ``sequence``: the one starting latest at or before it, if any (a log
+        carries new values, so it brings any copy between its start and this index here)."""
+        return max((c for c in self.changes if c.from_sequence <= sequence), key=lambda c: c.from_sequence,
+                   default=None)
 
     def uri(self, entry: IndexEntry) -> str:
         """The status list's URI, as credentials reference it (and its token's ``sub``)."""

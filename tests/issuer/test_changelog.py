@@ -1,5 +1,6 @@
-"""The publisher's status change logs (``issuer.changelog``): one from each of the last sequences to the new one,
-named in the signed index, exactly what turns the lists then into the lists now; none when that is unknown."""
+"""The publisher's status change logs (``issuer.changelog``): from the previous publication and the earliest of
+each recent period to the new one, named in the signed index, exactly what turns the lists then (or at any later
+publication) into the lists now; bounded; none when the lists then are unknown."""
 
 from __future__ import annotations
 
@@ -35,10 +36,10 @@ class Publisher:
         self.service, self.keys, self.folder = service, keys, folder
         self.roots = TrustStore.of([keys.iaca])
 
-    def __call__(self, *lists: StatusList, keep_logs: int = 24) -> PublishReport:
+    def __call__(self, *lists: StatusList, keep_logs: int = 24, log_spacing: int = 3600) -> PublishReport:
         self.service.clock.advance(minutes=5)
         return publish(self.folder, self.keys, public_url=ISSUER_URL, lists=_lists(*lists), now=self.service.clock.now,
-                       keep_logs=keep_logs)
+                       keep_logs=keep_logs, log_spacing=log_spacing)
 
     def index(self) -> TrustIndex:
         return verify_trust_index((self.folder / "trust/index").read_bytes(), self.roots, now=self.service.clock.now)
@@ -89,10 +90,29 @@ def test_keep_bounds_the_logs_and_zero_writes_none(publisher: Publisher) -> None
     publisher(*lists)
     for k in range(3):
         lists = [lists[0].with_statuses({k: 1})]
-        publisher(*lists, keep_logs=2)
+        publisher(*lists, keep_logs=2, log_spacing=1)  # every publication a period of its own
     assert len(publisher.index().changes) == 2
     publisher(lists[0].with_statuses({9: 1}), keep_logs=0)
     assert publisher.index().changes == () and not list((publisher.folder / "trust/changes").iterdir())
+
+
+def test_frequent_publications_keep_one_start_a_period(publisher: Publisher) -> None:
+    """Publishing every 5 minutes for three hours: logs start at the earliest publication of each hour (and at the
+    previous one), and the log from a start brings the lists of any later publication to the newest."""
+    clock = publisher.service.clock
+    clock.now = clock.now.replace(minute=1, second=0) + dt.timedelta(hours=1)  # sequences: Unix seconds, hours
+    lists = [StatusList.empty(1024, 2)]
+    history: list[tuple[int, list[StatusList]]] = []
+    for k in range(35):  # at minutes 6, 11, ... 176 after the hour: three hours
+        lists = [lists[0].with_statuses({k: 1 + k % 3})]
+        history.append((publisher(*lists).sequence, lists))
+    *periodic, previous = [c.from_sequence for c in publisher.index().changes]
+    assert previous == history[-2][0] and len(periodic) == 3 and len({s // 3600 for s in periodic}) == 3
+    assert all(min(s for s, _ in history if s // 3600 == start // 3600) == start for start in periodic)
+    for sequence, then in history[:-1]:
+        entry = publisher.index().changes_from(sequence)
+        assert entry is not None and entry.from_sequence <= sequence
+        assert _apply(then, publisher.log(entry.from_sequence)) == lists
 
 
 def test_a_republication_for_age_alone_offers_an_empty_step(publisher: Publisher) -> None:

@@ -139,3 +139,27 @@ def _sequence(service: Service, index_bytes: bytes) -> int:
     with service.session() as session:
         keys = load_keys(session, service.settings.data_dir)
     return verify_trust_index(index_bytes, TrustStore.of([keys.iaca]), now=service.clock.now).sequence
+
+
+def test_a_copy_between_two_starts_uses_the_latest_before_it(service: Service, network: Network,
+                                                             tmp_path: Path) -> None:
+    """The issuer keeps a log from the earliest publication of each hour and from the previous one; a copy at a
+    publication in between takes the log starting latest before it (new values: it applies on top)."""
+    service.clock.now = service.clock.now.replace(minute=1, second=0) + dt.timedelta(hours=1)
+    folder = tmp_path / "trust"
+    first = sync(network, ISSUER_URL, folder, now=service.clock.now)
+    service.clock.advance(minutes=5)
+    _set(service, 1, 1, 1)
+    middle = sync(network, ISSUER_URL, folder, now=service.clock.now)
+    assert middle.by == "change log"
+    for k in (2, 3):  # two more publications the verifier does not see
+        service.clock.advance(minutes=5)
+        _set(service, 1, k, 2)
+        service.client.get("/trust/index")
+    _set(service, 1, 1, 0)  # reinstated since the copy's sequence
+    service.clock.advance(minutes=5)
+    network.paths.clear()
+    last = sync(network, ISSUER_URL, folder, now=service.clock.now)
+    assert last.by == "change log" and network.paths[1] == f"trust/changes/{first.sequence}-{last.sequence}"
+    assert [_status(folder, service, 1, k) for k in (1, 2, 3, 4)] == [0, 2, 2, 0]
+    assert _logs_in_copy(folder) == [f"{first.sequence}-{middle.sequence}", f"{first.sequence}-{last.sequence}"]
