@@ -65,7 +65,7 @@ def test_workers_opening_the_next_list_together_open_it_once(service: Service) -
     assert uris == [f"{ISSUER_URL}/status/1", f"{ISSUER_URL}/status/2", f"{ISSUER_URL}/status/3"]
 
 
-@pytest.mark.parametrize("max_fill", [0.0, -0.5, 0.95, 1.0])
+@pytest.mark.parametrize("max_fill", [0.0, -0.5, 0.91, 1.0])
 def test_a_fill_limit_outside_its_range_is_refused(max_fill: float) -> None:
     with pytest.raises(ValueError, match="max_fill"):
         CurrentList(max_fill)
