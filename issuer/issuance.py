@@ -272,10 +272,12 @@ def issue_batch(session: Session, keys: IssuerKeys, *, access: Access, configura
     supersede(session, grant.earlier)
     try:
         person, licence = holder(session, access.person_id)
+        status_list = lists.get(session, public_url, list_size)
         issued = issue_credentials(session, keys, person=person, licence=licence, configuration=configuration,
                                    holder_keys=verified.keys, public_url=public_url,
-                                   status_list=lists.get(session, public_url, list_size), now=now,
+                                   status_list=status_list, now=now,
                                    office_id=access.office_id, grant_item_id=grant.id)
+        lists.placed(session, status_list, len(issued), list_size)
     except NotEligibleError as exc:
         raise IssuanceRefusal("credential_request_denied", str(exc), "not_eligible") from None
     notification = secrets.token_urlsafe(16)

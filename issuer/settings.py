@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Seoul"  # the console shows times in the office's zone
     seed_people: int = 10_000
     status_list_size: int = 131_072  # entries per list (2 bits each: valid, invalid, suspended)
+    status_list_max_fill: float = 0.9  # a new list opens when this share of the current one is used
     # Where document-signer keys live: "software" (encrypted at rest under data_dir/master.key) or "pkcs11"
     # (generated on and never leaving the token; each key is labelled <pkcs11_key_label>-<when>).
     ds_key_store: Literal["software", "pkcs11"] = "software"
