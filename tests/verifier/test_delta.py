@@ -163,3 +163,15 @@ def test_a_copy_between_two_starts_uses_the_latest_before_it(service: Service, n
     assert last.by == "change log" and network.paths[1] == f"trust/changes/{first.sequence}-{last.sequence}"
     assert [_status(folder, service, 1, k) for k in (1, 2, 3, 4)] == [0, 2, 2, 0]
     assert _logs_in_copy(folder) == [f"{first.sequence}-{middle.sequence}", f"{first.sequence}-{last.sequence}"]
+
+
+def test_compaction_when_the_tokens_are_a_week_old(service: Service, network: Network, tmp_path: Path) -> None:
+    folder = tmp_path / "trust"
+    sync(network, ISSUER_URL, folder, now=service.clock.now)
+    bys = []
+    for day in range(8):
+        service.clock.advance(hours=23)
+        _set(service, 2, day, 1)
+        bys.append(sync(network, ISSUER_URL, folder, now=service.clock.now, max_logs=100).by)
+        assert _status(folder, service, 2, day) == 1
+    assert bys == ["change log"] * 7 + ["files"] and _logs_in_copy(folder) == []
