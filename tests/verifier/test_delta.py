@@ -123,18 +123,6 @@ def test_a_log_from_another_sequence_is_refused(service: Service, network: Netwo
     assert report.by == "files (change log refused: trust.bundle_changes)" and _status(folder, service, 1, 4) == 1
 
 
-def test_compaction_after_max_logs(service: Service, network: Network, tmp_path: Path) -> None:
-    folder = tmp_path / "trust"
-    sync(network, ISSUER_URL, folder, now=service.clock.now)
-    bys = []
-    for k in range(3):
-        service.clock.advance(minutes=1)
-        _set(service, 1, k, 1)
-        bys.append(sync(network, ISSUER_URL, folder, now=service.clock.now, max_logs=2).by)
-        assert _status(folder, service, 1, k) == 1
-    assert bys == ["change log", "change log", "files"] and _logs_in_copy(folder) == []
-
-
 def _sequence(service: Service, index_bytes: bytes) -> int:
     with service.session() as session:
         keys = load_keys(session, service.settings.data_dir)
@@ -165,13 +153,18 @@ def test_a_copy_between_two_starts_uses_the_latest_before_it(service: Service, n
     assert _logs_in_copy(folder) == [f"{first.sequence}-{middle.sequence}", f"{first.sequence}-{last.sequence}"]
 
 
-def test_compaction_when_the_tokens_are_a_week_old(service: Service, network: Network, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("hours", "max_logs", "expected"), [
+    (0.02, 2, ["change log", "change log", "files"]),  # after max_logs logs on the same tokens
+    (23, 100, ["change log"] * 7 + ["files"]),  # once the tokens are a week old
+])
+def test_compaction(service: Service, network: Network, tmp_path: Path, hours: float, max_logs: int,
+                    expected: list[str]) -> None:
     folder = tmp_path / "trust"
     sync(network, ISSUER_URL, folder, now=service.clock.now)
     bys = []
-    for day in range(8):
-        service.clock.advance(hours=23)
-        _set(service, 2, day, 1)
-        bys.append(sync(network, ISSUER_URL, folder, now=service.clock.now, max_logs=100).by)
-        assert _status(folder, service, 2, day) == 1
-    assert bys == ["change log"] * 7 + ["files"] and _logs_in_copy(folder) == []
+    for k in range(len(expected)):
+        service.clock.advance(hours=hours)
+        _set(service, 1, k, 1)
+        bys.append(sync(network, ISSUER_URL, folder, now=service.clock.now, max_logs=max_logs).by)
+        assert _status(folder, service, 1, k) == 1
+    assert bys == expected and _logs_in_copy(folder) == []
