@@ -1,9 +1,10 @@
 """Status lists and the trust bundle for a nation (issue 16 item 3): every figure against its goal, in one run.
 
-    nice .venv/bin/python benchmarks/national_scale.py [--scale 1.0] [--list-size 131072] [--json]
+    nice .venv/bin/python benchmarks/national_scale.py [--scale 1.0] [--list-size 131072] [--fill 0.9] [--json]
 
-A synthetic register of 680 M status entries (34 M holders x ~20 credentials): 1 % revoked, 0.5 % suspended, at
-random indices, two bits an entry (draft-ietf-oauth-status-list §4: VALID 0, INVALID 1, SUSPENDED 2). Lists are
+A synthetic register of 680 M credentials (34 M holders x ~20 credentials): 1 % revoked, 0.5 % suspended, at
+random indices of lists filled as the issuer fills them (``--fill``, 90 %), two bits an entry
+(draft-ietf-oauth-status-list §4: VALID 0, INVALID 1, SUSPENDED 2). Lists are
 made one at a time from a per-list seed, so memory stays bounded by one list, and published by the issuer's own
 code (``issuer.publish``: a CWT and a JWT per list, the base, the signed index) into a folder that Python's
 ``http.server`` serves as any static server would. The verifier's real sync (``verifier.sync``, in a child process
@@ -58,24 +59,34 @@ SAMPLE_LISTS = 48
 
 @dataclass(frozen=True, slots=True)
 class Register:
-    """The synthetic register: ``lists`` lists of ``size`` two-bit entries, each made from its own seed."""
+    """The synthetic register: ``lists`` lists of ``size`` two-bit entries, each made from its own seed, each
+    with ``fill`` of its positions holding a credential (the issuer opens the next list at its
+    ``status_list_max_fill``). The unused positions stay 0 like valid ones, and used positions are a uniformly
+    random subset, so statuses and changes at uniformly random positions, at ``fill`` times the credential
+    shares, have the same distribution as on the issuer's lists."""
 
     lists: int
     size: int
     seed: int
     changes: dict[int, dict[int, int]] = field(default_factory=dict)  # list -> index -> new status
+    fill: float = 1.0
 
     @classmethod
-    def of(cls, entries: int, size: int, seed: int) -> Register:
-        return cls(max(1, round(entries / size)), size, seed)
+    def of(cls, entries: int, size: int, seed: int, fill: float = 1.0) -> Register:
+        return cls(max(1, round(entries / (size * fill))), size, seed, fill=fill)
 
     @property
     def entries(self) -> int:
+        """Positions on the lists (used or not)."""
         return self.lists * self.size
+
+    @property
+    def credentials(self) -> int:
+        return round(self.entries * self.fill)
 
     def list_data(self, number: int) -> bytearray:
         rng = random.Random(f"{self.seed}/{number}")
-        revoked, suspended = round(self.size * REVOKED), round(self.size * SUSPENDED)
+        revoked, suspended = round(self.size * self.fill * REVOKED), round(self.size * self.fill * SUSPENDED)
         data = bytearray(self.size // 4)
         for j, i in enumerate(rng.sample(range(self.size), revoked + suspended)):
             data[i >> 2] |= (1 if j < revoked else 2) << ((i & 3) << 1)
@@ -85,13 +96,13 @@ class Register:
         return data
 
     def with_a_day_of_changes(self) -> Register:
-        """0.01 % of the entries change: 60 % revoked, 30 % suspended, 10 % reinstated, random lists and indices."""
+        """0.01 % of the credentials change: 60 % revoked, 30 % suspended, 10 % reinstated, random lists and indices."""
         rng = random.Random(f"{self.seed}/day")
         changes: dict[int, dict[int, int]] = {}
-        for _ in range(round(self.entries * DAILY)):
+        for _ in range(round(self.credentials * DAILY)):
             value = rng.choices((1, 2, 0), (6, 3, 1))[0]
             changes.setdefault(rng.randrange(self.lists) + 1, {})[rng.randrange(self.size)] = value
-        return Register(self.lists, self.size, self.seed, changes)
+        return Register(self.lists, self.size, self.seed, changes, self.fill)
 
 
 def sources(register: Register, spent: list[float]) -> Iterator[Any]:
@@ -160,10 +171,11 @@ def encodings(register: Register) -> dict[str, float]:
                 previous = i
         one_bit += len(zlib.compress(bytes(revoked), 9)) + len(zlib.compress(bytes(suspended), 9))
         rice += math.ceil((_rice_bits(positions) + len(positions)) / 8)  # + one bit: revoked or suspended
-    p = (1 - REVOKED - SUSPENDED, REVOKED, SUSPENDED)
+    f = register.fill
+    p = (1 - (REVOKED + SUSPENDED) * f, REVOKED * f, SUSPENDED * f)
     entropy = -sum(q * math.log2(q) for q in p) * register.entries / 8
     scale = register.lists / sample
-    set_entries = register.size * (REVOKED + SUSPENDED) * sample
+    set_entries = register.size * (REVOKED + SUSPENDED) * f * sample
     return {"entropy_bytes": entropy, "zlib_2bit_bytes": two_bit * scale, "zlib_1bit_pair_bytes": one_bit * scale,
             "rice_bytes": rice * scale, "zlib_bits_per_set_entry": two_bit * 8 / set_entries}
 
@@ -261,12 +273,13 @@ def run_child(kind: str, rest: list[str]) -> dict[str, Any]:
 
 
 # -- the run --------------------------------------------------------------------------------------------------
-def measure(scale: float, list_size: int, seed: int, work: Path) -> dict[str, Any]:
+def measure(scale: float, list_size: int, seed: int, work: Path, fill: float = 1.0) -> dict[str, Any]:
     started = time.perf_counter()
-    register = Register.of(round(ENTRIES * scale), list_size, seed)
+    register = Register.of(round(ENTRIES * scale), list_size, seed, fill)
     keys = make_keys()
     published, copy = work / "publish", work / "verifier"
-    out: dict[str, Any] = {"entries": register.entries, "lists": register.lists, "list_size": list_size}
+    out: dict[str, Any] = {"entries": register.entries, "credentials": register.credentials, "fill": fill,
+                           "lists": register.lists, "list_size": list_size}
     out["publish"] = publish(register, keys, published)
     server, url = serve(published)
     try:
@@ -310,8 +323,9 @@ def report(r: dict[str, Any]) -> str:
     enc = r["encodings"]
     per_token = r["cwt_mean_bytes"] - enc["zlib_2bit_bytes"] / r["lists"]
     rows = [
-        *(["(a scaled run: the goals below are the full register's)"] if r["entries"] < ENTRIES * 0.99 else []),
-        f"register: {r['entries']:,} entries in {r['lists']:,} lists of {r['list_size']:,} (2 bits each); "
+        *(["(a scaled run: the goals below are the full register's)"] if r["credentials"] < ENTRIES * 0.99 else []),
+        f"register: {r['credentials']:,} credentials on {r['lists']:,} lists of {r['list_size']:,} (2 bits each, "
+        f"{r['fill']:.0%} of the positions used); "
         f"a day = {r['changes']:,} changes, {r['lists_changed']:,} lists changed; load average "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}",
         f"full bundle (index {_mb(r['index_bytes'])} + base {r['base_bytes']:,} B + {r['lists']:,} CWTs): "
@@ -340,9 +354,10 @@ def report(r: dict[str, Any]) -> str:
         f"base, anchor and log verified, files hashed) {lk['load_seconds']:.1f} s; peak RSS "
         f"{lk['peak_kb'] / 1024:.0f} MiB ({(lk['peak_kb'] - lk['baseline_kb']) / 1024:.0f} MiB above the imports; "
         f"{lk['lists_looked_up']} lists looked up)",
-        f"encodings of the {r['entries']:,} statuses: entropy bound {_mb(enc['entropy_bytes'])}; zlib 2-bit lists "
-        f"(spec, as published) {_mb(enc['zlib_2bit_bytes'])} ({enc['zlib_bits_per_set_entry']:.1f} bits per set "
-        f"entry); zlib 1-bit revoked + suspended lists {_mb(enc['zlib_1bit_pair_bytes'])}; Golomb-Rice gaps "
+        f"encodings of the {r['entries']:,} positions' statuses: entropy bound {_mb(enc['entropy_bytes'])}; zlib "
+        f"2-bit lists (spec, as published) {_mb(enc['zlib_2bit_bytes'])} "
+        f"({enc['zlib_bits_per_set_entry']:.1f} bits per set entry); zlib 1-bit revoked + suspended lists "
+        f"{_mb(enc['zlib_1bit_pair_bytes'])}; Golomb-Rice gaps "
         f"{_mb(enc['rice_bytes'])} (not in the spec); per token {per_token:.0f} B of signature, certificate and claims",
         f"the day's changes under one Golomb-Rice gap code over the whole register (what the published log's "
         f"per-list varints compare with): {r['change_log_bytes']:,} B",
@@ -351,10 +366,18 @@ def report(r: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+def _issuer_fill() -> float:
+    from issuer.settings import Settings
+
+    return float(Settings.model_fields["status_list_max_fill"].default)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the 680 M entries (0.001: a quick run)")
     parser.add_argument("--list-size", type=int, default=131_072, help="entries per status list (a multiple of 8)")
+    parser.add_argument("--fill", type=float, default=_issuer_fill(),
+                        help="share of each list's positions used (default: the issuer's status_list_max_fill)")
     parser.add_argument("--seed", type=int, default=20261204)
     parser.add_argument("--keep", type=Path, default=None, help="work in this folder and keep it")
     parser.add_argument("--json", action="store_true")
@@ -363,11 +386,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(run_child(args.child[0], args.child[1:])))
         return 0
-    if not 0 < args.scale <= 1 or args.list_size % 8 or args.list_size < 8:
-        parser.error("--scale must be in (0, 1] and --list-size a positive multiple of 8")
+    if not 0 < args.scale <= 1 or args.list_size % 8 or args.list_size < 8 or not 0 < args.fill <= 1:
+        parser.error("--scale and --fill must be in (0, 1] and --list-size a positive multiple of 8")
     work = args.keep or Path(tempfile.mkdtemp(prefix="national-"))
     try:
-        result = measure(args.scale, args.list_size, args.seed, work)
+        result = measure(args.scale, args.list_size, args.seed, work, args.fill)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -23,6 +23,11 @@ def test_register_has_the_asked_shares_and_a_day_changes_it() -> None:
     changed = StatusList(2, bytes(day.list_data(2)))
     assert changed.get(5) == 1 and changed.get(6) == 0 and day.list_data(1) == register.list_data(1)
     changes = ns.Register.of(100_000, 8192, seed=1).with_a_day_of_changes().changes
+    filled = ns.Register.of(8192 * 9, 8192, seed=1, fill=0.9)  # the issuer leaves a tenth of each list unused
+    assert filled.lists == 10 and filled.credentials == 8192 * 9
+    values = [StatusList(2, bytes(filled.list_data(3))).get(i) for i in range(8192)]
+    assert values.count(1) == round(8192 * 0.9 * ns.REVOKED) and values.count(2) == round(8192 * 0.9 * ns.SUSPENDED)
+    assert sum(len(c) for c in filled.with_a_day_of_changes().changes.values()) == round(8192 * 9 * ns.DAILY)
     assert sum(len(c) for c in changes.values()) == round(12 * 8192 * ns.DAILY)  # no two changes on one entry here
 
 
