@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from specs.errors import DisclosureError, JoseDecodeError
-from specs.jose import b64url_decode, b64url_encode, parse_json
+from specs.jose import b64url_encode, b64url_json
 
 __all__ = ["HASHERS", "HASH_ALGORITHMS", "RESERVED_NAMES", "Disclosure", "decoy_digest", "digest_of"]
 
@@ -54,7 +54,7 @@ class Disclosure:
     @classmethod
     def parse(cls, encoded: str) -> Disclosure:
         try:
-            array = parse_json(b64url_decode(encoded, "disclosure"), "disclosure")
+            array = b64url_json(encoded, "disclosure")
         except JoseDecodeError:
             raise DisclosureError("a disclosure is not base64url JSON", code="sdjwt.disclosure_malformed") from None
         if not isinstance(array, list) or len(array) not in (2, 3) or not isinstance(array[0], str):
