@@ -11,12 +11,13 @@ from __future__ import annotations
 import binascii
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from specs.crypto import Algorithm, PublicKey, Signer, algorithm_for_key, verify_signature
 from specs.crypto.algorithms import public_of
 from specs.errors import JoseDecodeError, SignatureError, UnsupportedAlgorithmError
+from specs.slots import builder
 
 __all__ = ["MAX_JWS_SIZE", "Jws", "b64url_decode", "b64url_encode", "b64url_json", "parse_json", "sign_compact"]
 
@@ -142,14 +143,7 @@ class Jws:
         signature = b64url_decode(compact[second + 1:], "JWS signature")
         if cls is not Jws:
             return cls(header, payload, compact[:second].encode("ascii"), signature, compact)
-        # Twice per SD-JWT presentation: setting the slots makes the same frozen object as __init__, for less.
-        built = _new(Jws)
-        _set_header(built, header)
-        _set_payload(built, payload)
-        _set_signing_input(built, compact[:second].encode("ascii"))
-        _set_signature(built, signature)
-        _set_compact(built, compact)
-        return built
+        return _build(header, payload, compact[:second].encode("ascii"), signature, compact)
 
     @property
     def typ(self) -> str | None:
@@ -169,7 +163,4 @@ class Jws:
             raise SignatureError("JWS signature does not verify") from None
 
 
-_new = object.__new__
-_set_header, _set_payload, _set_signing_input, _set_signature, _set_compact = [
-    getattr(Jws, name).__set__ for name in ("header", "payload", "signing_input", "signature", "compact")]
-assert [f.name for f in fields(Jws)] == ["header", "payload", "signing_input", "signature", "compact"]
+_build = builder(Jws)  # twice per SD-JWT presentation
