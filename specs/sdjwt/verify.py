@@ -98,7 +98,7 @@ def _holder_key(claims: Mapping[str, Any]) -> PublicKey | None:
     cnf = claims.get("cnf")
     if cnf is None:
         return None
-    if not isinstance(cnf, Mapping) or "jwk" not in cnf:
+    if (cnf.__class__ is not dict and not isinstance(cnf, Mapping)) or "jwk" not in cnf:
         raise KeyBindingError("cnf must carry a jwk", code="sdjwt.kb_no_cnf")
     try:
         return key_from_jwk(cnf["jwk"])
