@@ -119,13 +119,16 @@ def raw_to_der_signature(raw: bytes, alg: Algorithm) -> bytes:
     n = alg.coordinate_size
     if len(raw) != 2 * n:
         raise SignatureError(f"{alg.jose} signature must be {2 * n} bytes, got {len(raw)}")
-    r, s = int.from_bytes(raw[:n], "big"), int.from_bytes(raw[n:], "big")
     if n > 48:  # P-521: long-form DER lengths; rare, let cryptography encode it
-        return encode_dss_signature(r, s)
-    # Each INTEGER in its fewest bytes with room for a zero sign bit (X.690 §8.3): bit_length // 8 + 1 bytes.
-    r_len, s_len = r.bit_length() // 8 + 1, s.bit_length() // 8 + 1
-    return (bytes((0x30, r_len + s_len + 4, 0x02, r_len)) + r.to_bytes(r_len, "big") + bytes((0x02, s_len))
-            + s.to_bytes(s_len, "big"))
+        return encode_dss_signature(int.from_bytes(raw[:n], "big"), int.from_bytes(raw[n:], "big"))
+    # Each INTEGER in its fewest bytes, with a zero byte before a set top bit (X.690 §8.3: it is positive).
+    r = raw[:n].lstrip(b"\x00") or b"\x00"
+    s = raw[n:].lstrip(b"\x00") or b"\x00"
+    if r[0] > 0x7F:
+        r = b"\x00" + r
+    if s[0] > 0x7F:
+        s = b"\x00" + s
+    return b"".join((bytes((0x30, len(r) + len(s) + 4, 0x02, len(r))), r, bytes((0x02, len(s))), s))
 
 
 def der_to_raw_signature(der: bytes, alg: Algorithm) -> bytes:
