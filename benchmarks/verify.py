@@ -14,7 +14,8 @@ asks for one, against the plain reference of ``benchmarks/reference_verify.py`` 
 * a status list token (JWT, 131,072 two-bit entries, 1 % revoked, 0.5 % suspended) verified and looked up:
   floor = its JWS signature + inflating its list.
 
-Also printed, informative: the bounds of ``bound_cases`` (what a compiled CBOR walk, or a verifier native
+Also printed, informative: the mdoc and ``verify_qr`` cases with the C part of the strict CBOR decoder switched off
+(``ours_pure``, the pure Python figure), the bounds of ``bound_cases`` (what a compiled CBOR walk, or a verifier native
 throughout, could at best do for the mdoc case) and the Python peers pymdoccbor and sd-jwt (``--no-peers`` skips).
 
 Timing: the callables of a case run interleaved in rounds of ``--batch-ms`` batches on one core; each figure is
