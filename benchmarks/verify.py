@@ -14,7 +14,8 @@ asks for one, against the plain reference of ``benchmarks/reference_verify.py`` 
 * a status list token (JWT, 131,072 two-bit entries, 1 % revoked, 0.5 % suspended) verified and looked up:
   floor = its JWS signature + inflating its list.
 
-Also printed, informative: the bounds of ``bound_cases`` (what a compiled CBOR walk, or a verifier native
+Also printed, informative: the mdoc and ``verify_qr`` cases with the C part of the strict CBOR decoder switched off
+(``ours_pure``, the pure Python figure), the bounds of ``bound_cases`` (what a compiled CBOR walk, or a verifier native
 throughout, could at best do for the mdoc case) and the Python peers pymdoccbor and sd-jwt (``--no-peers`` skips).
 
 Timing: the callables of a case run interleaved in rounds of ``--batch-ms`` batches on one core; each figure is
@@ -91,6 +92,23 @@ def measure(cases: dict[str, Callable[[], object]], rounds: int, batch_ms: float
             for name, s in samples.items()}
 
 
+def pure(fn: Callable[[], object]) -> Callable[[], object]:
+    """``fn`` with the C part of the strict CBOR decoder switched off (specs.cbor.codec._native): the pure Python
+    figure in the same run, to show what the C part gives (two assignments per call, nothing measurable)."""
+    import specs.cbor.codec as codec
+
+    native = codec._native
+
+    def run() -> object:
+        codec._native = None
+        try:
+            return fn()
+        finally:
+            codec._native = native
+
+    return run
+
+
 def mdoc_floor(response: bytes, transcript: SessionTranscript, ds_key: Any, device_key: Any) -> Callable[[], None]:
     """The two ES256 checks of a one-document DeviceResponse, over its exact signed bytes, keys loaded."""
     from specs.cbor import EncodedCBOR
@@ -141,6 +159,8 @@ def mdoc_cases(rounds: int, batch_ms: float) -> dict[str, Any]:
         "ours": lambda: verify_device_response(m.response, trust=m.trust, transcript=m.transcript, now=NOW,
                                                chain_cache=cache),
         "reference": lambda: ref_cached.verify(m.response, encoded, NOW),
+        "ours_pure": pure(lambda: verify_device_response(m.response, trust=m.trust, transcript=m.transcript,
+                                                         now=NOW, chain_cache=cache)),
         "floor_uncached": floor_uncached,
         "ours_uncached": lambda: verify_device_response(m.response, trust=m.trust, transcript=m.transcript, now=NOW),
         "reference_uncached": lambda: ref_uncached.verify(m.response, encoded, NOW),
@@ -205,7 +225,8 @@ def qr_cases(rounds: int, batch_ms: float) -> dict[str, Any]:
         if not verifier.verify_qr(pool[i]).valid:
             raise AssertionError("a fresh presentation failed to verify")
 
-    return measure({"floor": floor, "ours": ours}, rounds, batch_ms, before={"ours": fresh}, max_batch=len(pool))
+    return measure({"floor": floor, "ours": ours, "ours_pure": pure(ours)}, rounds, batch_ms,
+                   before={"ours": fresh, "ours_pure": fresh}, max_batch=len(pool))
 
 
 def status_token_cases(rounds: int, batch_ms: float) -> dict[str, Any]:
@@ -351,8 +372,11 @@ def verdicts(r: dict[str, Any]) -> list[tuple[str, float, str, bool]]:
 def run(rounds: int, batch_ms: float, peers: bool) -> dict[str, Any]:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    import specs.cbor.codec as codec
+
     results: dict[str, Any] = {"unit": "microseconds per verification", "date": dt.date.today().isoformat(),
-                               "load_average": [round(x, 2) for x in os.getloadavg()]}
+                               "load_average": [round(x, 2) for x in os.getloadavg()],
+                               "c_decoder": codec._native is not None}
     results["mdoc"] = mdoc_cases(rounds, batch_ms)
     results["sd_jwt_vc"] = sd_jwt_cases(rounds, batch_ms)
     results["verify_qr"] = qr_cases(rounds, batch_ms)
@@ -367,7 +391,8 @@ def run(rounds: int, batch_ms: float, peers: bool) -> dict[str, Any]:
 
 def report(r: dict[str, Any]) -> list[str]:
     lines = [f"{r['date']}, load average {r['load_average']} before, {r['load_average_after']} after; "
-             "us per verification, fastest round (median round)"]
+             "us per verification, fastest round (median round); C part of the CBOR decoder "
+             f"{'built and used' if r['c_decoder'] else 'NOT BUILT (ours = ours_pure)'}"]
     for case in ("mdoc", "sd_jwt_vc", "verify_qr", "status_token", "bounds", "peers"):
         if case not in r:
             continue
@@ -382,6 +407,10 @@ def report(r: dict[str, Any]) -> list[str]:
     walk, native = (b[k]["best_us"] / b["floor"]["best_us"] for k in ("unchecked_cbor", "native_rest"))
     lines.append(f"  what would get there (mdoc, chain cached): a compiled CBOR walk at best {walk:.2f}x (CBOR decoded "
                  f"unchecked, the rest ours); a verifier native throughout at best {native:.2f}x")
+    m, q = r["mdoc"], r["verify_qr"]
+    lines.append(f"  pure Python (C decoder off): mdoc {m['ours_pure']['best_us'] / m['floor']['best_us']:.2f}x its "
+                 f"signatures, {m['ours_pure']['best_us'] / m['reference']['best_us']:.2f}x the reference; verify_qr "
+                 f"{q['ours_pure']['best_us'] / q['floor']['best_us']:.2f}x")
     for goal in r["goals"]:
         lines.append(f"{'MET    ' if goal['met'] else 'NOT MET'} {goal['what']}: {goal['ratio']:.2f}x "
                      f"(goal {goal['goal']})")

@@ -252,6 +252,34 @@ def _device_request() -> Call:
     return run
 
 
+def _cbor_native() -> Call:
+    """The C part of the strict decoder against the Python decoder (specs/cbor/_strict.c): on every input, what
+    C returns Python returns too, and what Python refuses C defers. Seeds: the DeviceResponse and DeviceRequest
+    seeds; each input is also tried with COSE's tags allowed and at a small depth limit."""
+    import specs.cbor.codec as codec
+    from specs.cbor import MDOC_TAGS
+    from specs.errors import CborError, StructureError
+
+    native = codec._native
+    if native is None:
+        raise RuntimeError("the C part of specs.cbor is not built (pip install -e . with a C compiler)")
+    cose = frozenset({*MDOC_TAGS, 17, 18})
+
+    def run(data: bytes) -> None:
+        for allowed, depth in ((MDOC_TAGS, codec.DEFAULT_MAX_DEPTH), (cose, 4)):
+            fast = native(data, allowed, depth)
+            try:
+                value = codec._decode_python(data, allowed, depth)
+            except (CborError, StructureError):
+                if fast is not codec._DEFER:
+                    raise Rejected("the C decoder accepted what the Python decoder refuses") from None
+                continue
+            if fast is not codec._DEFER and repr(fast) != repr(value):  # repr: types too, and NaN is NaN
+                raise Rejected("the C decoder and the Python decoder disagree")
+
+    return run
+
+
 # -- SD-JWT ---------------------------------------------------------------------------------------------
 def _sd_jwt() -> Call:
     from specs.jose import key_from_jwk
@@ -453,6 +481,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("sd_jwt", "jwt", _sd_jwt),
     Target("status_token", "status", _status_token),
     Target("trust_bundle", "cbor", _trust_bundle),
+    Target("cbor_native", "cbor", _cbor_native),
     Target("oid4vci", "json", _oid4vci_parse, _oid4vci_allowed()),
     Target("oid4vci_http", "http", _oid4vci_http, slow=True),
     Target("terminal_text", "bytes", terminal_text),
@@ -460,5 +489,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
 
 
 def seeds(name: str) -> list[bytes]:
+    if name == "cbor_native":  # the C decoder is fuzzed from the messages it decodes
+        return seeds("cbor_device_response") + seeds("cbor_device_request")
     folder = SEEDS / name
     return [p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -244,6 +245,15 @@ def decode(
     if data == b"\xa0":
         return {}  # the empty map (the usual DeviceNameSpaces) needs no decoder
     allowed = _tag_set(allowed_tags)
+    if _native is not None and data.__class__ is bytes:
+        value = _native(data, allowed, max_depth)
+        if value is not _DEFER:
+            return value
+    return _decode_python(data, allowed, max_depth)
+
+
+def _decode_python(data: bytes, allowed: frozenset[int], max_depth: int) -> Any:
+    """The strict decoder on cbor2: every input the C part (``_strict``) defers, and everything without it."""
     stream = io.BytesIO(data)
     try:
         value = cbor2.CBORDecoder(stream, **_options(allowed, max_depth)).decode()
@@ -321,8 +331,13 @@ def decode_each(chunks: Sequence[bytes], *, allowed_tags: Iterable[int] = MDOC_T
         raise CborSizeError(f"CBOR input of {len(joined)} bytes exceeds the {DEFAULT_MAX_SIZE}-byte limit")
     if not all(chunks):
         raise CborError("empty CBOR input")
+    allowed = _tag_set(allowed_tags)
+    if _native is not None:
+        fast = [_native(chunk, allowed, max_depth) if chunk.__class__ is bytes else _DEFER for chunk in chunks]
+        if _DEFER not in fast:  # identity test first: no value of ours equals the sentinel
+            return fast
     stream = io.BytesIO(joined)
-    decoder = cbor2.CBORDecoder(stream, **_options(_tag_set(allowed_tags), max_depth))
+    decoder = cbor2.CBORDecoder(stream, **_options(allowed, max_depth))
     next_item, tell = decoder.decode, stream.tell
     out: list[Any] = []
     end = 0
@@ -337,3 +352,26 @@ def decode_each(chunks: Sequence[bytes], *, allowed_tags: Iterable[int] = MDOC_T
     except RecursionError:
         raise CborDepthError("CBOR nesting is too deep") from None
     return out
+
+
+# The C part: the common case of ``decode`` (specs/cbor/_strict.c), built when a C compiler was there at install
+# time. It returns exactly what ``_decode_python`` returns, or ``_DEFER`` for anything it is not sure of (every
+# error included), which ``_decode_python`` then decides. MOBILEID_PURE_CBOR=1 leaves it out.
+_DEFER: Any = object()
+_native: Callable[[bytes, frozenset[int], int], Any] | None = None
+if not os.environ.get("MOBILEID_PURE_CBOR"):
+    try:
+        from specs.cbor import _strict
+    except ImportError:
+        pass
+    else:
+        _new_encoded, _set_data = object.__new__, EncodedCBOR.data.__set__  # type: ignore[misc, attr-defined]
+
+        def _encoded(data: bytes) -> EncodedCBOR:
+            """``EncodedCBOR(data)`` by setting its slot (once per embedded item)."""
+            built = _new_encoded(EncodedCBOR)
+            _set_data(built, data)
+            return built
+
+        _strict.configure(_DEFER, _encoded, _decode_tdate, _decode_epoch, _decode_full_date)
+        _native = _strict.decode

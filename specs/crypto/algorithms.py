@@ -114,13 +114,6 @@ def generate_private_key(alg: Algorithm = Algorithm.ES256) -> PrivateKey:
     return ec.generate_private_key(curve)
 
 
-def _der_integer(value: bytes) -> bytes:
-    value = value.lstrip(b"\x00") or b"\x00"
-    if value[0] & 0x80:
-        value = b"\x00" + value
-    return b"\x02" + bytes([len(value)]) + value
-
-
 def raw_to_der_signature(raw: bytes, alg: Algorithm) -> bytes:
     """``r || s`` -> DER ``Ecdsa-Sig-Value`` (RFC 3279 §2.2.3), built directly on the hot path."""
     n = alg.coordinate_size
@@ -128,8 +121,14 @@ def raw_to_der_signature(raw: bytes, alg: Algorithm) -> bytes:
         raise SignatureError(f"{alg.jose} signature must be {2 * n} bytes, got {len(raw)}")
     if n > 48:  # P-521: long-form DER lengths; rare, let cryptography encode it
         return encode_dss_signature(int.from_bytes(raw[:n], "big"), int.from_bytes(raw[n:], "big"))
-    body = _der_integer(raw[:n]) + _der_integer(raw[n:])
-    return b"\x30" + bytes([len(body)]) + body
+    # Each INTEGER in its fewest bytes, with a zero byte before a set top bit (X.690 §8.3: it is positive).
+    r = raw[:n].lstrip(b"\x00") or b"\x00"
+    s = raw[n:].lstrip(b"\x00") or b"\x00"
+    if r[0] > 0x7F:
+        r = b"\x00" + r
+    if s[0] > 0x7F:
+        s = b"\x00" + s
+    return b"".join((bytes((0x30, len(r) + len(s) + 4, 0x02, len(r))), r, bytes((0x02, len(s))), s))
 
 
 def der_to_raw_signature(der: bytes, alg: Algorithm) -> bytes:
@@ -143,6 +142,18 @@ def verify_signature(alg: Algorithm, key: PublicKey, signature: bytes, data: byt
 
     The key must be of the algorithm's curve (no cross-curve or cross-type use).
     """
+    kind = _KEY_KINDS.get(key.__class__)
+    if kind is not None and kind[0] == "ec" and not kind[1]:  # the usual case, a public EC key: the same checks
+        name = key.curve.name  # type: ignore[union-attr]
+        if _CURVES.get(name) is not alg:
+            if name not in _CURVES:
+                raise InvalidKeyError(f"curve {name} is not supported")  # as algorithm_for_key says
+            raise UnsupportedAlgorithmError(f"{alg.jose} cannot be used with this key")
+        try:
+            key.verify(raw_to_der_signature(signature, alg), data, _ECDSA[alg.jose])  # type: ignore[call-arg]
+        except InvalidSignature:
+            raise SignatureError("signature does not verify") from None
+        return
     if algorithm_for_key(key) is not alg:
         raise UnsupportedAlgorithmError(f"{alg.jose} cannot be used with this key")
     try:

@@ -22,7 +22,7 @@ _NAMES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
 
 def key_from_jwk(jwk: Any) -> PublicKey:
     """The public key of ``jwk``; a private part (``d``) is ignored, points must be on the curve."""
-    if not isinstance(jwk, Mapping):
+    if jwk.__class__ is not dict and not isinstance(jwk, Mapping):  # a dict, as JSON gives it, without the ABC check
         raise InvalidKeyError("JWK must be a JSON object")
     kty, crv = jwk.get("kty"), jwk.get("crv")
     if not isinstance(kty, str) or not isinstance(crv, str):

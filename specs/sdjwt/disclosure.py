@@ -10,11 +10,12 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from specs.errors import DisclosureError, JoseDecodeError
-from specs.jose import b64url_decode, b64url_encode, parse_json
+from specs.jose import b64url_encode, b64url_json
+from specs.slots import builder
 
 __all__ = ["HASHERS", "HASH_ALGORITHMS", "RESERVED_NAMES", "Disclosure", "decoy_digest", "digest_of"]
 
@@ -54,7 +55,7 @@ class Disclosure:
     @classmethod
     def parse(cls, encoded: str) -> Disclosure:
         try:
-            array = parse_json(b64url_decode(encoded, "disclosure"), "disclosure")
+            array = b64url_json(encoded, "disclosure")
         except JoseDecodeError:
             raise DisclosureError("a disclosure is not base64url JSON", code="sdjwt.disclosure_malformed") from None
         if not isinstance(array, list) or len(array) not in (2, 3) or not isinstance(array[0], str):
@@ -68,20 +69,10 @@ class Disclosure:
             raise DisclosureError("a disclosure uses a reserved claim name", code="sdjwt.claim_reserved_name")
         if cls is not Disclosure:
             return cls(array[0], name, array[2], encoded)
-        # One per presented claim: setting the slots directly makes the same frozen object as __init__ (which
-        # goes through object.__setattr__ field by field) at half the cost.
-        built = _new(Disclosure)
-        _set_salt(built, array[0])
-        _set_name(built, name)
-        _set_value(built, array[2])
-        _set_encoded(built, encoded)
-        return built
+        return _build(array[0], name, array[2], encoded)
 
     def digest(self, alg: str = "sha-256") -> str:
         return digest_of(self.encoded, alg)
 
 
-_new = object.__new__
-_set_salt, _set_name, _set_value, _set_encoded = [
-    getattr(Disclosure, name).__set__ for name in ("salt", "name", "value", "encoded")]  # the slot descriptors
-assert {f.name for f in fields(Disclosure)} == {"salt", "name", "value", "encoded"}, "set every field in parse"
+_build = builder(Disclosure)  # one per presented claim

@@ -14,12 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from specs.errors import DisclosureError, SdJwtClaimError
-from specs.sdjwt.disclosure import Disclosure
+from specs.jose import b64url_encode
+from specs.sdjwt.disclosure import HASHERS, Disclosure
+from specs.slots import builder
 
 __all__ = ["Path", "Processed", "index_disclosures", "process"]
 
 Path = tuple[str | int, ...]
 MAX_DEPTH = 32
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # JSON values with nothing inside to walk
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +32,14 @@ class Processed:
     parents: Mapping[str, str | None]  # digest -> digest of the disclosure it is nested in
 
 
+_build = builder(Processed)
+
+
 def index_disclosures(disclosures: Sequence[Disclosure], alg: str) -> dict[str, Disclosure]:
     by_digest: dict[str, Disclosure] = {}
+    hasher = HASHERS[alg]
     for disclosure in disclosures:
-        digest = disclosure.digest(alg)
+        digest = b64url_encode(hasher(disclosure.encoded.encode("ascii")).digest())  # Disclosure.digest, inlined
         if digest in by_digest:
             raise DisclosureError("the same disclosure is presented twice", code="sdjwt.disclosure_repeated")
         by_digest[digest] = disclosure
@@ -63,15 +70,17 @@ class _Walker:
             return self.array(value, path, parent, depth)
         return value
 
-    def obj(self, value: dict[str, Any], path: Path, parent: str | None, depth: int) -> dict[str, Any]:
+    def obj(self, value: Mapping[str, Any], path: Path, parent: str | None, depth: int) -> dict[str, Any]:
         # A plain member is kept as it is without a call to value(), which would only check the depth limit.
         plain = depth < MAX_DEPTH
+        if plain and "_sd" not in value and _PLAIN.issuperset(map(type, value.values())):
+            return dict(value)  # nothing to walk (a JWK, an address): what the loop below would build
         out = {k: v if plain and not isinstance(v, (dict, list)) else self.value(v, (*path, k), parent, depth + 1)
                for k, v in value.items() if k != "_sd"}
         digests = value.get("_sd", [])
         if not isinstance(digests, list):
             raise SdJwtClaimError("_sd must be an array", code="sdjwt.claim_malformed_digests")
-        seen, by_digest = self.seen, self.by_digest
+        seen, by_digest, paths, parents = self.seen, self.by_digest, self.paths, self.parents
         for digest in digests:  # _claim_digest, inlined: one per digest of the payload, decoys included
             if not isinstance(digest, str):
                 raise SdJwtClaimError("an _sd or ... digest is not text", code="sdjwt.claim_malformed_digests")
@@ -81,13 +90,17 @@ class _Walker:
             disclosure = by_digest.get(digest)
             if disclosure is None:
                 continue
-            if disclosure.name is None:
+            name = disclosure.name
+            if name is None:
                 raise DisclosureError("an array-element disclosure is referenced from an object",
                                       code="sdjwt.disclosure_wrong_kind")
-            if disclosure.name in out:
+            if name in out:
                 raise SdJwtClaimError("a disclosure would overwrite an existing claim", code="sdjwt.claim_overwrite")
-            self.paths[digest], self.parents[digest] = (*path, disclosure.name), parent
-            out[disclosure.name] = self.value(disclosure.value, (*path, disclosure.name), digest, depth + 1)
+            paths[digest] = where = (*path, name)
+            parents[digest] = parent
+            claim = disclosure.value  # a plain value is kept without a call to value(), as above
+            out[name] = claim if plain and not isinstance(claim, (dict, list)) else self.value(claim, where, digest,
+                                                                                                depth + 1)
         return out
 
     def array(self, value: list[Any], path: Path, parent: str | None, depth: int) -> list[Any]:
@@ -113,9 +126,8 @@ class _Walker:
 
 def process(payload: Mapping[str, Any], by_digest: Mapping[str, Disclosure]) -> Processed:
     walker = _Walker(by_digest)
-    claims = walker.obj(dict(payload), (), None, 0)
-    unreferenced = set(by_digest) - walker.seen
-    if unreferenced:
+    claims = walker.obj(payload, (), None, 0)  # obj builds a new dict; the payload is not changed
+    if len(walker.paths) != len(by_digest):  # each disclosure lands once (a digest is seen once) or not at all
         raise DisclosureError("a disclosure is not referenced by the SD-JWT", code="sdjwt.disclosure_unreferenced")
     claims.pop("_sd_alg", None)
-    return Processed(claims, walker.paths, walker.parents)
+    return _build(claims, walker.paths, walker.parents)

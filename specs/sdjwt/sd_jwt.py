@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from specs.errors import JoseDecodeError
 from specs.sdjwt.disclosure import Disclosure
+from specs.slots import builder
 
 __all__ = ["MAX_SD_JWT_SIZE", "SdJwt"]
 
@@ -32,11 +33,12 @@ class SdJwt:
         kb = parts[-1] or None
         if not all(parts[1:-1]) or not parts[0]:
             raise JoseDecodeError("SD-JWT has an empty component")
-        return cls(parts[0], tuple([Disclosure.parse(p) for p in parts[1:-1]]), kb)
+        disclosures = tuple([Disclosure.parse(p) for p in parts[1:-1]])
+        return _build(parts[0], disclosures, kb) if cls is SdJwt else cls(parts[0], disclosures, kb)
 
     def without_kb(self) -> str:
         """``<JWT>~<D1>~...~<DN>~``: what the KB-JWT's sd_hash covers (§4.3.1)."""
-        return "".join([self.issuer_jwt, "~", *(d.encoded + "~" for d in self.disclosures)])
+        return "~".join([self.issuer_jwt, *[d.encoded for d in self.disclosures], ""])
 
     def serialize(self) -> str:
         return self.without_kb() + (self.kb_jwt or "")
@@ -46,3 +48,6 @@ class SdJwt:
 
     def with_kb(self, kb_jwt: str) -> SdJwt:
         return SdJwt(self.issuer_jwt, self.disclosures, kb_jwt)
+
+
+_build = builder(SdJwt)

@@ -25,6 +25,7 @@ from specs.jose import jwk_from_key
 from specs.sdjwt.issuance import issue_sd_jwt
 from specs.sdjwt.sd_jwt import SdJwt
 from specs.sdjwt.verify import KeyResolver, VerifiedSdJwt, verify_sd_jwt
+from specs.slots import builder
 from specs.status.reference import StatusReference
 from specs.x509.load import load_der_certificate
 
@@ -33,6 +34,7 @@ __all__ = ["VC_TYPE", "VerifiedSdJwtVc", "issue_sd_jwt_vc", "verified_vc", "veri
 VC_TYPE = "dc+sd-jwt"
 NOT_DISCLOSABLE = ("iss", "nbf", "exp", "cnf", "vct", "status")
 _NOT_SHOWN = frozenset({*NOT_DISCLOSABLE, "iat"})  # registered claims, not the credential's own
+_NOT_DISCLOSABLE_PATHS = frozenset((name,) for name in NOT_DISCLOSABLE)  # where each would land if disclosed
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,9 @@ class VerifiedSdJwtVc:
     @property
     def holder_bound(self) -> bool:
         return self.verified.holder_bound
+
+
+_build = builder(VerifiedSdJwtVc)
 
 
 def x5c_ders(header: Mapping[str, Any]) -> tuple[bytes, ...]:
@@ -112,12 +117,14 @@ def verified_vc(verified: VerifiedSdJwt) -> VerifiedSdJwtVc:
     vct = claims.get("vct")
     if not isinstance(vct, str) or not vct:
         raise SdJwtClaimError("an SD-JWT VC names its type in vct", code="sdjwt.vc_vct")
-    if any(len(path) == 1 and path[0] in NOT_DISCLOSABLE for path in verified.disclosed):
+    if not _NOT_DISCLOSABLE_PATHS.isdisjoint(verified.disclosed):  # a top-level disclosure of one of them
         raise SdJwtClaimError("iss, nbf, exp, cnf, vct and status may not be disclosed selectively",
                               code="sdjwt.claim_not_disclosable")
     issuer = claims.get("iss")
     if issuer is not None and not isinstance(issuer, str):
         raise SdJwtClaimError("iss must be text", code="sdjwt.vc_iss")
     status = StatusReference.from_value(claims["status"]) if "status" in claims else None
-    visible = {k: v for k, v in claims.items() if k not in _NOT_SHOWN}
-    return VerifiedSdJwtVc(vct, issuer, visible, status, verified)
+    visible = dict(claims)
+    for name in visible.keys() & _NOT_SHOWN:  # deleting keeps the order of the rest
+        del visible[name]
+    return _build(vct, issuer, visible, status, verified)

@@ -26,6 +26,7 @@ from specs.sdjwt.disclosure import HASH_ALGORITHMS
 from specs.sdjwt.key_binding import verify_kb_jwt
 from specs.sdjwt.processing import Path, index_disclosures, process
 from specs.sdjwt.sd_jwt import SdJwt
+from specs.slots import builder
 
 __all__ = ["KeyResolver", "VerifiedSdJwt", "verify_sd_jwt"]
 
@@ -39,6 +40,9 @@ class VerifiedSdJwt:
     disclosed: tuple[Path, ...]  # where each presented disclosure landed
     holder_key: PublicKey | None
     holder_bound: bool
+
+
+_build = builder(VerifiedSdJwt)
 
 
 def verify_sd_jwt(presentation: str | SdJwt, *, issuer_keys: KeyResolver | Sequence[PublicKey], now: dt.datetime,
@@ -62,7 +66,7 @@ def verify_sd_jwt(presentation: str | SdJwt, *, issuer_keys: KeyResolver | Seque
         verify_kb_jwt(sd_jwt, holder_key, alg=alg, now=now, aud=expected_aud, nonce=expected_nonce,
                       max_age=max_kb_age, leeway=leeway)
         bound = True
-    return VerifiedSdJwt(jws.header, processed.claims, tuple(processed.paths.values()), holder_key, bound)
+    return _build(jws.header, processed.claims, tuple(processed.paths.values()), holder_key, bound)
 
 
 def _verify_issuer(jws: Jws, keys: Sequence[PublicKey]) -> None:
@@ -94,7 +98,7 @@ def _holder_key(claims: Mapping[str, Any]) -> PublicKey | None:
     cnf = claims.get("cnf")
     if cnf is None:
         return None
-    if not isinstance(cnf, Mapping) or "jwk" not in cnf:
+    if (cnf.__class__ is not dict and not isinstance(cnf, Mapping)) or "jwk" not in cnf:
         raise KeyBindingError("cnf must carry a jwk", code="sdjwt.kb_no_cnf")
     try:
         return key_from_jwk(cnf["jwk"])

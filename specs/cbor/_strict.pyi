@@ -1,0 +1,6 @@
+from collections.abc import Callable
+from typing import Any
+
+def decode(data: bytes, allowed_tags: frozenset[int], max_depth: int, /) -> Any: ...
+def configure(defer: object, make_encoded: Callable[[bytes], Any], tdate: Callable[[str], Any],
+              epoch: Callable[[int], Any], full_date: Callable[[str], Any], /) -> None: ...
