@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from issuer import audit
-from issuer.db import connection
+from issuer.db import execute
 from issuer.db.models import Business, Licence, Person
 from issuer.db.tables import LICENCES, PERSONS
 from issuer.keys import IssuerKeys
@@ -145,9 +145,10 @@ _HOLDER = (select(*PERSONS.c, *(c.label(f"licence_{c.name}") for c in LICENCES.c
 def holder(session: Session, person_id: int) -> tuple[Person, Licence | None]:
     """The person a credential is issued to and their licence (if any), read in one statement into detached
     objects (the claims are only read from them; nothing is written back)."""
-    row = connection(session).execute(_HOLDER, {"person_id": person_id}).mappings().first()
-    if row is None:
+    found = execute(session, _HOLDER, {"person_id": person_id}).first()
+    if found is None:
         raise NotEligibleError("no such person in the resident register")
+    row = found._asdict()
     person = Person(**{name: row[name] for name in _PERSON_COLUMNS})
     licence = (None if row["licence_id"] is None
                else Licence(**{name: row[f"licence_{name}"] for name in _LICENCE_COLUMNS}))

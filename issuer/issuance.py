@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from issuer import audit
 from issuer.credentials import CONFIGURATIONS, Issued, NotEligibleError, holder, issue_credentials, thumbprint
-from issuer.db import connection
+from issuer.db import execute
 from issuer.db.models import Credential
 from issuer.db.tables import ACCESS_TOKENS, BATCHES, CHECKS, CREDENTIALS, GRANT_ITEMS, NONCES, OFFERS
 from issuer.errors import OAuthError
@@ -158,7 +158,7 @@ def authorize(session: Session, authorization: str | None, now: dt.datetime) -> 
     """The ``Authorization: Bearer`` access token (RFC 6750), with the office of the in-person check behind its
     offer (a remote offer references the person's check), in one query; 401 ``invalid_token`` otherwise."""
     if authorization and authorization.startswith("Bearer "):
-        row = connection(session).execute(_ACCESS, {"token_hash": token_hash(authorization[7:])}).first()
+        row = execute(session, _ACCESS, {"token_hash": token_hash(authorization[7:])}).first()
         if row is not None and _aware(row.expires_at) > now:
             return Access(row.id, row.person_id, tuple(row.configurations), row.offer_id, row.office_id)
     raise IssuanceRefusal("invalid_token", "a valid access token is required", status=401)
@@ -185,7 +185,7 @@ def refuse(session: Session, action: str, refusal: IssuanceRefusal, target: str 
 def new_nonce(session: Session, now: dt.datetime) -> str:
     """A fresh c_nonce (§7): random, single use, valid for ``NONCE_TTL``; one INSERT, committed."""
     value = secrets.token_urlsafe(24)
-    connection(session).execute(_NEW_NONCE, {"value": value, "expires_at": now + NONCE_TTL, "used": False})
+    execute(session, _NEW_NONCE, {"value": value, "expires_at": now + NONCE_TTL, "used": False})
     session.commit()
     return value
 
@@ -200,7 +200,7 @@ def _consume_nonce(session: Session, nonce: str, now: dt.datetime) -> None:
     same way before the database is asked."""
     if not NONCE_TEXT.fullmatch(nonce):
         raise IssuanceRefusal("invalid_nonce", "the c_nonce is unknown, used or expired")
-    used = connection(session).execute(_USE_NONCE, {"nonce": nonce, "now": now})
+    used = execute(session, _USE_NONCE, {"nonce": nonce, "now": now})
     if used.rowcount != 1:
         raise IssuanceRefusal("invalid_nonce", "the c_nonce is unknown, used or expired")
 
@@ -221,7 +221,7 @@ def _grant(session: Session, access: Access, configuration: str, thumbprints: li
     both take the last copy), with the live credentials a retry would supersede, in one query."""
     if access.offer_id is None:
         raise IssuanceRefusal("unknown_credential_configuration", "this token does not cover that credential")
-    rows = connection(session).execute(_GRANT, {
+    rows = execute(session, _GRANT, {
         "offer_id": access.offer_id, "configuration": configuration, "person_id": access.person_id,
         "type_id": CONFIGURATIONS[configuration][0], "thumbprints": thumbprints}).all()
     if not rows:
@@ -243,7 +243,7 @@ def _count(session: Session, grant: _Grant, new: int, retries: int) -> None:
     if grant.reissued + retries > limit:
         raise IssuanceRefusal("credential_request_denied", "too many repeated requests for the same copies",
                               "reissue_limit")
-    counted = connection(session).execute(_COUNT, {"item": grant.id, "new": new, "retries": retries,
+    counted = execute(session, _COUNT, {"item": grant.id, "new": new, "retries": retries,
                                                     "limit": limit})
     if counted.rowcount != 1:
         raise IssuanceRefusal("credential_request_denied", "the grant changed meanwhile; ask again", "beyond_grant")
@@ -279,7 +279,7 @@ def issue_batch(session: Session, keys: IssuerKeys, *, access: Access, configura
     except NotEligibleError as exc:
         raise IssuanceRefusal("credential_request_denied", str(exc), "not_eligible") from None
     notification = secrets.token_urlsafe(16)
-    connection(session).execute(_BATCH, {"offer_id": access.offer_id, "access_token_id": access.id,
+    execute(session, _BATCH, {"offer_id": access.offer_id, "access_token_id": access.id,
                                           "configuration": configuration, "count": len(issued),
                                           "notification_id": notification, "issued_at": now})
     audit.append(session, actor="wallet", action="credential.batch", target=f"person:{person.id}",
@@ -318,7 +318,7 @@ def record_notification(session: Session, *, authorization: str | None, notifica
         if event not in NOTIFICATION_EVENTS:
             access = authorize(session, authorization, now)
             raise IssuanceRefusal("invalid_notification_request", "unknown event")
-        row = connection(session).execute(_NOTIFY, {
+        row = execute(session, _NOTIFY, {
             "notification": notification_id, "token_hash": token_hash(authorization[7:]), "wallet_event": event,
             "now": now}).first() if authorization and authorization.startswith("Bearer ") else None
         if row is None:
