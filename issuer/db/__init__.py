@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -144,8 +145,9 @@ def connection(session: Session) -> Connection:
 
 
 _UNSET = object()
+_EXPANDING = re.compile(r"IN \(__\[POSTCOMPILE_(\w+)\]\)")
 # statement, the parameter names given -> (SQL text, default values, bind processors), or None where the
-# driver path does not apply (Python-side column defaults, expanding IN lists): compiled once per process
+# driver path does not apply (Python-side column defaults): compiled once per process
 _DRIVER: dict[tuple[Executable, frozenset[str]], tuple[str, dict[str, Any], dict[str, Any]] | None] = {}
 
 
@@ -174,9 +176,11 @@ def _driver_form(statement: Executable, dialect: Dialect,
     found = _DRIVER.get(key, _UNSET)
     if found is _UNSET:
         compiled = statement.compile(dialect=dialect, column_keys=sorted(names))
+        # an expanding list (``IN :names``) is sent as one array parameter: ``= ANY(%(names)s)``
+        sql = _EXPANDING.sub(r"= ANY(%(\1)s)", compiled.string)
         plain = not getattr(compiled, "insert_prefetch", None) and not getattr(compiled, "update_prefetch", None) \
-            and not any(b.expanding for b in compiled.binds.values())
-        found = (compiled.string, compiled.construct_params(_check=False),
+            and "POSTCOMPILE" not in sql
+        found = (sql, compiled.construct_params(_check=False),
                  dict(compiled._bind_processors)) if plain else None  # noqa: SLF001 (SQLAlchemy's own processors)
         _DRIVER[key] = found
     return found  # type: ignore[return-value]
@@ -186,7 +190,7 @@ def execute(session: Session, statement: Executable, params: Mapping[str, Any]) 
     """``statement`` with ``params`` on the session's transaction (``connection``). On PostgreSQL the SQL
     SQLAlchemy compiled for it (once per process, with its bind processing) goes to psycopg's cursor directly,
     as a prepared statement: SQLAlchemy's per-statement execution context cost more CPU than the statement.
-    Statements the driver path cannot take (Python-side defaults, expanding lists) and SQLite go through
+    Statements the driver path cannot take (Python-side defaults) and SQLite go through
     SQLAlchemy; both answer ``first``, ``all``, ``scalar`` and ``rowcount`` alike."""
     current = connection(session)
     if current.dialect.name != "postgresql":
