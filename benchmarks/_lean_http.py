@@ -39,7 +39,7 @@ class LeanClient:
     async def get(self, url: str, headers: dict[str, str] | None = None) -> Answer:
         return await self.request("GET", url, b"", None, headers)
 
-    async def post(self, url: str, *, data: dict[str, str] | None = None, json: Any = None,  # noqa: A002
+    async def post(self, url: str, *, data: dict[str, str] | None = None, json: Any = None,
                    headers: dict[str, str] | None = None) -> Answer:
         if data is not None:
             return await self.request("POST", url, urllib.parse.urlencode(data).encode(),

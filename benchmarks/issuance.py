@@ -460,7 +460,8 @@ def run_one(backend: str, workers: int, clients: int, flows: int, warmup: int, c
     rate = stats.ok / wall
     other = max(machine - client_cpu - server_cpu, 0.0)  # PostgreSQL and everything else on the machine
     return {
-        "code": ("after" if root == ROOT else "before") + ("+threads" if threads else ""), "client": client, "backend": backend, "workers": workers, "server_processes": procs + 1, "clients": clients,
+        "code": ("after" if root == ROOT else "before") + ("+threads" if threads else ""), "client": client,
+        "backend": backend, "workers": workers, "server_processes": procs + 1, "clients": clients,
         "config": config, "flows": flows, "ok": stats.ok, "errors": dict(stats.errors),
         "error_samples": stats.samples, "warmup_errors": dict(warm.errors),
         "seconds": wall, "credentials_per_s": rate,
@@ -489,11 +490,11 @@ def verdicts(results: list[dict[str, Any]], clients: int) -> list[str]:
     codes = dict.fromkeys(r["code"] for r in results)
     if len(codes) > 1:
         for name in codes:
-            runs = [r for r in results if r["code"] == name]
             out.append(f"{name}: " + "; ".join(
-                f"{r['backend']} x{r['workers']} {r['per_core']:.1f} credentials per server CPU-second, "
-                f"/credential p99 {r['latency_ms']['credential']['p99']:.0f} ms (load {r['load_average']['before'][0]:.2f})"
-                for r in runs))
+                f"{x['backend']} x{x['workers']} {x['per_core']:.1f} credentials per server CPU-second, "
+                f"/credential p99 {x['latency_ms']['credential']['p99']:.0f} ms "
+                f"(load {x['load_average']['before'][0]:.2f})"
+                for x in results if x["code"] == name))
     results = [r for r in results if r["code"] == "after"]
     pg1 = [r for r in results if r["backend"] == "postgresql" and r["workers"] == 1]
     if pg1:
@@ -536,7 +537,8 @@ def table(results: list[dict[str, Any]], cores: int) -> str:
             f"{r['code']:<6} {r['backend']:<10} {r['workers']:>3} {r['ok']:>5} {sum(r['errors'].values()):>4} "
             f"{r['credentials_per_s']:>7.1f} {r['per_core']:>6.1f} {r['per_core_incl_db']:>8.1f} "
             f"{f['p50']:>6.0f}/{f['p95']:>5.0f}/{f['p99']:>6.0f} {c['p50']:>6.0f}/{c['p95']:>5.0f}/{c['p99']:>6.0f} "
-            f"{t['p50']:>6.0f}/{t['p99']:>6.0f} {cpu['client']:>7.1f}/{cpu['server']:>6.1f}/{cpu['other']:>6.1f} ({cpu['postgres']:.1f})")
+            f"{t['p50']:>6.0f}/{t['p99']:>6.0f} {cpu['client']:>7.1f}/{cpu['server']:>6.1f}/{cpu['other']:>6.1f} "
+            f"({cpu['postgres']:.1f})")
     lines.append(f"(machine: {cores} cores shared by client, uvicorn and PostgreSQL; /core = credentials per "
                  f"uvicorn CPU-second; /core+db also charges 'oth' = machine CPU that is neither client nor uvicorn: "
                  f"PostgreSQL, and anything else running on the machine)")

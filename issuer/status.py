@@ -155,8 +155,8 @@ def allocate_indices(session: Session, ref: ListRef, rows: Sequence[Mapping[str,
         # with RETURNING, one cached statement sent as one multi-row INSERT ("insertmanyvalues")
         current = connection(session)
         statement = _INSERT_OR_SKIP[current.dialect.name]
-        inserted = (execute(session, statement, values[0]) if len(values) == 1
-                    else current.execute(statement, values)).all()
+        result: Any = execute(session, statement, values[0]) if len(values) == 1 else current.execute(statement, values)
+        inserted = result.all()
         for credential_id, index in inserted:
             out[indices[index]] = (credential_id, index)
         todo = [p for p in todo if p not in out]

@@ -175,13 +175,13 @@ def _driver_form(statement: Executable, dialect: Dialect,
     key = (statement, names)
     found = _DRIVER.get(key, _UNSET)
     if found is _UNSET:
-        compiled = statement.compile(dialect=dialect, column_keys=sorted(names))
+        compiled = statement.compile(dialect=dialect, column_keys=sorted(names))  # type: ignore[attr-defined]
         # an expanding list (``IN :names``) is sent as one array parameter: ``= ANY(%(names)s)``
         sql = _EXPANDING.sub(r"= ANY(%(\1)s)", compiled.string)
         plain = not getattr(compiled, "insert_prefetch", None) and not getattr(compiled, "update_prefetch", None) \
             and "POSTCOMPILE" not in sql
         found = (sql, compiled.construct_params(_check=False),
-                 dict(compiled._bind_processors)) if plain else None  # noqa: SLF001 (SQLAlchemy's own processors)
+                 dict(compiled._bind_processors)) if plain else None
         _DRIVER[key] = found
     return found  # type: ignore[return-value]
 

@@ -144,7 +144,7 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
     app.add_middleware(SecurityHeaders, public_url=settings.public_url)
     # the same three around the wallet's lean path (one limiter: the same leased hits and counters)
     app.wallet_endpoints = WalletEndpoints(st, lambda: words)
-    app.wallet_stack = SecurityHeaders(limits.RateLimit(guard.InputGuard(
+    app.wallet_stack = SecurityHeaders(limits.RateLimit(guard.InputGuard(  # type: ignore[arg-type]
         app.wallet_endpoints, max_body=settings.max_body_bytes, max_depth=settings.max_json_depth,
         errors=oid4vci.VALIDATION_ERRORS), now=st.now, limiter=limiter), public_url=settings.public_url)
     routers = (oid4vci.router, status_routes.router, trust_routes.router, remote.router, console.router,

@@ -9,7 +9,6 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-
 from sqlalchemy.exc import SQLAlchemyError
 
 from issuer.errors import OAuthError
@@ -19,7 +18,8 @@ LOG = logging.getLogger("issuer")
 # The database is restarting or unreachable: said so (RFC 6749 §4.1.2.1 ``temporarily_unavailable``) with
 # Retry-After, rather than a bare 500 a wallet cannot tell from a bug (docs/reliability.md): body, status, headers.
 UNAVAILABLE: tuple[dict[str, str], int, dict[str, str]] = (
-    {"error": "temporarily_unavailable", "error_description": "the service's database is unavailable; try again shortly"},
+    {"error": "temporarily_unavailable",
+     "error_description": "the service's database is unavailable; try again shortly"},
     503, {"Retry-After": "2", "Cache-Control": "no-store"})
 
 

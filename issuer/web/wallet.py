@@ -113,7 +113,8 @@ def parse_object(body: bytes, members: Mapping[str, Callable[[object], bool]],
     faults += [f"body.{name}: type" for name, check in members.items() if name in value and not check(value[name])]
     if faults:
         raise Malformed(faults)
-    return value
+    out: dict[str, Any] = value
+    return out
 
 
 def parse_form(body: bytes, required: frozenset[str]) -> dict[str, str]:
@@ -163,8 +164,8 @@ class WalletEndpoints:
             answer = json_answer(*UNAVAILABLE)
         except SQLAlchemyError as exc:
             answer = json_answer(*failure(exc, scope["method"], logs.redact_path(scope["path"], self.words())))
-        await send({"type": "http.response.start", "status": answer.status, "headers": [
-            *answer.headers, *(() if answer.status == 204 else ((b"content-length", str(len(answer.body)).encode()),))]})
+        length = () if answer.status == 204 else ((b"content-length", str(len(answer.body)).encode()),)
+        await send({"type": "http.response.start", "status": answer.status, "headers": [*answer.headers, *length]})
         await send({"type": "http.response.body", "body": answer.body})
 
     # ---- the endpoints: parse, call the service, render -------------------------------------------------
