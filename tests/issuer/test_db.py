@@ -118,4 +118,4 @@ def test_statements_with_python_side_defaults_go_through_sqlalchemy(migrated: En
         execute(session, statement, {"value": "d-1", "expires_at": now})
         assert execute(session, select(NONCES.c.used).where(NONCES.c.value == "d-1"), {}).scalar() is False
         session.rollback()
-    assert issuer.db._DRIVER[(statement, frozenset({"value", "expires_at"}))] is None  # noqa: SLF001
+    assert issuer.db._DRIVER[(statement, frozenset({"value", "expires_at"}))] is None

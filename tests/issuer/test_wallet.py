@@ -22,7 +22,6 @@ from issuer.web.wallet import (
 
 from .conftest import ISSUER_URL, Service, enroll, person_with_licence, refusals
 
-
 # --- parsing -------------------------------------------------------------------------------------------------
 
 def test_a_form_parameter_sent_twice_or_missing_is_refused() -> None:
