@@ -214,12 +214,25 @@ def execute(session: Session, statement: Executable, params: Mapping[str, Any]) 
     for name, process in form.processors.items():
         if name in values:
             values[name] = process(values[name])
-    driver = current.connection.driver_connection
-    with driver.cursor() as cursor:  # type: ignore[union-attr]
-        cursor.execute(form.sql, values, prepare=True)
-        result = cursor.pgresult
-        if result is None or not result.nfields:  # no answer rows (an UPDATE or INSERT without RETURNING)
-            return DriverRows([], cursor.rowcount)
-        if form.row is None:
-            form.row = namedtuple("Row", [c.name for c in cursor.description or ()], rename=True)  # type: ignore[misc]
-        return DriverRows([form.row._make(r) for r in cursor.fetchall()], cursor.rowcount)
+    cursor = _cursor(current)
+    cursor.execute(form.sql, values, prepare=True)
+    result = cursor.pgresult
+    if result is None or not result.nfields:  # no answer rows (an UPDATE or INSERT without RETURNING)
+        return DriverRows([], cursor.rowcount)
+    if form.row is None:
+        form.row = namedtuple("Row", [c.name for c in cursor.description or ()], rename=True)  # type: ignore[misc]
+    return DriverRows([form.row._make(r) for r in cursor.fetchall()], cursor.rowcount)
+
+
+_CURSOR = "mobileid.cursor"
+
+
+def _cursor(current: Connection) -> Any:
+    """One psycopg cursor per pooled connection, kept with it (SQLAlchemy clears ``info`` when it replaces
+    the connection) and reused by every statement: each answer is read in full before the next."""
+    pooled = current.connection
+    driver = pooled.driver_connection
+    cursor = pooled.info.get(_CURSOR)
+    if cursor is None or cursor.closed or cursor.connection is not driver:
+        cursor = pooled.info[_CURSOR] = driver.cursor()  # type: ignore[union-attr]
+    return cursor
