@@ -1,15 +1,18 @@
 """Status lists and the trust bundle for a nation (issue 16 item 3): every figure against its goal, in one run.
 
-    nice .venv/bin/python benchmarks/national_scale.py [--scale 1.0] [--list-size 131072] [--json]
+    nice .venv/bin/python benchmarks/national_scale.py [--scale 1.0] [--list-size 131072] [--fill 0.9] [--json]
 
-A synthetic register of 680 M status entries (34 M holders x ~20 credentials): 1 % revoked, 0.5 % suspended, at
-random indices, two bits an entry (draft-ietf-oauth-status-list §4: VALID 0, INVALID 1, SUSPENDED 2). Lists are
+A synthetic register of 680 M credentials (34 M holders x ~20 credentials): 1 % revoked, 0.5 % suspended, at
+random indices of lists filled as the issuer fills them (``--fill``, 90 %), two bits an entry
+(draft-ietf-oauth-status-list §4: VALID 0, INVALID 1, SUSPENDED 2). Lists are
 made one at a time from a per-list seed, so memory stays bounded by one list, and published by the issuer's own
 code (``issuer.publish``: a CWT and a JWT per list, the base, the signed index) into a folder that Python's
 ``http.server`` serves as any static server would. The verifier's real sync (``verifier.sync``, in a child process
 for clean time and peak-memory figures) copies it, then a day of changes (0.01 % of the entries) is applied,
-published again and synced again. Reported against the goals: full bundle <= 20 MB, a day's delta <= 1 MB
-(MB = 10^6 bytes); informative: the republication time, the sync times and peaks, a status lookup's cost.
+published again (with its signed status change log, ``issuer.changelog``) and synced again twice, from two
+copies of the first sync: by the change log (what a verifier does) and by files (the spec's tokens only, for
+comparison). Reported against the goals: full bundle <= 20 MB, a day's delta <= 1 MB (MB = 10^6 bytes);
+informative: the republication time, the sync times and peaks, a status lookup's cost on the patched copy.
 
 The math, first. The entries' entropy is H = -(0.985 lg 0.985 + 0.01 lg 0.01 + 0.005 lg 0.005) = 0.126 bit,
 so 680 M entries carry 10.7 MB of information: no encoding of the full register goes below that. DEFLATE (the
@@ -19,8 +22,9 @@ suspended apart) are no smaller under DEFLATE. A gap code (Golomb-Rice over the 
 one bit for which status) comes within a few percent of the bound; it is printed as "what would reach it".
 The delta is where per-file sync cannot win: 68,000 changes at random indices touch every list of 131,072
 (expected changes per list = 13), so a day's delta under the spec encoding is the whole bundle again, for any
-list size. A signed change log (the changed positions, gap-coded, with their new values) is ~0.2 MB: its
-size is computed here from the day's real changes; it is not a spec format and is not implemented.
+list size. A signed change log (the changed positions, gap-coded, with their new values; a mobileid extension,
+``specs.trust.changes``, not in the Token Status List spec) is what the delta sync fetches instead; its
+Golomb-Rice bound is printed beside the published log (varint gaps, per list).
 """
 
 from __future__ import annotations
@@ -55,24 +59,34 @@ SAMPLE_LISTS = 48
 
 @dataclass(frozen=True, slots=True)
 class Register:
-    """The synthetic register: ``lists`` lists of ``size`` two-bit entries, each made from its own seed."""
+    """The synthetic register: ``lists`` lists of ``size`` two-bit entries, each made from its own seed, each
+    with ``fill`` of its positions holding a credential (the issuer opens the next list at its
+    ``status_list_max_fill``). The unused positions stay 0 like valid ones, and used positions are a uniformly
+    random subset, so statuses and changes at uniformly random positions, at ``fill`` times the credential
+    shares, have the same distribution as on the issuer's lists."""
 
     lists: int
     size: int
     seed: int
     changes: dict[int, dict[int, int]] = field(default_factory=dict)  # list -> index -> new status
+    fill: float = 1.0
 
     @classmethod
-    def of(cls, entries: int, size: int, seed: int) -> Register:
-        return cls(max(1, round(entries / size)), size, seed)
+    def of(cls, entries: int, size: int, seed: int, fill: float = 1.0) -> Register:
+        return cls(max(1, round(entries / (size * fill))), size, seed, fill=fill)
 
     @property
     def entries(self) -> int:
+        """Positions on the lists (used or not)."""
         return self.lists * self.size
+
+    @property
+    def credentials(self) -> int:
+        return round(self.entries * self.fill)
 
     def list_data(self, number: int) -> bytearray:
         rng = random.Random(f"{self.seed}/{number}")
-        revoked, suspended = round(self.size * REVOKED), round(self.size * SUSPENDED)
+        revoked, suspended = round(self.size * self.fill * REVOKED), round(self.size * self.fill * SUSPENDED)
         data = bytearray(self.size // 4)
         for j, i in enumerate(rng.sample(range(self.size), revoked + suspended)):
             data[i >> 2] |= (1 if j < revoked else 2) << ((i & 3) << 1)
@@ -82,13 +96,13 @@ class Register:
         return data
 
     def with_a_day_of_changes(self) -> Register:
-        """0.01 % of the entries change: 60 % revoked, 30 % suspended, 10 % reinstated, random lists and indices."""
+        """0.01 % of the credentials change: 60 % revoked, 30 % suspended, 10 % reinstated, random lists and indices."""
         rng = random.Random(f"{self.seed}/day")
         changes: dict[int, dict[int, int]] = {}
-        for _ in range(round(self.entries * DAILY)):
+        for _ in range(round(self.credentials * DAILY)):
             value = rng.choices((1, 2, 0), (6, 3, 1))[0]
             changes.setdefault(rng.randrange(self.lists) + 1, {})[rng.randrange(self.size)] = value
-        return Register(self.lists, self.size, self.seed, changes)
+        return Register(self.lists, self.size, self.seed, changes, self.fill)
 
 
 def sources(register: Register, spent: list[float]) -> Iterator[Any]:
@@ -157,10 +171,11 @@ def encodings(register: Register) -> dict[str, float]:
                 previous = i
         one_bit += len(zlib.compress(bytes(revoked), 9)) + len(zlib.compress(bytes(suspended), 9))
         rice += math.ceil((_rice_bits(positions) + len(positions)) / 8)  # + one bit: revoked or suspended
-    p = (1 - REVOKED - SUSPENDED, REVOKED, SUSPENDED)
+    f = register.fill
+    p = (1 - (REVOKED + SUSPENDED) * f, REVOKED * f, SUSPENDED * f)
     entropy = -sum(q * math.log2(q) for q in p) * register.entries / 8
     scale = register.lists / sample
-    set_entries = register.size * (REVOKED + SUSPENDED) * sample
+    set_entries = register.size * (REVOKED + SUSPENDED) * f * sample
     return {"entropy_bytes": entropy, "zlib_2bit_bytes": two_bit * scale, "zlib_1bit_pair_bytes": one_bit * scale,
             "rice_bytes": rice * scale, "zlib_bits_per_set_entry": two_bit * 8 / set_entries}
 
@@ -221,12 +236,12 @@ def run_child(kind: str, rest: list[str]) -> dict[str, Any]:
 
     baseline = _reset_peak()  # after the imports: the figures are what the work itself adds
     if kind == "sync":
-        url, folder = rest
+        url, folder, max_logs = rest
         start = time.perf_counter()
         with httpx.Client(timeout=60) as http:
-            report = sync(http, url, Path(folder))
+            report = sync(http, url, Path(folder), max_logs=int(max_logs))
         return {"seconds": time.perf_counter() - start, "peak_kb": _peak_kb(), "baseline_kb": baseline,
-                "fetched": report.fetched, "fetched_bytes": report.fetched_bytes}
+                "fetched": report.fetched, "fetched_bytes": report.fetched_bytes, "by": report.by}
     from specs.errors import CredentialStatusError
     from specs.status import StatusReference
 
@@ -258,22 +273,28 @@ def run_child(kind: str, rest: list[str]) -> dict[str, Any]:
 
 
 # -- the run --------------------------------------------------------------------------------------------------
-def measure(scale: float, list_size: int, seed: int, work: Path) -> dict[str, Any]:
+def measure(scale: float, list_size: int, seed: int, work: Path, fill: float = 1.0) -> dict[str, Any]:
     started = time.perf_counter()
-    register = Register.of(round(ENTRIES * scale), list_size, seed)
+    register = Register.of(round(ENTRIES * scale), list_size, seed, fill)
     keys = make_keys()
     published, copy = work / "publish", work / "verifier"
-    out: dict[str, Any] = {"entries": register.entries, "lists": register.lists, "list_size": list_size}
+    out: dict[str, Any] = {"entries": register.entries, "credentials": register.credentials, "fill": fill,
+                           "lists": register.lists, "list_size": list_size}
     out["publish"] = publish(register, keys, published)
     server, url = serve(published)
     try:
-        out["sync_full"] = child(["sync", url, str(copy)])
+        out["sync_full"] = child(["sync", url, str(copy), "8"])
+        by_files = work / "verifier-by-files"
+        shutil.copytree(copy, by_files, copy_function=os.link)  # the same copy, to sync by files below
         day = register.with_a_day_of_changes()
         out["changes"] = sum(len(c) for c in day.changes.values())
         out["lists_touched"] = len(day.changes)
         out["republish"] = publish(day, keys, published)
         out["lists_changed"] = out["republish"]["signed_lists"]  # a change may set what was there already
-        out["sync_delta"] = child(["sync", url, str(copy)])
+        logs = sorted((published / "trust/changes").iterdir())
+        out["change_log_published_bytes"] = sum(p.stat().st_size for p in logs)
+        out["sync_delta"] = child(["sync", url, str(copy), "8"])
+        out["sync_delta_files"] = child(["sync", url, str(by_files), "0"])
     finally:
         server.shutdown()
         server.server_close()
@@ -298,49 +319,65 @@ def _verdict(value: float, goal: float) -> str:
 
 def report(r: dict[str, Any]) -> str:
     full, delta = r["sync_full"]["fetched_bytes"], r["sync_delta"]["fetched_bytes"]
+    by_files = r["sync_delta_files"]["fetched_bytes"]
     enc = r["encodings"]
     per_token = r["cwt_mean_bytes"] - enc["zlib_2bit_bytes"] / r["lists"]
     rows = [
-        *(["(a scaled run: the goals below are the full register's)"] if r["entries"] < ENTRIES * 0.99 else []),
-        f"register: {r['entries']:,} entries in {r['lists']:,} lists of {r['list_size']:,} (2 bits each); "
+        *(["(a scaled run: the goals below are the full register's)"] if r["credentials"] < ENTRIES * 0.99 else []),
+        f"register: {r['credentials']:,} credentials on {r['lists']:,} lists of {r['list_size']:,} (2 bits each, "
+        f"{r['fill']:.0%} of the positions used); "
         f"a day = {r['changes']:,} changes, {r['lists_changed']:,} lists changed; load average "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}",
         f"full bundle (index {_mb(r['index_bytes'])} + base {r['base_bytes']:,} B + {r['lists']:,} CWTs): "
         f"{_mb(full)}   goal <= {_mb(GOAL_FULL)}: {_verdict(full, GOAL_FULL)}",
-        f"a day's delta (index + changed CWTs): {_mb(delta)}   goal <= {_mb(GOAL_DELTA)}: "
+        f"a day's delta by {r['sync_delta']['by']} (index + the signed change log of "
+        f"{r['change_log_published_bytes']:,} B): {_mb(delta)}   goal <= {_mb(GOAL_DELTA)}: "
         f"{_verdict(delta, GOAL_DELTA)}",
+        f"a day's delta by {r['sync_delta_files']['by']} (index + changed CWTs; the spec's tokens alone): "
+        f"{_mb(by_files)}",
         f"first publication: {r['publish']['seconds']:.1f} s signing and writing ({r['publish']['signed_files']:,} "
         f"files; making the synthetic lists {r['publish']['making_lists_seconds']:.1f} s more)",
         f"republication after a day: {r['republish']['seconds']:.1f} s ({r['republish']['signed_files']:,} files "
         f"signed again; making the lists {r['republish']['making_lists_seconds']:.1f} s more)",
     ]
-    for name in ("sync_full", "sync_delta"):
+    names = {"sync_full": "full", "sync_delta": "delta by change log", "sync_delta_files": "delta by files"}
+    for name, what in names.items():
         s = r[name]
         above = (s["peak_kb"] - s["baseline_kb"]) / 1024
-        rows.append(f"verifier sync, {'full' if name == 'sync_full' else 'delta'}: {s['seconds']:.1f} s, "
+        rows.append(f"verifier sync, {what}: {s['seconds']:.1f} s, "
                     f"{s['fetched']:,} files, peak RSS {s['peak_kb'] / 1024:.0f} MiB ({above:.0f} MiB above the "
                     "process after its imports)")
     lk = r["lookup"]
     rows += [
-        f"status lookup once loaded: {lk['cached_lookup_s'] * 1e6:.1f} us; the first in a list (token verified, list "
-        f"inflated) {lk['first_lookup_s'] * 1e3:.2f} ms; loading the copy {lk['load_seconds']:.1f} s; peak RSS "
+        f"status lookup once loaded (copy patched by the change log): {lk['cached_lookup_s'] * 1e6:.1f} us; the first "
+        f"in a list (token verified, list inflated) {lk['first_lookup_s'] * 1e3:.2f} ms; loading the copy (index, "
+        f"base, anchor and log verified, files hashed) {lk['load_seconds']:.1f} s; peak RSS "
         f"{lk['peak_kb'] / 1024:.0f} MiB ({(lk['peak_kb'] - lk['baseline_kb']) / 1024:.0f} MiB above the imports; "
         f"{lk['lists_looked_up']} lists looked up)",
-        f"encodings of the {r['entries']:,} statuses: entropy bound {_mb(enc['entropy_bytes'])}; zlib 2-bit lists "
-        f"(spec, as published) {_mb(enc['zlib_2bit_bytes'])} ({enc['zlib_bits_per_set_entry']:.1f} bits per set "
-        f"entry); zlib 1-bit revoked + suspended lists {_mb(enc['zlib_1bit_pair_bytes'])}; Golomb-Rice gaps "
+        f"encodings of the {r['entries']:,} positions' statuses: entropy bound {_mb(enc['entropy_bytes'])}; zlib "
+        f"2-bit lists (spec, as published) {_mb(enc['zlib_2bit_bytes'])} "
+        f"({enc['zlib_bits_per_set_entry']:.1f} bits per set entry); zlib 1-bit revoked + suspended lists "
+        f"{_mb(enc['zlib_1bit_pair_bytes'])}; Golomb-Rice gaps "
         f"{_mb(enc['rice_bytes'])} (not in the spec); per token {per_token:.0f} B of signature, certificate and claims",
-        f"a day's delta as a signed change log (not in the spec, not implemented): {_mb(r['change_log_bytes'])}   "
-        f"goal <= {_mb(GOAL_DELTA)}: {_verdict(r['change_log_bytes'], GOAL_DELTA)}",
+        f"the day's changes under one Golomb-Rice gap code over the whole register (what the published log's "
+        f"per-list varints compare with): {r['change_log_bytes']:,} B",
         f"whole run: {r['total_seconds']:.0f} s   goal < 900 s on 2 cores: {_verdict(r['total_seconds'], 900)}",
     ]
     return "\n".join(rows)
+
+
+def _issuer_fill() -> float:
+    from issuer.settings import Settings
+
+    return float(Settings.model_fields["status_list_max_fill"].default)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="fraction of the 680 M entries (0.001: a quick run)")
     parser.add_argument("--list-size", type=int, default=131_072, help="entries per status list (a multiple of 8)")
+    parser.add_argument("--fill", type=float, default=_issuer_fill(),
+                        help="share of each list's positions used (default: the issuer's status_list_max_fill)")
     parser.add_argument("--seed", type=int, default=20261204)
     parser.add_argument("--keep", type=Path, default=None, help="work in this folder and keep it")
     parser.add_argument("--json", action="store_true")
@@ -349,11 +386,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(run_child(args.child[0], args.child[1:])))
         return 0
-    if not 0 < args.scale <= 1 or args.list_size % 8 or args.list_size < 8:
-        parser.error("--scale must be in (0, 1] and --list-size a positive multiple of 8")
+    if not 0 < args.scale <= 1 or args.list_size % 8 or args.list_size < 8 or not 0 < args.fill <= 1:
+        parser.error("--scale and --fill must be in (0, 1] and --list-size a positive multiple of 8")
     work = args.keep or Path(tempfile.mkdtemp(prefix="national-"))
     try:
-        result = measure(args.scale, args.list_size, args.seed, work)
+        result = measure(args.scale, args.list_size, args.seed, work, args.fill)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -267,8 +267,7 @@ def _count(session: Session, grant: _Grant, new: int, retries: int) -> None:
     if grant.reissued + retries > limit:
         raise IssuanceRefusal("credential_request_denied", "too many repeated requests for the same copies",
                               "reissue_limit")
-    counted = execute(session, _COUNT, {"item": grant.id, "new": new, "retries": retries,
-                                                    "limit": limit})
+    counted = execute(session, _COUNT, {"item": grant.id, "new": new, "retries": retries, "limit": limit})
     if counted.rowcount != 1:
         raise IssuanceRefusal("credential_request_denied", "the grant changed meanwhile; ask again", "beyond_grant")
 
@@ -296,16 +295,18 @@ def issue_batch(session: Session, keys: IssuerKeys, *, access: Access, configura
     supersede(session, grant.earlier)
     try:
         person, licence = access.holder
+        status_list = lists.get(session, public_url, list_size)
         issued = issue_credentials(session, keys, person=person, licence=licence, configuration=configuration,
                                    holder_keys=verified.keys, public_url=public_url,
-                                   status_list=lists.get(session, public_url, list_size), now=now,
+                                   status_list=status_list, now=now,
                                    office_id=access.office_id, grant_item_id=grant.id)
+        lists.placed(session, status_list, len(issued), list_size)
     except NotEligibleError as exc:
         raise IssuanceRefusal("credential_request_denied", str(exc), "not_eligible") from None
     notification = secrets.token_urlsafe(16)
     execute(session, _BATCH, {"offer_id": access.offer_id, "access_token_id": access.id,
-                                          "configuration": configuration, "count": len(issued),
-                                          "notification_id": notification, "issued_at": now})
+                              "configuration": configuration, "count": len(issued),
+                              "notification_id": notification, "issued_at": now})
     audit.append(session, actor="wallet", action="credential.batch", target=f"person:{person.id}",
                  detail={"count": len(issued), "retries": retries, "offer": access.offer_id,
                          "notification": notification})

@@ -222,8 +222,8 @@ def redeem(session: Session, *, code: str, tx_code: str | None, max_attempts: in
                       OAuthError("invalid_grant", "the pre-authorized code was already used"))
     token = new_token()
     execute(session, _NEW_TOKEN, {"token_hash": token_hash(token), "person_id": offer.person_id,
-                                              "configurations": offer.configurations,
-                                              "expires_at": now + ACCESS_TOKEN_TTL, "offer_id": offer.id})
+                                  "configurations": offer.configurations,
+                                  "expires_at": now + ACCESS_TOKEN_TTL, "offer_id": offer.id})
     audit.append(session, actor="wallet", action="offer.redeem", target=f"offer:{offer.id}")
     session.commit()
     grant = {row.granted: row.copies for row in rows if row.granted is not None}

@@ -7,6 +7,8 @@ own endpoints serve these same files (``issuer.web.status_routes``, ``issuer.web
     status/<n>.cwt    the same list as a CWT (§5.2); what verifiers sync
     trust/base        the trust bundle without status lists: VICAL + document signers (``specs.trust.bundle``)
     trust/index       the signed index naming every file above by SHA-256 (``specs.trust.index``)
+    trust/changes/<from>-<to>  status change logs from earlier sequences to this one (``issuer.changelog``;
+                      ``specs.trust.changes``, a mobileid extension, not part of the Token Status List spec)
     trust/bundle      the whole bundle in one file, as before (small deployments, older verifiers)
     trust/root.pem    the IACA verifiers pin
 
@@ -33,6 +35,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from issuer.changelog import DEFAULT_KEEP, DEFAULT_SPACING, prune_change_logs, published_list, write_change_logs
 from issuer.keys import IssuerKeys
 from specs.catalogue import Catalogue
 from specs.cose.sign1 import CoseSign1
@@ -41,6 +44,7 @@ from specs.io.files import atomic_write
 from specs.status import StatusList, issue_cwt, issue_jwt
 from specs.trust import CertificateInfo, StatusListToken, TrustBundle, Vical, sign_trust_bundle, sign_vical
 from specs.trust.bundle import MAX_BUNDLE
+from specs.trust.changes import ListChanges, list_changes
 from specs.trust.index import BASE_PATH, INDEX_PATH, MAX_INDEX, IndexEntry, TrustIndex, sign_trust_index
 
 __all__ = ["BUNDLE_LIFETIME", "PROVIDER", "TOKEN_LIFETIME", "TTL_SECONDS", "ListSource", "PublishReport",
@@ -115,11 +119,14 @@ def _status_base(public_url: str) -> str:
 
 
 def publish(folder: Path, keys: IssuerKeys, *, public_url: str, lists: Iterable[ListSource], now: dt.datetime,
-            whole_bundle: bool = True) -> PublishReport:
+            whole_bundle: bool = True, keep_logs: int = DEFAULT_KEEP,
+            log_spacing: int = DEFAULT_SPACING) -> PublishReport:
     """Bring ``folder`` up to date with ``lists`` (taken one at a time: memory stays bounded by one list).
 
     ``whole_bundle`` also writes ``trust/bundle`` (every token inside one file) while it fits under the 4 MiB
     ``specs.trust.bundle`` allows; past that only the split form is published (``/trust/bundle`` then is 404).
+    ``keep_logs``, ``log_spacing``: change logs are offered from the previous publication and the earliest of
+    each of the last ``keep_logs`` periods of ``log_spacing`` seconds (0: none; ``issuer.changelog``).
     """
     if keys.vical_signer is None or keys.vical is None:
         raise RuntimeError("the issuer has no VICAL signer key (start the service once to create it)")
@@ -133,18 +140,22 @@ def publish(folder: Path, keys: IssuerKeys, *, public_url: str, lists: Iterable[
         whole_size = 0
         new_lists: dict[str, Any] = {}
         total = 0
+        steps: list[ListChanges] | None = [] if recorded_lists else None  # what changed since the last index
         status_base = ""  # where the lists were made (public_url may have moved since): from their URIs
         for source in lists:
             status_base = status_base or source.uri[: -len(str(source.number))]
             if source.uri != f"{status_base}{source.number}":
                 raise ValueError(f"status list {source.uri} is not under {status_base}")
-            content = hashlib.sha256(bytes([source.status_list.bits]) + source.status_list.data).hexdigest()
+            content = _content(source.status_list)
             key = str(source.number)
             cwt_path = folder / f"status/{source.number}.cwt"
             if _fresh(recorded_lists.get(key), content, now, TOKEN_LIFETIME) and cwt_path.is_file():
                 new_lists[key] = recorded_lists[key]
                 cwt = cwt_path.read_bytes()
             else:
+                was = (recorded_lists.get(key) or {}).get("content")
+                if steps is not None and was != content:
+                    steps = _step(steps, source.number, cwt_path, was, source.status_list)
                 jwt, cwt = _tokens(keys, source.uri, source.status_list, now)
                 # fsync once (os.sync() below) rather than once per list: thousands of lists at national scale
                 atomic_write(folder / f"status/{source.number}", jwt.encode(), fsync=False, mode=0o644)
@@ -161,6 +172,8 @@ def publish(folder: Path, keys: IssuerKeys, *, public_url: str, lists: Iterable[
                     whole_bundle, cwts = False, []
                     with contextlib.suppress(FileNotFoundError):
                         (folder / BUNDLE_PATH).unlink()
+        if steps is not None and set(new_lists) != set(recorded_lists):
+            steps = None  # a list appeared or went away: no log can say that
         base = _base(folder, keys, public_url, now, state, written)
         total += len(base)
         index_changed = written or not (folder / INDEX_PATH).is_file() or not _fresh(
@@ -170,13 +183,18 @@ def publish(folder: Path, keys: IssuerKeys, *, public_url: str, lists: Iterable[
         previous = int(state["sequence"]) if "sequence" in state else _published_sequence(folder)
         sequence = max(previous + 1, int(now.timestamp())) if index_changed else previous
         if index_changed:
+            logs = write_change_logs(folder, keys, state, issuer=public_url.rstrip("/"), steps=steps,
+                                     previous=previous, sequence=sequence, now=now, expires_at=now + TOKEN_LIFETIME,
+                                     keep=keep_logs, spacing=log_spacing)
+            written += [log.path(sequence) for log in logs]
             os.sync()  # every file the index names is on disk before the index is
             index = TrustIndex(public_url.rstrip("/"), now, now + BUNDLE_LIFETIME, sequence,
                                IndexEntry(0, hashlib.sha256(base).digest(), len(base)),
                                status_base or _status_base(public_url),
-                               tuple(sorted(entries, key=lambda e: e.number)))
+                               tuple(sorted(entries, key=lambda e: e.number)), logs)
             atomic_write(folder / INDEX_PATH, sign_trust_index(index, keys.vical_signer, (keys.vical,)), mode=0o644)
             written.append(INDEX_PATH)
+            prune_change_logs(folder, sequence, logs)
             state["index"] = {"content": "", "at": now.timestamp()}
         if whole_bundle and (index_changed or not (folder / BUNDLE_PATH).is_file()):
             atomic_write(folder / BUNDLE_PATH, _whole_bundle(keys, public_url, now, status_base, cwts), mode=0o644)
@@ -189,6 +207,21 @@ def publish(folder: Path, keys: IssuerKeys, *, public_url: str, lists: Iterable[
             state.update(sequence=sequence, lists=new_lists)
             atomic_write(folder / STATE, json.dumps(state).encode())
         return PublishReport(folder, sequence, len(entries), tuple(written), total)
+
+
+def _content(status_list: StatusList) -> str:
+    return hashlib.sha256(bytes([status_list.bits]) + status_list.data).hexdigest()
+
+
+def _step(steps: list[ListChanges], number: int, cwt_path: Path, was: Any,
+          new: StatusList) -> list[ListChanges] | None:
+    """``steps`` with list ``number``'s changes since its published CWT, or None when they cannot be known (the
+    file is not what the last publication recorded: an interrupted one rewrote it)."""
+    old = published_list(cwt_path)
+    if old is None or _content(old) != was or (old.bits, len(old.data)) != (new.bits, len(new.data)):
+        return None
+    changes = list_changes(number, old, new)
+    return [*steps, changes] if changes is not None else steps
 
 
 def _published_sequence(folder: Path) -> int:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Insert, select
+from sqlalchemy import Insert, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, load_only
 
@@ -23,6 +23,10 @@ from issuer.db.tables import CREDENTIALS
 from specs.status import StatusList
 
 VALUES = {"valid": 0, "revoked": 1, "suspended": 2}
+# At the highest fill allowed a draw finds a taken position 9 times in 10: 256 rounds leave a row unplaced with
+# probability 0.9^256 < 1e-11; over a list's life to 0.9 a credential needs 2.6 rounds on average (-ln(0.1) / 0.9).
+MAX_FILL = 0.9
+ROUNDS = 256
 
 
 class StatusChangeError(ValueError):
@@ -69,7 +73,7 @@ def allocate_index(session: Session, row: StatusListRow, credential: Credential)
     status_index) decides whether an index is free: a taken one (already issued, or picked by a concurrent
     request) makes the insert fail inside its SAVEPOINT, and another index is tried. No read-then-insert gap.
     """
-    for _ in range(64):
+    for _ in range(ROUNDS):
         index = secrets.randbelow(row.size)
         credential.status_list_id, credential.status_index = row.id, index
         try:
@@ -92,13 +96,49 @@ class ListRef:
     size: int
 
 
-class CurrentList:
-    """The list new credentials go on, read from the database once per process (then only when a list fills,
-    which ``allocate_indices`` reports): one query fewer per credential."""
+_COUNT = select(func.count()).select_from(CREDENTIALS).where(CREDENTIALS.c.status_list_id == bindparam("list_id"))
 
-    def __init__(self) -> None:
+
+def _next_uri(uri: str) -> str:
+    base, _, number = uri.rpartition("/")
+    return f"{base}/{int(number) + 1}"
+
+
+def open_next_list(session: Session, full: ListRef, size: int) -> None:
+    """Create the list after ``full`` in the caller's transaction (it is used once committed).
+
+    Workers that find ``full`` filled at the same moment race on the unique ``uri``: one insert wins inside
+    its SAVEPOINT, the others fail there and keep the rest of their transaction. A list after ``full`` that
+    already exists is left as it is.
+    """
+    try:
+        with session.begin_nested():
+            session.add(StatusListRow(uri=_next_uri(full.uri), bits=2, size=size,
+                                      data=StatusList.empty(size, 2).data))
+    except IntegrityError:
+        pass  # another worker opened it first
+
+
+class CurrentList:
+    """The list new credentials go on, read from the database once per process, and the next one opened
+    when it holds ``max_fill`` of its size.
+
+    Why a fill limit: an index is drawn at random among all of a list's positions (a position says nothing about
+    when a credential was issued), so a nearly full list would need many draws per credential, and a full one
+    none would find. How full a list is comes from counting its credentials (one index-only count); a worker
+    counts again only after it placed an eighth of the room the last count left (at least ``_floor``), so a
+    list is counted about 40 times by each worker over its life, and the workers together overshoot
+    ``max_fill`` by at most the credentials issued between two counts.
+    """
+
+    def __init__(self, max_fill: float = 0.9) -> None:
+        if not 0 < max_fill <= MAX_FILL:
+            raise ValueError(f"max_fill is a share of a list's positions, above 0 and at most {MAX_FILL}")
+        self.max_fill = max_fill
         self._ref: ListRef | None = None
         self._lock = threading.Lock()
+        self._unchecked = 0  # credentials this process placed on the current list since it last counted
+        self._check_after: int | None = None
 
     def get(self, session: Session, public_url: str, size: int) -> ListRef:
         ref = self._ref
@@ -111,6 +151,31 @@ class CurrentList:
             with self._lock:
                 self._ref = ref
         return ref
+
+    @staticmethod
+    def _floor(ref: ListRef) -> int:
+        return max(1, min(64, ref.size // 64))
+
+    def placed(self, session: Session, ref: ListRef, count: int, size: int) -> None:
+        """Note that ``count`` credentials went on ``ref`` in this transaction; count the list when due, and
+        when it holds ``max_fill`` open the next list (``size`` entries) and forget the cached one."""
+        with self._lock:
+            self._unchecked += count
+            due = self._check_after if self._check_after is not None else self._floor(ref)
+            if self._unchecked < due:
+                return
+            self._unchecked = 0
+        used = connection(session).execute(_COUNT, {"list_id": ref.id}).scalar_one()
+        room = int(ref.size * self.max_fill) - used
+        if room > 0:
+            with self._lock:
+                self._check_after = max(self._floor(ref), room // 8)
+            return
+        open_next_list(session, ref, size)
+        with self._lock:
+            if self._ref == ref:
+                self._ref = None  # the next request reads the newest committed list
+            self._check_after = None
 
 
 def _insert_or_skip(dialect: str) -> Insert:
@@ -143,7 +208,7 @@ def allocate_indices(session: Session, ref: ListRef, rows: Sequence[Mapping[str,
     """
     out: dict[int, tuple[int, int]] = {}
     todo = list(range(len(rows)))
-    for _ in range(64):
+    for _ in range(ROUNDS):
         indices: dict[int, int] = {}  # status index -> position in rows
         for position in todo:
             index = secrets.randbelow(ref.size)

@@ -410,7 +410,7 @@ def sync_command(
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
         return
     typer.echo(f"Trust bundle saved to {report.folder} (sequence {report.sequence}; fetched {report.fetched} "
-               f"file(s), {report.fetched_bytes} bytes)")
+               f"file(s), {report.fetched_bytes} bytes, by {report.by})")
     typer.echo(f"  issued {report.issued_at.isoformat()}, next update {report.next_update.isoformat()}")
     typer.echo(f"  {report.iaca} IACA, {report.document_signers} document signer(s), "
                f"{report.status_lists} status list(s)")

@@ -11,6 +11,11 @@ from the copy's, and checks everything before anything is kept, failing closed:
   by a document signer under the listed IACA, subject = its list's URI, not expired);
 * the whole copy stays under ``max_bytes`` (checked from the index before any list is fetched).
 
+When the index offers a status change log from the copy's sequence (``specs.trust.changes``, a mobileid
+extension), the sync fetches that one file instead of every changed list and applies it on top of the copy's
+tokens (``verifier.delta``); if the log does not verify, the sync falls back to the files, and a copy with too
+many logs, or too old tokens, is brought up to date by files (compaction).
+
 Root pinning: the first sync pins a root (the one the app ships, else the server's ``/trust/root.pem``, which
 ``root_sha256`` lets the operator check out of band); later syncs verify under the pinned root, and a server
 offering another root is refused unless the operator re-pins (``pin_new_root``). The copy is replaced
@@ -22,9 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import shutil
-import tempfile
 import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,14 +42,26 @@ from specs.io.files import atomic_write
 from specs.io.http import capped_read, reaching
 from specs.status import TokenHeader, verify_status_list_token
 from specs.trust import DEFAULT_MAX_AGE, TrustBundleError, VerifiedTrustBundle, verify_trust_bundle
-from specs.trust.index import INDEX_PATH, MAX_INDEX, IndexEntry, TrustIndex, verify_trust_index
+from specs.trust.index import INDEX_PATH, MAX_INDEX, TrustIndex, verify_trust_index
 from specs.x509 import CertificateRole, ChainCache, TrustStore, validate_chain
 from specs.x509.load import load_der_certificate
+from verifier.copy import (
+    CURRENT,
+    ROOT,
+    Copy,
+    copy_dir,
+    link_or_write,
+    load_dir,
+    new_stage,
+    read_exact,
+    switch_to,
+    write,
+)
+from verifier.delta import DEFAULT_MAX_LOGS, sync_by_log
 
 __all__ = ["DEFAULT_MAX_BYTES", "Copy", "HttpGetter", "SyncReport", "fingerprint", "has_copy", "load_copy", "sync"]
 
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024  # a national register is ~30 MB (benchmarks/national_scale.py)
-CURRENT, ROOT = "current", "root.pem"
 
 
 class HttpGetter(Protocol):
@@ -66,22 +81,14 @@ class SyncReport:
     sequence: int
     fetched: int  # files downloaded by this sync (0: the copy was current)
     fetched_bytes: int
+    by: str = "files"  # "files" | "change log" | "files (change log refused: <code>)"
 
     def to_json(self) -> dict[str, Any]:
         return {"folder": str(self.folder), "issued_at": self.issued_at.isoformat(),
                 "next_update": self.next_update.isoformat(), "iaca": self.iaca,
                 "document_signers": self.document_signers, "status_lists": self.status_lists,
                 "root_sha256": self.root_fingerprint, "root": self.pinned, "sequence": self.sequence,
-                "fetched": self.fetched, "fetched_bytes": self.fetched_bytes}
-
-
-@dataclass(frozen=True, slots=True)
-class Copy:
-    """A verified copy: its index, base bundle and status list tokens (list URI -> CWT bytes)."""
-
-    index: TrustIndex
-    bundle: VerifiedTrustBundle
-    tokens: dict[str, bytes]
+                "fetched": self.fetched, "fetched_bytes": self.fetched_bytes, "by": self.by}
 
 
 def fingerprint(pem: bytes) -> str:
@@ -94,45 +101,14 @@ def has_copy(folder: Path) -> bool:
     return (folder / CURRENT).is_file() and (folder / ROOT).is_file()
 
 
-def _copy_dir(folder: Path) -> Path | None:
-    try:
-        name = (folder / CURRENT).read_text(encoding="ascii").strip()
-    except (OSError, UnicodeDecodeError):
-        return None
-    return folder / name if name.startswith("copy-") and "/" not in name and (folder / name).is_dir() else None
-
-
-def _read_exact(path: Path, entry: IndexEntry) -> bytes | None:
-    """The file when it is exactly what the index names, else None."""
-    try:
-        if path.stat().st_size != entry.size:
-            return None
-        data = path.read_bytes()
-    except OSError:
-        return None
-    return data if hashlib.sha256(data).digest() == entry.sha256 else None
-
-
 def load_copy(folder: Path, *, now: dt.datetime, max_age: dt.timedelta = DEFAULT_MAX_AGE,
               roots: TrustStore | None = None) -> Copy:
-    """Verify the copy in ``folder`` under its pinned root (or ``roots``): index, base, and every file's hash."""
-    where = _copy_dir(folder)
+    """Verify the copy in ``folder`` under its pinned root (or ``roots``): index, base, every file's hash, and
+    the change logs applied on top of its tokens (``verifier.copy``)."""
+    where = copy_dir(folder)
     if where is None or not (folder / ROOT).is_file():
         raise InputError(f"{folder.name}: no synced trust copy (run mobileid verifier sync)", code="trust.no_bundle")
-    roots = roots or TrustStore.from_pem((folder / ROOT).read_bytes())
-    index = verify_trust_index((where / INDEX_PATH).read_bytes(), roots, now=now, max_age=max_age)
-    base = _read_exact(where / index.base.path, index.base)
-    if base is None:
-        raise TrustBundleError("the trust copy's base is not the one its index names", code="trust.bundle_signature")
-    bundle = verify_trust_bundle(base, roots, now=now, max_age=max_age)
-    tokens: dict[str, bytes] = {}
-    for entry in index.status_lists:
-        data = _read_exact(where / entry.path, entry)
-        if data is None:
-            raise TrustBundleError(f"the trust copy's {entry.path} is not the one its index names",
-                                   code="trust.bundle_signature")
-        tokens[index.uri(entry)] = data
-    return Copy(index, bundle, tokens)
+    return load_dir(where, roots or TrustStore.from_pem((folder / ROOT).read_bytes()), now=now, max_age=max_age)
 
 
 def _get(http: HttpGetter, url: str, cap: int, etag: str | None = None) -> tuple[int, bytes]:
@@ -188,7 +164,7 @@ def _check_sha256(pem: bytes, expected: str | None) -> None:
 
 def sync(http: HttpGetter, url: str, folder: Path, *, pin_new_root: bool = False, root_sha256: str | None = None,
          first_root: bytes | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
-         now: dt.datetime | None = None) -> SyncReport:
+         now: dt.datetime | None = None, max_logs: int = DEFAULT_MAX_LOGS) -> SyncReport:
     """Bring the copy in ``folder`` up to date with the issuer at ``url`` (see the module docstring)."""
     now = now or dt.datetime.now(dt.UTC)
     base_url = url.rstrip("/")
@@ -198,7 +174,7 @@ def sync(http: HttpGetter, url: str, folder: Path, *, pin_new_root: bool = False
     root, state = _choose_root(http, base_url, folder, pin_new_root, first_root)
     _check_sha256(root, root_sha256)
     roots = TrustStore.from_pem(root)
-    old_dir = _copy_dir(folder) if state == "kept" else None
+    old_dir = copy_dir(folder) if state == "kept" else None
     old_index = old_dir / INDEX_PATH if old_dir else None
     old_bytes = old_index.read_bytes() if old_index and old_index.is_file() else None
     etag = f'"{hashlib.sha256(old_bytes).hexdigest()}"' if old_bytes else None
@@ -224,24 +200,34 @@ def sync(http: HttpGetter, url: str, folder: Path, *, pin_new_root: bool = False
     if total > max_bytes:
         raise TrustError(f"the trust bundle would take {total} bytes, above the limit of {max_bytes}",
                          code="trust.sync_too_large")
+    by = "files"
+    if old_dir is not None and old is not None and max_logs > 0:
+        try:
+            delta = sync_by_log(lambda path, cap: _get(http, f"{base_url}/{path}", cap)[1], folder, old_dir, old,
+                                index, index_bytes, roots, now, max_logs=max_logs)
+        except MobileIdError as exc:  # fail closed on the log, then by files: nothing half-applied either way
+            delta, by = None, f"files (change log refused: {exc.code})"
+        if delta is not None:
+            return _report(folder, index, delta.copy.bundle, root, state, delta.fetched, delta.fetched_bytes,
+                           "change log")
     fetched, fetched_bytes, bundle = _refresh(http, base_url, folder, old_dir, index, index_bytes, roots, now)
     if state in ("new", "replaced"):
         atomic_write(folder / ROOT, root)
-    return _report(folder, index, bundle, root, state, fetched, fetched_bytes)
+    return _report(folder, index, bundle, root, state, fetched, fetched_bytes, by)
 
 
 def _report(folder: Path, index: TrustIndex, bundle: VerifiedTrustBundle, root: bytes, state: str, fetched: int,
-            fetched_bytes: int) -> SyncReport:
+            fetched_bytes: int, by: str = "files") -> SyncReport:
     return SyncReport(folder, index.issued_at, index.next_update, len(bundle.iaca.anchors),
                       len(bundle.document_signers), len(index.status_lists), fingerprint(root), state,
-                      index.sequence, fetched, fetched_bytes)
+                      index.sequence, fetched, fetched_bytes, by)
 
 
 def _old_index(data: bytes | None, roots: TrustStore, now: dt.datetime) -> TrustIndex | None:
     if data is None:
         return None
     try:
-        return verify_trust_index(data, roots, now=now, max_age=dt.timedelta(days=36500))
+        return verify_trust_index(data, roots, now=now, fresh=False)  # an expired copy still has a sequence
     except MobileIdError:
         return None  # a damaged or expired copy: nothing to compare against
 
@@ -249,7 +235,7 @@ def _old_index(data: bytes | None, roots: TrustStore, now: dt.datetime) -> Trust
 def _refresh(http: HttpGetter, base_url: str, folder: Path, old_dir: Path | None, index: TrustIndex,
              index_bytes: bytes, roots: TrustStore, now: dt.datetime) -> tuple[int, int, VerifiedTrustBundle]:
     """Stage the new copy (fetch what changed, link what did not), verify it, then switch ``current`` to it."""
-    stage = Path(tempfile.mkdtemp(dir=folder, prefix="copy-"))
+    stage = new_stage(folder)
     try:
         fetched = fetched_bytes = 0
         bundle: VerifiedTrustBundle | None = None
@@ -258,9 +244,9 @@ def _refresh(http: HttpGetter, base_url: str, folder: Path, old_dir: Path | None
             target = stage / entry.path
             target.parent.mkdir(parents=True, exist_ok=True)
             old = old_dir / entry.path if old_dir else None
-            data = _read_exact(old, entry) if old is not None else None
+            data = read_exact(old, entry) if old is not None else None
             if data is not None and old is not None:
-                _link_or_write(old, target, data)
+                link_or_write(old, target, data)
             else:
                 data = _get(http, f"{base_url}/{entry.path}", entry.size)[1]
                 if len(data) != entry.size or hashlib.sha256(data).digest() != entry.sha256:
@@ -269,20 +255,16 @@ def _refresh(http: HttpGetter, base_url: str, folder: Path, old_dir: Path | None
                 fetched, fetched_bytes = fetched + 1, fetched_bytes + len(data)
                 if bundle is not None:
                     _verify_token(data, index.uri(entry), bundle, now, cache)
-                _write(target, data)
+                write(target, data)
             if entry.number == 0:
                 bundle = verify_trust_bundle(data, roots, now=now)
         if bundle is None:
             raise TrustBundleError("the trust index names no base", code="trust.bundle_signature")
-        os.sync()
-        atomic_write(stage / INDEX_PATH, index_bytes)
-        atomic_write(folder / CURRENT, stage.name.encode())  # the switch: readers see the old or the new copy
+        write(stage / INDEX_PATH, index_bytes)
+        switch_to(folder, stage)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
-    for stale in folder.glob("copy-*"):
-        if stale.is_dir() and stale != stage:
-            shutil.rmtree(stale, ignore_errors=True)
     return fetched + 1, fetched_bytes + len(index_bytes), bundle
 
 
@@ -293,14 +275,3 @@ def _verify_token(data: bytes, uri: str, bundle: VerifiedTrustBundle, now: dt.da
         code = exc.code if isinstance(exc, MobileIdError) else "x509.decode"
         raise TrustBundleError(f"the status list {uri} does not verify ({code})",
                                code="trust.bundle_signature") from None
-
-
-def _write(target: Path, data: bytes) -> None:
-    target.write_bytes(data)  # in the staging folder, not yet named by ``current``; os.sync() before the switch
-
-
-def _link_or_write(old: Path, target: Path, data: bytes) -> None:
-    try:
-        os.link(old, target)  # unchanged: the same bytes, no copy
-    except OSError:
-        _write(target, data)

@@ -27,6 +27,7 @@ from specs.errors import InputError, MobileIdError
 from specs.trust import DEFAULT_MAX_AGE, verify_trust_bundle
 from specs.x509 import TrustStore
 from specs.x509.load import load_der_certificate
+from verifier.copy import StatusPatches
 
 __all__ = ["TrustedKey", "VerifierTrust"]
 
@@ -49,6 +50,9 @@ class VerifierTrust:
     status_tokens: Mapping[str, bytes] = field(default_factory=dict)  # status list uri -> cached token
     document_signers: Mapping[bytes, x509.Certificate] = field(default_factory=dict)  # key id -> DS cert
     bundle_issued_at: dt.datetime | None = None
+    # Status change logs applied on top of ``status_tokens`` (a synced copy's, ``verifier.copy``): lookups answer
+    # the patched status, check the tokens as of the time they were current and take freshness from the logs.
+    status_patches: StatusPatches | None = None
     # Status list tokens whose signature already verified under THIS trust (token bytes -> parsed token):
     # a scanner checks many credentials against the same few lists, one signature check per list is enough.
     verified_tokens: dict[bytes, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -72,7 +76,8 @@ class VerifierTrust:
 
             copy = load_copy(path, now=now or dt.datetime.now(dt.UTC), max_age=max_age)
             return cls(anchors=copy.bundle.iaca, status_tokens=copy.tokens,
-                       document_signers=dict(copy.bundle.document_signers), bundle_issued_at=copy.index.issued_at)
+                       document_signers=dict(copy.bundle.document_signers), bundle_issued_at=copy.index.issued_at,
+                       status_patches=copy.patches)
         bundle = path / "bundle.cbor" if path.is_dir() else path
         if bundle.suffix == ".cbor" and bundle.is_file():
             root = bundle.parent / "root.pem"

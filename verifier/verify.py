@@ -17,13 +17,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from specs.crypto import PublicKey
-from specs.errors import InputError, MdocError, MobileIdError, StatusTokenError
+from specs.errors import InputError, MdocError, MobileIdError, StatusListError, StatusTokenError
 from specs.mdoc.transcript import SessionTranscript
 from specs.mdoc.verify import verify_device_response
 from specs.sdjwt import VC_TYPE, SdJwt, verified_vc, verify_sd_jwt, x5c_chain, x5c_ders
-from specs.status import StatusReference, TokenHeader, require_valid, verify_status_list_token
+from specs.status import StatusList, StatusReference, TokenHeader, require_valid, verify_status_list_token
 from specs.x509 import CertificateRole, ChainCache, validate_chain
 from specs.x509.load import load_der_certificate
+from verifier.copy import StatusPatches
 from verifier.result import StatusText, VerificationResult
 from verifier.trust import VerifierTrust
 
@@ -180,15 +181,36 @@ def _status(reference: StatusReference | None, token: bytes | None, trust: Verif
             return [validated.leaf.public_key()]  # type: ignore[list-item]
         return trust.key_candidates(header.kid)
 
+    patches = trust.status_patches if bundled else None
+    # with change logs applied (verifier.copy) the token is checked as of when it was current, the logs say since
+    as_of = patches.token_time if patches is not None else now
+    if patches is not None and now >= patches.expires_at:
+        raise StatusTokenError("the status change log has expired: sync again", code="status.token_expired")
     cached = trust.verified_tokens.get(token)
     if cached is not None and cached.subject == reference.uri and (
-            cached.expires_at is None or now < cached.expires_at) and now >= cached.issued_at - _SKEW:
+            cached.expires_at is None or as_of < cached.expires_at) and as_of >= cached.issued_at - _SKEW:
         parsed = cached
     else:
-        parsed = verify_status_list_token(token, resolve, now=now, expected_subject=reference.uri)
+        parsed = verify_status_list_token(token, resolve, now=as_of, expected_subject=reference.uri)
         if len(trust.verified_tokens) < 256:
             trust.verified_tokens[token] = parsed
-    require_valid(parsed.status_list.get(reference.idx))
+    value = parsed.status_list.get(reference.idx)
+    if patches is not None:
+        return _patched(patches, reference, parsed.status_list, value)
+    require_valid(value)
     if bundled and trust.bundle_issued_at is not None:
         return "valid", max(parsed.issued_at, trust.bundle_issued_at)
     return "valid", parsed.issued_at
+
+
+def _patched(patches: StatusPatches, reference: StatusReference, status_list: StatusList,
+             value: int) -> tuple[StatusText, dt.datetime | None]:
+    """The status the applied change logs give (``verifier.copy``), as of the newest log."""
+    patch = patches.lists.get(reference.uri)
+    if patch is not None:
+        if (patch.size, patch.bits) != (status_list.size, status_list.bits):
+            raise StatusListError("the status change log does not fit the list's size or bits",
+                                  code="status.list_malformed")
+        value = patch.changes.get(reference.idx, value)
+    require_valid(value)
+    return "valid", patches.as_of

@@ -22,13 +22,14 @@ class State:
     clock: Callable[[], dt.datetime] = field(default=lambda: dt.datetime.now(dt.UTC))
     session_secret: bytes = b""
     pepper: bytes = b""  # the tx_code pepper of the data folder, handed to every offer and redemption
-    lists: CurrentList = field(default_factory=CurrentList)  # the status list new credentials go on
+    lists: CurrentList = field(init=False)  # the status list new credentials go on
     single_statement: sessionmaker[Session] = field(init=False)  # autocommit on PostgreSQL; see autocommit_sessions
     _keys: IssuerKeys | None = None
 
     def __post_init__(self) -> None:
         self.pepper = tx_code_pepper(self.settings.data_dir)
         self.single_statement = autocommit_sessions(self.sessions)
+        self.lists = CurrentList(self.settings.status_list_max_fill)
 
     def now(self) -> dt.datetime:
         return self.clock()

@@ -1,9 +1,11 @@
 """Trust distribution, served from the published files (``issuer.publish``) with ``ETag`` and ``Cache-Control``:
 ``GET /trust/bundle`` (the whole signed bundle), ``/trust/base`` and ``/trust/index`` (the split form that
-``mobileid verifier sync`` fetches piecewise) and ``/trust/root.pem`` (the IACA verifiers pin)."""
+``mobileid verifier sync`` fetches piecewise), ``/trust/changes/<from>-<to>`` (status change logs, a mobileid
+extension: ``specs.trust.changes``) and ``/trust/root.pem`` (the IACA verifiers pin)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -15,6 +17,7 @@ from issuer.web.published import serve_published
 from issuer.web.state import state
 
 router = APIRouter()
+_LOG_NAME = re.compile(r"[0-9]{1,20}-[0-9]{1,20}")
 _NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {"description": "If-None-Match named the current ETag"}}
 
 
@@ -37,6 +40,15 @@ def trust_base(request: Request) -> Response:
     **_NOT_MODIFIED})
 def trust_index(request: Request) -> Response:
     return serve_published(request, "trust/index", "application/cbor")
+
+
+@router.get("/trust/changes/{name}", response_class=Response, responses={
+    200: binary("application/cbor", description="a signed status change log (CBOR; a mobileid extension)"),
+    404: {"description": "no such change log (the index names those offered)"}, **_NOT_MODIFIED})
+def trust_changes(request: Request, name: str) -> Response:
+    if not _LOG_NAME.fullmatch(name):
+        return Response(status_code=404)
+    return serve_published(request, f"trust/changes/{name}", "application/cbor")
 
 
 @router.get("/trust/root.pem", response_class=Response, responses={

@@ -10,7 +10,12 @@ bundle it is a ``COSE_Sign1`` (RFC 9052) by the VICAL signer (ISO/IEC 18013-5 An
                   "sequence": uint,                       ; grows with every publication
                   "base": [sha256: bstr, size: uint],     ; trust/base
                   "statusBase": tstr,                     ; list n's uri is statusBase + n
-                  "statusLists": [* [n: uint, sha256: bstr, size: uint]]}   ; status/<n>.cwt
+                  "statusLists": [* [n: uint, sha256: bstr, size: uint]],   ; status/<n>.cwt
+                  ? "changes": [* [from: uint, sha256: bstr, size: uint]]}  ; trust/changes/<from>-<sequence>
+
+``changes`` names the status change logs (``specs.trust.changes``, a mobileid extension) from earlier
+sequences to this one: a verifier whose copy is at ``from`` or later fetches that one file instead of every
+changed list. It is left out when there is none, and verifiers that do not know it ignore it.
 
 The paths are fixed (``trust/base``, ``status/<n>.cwt``) and relative to where the index was fetched from, so
 any static server or CDN can serve a published folder as it is.
@@ -32,7 +37,7 @@ from specs.trust.bundle import DEFAULT_MAX_AGE, TrustBundleError, check_bundle_a
 from specs.trust.signed import open_signed, sign_payload
 from specs.x509 import TrustStore
 
-__all__ = ["BASE_PATH", "INDEX_PATH", "MAX_INDEX", "IndexEntry", "TrustIndex", "sign_trust_index",
+__all__ = ["BASE_PATH", "INDEX_PATH", "MAX_INDEX", "ChangesEntry", "IndexEntry", "TrustIndex", "sign_trust_index",
            "verify_trust_index"]
 
 INDEX_VERSION = 1
@@ -68,6 +73,18 @@ class IndexEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class ChangesEntry:
+    """A status change log from ``from_sequence`` to the index's own sequence: its SHA-256 and size."""
+
+    from_sequence: int
+    sha256: bytes
+    size: int
+
+    def path(self, to_sequence: int) -> str:
+        return f"trust/changes/{self.from_sequence}-{to_sequence}"
+
+
+@dataclass(frozen=True, slots=True)
 class TrustIndex:
     issuer: str
     issued_at: dt.datetime
@@ -76,6 +93,13 @@ class TrustIndex:
     base: IndexEntry
     status_base: str
     status_lists: tuple[IndexEntry, ...]
+    changes: tuple[ChangesEntry, ...] = ()
+
+    def changes_from(self, sequence: int) -> ChangesEntry | None:
+        """The change log for a copy at ``sequence``: the one starting latest at or before it, if any (a log
+        carries new values, so it brings any copy between its start and this index here)."""
+        return max((c for c in self.changes if c.from_sequence <= sequence), key=lambda c: c.from_sequence,
+                   default=None)
 
     def uri(self, entry: IndexEntry) -> str:
         """The status list's URI, as credentials reference it (and its token's ``sub``)."""
@@ -85,10 +109,13 @@ class TrustIndex:
         return (self.base, *self.status_lists)
 
     def to_cbor_value(self) -> dict[str, Any]:
-        return {"version": INDEX_VERSION, "issuer": self.issuer, "issuedAt": self.issued_at.replace(microsecond=0),
-                "nextUpdate": self.next_update.replace(microsecond=0), "sequence": self.sequence,
-                "base": [self.base.sha256, self.base.size], "statusBase": self.status_base,
-                "statusLists": [[e.number, e.sha256, e.size] for e in self.status_lists]}
+        value = {"version": INDEX_VERSION, "issuer": self.issuer, "issuedAt": self.issued_at.replace(microsecond=0),
+                 "nextUpdate": self.next_update.replace(microsecond=0), "sequence": self.sequence,
+                 "base": [self.base.sha256, self.base.size], "statusBase": self.status_base,
+                 "statusLists": [[e.number, e.sha256, e.size] for e in self.status_lists]}
+        if self.changes:
+            value["changes"] = [[c.from_sequence, c.sha256, c.size] for c in self.changes]
+        return value
 
     @classmethod
     def from_cbor(cls, data: bytes) -> TrustIndex:
@@ -106,8 +133,14 @@ class TrustIndex:
         entries = tuple(IndexEntry.from_cbor_value(e) for e in lists)
         if len({e.number for e in entries}) != len(entries):
             raise StructureError("a trust index names a status list twice")
+        raw_changes = value.get("changes", [])
+        if not isinstance(raw_changes, list):
+            raise StructureError("a trust index's changes are a list")
+        changes = tuple(ChangesEntry(e.number, e.sha256, e.size) for e in map(IndexEntry.from_cbor_value, raw_changes))
+        if len({c.from_sequence for c in changes}) != len(changes) or any(c.from_sequence >= seq for c in changes):
+            raise StructureError("a trust index names change logs from distinct earlier sequences")
         return cls(issuer, issued, nxt, seq, IndexEntry.from_cbor_value(value.get("base"), 0), status_base,
-                   entries)
+                   entries, changes)
 
 
 def sign_trust_index(index: TrustIndex, signer: Signer, chain: tuple[x509.Certificate, ...]) -> bytes:
@@ -115,9 +148,12 @@ def sign_trust_index(index: TrustIndex, signer: Signer, chain: tuple[x509.Certif
 
 
 def verify_trust_index(data: bytes, roots: TrustStore, *, now: dt.datetime,
-                       max_age: dt.timedelta = DEFAULT_MAX_AGE) -> TrustIndex:
-    """Verify a signed trust index against the pinned ``roots`` at ``now`` (fails closed, as the bundle)."""
+                       max_age: dt.timedelta = DEFAULT_MAX_AGE, fresh: bool = True) -> TrustIndex:
+    """Verify a signed trust index against the pinned ``roots`` at ``now`` (fails closed, as the bundle).
+    ``fresh=False`` checks its signature only, not its age: an index a verifier kept (its copy's, to compare
+    sequences, or the one its status list tokens match while change logs bring them up to date)."""
     index = open_signed(data, roots, now=now, max_size=MAX_INDEX, what="trust index", parse=TrustIndex.from_cbor,
                         error=TrustBundleError, code="trust.bundle_signature")
-    check_bundle_age(index.issued_at, now, max_age, next_update=index.next_update, what="trust index")
+    if fresh:
+        check_bundle_age(index.issued_at, now, max_age, next_update=index.next_update, what="trust index")
     return index

@@ -179,3 +179,27 @@ def test_signed_request_is_authenticated_by_the_wallet(service: Service, phone: 
     wrong.write_bytes(pki.iaca.public_bytes(serialization.Encoding.PEM))
     code, _, err = wallet_run(*args, "--reader-roots", str(wrong))
     assert code == 1 and "qr.reader_auth_invalid" in err
+
+
+def test_a_suspension_reaches_verify_through_a_change_log(service: Service, phone: Path, tmp_path: Path) -> None:
+    """The issuer suspends, ``mobileid verifier sync`` fetches one change log, ``mobileid verify`` refuses."""
+    from sqlalchemy import select
+
+    from issuer.db.models import StatusListRow
+
+    trust = sync(tmp_path)
+    shown = Presenter(Wallet(phone, kdf=FAST_KDF)).present(PIN, preset="age19")
+    text = tmp_path / "age.txt"
+    text.write_text("\n".join(shown.texts) + "\n")
+    code, out = mobileid("verify", str(text), "--trust", str(trust), "--json")
+    assert code == 0 and json.loads(out)["status"] == "valid", out
+    with service.session() as session:  # every entry of every list suspended (two bits) or revoked (one bit)
+        rows = list(session.scalars(select(StatusListRow)))
+        for row in rows:
+            row.data = bytes([0xAA if row.bits == 2 else 0xFF]) * len(row.data)
+        session.commit()
+        expected = "status.suspended" if all(row.bits == 2 for row in rows) else "status.revoked"
+    code, out = mobileid("verifier", "sync", ISSUER_URL, "--out", str(trust), "--json")
+    assert code == 0 and json.loads(out)["by"] == "change log", out
+    code, out = mobileid("verify", str(text), "--trust", str(trust), "--json")
+    assert code == 1 and json.loads(out)["errors"][0]["code"] == expected, out

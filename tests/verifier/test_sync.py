@@ -18,12 +18,13 @@ import verifier.cli as verifier_cli
 from issuer.db.models import StatusListRow
 from issuer.status import current_list
 from mobileid.cli import cli
-from specs.errors import MobileIdError
-from specs.status import StatusList, verify_status_list_token
+from specs.errors import CredentialStatusError, MobileIdError
+from specs.status import StatusList, StatusReference
 from tests.conftest import Pki
 from tests.issuer.conftest import ISSUER_URL, Service
 from verifier.sync import fingerprint, sync
 from verifier.trust import VerifierTrust
+from verifier.verify import _status as _lookup
 
 
 class Network:
@@ -62,13 +63,14 @@ def _set(service: Service, number: int, index: int, value: int) -> None:
 
 
 def _status(folder: Path, service: Service, number: int, index: int) -> int:
-    """The status at ``index`` of list ``number`` as the verifier's copy has it (its token verified)."""
+    """The status at ``index`` of list ``number`` as the verifier answers it from its copy (the lookup of
+    ``mobileid verify`` and the app: its token verified, the change logs applied on top)."""
     trust = VerifierTrust.from_path(folder, now=service.clock.now)
-    uri = f"{ISSUER_URL}/status/{number}"
-    signers = [c.public_key() for c in trust.document_signers.values()]
-    parsed = verify_status_list_token(trust.status_tokens[uri], lambda header: signers,  # type: ignore[arg-type,return-value]
-                                      now=service.clock.now, expected_subject=uri)
-    return parsed.status_list.get(index)
+    try:
+        _lookup(StatusReference(f"{ISSUER_URL}/status/{number}", index), None, trust, service.clock.now)
+    except CredentialStatusError as exc:
+        return {"status.revoked": 1, "status.suspended": 2}[exc.code]
+    return 0
 
 
 def _copy_files(folder: Path) -> dict[str, bytes]:
@@ -93,7 +95,7 @@ def test_first_sync_then_only_what_changed(service: Service, network: Network, t
 
     _set(service, 2, 7, 1)  # one revocation on list 2
     network.paths.clear()
-    delta = sync(network, ISSUER_URL, folder, now=service.clock.now)
+    delta = sync(network, ISSUER_URL, folder, now=service.clock.now, max_logs=0)  # by files (no change log)
     assert network.paths == ["trust/index", "status/2.cwt"], network.paths
     assert delta.fetched == 2 and delta.sequence == first.sequence + 1
     assert _status(folder, service, 2, 7) == 1 and _status(folder, service, 1, 7) == 0
@@ -108,7 +110,7 @@ def test_tampered_file_is_refused_and_the_old_copy_kept(service: Service, networ
     genuine = service.client.get("/status/3.cwt").content
     network.rewrite["status/3.cwt"] = genuine[:-1] + bytes([genuine[-1] ^ 1])  # one bit of the signature
     with pytest.raises(MobileIdError) as refused:
-        sync(network, ISSUER_URL, folder, now=service.clock.now)
+        sync(network, ISSUER_URL, folder, now=service.clock.now, max_logs=0)
     assert refused.value.code == "trust.bundle_signature"
     assert _copy_files(folder) == before and _status(folder, service, 3, 5) == 0
 
@@ -125,7 +127,7 @@ def test_tampered_file_is_refused_and_the_old_copy_kept(service: Service, networ
     (published.parent.parent / ".state.json").write_text(json.dumps(state))
     network.rewrite.clear()
     with pytest.raises(MobileIdError) as refused:
-        sync(network, ISSUER_URL, folder, now=service.clock.now)
+        sync(network, ISSUER_URL, folder, now=service.clock.now, max_logs=0)
     assert refused.value.code == "trust.bundle_signature" and _copy_files(folder) == before
 
 
@@ -220,7 +222,7 @@ def test_the_online_verifier_rereads_a_copy_once_it_is_switched(service: Service
     _set(service, 1, 2, 1)
     sync(network, ISSUER_URL, folder, now=service.clock.now)
     second = source.get(service.clock.now)
-    assert second is not first and second.status_tokens != first.status_tokens
+    assert second is not first and second.status_patches is not None and first.status_patches is None
 
 
 def test_a_file_longer_than_the_index_says_is_cut_off(service: Service, network: Network, tmp_path: Path) -> None:
@@ -230,5 +232,5 @@ def test_a_file_longer_than_the_index_says_is_cut_off(service: Service, network:
     _set(service, 2, 4, 2)
     network.rewrite["status/2.cwt"] = service.client.get("/status/2.cwt").content + b"\0" * 4096
     with pytest.raises(MobileIdError) as refused:
-        sync(network, ISSUER_URL, folder, now=service.clock.now)
+        sync(network, ISSUER_URL, folder, now=service.clock.now, max_logs=0)
     assert refused.value.code == "trust.sync_too_large" and _copy_files(folder) == before

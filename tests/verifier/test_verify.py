@@ -116,3 +116,40 @@ def test_x5c_signer_found_by_der_keeps_every_check(setup) -> None:  # type: igno
     forged = base64.urlsafe_b64encode(__import__("json").dumps(header).encode()).rstrip(b"=").decode()
     bad = verify_sd_jwt_presentation(f"{forged}.{malformed[1]}", trust=trust, now=pki.now)
     assert not bad.valid and bad.errors[0].code == "sdjwt.x5c_malformed"
+
+
+def test_a_lookup_answers_the_status_the_change_logs_patched(setup) -> None:  # type: ignore[no-untyped-def]
+    """A synced copy with change logs (``verifier.copy``): the token checked as of when it was current, the
+    patched status answered as of the newest log, refused past the log's expiry or when it does not fit."""
+    import dataclasses
+
+    from specs.errors import CredentialStatusError, StatusListError, StatusTokenError
+    from verifier.copy import ListPatch, StatusPatches
+    from verifier.verify import _status
+
+    pki, der, _, statuses = setup
+    issued = pki.now - dt.timedelta(days=2)  # the token itself expired a day ago
+    token = issue_cwt(pki.ds_signer, subject=LIST_URI, status_list=statuses, issued_at=issued,
+                      expires_at=issued + dt.timedelta(hours=24), x5chain=[der])
+    patches = StatusPatches(issued + dt.timedelta(hours=1), pki.now - dt.timedelta(hours=1),
+                            pki.now + dt.timedelta(hours=20), {LIST_URI: ListPatch(64, 2, {3: 0, 5: 2})}, 2)
+    trust = VerifierTrust(anchors=TrustStore.of([pki.iaca]), status_tokens={LIST_URI: token},
+                          status_patches=patches)
+    assert _status(StatusReference(LIST_URI, 3), None, trust, pki.now) == ("valid", patches.as_of)  # reinstated
+    assert _status(StatusReference(LIST_URI, 2), None, trust, pki.now) == ("valid", patches.as_of)
+    for idx, code in ((4, "status.suspended"), (5, "status.suspended")):  # kept, and newly suspended
+        with pytest.raises(CredentialStatusError) as refused:
+            _status(StatusReference(LIST_URI, idx), None, trust, pki.now)
+        assert refused.value.code == code
+    with pytest.raises(StatusTokenError) as expired:
+        _status(StatusReference(LIST_URI, 2), None, trust, patches.expires_at)
+    assert expired.value.code == "status.token_expired"
+    wrong = dataclasses.replace(trust, status_patches=dataclasses.replace(
+        patches, lists={LIST_URI: ListPatch(128, 2, {3: 0})}), verified_tokens={})
+    with pytest.raises(StatusListError) as misfit:
+        _status(StatusReference(LIST_URI, 2), None, wrong, pki.now)
+    assert misfit.value.code == "status.list_malformed"
+    unpatched = dataclasses.replace(trust, status_patches=None, verified_tokens={})
+    with pytest.raises(StatusTokenError) as stale:  # without the logs, the expired token alone is refused
+        _status(StatusReference(LIST_URI, 2), None, unpatched, pki.now)
+    assert stale.value.code == "status.token_expired"

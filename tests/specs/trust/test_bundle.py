@@ -23,17 +23,10 @@ from specs.trust import (
     sign_vical,
     verify_trust_bundle,
 )
-from specs.x509 import TrustStore, create_document_signer, create_iaca, create_vical_signer
+from specs.x509 import TrustStore, create_document_signer, create_iaca
 from tests.conftest import Pki
 
 MDL = "org.iso.18013.5.1.mDL"
-
-
-@pytest.fixture(scope="module")
-def vical_key(pki: Pki) -> tuple[SoftwareSigner, object]:
-    signer = SoftwareSigner.generate()
-    return signer, create_vical_signer(pki.iaca_signer, pki.iaca, signer.public_key(), common_name="VICAL",
-                                       not_before=pki.not_before, not_after=pki.not_before + dt.timedelta(days=700))
 
 
 def _bundle(pki: Pki, vical_key: tuple[SoftwareSigner, object], **changes: object) -> TrustBundle:

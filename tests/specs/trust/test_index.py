@@ -13,19 +13,12 @@ from specs.cbor import encode
 from specs.crypto import SoftwareSigner
 from specs.errors import StructureError
 from specs.trust import TrustBundleError
-from specs.trust.index import IndexEntry, TrustIndex, sign_trust_index, verify_trust_index
+from specs.trust.index import ChangesEntry, IndexEntry, TrustIndex, sign_trust_index, verify_trust_index
 from specs.trust.signed import sign_payload
-from specs.x509 import TrustStore, create_iaca, create_vical_signer
+from specs.x509 import TrustStore, create_iaca
 from tests.conftest import Pki
 
 SHA = hashlib.sha256(b"x").digest()
-
-
-@pytest.fixture(scope="module")
-def vical_key(pki: Pki) -> tuple[SoftwareSigner, Any]:
-    signer = SoftwareSigner.generate()
-    return signer, create_vical_signer(pki.iaca_signer, pki.iaca, signer.public_key(), common_name="VICAL",
-                                       not_before=pki.not_before, not_after=pki.not_before + dt.timedelta(days=700))
 
 
 def _index(pki: Pki, **changes: Any) -> TrustIndex:
@@ -75,3 +68,19 @@ def test_malformed_index_is_refused(pki: Pki, vical_key: tuple[SoftwareSigner, A
     with pytest.raises(TrustBundleError) as refused:
         verify_trust_index(signed, TrustStore.of([pki.iaca]), now=pki.now)
     assert refused.value.code == "trust.bundle_signature"
+
+
+def test_changes_from_takes_the_latest_start_at_or_before_a_sequence(pki: Pki,
+                                                                     vical_key: tuple[SoftwareSigner, Any]) -> None:
+    index = _index(pki, sequence=40, changes=(ChangesEntry(10, SHA, 5), ChangesEntry(30, SHA, 6),
+                                              ChangesEntry(39, SHA, 7)))
+    signed = sign_trust_index(index, vical_key[0], (vical_key[1],))
+    again = verify_trust_index(signed, TrustStore.of([pki.iaca]), now=pki.now)
+    assert again == index and again.changes[1].path(40) == "trust/changes/30-40"
+    assert [getattr(again.changes_from(s), "from_sequence", None) for s in (9, 10, 29, 30, 38, 39)] == [
+        None, 10, 10, 30, 30, 39]
+    for bad in ((ChangesEntry(10, SHA, 5), ChangesEntry(10, SHA, 6)), (ChangesEntry(40, SHA, 5),)):
+        data = sign_payload(encode(dataclasses.replace(index, changes=bad).to_cbor_value()), vical_key[0],
+                            (vical_key[1],))
+        with pytest.raises(TrustBundleError):  # the same start twice, a start not before the index
+            verify_trust_index(data, TrustStore.of([pki.iaca]), now=pki.now)
