@@ -2,7 +2,8 @@
 
 Installed by ``issuance.app_factory`` only (never in production): a pure ASGI wrapper names the step of the
 request in a context variable (copied into the thread that runs a sync route), and SQLAlchemy engine events
-count what each step sends. ``POST /_bench/statements`` resets the totals and starts counting, ``GET`` returns
+count what each step sends (with the statements ``issuer.db.execute`` hands to psycopg directly, through a
+counting cursor). ``POST /_bench/statements`` resets the totals and starts counting, ``GET`` returns
 them, ``DELETE`` stops counting. The benchmark counts during its warm-up only: with any engine event listened
 to, SQLAlchemy runs its event dispatch on every statement (several per cent of the server's CPU), which an
 issuer in production does not pay.
@@ -61,13 +62,40 @@ _LISTENERS = (("before_cursor_execute", _before), ("after_cursor_execute", _afte
               ("rollback", _rollback))
 
 
+class _Counting:
+    """A psycopg cursor of ``issuer.db.execute`` (the driver path, which SQLAlchemy's events do not see) that
+    counts what it sends as the listeners above count the rest."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+
+    def execute(self, sql: str, params: Any = None, **kw: Any) -> Any:
+        _before(None, None, sql, params, None, False)
+        answer = self._cursor.execute(sql, params, **kw)
+        _after(None, self._cursor, sql, params, None, False)
+        return answer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+
+_DRIVER_CURSOR: list[Any] = []  # issuer.db._cursor while counting
+
+
 def _listen(on: bool) -> None:
-    """Count statements on every engine of this process (on), or stop (off)."""
+    """Count statements on every engine of this process and on the driver path (on), or stop (off)."""
+    import issuer.db
+
     for name, fn in _LISTENERS:
         if on and not event.contains(Engine, name, fn):
             event.listen(Engine, name, fn)
         elif not on and event.contains(Engine, name, fn):
             event.remove(Engine, name, fn)
+    if on and not _DRIVER_CURSOR:
+        _DRIVER_CURSOR.append(issuer.db._cursor)
+        issuer.db._cursor = lambda current: _Counting(_DRIVER_CURSOR[0](current))  # type: ignore[assignment]
+    elif not on and _DRIVER_CURSOR:
+        issuer.db._cursor = _DRIVER_CURSOR.pop()  # type: ignore[assignment]
 
 
 def install(app: Any) -> Any:

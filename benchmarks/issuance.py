@@ -99,6 +99,21 @@ def _tree_cpu(root: int) -> tuple[float, int]:
     return sum(cpu.get(p, 0.0) for p in tree), len(tree) - 1
 
 
+def _postgres_cpu() -> float:
+    """CPU seconds of every PostgreSQL server process on this machine (all databases: other jobs' too)."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if Path(f"/proc/{entry}/comm").read_text().strip() != "postgres":
+                    continue
+            except OSError:
+                continue
+            stat = _proc_stat(int(entry))
+            total += stat[1] if stat else 0.0
+    return total
+
+
 def _machine_busy() -> float:
     """Busy CPU seconds of the whole machine since boot (all cores), from /proc/stat."""
     parts = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -171,14 +186,18 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(env: dict[str, str], port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
+def start_server(env: dict[str, str], port: int, workers: int, log: Path, *,
+                 root: Path = ROOT) -> subprocess.Popen[bytes]:
+    """``uvicorn`` serving the issuer of the source tree ``root`` (another checkout: the code before a change)."""
+    env = env | {"PYTHONPATH": os.pathsep.join([str(root), *(p for p in env.get("PYTHONPATH", "").split(os.pathsep)
+                                                             if p and p != str(ROOT))])}
     cmd = [sys.executable, "-m", "uvicorn", "--factory", "issuance:app_factory",
-           "--app-dir", str(ROOT / "benchmarks"), "--host", "127.0.0.1", "--port", str(port),
+           "--app-dir", str(root / "benchmarks"), "--host", "127.0.0.1", "--port", str(port),
            "--workers", str(workers), "--log-level", "warning", "--no-access-log",
            # longer than any latency seen, so the server never closes a pooled connection the client reuses
            "--timeout-keep-alive", "120"]
     with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+        proc = subprocess.Popen(cmd, env=env, cwd=root, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
     import httpx
 
@@ -299,24 +318,33 @@ class Forwarded:
 
 
 async def drive(base_url: str, aud: str, offers: list[Offer], signers: list[Any], config: str,
-                clients: int, *, one_address_per_flow: bool = False) -> Stats:
+                clients: int, *, one_address_per_flow: bool = False, client: str = "httpx") -> Stats:
+    """``clients`` closed-loop wallets through the flows; ``client``: httpx (one pooled AsyncClient) or lean
+    (``_lean_http``: one keep-alive connection per wallet, a fraction of httpx's CPU)."""
     import httpx
+    from _lean_http import LeanClient
 
     stats = Stats()
     queue: asyncio.Queue[tuple[Offer, Any]] = asyncio.Queue()
     for item in zip(offers, signers, strict=True):
         queue.put_nowait(item)
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60.0) as http:
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60.0) as pooled:
         async def worker() -> None:
-            while True:
-                try:
-                    offer, signer = queue.get_nowait()
-                except asyncio.QueueEmpty:
-                    return
-                n = queue.qsize()  # distinct per flow: 10.x.y.z from the number of flows still queued
-                via = Forwarded(http, f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}") if one_address_per_flow else http
-                await one_flow(via, offer, signer, config, aud, stats)
+            http: Any = LeanClient(base_url) if client == "lean" else pooled
+            try:
+                while True:
+                    try:
+                        offer, signer = queue.get_nowait()
+                    except asyncio.QueueEmpty:
+                        return
+                    n = queue.qsize()  # distinct per flow: 10.x.y.z from the number of flows still queued
+                    via = Forwarded(http, f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}") if one_address_per_flow \
+                        else http
+                    await one_flow(via, offer, signer, config, aud, stats)
+            finally:
+                if http is not pooled:
+                    await http.aclose()
 
         await asyncio.gather(*(worker() for _ in range(clients)))
     return stats
@@ -367,7 +395,11 @@ def _lat(values: list[float]) -> dict[str, float]:
 
 
 def run_one(backend: str, workers: int, clients: int, flows: int, warmup: int, config: str, people: int,
-            pg_url: str) -> dict[str, Any]:
+            pg_url: str, *, root: Path = ROOT, many: bool = True, client: str = "lean",
+            threads: bool = False) -> dict[str, Any]:
+    """One timed run against a fresh issuer served from the source tree ``root``; ``many``: each flow from its
+    own client address (X-Forwarded-For) under the default rate limits, else every flow from 127.0.0.1 with
+    the limits far above the load."""
     from issuer.keys import tx_code_pepper
     from issuer.settings import Settings
     from issuer.web.app import bootstrap
@@ -392,11 +424,16 @@ def run_one(backend: str, workers: int, clients: int, flows: int, warmup: int, c
                 "PYTHONPATH": os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
         if url:
             env["MOBILEID_DATABASE_URL"] = url
-        proc = start_server(env, port, workers, tmp / "uvicorn.log")
+        if threads:
+            env["MOBILEID_WALLET_IN_THREADS"] = "true"
+        if not many:
+            env |= {f"MOBILEID_RATE_LIMIT_{kind}_{scope}": str(10**9) for kind in ("TOKEN", "NONCE", "CREDENTIAL")
+                    for scope in ("PER_CLIENT", "OVERALL")}
+        proc = start_server(env, port, workers, tmp / "uvicorn.log", root=root)
         _statements(public_url, method="POST")  # count the warm-up's statements (only the warm-up's)
         if warmup:
             warm = asyncio.run(drive(public_url, public_url, offers[:warmup], signers[:warmup], config,
-                                     min(clients, warmup)))
+                                     min(clients, warmup), one_address_per_flow=many, client=client))
         else:
             warm = Stats()
         statements = _statements(public_url, method="GET") if workers == 1 else {}
@@ -404,11 +441,14 @@ def run_one(backend: str, workers: int, clients: int, flows: int, warmup: int, c
         load0 = os.getloadavg()
         server0, procs = _tree_cpu(proc.pid)
         machine0, client0, wall0 = _machine_busy(), time.process_time(), time.perf_counter()
-        stats = asyncio.run(drive(public_url, public_url, offers[warmup:], signers[warmup:], config, clients))
+        postgres0 = _postgres_cpu()
+        stats = asyncio.run(drive(public_url, public_url, offers[warmup:], signers[warmup:], config, clients,
+                                  one_address_per_flow=many, client=client))
         wall = time.perf_counter() - wall0
         client_cpu = time.process_time() - client0
         machine = _machine_busy() - machine0
         server_cpu = _tree_cpu(proc.pid)[0] - server0
+        postgres = _postgres_cpu() - postgres0
         load1 = os.getloadavg()
         log_text = (tmp / "uvicorn.log").read_text(errors="replace")
     finally:
@@ -420,6 +460,7 @@ def run_one(backend: str, workers: int, clients: int, flows: int, warmup: int, c
     rate = stats.ok / wall
     other = max(machine - client_cpu - server_cpu, 0.0)  # PostgreSQL and everything else on the machine
     return {
+        "code": ("after" if root == ROOT else "before") + ("+threads" if threads else ""), "client": client,
         "backend": backend, "workers": workers, "server_processes": procs + 1, "clients": clients,
         "config": config, "flows": flows, "ok": stats.ok, "errors": dict(stats.errors),
         "error_samples": stats.samples, "warmup_errors": dict(warm.errors),
@@ -429,7 +470,8 @@ def run_one(backend: str, workers: int, clients: int, flows: int, warmup: int, c
         "cpu_s": {"client": client_cpu, "server": server_cpu, "other": other, "machine": machine},
         "cpu_ms_per_flow": {"client": 1000 * client_cpu / max(stats.ok, 1),
                             "server": 1000 * server_cpu / max(stats.ok, 1),
-                            "other": 1000 * other / max(stats.ok, 1)},
+                            "other": 1000 * other / max(stats.ok, 1),
+                            "postgres": 1000 * postgres / max(stats.ok, 1)},
         "latency_ms": {"flow": _lat(stats.flow), "offer": _lat(stats.offer), "token": _lat(stats.token),
                        "nonce": _lat(stats.nonce), "proof_sign": _lat(stats.proof_sign),
                        "credential": _lat(stats.credential), "notification": _lat(stats.notification)},
@@ -443,7 +485,17 @@ def run_one(backend: str, workers: int, clients: int, flows: int, warmup: int, c
 # ---------------------------------------------------------------------------------------------------- report
 
 def verdicts(results: list[dict[str, Any]], clients: int) -> list[str]:
+    """Each goal met or not, on this tree's runs (``--baseline`` runs are shown beside them, never judged)."""
     out = []
+    codes = dict.fromkeys(r["code"] for r in results)
+    if len(codes) > 1:
+        for name in codes:
+            out.append(f"{name}: " + "; ".join(
+                f"{x['backend']} x{x['workers']} {x['per_core']:.1f} credentials per server CPU-second, "
+                f"/credential p99 {x['latency_ms']['credential']['p99']:.0f} ms "
+                f"(load {x['load_average']['before'][0]:.2f})"
+                for x in results if x["code"] == name))
+    results = [r for r in results if r["code"] == "after"]
     pg1 = [r for r in results if r["backend"] == "postgresql" and r["workers"] == 1]
     if pg1:
         r = sorted(pg1, key=lambda x: x["per_core"])[len(pg1) // 2]  # the median run (of --repeat runs)
@@ -474,24 +526,25 @@ def verdicts(results: list[dict[str, Any]], clients: int) -> list[str]:
 
 
 def table(results: list[dict[str, Any]], cores: int) -> str:
-    head = (f"{'backend':<10} {'wrk':>3} {'ok':>5} {'err':>4} {'cred/s':>7} {'/core':>6} {'/core+db':>8} "
+    head = (f"{'code':<6} {'backend':<10} {'wrk':>3} {'ok':>5} {'err':>4} {'cred/s':>7} {'/core':>6} {'/core+db':>8} "
             f"{'flow p50/p95/p99 ms':>20} {'cred p50/p95/p99 ms':>20} {'token p50/p99':>13} "
-            f"{'cpu ms/flow cli/srv/oth':>23}")
+            f"{'cpu ms/flow cli/srv/oth (pg)':>29}")
     lines = [head, "-" * len(head)]
     for r in results:
         f, c, t, cpu = (r["latency_ms"]["flow"], r["latency_ms"]["credential"], r["latency_ms"]["token"],
                         r["cpu_ms_per_flow"])
         lines.append(
-            f"{r['backend']:<10} {r['workers']:>3} {r['ok']:>5} {sum(r['errors'].values()):>4} "
+            f"{r['code']:<6} {r['backend']:<10} {r['workers']:>3} {r['ok']:>5} {sum(r['errors'].values()):>4} "
             f"{r['credentials_per_s']:>7.1f} {r['per_core']:>6.1f} {r['per_core_incl_db']:>8.1f} "
             f"{f['p50']:>6.0f}/{f['p95']:>5.0f}/{f['p99']:>6.0f} {c['p50']:>6.0f}/{c['p95']:>5.0f}/{c['p99']:>6.0f} "
-            f"{t['p50']:>6.0f}/{t['p99']:>6.0f} {cpu['client']:>7.1f}/{cpu['server']:>6.1f}/{cpu['other']:>6.1f}")
+            f"{t['p50']:>6.0f}/{t['p99']:>6.0f} {cpu['client']:>7.1f}/{cpu['server']:>6.1f}/{cpu['other']:>6.1f} "
+            f"({cpu['postgres']:.1f})")
     lines.append(f"(machine: {cores} cores shared by client, uvicorn and PostgreSQL; /core = credentials per "
                  f"uvicorn CPU-second; /core+db also charges 'oth' = machine CPU that is neither client nor uvicorn: "
                  f"PostgreSQL, and anything else running on the machine)")
     for r in results:
         load = r["load_average"]
-        lines.append(f"{r['backend']} x{r['workers']}: load average (1/5/15 min) before "
+        lines.append(f"{r['code']}, {r['backend']} x{r['workers']}: load average (1/5/15 min) before "
                      f"{'/'.join(f'{x:.2f}' for x in load['before'])}, after "
                      f"{'/'.join(f'{x:.2f}' for x in load['after'])}")
         lat = r["latency_ms"]
@@ -525,6 +578,16 @@ def main() -> int:
     parser.add_argument("--config", default="mdl", help="credential configuration (batch 1)")
     parser.add_argument("--people", type=int, default=2000, help="synthetic people to seed")
     parser.add_argument("--postgres-url", default=DEFAULT_PG_URL)
+    parser.add_argument("--addresses", choices=("one", "many"), default="many",
+                        help="many: each flow from its own client address (X-Forwarded-For, as wallets are), the "
+                             "default rate limits; one: every flow from 127.0.0.1, the limits far above the load")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="another checkout of the project (the code before a change): each run is made against "
+                             "it first, then against this tree, interleaved; verdicts are on this tree's runs")
+    parser.add_argument("--client", choices=("lean", "httpx"), default="lean",
+                        help="the wallets' HTTP client: lean (benchmarks/_lean_http.py, little client CPU) or httpx")
+    parser.add_argument("--threads-too", action="store_true",
+                        help="also run this tree with MOBILEID_WALLET_IN_THREADS=true (code 'after+threads')")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
@@ -537,8 +600,12 @@ def main() -> int:
             print(f"running {backend} with {n} worker(s), {args.clients} clients, {args.flows} flows ...",
                   file=sys.stderr, flush=True)
             try:
-                results.append(run_one(backend, n, args.clients, args.flows, args.warmup, args.config, args.people,
-                                       args.postgres_url))
+                variants = [(args.baseline.resolve(), False)] if args.baseline else []
+                variants += [(ROOT, False)] + ([(ROOT, True)] if args.threads_too else [])
+                for root, threads in variants:
+                    results.append(run_one(backend, n, args.clients, args.flows, args.warmup, args.config,
+                                           args.people, args.postgres_url, root=root, many=args.addresses == "many",
+                                           client=args.client, threads=threads))
             except Exception as exc:
                 if backend != "postgresql" or "connect" not in str(exc).lower():
                     raise

@@ -27,6 +27,7 @@ from sqlalchemy import TextClause, bindparam, event, insert, select, text, updat
 from sqlalchemy.orm import Session, SessionTransaction
 
 from issuer.db import connection as current_connection
+from issuer.db import execute
 from issuer.db.models import AuditEntry
 from issuer.db.tables import AUDIT_HEAD, AUDIT_LOG
 
@@ -101,7 +102,7 @@ def _write_pending(session: Session) -> None:
         for i, (row, text_) in enumerate(zip(rows, canonical, strict=True), start=1):
             params |= {f"c{i}": text_, f"at{i}": row["at"], f"actor{i}": row["actor"], f"action{i}": row["action"],
                        f"target{i}": row["target"], f"detail{i}": json.dumps(row["detail"], ensure_ascii=False)}
-        moved = connection.execute(_pg_append(len(rows)), params).first()
+        moved = execute(session, _pg_append(len(rows)), params).first()
         if moved is None:
             raise RuntimeError("the audit chain has no head row (migration 0007 not applied?)")
         head = moved.old

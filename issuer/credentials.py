@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from issuer import audit
-from issuer.db import connection
+from issuer.db import execute
 from issuer.db.models import Business, Licence, Person
 from issuer.db.tables import LICENCES, PERSONS
 from issuer.keys import IssuerKeys
@@ -137,21 +137,29 @@ def _json_value(value: Any) -> Any:
 
 _PERSON_COLUMNS = tuple(c.name for c in PERSONS.c)
 _LICENCE_COLUMNS = tuple(c.name for c in LICENCES.c)
-_HOLDER = (select(*PERSONS.c, *(c.label(f"licence_{c.name}") for c in LICENCES.c))
+# the holder's person row and licence row, labelled so that they fit beside another table's columns
+HOLDER_COLUMNS = (*(c.label(f"holder_{c.name}") for c in PERSONS.c),
+                  *(c.label(f"licence_{c.name}") for c in LICENCES.c))
+_HOLDER = (select(*HOLDER_COLUMNS)
            .select_from(PERSONS.outerjoin(LICENCES, LICENCES.c.person_id == PERSONS.c.id))
            .where(PERSONS.c.id == bindparam("person_id")).order_by(LICENCES.c.id).limit(1))
 
 
-def holder(session: Session, person_id: int) -> tuple[Person, Licence | None]:
-    """The person a credential is issued to and their licence (if any), read in one statement into detached
-    objects (the claims are only read from them; nothing is written back)."""
-    row = connection(session).execute(_HOLDER, {"person_id": person_id}).mappings().first()
-    if row is None:
-        raise NotEligibleError("no such person in the resident register")
-    person = Person(**{name: row[name] for name in _PERSON_COLUMNS})
+def holder_of(row: Mapping[str, Any]) -> tuple[Person, Licence | None]:
+    """The person and licence (if any) in a row of ``HOLDER_COLUMNS``, as detached objects (the claims are
+    only read from them; nothing is written back)."""
+    person = Person(**{name: row[f"holder_{name}"] for name in _PERSON_COLUMNS})
     licence = (None if row["licence_id"] is None
                else Licence(**{name: row[f"licence_{name}"] for name in _LICENCE_COLUMNS}))
     return person, licence
+
+
+def holder(session: Session, person_id: int) -> tuple[Person, Licence | None]:
+    """The person a credential is issued to and their licence (if any), read in one statement."""
+    found = execute(session, _HOLDER, {"person_id": person_id}).first()
+    if found is None:
+        raise NotEligibleError("no such person in the resident register")
+    return holder_of(found._asdict())
 
 
 def _claims(session: Session, type_id: str, fmt: str, person: Person, licence: Licence | None,

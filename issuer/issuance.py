@@ -30,10 +30,28 @@ from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from issuer import audit
-from issuer.credentials import CONFIGURATIONS, Issued, NotEligibleError, holder, issue_credentials, thumbprint
-from issuer.db import connection
-from issuer.db.models import Credential
-from issuer.db.tables import ACCESS_TOKENS, BATCHES, CHECKS, CREDENTIALS, GRANT_ITEMS, NONCES, OFFERS
+from issuer.credentials import (
+    CONFIGURATIONS,
+    HOLDER_COLUMNS,
+    Issued,
+    NotEligibleError,
+    holder_of,
+    issue_credentials,
+    thumbprint,
+)
+from issuer.db import execute
+from issuer.db.models import Credential, Licence, Person
+from issuer.db.tables import (
+    ACCESS_TOKENS,
+    BATCHES,
+    CHECKS,
+    CREDENTIALS,
+    GRANT_ITEMS,
+    LICENCES,
+    NONCES,
+    OFFERS,
+    PERSONS,
+)
 from issuer.errors import OAuthError
 from issuer.keys import IssuerKeys
 from issuer.limits import count_refusal
@@ -66,13 +84,15 @@ class Batch:
 
 @dataclass(frozen=True, slots=True)
 class Access:
-    """An access token that is still valid: whose it is, what it covers, the office of its in-person check."""
+    """An access token that is still valid: whose it is, what it covers, the office of its in-person check, and
+    the holder's register rows (read with it: one statement fewer per credential request)."""
 
     id: int
     person_id: int
     configurations: tuple[str, ...]
     offer_id: int | None
     office_id: int | None
+    holder: tuple[Person, Licence | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +146,12 @@ def jwt_proofs(proofs: Mapping[str, list[str]] | None, proof: Mapping[str, str] 
 # The hot path's statements are built once (with bind parameters), so a request neither constructs them nor
 # computes their cache keys; they run on the session's connection, in its transaction.
 _ACCESS = (select(ACCESS_TOKENS.c.id, ACCESS_TOKENS.c.person_id, ACCESS_TOKENS.c.configurations,
-                  ACCESS_TOKENS.c.expires_at, ACCESS_TOKENS.c.offer_id, CHECKS.c.office_id)
+                  ACCESS_TOKENS.c.expires_at, ACCESS_TOKENS.c.offer_id, CHECKS.c.office_id, *HOLDER_COLUMNS)
            .select_from(ACCESS_TOKENS.outerjoin(OFFERS, OFFERS.c.id == ACCESS_TOKENS.c.offer_id)
-                        .outerjoin(CHECKS, CHECKS.c.id == OFFERS.c.check_id))
-           .where(ACCESS_TOKENS.c.token_hash == bindparam("token_hash")))
+                        .outerjoin(CHECKS, CHECKS.c.id == OFFERS.c.check_id)
+                        .join(PERSONS, PERSONS.c.id == ACCESS_TOKENS.c.person_id)
+                        .outerjoin(LICENCES, LICENCES.c.person_id == PERSONS.c.id))
+           .where(ACCESS_TOKENS.c.token_hash == bindparam("token_hash")).order_by(LICENCES.c.id).limit(1))
 _USE_NONCE = (update(NONCES).where(NONCES.c.value == bindparam("nonce"), NONCES.c.used.is_(False),
                                    NONCES.c.expires_at > bindparam("now")).values(used=True))
 _c, _g = CREDENTIALS.c, GRANT_ITEMS.c
@@ -156,11 +178,13 @@ _NOTIFY = (update(BATCHES).where(BATCHES.c.notification_id == bindparam("notific
 
 def authorize(session: Session, authorization: str | None, now: dt.datetime) -> Access:
     """The ``Authorization: Bearer`` access token (RFC 6750), with the office of the in-person check behind its
-    offer (a remote offer references the person's check), in one query; 401 ``invalid_token`` otherwise."""
+    offer (a remote offer references the person's check) and the holder's person and licence rows, in one
+    query; 401 ``invalid_token`` otherwise."""
     if authorization and authorization.startswith("Bearer "):
-        row = connection(session).execute(_ACCESS, {"token_hash": token_hash(authorization[7:])}).first()
+        row = execute(session, _ACCESS, {"token_hash": token_hash(authorization[7:])}).first()
         if row is not None and _aware(row.expires_at) > now:
-            return Access(row.id, row.person_id, tuple(row.configurations), row.offer_id, row.office_id)
+            return Access(row.id, row.person_id, tuple(row.configurations), row.offer_id, row.office_id,
+                          holder_of(row._asdict()))
     raise IssuanceRefusal("invalid_token", "a valid access token is required", status=401)
 
 
@@ -185,7 +209,7 @@ def refuse(session: Session, action: str, refusal: IssuanceRefusal, target: str 
 def new_nonce(session: Session, now: dt.datetime) -> str:
     """A fresh c_nonce (§7): random, single use, valid for ``NONCE_TTL``; one INSERT, committed."""
     value = secrets.token_urlsafe(24)
-    connection(session).execute(_NEW_NONCE, {"value": value, "expires_at": now + NONCE_TTL, "used": False})
+    execute(session, _NEW_NONCE, {"value": value, "expires_at": now + NONCE_TTL, "used": False})
     session.commit()
     return value
 
@@ -200,7 +224,7 @@ def _consume_nonce(session: Session, nonce: str, now: dt.datetime) -> None:
     same way before the database is asked."""
     if not NONCE_TEXT.fullmatch(nonce):
         raise IssuanceRefusal("invalid_nonce", "the c_nonce is unknown, used or expired")
-    used = connection(session).execute(_USE_NONCE, {"nonce": nonce, "now": now})
+    used = execute(session, _USE_NONCE, {"nonce": nonce, "now": now})
     if used.rowcount != 1:
         raise IssuanceRefusal("invalid_nonce", "the c_nonce is unknown, used or expired")
 
@@ -221,7 +245,7 @@ def _grant(session: Session, access: Access, configuration: str, thumbprints: li
     both take the last copy), with the live credentials a retry would supersede, in one query."""
     if access.offer_id is None:
         raise IssuanceRefusal("unknown_credential_configuration", "this token does not cover that credential")
-    rows = connection(session).execute(_GRANT, {
+    rows = execute(session, _GRANT, {
         "offer_id": access.offer_id, "configuration": configuration, "person_id": access.person_id,
         "type_id": CONFIGURATIONS[configuration][0], "thumbprints": thumbprints}).all()
     if not rows:
@@ -243,8 +267,7 @@ def _count(session: Session, grant: _Grant, new: int, retries: int) -> None:
     if grant.reissued + retries > limit:
         raise IssuanceRefusal("credential_request_denied", "too many repeated requests for the same copies",
                               "reissue_limit")
-    counted = connection(session).execute(_COUNT, {"item": grant.id, "new": new, "retries": retries,
-                                                    "limit": limit})
+    counted = execute(session, _COUNT, {"item": grant.id, "new": new, "retries": retries, "limit": limit})
     if counted.rowcount != 1:
         raise IssuanceRefusal("credential_request_denied", "the grant changed meanwhile; ask again", "beyond_grant")
 
@@ -271,7 +294,7 @@ def issue_batch(session: Session, keys: IssuerKeys, *, access: Access, configura
     _count(session, grant, len(thumbprints) - retries, retries)
     supersede(session, grant.earlier)
     try:
-        person, licence = holder(session, access.person_id)
+        person, licence = access.holder
         status_list = lists.get(session, public_url, list_size)
         issued = issue_credentials(session, keys, person=person, licence=licence, configuration=configuration,
                                    holder_keys=verified.keys, public_url=public_url,
@@ -281,9 +304,9 @@ def issue_batch(session: Session, keys: IssuerKeys, *, access: Access, configura
     except NotEligibleError as exc:
         raise IssuanceRefusal("credential_request_denied", str(exc), "not_eligible") from None
     notification = secrets.token_urlsafe(16)
-    connection(session).execute(_BATCH, {"offer_id": access.offer_id, "access_token_id": access.id,
-                                          "configuration": configuration, "count": len(issued),
-                                          "notification_id": notification, "issued_at": now})
+    execute(session, _BATCH, {"offer_id": access.offer_id, "access_token_id": access.id,
+                              "configuration": configuration, "count": len(issued),
+                              "notification_id": notification, "issued_at": now})
     audit.append(session, actor="wallet", action="credential.batch", target=f"person:{person.id}",
                  detail={"count": len(issued), "retries": retries, "offer": access.offer_id,
                          "notification": notification})
@@ -320,7 +343,7 @@ def record_notification(session: Session, *, authorization: str | None, notifica
         if event not in NOTIFICATION_EVENTS:
             access = authorize(session, authorization, now)
             raise IssuanceRefusal("invalid_notification_request", "unknown event")
-        row = connection(session).execute(_NOTIFY, {
+        row = execute(session, _NOTIFY, {
             "notification": notification_id, "token_hash": token_hash(authorization[7:]), "wallet_event": event,
             "now": now}).first() if authorization and authorization.startswith("Bearer ") else None
         if row is None:

@@ -28,7 +28,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from issuer import audit
-from issuer.db import connection
+from issuer.db import execute
 from issuer.db.models import InPersonCheck, Offer, Person, Staff
 from issuer.db.tables import ACCESS_TOKENS, GRANT_ITEMS, OFFERS
 from issuer.errors import OAuthError
@@ -195,7 +195,7 @@ def redeem(session: Session, *, code: str, tx_code: str | None, max_attempts: in
     The offer is read with its grant and locked in one query; every refusal is audited and committed before
     the ``OAuthError`` is raised (a wrong tx_code counts, and burns the offer at ``max_attempts``).
     """
-    rows = connection(session).execute(_REDEEM, {"code_hash": token_hash(code)}).all()
+    rows = execute(session, _REDEEM, {"code_hash": token_hash(code)}).all()
     offer = rows[0] if rows else None
     if offer is None or offer.state != "open" or _aware(offer.expires_at) <= now:
         reason = "unknown" if offer is None else offer.state if offer.state != "open" else "expired"
@@ -215,15 +215,15 @@ def redeem(session: Session, *, code: str, tx_code: str | None, max_attempts: in
         raise _reject(session, offer.id, "tx_code_wrong", OAuthError(
             "invalid_grant", f"the transaction code is wrong; {left} attempt{'' if left == 1 else 's'} left"))
     # A conditional update, so two concurrent redemptions cannot both win (portable across databases).
-    won = connection(session).execute(_WIN, {"offer_id": offer.id, "now": now})
+    won = execute(session, _WIN, {"offer_id": offer.id, "now": now})
     if won.rowcount != 1:
         session.rollback()
         raise _reject(session, offer.id, "lost_race",
                       OAuthError("invalid_grant", "the pre-authorized code was already used"))
     token = new_token()
-    connection(session).execute(_NEW_TOKEN, {"token_hash": token_hash(token), "person_id": offer.person_id,
-                                              "configurations": offer.configurations,
-                                              "expires_at": now + ACCESS_TOKEN_TTL, "offer_id": offer.id})
+    execute(session, _NEW_TOKEN, {"token_hash": token_hash(token), "person_id": offer.person_id,
+                                  "configurations": offer.configurations,
+                                  "expires_at": now + ACCESS_TOKEN_TTL, "offer_id": offer.id})
     audit.append(session, actor="wallet", action="offer.redeem", target=f"offer:{offer.id}")
     session.commit()
     grant = {row.granted: row.copies for row in rows if row.granted is not None}
@@ -233,7 +233,7 @@ def redeem(session: Session, *, code: str, tx_code: str | None, max_attempts: in
 def offer_by_reference(session: Session, reference: str, now: dt.datetime, issuer_url: str,
                        ) -> dict[str, object] | None:
     """The Credential Offer object behind a ``credential_offer_uri`` while the offer is open, else None."""
-    offer = connection(session).execute(_BY_REFERENCE, {"reference_hash": token_hash(reference)}).first()
+    offer = execute(session, _BY_REFERENCE, {"reference_hash": token_hash(reference)}).first()
     if offer is None or offer.state != "open" or _aware(offer.expires_at) <= now:
         return None
     code = _open_box(offer.reference_box, reference)

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     seed_people: int = 10_000
     status_list_size: int = 131_072  # entries per list (2 bits each: valid, invalid, suspended)
     status_list_max_fill: float = 0.9  # a new list opens when this share of the current one is used
+    # The wallet's requests (issuer.web.wallet) run on the worker's event loop, one at a time (least CPU, first
+    # come first served); True runs them in worker threads, overlapping their database round trips (a
+    # database far from the workers). docs/deployment.md
+    wallet_in_threads: bool = False
     # Where document-signer keys live: "software" (encrypted at rest under data_dir/master.key) or "pkcs11"
     # (generated on and never leaving the token; each key is labelled <pkcs11_key_label>-<when>).
     ds_key_store: Literal["software", "pkcs11"] = "software"

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, load_only
 
 from issuer import audit
-from issuer.db import connection
+from issuer.db import connection, execute
 from issuer.db.models import Credential, StatusListRow
 from issuer.db.tables import CREDENTIALS
 from specs.status import StatusList
@@ -216,9 +216,12 @@ def allocate_indices(session: Session, ref: ListRef, rows: Sequence[Mapping[str,
                 index = secrets.randbelow(ref.size)
             indices[index] = position
         values = [{**rows[p], "status_list_id": ref.id, "status_index": i} for i, p in indices.items()]
-        # executemany with RETURNING: one cached statement, sent as one multi-row INSERT ("insertmanyvalues")
+        # one row (a batch of 1, the usual request): one statement (issuer.db.execute); several: executemany
+        # with RETURNING, one cached statement sent as one multi-row INSERT ("insertmanyvalues")
         current = connection(session)
-        inserted = current.execute(_INSERT_OR_SKIP[current.dialect.name], values).all()
+        statement = _INSERT_OR_SKIP[current.dialect.name]
+        result: Any = execute(session, statement, values[0]) if len(values) == 1 else current.execute(statement, values)
+        inserted = result.all()
         for credential_id, index in inserted:
             out[indices[index]] = (credential_id, index)
         todo = [p for p in todo if p not in out]

@@ -8,7 +8,7 @@ import datetime as dt
 import logging
 import os
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,9 +40,17 @@ from issuer.web import (
     status_routes,
     trust_routes,
 )
-from issuer.web.errors import SECURITY_SCHEMES, ErrorResponse, oauth_error_handler, oauth_response
+from issuer.web.errors import (
+    SECURITY_SCHEMES,
+    UNAVAILABLE,
+    ErrorResponse,
+    failure,
+    oauth_error_handler,
+    oauth_response,
+)
 from issuer.web.headers import SecurityHeaders
 from issuer.web.state import State
+from issuer.web.wallet import WalletEndpoints
 
 LOG = logging.getLogger("issuer")
 
@@ -92,6 +100,21 @@ def bootstrap(settings: Settings, *, seed_people: int | None = None) -> Bootstra
     return Bootstrap(loaded, password)
 
 
+class IssuerApp(FastAPI):
+    """The issuer's FastAPI application, with the wallet's five requests served on the lean path
+    (``issuer.web.wallet``) behind the same security headers, rate limits and input guard as every route."""
+
+    wallet_endpoints: WalletEndpoints | None = None
+    wallet_stack: Any = None  # SecurityHeaders(RateLimit(InputGuard(wallet_endpoints)))
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
+        if self.wallet_endpoints is not None and self.wallet_endpoints.handles(scope):
+            scope["app"] = self
+            await self.wallet_stack(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = None) -> FastAPI:
     engine = make_engine(settings.sqlalchemy_url)
 
@@ -106,18 +129,24 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
 
     # no Swagger UI or ReDoc pages: they load scripts from a CDN and run inline ones (the security headers
     # forbid both); the OpenAPI document stays at /openapi.json
-    app = FastAPI(title="mobileid issuer", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = IssuerApp(title="mobileid issuer", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     st = State(settings=settings, sessions=session_factory(engine), session_secret=_secret(settings))
     if clock is not None:
         st.clock = clock
     app.state.mobileid = st
     # The input guard, the shared rate limits outside it (a flood of junk is counted too), and outermost the
     # security headers, so that the guard's and the limiter's answers carry them as well.
+    limiter = limits.Limiter(engine, limits.limits_from(settings), settings.rate_limit_window_seconds,
+                             st.session_secret)
     app.add_middleware(guard.InputGuard, max_body=settings.max_body_bytes, max_depth=settings.max_json_depth,
                        errors=oid4vci.VALIDATION_ERRORS)
-    app.add_middleware(limits.RateLimit, now=st.now, limiter=limits.Limiter(
-        engine, limits.limits_from(settings), settings.rate_limit_window_seconds, st.session_secret))
+    app.add_middleware(limits.RateLimit, now=st.now, limiter=limiter)
     app.add_middleware(SecurityHeaders, public_url=settings.public_url)
+    # the same three around the wallet's lean path (one limiter: the same leased hits and counters)
+    app.wallet_endpoints = WalletEndpoints(st, lambda: words)
+    app.wallet_stack = SecurityHeaders(limits.RateLimit(guard.InputGuard(  # type: ignore[arg-type]
+        app.wallet_endpoints, max_body=settings.max_body_bytes, max_depth=settings.max_json_depth,
+        errors=oid4vci.VALIDATION_ERRORS), now=st.now, limiter=limiter), public_url=settings.public_url)
     routers = (oid4vci.router, status_routes.router, trust_routes.router, remote.router, console.router,
                console_status.router, console_admin.router, api.router)
     for router in routers:
@@ -139,22 +168,15 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
 
     @app.exception_handler(OperationalError)
     def database_unavailable(request: Request, exc: OperationalError) -> JSONResponse:
-        """The database is restarting or unreachable: say so (RFC 6749 §4.1.2.1 ``temporarily_unavailable``)
-        with Retry-After, rather than a bare 500 a wallet cannot tell from a bug (docs/reliability.md)."""
-        return JSONResponse({"error": "temporarily_unavailable",
-                             "error_description": "the service's database is unavailable; try again shortly"},
-                            status_code=503, headers={"Retry-After": "2", "Cache-Control": "no-store"})
+        """The database is restarting or unreachable (``issuer.web.errors.UNAVAILABLE``)."""
+        body, status, headers = UNAVAILABLE
+        return JSONResponse(body, status_code=status, headers=headers)
 
     @app.exception_handler(SQLAlchemyError)
     def database_error(request: Request, exc: SQLAlchemyError) -> JSONResponse:
-        """Any other database error: logged by class and SQLSTATE only (a driver's message may quote a row's
-        values), answered as a plain 500 that names nothing of it."""
-        orig = getattr(exc, "orig", None)
-        code = getattr(orig, "sqlstate", None) or getattr(orig, "sqlite_errorname", None) or "-"
-        LOG.error("database error %s (%s) on %s %s", type(exc).__name__, code, request.method,
-                  logs.redact_path(request.url.path, words))
-        return JSONResponse({"error": "server_error", "error_description": "the service failed; try again later"},
-                            status_code=500, headers={"Cache-Control": "no-store"})
+        """Any other database error (``issuer.web.errors.failure``: logged by class and SQLSTATE only)."""
+        body, status, headers = failure(exc, request.method, logs.redact_path(request.url.path, words))
+        return JSONResponse(body, status_code=status, headers=headers)
 
     generate = app.openapi
 

@@ -3,13 +3,34 @@ the OpenAPI declarations shared by the routes: the error body and the bearer sec
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
 
 from issuer.errors import OAuthError
+
+LOG = logging.getLogger("issuer")
+
+# The database is restarting or unreachable: said so (RFC 6749 §4.1.2.1 ``temporarily_unavailable``) with
+# Retry-After, rather than a bare 500 a wallet cannot tell from a bug (docs/reliability.md): body, status, headers.
+UNAVAILABLE: tuple[dict[str, str], int, dict[str, str]] = (
+    {"error": "temporarily_unavailable",
+     "error_description": "the service's database is unavailable; try again shortly"},
+    503, {"Retry-After": "2", "Cache-Control": "no-store"})
+
+
+def failure(exc: SQLAlchemyError, method: str, path: str) -> tuple[dict[str, str], int, dict[str, str]]:
+    """Any other database error: logged by class and SQLSTATE only (a driver's message may quote a row's
+    values), answered as a plain 500 that names nothing of it; ``path`` is already redacted."""
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "sqlite_errorname", None) or "-"
+    LOG.error("database error %s (%s) on %s %s", type(exc).__name__, code, method, path)
+    return ({"error": "server_error", "error_description": "the service failed; try again later"}, 500,
+            {"Cache-Control": "no-store"})
 
 
 def oauth_response(exc: OAuthError) -> JSONResponse:

@@ -1,6 +1,9 @@
 """OpenID4VCI 1.0 endpoints: metadata, token (pre-authorized code + tx_code), nonce, credential, notification.
 
-Pydantic stops at this edge; below it the issuer's services take plain typed values.
+Pydantic stops at this edge; below it the issuer's services take plain typed values. In the running service
+the wallet's five requests (offer by reference, token, nonce, credential, notification) are answered by the
+lean path ``issuer.web.wallet`` before the framework routes them (``issuer.web.app.IssuerApp``); the
+declarations here are their OpenAPI operations (and answer the same when called without it).
 """
 
 from __future__ import annotations
