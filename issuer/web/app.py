@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -46,7 +47,6 @@ from issuer.web.errors import (
     ErrorResponse,
     failure,
     oauth_error_handler,
-    oauth_response,
 )
 from issuer.web.headers import SecurityHeaders
 from issuer.web.state import State
@@ -153,16 +153,16 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
         app.include_router(router)
     # the fixed words of every route (``/console/applicants/{person_id}`` -> console, applicants): what the
     # access log may show of a path
-    words = logs.route_words([*(getattr(r, "path", "") for router in routers for r in router.routes),
+    words = logs.route_words([*(getattr(r, "path", "") for router in (*routers, oid4vci.described)
+                                for r in router.routes),
                               "/healthz", "/openapi.json", "/console/static"])
     console.templates.env.filters["b64"] = lambda data: base64.b64encode(data).decode()
 
     @app.exception_handler(RequestValidationError)
     def validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        """OAuth-style 400s on the OpenID4VCI paths; FastAPI's usual 422 elsewhere."""
-        answer = oid4vci.validation_error(request, exc)
-        fallback = guard.validation_detail(exc.errors())  # FastAPI's, less the input it refused
-        return oauth_response(answer) if answer is not None else JSONResponse(fallback, status_code=422)
+        """FastAPI's usual 422, less the input it refused (the OpenID4VCI requests never reach a route: the
+        lean path answers a malformed one with its OAuth-style 400)."""
+        return JSONResponse(guard.validation_detail(exc.errors()), status_code=422)
 
     app.add_exception_handler(OAuthError, oauth_error_handler)  # every refusal of every route and service
 
@@ -178,20 +178,21 @@ def create_app(settings: Settings, *, clock: Callable[[], dt.datetime] | None = 
         body, status, headers = failure(exc, request.method, logs.redact_path(request.url.path, words))
         return JSONResponse(body, status_code=status, headers=headers)
 
-    generate = app.openapi
-
     def openapi() -> dict[str, Any]:
-        """FastAPI's document, less the 422 that ``validation`` turns into a 400 on the OpenID4VCI paths,
-        plus the bearer schemes that the staff API and the credential endpoints declare."""
+        """FastAPI's document of the mounted routes and of the wallet's operations (``oid4vci.described``), less
+        the 422 on the OpenID4VCI paths (the lean path answers a malformed request with a 400), plus the
+        bearer schemes that the staff API and the credential endpoints declare."""
         if app.openapi_schema is None:
-            document = generate()
+            document = get_openapi(title=app.title, version=app.version,
+                                   routes=[*app.routes, *oid4vci.described.routes])
+            app.openapi_schema = document
             for path in oid4vci.VALIDATION_ERRORS:
                 for operation in document["paths"].get(path, {}).values():
                     operation.get("responses", {}).pop("422", None)
             document.setdefault("components", {}).setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
             guard.document(document, ErrorResponse.model_json_schema())
             limits.document(document)
-        return app.openapi_schema  # type: ignore[return-value]
+        return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 

@@ -145,15 +145,14 @@ class WalletEndpoints:
     def handles(self, scope: MutableMapping[str, Any]) -> bool:
         if scope["type"] != "http":
             return False
-        path, method = scope["path"], scope["method"]
-        if method == "GET" and path.startswith(REFERENCE_PATH):
-            return "/" not in path[len(REFERENCE_PATH):] and len(path) > len(REFERENCE_PATH)
-        return (method, path) in self.routes
+        return _is_offer(scope["path"]) or ("POST", scope["path"]) in self.routes  # any method: 405 for others
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         body = await _body(receive) if scope["method"] == "POST" else b""
         try:
-            route = self.routes.get((scope["method"], scope["path"]), self.offer)
+            route = self.routes.get((scope["method"], scope["path"]))
+            if route is None:
+                route = self.offer if scope["method"] == "GET" and _is_offer(scope["path"]) else _not_allowed
             if self.st.settings.wallet_in_threads:
                 answer = await anyio.to_thread.run_sync(route, scope, body)
             else:
@@ -237,6 +236,16 @@ class WalletEndpoints:
                                 notification_id=request["notification_id"][:64], event=request["event"],
                                 now=self.st.now())
         return Answer(204)
+
+
+def _is_offer(path: str) -> bool:
+    """``/credential-offer/<reference>``: one path segment after the prefix."""
+    return path.startswith(REFERENCE_PATH) and len(path) > len(REFERENCE_PATH) and "/" not in path[len(REFERENCE_PATH):]
+
+
+def _not_allowed(scope: Scope, _: bytes) -> Answer:
+    """405 as the framework answers a method a route does not take (RFC 9110 §15.5.6: with ``Allow``)."""
+    return json_answer({"detail": "Method Not Allowed"}, 405, {"Allow": "GET" if _is_offer(scope["path"]) else "POST"})
 
 
 def _header(scope: Scope, wanted: bytes) -> str | None:

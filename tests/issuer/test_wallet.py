@@ -98,7 +98,10 @@ def test_the_guard_and_the_framework_still_answer_around_the_lean_path(service: 
                                  headers={"Content-Type": "application/json"})
     _refused(nested, 400, "invalid_credential_request")  # the input guard's refusal, before any parsing
     assert "nested deeper" in nested.json()["error_description"]
-    assert service.client.get("/token").status_code == 405  # other methods: the framework's routes
+    for method, path, allowed in (("GET", "/token", "POST"), ("PUT", "/credential", "POST"),
+                                  ("POST", "/credential-offer/some-reference", "GET")):
+        answer = service.client.request(method, path)  # another method: 405 naming the one taken
+        assert (answer.status_code, answer.headers["allow"]) == (405, allowed)
     assert service.client.get("/credential-offer/a/b").status_code == 404
     nonce = service.client.post("/nonce")
     assert nonce.status_code == 200 and nonce.headers["x-frame-options"] == "DENY"
