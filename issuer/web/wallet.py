@@ -9,7 +9,8 @@ parsed here as strictly as the declared models did (unknown members, wrong types
 refused with the endpoint's OAuth error code and counted as ``request.reject:<code>``, never echoed); the
 services (``issuer.offers``, ``issuer.issuance``) decide, audit and commit exactly as before, one transaction
 per request; refusals are answered by ``issuer.web.errors``. The FastAPI declarations in
-``issuer.web.oid4vci`` stay the OpenAPI document of these operations and answer the same.
+``issuer.web.oid4vci`` (``described``, never mounted) are these operations' OpenAPI document; another method on
+their paths is answered 405 here, as the framework would.
 
 The service runs on the event loop itself, not in a worker thread: each request is one short transaction with
 no wait on another request of this process (row locks are taken and released within the call), so the thread
