@@ -27,18 +27,18 @@ A list without changes is not named; ``expiresAt`` (the new ``exp`` of every lis
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
 
-from specs.cbor import decode, encode
+from specs.cbor import encode
 from specs.crypto import Signer
 from specs.errors import StructureError
 from specs.status import StatusList
 from specs.trust.bundle import TrustBundleError
-from specs.trust.signed import open_signed, sign_payload
+from specs.trust.signed import decode_versioned, open_signed, sign_payload
 from specs.x509 import TrustStore
 
 __all__ = ["CHANGES_DIR", "MAX_CHANGE_LOG", "ListChanges", "StatusChangeLog", "list_changes", "sign_change_log",
@@ -155,10 +155,7 @@ class StatusChangeLog:
 
     @classmethod
     def from_cbor(cls, data: bytes) -> StatusChangeLog:
-        value = decode(data, allowed_tags=frozenset({0}), max_size=MAX_CHANGE_LOG)
-        if not isinstance(value, Mapping) or type(value.get("version")) is not int or (
-                value["version"] != LOG_VERSION):
-            raise StructureError(f"a status change log is a map with version {LOG_VERSION}")
+        value = decode_versioned(data, version=LOG_VERSION, max_size=MAX_CHANGE_LOG, what="a status change log")
         issuer, issued, start, end, expires, lists = (value.get(k) for k in (
             "issuer", "issuedAt", "fromSequence", "toSequence", "expiresAt", "lists"))
         if not isinstance(issuer, str) or not isinstance(issued, dt.datetime) or not isinstance(

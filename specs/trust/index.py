@@ -24,17 +24,16 @@ any static server or CDN can serve a published folder as it is.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
 
-from specs.cbor import decode, encode
+from specs.cbor import encode
 from specs.crypto import Signer
 from specs.errors import StructureError
 from specs.trust.bundle import DEFAULT_MAX_AGE, TrustBundleError, check_bundle_age
-from specs.trust.signed import open_signed, sign_payload
+from specs.trust.signed import decode_versioned, open_signed, sign_payload
 from specs.x509 import TrustStore
 
 __all__ = ["BASE_PATH", "INDEX_PATH", "MAX_INDEX", "ChangesEntry", "IndexEntry", "TrustIndex", "sign_trust_index",
@@ -119,10 +118,7 @@ class TrustIndex:
 
     @classmethod
     def from_cbor(cls, data: bytes) -> TrustIndex:
-        value = decode(data, allowed_tags=frozenset({0}), max_size=MAX_INDEX)
-        if not isinstance(value, Mapping) or type(value.get("version")) is not int or (
-                value["version"] != INDEX_VERSION):
-            raise StructureError(f"a trust index is a map with version {INDEX_VERSION}")
+        value = decode_versioned(data, version=INDEX_VERSION, max_size=MAX_INDEX, what="a trust index")
         issuer, issued, nxt, seq = (value.get(k) for k in ("issuer", "issuedAt", "nextUpdate", "sequence"))
         status_base, lists = value.get("statusBase"), value.get("statusLists")
         if not isinstance(issuer, str) or not isinstance(issued, dt.datetime) or not isinstance(

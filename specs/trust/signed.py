@@ -5,19 +5,20 @@ the VICAL, the trust bundle and the trust index."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from specs.cbor import decode
 from specs.cose.sign1 import CoseSign1
 from specs.crypto import Signer
 from specs.errors import MobileIdError, StructureError, TrustError
 from specs.x509 import CertificateRole, TrustStore, validate_chain
 from specs.x509.load import load_der_certificate
 
-__all__ = ["open_signed", "sign_payload"]
+__all__ = ["decode_versioned", "open_signed", "sign_payload"]
 
 _T = TypeVar("_T")
 
@@ -45,3 +46,11 @@ def open_signed(data: bytes, roots: TrustStore, *, now: dt.datetime, max_size: i
     except (MobileIdError, ValueError) as exc:
         detail = exc.code if isinstance(exc, MobileIdError) else "x509.decode"
         raise error(f"the {what} does not verify ({detail})", code=code) from None
+
+
+def decode_versioned(data: bytes, *, version: int, max_size: int, what: str) -> Mapping[Any, Any]:
+    """A signed trust file's payload: a CBOR map (dates as tag 0 only) whose ``version`` is ``version``."""
+    value = decode(data, allowed_tags=frozenset({0}), max_size=max_size)
+    if not isinstance(value, Mapping) or type(value.get("version")) is not int or value["version"] != version:
+        raise StructureError(f"{what} is a map with version {version}")
+    return value
