@@ -5,6 +5,11 @@ signature (algorithm from the protected header only) -> docType match -> MSO val
 item's digest over its received bytes -> mdoc authentication (deviceSignature or deviceMac over
 DeviceAuthenticationBytes built from this session's transcript) -> keyAuthorizations. The first
 failure raises; nothing unverified is returned.
+
+A DeviceResponse given as bytes is first offered to the C part (``specs.mdoc.walk``), which reads it and does
+the structural and digest checks of the common case; the chain, both signatures and the checks that need them
+are then done here, in the order above (``_verify_walked``). Whatever the C part does not accept, the Python
+path reads and checks from the start, and its error is the one raised.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from specs.cbor.raw import tag24
 from specs.cose import CoseKey, CoseSign1
+from specs.crypto import Algorithm, verify_signature
 from specs.errors import (
     DeviceAuthError,
     DigestMismatchError,
@@ -36,6 +42,7 @@ from specs.mdoc.items import HASHERS
 from specs.mdoc.mso import MobileSecurityObject
 from specs.mdoc.response import STATUS_OK, DeviceResponse, Document
 from specs.mdoc.transcript import SessionTranscript
+from specs.mdoc.walk import Walked, walk
 from specs.x509 import ChainCache, TrustStore, ValidatedChain, validate_chain, validate_der_chain
 
 __all__ = ["VerifiedDocument", "verify_device_response", "verify_document"]
@@ -59,6 +66,12 @@ def verify_device_response(response: DeviceResponse | bytes, *, trust: TrustStor
                            document_signers: Mapping[bytes, x509.Certificate] | None = None,
                            ) -> tuple[VerifiedDocument, ...]:
     """Verify every document of a DeviceResponse; raises the first failure (§9.3.1)."""
+    if response.__class__ is bytes:
+        walked = walk(response, transcript.encoded)  # type: ignore[arg-type]
+        if walked is not None:
+            return tuple(_verify_walked(w, trust=trust, now=now, chain_cache=chain_cache,
+                                        expected_doctype=expected_doctype, document_signers=document_signers)
+                         for w in walked)
     if isinstance(response, bytes):
         response = DeviceResponse.from_cbor(response)
     if response.status != STATUS_OK:
@@ -90,17 +103,49 @@ def verify_document(document: Document, *, trust: TrustStore, transcript: Sessio
     _check_validity(mso, chain.leaf, now)
     claims = _check_digests(document, mso)
     kind = _check_device_auth(document, mso, transcript, reader_private_key)
-    _check_key_authorizations(document, mso)
+    _check_key_authorizations(document.device_signed.namespaces, mso)
     return VerifiedDocument(mso.doctype, claims, document.device_signed.namespaces, mso, chain.leaf,
                             chain.anchor, mso.device_key_info.device_key, kind)
+
+
+def _verify_walked(walked: Walked, *, trust: TrustStore, now: dt.datetime, chain_cache: ChainCache | None,
+                   expected_doctype: str | None,
+                   document_signers: Mapping[bytes, x509.Certificate] | None) -> VerifiedDocument:
+    """``verify_document`` for a document the C part has read and checked (ES256 issuerAuth and
+    deviceSignature, digests already matched): the same checks in the same order, with the same errors."""
+    mso = walked.mso
+    chain = _chain(walked.x5chain, walked.kid, trust, now, chain_cache, document_signers)
+    ds_key = chain.leaf.public_key()
+    try:
+        verify_signature(Algorithm.ES256, ds_key, walked.issuer_signature, walked.issuer_to_be_signed)  # type: ignore[arg-type]
+    except SignatureError:
+        raise IssuerAuthError("issuerAuth signature does not verify with the document signer key") from None
+    if walked.doctype != mso.doctype or (expected_doctype is not None and mso.doctype != expected_doctype):
+        raise DocTypeMismatchError("the document's docType differs from the signed MSO docType")
+    _check_validity(mso, chain.leaf, now)
+    device_key = mso.device_key_info.device_key
+    try:
+        verify_signature(Algorithm.ES256, device_key.public_key(), walked.device_signature,
+                         walked.device_to_be_signed)
+    except SignatureError:
+        raise DeviceAuthError("the device signature does not verify over this session's transcript",
+                              code="mdoc.device_signature_invalid") from None
+    _check_key_authorizations(walked.device_claims, mso)
+    return VerifiedDocument(mso.doctype, walked.issuer_claims, walked.device_claims, mso, chain.leaf,
+                            chain.anchor, device_key, "signature")
 
 
 def _issuer_chain(issuer_auth: CoseSign1, trust: TrustStore, now: dt.datetime, cache: ChainCache | None,
                   document_signers: Mapping[bytes, x509.Certificate] | None) -> ValidatedChain:
     x5chain = issuer_auth.x5chain
+    return _chain(x5chain, None if x5chain else issuer_auth.kid, trust, now, cache, document_signers)
+
+
+def _chain(x5chain: tuple[bytes, ...], kid: bytes | None, trust: TrustStore, now: dt.datetime,
+           cache: ChainCache | None, document_signers: Mapping[bytes, x509.Certificate] | None) -> ValidatedChain:
+    """The document signer's chain: from x5chain, else from the trust bundle's signer named by kid."""
     if x5chain:
         return validate_der_chain(x5chain, trust, now=now, cache=cache)
-    kid = issuer_auth.kid
     cert = None if kid is None or document_signers is None else document_signers.get(kid)
     if cert is None:
         raise IssuerAuthError("issuerAuth carries no x5chain and names no known document signer",
@@ -178,10 +223,10 @@ def _check_device_auth(document: Document, mso: MobileSecurityObject, transcript
     return "mac"
 
 
-def _check_key_authorizations(document: Document, mso: MobileSecurityObject) -> None:
+def _check_key_authorizations(namespaces: Mapping[str, Mapping[str, Any]], mso: MobileSecurityObject) -> None:
     """§9.1.2.4: device-signed elements must be covered by keyAuthorizations."""
     auth = mso.device_key_info.key_authorizations
-    for ns, elements in document.device_signed.namespaces.items():
+    for ns, elements in namespaces.items():
         for element in elements:
             if auth is None or not auth.allows(ns, element):
                 raise KeyAuthorizationError("a device-signed element is not authorized by the issuer")
