@@ -370,9 +370,14 @@ static PyObject *build(PyObject *cls, PyObject *fields, PyObject **values) {
     return obj;
 }
 
-static PyObject *get(PyObject *map, const char *key) { /* borrowed, NULL when absent or on error */
-    return PyDict_GetItemString(map, key);
-}
+/* The text keys looked up, made once (their hashes cached). */
+#define KEYS(X)                                                                                                \
+    X(version) X(digestAlgorithm) X(valueDigests) X(docType) X(deviceKeyInfo) X(validityInfo) X(status)         \
+        X(deviceKey) X(keyAuthorizations) X(keyInfo) X(signed) X(validFrom) X(validUntil) X(expectedUpdate)     \
+            X(digestID) X(random) X(elementIdentifier) X(elementValue)
+#define DECLARE(name) static PyObject *k_##name;
+KEYS(DECLARE)
+#define get(map, name) PyDict_GetItem(map, k_##name) /* borrowed, NULL when absent */
 
 static int exact_text(PyObject *value, const char *expected) {
     return value != NULL && PyUnicode_CheckExact(value) && PyUnicode_CompareWithASCIIString(value, expected) == 0;
@@ -406,14 +411,14 @@ static PyObject *mso(PyObject *value, PyObject **digests) {
     PyObject *result = NULL, *key = NULL, *dki = NULL, *validity = NULL, *status = NULL, *auth = NULL,
              *info = NULL;
     *digests = NULL;
-    if (!PyDict_CheckExact(value) || !exact_text(get(value, "version"), "1.0") ||
-        !exact_text(get(value, "digestAlgorithm"), "SHA-256")) {
+    if (!PyDict_CheckExact(value) || !exact_text(get(value, version), "1.0") ||
+        !exact_text(get(value, digestAlgorithm), "SHA-256")) {
         return NULL;
     }
-    PyObject *version = get(value, "version"), *algorithm = get(value, "digestAlgorithm");
-    PyObject *value_digests = get(value, "valueDigests"), *doctype = get(value, "docType");
-    PyObject *key_info = get(value, "deviceKeyInfo"), *validity_info = get(value, "validityInfo");
-    PyObject *status_value = get(value, "status");
+    PyObject *version = get(value, version), *algorithm = get(value, digestAlgorithm);
+    PyObject *value_digests = get(value, valueDigests), *doctype = get(value, docType);
+    PyObject *key_info = get(value, deviceKeyInfo), *validity_info = get(value, validityInfo);
+    PyObject *status_value = get(value, status);
     if (value_digests == NULL || !PyDict_CheckExact(value_digests) || doctype == NULL ||
         !PyUnicode_CheckExact(doctype) || key_info == NULL || !PyDict_CheckExact(key_info) ||
         validity_info == NULL || !PyDict_CheckExact(validity_info)) {
@@ -444,11 +449,11 @@ static PyObject *mso(PyObject *value, PyObject **digests) {
         Py_DECREF(copy);
     }
     /* DeviceKeyInfo: deviceKey, keyAuthorizations and keyInfo (a map, copied) */
-    key = device_key(get(key_info, "deviceKey"));
+    key = device_key(get(key_info, deviceKey));
     if (key == NULL) {
         goto done;
     }
-    PyObject *auth_value = get(key_info, "keyAuthorizations"), *info_value = get(key_info, "keyInfo");
+    PyObject *auth_value = get(key_info, keyAuthorizations), *info_value = get(key_info, keyInfo);
     if (auth_value != NULL && auth_value != Py_None) {
         auth = PyObject_CallOneArg(key_authorizations_from, auth_value);
         if (auth == NULL) {
@@ -465,8 +470,8 @@ static PyObject *mso(PyObject *value, PyObject **digests) {
         goto done;
     }
     /* ValidityInfo: tdates (decoded by the strict decoder's own tdate function) */
-    PyObject *signed_ = get(validity_info, "signed"), *from = get(validity_info, "validFrom");
-    PyObject *until = get(validity_info, "validUntil"), *update = get(validity_info, "expectedUpdate");
+    PyObject *signed_ = get(validity_info, signed), *from = get(validity_info, validFrom);
+    PyObject *until = get(validity_info, validUntil), *update = get(validity_info, expectedUpdate);
     if (!is_datetime(signed_) || !is_datetime(from) || !is_datetime(until) ||
         (update != NULL && update != Py_None && !is_datetime(update))) {
         goto done;
@@ -568,6 +573,21 @@ static PyObject *device_authentication(PyObject *transcript, const Doc *d) {
     return tbs;
 }
 
+/* §9.1.2.5: SHA-256 of IssuerSignedItemBytes (the tag-24 item around the received bytes) equals ``expected``. */
+static int digest_matches(const unsigned char *s, Py_ssize_t n, PyObject *expected) {
+    if (PyBytes_GET_SIZE(expected) != 32) {
+        return 0;
+    }
+    PyObject *tagged = wrap24(s, n), *hash = NULL, *digest = NULL;
+    int same = tagged != NULL && (hash = PyObject_CallOneArg(sha256, tagged)) != NULL &&
+               (digest = PyObject_CallMethodNoArgs(hash, digest_name)) != NULL && PyBytes_CheckExact(digest) &&
+               PyBytes_GET_SIZE(digest) == 32 && memcmp(PyBytes_AS_STRING(digest), PyBytes_AS_STRING(expected), 32) == 0;
+    Py_XDECREF(tagged);
+    Py_XDECREF(hash);
+    Py_XDECREF(digest);
+    return same;
+}
+
 /* IssuerSignedItem.from_decoded and _check_digests (§9.3.1) for every presented item: the claims, or NULL. */
 static PyObject *claims(const Doc *d, const unsigned char *end, PyObject *digests) {
     PyObject *out = PyDict_New(), *values = NULL, *seen = NULL, *ns = NULL;
@@ -601,25 +621,15 @@ static PyObject *claims(const Doc *d, const unsigned char *end, PyObject *digest
             }
             PyObject *digest_id = NULL, *random = NULL, *identifier = NULL, *element = NULL;
             int ok = PyDict_CheckExact(item) && PyDict_GET_SIZE(item) == 4 &&
-                     (digest_id = get(item, "digestID")) != NULL && PyLong_CheckExact(digest_id) &&
+                     (digest_id = get(item, digestID)) != NULL && PyLong_CheckExact(digest_id) &&
                      PyObject_RichCompareBool(digest_id, zero, Py_GE) == 1 &&
-                     (random = get(item, "random")) != NULL && PyBytes_CheckExact(random) &&
+                     (random = get(item, random)) != NULL && PyBytes_CheckExact(random) &&
                      PyBytes_GET_SIZE(random) >= MIN_RANDOM_LENGTH &&
-                     (identifier = get(item, "elementIdentifier")) != NULL && PyUnicode_CheckExact(identifier) &&
-                     (element = get(item, "elementValue")) != NULL && PySet_Contains(seen, digest_id) == 0 &&
+                     (identifier = get(item, elementIdentifier)) != NULL && PyUnicode_CheckExact(identifier) &&
+                     (element = get(item, elementValue)) != NULL && PySet_Contains(seen, digest_id) == 0 &&
                      PyDict_Contains(values, identifier) == 0 && PySet_Add(seen, digest_id) == 0;
             PyObject *expected = ok ? PyDict_GetItemWithError(expected_digests, digest_id) : NULL;
-            PyObject *tagged = NULL, *hash = NULL, *digest = NULL;
-            ok = expected != NULL && (tagged = wrap24(s, len)) != NULL &&
-                 (hash = PyObject_CallOneArg(sha256, tagged)) != NULL &&
-                 (digest = PyObject_CallMethodNoArgs(hash, digest_name)) != NULL && PyBytes_CheckExact(digest) &&
-                 PyBytes_GET_SIZE(digest) == PyBytes_GET_SIZE(expected) &&
-                 memcmp(PyBytes_AS_STRING(digest), PyBytes_AS_STRING(expected), (size_t)PyBytes_GET_SIZE(digest)) ==
-                     0 &&
-                 PyDict_SetItem(values, identifier, element) == 0;
-            Py_XDECREF(tagged);
-            Py_XDECREF(hash);
-            Py_XDECREF(digest);
+            ok = expected != NULL && digest_matches(s, len, expected) && PyDict_SetItem(values, identifier, element) == 0;
             Py_DECREF(item);
             if (!ok) {
                 goto fail;
@@ -846,6 +856,11 @@ static PyObject *configure(PyObject *module, PyObject *args) {
             return NULL;
         }
     }
+#define MAKE(name)                                                                                             \
+    if (k_##name == NULL && (k_##name = PyUnicode_InternFromString(#name)) == NULL) {                          \
+        return NULL;                                                                                           \
+    }
+    KEYS(MAKE)
     if ((label_d == NULL && (label_d = PyLong_FromLong(-4)) == NULL) ||
         (zero == NULL && (zero = PyLong_FromLong(0)) == NULL) ||
         (digest_name == NULL && (digest_name = PyUnicode_InternFromString("digest")) == NULL)) {
