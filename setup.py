@@ -7,4 +7,5 @@ reading and checking a DeviceResponse); everything else is in pyproject.toml.
 from setuptools import Extension, setup
 
 setup(ext_modules=[Extension("specs.cbor._strict", ["specs/cbor/_strict.c"], optional=True),
-                   Extension("specs.mdoc._fast", ["specs/mdoc/_fast.c"], optional=True)])
+                   Extension("specs.mdoc._fast", ["specs/mdoc/_fast.c"], depends=["specs/mdoc/_value.h"],
+                             optional=True)])

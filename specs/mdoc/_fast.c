@@ -15,8 +15,8 @@
  * configured DEFER object and the Python path runs and decides (with its own error and message): this code
  * never refuses, it only answers early for what it is sure the Python path would accept in the same way.
  *
- * Every embedded item (IssuerSignedItem, MSO, DeviceNameSpaces) is decoded by specs.cbor._strict.decode with
- * the limits the Python path uses; the digests are taken over the tag-24 items as received; the to-be-signed
+ * Every embedded item (IssuerSignedItem, MSO, DeviceNameSpaces) is decoded as specs.cbor.codec.decode would,
+ * with the limits the Python path uses (_value.h, the rules of specs/cbor/_strict.c); the digests are taken over the tag-24 items as received; the to-be-signed
  * bytes are built around the received bytes (RFC 9052 §4.4, §9.1.3.4), never over a re-encoding.
  */
 #define PY_SSIZE_T_CLEAN
@@ -28,9 +28,6 @@
 #define MIN_RANDOM_LENGTH 16          /* specs.mdoc.items.MIN_RANDOM_LENGTH */
 
 static PyObject *DEFER;
-static PyObject *strict_decode; /* specs.cbor._strict.decode */
-static PyObject *mdoc_tags;     /* MDOC_TAGS */
-static PyObject *max_depth;     /* DEFAULT_MAX_DEPTH */
 static PyObject *sha256;        /* hashlib.sha256 */
 static PyObject *datetime_type;
 static PyObject *key_authorizations_from; /* KeyAuthorizations.from_cbor_value */
@@ -337,21 +334,10 @@ static PyObject *text(const unsigned char *s, Py_ssize_t n) {
     return PyUnicode_DecodeUTF8((const char *)s, n, "strict");
 }
 
-/* specs.cbor._strict.decode(data, MDOC_TAGS, DEFAULT_MAX_DEPTH), what EncodedCBOR.decode calls; NULL on DEFER */
-static PyObject *decode_embedded(const unsigned char *s, Py_ssize_t n) {
-    PyObject *data = PyBytes_FromStringAndSize((const char *)s, n);
-    if (data == NULL) {
-        return NULL;
-    }
-    PyObject *args[3] = {data, mdoc_tags, max_depth};
-    PyObject *value = PyObject_Vectorcall(strict_decode, args, 3, NULL);
-    Py_DECREF(data);
-    if (value == DEFER) {
-        Py_DECREF(value);
-        return NULL;
-    }
-    return value;
-}
+#include "_value.h"
+
+/* EncodedCBOR.decode() of the received bytes ``s`` (MDOC_TAGS, the default depth); NULL: defer. */
+static PyObject *decode_embedded(const unsigned char *s, Py_ssize_t n) { return value_decode(s, n); }
 
 /* An instance of the frozen, slotted dataclass ``cls`` with ``values`` set in its slots (specs.slots.builder). */
 static PyObject *build(PyObject *cls, PyObject *fields, PyObject **values) {
@@ -818,6 +804,20 @@ static PyObject *walk(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return out;
 }
 
+/* value_decode alone, for the differential tests of _value.h against the Python decoder. */
+static PyObject *decode(PyObject *module, PyObject *data) {
+    if (!PyBytes_CheckExact(data) || DEFER == NULL) {
+        PyErr_SetString(PyExc_TypeError, "decode(data: bytes), after configure()");
+        return NULL;
+    }
+    PyObject *value = value_decode((const unsigned char *)PyBytes_AS_STRING(data), PyBytes_GET_SIZE(data));
+    if (value == NULL) {
+        PyErr_Clear();
+        return Py_NewRef(DEFER);
+    }
+    return value;
+}
+
 static int fields_of(PyObject *fields, Py_ssize_t n) {
     if (!PyTuple_CheckExact(fields) || PyTuple_GET_SIZE(fields) != n) {
         PyErr_SetString(PyExc_TypeError, "configure(): wrong field descriptors");
@@ -833,15 +833,15 @@ static int fields_of(PyObject *fields, Py_ssize_t n) {
 }
 
 static PyObject *configure(PyObject *module, PyObject *args) {
-    PyObject *defer, *decode, *tags, *depth, *hasher, *datetime, *authorizations, *status, *walked;
+    PyObject *defer, *encoded, *tdate, *full_date, *hasher, *datetime, *authorizations, *status, *walked;
     PyObject *m_cls, *m_fields, *k_cls, *k_fields, *v_cls, *v_fields, *c_cls, *c_fields;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOO(OO)(OO)(OO)(OO)", &defer, &decode, &tags, &depth, &hasher, &datetime,
+    if (!PyArg_ParseTuple(args, "OOOOOOOOO(OO)(OO)(OO)(OO)", &defer, &encoded, &tdate, &full_date, &hasher, &datetime,
                           &authorizations, &status, &walked, &m_cls, &m_fields, &k_cls, &k_fields, &v_cls, &v_fields,
                           &c_cls, &c_fields)) {
         return NULL;
     }
     if (!PyType_Check(datetime) || !PyType_Check(m_cls) || !PyType_Check(k_cls) || !PyType_Check(v_cls) ||
-        !PyType_Check(c_cls) || !PyLong_Check(depth) || !PyType_Check(walked) ||
+        !PyType_Check(c_cls) || !PyType_Check(walked) ||
         !PyType_IsSubtype((PyTypeObject *)walked, &PyTuple_Type) || ((PyTypeObject *)walked)->tp_basicsize !=
         PyTuple_Type.tp_basicsize) {
         PyErr_SetString(PyExc_TypeError, "configure(): classes and a depth expected");
@@ -867,9 +867,9 @@ static PyObject *configure(PyObject *module, PyObject *args) {
         return NULL;
     }
     Py_XSETREF(DEFER, Py_NewRef(defer));
-    Py_XSETREF(strict_decode, Py_NewRef(decode));
-    Py_XSETREF(mdoc_tags, Py_NewRef(tags));
-    Py_XSETREF(max_depth, Py_NewRef(depth));
+    Py_XSETREF(make_encoded, Py_NewRef(encoded));
+    Py_XSETREF(decode_tdate, Py_NewRef(tdate));
+    Py_XSETREF(decode_full_date, Py_NewRef(full_date));
     Py_XSETREF(sha256, Py_NewRef(hasher));
     Py_XSETREF(datetime_type, Py_NewRef(datetime));
     Py_XSETREF(key_authorizations_from, Py_NewRef(authorizations));
@@ -889,6 +889,7 @@ static PyObject *configure(PyObject *module, PyObject *args) {
 static PyMethodDef methods[] = {
     {"walk", (PyCFunction)(void (*)(void))walk, METH_FASTCALL,
      "walk(data, transcript): one tuple per document, or the configured DEFER object"},
+    {"decode", decode, METH_O, "decode(data): EncodedCBOR(data).decode(), or the DEFER object (tests)"},
     {"configure", configure, METH_VARARGS, "configure(...): see specs/mdoc/walk.py"},
     {NULL, NULL, 0, NULL},
 };
@@ -897,4 +898,10 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "specs.mdoc._fast",
                                     "DeviceResponse reading and checks, the common case in C (specs/mdoc/walk.py).",
                                     -1, methods, NULL, NULL, NULL, NULL};
 
-PyMODINIT_FUNC PyInit__fast(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit__fast(void) {
+    PyDateTime_IMPORT;
+    if (PyDateTimeAPI == NULL) {
+        return NULL;
+    }
+    return PyModule_Create(&module);
+}

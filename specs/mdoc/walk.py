@@ -53,9 +53,7 @@ except ImportError:
     pass
 else:
     if codec._native is not None:
-        from specs.cbor import _strict
-
-        _fast.configure(_DEFER, _strict.decode, codec.MDOC_TAGS, codec.DEFAULT_MAX_DEPTH, hashlib.sha256,
+        _fast.configure(_DEFER, codec.EncodedCBOR, codec._decode_tdate, codec._decode_full_date, hashlib.sha256,
                         dt.datetime, KeyAuthorizations.from_cbor_value, StatusReference.from_value, Walked,
                         _fields(MobileSecurityObject), _fields(DeviceKeyInfo), _fields(ValidityInfo),
                         _fields(CoseKey))
