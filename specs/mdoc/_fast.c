@@ -8,7 +8,8 @@
  * (ES256, no unprotected header, detached payload). It returns one tuple per document:
  *
  *   (docType, issuer claims, device claims, MobileSecurityObject, x5chain, kid,
- *    issuerAuth signature, issuerAuth ToBeSigned, deviceSignature signature, deviceSignature ToBeSigned)
+ *    issuerAuth signature, issuerAuth ToBeSigned, deviceSignature signature, deviceSignature ToBeSigned,
+ *    the two signatures in DER form)
  *
  * and leaves to Python what needs keys and certificates: the certificate chain, both signatures, the MSO
  * dates, the docType match and keyAuthorizations. For anything else, and on ANY failed check, it returns the
@@ -37,7 +38,7 @@ static PyObject *mso_cls, *mso_fields, *dki_cls, *dki_fields, *validity_cls, *va
     *key_fields;
 static PyObject *label[5]; /* COSE_Key labels kty 1, kid 2, crv -1, x -2, y -3; and d -4 */
 static PyObject *label_d, *zero, *digest_name;
-static PyTypeObject *walked_type; /* specs.mdoc.walk.Walked, a NamedTuple of 10 */
+static PyTypeObject *walked_type; /* specs.mdoc.walk.Walked, a NamedTuple of 12 */
 
 static const unsigned char ES256_PROTECTED[3] = {0xa1, 0x01, 0x26}; /* {1: -7} */
 
@@ -665,6 +666,32 @@ fail:
     return NULL;
 }
 
+/* An ES256 signature r || s (64 bytes) as DER Ecdsa-Sig-Value (RFC 3279 §2.2.3), exactly as
+   specs.crypto.raw_to_der_signature makes it; None for any other length (verify_signature then refuses it). */
+static PyObject *der_signature(const unsigned char *raw, Py_ssize_t n) {
+    if (n != 64) {
+        return Py_NewRef(Py_None);
+    }
+    unsigned char out[72], *o = out + 2;
+    for (int half = 0; half < 2; half++) {
+        const unsigned char *v = raw + 32 * half;
+        int skip = 0;
+        while (skip < 31 && v[skip] == 0) { /* each INTEGER in its fewest bytes, at least one */
+            skip++;
+        }
+        int pad = v[skip] > 0x7f; /* a zero byte before a set top bit: it is positive */
+        *o++ = 0x02;
+        *o++ = (unsigned char)(32 - skip + pad);
+        if (pad) {
+            *o++ = 0x00;
+        }
+        o = put(o, v + skip, 32 - skip);
+    }
+    out[0] = 0x30;
+    out[1] = (unsigned char)(o - out - 2);
+    return PyBytes_FromStringAndSize((const char *)out, o - out);
+}
+
 static PyObject *x5chain_tuple(const Doc *d, const unsigned char *end) {
     if (d->x5chain == NULL) {
         return PyTuple_New(0);
@@ -689,7 +716,7 @@ static PyObject *x5chain_tuple(const Doc *d, const unsigned char *end) {
 }
 
 static PyObject *verified_parts(const Doc *d, const unsigned char *end, PyObject *transcript) {
-    PyObject *parts[10] = {NULL};
+    PyObject *parts[12] = {NULL};
     PyObject *digests = NULL, *result = NULL;
     PyObject *mso_value = decode_embedded(d->mso, d->mso_n);
     if (mso_value == NULL) {
@@ -705,18 +732,20 @@ static PyObject *verified_parts(const Doc *d, const unsigned char *end, PyObject
         (parts[6] = PyBytes_FromStringAndSize((const char *)d->issuer_signature, d->issuer_signature_n)) == NULL ||
         (parts[7] = to_be_signed(d->payload, d->payload_n)) == NULL ||
         (parts[8] = PyBytes_FromStringAndSize((const char *)d->device_signature, d->device_signature_n)) == NULL ||
-        (parts[9] = device_authentication(transcript, d)) == NULL) {
+        (parts[9] = device_authentication(transcript, d)) == NULL ||
+        (parts[10] = der_signature(d->issuer_signature, d->issuer_signature_n)) == NULL ||
+        (parts[11] = der_signature(d->device_signature, d->device_signature_n)) == NULL) {
         goto done;
     }
-    result = walked_type->tp_alloc(walked_type, 10); /* as tuple.__new__ makes a tuple subclass's instance */
+    result = walked_type->tp_alloc(walked_type, 12); /* as tuple.__new__ makes a tuple subclass's instance */
     if (result != NULL) {
-        for (int i = 0; i < 10; i++) {
+        for (int i = 0; i < 12; i++) {
             PyTuple_SET_ITEM(result, i, parts[i]);
             parts[i] = NULL;
         }
     }
 done:
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < 12; i++) {
         Py_XDECREF(parts[i]);
     }
     Py_XDECREF(digests);

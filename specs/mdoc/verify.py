@@ -20,11 +20,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from specs.cbor.raw import tag24
 from specs.cose import CoseKey, CoseSign1
-from specs.crypto import Algorithm, verify_signature
+from specs.crypto import Algorithm, PublicKey, verify_signature
 from specs.errors import (
     DeviceAuthError,
     DigestMismatchError,
@@ -117,7 +119,7 @@ def _verify_walked(walked: Walked, *, trust: TrustStore, now: dt.datetime, chain
     chain = _chain(walked.x5chain, walked.kid, trust, now, chain_cache, document_signers)
     ds_key = chain.leaf.public_key()
     try:
-        verify_signature(Algorithm.ES256, ds_key, walked.issuer_signature, walked.issuer_to_be_signed)  # type: ignore[arg-type]
+        _verify_es256(ds_key, walked.issuer_signature, walked.issuer_der, walked.issuer_to_be_signed)  # type: ignore[arg-type]
     except SignatureError:
         raise IssuerAuthError("issuerAuth signature does not verify with the document signer key") from None
     if walked.doctype != mso.doctype or (expected_doctype is not None and mso.doctype != expected_doctype):
@@ -125,14 +127,30 @@ def _verify_walked(walked: Walked, *, trust: TrustStore, now: dt.datetime, chain
     _check_validity(mso, chain.leaf, now)
     device_key = mso.device_key_info.device_key
     try:
-        verify_signature(Algorithm.ES256, device_key.public_key(), walked.device_signature,
-                         walked.device_to_be_signed)
+        _verify_es256(device_key.public_key(), walked.device_signature, walked.device_der,
+                      walked.device_to_be_signed)
     except SignatureError:
         raise DeviceAuthError("the device signature does not verify over this session's transcript",
                               code="mdoc.device_signature_invalid") from None
     _check_key_authorizations(walked.device_claims, mso)
     return VerifiedDocument(mso.doctype, walked.issuer_claims, walked.device_claims, mso, chain.leaf,
                             chain.anchor, device_key, "signature")
+
+
+_EC_PUBLIC = type(ec.derive_private_key(1, ec.SECP256R1()).public_key())  # cryptography's class of EC public keys
+_ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
+
+
+def _verify_es256(key: PublicKey, signature: bytes, der: bytes | None, data: bytes) -> None:
+    """``verify_signature(Algorithm.ES256, key, signature, data)``, given the signature's DER form made by the C part:
+    for a P-256 public key the same OpenSSL call with the same bytes; any other key through verify_signature."""
+    if der is not None and key.__class__ is _EC_PUBLIC and key.curve.name == "secp256r1":  # type: ignore[union-attr]
+        try:
+            key.verify(der, data, _ECDSA_SHA256)  # type: ignore[call-arg]
+        except InvalidSignature:
+            raise SignatureError("signature does not verify") from None
+        return
+    verify_signature(Algorithm.ES256, key, signature, data)
 
 
 def _issuer_chain(issuer_auth: CoseSign1, trust: TrustStore, now: dt.datetime, cache: ChainCache | None,

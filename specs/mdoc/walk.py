@@ -38,6 +38,8 @@ class Walked(NamedTuple):
     issuer_to_be_signed: bytes
     device_signature: bytes
     device_to_be_signed: bytes
+    issuer_der: bytes | None  # the signatures as DER (raw_to_der_signature), None unless 64 bytes long
+    device_der: bytes | None
 
 
 def _fields(cls: type) -> tuple[Any, tuple[Any, ...]]:

@@ -18,6 +18,7 @@ from typing import Any
 
 import cbor2
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -353,3 +354,39 @@ def test_a_response_object_and_bytes_agree() -> None:
     m = material()
     parsed = DeviceResponse.from_cbor(m.responses["two"])
     assert outcome(m.responses["two"], m, m.now) == outcome(parsed, m, m.now)  # type: ignore[arg-type]
+
+
+_RAW = st.one_of(st.binary(min_size=64, max_size=64), st.sampled_from([
+    bytes(64), b"\x80" * 64, b"\x00\x80" + bytes(62), b"\x00" * 31 + b"\x01" + b"\xff" * 32, b"\x7f" * 64,
+    b"\x00" * 32 + b"\x80" + bytes(31)]), st.binary(min_size=0, max_size=70))
+
+
+@settings(max_examples=150, deadline=None)
+@given(_RAW, _RAW)
+def test_signatures_in_der_form_are_raw_to_der_signature(issuer: bytes, device: bytes) -> None:
+    from specs.crypto import Algorithm, raw_to_der_signature
+
+    m = material()
+    tree = cbor2.loads(m.responses["plain"])
+    _doc(tree)["issuerSigned"]["issuerAuth"][3] = issuer
+    _doc(tree)["deviceSigned"]["deviceAuth"]["deviceSignature"][3] = device
+    walked = walk_module.walk(cbor2.dumps(tree), m.transcript.encoded)
+    assert walked is not None
+    for raw, der in ((issuer, walked[0].issuer_der), (device, walked[0].device_der)):
+        assert der == (raw_to_der_signature(raw, Algorithm.ES256) if len(raw) == 64 else None)
+    agree(cbor2.dumps(tree))
+
+
+@pytest.mark.parametrize("make", [lambda: ec.generate_private_key(ec.SECP384R1()).public_key(),
+                                  lambda: ed25519.Ed25519PrivateKey.generate().public_key(),
+                                  lambda: ec.generate_private_key(ec.SECP256R1()).public_key()])
+def test_es256_with_the_der_form_fails_as_verify_signature_does(make: Callable[[], Any]) -> None:
+    from specs.crypto import Algorithm, raw_to_der_signature, verify_signature
+    from specs.mdoc.verify import _verify_es256
+
+    key, raw = make(), b"\x01" * 64
+    with pytest.raises(MobileIdError) as expected:
+        verify_signature(Algorithm.ES256, key, raw, b"data")
+    with pytest.raises(type(expected.value)) as got:
+        _verify_es256(key, raw, raw_to_der_signature(raw, Algorithm.ES256), b"data")
+    assert got.value.code == expected.value.code
