@@ -23,6 +23,11 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <string.h>
+#ifdef MOBILEID_OPENSSL
+#include <openssl/evp.h>
+static EVP_MD_CTX *digest_context; /* reused: the GIL is held throughout */
+static EVP_MD *digest_sha256;      /* fetched once (an implicit fetch per digest costs as much as the digest) */
+#endif
 
 #define MAX_RESPONSE_SIZE (512 * 1024) /* specs.mdoc.response.MAX_RESPONSE_SIZE */
 #define MAX_ITEMS_SIZE (256 * 1024)    /* specs.cbor.codec.DEFAULT_MAX_SIZE: decode_each's limit per document */
@@ -565,6 +570,18 @@ static int digest_matches(const unsigned char *s, Py_ssize_t n, PyObject *expect
     if (PyBytes_GET_SIZE(expected) != 32) {
         return 0;
     }
+#ifdef MOBILEID_OPENSSL
+    unsigned char head_bytes[11], digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    head_bytes[0] = 0xd8;
+    head_bytes[1] = 0x18;
+    size_t head_n = (size_t)(put_head(head_bytes + 2, 2, n) - head_bytes);
+    return EVP_DigestInit_ex2(digest_context, digest_sha256, NULL) == 1 &&
+           EVP_DigestUpdate(digest_context, head_bytes, head_n) == 1 &&
+           EVP_DigestUpdate(digest_context, s, (size_t)n) == 1 &&
+           EVP_DigestFinal_ex(digest_context, digest, &size) == 1 && size == 32 &&
+           memcmp(digest, PyBytes_AS_STRING(expected), 32) == 0;
+#else
     PyObject *tagged = wrap24(s, n), *hash = NULL, *digest = NULL;
     int same = tagged != NULL && (hash = PyObject_CallOneArg(sha256, tagged)) != NULL &&
                (digest = PyObject_CallMethodNoArgs(hash, digest_name)) != NULL && PyBytes_CheckExact(digest) &&
@@ -573,6 +590,7 @@ static int digest_matches(const unsigned char *s, Py_ssize_t n, PyObject *expect
     Py_XDECREF(hash);
     Py_XDECREF(digest);
     return same;
+#endif
 }
 
 /* IssuerSignedItem.from_decoded and _check_digests (§9.3.1) for every presented item: the claims, or NULL. */
@@ -895,6 +913,15 @@ static PyObject *configure(PyObject *module, PyObject *args) {
         (digest_name == NULL && (digest_name = PyUnicode_InternFromString("digest")) == NULL)) {
         return NULL;
     }
+#ifdef MOBILEID_OPENSSL
+    if (digest_context == NULL && (digest_context = EVP_MD_CTX_new()) == NULL) {
+        return PyErr_NoMemory();
+    }
+    if (digest_sha256 == NULL && (digest_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "configure(): OpenSSL has no SHA-256");
+        return NULL;
+    }
+#endif
     Py_XSETREF(DEFER, Py_NewRef(defer));
     Py_XSETREF(make_encoded, Py_NewRef(encoded));
     Py_XSETREF(decode_tdate, Py_NewRef(tdate));
