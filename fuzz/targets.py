@@ -280,6 +280,42 @@ def _cbor_native() -> Call:
     return run
 
 
+def _mdoc_native() -> Call:
+    """The C part of mdoc verification against the Python path (specs/mdoc/_fast.c): on every DeviceResponse, the
+    same verified documents or the same error (type and code) with and without it. Seeds: the DeviceResponse seeds,
+    verified against our own context (its trust, transcript and clock) so that the checks past the structure run."""
+    import specs.cbor.codec as codec
+    from specs.mdoc import walk
+    from specs.mdoc.transcript import SessionTranscript
+    from specs.mdoc.verify import verify_device_response
+    from specs.x509 import TrustStore
+
+    if walk._native is None or codec._native is None:
+        raise RuntimeError("the C part of specs.mdoc is not built (pip install -e . with a C compiler)")
+    ctx = _context()
+    trust = TrustStore.from_pem(ctx["mdoc_iaca_pem"].encode())
+    transcript = SessionTranscript.from_cbor(bytes.fromhex(ctx["mdoc_transcript"]))
+    now = dt.datetime.fromisoformat(ctx["mdoc_now"])
+
+    def outcome(data: bytes) -> object:
+        try:
+            return verify_device_response(data, trust=trust, transcript=transcript, now=now)
+        except MobileIdError as exc:
+            return (type(exc), exc.code)
+
+    def run(data: bytes) -> None:
+        fast = outcome(data)
+        native, codec._native = codec._native, None
+        try:
+            slow = outcome(data)
+        finally:
+            codec._native = native
+        if fast != slow:
+            raise Rejected("the C part of mdoc verification changes the result")
+
+    return run
+
+
 # -- SD-JWT ---------------------------------------------------------------------------------------------
 def _sd_jwt() -> Call:
     from specs.jose import key_from_jwk
@@ -482,6 +518,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("status_token", "status", _status_token),
     Target("trust_bundle", "cbor", _trust_bundle),
     Target("cbor_native", "cbor", _cbor_native),
+    Target("mdoc_native", "cbor", _mdoc_native),
     Target("oid4vci", "json", _oid4vci_parse, _oid4vci_allowed()),
     Target("oid4vci_http", "http", _oid4vci_http, slow=True),
     Target("terminal_text", "bytes", terminal_text),
@@ -491,5 +528,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
 def seeds(name: str) -> list[bytes]:
     if name == "cbor_native":  # the C decoder is fuzzed from the messages it decodes
         return seeds("cbor_device_response") + seeds("cbor_device_request")
+    if name == "mdoc_native":
+        return seeds("cbor_device_response")
     folder = SEEDS / name
     return [p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()]
