@@ -16,8 +16,9 @@ asks for one, against the plain reference of ``benchmarks/reference_verify.py`` 
 
 Also printed, informative: the mdoc and ``verify_qr`` cases with the C part of the strict CBOR decoder switched off
 (``ours_pure``, the pure Python figure; it switches off the C part of mdoc verification too), the mdoc case with only
-the C part of mdoc verification (specs/mdoc/_fast.c) switched off (``ours_no_walk``: what that part gives), the bounds of ``bound_cases`` (what a compiled CBOR walk, or a verifier native
-throughout, could at best do for the mdoc case) and the Python peers pymdoccbor and sd-jwt (``--no-peers`` skips).
+the C part of mdoc verification (specs/mdoc/_fast.c) switched off (``ours_no_walk``: what that part gives), the
+bounds of ``bound_cases`` (what compiled CBOR decoding alone, or a verifier native throughout, could at best do for
+the mdoc case) and the Python peers pymdoccbor and sd-jwt (``--no-peers`` skips).
 
 Timing: the callables of a case run interleaved in rounds of ``--batch-ms`` batches on one core; each figure is
 the fastest round (the one least disturbed by other processes on a shared machine; the median round is printed
@@ -430,7 +431,8 @@ def report(r: dict[str, Any]) -> list[str]:
     lines.append(f"  what gets there (mdoc, chain cached): the C part of mdoc verification "
                  f"{m['ours']['best_us'] / m['floor']['best_us']:.2f}x (without it "
                  f"{m['ours_no_walk']['best_us'] / m['floor']['best_us']:.2f}x); compiled CBOR decoding alone at best "
-                 f"{walk:.2f}x (decoded unchecked, the rest in Python); a verifier native throughout at best {native:.2f}x")
+                 f"{walk:.2f}x (decoded unchecked, the rest in Python); a verifier native throughout at best "
+                 f"{native:.2f}x")
     m, q = r["mdoc"], r["verify_qr"]
     lines.append(f"  pure Python (C decoder off): mdoc {m['ours_pure']['best_us'] / m['floor']['best_us']:.2f}x its "
                  f"signatures, {m['ours_pure']['best_us'] / m['reference']['best_us']:.2f}x the reference; verify_qr "

@@ -69,7 +69,7 @@ def verify_device_response(response: DeviceResponse | bytes, *, trust: TrustStor
                            ) -> tuple[VerifiedDocument, ...]:
     """Verify every document of a DeviceResponse; raises the first failure (§9.3.1)."""
     if response.__class__ is bytes:
-        walked = walk(response, transcript.encoded)  # type: ignore[arg-type]
+        walked = walk(response, transcript.encoded)
         if walked is not None:
             return tuple(_verify_walked(w, trust=trust, now=now, chain_cache=chain_cache,
                                         expected_doctype=expected_doctype, document_signers=document_signers)
@@ -144,9 +144,9 @@ _ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
 def _verify_es256(key: PublicKey, signature: bytes, der: bytes | None, data: bytes) -> None:
     """``verify_signature(Algorithm.ES256, key, signature, data)``, given the signature's DER form made by the C part:
     for a P-256 public key the same OpenSSL call with the same bytes; any other key through verify_signature."""
-    if der is not None and key.__class__ is _EC_PUBLIC and key.curve.name == "secp256r1":  # type: ignore[union-attr]
+    if der is not None and key.__class__ is _EC_PUBLIC and key.curve.name == "secp256r1":
         try:
-            key.verify(der, data, _ECDSA_SHA256)  # type: ignore[call-arg]
+            key.verify(der, data, _ECDSA_SHA256)
         except InvalidSignature:
             raise SignatureError("signature does not verify") from None
         return
