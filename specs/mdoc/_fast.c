@@ -461,7 +461,7 @@ static PyObject *mso(PyObject *value, PyObject **digests) {
     if ((dki = build(dki_cls, dki_fields, dki_values)) == NULL) {
         goto done;
     }
-    /* ValidityInfo: tdates (decoded by the strict decoder's own tdate function) */
+    /* ValidityInfo: tdates, datetimes once decoded */
     PyObject *signed_ = get(validity_info, signed), *from = get(validity_info, validFrom);
     PyObject *until = get(validity_info, validUntil), *update = get(validity_info, expectedUpdate);
     if (!is_datetime(signed_) || !is_datetime(from) || !is_datetime(until) ||

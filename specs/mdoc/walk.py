@@ -7,6 +7,11 @@ both signatures. The signatures, the certificate chain and the checks that need 
 (``specs.mdoc.verify``). For anything else, and on any failed check, ``walk`` answers None and the Python path
 runs and decides, with its own error. It is built when a C compiler was there at install time, and used only
 while the C part of the strict CBOR decoder is (MOBILEID_PURE_CBOR=1 leaves both out).
+
+A check changed in the classes it stands in for (``DeviceResponse``, ``Document``, ``IssuerSigned``,
+``IssuerSignedItem``, ``MobileSecurityObject`` and its parts, ``DeviceSigned``, ``CoseSign1``, ``CoseKey``, the
+digest check of ``specs.mdoc.verify``) is a check to keep, or to defer, in _fast.c as well;
+``tests/specs/mdoc/test_walk.py`` compares the two paths.
 """
 
 from __future__ import annotations
@@ -42,9 +47,23 @@ class Walked(NamedTuple):
     device_der: bytes | None
 
 
+# The fields the C part fills, in the order it fills them: a class whose fields change is not filled by it.
+_FIELDS: dict[type, tuple[str, ...]] = {
+    MobileSecurityObject: ("version", "digest_algorithm", "value_digests", "device_key_info", "doctype",
+                           "validity_info", "status"),
+    DeviceKeyInfo: ("device_key", "key_authorizations", "key_info"),
+    ValidityInfo: ("signed", "valid_from", "valid_until", "expected_update"),
+    CoseKey: ("kty", "crv", "x", "y", "d", "kid"),
+}
+
+
 def _fields(cls: type) -> tuple[Any, tuple[Any, ...]]:
     """The class and its fields' slot descriptors, in field order (what the C part fills)."""
-    return cls, tuple(getattr(cls, f.name) for f in dataclasses.fields(cls))
+    return cls, tuple(getattr(cls, name) for name in _FIELDS[cls])
+
+
+def _fields_unchanged() -> bool:
+    return all(tuple(f.name for f in dataclasses.fields(cls)) == names for cls, names in _FIELDS.items())
 
 
 _native: Callable[[bytes, bytes], Any] | None = None
@@ -54,7 +73,7 @@ try:
 except ImportError:
     pass
 else:
-    if codec._native is not None:
+    if codec._native is not None and _fields_unchanged():
         _fast.configure(_DEFER, codec.EncodedCBOR, codec._decode_tdate, codec._decode_full_date, hashlib.sha256,
                         dt.datetime, KeyAuthorizations.from_cbor_value, StatusReference.from_value, Walked,
                         _fields(MobileSecurityObject), _fields(DeviceKeyInfo), _fields(ValidityInfo),

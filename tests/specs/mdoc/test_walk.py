@@ -390,3 +390,8 @@ def test_es256_with_the_der_form_fails_as_verify_signature_does(make: Callable[[
     with pytest.raises(type(expected.value)) as got:
         _verify_es256(key, raw, raw_to_der_signature(raw, Algorithm.ES256), b"data")
     assert got.value.code == expected.value.code
+
+
+def test_the_classes_filled_in_c_have_the_fields_it_fills() -> None:
+    _require_native()
+    assert walk_module._fields_unchanged()
