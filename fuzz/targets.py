@@ -280,6 +280,39 @@ def _cbor_native() -> Call:
     return run
 
 
+def _jose_native() -> Call:
+    """The C base64url against the Python one (specs/jose/_b64url.c): for the whole input and each of its
+    ``~``- and ``.``-separated parts, what C decodes Python decodes to the same bytes (and, for text, the same
+    UTF-8 text), and what Python refuses C defers. Seeds: the SD-JWT and status-token JWT seeds."""
+    import specs.jose.jws as jws
+    from specs.errors import JoseDecodeError
+
+    native = jws._native
+    if native is None:
+        raise RuntimeError("the C part of specs.jose is not built (pip install -e . with a C compiler)")
+
+    def run(data: bytes) -> None:
+        text = data.decode("utf-8", "surrogateescape")
+        for part in {text, *text.split("~"), *(p for piece in text.split("~") for p in piece.split("."))}:
+            fast, fast_text = native.decode(part), native.decode_text(part)
+            try:
+                value = jws._decode_python(part, "part")
+            except JoseDecodeError:
+                if fast is not jws._DEFER or fast_text is not jws._DEFER:
+                    raise Rejected("the C base64url accepted what the Python one refuses") from None
+                continue
+            if fast != value:
+                raise Rejected("the C base64url and the Python one disagree")
+            try:
+                decoded = value.decode("utf-8")
+            except UnicodeDecodeError:
+                decoded = jws._DEFER
+            if fast_text != decoded:
+                raise Rejected("the C base64url text and the Python one disagree")
+
+    return run
+
+
 # -- SD-JWT ---------------------------------------------------------------------------------------------
 def _sd_jwt() -> Call:
     from specs.jose import key_from_jwk
@@ -482,6 +515,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("status_token", "status", _status_token),
     Target("trust_bundle", "cbor", _trust_bundle),
     Target("cbor_native", "cbor", _cbor_native),
+    Target("jose_native", "jwt", _jose_native),
     Target("oid4vci", "json", _oid4vci_parse, _oid4vci_allowed()),
     Target("oid4vci_http", "http", _oid4vci_http, slow=True),
     Target("terminal_text", "bytes", terminal_text),
@@ -491,5 +525,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
 def seeds(name: str) -> list[bytes]:
     if name == "cbor_native":  # the C decoder is fuzzed from the messages it decodes
         return seeds("cbor_device_response") + seeds("cbor_device_request")
+    if name == "jose_native":  # the C base64url likewise, from the JWT forms
+        return seeds("sd_jwt") + [s for s in seeds("status_token") if s[:2] == b"ey"]
     folder = SEEDS / name
     return [p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()]

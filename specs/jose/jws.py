@@ -65,6 +65,10 @@ def b64url_decode(text: str, what: str = "value") -> bytes:
         decoded = _native.decode(text)
         if decoded is not _DEFER:
             return decoded  # type: ignore[no-any-return]
+    return _decode_python(text, what)
+
+
+def _decode_python(text: str, what: str) -> bytes:
     if not isinstance(text, str) or len(text) % 4 == 1 or not text.isascii():
         raise JoseDecodeError(f"{what} is not base64url without padding")
     try:
