@@ -303,6 +303,7 @@ def _jose_native() -> Call:
                 continue
             if fast != value:
                 raise Rejected("the C base64url and the Python one disagree")
+            decoded: object
             try:
                 decoded = value.decode("utf-8")
             except UnicodeDecodeError:
