@@ -79,8 +79,16 @@ static int decode_into(const unsigned char *s, Py_ssize_t n, unsigned char *out)
 
 /* The ASCII characters of a str and their number, or NULL for anything that is not ASCII text. */
 static const unsigned char *ascii_of(PyObject *text, Py_ssize_t *n) {
-    if (!PyUnicode_Check(text) || PyUnicode_READY(text) < 0 || !PyUnicode_IS_ASCII(text)) {
+    if (!PyUnicode_Check(text)) {
+        return NULL;
+    }
+#if PY_VERSION_HEX < 0x030C0000 /* every str is ready from 3.12 on */
+    if (PyUnicode_READY(text) < 0) {
         PyErr_Clear();
+        return NULL;
+    }
+#endif
+    if (!PyUnicode_IS_ASCII(text)) {
         return NULL;
     }
     *n = PyUnicode_GET_LENGTH(text);
