@@ -14,11 +14,11 @@ asks for one, against the plain reference of ``benchmarks/reference_verify.py`` 
 * a status list token (JWT, 131,072 two-bit entries, 1 % revoked, 0.5 % suspended) verified and looked up:
   floor = its JWS signature + inflating its list.
 
-Also printed, informative: the mdoc and ``verify_qr`` cases with the C part of the strict CBOR decoder switched off
-(``ours_pure``, the pure Python figure; it switches off the C part of mdoc verification too), the mdoc case with only
-the C part of mdoc verification (specs/mdoc/_fast.c) switched off (``ours_no_walk``: what that part gives), the
-bounds of ``bound_cases`` (what compiled CBOR decoding alone, or a verifier native throughout, could at best do for
-the mdoc case) and the Python peers pymdoccbor and sd-jwt (``--no-peers`` skips).
+Also printed, informative: every case with the C parts (the strict CBOR decoder, base64url, mdoc verification)
+switched off (``ours_pure``, the pure Python figure), the mdoc case with only the C part of mdoc verification
+(specs/mdoc/_fast.c) switched off (``ours_no_walk``: what that part gives), the bounds of ``bound_cases`` (what
+compiled CBOR decoding alone, or a verifier native throughout, could at best do for the mdoc case) and the Python
+peers pymdoccbor and sd-jwt (``--no-peers`` skips).
 
 Timing: the callables of a case run interleaved in rounds of ``--batch-ms`` batches on one core; each figure is
 the fastest round (the one least disturbed by other processes on a shared machine; the median round is printed
@@ -95,18 +95,20 @@ def measure(cases: dict[str, Callable[[], object]], rounds: int, batch_ms: float
 
 
 def pure(fn: Callable[[], object]) -> Callable[[], object]:
-    """``fn`` with the C part of the strict CBOR decoder switched off (specs.cbor.codec._native): the pure Python
-    figure in the same run, to show what the C part gives (two assignments per call, nothing measurable)."""
+    """``fn`` with the C parts switched off (the strict CBOR decoder, specs.cbor.codec._native, and base64url,
+    specs.jose.jws._native; the C part of mdoc verification runs only with the first): the pure Python figure in the
+    same run, to show what the C parts give (four assignments per call, nothing measurable)."""
     import specs.cbor.codec as codec
+    import specs.jose.jws as jws
 
-    native = codec._native
+    native, b64 = codec._native, jws._native
 
     def run() -> object:
-        codec._native = None
+        codec._native = jws._native = None
         try:
             return fn()
         finally:
-            codec._native = native
+            codec._native, jws._native = native, b64
 
     return run
 
@@ -204,12 +206,16 @@ def sd_jwt_cases(rounds: int, batch_ms: float) -> dict[str, Any]:
         issuer_floor()
         kb_floor()
 
+    def ours() -> object:
+        return verify_sd_jwt_vc(sd.presentation, issuer_keys=[sd.issuer_key], now=now, expected_aud=sd.aud,
+                                expected_nonce=sd.nonce)
+
     cases: dict[str, Callable[[], object]] = {
         "floor": floor,
-        "ours": lambda: verify_sd_jwt_vc(sd.presentation, issuer_keys=[sd.issuer_key], now=now,
-                                         expected_aud=sd.aud, expected_nonce=sd.nonce),
+        "ours": ours,
         "reference": lambda: reference_sd_jwt_vc(sd.presentation, sd.issuer_key, now=now, aud=sd.aud,
                                                  nonce=sd.nonce),
+        "ours_pure": pure(ours),
     }
     for fn in cases.values():
         fn()
@@ -276,8 +282,9 @@ def status_token_cases(rounds: int, batch_ms: float) -> dict[str, Any]:
 
     cases: dict[str, Callable[[], object]] = {
         "floor": floor, "ours": ours,
-        "reference": lambda: reference_status_token(token, key, now=NOW, subject=uri, index=index)}
-    assert ours() == cases["reference"]() == 1
+        "reference": lambda: reference_status_token(token, key, now=NOW, subject=uri, index=index),
+        "ours_pure": pure(ours)}
+    assert ours() == cases["reference"]() == cases["ours_pure"]() == 1
     figures: dict[str, Any] = measure(cases, rounds, batch_ms)
     figures["token_bytes"] = len(token)
     return figures
@@ -395,10 +402,11 @@ def run(rounds: int, batch_ms: float, peers: bool) -> dict[str, Any]:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     import specs.cbor.codec as codec
+    import specs.jose.jws as jws
 
     results: dict[str, Any] = {"unit": "microseconds per verification", "date": dt.date.today().isoformat(),
                                "load_average": [round(x, 2) for x in os.getloadavg()],
-                               "c_decoder": codec._native is not None}
+                               "c_decoder": codec._native is not None, "c_base64url": jws._native is not None}
     results["mdoc"] = mdoc_cases(rounds, batch_ms)
     results["sd_jwt_vc"] = sd_jwt_cases(rounds, batch_ms)
     results["verify_qr"] = qr_cases(rounds, batch_ms)
@@ -413,8 +421,8 @@ def run(rounds: int, batch_ms: float, peers: bool) -> dict[str, Any]:
 
 def report(r: dict[str, Any]) -> list[str]:
     lines = [f"{r['date']}, load average {r['load_average']} before, {r['load_average_after']} after; "
-             "us per verification, fastest round (median round); C part of the CBOR decoder "
-             f"{'built and used' if r['c_decoder'] else 'NOT BUILT (ours = ours_pure)'}"]
+             "us per verification, fastest round (median round); C parts (CBOR decoder, base64url) "
+             f"{'built and used' if r['c_decoder'] and r['c_base64url'] else 'NOT ALL BUILT'}"]
     for case in ("mdoc", "sd_jwt_vc", "verify_qr", "status_token", "bounds", "peers"):
         if case not in r:
             continue
@@ -433,10 +441,16 @@ def report(r: dict[str, Any]) -> list[str]:
                  f"{m['ours_no_walk']['best_us'] / m['floor']['best_us']:.2f}x); compiled CBOR decoding alone at best "
                  f"{walk:.2f}x (decoded unchecked, the rest in Python); a verifier native throughout at best "
                  f"{native:.2f}x")
-    m, q = r["mdoc"], r["verify_qr"]
-    lines.append(f"  pure Python (C decoder off): mdoc {m['ours_pure']['best_us'] / m['floor']['best_us']:.2f}x its "
-                 f"signatures, {m['ours_pure']['best_us'] / m['reference']['best_us']:.2f}x the reference; verify_qr "
-                 f"{q['ours_pure']['best_us'] / q['floor']['best_us']:.2f}x")
+    m, q, s, t = r["mdoc"], r["verify_qr"], r["sd_jwt_vc"], r["status_token"]
+
+    def pure_line(case: dict[str, Any], name: str, floor: str) -> str:
+        return (f"{name} {case['ours_pure']['best_us'] / case['floor']['best_us']:.2f}x {floor}, "
+                f"{case['ours_pure']['best_us'] / case['reference']['best_us']:.2f}x the reference")
+
+    lines.append(f"  pure Python (C parts off): {pure_line(m, 'mdoc', 'its signatures')}; verify_qr "
+                 f"{q['ours_pure']['best_us'] / q['floor']['best_us']:.2f}x; "
+                 f"{pure_line(s, 'SD-JWT VC', 'its signatures')}; "
+                 f"{pure_line(t, 'status token', 'signature + inflate')}")
     for goal in r["goals"]:
         lines.append(f"{'MET    ' if goal['met'] else 'NOT MET'} {goal['what']}: {goal['ratio']:.2f}x "
                      f"(goal {goal['goal']})")

@@ -280,6 +280,40 @@ def _cbor_native() -> Call:
     return run
 
 
+def _jose_native() -> Call:
+    """The C base64url against the Python one (specs/jose/_b64url.c): for the whole input and each of its
+    ``~``- and ``.``-separated parts, what C decodes Python decodes to the same bytes (and, for text, the same
+    UTF-8 text), and what Python refuses C defers. Seeds: the SD-JWT and status-token JWT seeds."""
+    import specs.jose.jws as jws
+    from specs.errors import JoseDecodeError
+
+    native = jws._native
+    if native is None:
+        raise RuntimeError("the C part of specs.jose is not built (pip install -e . with a C compiler)")
+
+    def run(data: bytes) -> None:
+        text = data.decode("utf-8", "surrogateescape")
+        for part in {text, *text.split("~"), *(p for piece in text.split("~") for p in piece.split("."))}:
+            fast, fast_text = native.decode(part), native.decode_text(part)
+            try:
+                value = jws._decode_python(part, "part")
+            except JoseDecodeError:
+                if fast is not jws._DEFER or fast_text is not jws._DEFER:
+                    raise Rejected("the C base64url accepted what the Python one refuses") from None
+                continue
+            if fast != value:
+                raise Rejected("the C base64url and the Python one disagree")
+            decoded: object
+            try:
+                decoded = value.decode("utf-8")
+            except UnicodeDecodeError:
+                decoded = jws._DEFER
+            if fast_text != decoded:
+                raise Rejected("the C base64url text and the Python one disagree")
+
+    return run
+
+
 def _mdoc_native() -> Call:
     """The C part of mdoc verification against the Python path (specs/mdoc/_fast.c): on every DeviceResponse, the
     same verified documents or the same error (type and code) with and without it. Seeds: the DeviceResponse seeds,
@@ -518,6 +552,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("status_token", "status", _status_token),
     Target("trust_bundle", "cbor", _trust_bundle),
     Target("cbor_native", "cbor", _cbor_native),
+    Target("jose_native", "jwt", _jose_native),
     Target("mdoc_native", "cbor", _mdoc_native),
     Target("oid4vci", "json", _oid4vci_parse, _oid4vci_allowed()),
     Target("oid4vci_http", "http", _oid4vci_http, slow=True),
@@ -528,6 +563,8 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
 def seeds(name: str) -> list[bytes]:
     if name == "cbor_native":  # the C decoder is fuzzed from the messages it decodes
         return seeds("cbor_device_response") + seeds("cbor_device_request")
+    if name == "jose_native":  # the C base64url likewise, from the JWT forms
+        return seeds("sd_jwt") + [s for s in seeds("status_token") if s[:2] == b"ey"]
     if name == "mdoc_native":
         return seeds("cbor_device_response")
     folder = SEEDS / name

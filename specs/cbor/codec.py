@@ -365,7 +365,7 @@ if not os.environ.get("MOBILEID_PURE_CBOR"):
     except ImportError:
         pass
     else:
-        _new_encoded, _set_data = object.__new__, EncodedCBOR.data.__set__  # type: ignore[misc, attr-defined]
+        _new_encoded, _set_data = object.__new__, getattr(EncodedCBOR, "data").__set__  # noqa: B009 (mypyc rejects the attribute through the class)
 
         def _encoded(data: bytes) -> EncodedCBOR:
             """``EncodedCBOR(data)`` by setting its slot (once per embedded item)."""

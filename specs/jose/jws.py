@@ -4,14 +4,20 @@ Signing goes through a ``Signer`` (raw ``r || s`` is exactly the JWS ECDSA form,
 Verification parses header and payload strictly (duplicate members, non-object JSON and oversize input
 are refused), takes the algorithm only from the key (``alg`` must name it; ``none`` and HMAC can never
 match an EC or Ed25519 key) and checks the signature with ``specs.crypto.verify_signature`` (OpenSSL).
+
+base64url (RFC 7515 §2) has an optional C part, ``specs/jose/_b64url.c``: it answers for the input the Python
+functions below accept, with the same result, and defers everything else to them (``_DEFER``), so the Python code
+alone refuses and says why. ``MOBILEID_PURE_CBOR=1``, which switches off every C part of ``specs``, leaves it out.
 """
 
 from __future__ import annotations
 
 import binascii
 import json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from specs.crypto import Algorithm, PublicKey, Signer, algorithm_for_key, verify_signature
@@ -32,7 +38,20 @@ _TO_URL = bytes.maketrans(b"+/", b"-_")
 _PADDING = (b"", b"", b"==", b"=")  # by length mod 4 (1 is impossible and refused first)
 
 
+_DEFER: object = object()
+_native: ModuleType | None = None  # specs/jose/_b64url.c when it is built and not switched off
+if not os.environ.get("MOBILEID_PURE_CBOR"):
+    try:
+        from specs.jose import _b64url
+    except ImportError:
+        pass
+    else:
+        _native, _DEFER = _b64url, _b64url.DEFER
+
+
 def b64url_encode(data: bytes) -> str:
+    if _native is not None and data.__class__ is bytes:
+        return _native.encode(data)  # type: ignore[no-any-return]
     return binascii.b2a_base64(data, newline=False).translate(_TO_URL).rstrip(b"=").decode("ascii")
 
 
@@ -40,7 +59,16 @@ _A2B = binascii.a2b_base64
 
 
 def b64url_decode(text: str, what: str = "value") -> bytes:
-    """RFC 7515 §2 base64url without padding; anything else (padding, '+', '/', spaces) is refused."""
+    """RFC 7515 §2 base64url without padding; anything else (padding, '+', '/', spaces) is refused. The unused low
+    bits of the last character are ignored (RFC 4648 §3.5 allows a decoder either way)."""
+    if _native is not None:
+        decoded = _native.decode(text)
+        if decoded is not _DEFER:
+            return decoded  # type: ignore[no-any-return]
+    return _decode_python(text, what)
+
+
+def _decode_python(text: str, what: str) -> bytes:
     if not isinstance(text, str) or len(text) % 4 == 1 or not text.isascii():
         raise JoseDecodeError(f"{what} is not base64url without padding")
     try:
@@ -86,7 +114,16 @@ def b64url_json(text: str, what: str) -> Any:
     """``parse_json(b64url_decode(text))`` in one call (JWS parts, disclosures): the usual case, valid base64url
     holding a JSON value that fills it, runs inline; anything else goes through those two strict functions,
     which say what is wrong. Their rules, unchanged."""
-    if text.__class__ is str and text.isascii():
+    if _native is not None:  # base64url straight to text, in C
+        decoded = _native.decode_text(text)
+        if decoded is not _DEFER:
+            try:
+                value, end = _SCAN(decoded, 0)
+                if end == len(decoded):
+                    return value
+            except (StopIteration, ValueError, RecursionError):
+                pass
+    elif text.__class__ is str and text.isascii():
         try:
             decoded = _A2B(text.encode("ascii").translate(_TO_STANDARD) + _PADDING[len(text) % 4],
                            strict_mode=True).decode("utf-8")

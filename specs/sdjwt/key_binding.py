@@ -45,8 +45,10 @@ def verify_kb_jwt(sd_jwt: SdJwt, holder_key: PublicKey, *, alg: str, now: dt.dat
     iat = claims.get("iat")
     if type(iat) is not int:
         raise KeyBindingError("the KB-JWT iat must be a NumericDate", code="sdjwt.kb_iat")
-    issued = dt.datetime.fromtimestamp(iat, dt.UTC)
-    if issued > now + leeway or now - issued > max_age + leeway:
+    # Compared as numbers, as verify's exp/nbf/iat are: an int against a float compares exactly whatever its size,
+    # so an iat beyond the datetime range is refused with this code rather than escaping as an OverflowError.
+    stamp, slack = now.timestamp(), leeway.total_seconds()
+    if iat > stamp + slack or iat < stamp - slack - max_age.total_seconds():
         raise KeyBindingError("the KB-JWT was not made within the accepted window", code="sdjwt.kb_iat")
     if nonce is not None and claims.get("nonce") != nonce:
         raise KeyBindingError("the KB-JWT nonce is not the one this verifier issued", code="sdjwt.kb_nonce")

@@ -163,6 +163,23 @@ def _with_kb_header(header: dict[str, Any]) -> str:
     return sd.with_kb(kb).serialize()
 
 
+@pytest.mark.parametrize("iat", [10**20, -(10**12), 2**63, int(NOW.timestamp()) + 61 + 60, int(NOW.timestamp()) - 361])
+def test_kb_iat_out_of_window_or_of_any_date(iat: int) -> None:
+    """An iat outside the window, or outside what a date can hold, is refused with kb_iat (never an OverflowError)."""
+    sd = present(_bound(), [("a",)])
+    from specs.sdjwt import sd_hash
+
+    kb = sign_compact(HOLDER, {"typ": "kb+jwt"}, {"iat": iat, "aud": "v", "nonce": "n", "sd_hash": sd_hash(sd)})
+    assert _code(sd.with_kb(kb).serialize(), expected_aud="v", expected_nonce="n") == "sdjwt.kb_iat"
+
+
+@pytest.mark.parametrize("offset", [-360, -1, 0, 60])
+def test_kb_iat_inside_the_window(offset: int) -> None:
+    good = create_kb_jwt(HOLDER, present(_bound(), [("a",)]), aud="v", nonce="n",
+                         iat=NOW + dt.timedelta(seconds=offset)).serialize()
+    verify_sd_jwt(good, issuer_keys=[ISSUER.public_key()], now=NOW, expected_aud="v", expected_nonce="n")
+
+
 @pytest.mark.parametrize(("code", "make", "options"), KB, ids=[k[0] + str(i) for i, k in enumerate(KB)])
 def test_key_binding(code: str, make: Callable[[], str], options: dict[str, Any]) -> None:
     assert _code(make(), **options) == code

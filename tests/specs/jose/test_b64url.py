@@ -1,0 +1,282 @@
+"""The C part of base64url (specs/jose/_b64url.c) against the Python functions of specs.jose.jws it must agree with.
+
+Whatever the C part returns, the Python code returns too, value for value and type for type; whatever the Python
+code refuses, the C part defers. Checked on generated text over the alphabet and outside it, at every length mod 4,
+with padding, every final character (the unused low bits), unicode, and inputs at the JWS size cap; on the JSON
+each JWS part and disclosure holds; and it must answer (not defer) for the tokens a verifier sees every day.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import string
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import specs.jose.jws as jws
+from specs.errors import JoseDecodeError
+from specs.jose import MAX_JWS_SIZE, b64url_decode, b64url_encode, b64url_json
+
+ALPHABET = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
+OUTSIDE = "+/= \n\t\r\x00\x7f.~!é\u00a0\u2028\U0001f600\udc80"
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _native() -> ModuleType:
+    if jws._native is None:
+        pytest.fail("the C part of specs.jose is not built: `pip install -e .` (or `python setup.py build_ext "
+                    "--inplace`) with a C compiler, and MOBILEID_PURE_CBOR unset")
+    return jws._native
+
+
+@contextmanager
+def _python_only() -> Iterator[None]:
+    native = jws._native
+    jws._native = None
+    try:
+        yield
+    finally:
+        jws._native = native
+
+
+def python(fn: Callable[..., Any], *args: Any) -> tuple[str, Any]:
+    """``fn(*args)`` by the Python code alone: ("ok", value) or ("error", its type and message)."""
+    with _python_only():
+        try:
+            return "ok", fn(*args)
+        except JoseDecodeError as exc:
+            return "error", (type(exc), str(exc))
+
+
+def agree_decode(text: Any) -> bool:
+    """The C decode agrees with ``b64url_decode``; True when it answered."""
+    native = _native().decode(text)
+    verdict, value = python(b64url_decode, text)
+    if verdict == "error":
+        assert native is jws._DEFER, f"C accepted what Python refuses: {text!r}"
+        return False
+    assert native is not jws._DEFER, f"C deferred what Python accepts: {text!r}"  # nothing else to defer for
+    assert type(native) is bytes and native == value, f"C and Python differ on {text!r}"
+    return True
+
+
+def agree_text(text: Any) -> bool:
+    """The C decode_text agrees with ``b64url_decode(text).decode('utf-8')``; True when it answered."""
+    native = _native().decode_text(text)
+    verdict, value = python(b64url_decode, text)
+    if verdict == "ok":
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            verdict = "error"
+    if verdict == "error":
+        assert native is jws._DEFER, f"C accepted what Python refuses: {text!r}"
+        return False
+    assert native is not jws._DEFER, f"C deferred what Python accepts: {text!r}"
+    assert type(native) is str and native == value, f"C and Python differ on {text!r}"
+    return True
+
+
+def agree_json(text: Any) -> None:
+    """``b64url_json`` with the C part returns what it returns without it, or raises the same error."""
+    _native()
+    with_c: tuple[str, Any]
+    try:
+        with_c = "ok", b64url_json(text, "part")
+    except JoseDecodeError as exc:
+        with_c = "error", (type(exc), str(exc))
+    without = python(b64url_json, text, "part")
+    assert with_c == without and repr(with_c) == repr(without), f"b64url_json differs on {text!r}"
+
+
+def encode_python(data: bytes) -> str:
+    return python(b64url_encode, data)[1]  # type: ignore[no-any-return]
+
+
+def test_built_and_used() -> None:
+    assert _native().decode("QUFB") == b"AAA"
+    assert b64url_decode.__module__ == "specs.jose.jws"  # the Python function stays the entry point
+
+
+# -- decode -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("length", range(13))
+def test_every_length_mod_4(length: int) -> None:
+    text = (ALPHABET * 2)[:length]
+    assert agree_decode(text) == (length % 4 != 1)
+    assert agree_text(text) in (True, False)
+
+
+@pytest.mark.parametrize("prefix", ["", "QU", "QUF", "QUFB", "QUFBQU"])
+def test_every_final_character(prefix: str) -> None:
+    """The unused low bits of the last character: the Python decoder ignores them, so C must too (and every
+    character that is not base64url, at the end, is deferred)."""
+    for last in ALPHABET + OUTSIDE:
+        agree_decode(prefix + last)
+        agree_decode(prefix + "Q" + last)
+
+
+@pytest.mark.parametrize("text", ["QQ==", "QQ=", "QUE=", "=QUE", "QU=E", "QUFB====", "QQ%3D%3D", "Q+/A", "QU FB",
+                                  " QUFB", "QUFB\n", "QUFB\x00", "QUFBé", "\udc80QUF", "ＱＵＦＢ"])
+def test_refused_forms_are_deferred(text: str) -> None:
+    assert not agree_decode(text)
+    assert not agree_text(text)
+    with pytest.raises(JoseDecodeError):
+        b64url_decode(text)
+
+
+@pytest.mark.parametrize("value", [b"QUFB", bytearray(b"QUFB"), None, 4, ["QUFB"], memoryview(b"QUFB")])
+def test_not_text_is_deferred(value: Any) -> None:
+    assert _native().decode(value) is jws._DEFER
+    assert _native().decode_text(value) is jws._DEFER
+    with pytest.raises(JoseDecodeError):
+        b64url_decode(value)
+
+
+def test_a_str_subclass_is_decoded_as_python_does() -> None:
+    class Text(str):
+        pass
+
+    assert agree_decode(Text("QUFB"))
+    assert agree_text(Text("eyJhIjoxfQ"))
+
+
+@given(st.text(alphabet=ALPHABET, max_size=200))
+@settings(max_examples=400)
+def test_alphabet_text(text: str) -> None:
+    agree_decode(text)
+    agree_text(text)
+
+
+@given(st.text(alphabet=ALPHABET, min_size=1, max_size=80), st.integers(min_value=0), st.sampled_from(OUTSIDE))
+@settings(max_examples=400)
+def test_one_character_outside(text: str, where: int, bad: str) -> None:
+    at = where % len(text)
+    spoiled = text[:at] + bad + text[at + 1:]
+    assert not agree_decode(spoiled)
+    assert not agree_text(spoiled)
+
+
+@given(st.text(max_size=60))
+@settings(max_examples=400)
+def test_any_text(text: str) -> None:
+    agree_decode(text)
+    agree_text(text)
+
+
+@given(st.text(alphabet=ALPHABET, max_size=40), st.integers(min_value=1, max_value=3))
+def test_padding_is_refused(text: str, pads: int) -> None:
+    assert not agree_decode(text + "=" * pads)
+
+
+# -- decode_text: UTF-8 -----------------------------------------------------------------------------------
+@given(st.text(max_size=120))
+@settings(max_examples=400)
+def test_utf8_text(value: str) -> None:
+    encoded = b64url_encode(value.encode("utf-8", "surrogatepass"))
+    agree_text(encoded)  # lone surrogates encoded by surrogatepass are not UTF-8: deferred
+
+
+@given(st.binary(max_size=120))
+@settings(max_examples=400)
+def test_any_bytes_as_text(data: bytes) -> None:
+    agree_text(b64url_encode(data))
+
+
+@pytest.mark.parametrize("data", [b"\x80", b"\xc3", b"\xc3\xa9", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"a\xffb",
+                                  b"\xef\xbb\xbf{}", "한국어".encode(), b"\x00"])
+def test_utf8_edges(data: bytes) -> None:
+    agree_text(b64url_encode(data))
+
+
+# -- encode -----------------------------------------------------------------------------------------------
+@given(st.binary(max_size=300))
+@settings(max_examples=400)
+def test_encode(data: bytes) -> None:
+    native = _native().encode(data)
+    assert type(native) is str and native == encode_python(data)
+    assert agree_decode(native) and b64url_decode(native) == data
+
+
+def test_encode_takes_only_bytes_and_the_wrapper_the_rest() -> None:
+    with pytest.raises(TypeError):
+        _native().encode(bytearray(b"a"))
+    assert b64url_encode(bytearray(b"\xfb\xff")) == encode_python(b"\xfb\xff") == "-_8"
+    assert b64url_encode(memoryview(b"\xfb\xff")) == "-_8"
+
+
+# -- sizes ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("size", [MAX_JWS_SIZE - 2, MAX_JWS_SIZE - 1, MAX_JWS_SIZE, MAX_JWS_SIZE + 1])
+def test_at_the_size_cap(size: int) -> None:
+    text = (ALPHABET * (size // 64 + 1))[:size]
+    agree_decode(text)
+    agree_text(text)
+    if size % 4 != 1:
+        for spoiled in (text[:-1] + "=", "+" + text[1:], text[: size // 2] + " " + text[size // 2 + 1:]):
+            assert not agree_decode(spoiled)
+
+
+def test_huge_utf8_payload() -> None:
+    value = json.dumps({"n": "é" * 50_000, "a": list(range(20_000))}, ensure_ascii=False)
+    assert agree_text(b64url_encode(value.encode("utf-8")))
+    agree_json(b64url_encode(value.encode("utf-8")))
+
+
+# -- b64url_json ------------------------------------------------------------------------------------------
+_json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=10)),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=5), inner, max_size=4)),
+    max_leaves=15)
+
+
+@given(_json_values, st.booleans())
+@settings(max_examples=300)
+def test_json_values(value: Any, ascii_only: bool) -> None:
+    agree_json(b64url_encode(json.dumps(value, ensure_ascii=ascii_only).encode("utf-8")))
+
+
+@pytest.mark.parametrize("text", ['{"a":1,"a":2}', '{"a":NaN}', '[1,2', ' {"a":1} ', '{"a":1}x', "", "\ufeff{}",
+                                  '{"a":"\\ud800"}', "[" * 5000 + "]" * 5000, '"x"', "1e999", '{"a":Infinity}'])
+def test_json_edges(text: str) -> None:
+    agree_json(b64url_encode(text.encode("utf-8")))
+
+
+@given(st.text(max_size=40))
+def test_json_any_text(text: str) -> None:
+    agree_json(text)
+
+
+# -- it answers for real tokens ---------------------------------------------------------------------------
+def _real_parts() -> list[str]:
+    parts: list[str] = []
+    for folder in ("sd_jwt", "status_token"):
+        for path in sorted((ROOT / "fuzz" / "seeds" / folder).glob("*")):
+            if path.suffix in (".txt", ".jwt"):
+                for piece in path.read_text().strip().split("~"):
+                    parts.extend(p for p in piece.split(".") if p)
+    return parts
+
+
+def test_answers_for_real_tokens() -> None:
+    parts = _real_parts()
+    assert len(parts) > 20
+    for part in parts:
+        assert agree_decode(part), f"C deferred a part of a real token: {part[:40]}"
+        agree_json(part)
+
+
+def test_pure_switch() -> None:
+    """MOBILEID_PURE_CBOR=1 leaves every C part of specs out, this one included."""
+    env = {**os.environ, "MOBILEID_PURE_CBOR": "1"}
+    code = "import specs.jose.jws as j, specs.cbor.codec as c; print(j._native is None, c._native is None)"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]
