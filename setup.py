@@ -42,7 +42,8 @@ def _openssl() -> bool:
 
 
 _hashing = {"libraries": ["crypto"], "define_macros": [("MOBILEID_OPENSSL", "1")]} if _openssl() else {}
+_mdoc_parts = [f"specs/mdoc/_{part}.h" for part in ("message", "value", "mso", "document")]  # included by _fast.c
 setup(ext_modules=[Extension("specs.cbor._strict", ["specs/cbor/_strict.c"], optional=True),
                    Extension("specs.jose._b64url", ["specs/jose/_b64url.c"], optional=True),
-                   Extension("specs.mdoc._fast", ["specs/mdoc/_fast.c"], depends=["specs/mdoc/_value.h"],
-                             optional=True, **_hashing)])
+                   Extension("specs.mdoc._fast", ["specs/mdoc/_fast.c"], depends=_mdoc_parts, optional=True,
+                             **_hashing)])
