@@ -25,7 +25,7 @@ from specs.crypto import Signer
 from specs.errors import MobileIdError, QrError, UnknownDocumentTypeError
 from specs.io.symbols import Picture, read_texts
 from specs.jose import Jws
-from specs.qr import FrameCollector, one_message
+from specs.qr import collect
 from specs.qr.presentation import (
     ONE_WAY,
     ONE_WAY_AUDIENCE,
@@ -214,12 +214,9 @@ def _message(data: str | list[str] | tuple[str, ...] | Picture) -> bytes:
         texts = [str(text) for text in data]
     else:
         texts = read_texts(data)
-    ours = one_message(texts)
-    if not ours and texts:
-        ours = tuple(texts[:1])  # only foreign codes: the first one says why it is not ours
-    collector = FrameCollector()
-    for text in ours:
-        collector.add(text)
+    collector = collect(texts)  # each text parsed once
+    if not collector.progress[0] and texts:
+        collector.add(texts[0])  # only foreign codes: the first one says why it is not ours
     if not collector.complete:
         have, total = collector.progress
         raise QrError(f"only {have} of {total} frames were scanned", code="qr.frame_incomplete")
