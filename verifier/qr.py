@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 
 from specs.catalogue import Catalogue
 from specs.crypto import Signer
-from specs.errors import MobileIdError, QrError, UnknownDocumentTypeError
+from specs.errors import MobileIdError, QrError
 from specs.io.symbols import Picture, read_texts
 from specs.jose import Jws
 from specs.qr import collect
@@ -105,10 +105,9 @@ class Verifier:
                 raise QrError("this is a verifier's request, not a wallet's answer", code="qr.message_type")
             fmt = decoded.format
             self._check_bundle(now)
-            result = self._verify(decoded, request, now)
+            return self._verify(decoded, request, now)  # labelled with the catalogue's type name
         except MobileIdError as exc:
             return VerificationResult.failure(fmt, exc)
-        return self._label(result)
 
     def _check_bundle(self, now: dt.datetime) -> None:
         if self.trust.bundle_issued_at is not None:
@@ -132,11 +131,11 @@ class Verifier:
         if response.format == "mdoc":
             assert isinstance(response.data, bytes)
             result = verify_mdoc(response.data, trust=self.trust, transcript=transcript, now=now,
-                                 require_status=self.policy.require_status, max_documents=1)
+                                 require_status=self.policy.require_status, max_documents=1, catalogue=self.catalogue)
         else:
             assert isinstance(response.data, str)
             result = verify_sd_jwt_presentation(response.data, trust=self.trust, now=now, nonce=nonce, aud=aud,
-                                                require_status=self.policy.require_status)
+                                                require_status=self.policy.require_status, catalogue=self.catalogue)
         if result.valid:
             if response.mode == ONE_WAY and response.format == "sd-jwt":
                 _check_signed_time(response)
@@ -144,17 +143,6 @@ class Verifier:
                 result = _only_what_was_asked(result, request, response)
             self.replays.check_and_add(replay_key, expires, now)
         return result
-
-    def _label(self, result: VerificationResult) -> VerificationResult:
-        """Attach the catalogue's name of the verified document type (Korean and English); the claims' own
-        labels come from ``verifier.result.claims_of``."""
-        if not result.valid:
-            return result
-        try:
-            doc_type = self.catalogue.find(result.doctype or result.vct or "")
-        except UnknownDocumentTypeError:
-            return result
-        return replace(result, type_name={"ko": doc_type.display_name("ko"), "en": doc_type.display_name("en")})
 
 
 def _only_what_was_asked(result: VerificationResult, request: QrRequest, response: QrResponse
