@@ -14,9 +14,10 @@ asks for one, against the plain reference of ``benchmarks/reference_verify.py`` 
 * a status list token (JWT, 131,072 two-bit entries, 1 % revoked, 0.5 % suspended) verified and looked up:
   floor = its JWS signature + inflating its list.
 
-Also printed, informative: the mdoc and ``verify_qr`` cases with the C part of the strict CBOR decoder switched off
-(``ours_pure``, the pure Python figure), the bounds of ``bound_cases`` (what a compiled CBOR walk, or a verifier native
-throughout, could at best do for the mdoc case) and the Python peers pymdoccbor and sd-jwt (``--no-peers`` skips).
+Also printed, informative: the mdoc and ``verify_qr`` cases with the C parts (of the strict CBOR decoder and of base45)
+switched off (``ours_pure``, the pure Python figure), the bounds of ``bound_cases`` (what a compiled CBOR walk, or a
+verifier native throughout, could at best do for the mdoc case) and the Python peers pymdoccbor and sd-jwt
+(``--no-peers`` skips).
 
 Timing: the callables of a case run interleaved in rounds of ``--batch-ms`` batches on one core; each figure is
 the fastest round (the one least disturbed by other processes on a shared machine; the median round is printed
@@ -93,18 +94,20 @@ def measure(cases: dict[str, Callable[[], object]], rounds: int, batch_ms: float
 
 
 def pure(fn: Callable[[], object]) -> Callable[[], object]:
-    """``fn`` with the C part of the strict CBOR decoder switched off (specs.cbor.codec._native): the pure Python
-    figure in the same run, to show what the C part gives (two assignments per call, nothing measurable)."""
+    """``fn`` with the C parts switched off (the strict CBOR decoder's, specs.cbor.codec._native, and base45's,
+    specs.qr.base45._native): the pure Python figure in the same run, to show what the C parts give (four
+    assignments per call, nothing measurable)."""
     import specs.cbor.codec as codec
+    import specs.qr.base45 as base45
 
-    native = codec._native
+    native, native_base45 = codec._native, base45._native
 
     def run() -> object:
-        codec._native = None
+        codec._native = base45._native = None
         try:
             return fn()
         finally:
-            codec._native = native
+            codec._native, base45._native = native, native_base45
 
     return run
 
@@ -373,10 +376,11 @@ def run(rounds: int, batch_ms: float, peers: bool) -> dict[str, Any]:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     import specs.cbor.codec as codec
+    import specs.qr.base45 as base45
 
     results: dict[str, Any] = {"unit": "microseconds per verification", "date": dt.date.today().isoformat(),
                                "load_average": [round(x, 2) for x in os.getloadavg()],
-                               "c_decoder": codec._native is not None}
+                               "c_decoder": codec._native is not None, "c_base45": base45._native is not None}
     results["mdoc"] = mdoc_cases(rounds, batch_ms)
     results["sd_jwt_vc"] = sd_jwt_cases(rounds, batch_ms)
     results["verify_qr"] = qr_cases(rounds, batch_ms)
@@ -392,7 +396,8 @@ def run(rounds: int, batch_ms: float, peers: bool) -> dict[str, Any]:
 def report(r: dict[str, Any]) -> list[str]:
     lines = [f"{r['date']}, load average {r['load_average']} before, {r['load_average_after']} after; "
              "us per verification, fastest round (median round); C part of the CBOR decoder "
-             f"{'built and used' if r['c_decoder'] else 'NOT BUILT (ours = ours_pure)'}"]
+             f"{'built and used' if r['c_decoder'] else 'NOT BUILT (ours = ours_pure)'}, of base45 "
+             f"{'built and used' if r.get('c_base45') else 'NOT BUILT'}"]
     for case in ("mdoc", "sd_jwt_vc", "verify_qr", "status_token", "bounds", "peers"):
         if case not in r:
             continue
