@@ -120,22 +120,24 @@ class Verifier:
                 raise QrError("this QR code is outside its validity window: ask for a fresh one",
                               code="qr.expired")
             transcript = one_way_transcript(response.nonce, response.time)
-            nonce, aud, replay_key = b64url(response.nonce), ONE_WAY_AUDIENCE, response.nonce
+            aud, replay_key = ONE_WAY_AUDIENCE, response.nonce
             expires = response.time + self.policy.one_way_window
         else:
             if request is None:
                 raise QrError("a two-way answer needs the request this verifier showed", code="qr.no_request")
             request.check_fresh(now)
             transcript = two_way_transcript(request)
-            nonce, aud, replay_key, expires = b64url(request.nonce), request.verifier, request.nonce, request.expires
+            aud, replay_key, expires = request.verifier, request.nonce, request.expires
         if response.format == "mdoc":
             assert isinstance(response.data, bytes)
             result = verify_mdoc(response.data, trust=self.trust, transcript=transcript, now=now,
                                  require_status=self.policy.require_status, max_documents=1, catalogue=self.catalogue)
         else:
             assert isinstance(response.data, str)
-            result = verify_sd_jwt_presentation(response.data, trust=self.trust, now=now, nonce=nonce, aud=aud,
-                                                require_status=self.policy.require_status, catalogue=self.catalogue)
+            # the KB-JWT's nonce is the base64url of the nonce the replay cache keeps (profile §4)
+            result = verify_sd_jwt_presentation(response.data, trust=self.trust, now=now, nonce=b64url(replay_key),
+                                                aud=aud, require_status=self.policy.require_status,
+                                                catalogue=self.catalogue)
         if result.valid:
             if response.mode == ONE_WAY and response.format == "sd-jwt":
                 _check_signed_time(response)
