@@ -77,9 +77,10 @@ def verify_mdoc(data: bytes, *, trust: VerifierTrust, transcript: bytes | Sessio
         if max_documents is not None and len(docs) > max_documents:
             raise MdocError(f"the response holds {len(docs)} documents; {max_documents} allowed here",
                             code="mdoc.document_count")
-        checked = [_status(d.mso.status, status_token, trust, when, require=require_status) for d in docs]
-        status: StatusText = "unchecked" if any(at is None for _, at in checked) else "valid"
-        as_of = None if status == "unchecked" else min(at for _, at in checked if at is not None)
+        checked = [_status(d.mso.status, status_token, trust, when, require=require_status)[1] for d in docs]
+        known = [at for at in checked if at is not None]  # None: that document's status is unchecked
+        status: StatusText = "valid" if len(known) == len(checked) else "unchecked"
+        as_of = min(known) if status == "valid" else None
     except MobileIdError as exc:
         return VerificationResult.failure("mdoc", exc)
     claims: dict[str, Any] = {}

@@ -163,8 +163,10 @@ class FrameCollector:
     def message(self) -> bytes:
         if not self.complete:
             raise QrFrameError("message is incomplete", code="qr.frame_incomplete")
+        if self._total == 1:  # one code: nothing to join or check against a message id
+            return _inflate(self._frames[1].data, DICTIONARIES[self._version])
         compressed = b"".join(self._frames[i].data for i in range(1, self._total + 1))
-        if self._total > 1 and _message_id(compressed) != self._ident:
+        if _message_id(compressed) != self._ident:
             raise QrFrameError("frames do not reassemble to their message id", code="qr.frame_mixed")
         return _inflate(compressed, DICTIONARIES[self._version])
 
