@@ -431,7 +431,7 @@ def report(r: dict[str, Any]) -> list[str]:
     lines.append(f"  what would get there (mdoc, chain cached): a compiled CBOR walk at best {walk:.2f}x (CBOR decoded "
                  f"unchecked, the rest ours); a verifier native throughout at best {native:.2f}x")
     m, q = r["mdoc"], r["verify_qr"]
-    lines.append(f"  pure Python (C decoder off): mdoc {m['ours_pure']['best_us'] / m['floor']['best_us']:.2f}x its "
+    lines.append(f"  pure Python (C parts off): mdoc {m['ours_pure']['best_us'] / m['floor']['best_us']:.2f}x its "
                  f"signatures, {m['ours_pure']['best_us'] / m['reference']['best_us']:.2f}x the reference; verify_qr "
                  f"{q['ours_pure']['best_us'] / q['floor']['best_us']:.2f}x")
     for goal in r["goals"]:
