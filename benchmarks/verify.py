@@ -10,15 +10,17 @@ asks for one, against the plain reference of ``benchmarks/reference_verify.py`` 
 * the same with no chain cache (each CLI run): floor + the DS certificate's signature by the IACA;
 * SD-JWT VC with 8 disclosures + KB-JWT: floor = issuer JWS + KB-JWT;
 * ``Verifier.verify_qr`` from QR text (one-way age check, status looked up in the trust bundle, replay cache
-  doing its work: every verified presentation is fresh): floor = issuerAuth + deviceSignature;
+  doing its work: every verified presentation is fresh): floor = issuerAuth + deviceSignature; ``mdoc_part``
+  (informative) is the mdoc verification inside it on the same presentations: ours - mdoc_part is what QR adds;
 * a status list token (JWT, 131,072 two-bit entries, 1 % revoked, 0.5 % suspended) verified and looked up:
   floor = its JWS signature + inflating its list.
 
-Also printed, informative: every case with the C parts (the strict CBOR decoder, base64url, mdoc verification)
-switched off (``ours_pure``, the pure Python figure), the mdoc case with only the C part of mdoc verification
-(specs/mdoc/_fast.c) switched off (``ours_no_walk``: what that part gives), the bounds of ``bound_cases`` (what
-compiled CBOR decoding alone, or a verifier native throughout, could at best do for the mdoc case) and the Python
-peers pymdoccbor and sd-jwt (``--no-peers`` skips).
+Also printed, informative: every case with the C parts (the strict CBOR decoder, base64url, base45, mdoc
+verification) switched off (``ours_pure``, the pure Python figure), the mdoc case with only the C part of mdoc
+verification (specs/mdoc/_fast.c) switched off (``ours_no_walk``: what that part gives), the mdoc verification
+inside the ``verify_qr`` case alone (``mdoc_part``: ours - mdoc_part is what the QR channel adds), the bounds of
+``bound_cases`` (what compiled CBOR decoding alone, or a verifier native throughout, could at best do for the mdoc
+case) and the Python peers pymdoccbor and sd-jwt (``--no-peers`` skips).
 
 Timing: the callables of a case run interleaved in rounds of ``--batch-ms`` batches on one core; each figure is
 the fastest round (the one least disturbed by other processes on a shared machine; the median round is printed
@@ -95,20 +97,22 @@ def measure(cases: dict[str, Callable[[], object]], rounds: int, batch_ms: float
 
 
 def pure(fn: Callable[[], object]) -> Callable[[], object]:
-    """``fn`` with the C parts switched off (the strict CBOR decoder, specs.cbor.codec._native, and base64url,
-    specs.jose.jws._native; the C part of mdoc verification runs only with the first): the pure Python figure in the
-    same run, to show what the C parts give (four assignments per call, nothing measurable)."""
+    """``fn`` with the C parts switched off (the strict CBOR decoder, specs.cbor.codec._native; base64url,
+    specs.jose.jws._native; base45, specs.qr.base45._native; the C part of mdoc verification runs only with the
+    first): the pure Python figure in the same run, to show what the C parts give (a few assignments per call,
+    nothing measurable)."""
     import specs.cbor.codec as codec
     import specs.jose.jws as jws
+    import specs.qr.base45 as base45
 
-    native, b64 = codec._native, jws._native
+    native, b64, b45 = codec._native, jws._native, base45._native
 
     def run() -> object:
-        codec._native = jws._native = None
+        codec._native = jws._native = base45._native = None
         try:
             return fn()
         finally:
-            codec._native, jws._native = native, b64
+            codec._native, jws._native, base45._native = native, b64, b45
 
     return run
 
@@ -251,8 +255,25 @@ def qr_cases(rounds: int, batch_ms: float) -> dict[str, Any]:
         if not verifier.verify_qr(pool[i]).valid:
             raise AssertionError("a fresh presentation failed to verify")
 
-    return measure({"floor": floor, "ours": ours, "ours_pure": pure(ours)}, rounds, batch_ms,
-                   before={"ours": fresh, "ours_pure": fresh}, max_batch=len(pool))
+    # The mdoc verification inside verify_qr, on the same presentations (decoded and their transcripts built
+    # beforehand): ours minus this is what the QR channel adds (framing, envelope, freshness, replay, status, result).
+    from verifier.verify import _CACHE
+
+    inner: list[tuple[bytes, SessionTranscript]] = []
+    for text in pool:
+        shown = decode_qr_message(decode_message([text]))
+        assert isinstance(shown, QrResponse) and isinstance(shown.data, bytes) and shown.time and shown.nonce
+        inner.append((shown.data, one_way_transcript(shown.nonce, shown.time)))
+    trust = fixture.trust
+
+    def mdoc_part() -> None:
+        i = position[0]
+        position[0] = i + 1
+        verify_device_response(inner[i][0], trust=trust.anchors, transcript=inner[i][1], now=QR_NOW,
+                               chain_cache=_CACHE, document_signers=trust.document_signers)
+
+    return measure({"floor": floor, "ours": ours, "ours_pure": pure(ours), "mdoc_part": mdoc_part}, rounds, batch_ms,
+                   before={"ours": fresh, "ours_pure": fresh, "mdoc_part": fresh}, max_batch=len(pool))
 
 
 def status_token_cases(rounds: int, batch_ms: float) -> dict[str, Any]:
@@ -403,10 +424,13 @@ def run(rounds: int, batch_ms: float, peers: bool) -> dict[str, Any]:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     import specs.cbor.codec as codec
     import specs.jose.jws as jws
+    import specs.mdoc.walk as walk
+    import specs.qr.base45 as base45
 
     results: dict[str, Any] = {"unit": "microseconds per verification", "date": dt.date.today().isoformat(),
                                "load_average": [round(x, 2) for x in os.getloadavg()],
-                               "c_decoder": codec._native is not None, "c_base64url": jws._native is not None}
+                               "c_decoder": codec._native is not None, "c_base64url": jws._native is not None,
+                               "c_base45": base45._native is not None, "c_mdoc": walk._native is not None}
     results["mdoc"] = mdoc_cases(rounds, batch_ms)
     results["sd_jwt_vc"] = sd_jwt_cases(rounds, batch_ms)
     results["verify_qr"] = qr_cases(rounds, batch_ms)
@@ -419,10 +443,13 @@ def run(rounds: int, batch_ms: float, peers: bool) -> dict[str, Any]:
     return results
 
 
+C_PARTS = ("c_decoder", "c_base64url", "c_base45", "c_mdoc")
+
+
 def report(r: dict[str, Any]) -> list[str]:
     lines = [f"{r['date']}, load average {r['load_average']} before, {r['load_average_after']} after; "
-             "us per verification, fastest round (median round); C parts (CBOR decoder, base64url) "
-             f"{'built and used' if r['c_decoder'] and r['c_base64url'] else 'NOT ALL BUILT'}"]
+             "us per verification, fastest round (median round); C parts (CBOR decoder, base64url, base45, mdoc) "
+             f"{'built and used' if all(r[k] for k in C_PARTS) else 'NOT ALL BUILT'}"]
     for case in ("mdoc", "sd_jwt_vc", "verify_qr", "status_token", "bounds", "peers"):
         if case not in r:
             continue

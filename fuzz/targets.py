@@ -346,6 +346,29 @@ def _mdoc_native() -> Call:
             codec._native = native
         if fast != slow:
             raise Rejected("the C part of mdoc verification changes the result")
+def _base45_native() -> Call:
+    """The C part of base45 decoding against the Python decoder (specs/qr/_base45.c): on every line of the input
+    and on its part after the first colon (a frame's payload), what C returns Python returns too, and what
+    Python refuses C defers. Seeds: the QR text seeds."""
+    import specs.qr.base45 as base45
+    from specs.errors import Base45Error
+
+    native = base45._native
+    if native is None:
+        raise RuntimeError("the C part of specs.qr.base45 is not built (pip install -e . with a C compiler)")
+
+    def run(data: bytes) -> None:
+        for line in _text(data).split("\n"):
+            for text in (line, line.partition(":")[2]):
+                fast = native(text)
+                try:
+                    value = base45._b45decode_python(text)
+                except Base45Error:
+                    if fast is not None:
+                        raise Rejected("the C base45 decoder accepted what the Python decoder refuses") from None
+                    continue
+                if fast is not None and fast != value:
+                    raise Rejected("the C base45 decoder and the Python decoder disagree")
 
     return run
 
@@ -554,6 +577,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("cbor_native", "cbor", _cbor_native),
     Target("jose_native", "jwt", _jose_native),
     Target("mdoc_native", "cbor", _mdoc_native),
+    Target("base45_native", "qr", _base45_native),
     Target("oid4vci", "json", _oid4vci_parse, _oid4vci_allowed()),
     Target("oid4vci_http", "http", _oid4vci_http, slow=True),
     Target("terminal_text", "bytes", terminal_text),
@@ -567,5 +591,7 @@ def seeds(name: str) -> list[bytes]:
         return seeds("sd_jwt") + [s for s in seeds("status_token") if s[:2] == b"ey"]
     if name == "mdoc_native":
         return seeds("cbor_device_response")
+    if name == "base45_native":  # and the C base45 decoder from the QR texts
+        return seeds("qr_text")
     folder = SEEDS / name
     return [p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()]

@@ -22,10 +22,10 @@ from dataclasses import dataclass, replace
 
 from specs.catalogue import Catalogue
 from specs.crypto import Signer
-from specs.errors import MobileIdError, QrError, UnknownDocumentTypeError
+from specs.errors import MobileIdError, QrError
 from specs.io.symbols import Picture, read_texts
 from specs.jose import Jws
-from specs.qr import FrameCollector, one_message
+from specs.qr import collect
 from specs.qr.presentation import (
     ONE_WAY,
     ONE_WAY_AUDIENCE,
@@ -105,10 +105,9 @@ class Verifier:
                 raise QrError("this is a verifier's request, not a wallet's answer", code="qr.message_type")
             fmt = decoded.format
             self._check_bundle(now)
-            result = self._verify(decoded, request, now)
+            return self._verify(decoded, request, now)  # labelled with the catalogue's type name
         except MobileIdError as exc:
             return VerificationResult.failure(fmt, exc)
-        return self._label(result)
 
     def _check_bundle(self, now: dt.datetime) -> None:
         if self.trust.bundle_issued_at is not None:
@@ -121,22 +120,24 @@ class Verifier:
                 raise QrError("this QR code is outside its validity window: ask for a fresh one",
                               code="qr.expired")
             transcript = one_way_transcript(response.nonce, response.time)
-            nonce, aud, replay_key = b64url(response.nonce), ONE_WAY_AUDIENCE, response.nonce
+            aud, replay_key = ONE_WAY_AUDIENCE, response.nonce
             expires = response.time + self.policy.one_way_window
         else:
             if request is None:
                 raise QrError("a two-way answer needs the request this verifier showed", code="qr.no_request")
             request.check_fresh(now)
             transcript = two_way_transcript(request)
-            nonce, aud, replay_key, expires = b64url(request.nonce), request.verifier, request.nonce, request.expires
+            aud, replay_key, expires = request.verifier, request.nonce, request.expires
         if response.format == "mdoc":
             assert isinstance(response.data, bytes)
             result = verify_mdoc(response.data, trust=self.trust, transcript=transcript, now=now,
-                                 require_status=self.policy.require_status, max_documents=1)
+                                 require_status=self.policy.require_status, max_documents=1, catalogue=self.catalogue)
         else:
             assert isinstance(response.data, str)
-            result = verify_sd_jwt_presentation(response.data, trust=self.trust, now=now, nonce=nonce, aud=aud,
-                                                require_status=self.policy.require_status)
+            # the KB-JWT's nonce is the base64url of the nonce the replay cache keeps (profile §4)
+            result = verify_sd_jwt_presentation(response.data, trust=self.trust, now=now, nonce=b64url(replay_key),
+                                                aud=aud, require_status=self.policy.require_status,
+                                                catalogue=self.catalogue)
         if result.valid:
             if response.mode == ONE_WAY and response.format == "sd-jwt":
                 _check_signed_time(response)
@@ -144,17 +145,6 @@ class Verifier:
                 result = _only_what_was_asked(result, request, response)
             self.replays.check_and_add(replay_key, expires, now)
         return result
-
-    def _label(self, result: VerificationResult) -> VerificationResult:
-        """Attach the catalogue's name of the verified document type (Korean and English); the claims' own
-        labels come from ``verifier.result.claims_of``."""
-        if not result.valid:
-            return result
-        try:
-            doc_type = self.catalogue.find(result.doctype or result.vct or "")
-        except UnknownDocumentTypeError:
-            return result
-        return replace(result, type_name={"ko": doc_type.display_name("ko"), "en": doc_type.display_name("en")})
 
 
 def _only_what_was_asked(result: VerificationResult, request: QrRequest, response: QrResponse
@@ -214,12 +204,9 @@ def _message(data: str | list[str] | tuple[str, ...] | Picture) -> bytes:
         texts = [str(text) for text in data]
     else:
         texts = read_texts(data)
-    ours = one_message(texts)
-    if not ours and texts:
-        ours = tuple(texts[:1])  # only foreign codes: the first one says why it is not ours
-    collector = FrameCollector()
-    for text in ours:
-        collector.add(text)
+    collector = collect(texts)  # each text parsed once
+    if not collector.progress[0] and texts:
+        collector.add(texts[0])  # only foreign codes: the first one says why it is not ours
     if not collector.complete:
         have, total = collector.progress
         raise QrError(f"only {have} of {total} frames were scanned", code="qr.frame_incomplete")

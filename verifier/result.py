@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Literal
 
 from specs.catalogue import Catalogue
@@ -123,6 +124,29 @@ class VerificationResult:
         if self.type_name:
             out["type_name"] = dict(self.type_name)
         return out
+
+
+def type_names(catalogue: Catalogue, identifier: str) -> Mapping[str, str]:
+    """The catalogue's name of a document type (by id, docType or vct) in Korean and English, read-only; empty
+    for a type it does not list. Looked up once per catalogue and type, not on every verification."""
+    key = (id(catalogue), identifier)
+    hit = _TYPE_NAMES.get(key)
+    if hit is not None and hit[0] is catalogue:  # the entry holds the catalogue, so its id is not reused
+        return hit[1]
+    try:
+        doc_type = catalogue.find(identifier)
+    except UnknownDocumentTypeError:
+        names: Mapping[str, str] = _NO_NAMES
+    else:
+        names = MappingProxyType({"ko": doc_type.display_name("ko"), "en": doc_type.display_name("en")})
+    if len(_TYPE_NAMES) >= 256:
+        _TYPE_NAMES.clear()
+    _TYPE_NAMES[key] = (catalogue, names)
+    return names
+
+
+_TYPE_NAMES: dict[tuple[int, str], tuple[Catalogue, Mapping[str, str]]] = {}
+_NO_NAMES: Mapping[str, str] = MappingProxyType({})
 
 
 def claims_of(result: VerificationResult, catalogue: Catalogue | None = None) -> tuple[Claim, ...]:

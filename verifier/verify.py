@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from specs.catalogue import Catalogue
 from specs.crypto import PublicKey
 from specs.errors import InputError, MdocError, MobileIdError, StatusListError, StatusTokenError
 from specs.mdoc.transcript import SessionTranscript
@@ -25,7 +26,7 @@ from specs.status import StatusList, StatusReference, TokenHeader, require_valid
 from specs.x509 import CertificateRole, ChainCache, validate_chain
 from specs.x509.load import load_der_certificate
 from verifier.copy import StatusPatches
-from verifier.result import StatusText, VerificationResult
+from verifier.result import StatusText, VerificationResult, type_names
 from verifier.trust import VerifierTrust
 
 __all__ = ["verify_mdoc", "verify_sd_jwt_presentation"]
@@ -61,9 +62,10 @@ def _reader_key(pem: bytes | None) -> ec.EllipticCurvePrivateKey | None:
 def verify_mdoc(data: bytes, *, trust: VerifierTrust, transcript: bytes | SessionTranscript,
                 now: dt.datetime | None = None, reader_key_pem: bytes | None = None,
                 status_token: bytes | None = None, require_status: bool = False,
-                max_documents: int | None = None) -> VerificationResult:
+                max_documents: int | None = None, catalogue: Catalogue | None = None) -> VerificationResult:
     """ISO/IEC 18013-5 DeviceResponse -> result (every document must verify). ``max_documents``: a channel
-    that answers with one document (the QR profile, §4) refuses more, whose claims would otherwise merge."""
+    that answers with one document (the QR profile, §4) refuses more, whose claims would otherwise merge.
+    With a ``catalogue``, a verified result carries its name of the document type (``type_name``)."""
     session = _transcript(transcript)
     reader_key = _reader_key(reader_key_pem)
     when = _now(now)
@@ -75,9 +77,10 @@ def verify_mdoc(data: bytes, *, trust: VerifierTrust, transcript: bytes | Sessio
         if max_documents is not None and len(docs) > max_documents:
             raise MdocError(f"the response holds {len(docs)} documents; {max_documents} allowed here",
                             code="mdoc.document_count")
-        checked = [_status(d.mso.status, status_token, trust, when, require=require_status) for d in docs]
-        status: StatusText = "unchecked" if any(at is None for _, at in checked) else "valid"
-        as_of = None if status == "unchecked" else min(at for _, at in checked if at is not None)
+        checked = [_status(d.mso.status, status_token, trust, when, require=require_status)[1] for d in docs]
+        known = [at for at in checked if at is not None]  # None: that document's status is unchecked
+        status: StatusText = "valid" if len(known) == len(checked) else "unchecked"
+        as_of = min(known) if status == "valid" else None
     except MobileIdError as exc:
         return VerificationResult.failure("mdoc", exc)
     claims: dict[str, Any] = {}
@@ -85,14 +88,16 @@ def verify_mdoc(data: bytes, *, trust: VerifierTrust, transcript: bytes | Sessio
         for ns, values in verified.issuer_claims.items():
             claims.setdefault(ns, {}).update(values)
     return VerificationResult(authentic=True, format="mdoc", doctype=doc.doctype, claims=claims, holder_bound=True,
-                              status=status, issuer=certificate_name(doc.document_signer), status_as_of=as_of)
+                              status=status, issuer=certificate_name(doc.document_signer), status_as_of=as_of,
+                              type_name=type_names(catalogue, doc.doctype) if catalogue is not None else {})
 
 
 def verify_sd_jwt_presentation(text: str, *, trust: VerifierTrust, now: dt.datetime | None = None,
                                nonce: str | None = None, aud: str | None = None,
                                status_token: bytes | None = None, require_status: bool = False,
-                               ) -> VerificationResult:
-    """SD-JWT or SD-JWT VC presentation -> result. With ``nonce`` and ``aud``, key binding is required."""
+                               catalogue: Catalogue | None = None) -> VerificationResult:
+    """SD-JWT or SD-JWT VC presentation -> result. With ``nonce`` and ``aud``, key binding is required. With a
+    ``catalogue``, a verified SD-JWT VC carries its name of the credential type (``type_name``)."""
     when = _now(now)
 
     signers: list[str] = []
@@ -119,11 +124,29 @@ def verify_sd_jwt_presentation(text: str, *, trust: VerifierTrust, now: dt.datet
     iss = claims.get("iss")
     issuer = signers[0] if signers else iss if isinstance(iss, str) else None
     return VerificationResult(authentic=True, format="sd-jwt", vct=vct, claims=claims, holder_bound=bound,
-                              status=status, status_as_of=as_of, issuer=issuer)
+                              status=status, status_as_of=as_of, issuer=issuer,
+                              type_name=type_names(catalogue, vct) if catalogue is not None and vct else {})
 
 
 def certificate_name(certificate: x509.Certificate) -> str | None:
-    """A certificate subject's common name, else its organisation (what a shop knows the issuer by)."""
+    """A certificate subject's common name, else its organisation (what a shop knows the issuer by). Read once
+    per certificate object: a verifier sees the same few document signers (the trust bundle's, or the chain
+    cache's) on every verification, and reading a name costs as much as the rest of building the result."""
+    hit = _NAMES.get(id(certificate))
+    if hit is not None and hit[0] is certificate:  # the entry holds the object, so its id is not reused
+        return hit[1]
+    name = _subject_name(certificate)
+    if len(_NAMES) >= _MAX_NAMES:
+        _NAMES.clear()
+    _NAMES[id(certificate)] = (certificate, name)
+    return name
+
+
+_NAMES: dict[int, tuple[x509.Certificate, str | None]] = {}
+_MAX_NAMES = 256
+
+
+def _subject_name(certificate: x509.Certificate) -> str | None:
     for oid in (NameOID.COMMON_NAME, NameOID.ORGANIZATION_NAME):
         names = certificate.subject.get_attributes_for_oid(oid)
         if names and isinstance(names[0].value, str):

@@ -7,6 +7,9 @@ character instead of 8), which is why 600 bytes of CBOR fit a version-19 code at
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+
 from specs.errors import Base45Error
 
 __all__ = ["ALPHABET", "Base45Error", "b45decode", "b45encode"]
@@ -33,6 +36,14 @@ def b45encode(data: bytes) -> str:
 
 def b45decode(text: str) -> bytes:
     """RFC 9285 §4.2: rejects characters outside the alphabet, a length of 1 mod 3 and overflow."""
+    if _native is not None:
+        decoded = _native(text)
+        if decoded is not None:
+            return decoded
+    return _b45decode_python(text)
+
+
+def _b45decode_python(text: str) -> bytes:
     if len(text) % 3 == 1:
         raise Base45Error("base45 text has an impossible length")
     try:
@@ -67,3 +78,16 @@ def b45decode(text: str) -> bytes:
             raise Base45Error("base45 final pair exceeds 8 bits")
         out.append(n)
     return bytes(out)
+
+
+# The C part: the common case of ``b45decode`` (specs/qr/_base45.c), built when a C compiler was there at install
+# time. It returns exactly what ``_b45decode_python`` returns, or None for anything it is not sure of (every error
+# included), which ``_b45decode_python`` then decides. MOBILEID_PURE_BASE45=1 leaves it out.
+_native: Callable[[str], bytes | None] | None = None
+if not os.environ.get("MOBILEID_PURE_BASE45"):
+    try:
+        from specs.qr import _base45
+    except ImportError:
+        pass
+    else:
+        _native = _base45.decode

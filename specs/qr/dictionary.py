@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import cbor2
@@ -99,6 +99,11 @@ class ProfileDictionary:
     names: tuple[str, ...]
     templates: tuple[tuple[Part, ...], ...]
     data: bytes
+    dictid: int = field(init=False)  # RFC 1950 §2.2 DICTID: the Adler-32 of ``data``, in every stream's header
+
+    def __post_init__(self) -> None:
+        # Computed once: every frame's header is checked against it before inflating.
+        object.__setattr__(self, "dictid", zlib.adler32(self.data))
 
     @classmethod
     def build(cls, version: str, names: tuple[str, ...], *, base: ProfileDictionary | None = None,
@@ -107,11 +112,6 @@ class ProfileDictionary:
         data = head + b"".join(cbor2.dumps(name) for name in names) + b"".join(
             _part_bytes(part) for template in templates for part in template)
         return cls(version, base.version if base else None, names, templates, data)
-
-    @property
-    def dictid(self) -> int:
-        """RFC 1950 §2.2 DICTID: the Adler-32 of the dictionary, carried in every stream's header."""
-        return zlib.adler32(self.data)
 
     @property
     def sha256(self) -> str:

@@ -33,6 +33,7 @@ from typing import Any, Literal, TypeGuard
 from cryptography import x509
 
 from specs.cbor import decode, encode
+from specs.cbor.raw import bstr_header, encode_plain
 from specs.cose.sign1 import CoseSign1
 from specs.crypto import Signer
 from specs.errors import MobileIdError, QrError, ReaderAuthError
@@ -210,4 +211,12 @@ def two_way_transcript(request: QrRequest) -> SessionTranscript:
 
 
 def one_way_transcript(nonce: bytes, time: dt.datetime) -> SessionTranscript:
-    return SessionTranscript.build(None, None, [HANDOVER_ID, ONE_WAY, nonce, int(time.timestamp())])
+    """``[null, null, ["MobileIdQR", 2, n, t]]``, encoded as ``SessionTranscript.build`` encodes it (preferred
+    serialization), from its constant head and the two fields: built once per verification, and ``encode``'s
+    generic walk costs as much as the rest of the QR framing."""
+    seconds = int(time.timestamp())
+    encoded = _ONE_WAY_HEAD + bstr_header(len(nonce)) + bytes(nonce) + encode_plain(seconds)
+    return SessionTranscript(None, None, [HANDOVER_ID, ONE_WAY, nonce, seconds], encoded)
+
+
+_ONE_WAY_HEAD = encode([None, None, [HANDOVER_ID, ONE_WAY, b"", 0]])[:-2]  # everything before n's head

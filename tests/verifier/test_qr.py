@@ -4,6 +4,7 @@ one-way and two-way QR -> offline verification against the exported trust bundle
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -254,3 +255,36 @@ def test_replay_cache_and_clock_are_passed_in(story: Story) -> None:
     clock.advance(seconds=61)
     expired = separate.verify_qr(late)
     assert not expired.valid and expired.errors[0].code == "qr.expired"
+
+
+def test_the_type_name_comes_from_the_verifiers_catalogue(tmp_path: Path) -> None:
+    """The profile's worked example, verified against its trust bundle: the result names its type from the
+    catalogue the verifier holds now (looked up once per catalogue, so a catalogue given later is used at once);
+    a catalogue that does not list the type leaves the name empty and the verdict unchanged; a refused answer
+    carries no name."""
+    from specs.catalogue import Catalogue
+    from specs.x509 import TrustStore
+    from tests.verifier.test_profile_document import EXAMPLE_NOW, ROOT, VECTORS, _example
+    from tests.verifier.test_result import TYPES, renamed_catalogue
+
+    _, text = _example()
+    trust = VerifierTrust.from_bundle((ROOT / VECTORS / "trust_bundle.cbor").read_bytes(),
+                                      TrustStore.from_pem((ROOT / VECTORS / "iaca_root.pem").read_bytes()),
+                                      now=EXAMPLE_NOW)
+    verifier = Verifier(trust, clock=lambda: EXAMPLE_NOW)
+    first = verifier.verify_qr(text)
+    assert first.valid and dict(first.type_name) == {"ko": "연령 확인 증명", "en": "Age attestation"}
+    replay = verifier.verify_qr(text)
+    assert replay.errors[0].code == "qr.replay" and not replay.type_name
+    licence_only = tmp_path / "licence"
+    licence_only.mkdir()
+    shutil.copy(TYPES / "mdl.json", licence_only)
+    renamed = renamed_catalogue(tmp_path / "renamed", "Proof of age")
+    for catalogue, names in [(renamed, {"ko": "나이 증명", "en": "Proof of age"}),
+                             (Catalogue.from_folder(licence_only), {}), (Catalogue.load_default(), first.type_name)]:
+        fresh = Verifier(trust, clock=lambda: EXAMPLE_NOW, catalogue=catalogue)
+        result = fresh.verify_qr(text)
+        assert result.valid and dict(result.type_name) == names
+    verifier.catalogue = renamed_catalogue(tmp_path / "later", "Age proof")
+    verifier.replays = type(verifier.replays)()
+    assert verifier.verify_qr(text).type_name["en"] == "Age proof"

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from specs.cose import CoseKey
 from specs.crypto import SoftwareSigner
@@ -153,3 +156,32 @@ def test_a_lookup_answers_the_status_the_change_logs_patched(setup) -> None:  # 
     with pytest.raises(StatusTokenError) as stale:  # without the logs, the expired token alone is refused
         _status(StatusReference(LIST_URI, 2), None, unpatched, pki.now)
     assert stale.value.code == "status.token_expired"
+
+
+def _self_signed(*attributes: x509.NameAttribute[str]) -> x509.Certificate:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(list(attributes))
+    when = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    return (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(1).not_valid_before(when).not_valid_after(when + dt.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+
+
+def test_certificate_names_are_read_once_per_certificate(pki, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Each certificate keeps its own name (CN, else O, else none), a copy loaded from the same DER gets the
+    same name, a certificate seen before is answered from the cache, and the cache stays bounded."""
+    from verifier import verify as module
+
+    only_o = _self_signed(x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Test Licensing Office"))
+    nameless = _self_signed(x509.NameAttribute(NameOID.COUNTRY_NAME, "KR"))
+    certificates = [pki.iaca, pki.ds, pki.reader, only_o, nameless]
+    expected = ["mobileid test IACA", "mobileid test DS", "test reader", "Test Licensing Office", None]
+    assert [certificate_name(c) for c in certificates] == expected
+    assert [certificate_name(c) for c in certificates] == expected  # again, from the cache
+    assert module._NAMES[id(pki.ds)] == (pki.ds, "mobileid test DS")
+    copy = x509.load_der_x509_certificate(pki.ds.public_bytes(serialization.Encoding.DER))
+    assert certificate_name(copy) == "mobileid test DS"
+    monkeypatch.setattr(module, "_MAX_NAMES", 2)
+    copies = [x509.load_der_x509_certificate(c.public_bytes(serialization.Encoding.DER)) for c in certificates]
+    assert [certificate_name(c) for c in copies] == expected
+    assert len(module._NAMES) <= 2

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from specs.qr.base45 import Base45Error, b45decode, b45encode
+from specs.qr import base45
+from specs.qr.base45 import ALPHABET, Base45Error, b45decode, b45encode
 
 # RFC 9285 §4.3 (encoding examples) and §4.4 (decoding example).
 RFC_EXAMPLES = [
@@ -73,3 +76,75 @@ def test_one_overflowing_triplet_in_a_long_text(position: int) -> None:
     with pytest.raises(Base45Error):
         b45decode("".join(text))
     assert b45decode("".join(["FGW"] * 300)) == b"\xff\xff" * 300  # 0xFFFF itself is fine
+
+
+# The C part (specs/qr/_base45.c) against the Python decoder it must agree with: whatever C returns, Python returns
+# too; whatever Python refuses, C defers (returns None); and it answers for every valid text, or it gains nothing.
+
+def _native() -> Callable[[str], bytes | None]:
+    if base45._native is None:
+        pytest.fail("the C part of specs.qr.base45 is not built: `pip install -e .` (or `python setup.py build_ext "
+                    "--inplace`) with a C compiler, and MOBILEID_PURE_BASE45 unset")
+    return base45._native
+
+
+def _agree(text: str) -> bytes | None:
+    """Assert C and Python agree on ``text``; C's answer (None: it deferred)."""
+    native = _native()(text)
+    try:
+        python = base45._b45decode_python(text)
+    except Base45Error:
+        assert native is None, f"C accepted what Python refuses: {text!r}"
+        return None
+    assert native is not None, f"C deferred on valid base45: {text!r}"
+    assert type(native) is bytes and native == python
+    return native
+
+
+@settings(max_examples=300)
+@given(st.binary(max_size=1500))
+def test_native_answers_every_encoding(data: bytes) -> None:
+    assert _agree(b45encode(data)) == data
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=ALPHABET + "a;é\x00\x7f\x80\u00ff\u0100\U0001f600", max_size=300))
+def test_native_agrees_or_defers(text: str) -> None:
+    _agree(text)
+
+
+@settings(max_examples=200)
+@given(st.binary(min_size=1, max_size=600), st.data())
+def test_native_agrees_on_mutated_texts(data: bytes, draw: st.DataObject) -> None:
+    """One character replaced, dropped or added: every error rule at any position of a long text."""
+    text = list(b45encode(data))
+    at = draw.draw(st.integers(0, len(text) - 1))
+    change = draw.draw(st.sampled_from(["replace", "drop", "add"]))
+    char = draw.draw(st.sampled_from([":", "Z", "0", "a", "é", "\x00", " "]))
+    if change == "replace":
+        text[at] = char
+    elif change == "drop":
+        del text[at]
+    else:
+        text.insert(at, char)
+    _agree("".join(text))
+
+
+@pytest.mark.parametrize("text", ["", "A", "AAAA", "abc", "GGW", ":::", "::", "BB8;", "BB8Bé", "BB\x00",
+                                  "FGW" * 3 + "::", "\U0001f600BB"])
+def test_native_edges(text: str) -> None:
+    _agree(text)
+    assert _native()("FGW") == b"\xff\xff" and _native()("U5") == b"\xff"  # the largest triplet and pair
+
+
+def test_native_defers_on_what_is_not_a_str() -> None:
+    assert _native()(b"BB8") is None  # type: ignore[arg-type]
+    assert _native()(type("S", (str,), {})("BB8")) is None  # a str subclass: Python decides
+
+
+def test_b45decode_uses_the_native_answer_and_python_for_errors() -> None:
+    assert b45decode("BB8") == b"AB"
+    with pytest.raises(Base45Error, match="outside the alphabet"):
+        b45decode("BB8Bé")
+    with pytest.raises(Base45Error, match="exceeds 16 bits"):
+        b45decode(":::")

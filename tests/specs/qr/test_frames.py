@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import random
 import zlib
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from specs.errors import QrFrameError
+from specs.errors import QrError, QrFrameError
 from specs.qr.base45 import ALPHABET, b45encode
 from specs.qr.dictionary import DICTIONARIES, DICTIONARY
 from specs.qr.frames import (
@@ -152,4 +153,47 @@ def test_one_message_keeps_one_message_and_refuses_two() -> None:
     for texts, code in [([a[0], b[0]], "qr.ambiguous"), ([frames[0], a[0]], "qr.frame_mixed")]:
         with pytest.raises(QrFrameError) as err:
             one_message(texts)
+        assert err.value.code == code
+
+
+def _outcome(run: Callable[[], bytes]) -> tuple[str, bytes | str]:
+    try:
+        return "ok", run()
+    except QrError as exc:
+        return "error", exc.code
+
+
+def _two_steps(texts: list[str]) -> bytes:
+    from specs.qr import one_message
+
+    collector = FrameCollector()
+    for text in one_message(texts):
+        collector.add(text)
+    return collector.message()
+
+
+@settings(max_examples=80)
+@given(st.lists(st.sampled_from(
+    [*encode_message(bytes(range(256)) * 4, frames=3), *encode_message(b"\xa1" * 30), *encode_message(b"\xa2" * 30),
+     *encode_message(bytes(range(200)), frames=2), "https://example.org", " ", "MID2:!!", "MID9:00",
+     "MID2/1/2/ZZZZZZ:00"]), max_size=6))
+def test_collect_is_one_message_then_a_collector(texts: list[str]) -> None:
+    """``collect`` parses each text once; what it accepts and refuses (and why) is what ``one_message`` followed
+    by ``FrameCollector.add`` of each text accepts and refuses."""
+    from specs.qr import collect
+
+    assert _outcome(lambda: collect(texts).message()) == _outcome(lambda: _two_steps(texts))
+
+
+def test_collect_refuses_two_codes_and_mixed_frames() -> None:
+    from specs.qr import collect
+
+    a, b = encode_message(b"\xa1" * 30), encode_message(b"\xa2" * 30)
+    frames = encode_message(bytes(range(256)) * 4, frames=3)
+    assert collect([frames[2], "https://example.org", frames[0]]).progress == (2, 3)
+    assert collect([a[0], " " + a[0]]).message() == b"\xa1" * 30
+    for texts, code in [([a[0], b[0]], "qr.ambiguous"), ([frames[0], a[0]], "qr.frame_mixed"),
+                        (["MID2:!!"], "qr.base45_invalid")]:
+        with pytest.raises(QrError) as err:
+            collect(texts)
         assert err.value.code == code

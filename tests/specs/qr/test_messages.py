@@ -7,10 +7,13 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from specs.cbor import encode
 from specs.errors import QrError, StructureError
-from specs.qr.presentation import QrRequest, QrResponse, decode_qr_message
+from specs.mdoc.transcript import SessionTranscript
+from specs.qr.presentation import QrRequest, QrResponse, decode_qr_message, one_way_transcript
 from specs.trust.bundle import TrustBundle
 
 NONCE = bytes(range(16))
@@ -59,3 +62,16 @@ def test_trust_bundle_version_is_an_integer() -> None:
     with pytest.raises(StructureError) as info:
         TrustBundle.from_cbor(encode({**bundle, "version": 1.0}))
     assert "integer" in info.value.message
+
+
+@settings(max_examples=200)
+@given(st.binary(max_size=300), st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(9999, 12, 31),
+                                             timezones=st.just(dt.UTC)))
+def test_one_way_transcript_is_the_generic_encoding(nonce: bytes, when: dt.datetime) -> None:
+    """The one-way SessionTranscript is assembled from its constant head: the same bytes (and value) as the
+    generic encoder gives for ``[null, null, ["MobileIdQR", 2, n, t]]``, for any nonce length and time."""
+    expected = SessionTranscript.build(None, None, ["MobileIdQR", 2, nonce, int(when.timestamp())])
+    built = one_way_transcript(nonce, when)
+    assert built.encoded == expected.encoded == encode([None, None, ["MobileIdQR", 2, nonce, int(when.timestamp())]])
+    assert built == expected
+    assert SessionTranscript.from_cbor(built.encoded) == expected
