@@ -346,6 +346,10 @@ def _mdoc_native() -> Call:
             codec._native = native
         if fast != slow:
             raise Rejected("the C part of mdoc verification changes the result")
+
+    return run
+
+
 def _base45_native() -> Call:
     """The C part of base45 decoding against the Python decoder (specs/qr/_base45.c): on every line of the input
     and on its part after the first colon (a frame's payload), what C returns Python returns too, and what
