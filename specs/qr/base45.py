@@ -82,9 +82,10 @@ def _b45decode_python(text: str) -> bytes:
 
 # The C part: the common case of ``b45decode`` (specs/qr/_base45.c), built when a C compiler was there at install
 # time. It returns exactly what ``_b45decode_python`` returns, or None for anything it is not sure of (every error
-# included), which ``_b45decode_python`` then decides. MOBILEID_PURE_BASE45=1 leaves it out.
+# included), which ``_b45decode_python`` then decides. MOBILEID_PURE_BASE45=1 leaves it out, and so does
+# MOBILEID_PURE_CBOR=1, which switches off every C part of specs.
 _native: Callable[[str], bytes | None] | None = None
-if not os.environ.get("MOBILEID_PURE_BASE45"):
+if not (os.environ.get("MOBILEID_PURE_CBOR") or os.environ.get("MOBILEID_PURE_BASE45")):
     try:
         from specs.qr import _base45
     except ImportError:

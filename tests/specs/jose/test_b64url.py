@@ -277,6 +277,10 @@ def test_answers_for_real_tokens() -> None:
 def test_pure_switch() -> None:
     """MOBILEID_PURE_CBOR=1 leaves every C part of specs out, this one included."""
     env = {**os.environ, "MOBILEID_PURE_CBOR": "1"}
-    code = "import specs.jose.jws as j, specs.cbor.codec as c; print(j._native is None, c._native is None)"
+    code = ("import specs.jose.jws as j, specs.cbor.codec as c, specs.qr.base45 as q, specs.mdoc.walk as m; "
+            "print(j._native is None, c._native is None, q._native is None, m._native is None)")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["True", "True"]
+    assert out.stdout.split() == ["True"] * 4
+    out = subprocess.run([sys.executable, "-c", code], env={k: v for k, v in env.items() if k != "MOBILEID_PURE_CBOR"},
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False"] * 4  # the same check fails when a part is missing or the switch is ignored
