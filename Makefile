@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint demo bench clean app-fonts
 FONTS := app/fonts/MobileIdSans-Regular.otf
 
-$(STAMP): pyproject.toml setup.py specs/cbor/_strict.c specs/jose/_b64url.c
+$(STAMP): pyproject.toml setup.py specs/cbor/_strict.c specs/jose/_b64url.c specs/sdjwt/_walk.c
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[issuer,verifier,app,dev]'

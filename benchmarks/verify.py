@@ -14,7 +14,7 @@ asks for one, against the plain reference of ``benchmarks/reference_verify.py`` 
 * a status list token (JWT, 131,072 two-bit entries, 1 % revoked, 0.5 % suspended) verified and looked up:
   floor = its JWS signature + inflating its list.
 
-Also printed, informative: every case with the C parts (the strict CBOR decoder, base64url) switched off
+Also printed, informative: every case with the C parts (the strict CBOR decoder, base64url, SD-JWT disclosure processing) switched off
 (``ours_pure``, the pure Python figure), the bounds of ``bound_cases`` (what a compiled CBOR walk, or a verifier native
 throughout, could at best do for the mdoc case) and the Python peers pymdoccbor and sd-jwt (``--no-peers`` skips).
 
@@ -93,20 +93,21 @@ def measure(cases: dict[str, Callable[[], object]], rounds: int, batch_ms: float
 
 
 def pure(fn: Callable[[], object]) -> Callable[[], object]:
-    """``fn`` with the C parts switched off (the strict CBOR decoder, specs.cbor.codec._native, and base64url,
-    specs.jose.jws._native): the pure Python figure in the same run, to show what the C parts give (four
-    assignments per call, nothing measurable)."""
+    """``fn`` with the C parts switched off (the strict CBOR decoder, specs.cbor.codec._native, base64url,
+    specs.jose.jws._native, and SD-JWT disclosure processing, specs.sdjwt.verify._native): the pure Python figure in
+    the same run, to show what the C parts give (six assignments per call, nothing measurable)."""
     import specs.cbor.codec as codec
     import specs.jose.jws as jws
+    import specs.sdjwt.verify as sdjwt
 
-    native, b64 = codec._native, jws._native
+    native, b64, walk = codec._native, jws._native, sdjwt._native
 
     def run() -> object:
-        codec._native = jws._native = None
+        codec._native = jws._native = sdjwt._native = None
         try:
             return fn()
         finally:
-            codec._native, jws._native = native, b64
+            codec._native, jws._native, sdjwt._native = native, b64, walk
 
     return run
 

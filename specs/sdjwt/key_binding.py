@@ -10,7 +10,7 @@ from specs.jose import Jws, b64url_encode, sign_compact
 from specs.sdjwt.disclosure import HASHERS
 from specs.sdjwt.sd_jwt import SdJwt
 
-__all__ = ["KB_TYPE", "create_kb_jwt", "sd_hash", "verify_kb_jwt"]
+__all__ = ["KB_TYPE", "check_kb_jwt", "create_kb_jwt", "sd_hash", "verify_kb_jwt"]
 
 KB_TYPE = "kb+jwt"
 
@@ -28,10 +28,18 @@ def create_kb_jwt(holder: Signer, sd_jwt: SdJwt, *, aud: str, nonce: str, iat: d
 def verify_kb_jwt(sd_jwt: SdJwt, holder_key: PublicKey, *, alg: str, now: dt.datetime, aud: str | None,
                   nonce: str | None, max_age: dt.timedelta, leeway: dt.timedelta) -> None:
     """§7.3: every check, each with its own ``sdjwt.kb_*`` code."""
-    if sd_jwt.kb_jwt is None:
+    check_kb_jwt(sd_jwt.kb_jwt, sd_jwt.without_kb(), holder_key, alg=alg, now=now, aud=aud, nonce=nonce,
+                 max_age=max_age, leeway=leeway)
+
+
+def check_kb_jwt(kb_jwt: str | None, presented: str, holder_key: PublicKey, *, alg: str, now: dt.datetime,
+                 aud: str | None, nonce: str | None, max_age: dt.timedelta, leeway: dt.timedelta) -> None:
+    """``verify_kb_jwt`` on the KB-JWT as it arrived and ``presented``, the ``<JWT>~<D1>~...~<DN>~`` text its
+    ``sd_hash`` must cover (§4.3.1), as it arrived too (a verifier that never built the disclosures' objects)."""
+    if kb_jwt is None:
         raise KeyBindingError("key binding is required and no KB-JWT was presented", code="sdjwt.kb_missing")
     try:
-        kb = Jws.parse(sd_jwt.kb_jwt)
+        kb = Jws.parse(kb_jwt)
     except JoseDecodeError:
         raise KeyBindingError("the KB-JWT is malformed", code="sdjwt.kb_malformed") from None
     if kb.typ != KB_TYPE:
@@ -54,5 +62,5 @@ def verify_kb_jwt(sd_jwt: SdJwt, holder_key: PublicKey, *, alg: str, now: dt.dat
         raise KeyBindingError("the KB-JWT nonce is not the one this verifier issued", code="sdjwt.kb_nonce")
     if aud is not None and claims.get("aud") != aud:
         raise KeyBindingError("the KB-JWT audience is another verifier", code="sdjwt.kb_aud")
-    if claims.get("sd_hash") != sd_hash(sd_jwt, alg):
+    if claims.get("sd_hash") != b64url_encode(HASHERS[alg](presented.encode("ascii")).digest()):
         raise KeyBindingError("the KB-JWT sd_hash does not cover this presentation", code="sdjwt.kb_sd_hash")
