@@ -14,9 +14,10 @@ asks for one, against the plain reference of ``benchmarks/reference_verify.py`` 
 * a status list token (JWT, 131,072 two-bit entries, 1 % revoked, 0.5 % suspended) verified and looked up:
   floor = its JWS signature + inflating its list.
 
-Also printed, informative: every case with the C parts (the strict CBOR decoder, base64url, SD-JWT disclosure processing) switched off
-(``ours_pure``, the pure Python figure), the bounds of ``bound_cases`` (what a compiled CBOR walk, or a verifier native
-throughout, could at best do for the mdoc case) and the Python peers pymdoccbor and sd-jwt (``--no-peers`` skips).
+Also printed, informative: every case with the C parts (the strict CBOR decoder, base64url, SD-JWT disclosure
+processing) switched off (``ours_pure``, the pure Python figure), the bounds of ``bound_cases`` (what a compiled CBOR
+walk, or a verifier native throughout, could at best do for the mdoc case) and the Python peers pymdoccbor and sd-jwt
+(``--no-peers`` skips).
 
 Timing: the callables of a case run interleaved in rounds of ``--batch-ms`` batches on one core; each figure is
 the fastest round (the one least disturbed by other processes on a shared machine; the median round is printed
@@ -382,10 +383,12 @@ def run(rounds: int, batch_ms: float, peers: bool) -> dict[str, Any]:
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     import specs.cbor.codec as codec
     import specs.jose.jws as jws
+    import specs.sdjwt.verify as sdjwt
 
     results: dict[str, Any] = {"unit": "microseconds per verification", "date": dt.date.today().isoformat(),
                                "load_average": [round(x, 2) for x in os.getloadavg()],
-                               "c_decoder": codec._native is not None, "c_base64url": jws._native is not None}
+                               "c_decoder": codec._native is not None, "c_base64url": jws._native is not None,
+                               "c_sdjwt_walk": sdjwt._native is not None}
     results["mdoc"] = mdoc_cases(rounds, batch_ms)
     results["sd_jwt_vc"] = sd_jwt_cases(rounds, batch_ms)
     results["verify_qr"] = qr_cases(rounds, batch_ms)
@@ -400,8 +403,8 @@ def run(rounds: int, batch_ms: float, peers: bool) -> dict[str, Any]:
 
 def report(r: dict[str, Any]) -> list[str]:
     lines = [f"{r['date']}, load average {r['load_average']} before, {r['load_average_after']} after; "
-             "us per verification, fastest round (median round); C parts (CBOR decoder, base64url) "
-             f"{'built and used' if r['c_decoder'] and r['c_base64url'] else 'NOT ALL BUILT'}"]
+             "us per verification, fastest round (median round); C parts (CBOR decoder, base64url, SD-JWT walk) "
+             f"{'built and used' if r['c_decoder'] and r['c_base64url'] and r['c_sdjwt_walk'] else 'NOT ALL BUILT'}"]
     for case in ("mdoc", "sd_jwt_vc", "verify_qr", "status_token", "bounds", "peers"):
         if case not in r:
             continue
