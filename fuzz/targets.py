@@ -314,6 +314,53 @@ def _jose_native() -> Call:
     return run
 
 
+def _sdjwt_native() -> Call:
+    """The C part of SD-JWT disclosure processing against the Python code (specs/sdjwt/_walk.c): on the
+    disclosures of every input and the payload of its issuer JWT (or, when that is not a JWS, a payload
+    referencing every disclosure from ``_sd`` and from an array), what C rebuilds Python rebuilds too (same claims,
+    types and paths in the same order), and what Python refuses C defers. Seeds: the SD-JWT seeds."""
+    import specs.jose.jws as jws
+    import specs.sdjwt.verify as verify
+    from specs.jose import Jws, b64url_encode
+    from specs.sdjwt import Disclosure
+    from specs.sdjwt.disclosure import HASHERS
+    from specs.sdjwt.processing import index_disclosures, process
+
+    native, b64 = verify._native, jws._native
+    if native is None or b64 is None:
+        raise RuntimeError("the C part of specs.sdjwt is not built (pip install -e . with a C compiler)")
+
+    def compare(parts: list[str], payload: Any, alg: str) -> None:
+        fast = native.disclose(parts, b64.decode_text, jws._SCAN, b64.DEFER)
+        if fast is not verify._DEFER:
+            fast = native.walk(fast, payload, HASHERS[alg], b64url_encode)
+        try:
+            processed = process(payload, index_disclosures([Disclosure.parse(p) for p in parts], alg))
+        except MobileIdError:
+            if fast is not verify._DEFER:
+                raise Rejected("the C walk accepted what the Python code refuses") from None
+            return
+        if fast is not verify._DEFER and (repr(fast[0]) != repr(processed.claims)
+                                          or fast[1] != list(processed.paths.values())):
+            raise Rejected("the C walk and the Python code disagree")
+
+    def run(data: bytes) -> None:
+        parts = _text(data).strip().split("~")
+        disclosures = [p for p in parts[1:-1] if p] if len(parts) > 1 else []
+        try:
+            payload: Any = dict(Jws.parse(parts[0]).payload)
+            alg = payload.get("_sd_alg", "sha-256")
+        except MobileIdError:
+            payload, alg = None, "sha-256"
+        if payload is not None and isinstance(alg, str) and alg in HASHERS:
+            compare(disclosures, payload, alg)
+        digests = [b64url_encode(HASHERS["sha-256"](p.encode("utf-8", "surrogateescape")).digest())
+                   for p in disclosures]
+        compare(disclosures, {"_sd": digests, "a": [{"...": d} for d in digests]}, "sha-256")
+
+    return run
+
+
 # -- SD-JWT ---------------------------------------------------------------------------------------------
 def _sd_jwt() -> Call:
     from specs.jose import key_from_jwk
@@ -517,6 +564,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("trust_bundle", "cbor", _trust_bundle),
     Target("cbor_native", "cbor", _cbor_native),
     Target("jose_native", "jwt", _jose_native),
+    Target("sdjwt_native", "jwt", _sdjwt_native),
     Target("oid4vci", "json", _oid4vci_parse, _oid4vci_allowed()),
     Target("oid4vci_http", "http", _oid4vci_http, slow=True),
     Target("terminal_text", "bytes", terminal_text),
@@ -528,5 +576,7 @@ def seeds(name: str) -> list[bytes]:
         return seeds("cbor_device_response") + seeds("cbor_device_request")
     if name == "jose_native":  # the C base64url likewise, from the JWT forms
         return seeds("sd_jwt") + [s for s in seeds("status_token") if s[:2] == b"ey"]
+    if name == "sdjwt_native":  # the C walk likewise, from the SD-JWT seeds
+        return seeds("sd_jwt")
     folder = SEEDS / name
     return [p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()]

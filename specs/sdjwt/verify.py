@@ -87,7 +87,7 @@ def verify_sd_jwt(presentation: str | SdJwt, *, issuer_keys: KeyResolver | Seque
     keys = issuer_keys(jws.header, jws.payload) if callable(issuer_keys) else issuer_keys
     _verify_issuer(jws, keys)
     alg = jws.payload.get("_sd_alg", "sha-256")
-    if alg not in HASH_ALGORITHMS:
+    if not isinstance(alg, str) or alg not in HASH_ALGORITHMS:  # an array or object is unhashable: refused first
         raise SdJwtClaimError("_sd_alg names an unsupported hash", code="sdjwt.claim_sd_alg")
     walked = _DEFER if _native is None or disclosed is _DEFER else \
         _native.walk(disclosed, jws.payload, HASHERS[alg], b64url_encode)
