@@ -283,7 +283,8 @@ def _cbor_native() -> Call:
 def _jose_native() -> Call:
     """The C base64url against the Python one (specs/jose/_b64url.c): for the whole input and each of its
     ``~``- and ``.``-separated parts, what C decodes Python decodes to the same bytes (and, for text, the same
-    UTF-8 text), and what Python refuses C defers. Seeds: the SD-JWT and status-token JWT seeds."""
+    UTF-8 text), and what Python refuses C defers; likewise ``parse_compact`` against ``Jws.parse`` for the whole
+    input and each ``~``-separated part. Seeds: the SD-JWT and status-token JWT seeds."""
     import specs.jose.jws as jws
     from specs.errors import JoseDecodeError
 
@@ -310,6 +311,20 @@ def _jose_native() -> Call:
                 decoded = jws._DEFER
             if fast_text != decoded:
                 raise Rejected("the C base64url text and the Python one disagree")
+        for compact in {text, *text.split("~")}:  # parse_compact against Jws.parse by the Python code alone
+            parsed = native.parse_compact(compact, jws._SCAN)
+            jws._native = None
+            try:
+                python = jws.Jws.parse(compact)
+            except JoseDecodeError:
+                if parsed is not jws._DEFER:
+                    raise Rejected("the C parse_compact accepted what Jws.parse refuses") from None
+                continue
+            finally:
+                jws._native = native
+            if parsed is not jws._DEFER and repr(parsed) != repr(
+                    (python.header, python.payload, python.signing_input, python.signature)):
+                raise Rejected("the C parse_compact and Jws.parse disagree")
 
     return run
 
