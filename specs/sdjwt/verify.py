@@ -29,7 +29,7 @@ from specs.errors import (
     SdJwtIssuerSignatureError,
     SdJwtValidityError,
 )
-from specs.jose import Jws, b64url_encode, key_from_jwk
+from specs.jose import Jws, key_from_jwk
 from specs.jose import jws as _jws
 from specs.sdjwt.disclosure import HASH_ALGORITHMS, HASHERS, Disclosure
 from specs.sdjwt.key_binding import check_kb_jwt
@@ -89,8 +89,8 @@ def verify_sd_jwt(presentation: str | SdJwt, *, issuer_keys: KeyResolver | Seque
     alg = jws.payload.get("_sd_alg", "sha-256")
     if not isinstance(alg, str) or alg not in HASH_ALGORITHMS:  # an array or object is unhashable: refused first
         raise SdJwtClaimError("_sd_alg names an unsupported hash", code="sdjwt.claim_sd_alg")
-    walked = _DEFER if _native is None or disclosed is _DEFER else \
-        _native.walk(disclosed, jws.payload, HASHERS[alg], b64url_encode)
+    walked = _DEFER if _native is None or b64 is None or disclosed is _DEFER else \
+        _native.walk(disclosed, jws.payload, HASHERS[alg], b64.encode)
     if walked is _DEFER:  # the Python code decides (and says what is wrong)
         if disclosures is None:
             disclosures = [Disclosure.parse(p) for p in encoded]
