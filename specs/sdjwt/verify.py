@@ -32,7 +32,7 @@ from specs.errors import (
 from specs.jose import Jws, key_from_jwk
 from specs.jose import jws as _jws
 from specs.sdjwt.disclosure import HASH_ALGORITHMS, HASHERS, Disclosure
-from specs.sdjwt.key_binding import check_kb_jwt
+from specs.sdjwt.key_binding import verify_kb_jwt
 from specs.sdjwt.processing import Path, index_disclosures, process
 from specs.sdjwt.sd_jwt import SdJwt, split_sd_jwt
 from specs.slots import builder
@@ -105,8 +105,8 @@ def verify_sd_jwt(presentation: str | SdJwt, *, issuer_keys: KeyResolver | Seque
     if kb_jwt is not None or require_key_binding or expected_nonce is not None or expected_aud is not None:
         if holder_key is None:
             raise KeyBindingError("key binding is required but the SD-JWT has no cnf key", code="sdjwt.kb_no_cnf")
-        check_kb_jwt(kb_jwt, presented, holder_key, alg=alg, now=now, aud=expected_aud, nonce=expected_nonce,
-                     max_age=max_kb_age, leeway=leeway)
+        verify_kb_jwt(kb_jwt, presented, holder_key, alg=alg, now=now, aud=expected_aud, nonce=expected_nonce,
+                      max_age=max_kb_age, leeway=leeway)
         bound = True
     return _build(jws.header, claims, paths, holder_key, bound)
 
