@@ -188,8 +188,8 @@ static PyObject *json_object_of(const unsigned char *s, Py_ssize_t n, PyObject *
     Py_DECREF(zero);
     Py_DECREF(text);
     if (scanned == NULL) {
-        if (PyErr_ExceptionMatches(PyExc_MemoryError)) {
-            return NULL;
+        if (!PyErr_ExceptionMatches(PyExc_Exception) || PyErr_ExceptionMatches(PyExc_MemoryError)) {
+            return NULL; /* not a verdict on the input (KeyboardInterrupt included) */
         }
         PyErr_Clear(); /* StopIteration, ValueError, RecursionError, a duplicate member: Python says */
         return defer();
@@ -239,11 +239,9 @@ static PyObject *b64_parse_compact(PyObject *module, PyObject *const *args, Py_s
     int crit = PyDict_Contains(header, CRIT);
     PyObject *alg = crit == 0 ? PyDict_GetItemWithError(header, ALG) : NULL;
     if (alg == NULL || !PyUnicode_Check(alg)) {
-        if (PyErr_Occurred() && PyErr_ExceptionMatches(PyExc_MemoryError)) {
-            goto done;
+        if (!PyErr_Occurred()) { /* a dict of str keys raises only when the interpreter itself fails */
+            out = defer();
         }
-        PyErr_Clear();
-        out = defer();
         goto done;
     }
     payload = json_object_of(first + 1, second - first - 1, args[1]);

@@ -46,9 +46,10 @@ static PyObject *defer(void) {
     return DEFER;
 }
 
-/* Clears a Python exception that is a verdict on the input (anything but MemoryError); 1 if it was one. */
+/* Clears a Python exception that is a verdict on the input (an Exception but not MemoryError: never a
+ * KeyboardInterrupt); 1 if it was one. */
 static int cleared(void) {
-    if (PyErr_ExceptionMatches(PyExc_MemoryError)) {
+    if (!PyErr_ExceptionMatches(PyExc_Exception) || PyErr_ExceptionMatches(PyExc_MemoryError)) {
         return 0;
     }
     PyErr_Clear();
