@@ -283,7 +283,8 @@ def _cbor_native() -> Call:
 def _jose_native() -> Call:
     """The C base64url against the Python one (specs/jose/_b64url.c): for the whole input and each of its
     ``~``- and ``.``-separated parts, what C decodes Python decodes to the same bytes (and, for text, the same
-    UTF-8 text), and what Python refuses C defers. Seeds: the SD-JWT and status-token JWT seeds."""
+    UTF-8 text), and what Python refuses C defers; likewise ``parse_compact`` against ``Jws.parse`` for the whole
+    input and each ``~``-separated part. Seeds: the SD-JWT and status-token JWT seeds."""
     import specs.jose.jws as jws
     from specs.errors import JoseDecodeError
 
@@ -310,6 +311,67 @@ def _jose_native() -> Call:
                 decoded = jws._DEFER
             if fast_text != decoded:
                 raise Rejected("the C base64url text and the Python one disagree")
+        for compact in {text, *text.split("~")}:  # parse_compact against Jws.parse by the Python code alone
+            parsed = native.parse_compact(compact, jws._SCAN)
+            jws._native = None
+            try:
+                python = jws.Jws.parse(compact)
+            except JoseDecodeError:
+                if parsed is not jws._DEFER:
+                    raise Rejected("the C parse_compact accepted what Jws.parse refuses") from None
+                continue
+            finally:
+                jws._native = native
+            if parsed is not jws._DEFER and repr(parsed) != repr(
+                    (python.header, python.payload, python.signing_input, python.signature)):
+                raise Rejected("the C parse_compact and Jws.parse disagree")
+
+    return run
+
+
+def _sdjwt_native() -> Call:
+    """The C part of SD-JWT disclosure processing against the Python code (specs/sdjwt/_walk.c): on the
+    disclosures of every input and the payload of its issuer JWT (or, when that is not a JWS, a payload
+    referencing every disclosure from ``_sd`` and from an array), what C rebuilds Python rebuilds too (same claims,
+    types and paths in the same order), and what Python refuses C defers. Seeds: the SD-JWT seeds."""
+    import specs.jose.jws as jws
+    import specs.sdjwt.verify as verify
+    from specs.jose import Jws, b64url_encode
+    from specs.sdjwt import Disclosure
+    from specs.sdjwt.disclosure import HASHERS
+    from specs.sdjwt.processing import index_disclosures, process
+
+    native, b64 = verify._native, jws._native
+    if native is None or b64 is None:
+        raise RuntimeError("the C part of specs.sdjwt is not built (pip install -e . with a C compiler)")
+
+    def compare(parts: list[str], payload: Any, alg: str) -> None:
+        fast = native.disclose(parts, b64.decode_text, jws._SCAN, b64.DEFER)
+        if fast is not verify._DEFER:
+            fast = native.walk(fast, payload, HASHERS[alg], b64url_encode)
+        try:
+            processed = process(payload, index_disclosures([Disclosure.parse(p) for p in parts], alg))
+        except MobileIdError:
+            if fast is not verify._DEFER:
+                raise Rejected("the C walk accepted what the Python code refuses") from None
+            return
+        if fast is not verify._DEFER and (repr(fast[0]) != repr(processed.claims)
+                                          or fast[1] != list(processed.paths.values())):
+            raise Rejected("the C walk and the Python code disagree")
+
+    def run(data: bytes) -> None:
+        parts = _text(data).strip().split("~")
+        disclosures = [p for p in parts[1:-1] if p] if len(parts) > 1 else []
+        try:
+            payload: Any = dict(Jws.parse(parts[0]).payload)
+            alg = payload.get("_sd_alg", "sha-256")
+        except MobileIdError:
+            payload, alg = None, "sha-256"
+        if payload is not None and isinstance(alg, str) and alg in HASHERS:
+            compare(disclosures, payload, alg)
+        digests = [b64url_encode(HASHERS["sha-256"](p.encode("utf-8", "surrogateescape")).digest())
+                   for p in disclosures]
+        compare(disclosures, {"_sd": digests, "a": [{"...": d} for d in digests]}, "sha-256")
 
     return run
 
@@ -582,6 +644,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("jose_native", "jwt", _jose_native),
     Target("mdoc_native", "cbor", _mdoc_native),
     Target("base45_native", "qr", _base45_native),
+    Target("sdjwt_native", "jwt", _sdjwt_native),
     Target("oid4vci", "json", _oid4vci_parse, _oid4vci_allowed()),
     Target("oid4vci_http", "http", _oid4vci_http, slow=True),
     Target("terminal_text", "bytes", terminal_text),
@@ -597,5 +660,7 @@ def seeds(name: str) -> list[bytes]:
         return seeds("cbor_device_response")
     if name == "base45_native":  # and the C base45 decoder from the QR texts
         return seeds("qr_text")
+    if name == "sdjwt_native":  # the C walk likewise, from the SD-JWT seeds
+        return seeds("sd_jwt")
     folder = SEEDS / name
     return [p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()]

@@ -11,12 +11,18 @@
  * character (RFC 4648 §3.5 lets a decoder refuse them; ours does not), so this one ignores them too.
  *
  * encode(data) is b64url_encode(data) for bytes: base64url without padding, as ASCII text.
+ *
+ * parse_compact(compact, scan_once) is the common case of Jws.parse (specs/jose/jws.py) below its size check:
+ * the header and payload decoded as decode_text does and scanned by scan_once (the strict JSON scanner of
+ * specs.jose.jws) into JSON objects that fill their text, the header with a text alg and no crit, the signature
+ * decoded as decode does; (header, payload, signing input bytes, signature bytes), or DEFER for anything else.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 
 static PyObject *DEFER; /* returned when the Python functions must decide */
+static PyObject *CRIT, *ALG; /* "crit", "alg" */
 
 /* Each character's 6 bits already shifted to its place in a 4-character group; BAD (bit 24, above the
  * 24 data bits) marks a character outside the alphabet, so one OR over the whole input finds any. */
@@ -118,10 +124,10 @@ static PyObject *b64_decode(PyObject *module, PyObject *text) {
     return out;
 }
 
-static PyObject *b64_decode_text(PyObject *module, PyObject *text) {
-    Py_ssize_t n;
-    const unsigned char *s = ascii_of(text, &n);
-    Py_ssize_t size = s ? decoded_size(n) : -1;
+/* The str that n characters of base64url at s decode to as UTF-8, or DEFER (a new reference either way), or NULL
+ * with an exception that is not a verdict on the input (MemoryError). */
+static PyObject *text_of(const unsigned char *s, Py_ssize_t n) {
+    Py_ssize_t size = decoded_size(n);
     if (size < 0) {
         return defer();
     }
@@ -153,6 +159,115 @@ static PyObject *b64_decode_text(PyObject *module, PyObject *text) {
         return defer();
     }
     return text_out;
+}
+
+static PyObject *b64_decode_text(PyObject *module, PyObject *text) {
+    Py_ssize_t n;
+    const unsigned char *s = ascii_of(text, &n);
+    if (s == NULL) {
+        return defer();
+    }
+    return text_of(s, n);
+}
+
+/* The JSON object n characters of base64url at s hold, as b64url_json's fast path finds it (the scanner's
+ * value filling the text exactly), or DEFER, or NULL with a MemoryError. */
+static PyObject *json_object_of(const unsigned char *s, Py_ssize_t n, PyObject *scan_once) {
+    PyObject *text = text_of(s, n);
+    if (text == NULL || text == DEFER) {
+        return text;
+    }
+    PyObject *zero = PyLong_FromLong(0);
+    if (zero == NULL) {
+        Py_DECREF(text);
+        return NULL;
+    }
+    PyObject *args[2] = {text, zero};
+    PyObject *scanned = PyObject_Vectorcall(scan_once, args, 2, NULL);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    Py_DECREF(zero);
+    Py_DECREF(text);
+    if (scanned == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_Exception) || PyErr_ExceptionMatches(PyExc_MemoryError)) {
+            return NULL; /* not a verdict on the input (KeyboardInterrupt included) */
+        }
+        PyErr_Clear(); /* StopIteration, ValueError, RecursionError, a duplicate member: Python says */
+        return defer();
+    }
+    PyObject *value = NULL;
+    if (PyTuple_CheckExact(scanned) && PyTuple_GET_SIZE(scanned) == 2 &&
+        PyDict_CheckExact(PyTuple_GET_ITEM(scanned, 0)) && PyLong_CheckExact(PyTuple_GET_ITEM(scanned, 1))) {
+        Py_ssize_t end = PyLong_AsSsize_t(PyTuple_GET_ITEM(scanned, 1));
+        if (end == -1 && PyErr_Occurred()) {
+            PyErr_Clear();
+        } else if (end == length) {
+            value = PyTuple_GET_ITEM(scanned, 0);
+            Py_INCREF(value);
+        }
+    }
+    Py_DECREF(scanned);
+    return value ? value : defer();
+}
+
+/* Jws.parse's common case: (header, payload, signing input, signature) of an ASCII compact JWS with exactly two
+ * dots, a header and payload that are base64url JSON objects, a header with a text alg and no crit, and a
+ * base64url signature; DEFER for anything else (Python then decides and says what is wrong). */
+static PyObject *b64_parse_compact(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "parse_compact(compact, scan_once)");
+        return NULL;
+    }
+    Py_ssize_t n;
+    const unsigned char *s = PyUnicode_CheckExact(args[0]) ? ascii_of(args[0], &n) : NULL;
+    if (s == NULL) {
+        return defer();
+    }
+    const unsigned char *first = memchr(s, '.', (size_t)n);
+    const unsigned char *second = first ? memchr(first + 1, '.', (size_t)(s + n - first - 1)) : NULL;
+    if (second == NULL || memchr(second + 1, '.', (size_t)(s + n - second - 1)) != NULL) {
+        return defer();
+    }
+    Py_ssize_t sig_n = s + n - second - 1, sig_size = decoded_size(sig_n);
+    if (sig_size < 0) {
+        return defer();
+    }
+    PyObject *header = NULL, *payload = NULL, *signing_input = NULL, *signature = NULL, *out = NULL;
+    header = json_object_of(s, first - s, args[1]);
+    if (header == NULL || header == DEFER) {
+        return header;
+    }
+    int crit = PyDict_Contains(header, CRIT);
+    PyObject *alg = crit == 0 ? PyDict_GetItemWithError(header, ALG) : NULL;
+    if (alg == NULL || !PyUnicode_Check(alg)) {
+        if (!PyErr_Occurred()) { /* a dict of str keys raises only when the interpreter itself fails */
+            out = defer();
+        }
+        goto done;
+    }
+    payload = json_object_of(first + 1, second - first - 1, args[1]);
+    if (payload == NULL || payload == DEFER) {
+        out = payload;
+        payload = NULL;
+        goto done;
+    }
+    signature = PyBytes_FromStringAndSize(NULL, sig_size);
+    if (signature == NULL) {
+        goto done;
+    }
+    if (!decode_into(second + 1, sig_n, (unsigned char *)PyBytes_AS_STRING(signature))) {
+        out = defer();
+        goto done;
+    }
+    signing_input = PyBytes_FromStringAndSize((const char *)s, second - s);
+    if (signing_input != NULL) {
+        out = PyTuple_Pack(4, header, payload, signing_input, signature);
+    }
+done:
+    Py_XDECREF(header);
+    Py_XDECREF(payload);
+    Py_XDECREF(signing_input);
+    Py_XDECREF(signature);
+    return out;
 }
 
 static PyObject *b64_encode(PyObject *module, PyObject *data) {
@@ -196,6 +311,8 @@ static PyMethodDef methods[] = {
     {"decode", b64_decode, METH_O, "base64url (no padding) -> bytes, or DEFER"},
     {"decode_text", b64_decode_text, METH_O, "base64url (no padding) of UTF-8 -> str, or DEFER"},
     {"encode", b64_encode, METH_O, "bytes -> base64url without padding"},
+    {"parse_compact", (PyCFunction)(void (*)(void))b64_parse_compact, METH_FASTCALL,
+     "compact JWS -> (header, payload, signing input, signature), or DEFER"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -211,7 +328,9 @@ PyMODINIT_FUNC PyInit__b64url(void) {
         return NULL;
     }
     DEFER = PyObject_CallNoArgs((PyObject *)&PyBaseObject_Type);
-    if (DEFER == NULL || PyModule_AddObjectRef(module, "DEFER", DEFER) < 0) {
+    CRIT = PyUnicode_InternFromString("crit");
+    ALG = PyUnicode_InternFromString("alg");
+    if (DEFER == NULL || CRIT == NULL || ALG == NULL || PyModule_AddObjectRef(module, "DEFER", DEFER) < 0) {
         Py_DECREF(module);
         return NULL;
     }

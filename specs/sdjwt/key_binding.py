@@ -16,7 +16,11 @@ KB_TYPE = "kb+jwt"
 
 
 def sd_hash(sd_jwt: SdJwt, alg: str = "sha-256") -> str:
-    return b64url_encode(HASHERS[alg](sd_jwt.without_kb().encode("ascii")).digest())
+    return _sd_hash_of(sd_jwt.without_kb(), alg)
+
+
+def _sd_hash_of(presented: str, alg: str) -> str:
+    return b64url_encode(HASHERS[alg](presented.encode("ascii")).digest())
 
 
 def create_kb_jwt(holder: Signer, sd_jwt: SdJwt, *, aud: str, nonce: str, iat: dt.datetime) -> SdJwt:
@@ -25,13 +29,15 @@ def create_kb_jwt(holder: Signer, sd_jwt: SdJwt, *, aud: str, nonce: str, iat: d
     return sd_jwt.with_kb(sign_compact(holder, {"typ": KB_TYPE}, payload))
 
 
-def verify_kb_jwt(sd_jwt: SdJwt, holder_key: PublicKey, *, alg: str, now: dt.datetime, aud: str | None,
-                  nonce: str | None, max_age: dt.timedelta, leeway: dt.timedelta) -> None:
-    """§7.3: every check, each with its own ``sdjwt.kb_*`` code."""
-    if sd_jwt.kb_jwt is None:
+def verify_kb_jwt(kb_jwt: str | None, presented: str, holder_key: PublicKey, *, alg: str, now: dt.datetime,
+                  aud: str | None, nonce: str | None, max_age: dt.timedelta, leeway: dt.timedelta) -> None:
+    """§7.3: every check of the KB-JWT as it arrived, each with its own ``sdjwt.kb_*`` code. ``presented`` is the
+    ``<JWT>~<D1>~...~<DN>~`` text its ``sd_hash`` must cover (§4.3.1), as it arrived too (``SdJwt.without_kb()``
+    for a parsed presentation)."""
+    if kb_jwt is None:
         raise KeyBindingError("key binding is required and no KB-JWT was presented", code="sdjwt.kb_missing")
     try:
-        kb = Jws.parse(sd_jwt.kb_jwt)
+        kb = Jws.parse(kb_jwt)
     except JoseDecodeError:
         raise KeyBindingError("the KB-JWT is malformed", code="sdjwt.kb_malformed") from None
     if kb.typ != KB_TYPE:
@@ -54,5 +60,5 @@ def verify_kb_jwt(sd_jwt: SdJwt, holder_key: PublicKey, *, alg: str, now: dt.dat
         raise KeyBindingError("the KB-JWT nonce is not the one this verifier issued", code="sdjwt.kb_nonce")
     if aud is not None and claims.get("aud") != aud:
         raise KeyBindingError("the KB-JWT audience is another verifier", code="sdjwt.kb_aud")
-    if claims.get("sd_hash") != sd_hash(sd_jwt, alg):
+    if claims.get("sd_hash") != _sd_hash_of(presented, alg):
         raise KeyBindingError("the KB-JWT sd_hash does not cover this presentation", code="sdjwt.kb_sd_hash")

@@ -9,10 +9,25 @@ from specs.errors import JoseDecodeError
 from specs.sdjwt.disclosure import Disclosure
 from specs.slots import builder
 
-__all__ = ["MAX_SD_JWT_SIZE", "SdJwt"]
+__all__ = ["MAX_SD_JWT_SIZE", "SdJwt", "split_sd_jwt"]
 
 MAX_SD_JWT_SIZE = 256 * 1024
 MAX_DISCLOSURES = 1024
+
+
+def split_sd_jwt(text: str) -> list[str]:
+    """The ``~``-separated components of an SD-JWT (§4), checked for size, count and emptiness: the issuer JWT,
+    each disclosure as it arrived, and the KB-JWT or ``""``."""
+    if not isinstance(text, str) or len(text) > MAX_SD_JWT_SIZE:
+        raise JoseDecodeError("SD-JWT is not text or is too large")
+    parts = text.strip().split("~")
+    if len(parts) < 2:
+        raise JoseDecodeError("an SD-JWT has at least one '~' (RFC 9901 §4)")
+    if len(parts) - 2 > MAX_DISCLOSURES:
+        raise JoseDecodeError("SD-JWT carries too many disclosures")
+    if not all(parts[1:-1]) or not parts[0]:
+        raise JoseDecodeError("SD-JWT has an empty component")
+    return parts
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,16 +38,8 @@ class SdJwt:
 
     @classmethod
     def parse(cls, text: str) -> SdJwt:
-        if not isinstance(text, str) or len(text) > MAX_SD_JWT_SIZE:
-            raise JoseDecodeError("SD-JWT is not text or is too large")
-        parts = text.strip().split("~")
-        if len(parts) < 2:
-            raise JoseDecodeError("an SD-JWT has at least one '~' (RFC 9901 §4)")
-        if len(parts) - 2 > MAX_DISCLOSURES:
-            raise JoseDecodeError("SD-JWT carries too many disclosures")
+        parts = split_sd_jwt(text)
         kb = parts[-1] or None
-        if not all(parts[1:-1]) or not parts[0]:
-            raise JoseDecodeError("SD-JWT has an empty component")
         disclosures = tuple([Disclosure.parse(p) for p in parts[1:-1]])
         return _build(parts[0], disclosures, kb) if cls is SdJwt else cls(parts[0], disclosures, kb)
 

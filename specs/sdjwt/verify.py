@@ -3,13 +3,21 @@
 ``issuer_keys`` resolves the issuer's candidate keys from the JWT header and payload (a ``kid``, an
 ``x5c`` chain validated by the caller, or a pinned key). The algorithm is pinned by each key; ``none``
 and HMAC can never verify. Nothing unverified is returned.
+
+The disclosures' parsing and processing (§7.1 steps 3-5) have an optional C part, ``specs/sdjwt/_walk.c``: for a
+presentation given as text it parses the disclosures and rebuilds the claims as ``Disclosure.parse``,
+``index_disclosures`` and ``process`` would, and defers anything else (every failed check included) to them
+(``_DEFER``), so the Python code alone refuses and says why. ``MOBILEID_PURE_CBOR=1`` leaves it out, as it does
+every C part of ``specs``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from specs.crypto import PublicKey
@@ -22,10 +30,11 @@ from specs.errors import (
     SdJwtValidityError,
 )
 from specs.jose import Jws, key_from_jwk
-from specs.sdjwt.disclosure import HASH_ALGORITHMS
+from specs.jose import jws as _jws
+from specs.sdjwt.disclosure import HASH_ALGORITHMS, HASHERS, Disclosure
 from specs.sdjwt.key_binding import verify_kb_jwt
 from specs.sdjwt.processing import Path, index_disclosures, process
-from specs.sdjwt.sd_jwt import SdJwt
+from specs.sdjwt.sd_jwt import SdJwt, split_sd_jwt
 from specs.slots import builder
 
 __all__ = ["KeyResolver", "VerifiedSdJwt", "verify_sd_jwt"]
@@ -44,29 +53,62 @@ class VerifiedSdJwt:
 
 _build = builder(VerifiedSdJwt)
 
+_DEFER: object = object()
+_native: ModuleType | None = None  # specs/sdjwt/_walk.c when it is built and not switched off
+if not os.environ.get("MOBILEID_PURE_CBOR"):
+    try:
+        from specs.sdjwt import _walk
+    except ImportError:
+        pass
+    else:
+        _native, _DEFER = _walk, _walk.DEFER
+
 
 def verify_sd_jwt(presentation: str | SdJwt, *, issuer_keys: KeyResolver | Sequence[PublicKey], now: dt.datetime,
                   expected_aud: str | None = None, expected_nonce: str | None = None,
                   require_key_binding: bool = False, max_kb_age: dt.timedelta = dt.timedelta(minutes=5),
                   leeway: dt.timedelta = dt.timedelta(seconds=60)) -> VerifiedSdJwt:
-    sd_jwt = presentation if isinstance(presentation, SdJwt) else SdJwt.parse(presentation)
-    jws = Jws.parse(sd_jwt.issuer_jwt)
+    b64 = _jws._native
+    disclosed: object = _DEFER
+    disclosures: Sequence[Disclosure] | None = None
+    if _native is not None and b64 is not None and presentation.__class__ is str:
+        parts = split_sd_jwt(presentation)
+        issuer_jwt, kb_jwt, encoded = parts[0], parts[-1] or None, parts[1:-1]
+        parts[-1] = ""
+        presented = "~".join(parts)  # <JWT>~<D1>~...~<DN>~ as it arrived: what sd_hash covers (§4.3.1)
+        disclosed = _native.disclose(encoded, b64.decode_text, _jws._SCAN, b64.DEFER)
+        if disclosed is _DEFER:  # Disclosure.parse refuses one of them, and says why
+            disclosures = [Disclosure.parse(p) for p in encoded]
+    else:
+        sd_jwt = presentation if isinstance(presentation, SdJwt) else SdJwt.parse(presentation)
+        issuer_jwt, kb_jwt, presented, disclosures = sd_jwt.issuer_jwt, sd_jwt.kb_jwt, sd_jwt.without_kb(), \
+            sd_jwt.disclosures
+    jws = Jws.parse(issuer_jwt)
     keys = issuer_keys(jws.header, jws.payload) if callable(issuer_keys) else issuer_keys
     _verify_issuer(jws, keys)
     alg = jws.payload.get("_sd_alg", "sha-256")
-    if alg not in HASH_ALGORITHMS:
+    if not isinstance(alg, str) or alg not in HASH_ALGORITHMS:  # an array or object is unhashable: refused first
         raise SdJwtClaimError("_sd_alg names an unsupported hash", code="sdjwt.claim_sd_alg")
-    processed = process(jws.payload, index_disclosures(sd_jwt.disclosures, alg))
-    _check_times(processed.claims, now, leeway)
-    holder_key = _holder_key(processed.claims)
+    walked = _DEFER if _native is None or b64 is None or disclosed is _DEFER else \
+        _native.walk(disclosed, jws.payload, HASHERS[alg], b64.encode)
+    if walked is _DEFER:  # the Python code decides (and says what is wrong)
+        if disclosures is None:
+            disclosures = [Disclosure.parse(p) for p in encoded]
+        processed = process(jws.payload, index_disclosures(disclosures, alg))
+        claims, paths = processed.claims, tuple(processed.paths.values())
+    else:
+        claims, found = walked  # type: ignore[misc]
+        paths = tuple(found)
+    _check_times(claims, now, leeway)
+    holder_key = _holder_key(claims)
     bound = False
-    if sd_jwt.kb_jwt is not None or require_key_binding or expected_nonce is not None or expected_aud is not None:
+    if kb_jwt is not None or require_key_binding or expected_nonce is not None or expected_aud is not None:
         if holder_key is None:
             raise KeyBindingError("key binding is required but the SD-JWT has no cnf key", code="sdjwt.kb_no_cnf")
-        verify_kb_jwt(sd_jwt, holder_key, alg=alg, now=now, aud=expected_aud, nonce=expected_nonce,
+        verify_kb_jwt(kb_jwt, presented, holder_key, alg=alg, now=now, aud=expected_aud, nonce=expected_nonce,
                       max_age=max_kb_age, leeway=leeway)
         bound = True
-    return _build(jws.header, processed.claims, tuple(processed.paths.values()), holder_key, bound)
+    return _build(jws.header, claims, paths, holder_key, bound)
 
 
 def _verify_issuer(jws: Jws, keys: Sequence[PublicKey]) -> None:

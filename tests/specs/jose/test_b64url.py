@@ -3,7 +3,8 @@
 Whatever the C part returns, the Python code returns too, value for value and type for type; whatever the Python
 code refuses, the C part defers. Checked on generated text over the alphabet and outside it, at every length mod 4,
 with padding, every final character (the unused low bits), unicode, and inputs at the JWS size cap; on the JSON
-each JWS part and disclosure holds; and it must answer (not defer) for the tokens a verifier sees every day.
+each JWS part and disclosure holds; ``parse_compact`` against ``Jws.parse`` on generated and mutated compact JWSs;
+and it must answer (not defer) for the tokens a verifier sees every day.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from hypothesis import strategies as st
 
 import specs.jose.jws as jws
 from specs.errors import JoseDecodeError
-from specs.jose import MAX_JWS_SIZE, b64url_decode, b64url_encode, b64url_json
+from specs.jose import MAX_JWS_SIZE, Jws, b64url_decode, b64url_encode, b64url_json
 
 ALPHABET = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
 OUTSIDE = "+/= \n\t\r\x00\x7f.~!é\u00a0\u2028\U0001f600\udc80"
@@ -255,6 +256,75 @@ def test_json_any_text(text: str) -> None:
     agree_json(text)
 
 
+# -- parse_compact: Jws.parse's common case ------------------------------------------------------------------
+def agree_parse(compact: Any) -> bool:
+    """``parse_compact`` agrees with ``Jws.parse`` by the Python code alone; True when it answered."""
+    native = _native().parse_compact(compact, jws._SCAN)
+    verdict, value = python(Jws.parse, compact)
+    if verdict == "error":
+        assert native is jws._DEFER, f"C parsed a JWS Python refuses ({value[1]}): {compact!r}"
+        return False
+    if native is jws._DEFER:
+        return False
+    header, payload, signing_input, signature = native
+    assert repr((header, payload)) == repr((value.header, value.payload)), f"C and Python differ on {compact!r}"
+    assert type(signing_input) is bytes and signing_input == value.signing_input
+    assert type(signature) is bytes and signature == value.signature
+    return True
+
+
+def _compact(header: Any, payload: Any, signature: bytes, ascii_only: bool = True) -> str:
+    def part(value: Any) -> str:
+        return b64url_encode(json.dumps(value, ensure_ascii=ascii_only).encode("utf-8"))
+
+    return f"{part(header)}.{part(payload)}.{b64url_encode(signature)}"
+
+
+_HEADERS = st.one_of(
+    st.fixed_dictionaries({"alg": st.sampled_from(["ES256", "EdDSA", "none", ""])},
+                          optional={"typ": st.text(max_size=8), "kid": st.text(max_size=8),
+                                    "crit": st.none() | st.lists(st.text(max_size=4), max_size=2),
+                                    "x": _json_values}),
+    st.dictionaries(st.sampled_from(["alg", "crit", "typ", "a"]), _json_values, max_size=3),
+    _json_values,
+)
+
+
+@given(_HEADERS, _json_values | st.dictionaries(st.text(max_size=5), _json_values, max_size=4),
+       st.binary(max_size=70), st.booleans())
+@settings(max_examples=400)
+def test_parse_compact_generated(header: Any, payload: Any, signature: bytes, ascii_only: bool) -> None:
+    compact = _compact(header, payload, signature, ascii_only)
+    answered = agree_parse(compact)
+    if isinstance(header, dict) and "crit" not in header and isinstance(header.get("alg"), str) \
+            and isinstance(payload, dict) and python(Jws.parse, compact)[0] == "ok":  # Infinity is refused
+        assert answered, f"C deferred a plain JWS: {compact!r}"
+
+
+@given(_HEADERS, st.dictionaries(st.text(max_size=5), _json_values, max_size=4), st.binary(max_size=70),
+       st.integers(min_value=0), st.sampled_from([".", "", "=", " ", "+", "é", "A", "..", "\x00", "e30"]))
+@settings(max_examples=400)
+def test_parse_compact_mutated(header: Any, payload: Any, signature: bytes, where: int, insert: str) -> None:
+    compact = _compact(header, payload, signature)
+    at = where % (len(compact) + 1)
+    agree_parse(compact[:at] + insert + compact[at + 1:])
+    agree_parse(compact[:at] + insert + compact[at:])
+
+
+@pytest.mark.parametrize("compact", [
+    "e30.e30.", "e30.e30", "e30.e30.AA.", ".e30.", "e30..", "..", "", "eyJhbGciOiJFUzI1NiJ9.e30.A",
+    "eyJhbGciOiJFUzI1NiJ9.e30.", "eyJhbGciOiJFUzI1NiJ9.W10.", "eyJhbGciOiJFUzI1NiJ9.IiI.",
+    "eyJhbGciOiJFUzI1NiJ9.IHt9.", "eyJhbGciOiJFUzI1NiJ9.e30g.", "eyJhbGciOiJFUzI1NiJ9.e30.AA==",
+    "eyJhbGciOiJFUzI1NiJ9eA.e30.", "eyJhbGciOiJFUzI1NiJ9.e314.", "eyJhbGciOiJFUzI1NiJ9.e31d.",
+    "eyJhbGciOjF9.e30.", "eyJhbGciOiJFUzI1NiIsImNyaXQiOm51bGx9.e30.", "eyJhbGciOiJFUzI1NiIsImNyaXQiOltdfQ.e30.",
+    "eyJhbGciOiJFUzI1NiIsImFsZyI6IkVTMjU2In0.e30.", "eyJhbGciOiJFUzI1NiJ9.e30.é", b"e30.e30.", None, 1,
+])
+def test_parse_compact_edges(compact: Any) -> None:
+    agree_parse(compact)
+    with pytest.raises(TypeError):
+        _native().parse_compact(compact)
+
+
 # -- it answers for real tokens ---------------------------------------------------------------------------
 def _real_parts() -> list[str]:
     parts: list[str] = []
@@ -272,15 +342,21 @@ def test_answers_for_real_tokens() -> None:
     for part in parts:
         assert agree_decode(part), f"C deferred a part of a real token: {part[:40]}"
         agree_json(part)
+    seeds = [path for folder in ("sd_jwt", "status_token")
+             for path in sorted((ROOT / "fuzz" / "seeds" / folder).glob("*")) if path.suffix in (".txt", ".jwt")]
+    tokens = [piece for path in seeds for piece in path.read_text().strip().split("~") if piece.count(".") == 2]
+    assert len(tokens) > 5
+    for token in tokens:
+        assert agree_parse(token), f"C deferred a real JWS: {token[:40]}"
 
 
 def test_pure_switch() -> None:
     """MOBILEID_PURE_CBOR=1 leaves every C part of specs out, this one included."""
     env = {**os.environ, "MOBILEID_PURE_CBOR": "1"}
-    code = ("import specs.jose.jws as j, specs.cbor.codec as c, specs.qr.base45 as q, specs.mdoc.walk as m; "
-            "print(j._native is None, c._native is None, q._native is None, m._native is None)")
+    code = ("import specs.jose.jws as j, specs.cbor.codec as c, specs.qr.base45 as q, specs.mdoc.walk as m, "
+            "specs.sdjwt.verify as s; print(*(p._native is None for p in (j, c, q, m, s)))")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["True"] * 4
+    assert out.stdout.split() == ["True"] * 5
     out = subprocess.run([sys.executable, "-c", code], env={k: v for k, v in env.items() if k != "MOBILEID_PURE_CBOR"},
                          capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False"] * 4  # the same check fails when a part is missing or the switch is ignored
+    assert out.stdout.split() == ["False"] * 5  # the same check fails when a part is missing or the switch is ignored

@@ -112,8 +112,9 @@ def test_malformed_digests_and_disclosures() -> None:
     assert _code(f"{jwt}~not*base64~") == "sdjwt.disclosure_malformed"
 
 
-def test_bad_sd_alg() -> None:
-    assert _code(_signed({"_sd_alg": "md5"}, [])) == "sdjwt.claim_sd_alg"
+@pytest.mark.parametrize("alg", ["md5", "SHA-256", {"sha-256": 1}, ["sha-256"], 256, None])
+def test_bad_sd_alg(alg: Any) -> None:
+    assert _code(_signed({"_sd_alg": alg}, [])) == "sdjwt.claim_sd_alg"
 
 
 @pytest.mark.parametrize(("claims", "code"), [
