@@ -64,15 +64,26 @@ _EKU = {CertificateRole.DOCUMENT_SIGNER: MDL_DS_EKU, CertificateRole.READER: MDL
 _HASHES = (hashes.SHA256, hashes.SHA384, hashes.SHA512)
 
 
+_NAMES = {role: role.value.replace("_", " ") for role in CertificateRole}
+_CURVES = (ec.SECP256R1, ec.SECP384R1, ec.SECP521R1)
+# The keyUsage bits Annex B allows, exactly: (digitalSignature, contentCommitment, keyEncipherment,
+# dataEncipherment, keyAgreement, keyCertSign, cRLSign).
+_CA_USAGE = (False, False, False, False, False, True, True)
+_LEAF_USAGE = (True, False, False, False, False, False, False)
+
+_Extensions = dict[type, x509.Extension[x509.ExtensionType]]
+
+
 def _fail(rule: str, message: str) -> CertificateProfileError:
     return CertificateProfileError(message, code=f"x509.profile.{rule}")
 
 
-def _ext(cert: x509.Certificate, kind: type[x509.ExtensionType]) -> x509.Extension[x509.ExtensionType] | None:
+def _extensions(cert: x509.Certificate) -> _Extensions:
+    """The extensions by their class, read once (``get_extension_for_class`` walks them on every call); a
+    duplicate extension never gets here (``cert.extensions`` refuses it), an unknown one is keyed by
+    ``UnrecognizedExtension`` and asked for by no rule."""
     try:
-        return cert.extensions.get_extension_for_class(kind)
-    except x509.ExtensionNotFound:
-        return None
+        return {type(ext.value): ext for ext in cert.extensions}
     except ValueError:  # duplicate or malformed extensions
         raise _fail("extensions", "certificate extensions are malformed or duplicated") from None
 
@@ -80,22 +91,19 @@ def _ext(cert: x509.Certificate, kind: type[x509.ExtensionType]) -> x509.Extensi
 def check_profile(cert: x509.Certificate, role: CertificateRole, *,
                   issuer: x509.Certificate | None = None) -> None:
     """ISO/IEC 18013-5 Annex B: raise ``CertificateProfileError`` on the first violated rule."""
-    name = role.value.replace("_", " ")
+    name = _NAMES[role]
     _check_basics(cert, name)
     _check_names(cert, role, issuer, name)
     if cert.not_valid_after_utc - cert.not_valid_before_utc > MAX_VALIDITY[role]:
         limit = MAX_VALIDITY[role].days
         raise _fail("validity_too_long", f"{name} certificate validity exceeds {limit} days")
-    _check_basic_constraints(cert, role, name)
-    _check_key_usage(cert, role, name)
-    _check_eku(cert, role, name)
-    if _ext(cert, x509.SubjectKeyIdentifier) is None or (
-        not role.is_ca and _ext(cert, x509.AuthorityKeyIdentifier) is None
-    ):
+    exts = _extensions(cert)
+    _check_basic_constraints(exts.get(x509.BasicConstraints), role, name)
+    _check_key_usage(exts.get(x509.KeyUsage), role, name)
+    _check_eku(exts.get(x509.ExtendedKeyUsage), role, name)
+    if x509.SubjectKeyIdentifier not in exts or (not role.is_ca and x509.AuthorityKeyIdentifier not in exts):
         raise _fail("key_identifier", f"{name} certificate lacks a subject/authority key identifier")
-    if role in (CertificateRole.IACA, CertificateRole.DOCUMENT_SIGNER) and _ext(
-        cert, x509.IssuerAlternativeName
-    ) is None:
+    if role in (CertificateRole.IACA, CertificateRole.DOCUMENT_SIGNER) and x509.IssuerAlternativeName not in exts:
         raise _fail("issuer_alt_name", f"{name} certificate lacks issuerAlternativeName")
 
 
@@ -106,32 +114,33 @@ def _check_basics(cert: x509.Certificate, name: str) -> None:
     if serial <= 0 or serial.bit_length() > 160:
         raise _fail("serial_number", f"{name} certificate serial number is not a positive 20-octet integer")
     key = cert.public_key()
-    hash_alg = cert.signature_hash_algorithm
     if isinstance(key, ec.EllipticCurvePublicKey):
-        if not isinstance(hash_alg, _HASHES) or not isinstance(
-            key.curve, ec.SECP256R1 | ec.SECP384R1 | ec.SECP521R1
-        ):
+        if not isinstance(cert.signature_hash_algorithm, _HASHES) or not isinstance(key.curve, _CURVES):
             raise _fail("signature_algorithm", f"{name} certificate uses a curve or hash outside the profile")
     elif not isinstance(key, ed25519.Ed25519PublicKey):
         raise _fail("signature_algorithm", f"{name} certificate key is not EC or Ed25519")
 
 
 def _country(cert_name: x509.Name) -> str | None:
-    values = cert_name.get_attributes_for_oid(NameOID.COUNTRY_NAME)
-    return str(values[0].value) if values else None
+    for attribute in cert_name:  # the first countryName, as get_attributes_for_oid(...)[0] would give
+        if attribute.oid == NameOID.COUNTRY_NAME:
+            return str(attribute.value)
+    return None
 
 
 def _check_names(cert: x509.Certificate, role: CertificateRole, issuer: x509.Certificate | None,
                  name: str) -> None:
-    if role in (CertificateRole.IACA, CertificateRole.DOCUMENT_SIGNER) and _country(cert.subject) is None:
+    if role not in (CertificateRole.IACA, CertificateRole.DOCUMENT_SIGNER):
+        return
+    country = _country(cert.subject)
+    if country is None:
         raise _fail("missing_country", f"{name} certificate subject has no countryName")
-    if role is CertificateRole.DOCUMENT_SIGNER and issuer is not None:
-        if _country(cert.subject) != _country(issuer.subject):
-            raise _fail("country_mismatch", "document signer country differs from its IACA's")
+    if role is CertificateRole.DOCUMENT_SIGNER and issuer is not None and country != _country(issuer.subject):
+        raise _fail("country_mismatch", "document signer country differs from its IACA's")
 
 
-def _check_basic_constraints(cert: x509.Certificate, role: CertificateRole, name: str) -> None:
-    ext = _ext(cert, x509.BasicConstraints)
+def _check_basic_constraints(ext: x509.Extension[x509.ExtensionType] | None, role: CertificateRole,
+                             name: str) -> None:
     if role.is_ca:
         ok = (ext is not None and ext.critical and isinstance(ext.value, x509.BasicConstraints)
               and ext.value.ca and ext.value.path_length == 0)
@@ -141,23 +150,18 @@ def _check_basic_constraints(cert: x509.Certificate, role: CertificateRole, name
         raise _fail("basic_constraints", f"{name} certificate basicConstraints violate the profile")
 
 
-def _check_key_usage(cert: x509.Certificate, role: CertificateRole, name: str) -> None:
-    ext = _ext(cert, x509.KeyUsage)
+def _check_key_usage(ext: x509.Extension[x509.ExtensionType] | None, role: CertificateRole, name: str) -> None:
     if ext is None or not ext.critical or not isinstance(ext.value, x509.KeyUsage):
         raise _fail("key_usage", f"{name} certificate lacks a critical keyUsage")
     ku = ext.value
-    flags = {
-        "digital_signature": ku.digital_signature, "content_commitment": ku.content_commitment,
-        "key_encipherment": ku.key_encipherment, "data_encipherment": ku.data_encipherment,
-        "key_agreement": ku.key_agreement, "key_cert_sign": ku.key_cert_sign, "crl_sign": ku.crl_sign,
-    }
-    wanted = {"key_cert_sign", "crl_sign"} if role.is_ca else {"digital_signature"}
-    if {k for k, v in flags.items() if v} != wanted:
-        raise _fail("key_usage", f"{name} certificate keyUsage must be exactly {sorted(wanted)}")
+    flags = (ku.digital_signature, ku.content_commitment, ku.key_encipherment, ku.data_encipherment,
+             ku.key_agreement, ku.key_cert_sign, ku.crl_sign)
+    if flags != (_CA_USAGE if role.is_ca else _LEAF_USAGE):
+        wanted = ["crl_sign", "key_cert_sign"] if role.is_ca else ["digital_signature"]
+        raise _fail("key_usage", f"{name} certificate keyUsage must be exactly {wanted}")
 
 
-def _check_eku(cert: x509.Certificate, role: CertificateRole, name: str) -> None:
-    ext = _ext(cert, x509.ExtendedKeyUsage)
+def _check_eku(ext: x509.Extension[x509.ExtensionType] | None, role: CertificateRole, name: str) -> None:
     wanted = _EKU.get(role)
     if wanted is None:
         if ext is not None:

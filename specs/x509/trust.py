@@ -7,6 +7,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+from cryptography.x509.verification import Store
 
 from specs.errors import CertificateError
 from specs.x509.load import load_der_certificate
@@ -20,8 +21,19 @@ def fingerprint(cert: x509.Certificate) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class TrustStore:
+    """The anchors, their fingerprints, and what a path validation needs of them made once: anchors are long
+    lived, so building the ``cryptography`` store and checking an anchor's Annex B profile per validation would
+    repeat the same work on every uncached chain."""
+
     anchors: tuple[x509.Certificate, ...] = ()
     fingerprints: frozenset[bytes] = field(default=frozenset(), compare=False)
+    # The anchors as a cryptography verification store (None when there are none: a store cannot be empty).
+    store: Store | None = field(init=False, default=None, compare=False, repr=False)
+    # (position of an anchor, role) pairs whose Annex B profile passed; only passes are remembered.
+    profiled: set[tuple[int, object]] = field(init=False, default_factory=set, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "store", Store(list(self.anchors)) if self.anchors else None)
 
     @classmethod
     def of(cls, anchors: tuple[x509.Certificate, ...] | list[x509.Certificate]) -> TrustStore:
@@ -55,6 +67,13 @@ class TrustStore:
     def find_issuer(self, cert: x509.Certificate) -> tuple[x509.Certificate, ...]:
         """Anchors whose subject is ``cert``'s issuer (the signature is checked by the validator)."""
         return tuple(a for a in self.anchors if a.subject == cert.issuer)
+
+    def position(self, cert: x509.Certificate) -> int | None:
+        """The index of this very certificate object among the anchors (identity, not equality)."""
+        for i, anchor in enumerate(self.anchors):
+            if anchor is cert:
+                return i
+        return None
 
     def by_key_id(self, ski: bytes) -> x509.Certificate | None:
         for anchor in self.anchors:

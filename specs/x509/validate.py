@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, Store, VerificationError
+from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, VerificationError
 
 from specs.errors import CertificateError, CertificateValidityError, ChainError
 from specs.x509.load import load_der_certificate
@@ -139,40 +139,58 @@ def validate_chain(chain: Sequence[x509.Certificate], trust: TrustStore, *, now:
     return result
 
 
+_CA_POLICY = ExtensionPolicy.webpki_defaults_ca()
+_EE_POLICY = ExtensionPolicy.permit_all()  # the mDL EKU and the rest of the leaf's profile: check_profile
+
+
 def _validate(leaf: x509.Certificate, rest: Sequence[x509.Certificate], trust: TrustStore,
               now: dt.datetime, role: CertificateRole) -> ValidatedChain:
     anchor_role = _ANCHOR_ROLE[role]
     check_validity(leaf, now, role.value.replace("_", " "))
-    anchors = trust.find_issuer(leaf)
-    if not anchors:
+    if rest:
+        _issuers(leaf, trust, anchor_role)
+        if any(c not in trust for c in rest):
+            # Annex B paths are two certificates long; anything in between is not ours to trust.
+            raise ChainError("the chain carries certificates between the leaf and a trusted anchor")
+    # The path builder picks the anchors whose subject is the leaf's issuer (compared as encoded, stricter than
+    # x509.Name equality), so the whole store is given; when it finds none, _issuers says so below.
+    if trust.store is None:
         raise ChainError(f"no trusted {anchor_role.value} issued this certificate")
-    intermediates = [c for c in rest if c not in trust]
-    if intermediates:
-        # Annex B paths are two certificates long; anything in between is not ours to trust.
-        raise ChainError("the chain carries certificates between the leaf and a trusted anchor")
     verifier = (
-        PolicyBuilder().store(Store(list(anchors))).time(now.astimezone(dt.UTC).replace(tzinfo=None))
-        .extension_policies(ca_policy=ExtensionPolicy.webpki_defaults_ca(),
-                            ee_policy=ExtensionPolicy.permit_all())
-        .build_client_verifier()
+        PolicyBuilder().store(trust.store).time(now.astimezone(dt.UTC).replace(tzinfo=None))
+        .extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY).build_client_verifier()
     )
     try:
         verified = verifier.verify(leaf, [])
     except VerificationError:
-        for anchor in anchors:  # say which date failed, when it is a date
+        for anchor in _issuers(leaf, trust, anchor_role):  # say which date failed, when it is a date
             check_validity(anchor, now, anchor_role.value)
         raise ChainError("the certificate does not chain to a trusted anchor") from None
     anchor = verified.chain[-1]
-    _check_anchor_profile(anchor, anchor_role)
+    _check_anchor_profile(anchor, anchor_role, trust)
     check_profile(leaf, role, issuer=anchor)
     return ValidatedChain(leaf=leaf, anchor=anchor, path=tuple(verified.chain))
 
 
-# Anchors that passed their Annex B profile, by DER (a trust store holds a few; the check depends on nothing else).
+def _issuers(leaf: x509.Certificate, trust: TrustStore, anchor_role: CertificateRole) -> tuple[x509.Certificate, ...]:
+    anchors = trust.find_issuer(leaf)
+    if not anchors:
+        raise ChainError(f"no trusted {anchor_role.value} issued this certificate")
+    return anchors
+
+
+# Anchors outside a trust store's own objects that passed their Annex B profile, by DER (the check depends on
+# nothing else). Anchors of the store are remembered by the store itself, without encoding them each time.
 _PROFILED_ANCHORS: set[tuple[bytes, CertificateRole]] = set()
 
 
-def _check_anchor_profile(anchor: x509.Certificate, role: CertificateRole) -> None:
+def _check_anchor_profile(anchor: x509.Certificate, role: CertificateRole, trust: TrustStore) -> None:
+    position = trust.position(anchor)
+    if position is not None:
+        if (position, role) not in trust.profiled:
+            check_profile(anchor, role)
+            trust.profiled.add((position, role))
+        return
     key = (anchor.public_bytes(Encoding.DER), role)
     if key not in _PROFILED_ANCHORS:
         check_profile(anchor, role)
