@@ -77,10 +77,16 @@ def verify_mdoc(data: bytes, *, trust: VerifierTrust, transcript: bytes | Sessio
         if max_documents is not None and len(docs) > max_documents:
             raise MdocError(f"the response holds {len(docs)} documents; {max_documents} allowed here",
                             code="mdoc.document_count")
-        checked = [_status(d.mso.status, status_token, trust, when, require=require_status)[1] for d in docs]
-        known = [at for at in checked if at is not None]  # None: that document's status is unchecked
-        status: StatusText = "valid" if len(known) == len(checked) else "unchecked"
-        as_of = min(known) if status == "valid" else None
+        status: StatusText = "valid"
+        as_of: dt.datetime | None = None  # the oldest "as of" of the documents, when every one is checked
+        for d in docs:
+            at = _status(d.mso.status, status_token, trust, when, require=require_status)[1]
+            if at is None:  # that document's status is unchecked
+                status = "unchecked"
+            elif as_of is None or at < as_of:
+                as_of = at
+        if status != "valid":
+            as_of = None
     except MobileIdError as exc:
         return VerificationResult.failure("mdoc", exc)
     claims: dict[str, Any] = {}

@@ -15,8 +15,9 @@ header's DICTID must be that dictionary's (checked before inflating). Encoders w
 from __future__ import annotations
 
 import hashlib
+import os
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from specs.errors import QrFrameError
@@ -24,7 +25,8 @@ from specs.qr.base45 import b45decode, b45encode
 from specs.qr.dictionary import CURRENT, DICTIONARIES, ProfileDictionary
 
 __all__ = ["FAMILY", "MAX_FRAMES", "MAX_FRAME_BYTES", "MAX_MESSAGE", "MAX_SINGLE_TEXT", "PREFIX", "FrameCollector",
-           "collect", "decode_message", "encode_message", "is_profile_text", "one_message", "profile_texts"]
+           "collect", "decode_message", "encode_message", "is_profile_text", "one_message", "profile_texts",
+           "single_code"]
 
 PREFIX = CURRENT  # what encoders write
 FAMILY = "MID"  # every version's prefix starts with it: "a mobileid code", whatever its version
@@ -89,6 +91,14 @@ def _check_dictionary(compressed: bytes, dictionary: ProfileDictionary) -> None:
 
 def _inflate(compressed: bytes, dictionary: ProfileDictionary) -> bytes:
     _check_dictionary(compressed, dictionary)
+    if _native is not None:
+        inflated = _native(compressed, dictionary.data, MAX_MESSAGE)
+        if inflated is not None:
+            return inflated
+    return _inflate_python(compressed, dictionary)
+
+
+def _inflate_python(compressed: bytes, dictionary: ProfileDictionary) -> bytes:
     inflater = zlib.decompressobj(15, dictionary.data)
     try:
         out = inflater.decompress(compressed, MAX_MESSAGE + 1)
@@ -205,9 +215,40 @@ def _distinct(texts: Iterable[str]) -> dict[str, _Frame]:
     return seen
 
 
+def single_code(text: str) -> bytes | None:
+    """The message of ``text`` when it is one single-code text (``MID2:<base45>``, the common scan), read
+    without a collector: ``collect([text]).message()`` makes the same checks in the same order (length, prefix,
+    base45, zlib header and DICTID, inflate) and raises the same errors, through three objects and a dozen
+    calls that cost as much as the inflating. None for any other text (a frame of several, a foreign or a
+    malformed prefix, a text too long), which ``collect`` then reads and judges."""
+    text = text.strip()
+    if len(text) > _MAX_TEXT:
+        return None
+    head, sep, body = text.partition(":")
+    dictionary = DICTIONARIES.get(head) if sep else None
+    if dictionary is None:
+        return None
+    return _inflate(b45decode(body), dictionary)
+
+
 def decode_message(texts: Iterable[str]) -> bytes:
     """The message carried by ``texts`` (all frames of one message, any order)."""
     collector = FrameCollector()
     for text in texts:
         collector.add(text)
     return collector.message()
+
+
+# The C part: the common case of ``_inflate`` after its header checks (specs/qr/_inflate.c: one zlib stream kept
+# open and reset, instead of a new stream, window and output buffer per message), built when a C compiler and
+# zlib's headers were there at install time. It returns exactly what ``_inflate_python`` returns, or None for
+# anything it is not sure of (every error included), which ``_inflate_python`` then decides.
+# MOBILEID_PURE_INFLATE=1 leaves it out.
+_native: Callable[[bytes, bytes, int], bytes | None] | None = None
+if not os.environ.get("MOBILEID_PURE_INFLATE"):
+    try:
+        import specs.qr._inflate as _inflate_c
+    except ImportError:
+        pass
+    else:
+        _native = _inflate_c.inflate
