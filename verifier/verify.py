@@ -26,7 +26,7 @@ from specs.status import StatusList, StatusReference, TokenHeader, require_valid
 from specs.x509 import CertificateRole, ChainCache, validate_chain
 from specs.x509.load import load_der_certificate
 from verifier.copy import StatusPatches
-from verifier.result import StatusText, VerificationResult, type_names
+from verifier.result import StatusText, VerificationResult, authentic_result, type_names
 from verifier.trust import VerifierTrust
 
 __all__ = ["verify_mdoc", "verify_sd_jwt_presentation"]
@@ -93,9 +93,9 @@ def verify_mdoc(data: bytes, *, trust: VerifierTrust, transcript: bytes | Sessio
     for verified in docs:
         for ns, values in verified.issuer_claims.items():
             claims.setdefault(ns, {}).update(values)
-    return VerificationResult(authentic=True, format="mdoc", doctype=doc.doctype, claims=claims, holder_bound=True,
-                              status=status, issuer=certificate_name(doc.document_signer), status_as_of=as_of,
-                              type_name=type_names(catalogue, doc.doctype) if catalogue is not None else {})
+    return authentic_result("mdoc", doc.doctype, None, claims, True, status,
+                            type_names(catalogue, doc.doctype) if catalogue is not None else {},
+                            certificate_name(doc.document_signer), as_of)
 
 
 def verify_sd_jwt_presentation(text: str, *, trust: VerifierTrust, now: dt.datetime | None = None,

@@ -38,6 +38,7 @@ from specs.cose.sign1 import CoseSign1
 from specs.crypto import Signer
 from specs.errors import MobileIdError, QrError, ReaderAuthError
 from specs.mdoc.transcript import SessionTranscript
+from specs.slots import builder
 from specs.x509 import CertificateRole, TrustStore, validate_chain
 from specs.x509.load import load_der_certificate
 
@@ -189,7 +190,12 @@ class QrResponse:
         t = body.get("t")
         if type(t) is not int or not 0 <= t <= _MAX_TIME:
             raise _fail("a one-way response needs its signed time t")
-        return cls(ONE_WAY, fmt, data, _nonce(body.get("n"), "response nonce"), dt.datetime.fromtimestamp(t, dt.UTC))
+        return _response(ONE_WAY, fmt, data, _nonce(body.get("n"), "response nonce"),
+                         dt.datetime.fromtimestamp(t, dt.UTC))
+
+
+_response = builder(QrResponse)  # one per scan: the same frozen object as QrResponse(...), built by its slots
+_transcript = builder(SessionTranscript)
 
 
 def decode_qr_message(message: bytes) -> QrRequest | QrResponse:
@@ -219,7 +225,7 @@ def one_way_transcript(nonce: bytes, time: dt.datetime) -> SessionTranscript:
     generic walk costs as much as the rest of the QR framing."""
     seconds = int(time.timestamp())
     encoded = b"".join((_ONE_WAY_HEAD, bstr_header(len(nonce)), nonce, _int(seconds)))
-    return SessionTranscript(None, None, [HANDOVER_ID, ONE_WAY, nonce, seconds], encoded)
+    return _transcript(None, None, [HANDOVER_ID, ONE_WAY, nonce, seconds], encoded)
 
 
 def _int(value: int) -> bytes:
