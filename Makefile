@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: run test lint demo bench clean app-fonts
 FONTS := app/fonts/MobileIdSans-Regular.otf
 
-$(STAMP): pyproject.toml setup.py specs/cbor/_strict.c specs/jose/_b64url.c specs/qr/_base45.c specs/qr/_inflate.c specs/mdoc/_fast.c \
+$(STAMP): pyproject.toml setup.py specs/cbor/_strict.c specs/jose/_b64url.c specs/qr/_base45.c specs/mdoc/_fast.c \
 		specs/mdoc/_message.h specs/mdoc/_value.h specs/mdoc/_mso.h specs/mdoc/_document.h
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip

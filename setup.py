@@ -1,6 +1,6 @@
 """The optional C parts: specs.cbor (the common case of the strict decoder), specs.jose (base64url), specs.qr
-(base45; inflating a QR payload, with zlib's headers) and specs.mdoc (the common case of reading and checking a
-DeviceResponse); everything else is in pyproject.toml.
+(base45) and specs.mdoc (the common case of reading and checking a DeviceResponse); everything else is in
+pyproject.toml.
 
 ``optional=True``: without a C compiler the build goes on and the pure Python code runs alone. specs.mdoc._fast
 hashes with OpenSSL 3's libcrypto when its headers are there (libssl-dev), else through hashlib: the same digests,
@@ -47,6 +47,5 @@ _mdoc_parts = [f"specs/mdoc/_{part}.h" for part in ("message", "value", "mso", "
 setup(ext_modules=[Extension("specs.cbor._strict", ["specs/cbor/_strict.c"], optional=True),
                    Extension("specs.jose._b64url", ["specs/jose/_b64url.c"], optional=True),
                    Extension("specs.qr._base45", ["specs/qr/_base45.c"], optional=True),
-                   Extension("specs.qr._inflate", ["specs/qr/_inflate.c"], libraries=["z"], optional=True),
                    Extension("specs.mdoc._fast", ["specs/mdoc/_fast.c"], depends=_mdoc_parts, optional=True,
                              **_hashing)])

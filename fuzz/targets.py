@@ -377,42 +377,6 @@ def _base45_native() -> Call:
     return run
 
 
-def _inflate_native() -> Call:
-    """The C part of inflating a QR payload against the Python code (specs/qr/_inflate.c): on the base45 payload
-    of every line of the input and on the input's own bytes, under each version's dictionary, what C returns
-    Python returns too, and what Python refuses C defers. Seeds: the QR text seeds."""
-    import specs.qr.base45 as base45
-    import specs.qr.frames as frames
-    from specs.errors import Base45Error, QrFrameError
-    from specs.qr.dictionary import DICTIONARIES
-
-    native = frames._native
-    if native is None:
-        raise RuntimeError("the C part of specs.qr.frames is not built (pip install -e . with a C compiler and zlib)")
-
-    def run(data: bytes) -> None:
-        payloads = [data]
-        for line in _text(data).split("\n"):
-            try:
-                payloads.append(base45.b45decode(line.partition(":")[2]))
-            except Base45Error:
-                continue
-        for payload in payloads:
-            for dictionary in DICTIONARIES.values():
-                fast = native(payload, dictionary.data, frames.MAX_MESSAGE)
-                try:
-                    frames._check_dictionary(payload, dictionary)
-                    value = frames._inflate_python(payload, dictionary)
-                except QrFrameError:
-                    if fast is not None:
-                        raise Rejected("the C inflater accepted what the Python code refuses") from None
-                    continue
-                if fast is not None and fast != value:
-                    raise Rejected("the C inflater and the Python code disagree")
-
-    return run
-
-
 # -- SD-JWT ---------------------------------------------------------------------------------------------
 def _sd_jwt() -> Call:
     from specs.jose import key_from_jwk
@@ -618,7 +582,6 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("jose_native", "jwt", _jose_native),
     Target("mdoc_native", "cbor", _mdoc_native),
     Target("base45_native", "qr", _base45_native),
-    Target("inflate_native", "qr", _inflate_native),
     Target("oid4vci", "json", _oid4vci_parse, _oid4vci_allowed()),
     Target("oid4vci_http", "http", _oid4vci_http, slow=True),
     Target("terminal_text", "bytes", terminal_text),
@@ -632,7 +595,7 @@ def seeds(name: str) -> list[bytes]:
         return seeds("sd_jwt") + [s for s in seeds("status_token") if s[:2] == b"ey"]
     if name == "mdoc_native":
         return seeds("cbor_device_response")
-    if name in ("base45_native", "inflate_native"):  # and the C base45 decoder and inflater from the QR texts
+    if name == "base45_native":  # and the C base45 decoder from the QR texts
         return seeds("qr_text")
     folder = SEEDS / name
     return [p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()]

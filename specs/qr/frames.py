@@ -15,9 +15,8 @@ header's DICTID must be that dictionary's (checked before inflating). Encoders w
 from __future__ import annotations
 
 import hashlib
-import os
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from specs.errors import QrFrameError
@@ -91,14 +90,6 @@ def _check_dictionary(compressed: bytes, dictionary: ProfileDictionary) -> None:
 
 def _inflate(compressed: bytes, dictionary: ProfileDictionary) -> bytes:
     _check_dictionary(compressed, dictionary)
-    if _native is not None:
-        inflated = _native(compressed, dictionary.data, MAX_MESSAGE)
-        if inflated is not None:
-            return inflated
-    return _inflate_python(compressed, dictionary)
-
-
-def _inflate_python(compressed: bytes, dictionary: ProfileDictionary) -> bytes:
     inflater = zlib.decompressobj(15, dictionary.data)
     try:
         out = inflater.decompress(compressed, MAX_MESSAGE + 1)
@@ -237,18 +228,3 @@ def decode_message(texts: Iterable[str]) -> bytes:
     for text in texts:
         collector.add(text)
     return collector.message()
-
-
-# The C part: the common case of ``_inflate`` after its header checks (specs/qr/_inflate.c: one zlib stream kept
-# open and reset, instead of a new stream, window and output buffer per message), built when a C compiler and
-# zlib's headers were there at install time. It returns exactly what ``_inflate_python`` returns, or None for
-# anything it is not sure of (every error included), which ``_inflate_python`` then decides.
-# MOBILEID_PURE_INFLATE=1 leaves it out.
-_native: Callable[[bytes, bytes, int], bytes | None] | None = None
-if not os.environ.get("MOBILEID_PURE_INFLATE"):
-    try:
-        import specs.qr._inflate as _inflate_c
-    except ImportError:
-        pass
-    else:
-        _native = _inflate_c.inflate
