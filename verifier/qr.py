@@ -25,7 +25,7 @@ from specs.crypto import Signer
 from specs.errors import MobileIdError, QrError
 from specs.io.symbols import Picture, read_texts
 from specs.jose import Jws
-from specs.qr import collect
+from specs.qr import collect, single_code
 from specs.qr.presentation import (
     ONE_WAY,
     ONE_WAY_AUDIENCE,
@@ -38,11 +38,14 @@ from specs.qr.presentation import (
 )
 from specs.sdjwt import SdJwt
 from specs.trust import check_bundle_age
+from specs.trust.bundle import FUTURE_SKEW
 from verifier.result import Format, VerificationResult
 from verifier.trust import VerifierTrust
 from verifier.verify import verify_mdoc, verify_sd_jwt_presentation
 
 __all__ = ["Policy", "ReplayCache", "Verifier"]
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,7 @@ class Verifier:
         self.catalogue = catalogue or Catalogue.load_default()
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.replays = replays if replays is not None else ReplayCache()
+        self._bundle_span: tuple[object, dt.datetime, dt.datetime] = (None, _EPOCH, _EPOCH)
 
     # -- two-way: the request this verifier shows ---------------------------------------------------
     def request(self, items: Mapping[str, Iterable[str]], *, reader_signer: Signer | None = None,
@@ -110,8 +114,16 @@ class Verifier:
             return VerificationResult.failure(fmt, exc)
 
     def _check_bundle(self, now: dt.datetime) -> None:
-        if self.trust.bundle_issued_at is not None:
-            check_bundle_age(self.trust.bundle_issued_at, now, self.policy.max_bundle_age)
+        issued = self.trust.bundle_issued_at
+        if issued is None:
+            return
+        # check_bundle_age passes exactly for issued - 5 min <= now <= issued + max_age: that span is worked out
+        # once per bundle and policy, and check_bundle_age itself runs (and words the error) only outside it
+        key = (issued, self.policy.max_bundle_age)
+        if self._bundle_span[0] != key:
+            self._bundle_span = (key, issued - FUTURE_SKEW, issued + self.policy.max_bundle_age)
+        if not self._bundle_span[1] <= now <= self._bundle_span[2]:
+            check_bundle_age(issued, now, self.policy.max_bundle_age)
 
     def _verify(self, response: QrResponse, request: QrRequest | None, now: dt.datetime) -> VerificationResult:
         if response.mode == ONE_WAY:
@@ -199,7 +211,12 @@ def _message(data: str | list[str] | tuple[str, ...] | Picture) -> bytes:
     codes of two different messages are refused as ambiguous, codes that are not ours are left out."""
     texts: Sequence[str]
     if isinstance(data, str):
-        texts = [line for line in data.splitlines() if line.strip()] or [data]
+        lines = data.splitlines()
+        if len(lines) == 1:  # the common scan, one code: read without a collector (the same checks and errors)
+            message = single_code(lines[0])
+            if message is not None:
+                return message
+        texts = [line for line in lines if line.strip()] or [data]
     elif isinstance(data, (list, tuple)):
         texts = [str(text) for text in data]
     else:

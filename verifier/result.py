@@ -12,8 +12,8 @@ each refusal carries its stable code, the plain words for it (``specs.messages``
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -124,6 +124,45 @@ class VerificationResult:
         if self.type_name:
             out["type_name"] = dict(self.type_name)
         return out
+
+
+def _verified_builder() -> Callable[..., VerificationResult]:
+    """``authentic_result(format, doctype, vct, claims, holder_bound, status, type_name, issuer, status_as_of)``: the
+    authentic result ``VerificationResult(authentic=True, ...)`` with every other field at its default, built by
+    setting its slots (``specs.slots``: the same frozen object, without a lookup and call of ``object.__setattr__``
+    per field; one per verification). Refused at import if the class gains a field or a ``__post_init__``."""
+    names = ("authentic", "format", "doctype", "vct", "claims", "holder_bound", "status", "errors", "type_name",
+             "issuer", "status_as_of", "policy", "accepted", "unmet")
+    if tuple(f.name for f in fields(VerificationResult)) != names or hasattr(VerificationResult, "__post_init__"):
+        raise TypeError("VerificationResult changed: update its builder")
+    (authentic_, format_, doctype_, vct_, claims_, holder_bound_, status_, errors_, type_name_, issuer_, as_of_,
+     policy_, accepted_, unmet_) = (getattr(VerificationResult, name).__set__ for name in names)
+    new = object.__new__
+
+    def verified(fmt: Format, doctype: str | None, vct: str | None, claims: Mapping[str, Any], holder_bound: bool,
+                 status: StatusText, type_name: Mapping[str, str], issuer: str | None,
+                 status_as_of: dt.datetime | None) -> VerificationResult:
+        result: VerificationResult = new(VerificationResult)
+        authentic_(result, True)
+        format_(result, fmt)
+        doctype_(result, doctype)
+        vct_(result, vct)
+        claims_(result, claims)
+        holder_bound_(result, holder_bound)
+        status_(result, status)
+        errors_(result, ())
+        type_name_(result, type_name)
+        issuer_(result, issuer)
+        as_of_(result, status_as_of)
+        policy_(result, None)
+        accepted_(result, True)
+        unmet_(result, ())
+        return result
+
+    return verified
+
+
+authentic_result = _verified_builder()
 
 
 def type_names(catalogue: Catalogue, identifier: str) -> Mapping[str, str]:

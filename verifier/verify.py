@@ -26,7 +26,7 @@ from specs.status import StatusList, StatusReference, TokenHeader, require_valid
 from specs.x509 import CertificateRole, ChainCache, validate_chain
 from specs.x509.load import load_der_certificate
 from verifier.copy import StatusPatches
-from verifier.result import StatusText, VerificationResult, type_names
+from verifier.result import StatusText, VerificationResult, authentic_result, type_names
 from verifier.trust import VerifierTrust
 
 __all__ = ["verify_mdoc", "verify_sd_jwt_presentation"]
@@ -77,19 +77,25 @@ def verify_mdoc(data: bytes, *, trust: VerifierTrust, transcript: bytes | Sessio
         if max_documents is not None and len(docs) > max_documents:
             raise MdocError(f"the response holds {len(docs)} documents; {max_documents} allowed here",
                             code="mdoc.document_count")
-        checked = [_status(d.mso.status, status_token, trust, when, require=require_status)[1] for d in docs]
-        known = [at for at in checked if at is not None]  # None: that document's status is unchecked
-        status: StatusText = "valid" if len(known) == len(checked) else "unchecked"
-        as_of = min(known) if status == "valid" else None
+        status: StatusText = "valid"
+        as_of: dt.datetime | None = None  # the oldest "as of" of the documents, when every one is checked
+        for d in docs:
+            at = _status(d.mso.status, status_token, trust, when, require=require_status)[1]
+            if at is None:  # that document's status is unchecked
+                status = "unchecked"
+            elif as_of is None or at < as_of:
+                as_of = at
+        if status != "valid":
+            as_of = None
     except MobileIdError as exc:
         return VerificationResult.failure("mdoc", exc)
     claims: dict[str, Any] = {}
     for verified in docs:
         for ns, values in verified.issuer_claims.items():
             claims.setdefault(ns, {}).update(values)
-    return VerificationResult(authentic=True, format="mdoc", doctype=doc.doctype, claims=claims, holder_bound=True,
-                              status=status, issuer=certificate_name(doc.document_signer), status_as_of=as_of,
-                              type_name=type_names(catalogue, doc.doctype) if catalogue is not None else {})
+    return authentic_result("mdoc", doc.doctype, None, claims, True, status,
+                            type_names(catalogue, doc.doctype) if catalogue is not None else {},
+                            certificate_name(doc.document_signer), as_of)
 
 
 def verify_sd_jwt_presentation(text: str, *, trust: VerifierTrust, now: dt.datetime | None = None,

@@ -15,6 +15,7 @@ from specs.qr.frames import (
     is_profile_text,
     one_message,
     profile_texts,
+    single_code,
 )
 
 __all__ = [
@@ -34,4 +35,5 @@ __all__ = [
     "is_profile_text",
     "one_message",
     "profile_texts",
+    "single_code",
 ]

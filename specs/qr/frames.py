@@ -24,7 +24,8 @@ from specs.qr.base45 import b45decode, b45encode
 from specs.qr.dictionary import CURRENT, DICTIONARIES, ProfileDictionary
 
 __all__ = ["FAMILY", "MAX_FRAMES", "MAX_FRAME_BYTES", "MAX_MESSAGE", "MAX_SINGLE_TEXT", "PREFIX", "FrameCollector",
-           "collect", "decode_message", "encode_message", "is_profile_text", "one_message", "profile_texts"]
+           "collect", "decode_message", "encode_message", "is_profile_text", "one_message", "profile_texts",
+           "single_code"]
 
 PREFIX = CURRENT  # what encoders write
 FAMILY = "MID"  # every version's prefix starts with it: "a mobileid code", whatever its version
@@ -203,6 +204,22 @@ def _distinct(texts: Iterable[str]) -> dict[str, _Frame]:
                 raise QrFrameError("two different mobileid codes at once: show one at a time", code="qr.ambiguous")
         seen[text] = frame
     return seen
+
+
+def single_code(text: str) -> bytes | None:
+    """The message of ``text`` when it is one single-code text (``MID2:<base45>``, the common scan), read
+    without a collector: ``collect([text]).message()`` makes the same checks in the same order (length, prefix,
+    base45, zlib header and DICTID, inflate) and raises the same errors, through three objects and a dozen
+    calls that cost as much as the inflating. None for any other text (a frame of several, a foreign or a
+    malformed prefix, a text too long), which ``collect`` then reads and judges."""
+    text = text.strip()
+    if len(text) > _MAX_TEXT:
+        return None
+    head, sep, body = text.partition(":")
+    dictionary = DICTIONARIES.get(head) if sep else None
+    if dictionary is None:
+        return None
+    return _inflate(b45decode(body), dictionary)
 
 
 def decode_message(texts: Iterable[str]) -> bytes:

@@ -33,11 +33,12 @@ from typing import Any, Literal, TypeGuard
 from cryptography import x509
 
 from specs.cbor import decode, encode
-from specs.cbor.raw import bstr_header, encode_plain
+from specs.cbor.raw import bstr_header
 from specs.cose.sign1 import CoseSign1
 from specs.crypto import Signer
 from specs.errors import MobileIdError, QrError, ReaderAuthError
 from specs.mdoc.transcript import SessionTranscript
+from specs.slots import builder
 from specs.x509 import CertificateRole, TrustStore, validate_chain
 from specs.x509.load import load_der_certificate
 
@@ -172,10 +173,13 @@ class QrResponse:
 
     @classmethod
     def _from_value(cls, body: Any) -> QrResponse:
-        if not isinstance(body, Mapping) or not _is_int(body.get("v")) or body["v"] != 1:
+        # once per scan: the exact-type tests of _is_int written out, and a decoded map (a dict) taken without
+        # the abstract Mapping check
+        if not (type(body) is dict or isinstance(body, Mapping)) or type(version := body.get("v")) is not int or (
+                version != 1):
             raise _fail("response must be a map with v = 1 (an integer)", "qr.version")
         mode, fmt, data = body.get("m"), body.get("f"), body.get("d")
-        if not _is_int(mode) or mode not in (TWO_WAY, ONE_WAY):
+        if type(mode) is not int or mode not in (TWO_WAY, ONE_WAY):
             raise _fail("response mode must be the integer 1 (two-way) or 2 (one-way)")
         if not ((fmt == "mdoc" and isinstance(data, bytes)) or (fmt == "sd-jwt" and isinstance(data, str))):
             raise _fail("response format must be mdoc (bytes) or sd-jwt (text)")
@@ -184,9 +188,14 @@ class QrResponse:
                 raise _fail("a two-way response carries no nonce or time of its own")
             return cls(TWO_WAY, fmt, data)
         t = body.get("t")
-        if not _is_int(t) or not 0 <= t <= _MAX_TIME:
+        if type(t) is not int or not 0 <= t <= _MAX_TIME:
             raise _fail("a one-way response needs its signed time t")
-        return cls(ONE_WAY, fmt, data, _nonce(body.get("n"), "response nonce"), dt.datetime.fromtimestamp(t, dt.UTC))
+        return _response(ONE_WAY, fmt, data, _nonce(body.get("n"), "response nonce"),
+                         dt.datetime.fromtimestamp(t, dt.UTC))
+
+
+_response = builder(QrResponse)  # one per scan: the same frozen object as QrResponse(...), built by its slots
+_transcript = builder(SessionTranscript)
 
 
 def decode_qr_message(message: bytes) -> QrRequest | QrResponse:
@@ -215,8 +224,22 @@ def one_way_transcript(nonce: bytes, time: dt.datetime) -> SessionTranscript:
     serialization), from its constant head and the two fields: built once per verification, and ``encode``'s
     generic walk costs as much as the rest of the QR framing."""
     seconds = int(time.timestamp())
-    encoded = _ONE_WAY_HEAD + bstr_header(len(nonce)) + bytes(nonce) + encode_plain(seconds)
-    return SessionTranscript(None, None, [HANDOVER_ID, ONE_WAY, nonce, seconds], encoded)
+    encoded = b"".join((_ONE_WAY_HEAD, bstr_header(len(nonce)), nonce, _int(seconds)))
+    return _transcript(None, None, [HANDOVER_ID, ONE_WAY, nonce, seconds], encoded)
+
+
+def _int(value: int) -> bytes:
+    """An integer's preferred serialization (RFC 8949 §4.2.1: the shortest head), as ``encode`` writes it."""
+    major, n = (0, value) if value >= 0 else (0x20, -1 - value)
+    if n < 24:
+        return bytes((major | n,))
+    if n < 0x100:
+        return bytes((major | 24, n))
+    if n < 0x10000:
+        return bytes((major | 25,)) + n.to_bytes(2, "big")
+    if n < 0x100000000:
+        return bytes((major | 26,)) + n.to_bytes(4, "big")
+    return bytes((major | 27,)) + n.to_bytes(8, "big")
 
 
 _ONE_WAY_HEAD = encode([None, None, [HANDOVER_ID, ONE_WAY, b"", 0]])[:-2]  # everything before n's head

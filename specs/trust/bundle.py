@@ -36,6 +36,7 @@ from specs.x509.load import load_der_certificate
 __all__ = [
     "BUNDLE_VERSION",
     "DEFAULT_MAX_AGE",
+    "FUTURE_SKEW",
     "StatusListToken",
     "TrustBundle",
     "TrustBundleError",
@@ -50,6 +51,7 @@ BUNDLE_VERSION = 1
 MAX_BUNDLE = 4 * 1024 * 1024
 KEY_ID_LENGTH = 8
 DEFAULT_MAX_AGE = dt.timedelta(days=7)
+FUTURE_SKEW = dt.timedelta(minutes=5)  # the clock skew a bundle may be dated ahead of now by
 
 
 class TrustBundleError(TrustError):
@@ -153,7 +155,7 @@ def check_bundle_age(issued_at: dt.datetime, now: dt.datetime, max_age: dt.timed
     if now - issued_at > max_age or (next_update is not None and now > next_update):
         raise TrustBundleError(f"the {what} is stale: fetch a new one (mobileid verifier sync)",
                                code="trust.bundle_stale")
-    if issued_at > now + dt.timedelta(minutes=5):
+    if issued_at > now + FUTURE_SKEW:
         raise TrustBundleError(f"the {what} is dated in the future", code="trust.bundle_stale")
 
 

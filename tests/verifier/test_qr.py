@@ -288,3 +288,33 @@ def test_the_type_name_comes_from_the_verifiers_catalogue(tmp_path: Path) -> Non
     verifier.catalogue = renamed_catalogue(tmp_path / "later", "Age proof")
     verifier.replays = type(verifier.replays)()
     assert verifier.verify_qr(text).type_name["en"] == "Age proof"
+
+
+@pytest.mark.parametrize("offset", [dt.timedelta(minutes=-5, microseconds=-1), dt.timedelta(minutes=-5),
+                                    dt.timedelta(0), dt.timedelta(hours=1), dt.timedelta(hours=1, microseconds=1),
+                                    dt.timedelta(days=7), dt.timedelta(days=7, microseconds=1)])
+def test_bundle_age_span_is_check_bundle_age(offset: dt.timedelta) -> None:
+    """The verifier works out once per bundle and policy the span in which ``check_bundle_age`` passes; at
+    each edge (and after the bundle or the policy changes) it refuses exactly what that check refuses."""
+    from specs.trust import TrustBundleError, check_bundle_age
+    from specs.x509 import TrustStore
+
+    issued = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
+    verifier = Verifier(VerifierTrust(anchors=TrustStore.of([]), bundle_issued_at=issued))
+    for max_age in (dt.timedelta(days=7), dt.timedelta(hours=1)):
+        verifier.policy = Policy(max_bundle_age=max_age)
+        for when in (issued, issued - dt.timedelta(days=1)):  # the same verifier given a newer or older bundle
+            verifier.trust = VerifierTrust(anchors=TrustStore.of([]), bundle_issued_at=when)
+            now = when + offset
+            try:
+                check_bundle_age(when, now, max_age)
+                expected = None
+            except TrustBundleError as exc:
+                expected = exc.code
+            try:
+                verifier._check_bundle(now)
+                got = None
+            except TrustBundleError as exc:
+                got = exc.code
+            assert got == expected
+            assert (expected is None) == (dt.timedelta(minutes=-5) <= offset <= max_age)

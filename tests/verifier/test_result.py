@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,3 +49,27 @@ def test_type_names_are_read_only() -> None:
     names = type_names(Catalogue.load_default(), AGE)
     with pytest.raises(TypeError):
         names["en"] = "Something else"  # type: ignore[index]
+
+
+@pytest.mark.parametrize("fields", [
+    dict(format="mdoc", doctype="org.iso.18013.5.1.mDL", vct=None, claims={"org.iso.18013.5.1": {"age_over_19": True}},
+         holder_bound=True, status="valid", type_name={"en": "Licence"}, issuer="DS", status_as_of=None),
+    dict(format="sd-jwt", doctype=None, vct="urn:x", claims={}, holder_bound=False, status="unchecked", type_name={},
+         issuer=None, status_as_of=dt.datetime(2026, 1, 1, tzinfo=dt.UTC)),
+])
+def test_authentic_result_is_the_constructor_s_object(fields: dict[str, Any]) -> None:
+    """The builder makes the object ``VerificationResult(authentic=True, ...)`` makes: equal, every field the same
+    object, still frozen."""
+    from dataclasses import FrozenInstanceError
+    from dataclasses import fields as dataclass_fields
+
+    from verifier.result import VerificationResult, authentic_result
+
+    built = authentic_result(*fields.values())
+    made = VerificationResult(authentic=True, **fields)
+    assert built == made and type(built) is VerificationResult
+    for field in dataclass_fields(VerificationResult):
+        assert getattr(built, field.name) is getattr(made, field.name) or getattr(built, field.name) == getattr(
+            made, field.name), field.name
+    with pytest.raises(FrozenInstanceError):
+        built.authentic = False  # type: ignore[misc]

@@ -197,3 +197,27 @@ def test_collect_refuses_two_codes_and_mixed_frames() -> None:
         with pytest.raises(QrError) as err:
             collect(texts)
         assert err.value.code == code
+
+
+_SINGLE_TEXTS = [*encode_message(bytes(range(256)) * 4, frames=3), *encode_message(b"\xa1" * 30),
+                 *encode_message(bytes(range(200))), "https://example.org", " ", "", "MID2:!!", "MID9:00", "MID2",
+                 "MID2/1/1/ABCDEF:00", f"MID2:{b45encode(_zlib(b'x' * 40, None))}",
+                 f"MID1:{b45encode(_zlib(b'x' * 40))}", "MID2:" + b45encode(_zlib(bytes(MAX_MESSAGE + 1))),
+                 f"MID2:{b45encode(_zlib(bytes(range(256)))[:-3])}", "MID2:" + "0" * 9000]
+
+
+@settings(max_examples=120)
+@given(st.sampled_from(_SINGLE_TEXTS), st.sampled_from(["", " ", "\t"]), st.sampled_from(["", " ", "\r"]))
+def test_single_code_reads_what_collect_reads(text: str, before: str, after: str) -> None:
+    """``single_code`` answers only for one single-code text, and then exactly as ``collect`` does (the message,
+    or the same refusal); for anything else (frames of several codes, foreign texts, a text too long, a
+    malformed prefix) it answers None and leaves the text to ``collect``."""
+    from specs.qr import collect, single_code
+
+    text = before + text + after
+    expected = _outcome(lambda: collect([text]).message())
+    head = text.strip().partition(":")[0]
+    if head not in DICTIONARIES or ":" not in text or len(text.strip()) > 8 * 1024:
+        assert single_code(text) is None
+        return
+    assert _outcome(lambda: single_code(text) or b"") == expected

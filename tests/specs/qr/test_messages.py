@@ -75,3 +75,22 @@ def test_one_way_transcript_is_the_generic_encoding(nonce: bytes, when: dt.datet
     assert built.encoded == expected.encoded == encode([None, None, ["MobileIdQR", 2, nonce, int(when.timestamp())]])
     assert built == expected
     assert SessionTranscript.from_cbor(built.encoded) == expected
+
+
+@settings(max_examples=100)
+@given(st.sampled_from([1, 2]), st.sampled_from(["mdoc", "sd-jwt"]), st.binary(min_size=16, max_size=64),
+       st.integers(0, 253402300799))
+def test_decoded_response_is_the_constructor_s_object(mode: int, fmt: str, nonce: bytes, seconds: int) -> None:
+    """A decoded response (built by its slots) equals the one its constructor makes, field for field, and is
+    frozen; what it encodes to decodes to it again."""
+    from dataclasses import FrozenInstanceError
+
+    when = dt.datetime.fromtimestamp(seconds, dt.UTC)
+    data: bytes | str = b"\xa0" if fmt == "mdoc" else "e30.e30.sig~"
+    made = QrResponse(mode, fmt, data, nonce, when) if mode == 2 else QrResponse(mode, fmt, data)  # type: ignore[arg-type]
+    decoded = decode_qr_message(made.to_cbor())
+    assert decoded == made and type(decoded) is QrResponse
+    assert (decoded.mode, decoded.format, decoded.data, decoded.nonce, decoded.time) == (
+        made.mode, made.format, made.data, made.nonce, made.time)
+    with pytest.raises(FrozenInstanceError):
+        decoded.mode = 1  # type: ignore[misc]
