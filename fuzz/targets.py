@@ -333,13 +333,15 @@ def _sdjwt_native() -> Call:
     """The C part of SD-JWT disclosure processing against the Python code (specs/sdjwt/_walk.c): on the
     disclosures of every input and the payload of its issuer JWT (or, when that is not a JWS, a payload
     referencing every disclosure from ``_sd`` and from an array), what C rebuilds Python rebuilds too (same claims,
-    types and paths in the same order), and what Python refuses C defers. Seeds: the SD-JWT seeds."""
+    types and paths in the same order), and what Python refuses C defers; the whole input split by the C part as
+    ``split_sd_jwt`` and ``Disclosure.parse`` split it, or deferred. Seeds: the SD-JWT seeds."""
     import specs.jose.jws as jws
     import specs.sdjwt.verify as verify
     from specs.jose import Jws, b64url_encode
     from specs.sdjwt import Disclosure
     from specs.sdjwt.disclosure import HASHERS
     from specs.sdjwt.processing import index_disclosures, process
+    from specs.sdjwt.sd_jwt import split_sd_jwt
 
     native, b64 = verify._native, jws._native
     if native is None or b64 is None:
@@ -359,7 +361,22 @@ def _sdjwt_native() -> Call:
                                           or fast[1] != list(processed.paths.values())):
             raise Rejected("the C walk and the Python code disagree")
 
+    def compare_present(text: str) -> None:  # split_sd_jwt and Disclosure.parse, or a deferral
+        fast = native.present(text, b64.decode_text, jws._SCAN, b64.DEFER)
+        try:
+            parts = split_sd_jwt(text)
+            disclosures = [Disclosure.parse(p) for p in parts[1:-1]]
+        except MobileIdError:
+            if fast is not verify._DEFER:
+                raise Rejected("the C split accepted what the Python code refuses") from None
+            return
+        if fast is not verify._DEFER and (
+                fast[:3] != (parts[0], parts[-1] or None, "~".join([*parts[:-1], ""]))
+                or repr(fast[3]) != repr([(d.name, d.value, d.encoded) for d in disclosures])):
+            raise Rejected("the C split and the Python code disagree")
+
     def run(data: bytes) -> None:
+        compare_present(_text(data))
         parts = _text(data).strip().split("~")
         disclosures = [p for p in parts[1:-1] if p] if len(parts) > 1 else []
         try:

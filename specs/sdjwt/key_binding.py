@@ -10,7 +10,7 @@ from specs.jose import Jws, b64url_encode, sign_compact
 from specs.sdjwt.disclosure import HASHERS
 from specs.sdjwt.sd_jwt import SdJwt
 
-__all__ = ["KB_TYPE", "create_kb_jwt", "sd_hash", "verify_kb_jwt"]
+__all__ = ["KB_TYPE", "check_kb_jwt", "create_kb_jwt", "sd_hash", "verify_kb_jwt"]
 
 KB_TYPE = "kb+jwt"
 
@@ -34,13 +34,21 @@ def verify_kb_jwt(kb_jwt: str | None, presented: str, holder_key: PublicKey, *, 
     """§7.3: every check of the KB-JWT as it arrived, each with its own ``sdjwt.kb_*`` code. ``presented`` is the
     ``<JWT>~<D1>~...~<DN>~`` text its ``sd_hash`` must cover (§4.3.1), as it arrived too (``SdJwt.without_kb()``
     for a parsed presentation)."""
+    check_kb_jwt(kb_jwt, presented, holder_key, alg, now.timestamp(), leeway.total_seconds(), max_age.total_seconds(),
+                 aud, nonce)
+
+
+def check_kb_jwt(kb_jwt: str | None, presented: str, holder_key: PublicKey, alg: str, stamp: float, slack: float,
+                 max_age: float, aud: str | None, nonce: str | None) -> None:
+    """``verify_kb_jwt`` with the times as seconds (``now.timestamp()``, the leeway and the accepted age), taken
+    positionally: the form ``verify_sd_jwt`` calls once per presentation."""
     if kb_jwt is None:
         raise KeyBindingError("key binding is required and no KB-JWT was presented", code="sdjwt.kb_missing")
     try:
         kb = Jws.parse(kb_jwt)
     except JoseDecodeError:
         raise KeyBindingError("the KB-JWT is malformed", code="sdjwt.kb_malformed") from None
-    if kb.typ != KB_TYPE:
+    if kb.header.get("typ") != KB_TYPE:  # Jws.typ, without the property (None unless text, never kb+jwt)
         raise KeyBindingError("the KB-JWT typ must be kb+jwt", code="sdjwt.kb_type")
     try:
         kb.verify(holder_key)
@@ -53,8 +61,7 @@ def verify_kb_jwt(kb_jwt: str | None, presented: str, holder_key: PublicKey, *, 
         raise KeyBindingError("the KB-JWT iat must be a NumericDate", code="sdjwt.kb_iat")
     # Compared as numbers, as verify's exp/nbf/iat are: an int against a float compares exactly whatever its size,
     # so an iat beyond the datetime range is refused with this code rather than escaping as an OverflowError.
-    stamp, slack = now.timestamp(), leeway.total_seconds()
-    if iat > stamp + slack or iat < stamp - slack - max_age.total_seconds():
+    if iat > stamp + slack or iat < stamp - slack - max_age:
         raise KeyBindingError("the KB-JWT was not made within the accepted window", code="sdjwt.kb_iat")
     if nonce is not None and claims.get("nonce") != nonce:
         raise KeyBindingError("the KB-JWT nonce is not the one this verifier issued", code="sdjwt.kb_nonce")
