@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+
 from specs.crypto import Algorithm, PublicKey, Signer, algorithm_for_key, verify_signature
-from specs.crypto.algorithms import public_of
+from specs.crypto.algorithms import _CURVES, _ECDSA, _KEY_KINDS, public_of, raw_to_der_signature
 from specs.errors import JoseDecodeError, SignatureError, UnsupportedAlgorithmError
 from specs.slots import builder
 
@@ -31,6 +33,7 @@ __all__ = ["MAX_JWS_SIZE", "Jws", "b64url_decode", "b64url_encode", "b64url_json
 
 MAX_JWS_SIZE = 256 * 1024
 _UNDERSTOOD_CRIT: frozenset[str] = frozenset()
+_EC_PUBLIC = ("ec", False)  # specs.crypto.algorithms._KEY_KINDS's entry for a public EC key class
 
 
 # base64url -> base64; the standard alphabet's own '+' and '/' and padding are not base64url and become '!',
@@ -198,6 +201,22 @@ class Jws:
 
     def verify(self, key: PublicKey) -> None:
         """Raise unless ``alg`` is the key's one algorithm and the signature verifies."""
+        if _KEY_KINDS.get(key.__class__) == _EC_PUBLIC:  # a public EC key (the usual case): the checks below and
+            alg = _CURVES.get(key.curve.name)  # type: ignore[union-attr]  # verify_signature's, in one place
+            if alg is not None:
+                if self.header.get("alg") != alg.jose:
+                    raise UnsupportedAlgorithmError(f"JWS alg {self.header.get('alg')!r} does not match the key")
+                signature = self.signature
+                if len(signature) != 2 * alg.coordinate_size:
+                    raise SignatureError("JWS signature has the wrong length for its algorithm")
+                der = _native.der_signature(signature) if _native is not None else _DEFER
+                if der.__class__ is not bytes:
+                    der = raw_to_der_signature(signature, alg)
+                try:
+                    key.verify(der, self.signing_input, _ECDSA[alg.jose])  # type: ignore[call-arg]
+                except InvalidSignature:
+                    raise SignatureError("JWS signature does not verify") from None
+                return
         alg = algorithm_for_key(key)
         if self.header.get("alg") != alg.jose:
             raise UnsupportedAlgorithmError(f"JWS alg {self.header.get('alg')!r} does not match the key")
