@@ -30,8 +30,9 @@ from specs.errors import (
     SdJwtIssuerSignatureError,
     SdJwtValidityError,
 )
-from specs.jose import Jws, key_from_jwk
 from specs.jose import jws as _jws
+from specs.jose import key_from_jwk
+from specs.jose.jws import parse_parts, verify_parts
 from specs.sdjwt.disclosure import HASH_ALGORITHMS, HASHERS, Disclosure
 from specs.sdjwt.key_binding import check_kb_jwt
 from specs.sdjwt.processing import Path, index_disclosures, process
@@ -89,10 +90,9 @@ def verify_sd_jwt(presentation: str | SdJwt, *, issuer_keys: KeyResolver | Seque
         sd_jwt = presentation if isinstance(presentation, SdJwt) else SdJwt.parse(presentation)
         issuer_jwt, kb_jwt, presented, disclosures = sd_jwt.issuer_jwt, sd_jwt.kb_jwt, sd_jwt.without_kb(), \
             sd_jwt.disclosures
-    jws = Jws.parse(issuer_jwt)
-    payload = jws.payload
-    keys = issuer_keys(jws.header, payload) if callable(issuer_keys) else issuer_keys
-    _verify_issuer(jws, keys)
+    header, payload, signing_input, signature = parse_parts(issuer_jwt)
+    keys = issuer_keys(header, payload) if callable(issuer_keys) else issuer_keys
+    _verify_issuer(header, signing_input, signature, keys)
     alg = payload.get("_sd_alg", "sha-256")
     if not isinstance(alg, str) or alg not in HASH_ALGORITHMS:  # an array or object is unhashable: refused first
         raise SdJwtClaimError("_sd_alg names an unsupported hash", code="sdjwt.claim_sd_alg")
@@ -116,13 +116,14 @@ def verify_sd_jwt(presentation: str | SdJwt, *, issuer_keys: KeyResolver | Seque
         check_kb_jwt(kb_jwt, presented, holder_key, alg, stamp, slack, max_kb_age.total_seconds(), expected_aud,
                      expected_nonce)
         bound = True
-    return _build(jws.header, claims, paths, holder_key, bound)
+    return _build(header, claims, paths, holder_key, bound)
 
 
-def _verify_issuer(jws: Jws, keys: Sequence[PublicKey]) -> None:
+def _verify_issuer(header: Mapping[str, Any], signing_input: bytes, signature: bytes,
+                   keys: Sequence[PublicKey]) -> None:
     for key in keys:
         try:
-            jws.verify(key)
+            verify_parts(header, signing_input, signature, key)
             return
         except CryptoError:
             continue
