@@ -284,8 +284,11 @@ def _jose_native() -> Call:
     """The C base64url against the Python one (specs/jose/_b64url.c): for the whole input and each of its
     ``~``- and ``.``-separated parts, what C decodes Python decodes to the same bytes (and, for text, the same
     UTF-8 text), and what Python refuses C defers; likewise ``parse_compact`` against ``Jws.parse`` for the whole
-    input and each ``~``-separated part. Seeds: the SD-JWT and status-token JWT seeds."""
+    input and each ``~``-separated part; ``der_signature`` against ``raw_to_der_signature`` on the input's bytes as
+    ES256 and ES384 signatures. Seeds: the SD-JWT and status-token JWT seeds."""
     import specs.jose.jws as jws
+    from specs.crypto import Algorithm
+    from specs.crypto.algorithms import raw_to_der_signature
     from specs.errors import JoseDecodeError
 
     native = jws._native
@@ -325,6 +328,12 @@ def _jose_native() -> Call:
             if parsed is not jws._DEFER and repr(parsed) != repr(
                     (python.header, python.payload, python.signing_input, python.signature)):
                 raise Rejected("the C parse_compact and Jws.parse disagree")
+        for raw, alg in ((data[:64].ljust(64, b"\x00"), Algorithm.ES256), (data[-96:].rjust(96, b"\x00"),
+                                                                            Algorithm.ES384)):
+            if native.der_signature(raw) != raw_to_der_signature(raw, alg):  # zeros lead one, trail the other
+                raise Rejected("the C der_signature and raw_to_der_signature disagree")
+        if len(data) not in (64, 96) and native.der_signature(data) is not jws._DEFER:
+            raise Rejected("the C der_signature answered for a length it must defer")
 
     return run
 
