@@ -6,9 +6,9 @@ and HMAC can never verify. Nothing unverified is returned.
 
 The disclosures' parsing and processing (§7.1 steps 3-5) have an optional C part, ``specs/sdjwt/_walk.c``: for a
 presentation given as text it splits it as ``split_sd_jwt`` does (ASCII text with nothing to strip), parses the
-disclosures and rebuilds the claims as ``Disclosure.parse``,
-``index_disclosures`` and ``process`` would, and defers anything else (every failed check included) to them
-(``_DEFER``), so the Python code alone refuses and says why. ``MOBILEID_PURE_CBOR=1`` leaves it out, as it does
+disclosures and rebuilds the claims as ``Disclosure.parse``, ``index_disclosures`` and ``process`` would, and
+defers anything else (every failed check included) to them (``_DEFER``), so the Python code alone refuses and says
+why. ``MOBILEID_PURE_CBOR=1`` leaves it out, as it does
 every C part of ``specs``.
 """
 
@@ -77,7 +77,7 @@ def verify_sd_jwt(presentation: str | SdJwt, *, issuer_keys: KeyResolver | Seque
         _native.present(presentation, b64.decode_text, _jws._SCAN, b64.DEFER)
     if front is not _DEFER:  # split and disclosed in C: nothing there for the Python code to refuse
         issuer_jwt, kb_jwt, presented, disclosed = front  # type: ignore[misc]
-        encoded = [entry[2] for entry in disclosed]  # type: ignore[attr-defined]  # kept only for a deferred walk
+        encoded = None  # the parts, taken from disclosed only if the walk defers
     elif _native is not None and b64 is not None and presentation.__class__ is str:
         parts = split_sd_jwt(presentation)
         issuer_jwt, kb_jwt, encoded = parts[0], parts[-1] or None, parts[1:-1]
@@ -100,7 +100,8 @@ def verify_sd_jwt(presentation: str | SdJwt, *, issuer_keys: KeyResolver | Seque
         _native.walk(disclosed, payload, HASHERS[alg], b64.encode)
     if walked is _DEFER:  # the Python code decides (and says what is wrong)
         if disclosures is None:
-            disclosures = [Disclosure.parse(p) for p in encoded]
+            parts = [entry[2] for entry in disclosed] if encoded is None else encoded  # type: ignore[attr-defined]
+            disclosures = [Disclosure.parse(p) for p in parts]
         processed = process(payload, index_disclosures(disclosures, alg))
         claims, paths = processed.claims, tuple(processed.paths.values())
     else:
