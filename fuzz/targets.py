@@ -284,8 +284,11 @@ def _jose_native() -> Call:
     """The C base64url against the Python one (specs/jose/_b64url.c): for the whole input and each of its
     ``~``- and ``.``-separated parts, what C decodes Python decodes to the same bytes (and, for text, the same
     UTF-8 text), and what Python refuses C defers; likewise ``parse_compact`` against ``Jws.parse`` for the whole
-    input and each ``~``-separated part. Seeds: the SD-JWT and status-token JWT seeds."""
+    input and each ``~``-separated part; ``der_signature`` against ``raw_to_der_signature`` on the input's bytes as
+    ES256 and ES384 signatures. Seeds: the SD-JWT and status-token JWT seeds."""
     import specs.jose.jws as jws
+    from specs.crypto import Algorithm
+    from specs.crypto.algorithms import raw_to_der_signature
     from specs.errors import JoseDecodeError
 
     native = jws._native
@@ -325,6 +328,12 @@ def _jose_native() -> Call:
             if parsed is not jws._DEFER and repr(parsed) != repr(
                     (python.header, python.payload, python.signing_input, python.signature)):
                 raise Rejected("the C parse_compact and Jws.parse disagree")
+        for raw, alg in ((data[:64].ljust(64, b"\x00"), Algorithm.ES256), (data[-96:].rjust(96, b"\x00"),
+                                                                            Algorithm.ES384)):
+            if native.der_signature(raw) != raw_to_der_signature(raw, alg):  # zeros lead one, trail the other
+                raise Rejected("the C der_signature and raw_to_der_signature disagree")
+        if len(data) not in (64, 96) and native.der_signature(data) is not jws._DEFER:
+            raise Rejected("the C der_signature answered for a length it must defer")
 
     return run
 
@@ -333,13 +342,15 @@ def _sdjwt_native() -> Call:
     """The C part of SD-JWT disclosure processing against the Python code (specs/sdjwt/_walk.c): on the
     disclosures of every input and the payload of its issuer JWT (or, when that is not a JWS, a payload
     referencing every disclosure from ``_sd`` and from an array), what C rebuilds Python rebuilds too (same claims,
-    types and paths in the same order), and what Python refuses C defers. Seeds: the SD-JWT seeds."""
+    types and paths in the same order), and what Python refuses C defers; the whole input split by the C part as
+    ``split_sd_jwt`` and ``Disclosure.parse`` split it, or deferred. Seeds: the SD-JWT seeds."""
     import specs.jose.jws as jws
     import specs.sdjwt.verify as verify
     from specs.jose import Jws, b64url_encode
     from specs.sdjwt import Disclosure
     from specs.sdjwt.disclosure import HASHERS
     from specs.sdjwt.processing import index_disclosures, process
+    from specs.sdjwt.sd_jwt import split_sd_jwt
 
     native, b64 = verify._native, jws._native
     if native is None or b64 is None:
@@ -359,7 +370,22 @@ def _sdjwt_native() -> Call:
                                           or fast[1] != list(processed.paths.values())):
             raise Rejected("the C walk and the Python code disagree")
 
+    def compare_present(text: str) -> None:  # split_sd_jwt and Disclosure.parse, or a deferral
+        fast = native.present(text, b64.decode_text, jws._SCAN, b64.DEFER)
+        try:
+            parts = split_sd_jwt(text)
+            disclosures = [Disclosure.parse(p) for p in parts[1:-1]]
+        except MobileIdError:
+            if fast is not verify._DEFER:
+                raise Rejected("the C split accepted what the Python code refuses") from None
+            return
+        if fast is not verify._DEFER and (
+                fast[:3] != (parts[0], parts[-1] or None, "~".join([*parts[:-1], ""]))
+                or repr(fast[3]) != repr([(d.name, d.value, d.encoded) for d in disclosures])):
+            raise Rejected("the C split and the Python code disagree")
+
     def run(data: bytes) -> None:
+        compare_present(_text(data))
         parts = _text(data).strip().split("~")
         disclosures = [p for p in parts[1:-1] if p] if len(parts) > 1 else []
         try:

@@ -16,6 +16,8 @@
  * the header and payload decoded as decode_text does and scanned by scan_once (the strict JSON scanner of
  * specs.jose.jws) into JSON objects that fill their text, the header with a text alg and no crit, the signature
  * decoded as decode does; (header, payload, signing input bytes, signature bytes), or DEFER for anything else.
+ *
+ * der_signature(raw) is raw_to_der_signature (specs/crypto/algorithms.py) for ES256 and ES384, DEFER otherwise.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -307,10 +309,51 @@ static PyObject *b64_encode(PyObject *module, PyObject *data) {
     return out;
 }
 
+/* der_signature(raw): raw_to_der_signature(raw, ES256 or ES384) (specs/crypto/algorithms.py) for bytes of 64 or
+ * 96 bytes, r || s: DER Ecdsa-Sig-Value (RFC 3279 §2.2.3), each INTEGER in its fewest bytes with a zero byte
+ * before a set top bit (X.690 §8.3). DEFER for anything else (other lengths, P-521's long-form lengths). */
+static PyObject *der_signature(PyObject *module, PyObject *raw) {
+    if (!PyBytes_CheckExact(raw) || (PyBytes_GET_SIZE(raw) != 64 && PyBytes_GET_SIZE(raw) != 96)) {
+        Py_INCREF(DEFER);
+        return DEFER;
+    }
+    Py_ssize_t n = PyBytes_GET_SIZE(raw) / 2;
+    const unsigned char *half[2] = {(const unsigned char *)PyBytes_AS_STRING(raw),
+                                    (const unsigned char *)PyBytes_AS_STRING(raw) + n};
+    Py_ssize_t skip[2], size[2];
+    for (int i = 0; i < 2; i++) {
+        Py_ssize_t k = 0;
+        while (k < n - 1 && half[i][k] == 0) { /* lstrip(b"\x00") or b"\x00" */
+            k++;
+        }
+        skip[i] = k;
+        size[i] = n - k + (half[i][k] > 0x7F); /* the zero byte that keeps it positive */
+    }
+    Py_ssize_t body = size[0] + size[1] + 4; /* at most 2 * 49 + 4 = 102: a short-form length */
+    PyObject *der = PyBytes_FromStringAndSize(NULL, body + 2);
+    if (der == NULL) {
+        return NULL;
+    }
+    unsigned char *out = (unsigned char *)PyBytes_AS_STRING(der);
+    *out++ = 0x30;
+    *out++ = (unsigned char)body;
+    for (int i = 0; i < 2; i++) {
+        *out++ = 0x02;
+        *out++ = (unsigned char)size[i];
+        if (size[i] > n - skip[i]) {
+            *out++ = 0;
+        }
+        memcpy(out, half[i] + skip[i], (size_t)(n - skip[i]));
+        out += n - skip[i];
+    }
+    return der;
+}
+
 static PyMethodDef methods[] = {
     {"decode", b64_decode, METH_O, "base64url (no padding) -> bytes, or DEFER"},
     {"decode_text", b64_decode_text, METH_O, "base64url (no padding) of UTF-8 -> str, or DEFER"},
     {"encode", b64_encode, METH_O, "bytes -> base64url without padding"},
+    {"der_signature", der_signature, METH_O, "raw r || s (ES256, ES384) -> DER, or DEFER"},
     {"parse_compact", (PyCFunction)(void (*)(void))b64_parse_compact, METH_FASTCALL,
      "compact JWS -> (header, payload, signing input, signature), or DEFER"},
     {NULL, NULL, 0, NULL},

@@ -22,15 +22,19 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+
 from specs.crypto import Algorithm, PublicKey, Signer, algorithm_for_key, verify_signature
-from specs.crypto.algorithms import public_of
+from specs.crypto.algorithms import _CURVES, _ECDSA, _KEY_KINDS, public_of, raw_to_der_signature
 from specs.errors import JoseDecodeError, SignatureError, UnsupportedAlgorithmError
 from specs.slots import builder
 
-__all__ = ["MAX_JWS_SIZE", "Jws", "b64url_decode", "b64url_encode", "b64url_json", "parse_json", "sign_compact"]
+__all__ = ["MAX_JWS_SIZE", "Jws", "b64url_decode", "b64url_encode", "b64url_json", "parse_json", "parse_parts",
+           "sign_compact", "verify_parts"]
 
 MAX_JWS_SIZE = 256 * 1024
 _UNDERSTOOD_CRIT: frozenset[str] = frozenset()
+_EC_PUBLIC = ("ec", False)  # specs.crypto.algorithms._KEY_KINDS's entry for a public EC key class
 
 
 # base64url -> base64; the standard alphabet's own '+' and '/' and padding are not base64url and become '!',
@@ -198,15 +202,48 @@ class Jws:
 
     def verify(self, key: PublicKey) -> None:
         """Raise unless ``alg`` is the key's one algorithm and the signature verifies."""
-        alg = algorithm_for_key(key)
-        if self.header.get("alg") != alg.jose:
-            raise UnsupportedAlgorithmError(f"JWS alg {self.header.get('alg')!r} does not match the key")
-        if len(self.signature) != 2 * alg.coordinate_size and alg is not Algorithm.EDDSA:
-            raise SignatureError("JWS signature has the wrong length for its algorithm")
-        try:  # the JWS form (raw r || s, RFC 7518 §3.4) is what verify_signature takes
-            verify_signature(alg, public_of(key), self.signature, self.signing_input)
-        except SignatureError:
-            raise SignatureError("JWS signature does not verify") from None
+        verify_parts(self.header, self.signing_input, self.signature, key)
 
 
 _build = builder(Jws)  # twice per SD-JWT presentation
+
+
+def parse_parts(compact: str, *, max_size: int = MAX_JWS_SIZE) -> tuple[Mapping[str, Any], Mapping[str, Any], bytes,
+                                                                       bytes]:
+    """``Jws.parse``, its checks unchanged, as (header, payload, signing input, signature): no object built, for
+    verifiers that check a JWS once and keep only its claims (SD-JWT and KB-JWT)."""
+    if _native is not None and compact.__class__ is str and len(compact) <= max_size:
+        parsed = _native.parse_compact(compact, _SCAN)
+        if parsed is not _DEFER:
+            return parsed  # type: ignore[no-any-return]
+    jws = Jws.parse(compact, max_size=max_size)
+    return jws.header, jws.payload, jws.signing_input, jws.signature
+
+
+def verify_parts(header: Mapping[str, Any], signing_input: bytes, signature: bytes, key: PublicKey) -> None:
+    """``Jws.verify`` on the fields of a parsed JWS (``parse_parts``): raise unless ``alg`` is the key's one algorithm
+    and the signature verifies."""
+    if _KEY_KINDS.get(key.__class__) == _EC_PUBLIC:  # a public EC key (the usual case): the checks below and
+        alg = _CURVES.get(key.curve.name)  # type: ignore[union-attr]  # verify_signature's, in one place
+        if alg is not None:
+            if header.get("alg") != alg.jose:
+                raise UnsupportedAlgorithmError(f"JWS alg {header.get('alg')!r} does not match the key")
+            if len(signature) != 2 * alg.coordinate_size:
+                raise SignatureError("JWS signature has the wrong length for its algorithm")
+            der = _native.der_signature(signature) if _native is not None else _DEFER
+            if der.__class__ is not bytes:
+                der = raw_to_der_signature(signature, alg)
+            try:
+                key.verify(der, signing_input, _ECDSA[alg.jose])  # type: ignore[call-arg]
+            except InvalidSignature:
+                raise SignatureError("JWS signature does not verify") from None
+            return
+    alg = algorithm_for_key(key)
+    if header.get("alg") != alg.jose:
+        raise UnsupportedAlgorithmError(f"JWS alg {header.get('alg')!r} does not match the key")
+    if len(signature) != 2 * alg.coordinate_size and alg is not Algorithm.EDDSA:
+        raise SignatureError("JWS signature has the wrong length for its algorithm")
+    try:  # the JWS form (raw r || s, RFC 7518 §3.4) is what verify_signature takes
+        verify_signature(alg, public_of(key), signature, signing_input)
+    except SignatureError:
+        raise SignatureError("JWS signature does not verify") from None

@@ -6,6 +6,9 @@
  * [salt, name, value] or [salt, value] with text salt and name, the name not reserved (_sd, ...). It returns
  * a list of (name or None, value, part) tuples.
  *
+ * present(text, decode_text, scan_once, b64_defer) splits a presentation as split_sd_jwt would (for ASCII text
+ * with nothing to strip) and disclose()s its disclosures: (issuer_jwt, kb_jwt or None, presented, disclosed).
+ *
  * walk(disclosed, payload, hasher, encode) indexes those disclosures by digest (hasher over the ASCII of each
  * part, base64url-encoded by encode) and rebuilds the claims from the payload as specs.sdjwt.processing's
  * _Walker does: a new dict for each object with its _sd digests replaced by the disclosed members (after its
@@ -13,7 +16,7 @@
  * disclosed elements or removed, _sd_alg removed from the top. It returns (claims, paths): paths holds where
  * each disclosure landed, in the order the walk found them (the order of _Walker.paths).
  *
- * Both return DEFER for anything else: a part that is not base64url JSON of that form, an exception from
+ * All three return DEFER for anything else (present: any refusal of split_sd_jwt too): a part that is not base64url JSON of that form, an exception from
  * any callable, the same digest presented or referenced twice, a disclosure referenced from the wrong kind
  * of container or overwriting a member, a malformed _sd or "..." element, a disclosure nobody references,
  * a non-text member name, nesting that reaches processing.MAX_DEPTH. The caller then runs the Python
@@ -60,12 +63,8 @@ static int reserved(PyObject *name) {
     return PyUnicode_Compare(name, S_SD) == 0 || PyUnicode_Compare(name, S_DOTS) == 0;
 }
 
-static PyObject *disclose(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 4 || !PyList_CheckExact(args[0])) {
-        PyErr_SetString(PyExc_TypeError, "disclose(parts: list, decode_text, scan_once, b64_defer)");
-        return NULL;
-    }
-    PyObject *parts = args[0], *decode_text = args[1], *scan_once = args[2], *b64_defer = args[3];
+/* disclose's work on a list of parts (a new list), DEFER or NULL with an exception set. */
+static PyObject *disclose_parts(PyObject *parts, PyObject *decode_text, PyObject *scan_once, PyObject *b64_defer) {
     Py_ssize_t n = PyList_GET_SIZE(parts);
     PyObject *out = PyList_New(n);
     if (out == NULL) {
@@ -141,6 +140,89 @@ error:
     Py_DECREF(zero);
     Py_DECREF(out);
     return NULL;
+}
+
+static PyObject *disclose(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4 || !PyList_CheckExact(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "disclose(parts: list, decode_text, scan_once, b64_defer)");
+        return NULL;
+    }
+    return disclose_parts(args[0], args[1], args[2], args[3]);
+}
+
+#define MAX_SD_JWT_SIZE (256 * 1024) /* specs.sdjwt.sd_jwt.MAX_SD_JWT_SIZE */
+#define MAX_DISCLOSURES 1024         /* specs.sdjwt.sd_jwt.MAX_DISCLOSURES */
+
+/* present(text, decode_text, scan_once, b64_defer): split_sd_jwt's common case and disclose in one call, for
+ * text that is ASCII with nothing for str.strip to remove: (issuer_jwt, kb_jwt or None, presented, disclosed),
+ * presented being <JWT>~<D1>~...~<DN>~ as it arrived (what sd_hash covers). DEFER for anything else, every
+ * refusal of split_sd_jwt (size, fewer than one '~', too many disclosures, an empty component) included. */
+static PyObject *present(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "present(text, decode_text, scan_once, b64_defer)");
+        return NULL;
+    }
+    PyObject *text = args[0];
+    if (!PyUnicode_CheckExact(text) || !PyUnicode_IS_ASCII(text)) {
+        return defer();
+    }
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    const char *data = (const char *)PyUnicode_1BYTE_DATA(text);
+    if (length < 2 || length > MAX_SD_JWT_SIZE || Py_UNICODE_ISSPACE((Py_UCS4)(unsigned char)data[0]) ||
+        Py_UNICODE_ISSPACE((Py_UCS4)(unsigned char)data[length - 1])) {
+        return defer();
+    }
+    const char *first = memchr(data, '~', (size_t)length);
+    if (first == NULL || first == data) { /* no '~', or an empty issuer JWT */
+        return defer();
+    }
+    Py_ssize_t last = length - 1;
+    while (data[last] != '~') {
+        last--;
+    }
+    Py_ssize_t start = first - data + 1, count = 0;
+    for (Py_ssize_t i = start; i <= last; i++) { /* each '~' after the first closes one disclosure */
+        if (data[i] == '~') {
+            if (i == start || ++count > MAX_DISCLOSURES) { /* an empty disclosure, or too many */
+                return defer();
+            }
+            start = i + 1;
+        }
+    }
+    PyObject *parts = PyList_New(count);
+    if (parts == NULL) {
+        return NULL;
+    }
+    start = first - data + 1;
+    for (Py_ssize_t i = start, k = 0; i <= last; i++) {
+        if (data[i] == '~') {
+            PyObject *part = PyUnicode_FromStringAndSize(data + start, i - start);
+            if (part == NULL) {
+                Py_DECREF(parts);
+                return NULL;
+            }
+            PyList_SET_ITEM(parts, k++, part);
+            start = i + 1;
+        }
+    }
+    PyObject *disclosed = disclose_parts(parts, args[1], args[2], args[3]);
+    Py_DECREF(parts);
+    if (disclosed == NULL || disclosed == DEFER) {
+        return disclosed;
+    }
+    PyObject *issuer_jwt = PyUnicode_FromStringAndSize(data, first - data);
+    PyObject *presented = PyUnicode_FromStringAndSize(data, last + 1);
+    PyObject *kb_jwt = last + 1 == length ? Py_NewRef(Py_None)
+                                          : PyUnicode_FromStringAndSize(data + last + 1, length - last - 1);
+    PyObject *result = NULL;
+    if (issuer_jwt != NULL && presented != NULL && kb_jwt != NULL) {
+        result = PyTuple_Pack(4, issuer_jwt, kb_jwt, presented, disclosed);
+    }
+    Py_XDECREF(issuer_jwt);
+    Py_XDECREF(presented);
+    Py_XDECREF(kb_jwt);
+    Py_DECREF(disclosed);
+    return result;
 }
 
 /* The path of the current value plus its last step, as a tuple (only built where a disclosure lands). */
@@ -452,6 +534,8 @@ done:
 static PyMethodDef methods[] = {
     {"disclose", (PyCFunction)(void (*)(void))disclose, METH_FASTCALL,
      "disclosures -> [(name, value, part)], or DEFER"},
+    {"present", (PyCFunction)(void (*)(void))present, METH_FASTCALL,
+     "presentation text -> (issuer_jwt, kb_jwt or None, presented, disclosed), or DEFER"},
     {"walk", (PyCFunction)(void (*)(void))walk, METH_FASTCALL, "disclosed, payload -> (claims, paths), or DEFER"},
     {NULL, NULL, 0, NULL},
 };

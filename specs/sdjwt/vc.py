@@ -102,10 +102,12 @@ def issue_sd_jwt_vc(signer: Signer, *, vct: str, claims: Mapping[str, Any], hold
 
 def verify_sd_jwt_vc(presentation: str | SdJwt, *, issuer_keys: KeyResolver | Sequence[PublicKey],
                      now: dt.datetime, expected_aud: str | None = None, expected_nonce: str | None = None,
-                     require_key_binding: bool = False, **options: Any) -> VerifiedSdJwtVc:
-    verified = verify_sd_jwt(presentation, issuer_keys=issuer_keys, now=now, expected_aud=expected_aud,
-                             expected_nonce=expected_nonce, require_key_binding=require_key_binding, **options)
-    return verified_vc(verified)
+                     require_key_binding: bool = False, max_kb_age: dt.timedelta = dt.timedelta(minutes=5),
+                     leeway: dt.timedelta = dt.timedelta(seconds=60)) -> VerifiedSdJwtVc:
+    """``verify_sd_jwt`` (its options are the same) and then ``verified_vc``."""
+    return verified_vc(verify_sd_jwt(presentation, issuer_keys=issuer_keys, now=now, expected_aud=expected_aud,
+                                     expected_nonce=expected_nonce, require_key_binding=require_key_binding,
+                                     max_kb_age=max_kb_age, leeway=leeway))
 
 
 def verified_vc(verified: VerifiedSdJwt) -> VerifiedSdJwtVc:

@@ -5,9 +5,10 @@
 and HMAC can never verify. Nothing unverified is returned.
 
 The disclosures' parsing and processing (§7.1 steps 3-5) have an optional C part, ``specs/sdjwt/_walk.c``: for a
-presentation given as text it parses the disclosures and rebuilds the claims as ``Disclosure.parse``,
-``index_disclosures`` and ``process`` would, and defers anything else (every failed check included) to them
-(``_DEFER``), so the Python code alone refuses and says why. ``MOBILEID_PURE_CBOR=1`` leaves it out, as it does
+presentation given as text it splits it as ``split_sd_jwt`` does (ASCII text with nothing to strip), parses the
+disclosures and rebuilds the claims as ``Disclosure.parse``, ``index_disclosures`` and ``process`` would, and
+defers anything else (every failed check included) to them (``_DEFER``), so the Python code alone refuses and says
+why. ``MOBILEID_PURE_CBOR=1`` leaves it out, as it does
 every C part of ``specs``.
 """
 
@@ -29,10 +30,11 @@ from specs.errors import (
     SdJwtIssuerSignatureError,
     SdJwtValidityError,
 )
-from specs.jose import Jws, key_from_jwk
 from specs.jose import jws as _jws
+from specs.jose import key_from_jwk
+from specs.jose.jws import parse_parts, verify_parts
 from specs.sdjwt.disclosure import HASH_ALGORITHMS, HASHERS, Disclosure
-from specs.sdjwt.key_binding import verify_kb_jwt
+from specs.sdjwt.key_binding import check_kb_jwt
 from specs.sdjwt.processing import Path, index_disclosures, process
 from specs.sdjwt.sd_jwt import SdJwt, split_sd_jwt
 from specs.slots import builder
@@ -71,7 +73,12 @@ def verify_sd_jwt(presentation: str | SdJwt, *, issuer_keys: KeyResolver | Seque
     b64 = _jws._native
     disclosed: object = _DEFER
     disclosures: Sequence[Disclosure] | None = None
-    if _native is not None and b64 is not None and presentation.__class__ is str:
+    front = _DEFER if _native is None or b64 is None else \
+        _native.present(presentation, b64.decode_text, _jws._SCAN, b64.DEFER)
+    if front is not _DEFER:  # split and disclosed in C: nothing there for the Python code to refuse
+        issuer_jwt, kb_jwt, presented, disclosed = front  # type: ignore[misc]
+        encoded = None  # the parts, taken from disclosed only if the walk defers
+    elif _native is not None and b64 is not None and presentation.__class__ is str:
         parts = split_sd_jwt(presentation)
         issuer_jwt, kb_jwt, encoded = parts[0], parts[-1] or None, parts[1:-1]
         parts[-1] = ""
@@ -83,51 +90,52 @@ def verify_sd_jwt(presentation: str | SdJwt, *, issuer_keys: KeyResolver | Seque
         sd_jwt = presentation if isinstance(presentation, SdJwt) else SdJwt.parse(presentation)
         issuer_jwt, kb_jwt, presented, disclosures = sd_jwt.issuer_jwt, sd_jwt.kb_jwt, sd_jwt.without_kb(), \
             sd_jwt.disclosures
-    jws = Jws.parse(issuer_jwt)
-    keys = issuer_keys(jws.header, jws.payload) if callable(issuer_keys) else issuer_keys
-    _verify_issuer(jws, keys)
-    alg = jws.payload.get("_sd_alg", "sha-256")
+    header, payload, signing_input, signature = parse_parts(issuer_jwt)
+    keys = issuer_keys(header, payload) if callable(issuer_keys) else issuer_keys
+    _verify_issuer(header, signing_input, signature, keys)
+    alg = payload.get("_sd_alg", "sha-256")
     if not isinstance(alg, str) or alg not in HASH_ALGORITHMS:  # an array or object is unhashable: refused first
         raise SdJwtClaimError("_sd_alg names an unsupported hash", code="sdjwt.claim_sd_alg")
     walked = _DEFER if _native is None or b64 is None or disclosed is _DEFER else \
-        _native.walk(disclosed, jws.payload, HASHERS[alg], b64.encode)
+        _native.walk(disclosed, payload, HASHERS[alg], b64.encode)
     if walked is _DEFER:  # the Python code decides (and says what is wrong)
         if disclosures is None:
-            disclosures = [Disclosure.parse(p) for p in encoded]
-        processed = process(jws.payload, index_disclosures(disclosures, alg))
+            parts = [entry[2] for entry in disclosed] if encoded is None else encoded  # type: ignore[attr-defined]
+            disclosures = [Disclosure.parse(p) for p in parts]
+        processed = process(payload, index_disclosures(disclosures, alg))
         claims, paths = processed.claims, tuple(processed.paths.values())
     else:
         claims, found = walked  # type: ignore[misc]
         paths = tuple(found)
-    _check_times(claims, now, leeway)
+    stamp, slack = now.timestamp(), leeway.total_seconds()
+    _check_times(claims, stamp, slack)
     holder_key = _holder_key(claims)
     bound = False
     if kb_jwt is not None or require_key_binding or expected_nonce is not None or expected_aud is not None:
         if holder_key is None:
             raise KeyBindingError("key binding is required but the SD-JWT has no cnf key", code="sdjwt.kb_no_cnf")
-        verify_kb_jwt(kb_jwt, presented, holder_key, alg=alg, now=now, aud=expected_aud, nonce=expected_nonce,
-                      max_age=max_kb_age, leeway=leeway)
+        check_kb_jwt(kb_jwt, presented, holder_key, alg, stamp, slack, max_kb_age.total_seconds(), expected_aud,
+                     expected_nonce)
         bound = True
-    return _build(jws.header, claims, paths, holder_key, bound)
+    return _build(header, claims, paths, holder_key, bound)
 
 
-def _verify_issuer(jws: Jws, keys: Sequence[PublicKey]) -> None:
+def _verify_issuer(header: Mapping[str, Any], signing_input: bytes, signature: bytes,
+                   keys: Sequence[PublicKey]) -> None:
     for key in keys:
         try:
-            jws.verify(key)
+            verify_parts(header, signing_input, signature, key)
             return
         except CryptoError:
             continue
     raise SdJwtIssuerSignatureError("the SD-JWT is not signed by a trusted issuer key")
 
 
-def _check_times(claims: Mapping[str, Any], now: dt.datetime, leeway: dt.timedelta) -> None:
+def _check_times(claims: Mapping[str, Any], stamp: float, slack: float) -> None:
     for name in ("exp", "nbf", "iat"):
         value = claims.get(name)
         if value is not None and (type(value) is not int or value < 0):
             raise SdJwtValidityError(f"{name} must be a NumericDate", code="sdjwt.claim_time_malformed")
-    stamp = now.timestamp()
-    slack = leeway.total_seconds()
     if "exp" in claims and stamp >= claims["exp"] + slack:
         raise SdJwtValidityError("the SD-JWT has expired", code="sdjwt.expired")
     if "nbf" in claims and stamp < claims["nbf"] - slack:

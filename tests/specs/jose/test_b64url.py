@@ -360,3 +360,30 @@ def test_pure_switch() -> None:
     out = subprocess.run([sys.executable, "-c", code], env={k: v for k, v in env.items() if k != "MOBILEID_PURE_CBOR"},
                          capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False"] * 5  # the same check fails when a part is missing or the switch is ignored
+
+
+# -- der_signature: raw_to_der_signature for ES256 and ES384 ------------------------------------------------------
+_EDGES = st.sampled_from([b"\x00", b"\x7f", b"\x80", b"\xff", b"\x01"])
+
+
+@given(st.integers(0, 3).flatmap(lambda k: st.tuples(st.sampled_from([32, 48]), st.lists(_EDGES, max_size=k),
+                                                       st.lists(_EDGES, max_size=k), st.binary(min_size=96,
+                                                                                                max_size=96))))
+@settings(max_examples=500, deadline=None)
+def test_der_signature_is_raw_to_der(case: tuple[int, list[bytes], list[bytes], bytes]) -> None:
+    from specs.crypto import Algorithm
+    from specs.crypto.algorithms import raw_to_der_signature
+
+    n, r_head, s_head, noise = case
+    r = (b"".join(r_head) + noise)[:n]  # leading zeros, top bits set, all zero, ...
+    s = (b"".join(s_head) + noise[::-1])[:n]
+    alg = Algorithm.ES256 if n == 32 else Algorithm.ES384
+    assert _native().der_signature(r + s) == raw_to_der_signature(r + s, alg)
+    assert _native().der_signature(bytes(n) + bytes(n)) == raw_to_der_signature(bytes(2 * n), alg)
+
+
+@given(st.binary(max_size=140).filter(lambda b: len(b) not in (64, 96)) | st.text(max_size=4))
+@settings(max_examples=200, deadline=None)
+def test_der_signature_defers_other_lengths(raw: Any) -> None:
+    assert _native().der_signature(raw) is _native().DEFER
+    assert _native().der_signature(bytearray(64)) is _native().DEFER

@@ -54,3 +54,39 @@ def test_json_refusals(text: str) -> None:
     with pytest.raises(JoseDecodeError) as info:
         parse_json(text)
     assert info.value.code == "jose.malformed"
+
+
+@pytest.mark.parametrize("native", [True, False])
+@pytest.mark.parametrize("alg", ["ES256", "ES384", "ES512", "EdDSA"])
+def test_verify_checks_alg_length_and_signature(alg: str, native: bool) -> None:
+    """Jws.verify: the key's one algorithm, the signature's length for it, the signature itself; each refusal with
+    its error, for a key class seen before or not, with the C DER encoding or without (ES512 and EdDSA have none)."""
+    import specs.jose.jws as jws
+    from specs.crypto import Algorithm, SoftwareSigner
+    from specs.errors import SignatureError, UnsupportedAlgorithmError
+    from specs.jose import Jws, sign_compact
+
+    signer = SoftwareSigner.generate(Algorithm.from_jose(alg))
+    key, other = signer.public_key(), SoftwareSigner.generate(Algorithm.from_jose(alg)).public_key()
+    compact = sign_compact(signer, {}, {"a": 1})
+    head, body, signature = compact.split(".")
+    saved = jws._native
+    if not native:
+        jws._native = None
+    try:
+        for _ in range(2):  # the second time the key's class is known
+            Jws.parse(compact).verify(key)
+            with pytest.raises(SignatureError, match="does not verify"):
+                Jws.parse(compact).verify(other)
+            flipped = b64url_decode(signature)
+            flipped = flipped[:-1] + bytes([flipped[-1] ^ 1])
+            with pytest.raises(SignatureError, match="does not verify"):
+                Jws.parse(f"{head}.{body}.{b64url_encode(flipped)}").verify(key)
+            with pytest.raises(SignatureError):
+                Jws.parse(f"{head}.{body}.{b64url_encode(b64url_decode(signature)[:-1])}").verify(key)
+            wrong = "ES384" if alg == "ES256" else "ES256"
+            lied = f"{b64url_encode(json.dumps({'alg': wrong}).encode())}.{body}.{signature}"
+            with pytest.raises(UnsupportedAlgorithmError, match="does not match the key"):
+                Jws.parse(lied).verify(key)
+    finally:
+        jws._native = saved

@@ -1,12 +1,13 @@
 """The C part of disclosure processing (specs/sdjwt/_walk.c) against the Python code it must agree with.
 
 Whatever the C part returns, ``Disclosure.parse``, ``index_disclosures`` and ``process`` return too (the claims,
-value for value and type for type, and where each disclosure landed, in the same order); whatever they refuse,
-the C part defers. Checked on issued SD-JWTs with nested and array disclosures, decoys and every subset of their
-disclosures, on payloads whose ``_sd`` and ``...`` digests are drawn at random from the presented ones (repeats,
-wrong kinds, overwrites, non-text digests included), on disclosure text of every form, and end to end through
-``verify_sd_jwt`` with and without the C part. The C part must answer (not defer) for the presentations a
-verifier sees every day. The tests fail, not skip, when the extension is not built.
+value for value and type for type, and where each disclosure landed, in the same order); whatever they refuse, the C
+part defers; ``present`` splits a presentation as ``split_sd_jwt`` does, or defers. Checked on issued SD-JWTs with
+nested and array disclosures, decoys and every subset of their disclosures, on payloads whose ``_sd`` and ``...``
+digests are drawn at random from the presented ones (repeats, wrong kinds, overwrites, non-text digests included),
+on disclosure text of every form, and end to end through ``verify_sd_jwt`` with and without the C part. The C part
+must answer (not defer) for the presentations a verifier sees every day. The tests fail, not skip, when the
+extension is not built.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from specs.jose import Jws, b64url_encode, jwk_from_key
 from specs.sdjwt import SD, Disclosure, SdJwt, issue_sd_jwt, verify_sd_jwt
 from specs.sdjwt.disclosure import HASHERS
 from specs.sdjwt.processing import MAX_DEPTH, index_disclosures, process
+from specs.sdjwt.sd_jwt import MAX_DISCLOSURES, MAX_SD_JWT_SIZE, split_sd_jwt
 
 ROOT = Path(__file__).resolve().parents[3]
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
@@ -305,6 +307,66 @@ def test_not_text_and_not_a_payload() -> None:
     assert native.walk([], [], HASHERS["sha-256"], b64url_encode) is native.DEFER
     with pytest.raises(TypeError):
         native.walk([("n", 1)], {}, HASHERS["sha-256"], b64url_encode)
+
+
+# -- present: split_sd_jwt and disclose in one call -------------------------------------------------------------
+def python_present(text: Any) -> tuple[str, Any]:
+    """split_sd_jwt and Disclosure.parse on a presentation: ("ok", (issuer JWT, KB-JWT or None, the text sd_hash
+    covers, [(name, value, part)])) or ("error", what they raised)."""
+    try:
+        parts = split_sd_jwt(text)
+        disclosures = [Disclosure.parse(p) for p in parts[1:-1]]
+    except MobileIdError as exc:
+        return "error", (type(exc), exc.code, str(exc))
+    return "ok", (parts[0], parts[-1] or None, "~".join([*parts[:-1], ""]),
+                  [(d.name, d.value, d.encoded) for d in disclosures])
+
+
+def agree_present(text: Any) -> Any:
+    native, b64 = _native(), jws._native
+    assert b64 is not None
+    fast = native.present(text, b64.decode_text, jws._SCAN, b64.DEFER)
+    slow = python_present(text)
+    if slow[0] == "error":
+        assert fast is native.DEFER, f"C accepted what Python refuses ({slow[1]})"
+    elif fast is not native.DEFER:
+        issuer_jwt, kb_jwt, presented, disclosed = fast
+        assert (issuer_jwt, kb_jwt, presented) == slow[1][:3]
+        assert repr(disclosed) == repr(slow[1][3])
+        assert [type(v) for _, v, _ in disclosed] == [type(v) for _, v, _ in slow[1][3]]
+    return fast
+
+
+_GOOD = [b64url_encode(json.dumps(d).encode()) for d in (["s", "a", 1], ["t", {"b": [1, 2.5]}], ["u", "c", None])]
+PRESENTATION_PART = st.sampled_from([*_GOOD, "", " ", "\t", "\x1c", "\u3000", "eyJ.eyJ.c2ln", "é", "WyJ", "~"]) | \
+    st.text(alphabet="ab~ \n.=+/_-é", max_size=8)
+
+
+@given(st.lists(PRESENTATION_PART, max_size=8))
+@settings(max_examples=600, deadline=None)
+def test_present_agrees_with_split_and_parse(pieces: list[str]) -> None:
+    agree_present("".join(pieces))
+    agree_present("~".join(pieces))
+
+
+@given(st.lists(st.sampled_from(_GOOD), max_size=5), st.sampled_from(["", "eyJ.eyJ.c2ln"]))
+@settings(max_examples=100, deadline=None)
+def test_present_answers_for_every_well_formed_presentation(disclosures: list[str], kb_jwt: str) -> None:
+    text = "~".join(["eyJ.eyJ.c2ln", *disclosures, kb_jwt])
+    assert agree_present(text) is not _native().DEFER
+
+
+def test_present_limits() -> None:
+    native, b64 = _native(), jws._native
+    assert b64 is not None
+    many = "~".join(["eyJ.eyJ.c2ln", *[_GOOD[0]] * (MAX_DISCLOSURES + 1), ""])
+    fewer = "~".join(["eyJ.eyJ.c2ln", *[_GOOD[0]] * MAX_DISCLOSURES, ""])
+    large = "eyJ~" + "A" * MAX_SD_JWT_SIZE + "~"
+    for text in (many, large, b"eyJ~", "eyJ", "~", "", " eyJ~", "eyJ~\n", "eyJ~~", "~" + _GOOD[0] + "~"):
+        assert agree_present(text) is native.DEFER
+    assert agree_present(fewer) is not native.DEFER
+    with pytest.raises(TypeError):
+        native.present("eyJ~", b64.decode_text, jws._SCAN)
 
 
 # -- end to end ----------------------------------------------------------------------------------------------
