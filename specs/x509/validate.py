@@ -31,6 +31,7 @@ _ANCHOR_ROLE = {
     CertificateRole.READER: CertificateRole.READER_ROOT,
     CertificateRole.VICAL_SIGNER: CertificateRole.IACA,  # the VICAL provider's root, IACA-profiled
 }
+_LEAF_NAMES = {role: role.value.replace("_", " ") for role in _ANCHOR_ROLE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +147,7 @@ _EE_POLICY = ExtensionPolicy.permit_all()  # the mDL EKU and the rest of the lea
 def _validate(leaf: x509.Certificate, rest: Sequence[x509.Certificate], trust: TrustStore,
               now: dt.datetime, role: CertificateRole) -> ValidatedChain:
     anchor_role = _ANCHOR_ROLE[role]
-    check_validity(leaf, now, role.value.replace("_", " "))
+    check_validity(leaf, now, _LEAF_NAMES[role])
     if rest:
         _issuers(leaf, trust, anchor_role)
         if any(c not in trust for c in rest):
@@ -156,8 +157,10 @@ def _validate(leaf: x509.Certificate, rest: Sequence[x509.Certificate], trust: T
     # x509.Name equality), so the whole store is given; when it finds none, _issuers says so below.
     if trust.store is None:
         raise ChainError(f"no trusted {anchor_role.value} issued this certificate")
+    # The builder wants naive UTC; a `now` already in UTC (the usual case) needs no conversion.
+    at = now.replace(tzinfo=None) if now.tzinfo is dt.UTC else now.astimezone(dt.UTC).replace(tzinfo=None)
     verifier = (
-        PolicyBuilder().store(trust.store).time(now.astimezone(dt.UTC).replace(tzinfo=None))
+        PolicyBuilder().store(trust.store).time(at)
         .extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY).build_client_verifier()
     )
     try:

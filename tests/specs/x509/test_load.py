@@ -9,6 +9,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import NameOID
 
 from specs.errors import CertificateError
@@ -49,3 +50,9 @@ def test_garbage_is_malformed() -> None:
     with pytest.raises(CertificateError) as caught:
         load_der_certificate(b"\x30\x03\x02\x01\x00")
     assert caught.value.code == "x509.malformed"
+
+
+def test_deprecation_warnings_are_user_warnings() -> None:
+    # load_der_certificate turns only UserWarning into an error and counts on this to catch cryptography's
+    # deprecation warnings (a non-positive serial number) as well.
+    assert issubclass(CryptographyDeprecationWarning, UserWarning)

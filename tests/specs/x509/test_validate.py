@@ -161,3 +161,21 @@ def test_anchor_profile_is_checked_until_it_passes(pki) -> None:  # type: ignore
         with pytest.raises(CertificateProfileError) as info:
             validate_chain([bad_ds], TrustStore.of([bad]), now=pki.now)
         assert info.value.code == "x509.profile.issuer_alt_name"
+
+
+@pytest.mark.parametrize("zone", [dt.UTC, dt.timezone(dt.timedelta(hours=-5)), dt.timezone(dt.timedelta(hours=14))])
+def test_path_builder_time_is_the_instant_not_the_wall_clock(zone: dt.timezone) -> None:
+    # The anchor expires an hour before `now`; a `now` outside UTC must reach the path builder as the same
+    # instant (a wall-clock time five hours behind would still find the anchor valid).
+    start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    iaca_end = dt.datetime(2025, 6, 1, 12, tzinfo=dt.UTC)
+    signer = SoftwareSigner.generate()
+    iaca = create_iaca(signer, country="KR", common_name="mobileid test IACA", not_before=start,
+                       not_after=iaca_end)
+    ds = create_document_signer(signer, iaca, SoftwareSigner.generate().public_key(), common_name="DS",
+                                not_before=start, not_after=start + dt.timedelta(days=300))
+    trust = TrustStore.of([iaca])
+    assert validate_chain([ds], trust, now=(iaca_end - dt.timedelta(hours=1)).astimezone(zone)).anchor == iaca
+    with pytest.raises(CertificateValidityError) as info:
+        validate_chain([ds], trust, now=(iaca_end + dt.timedelta(hours=1)).astimezone(zone))
+    assert info.value.code == "x509.expired"
