@@ -18,11 +18,15 @@ from cryptography.utils import CryptographyDeprecationWarning
 
 from specs.errors import CertificateError
 
-__all__ = ["load_der_certificate"]
+__all__ = ["load_der_certificate", "read_issuer"]
 
 
-def load_der_certificate(der: bytes, *, what: str = "certificate") -> x509.Certificate:
-    """Parse ``der`` completely or raise ``CertificateError``."""
+def load_der_certificate(der: bytes, *, what: str = "certificate", issuer: bool = True) -> x509.Certificate:
+    """Parse ``der`` completely or raise ``CertificateError``.
+
+    ``issuer=False`` leaves the issuer name unread, for a caller that proves it well formed another way and
+    otherwise reads it with ``read_issuer`` before anything else does (``validate_der_chain``: a leaf's issuer
+    is, as encoded, the subject of the anchor the path builder found)."""
     try:
         with warnings.catch_warnings():
             # A name attribute of the wrong length (a 25-character country name) is only a UserWarning
@@ -31,9 +35,21 @@ def load_der_certificate(der: bytes, *, what: str = "certificate") -> x509.Certi
             # (a second filter costs a list insertion on every certificate loaded).
             warnings.simplefilter("error", UserWarning)
             cert = x509.load_der_x509_certificate(der)
-            _ = (cert.version, cert.serial_number, cert.issuer, cert.subject, cert.not_valid_before_utc,
-                 cert.not_valid_after_utc, cert.extensions, cert.public_key(), cert.signature_hash_algorithm)
+            _ = (cert.version, cert.serial_number, cert.issuer if issuer else None, cert.subject,
+                 cert.not_valid_before_utc, cert.not_valid_after_utc, cert.extensions, cert.public_key(),
+                 cert.signature_hash_algorithm)
     except (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion, x509.DuplicateExtension,
             x509.UnsupportedGeneralNameType, CryptographyDeprecationWarning, UserWarning):
         raise CertificateError(f"the {what} is malformed", code="x509.malformed") from None
     return cert
+
+
+def read_issuer(cert: x509.Certificate, *, what: str = "certificate") -> x509.Name:
+    """The issuer name, read as ``load_der_certificate`` reads it (the first read decides: cryptography keeps
+    the name it built, warning or not)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)
+            return cert.issuer
+    except (ValueError, UserWarning):
+        raise CertificateError(f"the {what} is malformed", code="x509.malformed") from None

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.verification import ExtensionPolicy, PolicyBuilder, VerificationError
 
 from specs.errors import CertificateError, CertificateValidityError, ChainError
-from specs.x509.load import load_der_certificate
+from specs.x509.load import load_der_certificate, read_issuer
 from specs.x509.profile import CertificateRole, check_profile
 from specs.x509.trust import TrustStore, fingerprint
 
@@ -166,6 +166,7 @@ def _validate(leaf: x509.Certificate, rest: Sequence[x509.Certificate], trust: T
     try:
         verified = verifier.verify(leaf, [])
     except VerificationError:
+        _read_issuer(leaf)  # strictly, before _issuers reads it (validate_der_chain may have left it unread)
         for anchor in _issuers(leaf, trust, anchor_role):  # say which date failed, when it is a date
             check_validity(anchor, now, anchor_role.value)
         raise ChainError("the certificate does not chain to a trusted anchor") from None
@@ -210,11 +211,55 @@ def validate_der_chain(chain: Sequence[bytes], trust: TrustStore, *, now: dt.dat
         raise ChainError("no certificate chain was presented")
     if cache is not None and (hit := cache.valid_hit(chain[0], role, trust, now)) is not None:
         return hit
+    # A lone leaf's issuer name is not read here: when the path builder finds an anchor, the issuer is that
+    # anchor's subject as encoded, and a name that parses strictly once does every time. Otherwise (a failure,
+    # an anchor whose own DER is not well formed) it is read strictly before anything else reads it, and a
+    # malformed issuer is reported as such ahead of any other error, as a complete parse up front would.
+    lone = len(chain) == 1
     try:
-        certs = [load_der_certificate(der) for der in chain]
+        certs = [load_der_certificate(der, issuer=not lone) for der in chain]
     except CertificateError:
         raise ChainError("the chain holds a malformed certificate", code="x509.malformed") from None
-    result = validate_chain(certs, trust, now=now, role=role, cache=cache)
+    if not lone:
+        result = validate_chain(certs, trust, now=now, role=role, cache=cache)
+    else:
+        try:
+            result = validate_chain(certs, trust, now=now, role=role, cache=cache)
+        except (CertificateError, ValueError, UserWarning):
+            _read_issuer(certs[0])
+            raise
+        if not _well_formed_anchor(result.anchor, trust):
+            _read_issuer(certs[0])
     if cache is not None:
         cache.put_der(chain[0], role, result)
     return result
+
+
+def _read_issuer(leaf: x509.Certificate) -> None:
+    try:
+        read_issuer(leaf)
+    except CertificateError:
+        raise ChainError("the chain holds a malformed certificate", code="x509.malformed") from None
+
+
+# Anchors outside a trust store's own objects whose DER passed load_der_certificate, by DER.
+_WELL_FORMED_ANCHORS: set[bytes] = set()
+
+
+def _well_formed_anchor(anchor: x509.Certificate, trust: TrustStore) -> bool:
+    """Whether ``anchor``'s DER, parsed afresh, passes ``load_der_certificate`` (anchors may come from PEM
+    or objects nobody parsed strictly); remembered by the store for its own anchors."""
+    position = trust.position(anchor)
+    if position is not None and position in trust.well_formed:
+        return True
+    der = anchor.public_bytes(Encoding.DER)
+    if der not in _WELL_FORMED_ANCHORS:
+        try:
+            load_der_certificate(der)
+        except CertificateError:
+            return False
+        if len(_WELL_FORMED_ANCHORS) < 1024:
+            _WELL_FORMED_ANCHORS.add(der)
+    if position is not None:
+        trust.well_formed.add(position)
+    return True

@@ -13,23 +13,27 @@ from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import NameOID
 
 from specs.errors import CertificateError
-from specs.x509.load import load_der_certificate
+from specs.x509.load import load_der_certificate, read_issuer
 
 START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
 
-def _certificate(country: str) -> bytes:
+def _certificate(country: str, issuer_country: str | None = None) -> bytes:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the builder warns too; the bytes are what we test
-        return _build(country)
+        return _build(country, country if issuer_country is None else issuer_country)
 
 
-def _build(country: str) -> bytes:
-    key = ec.generate_private_key(ec.SECP256R1())
+def _name(country: str) -> x509.Name:
     # _validate=False builds the name cryptography would warn about: a hostile issuer's bytes, not ours.
-    name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, country, _validate=False),
+    return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, country, _validate=False),
                       x509.NameAttribute(NameOID.COMMON_NAME, "DS")])
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+
+
+def _build(country: str, issuer_country: str) -> bytes:
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder().subject_name(_name(country)).issuer_name(_name(issuer_country))
+            .public_key(key.public_key())
             .serial_number(7).not_valid_before(START).not_valid_after(START + dt.timedelta(days=1))
             .sign(key, hashes.SHA256()))
     return cert.public_bytes(serialization.Encoding.DER)
@@ -44,6 +48,18 @@ def test_country_name_of_wrong_length_is_malformed() -> None:
     with pytest.raises(CertificateError) as caught:
         load_der_certificate(_certificate("X" * 25))
     assert caught.value.code == "x509.malformed"
+
+
+def test_issuer_left_unread_is_read_as_strictly_later() -> None:
+    der = _certificate("KR", issuer_country="KOR")
+    with pytest.raises(CertificateError):
+        load_der_certificate(der)
+    cert = load_der_certificate(der, issuer=False)  # the caller takes over the issuer name
+    for _ in range(2):  # a failed read leaves nothing behind for the next one to accept
+        with pytest.raises(CertificateError) as caught:
+            read_issuer(cert)
+        assert caught.value.code == "x509.malformed"
+    assert read_issuer(load_der_certificate(_certificate("KR"), issuer=False)).rfc4514_string() == "CN=DS,C=KR"
 
 
 def test_garbage_is_malformed() -> None:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 from specs.crypto import SoftwareSigner
 from specs.errors import CertificateProfileError, CertificateValidityError, ChainError
 from specs.x509 import (
+    MDL_READER_EKU,
     CertificateRole,
     ChainCache,
     TrustStore,
@@ -179,3 +184,75 @@ def test_path_builder_time_is_the_instant_not_the_wall_clock(zone: dt.timezone) 
     with pytest.raises(CertificateValidityError) as info:
         validate_chain([ds], trust, now=(iaca_end + dt.timedelta(hours=1)).astimezone(zone))
     assert info.value.code == "x509.expired"
+
+
+def _three_letter_country_root(pki) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:  # type: ignore[no-untyped-def]
+    # A reader root whose subject carries a three-letter countryName (RFC 5280 Appendix A: two letters); parsed,
+    # cryptography only warns about it, and keeps the name it built, so later reads of it no longer warn.
+    key = ec.generate_private_key(ec.SECP256R1())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "KOR", _validate=False),
+                          x509.NameAttribute(NameOID.COMMON_NAME, "test reader root")])
+    root = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(11).not_valid_before(pki.not_before).not_valid_after(pki.not_before + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        _ = root.subject
+    return key, root
+
+
+def _reader_der(key: ec.EllipticCurvePrivateKey, root: x509.Certificate, pki, days: int = 700) -> bytes:  # type: ignore[no-untyped-def]
+    leaf_key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    reader = (
+        x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test reader")]))
+        .issuer_name(root.subject).public_key(leaf_key).serial_number(12).not_valid_before(pki.not_before)
+        .not_valid_after(pki.not_before + dt.timedelta(days=days))
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(leaf_key), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False)
+        .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ObjectIdentifier(MDL_READER_EKU)]), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return reader.public_bytes(Encoding.DER)
+
+
+def test_lone_leaf_with_malformed_issuer_is_malformed_even_when_it_chains(pki) -> None:  # type: ignore[no-untyped-def]
+    # The path builder finds the anchor (same encoded name), yet the leaf's issuer is not a well-formed name:
+    # the lone-leaf shortcut must not take the anchor's word for it.
+    signer, root = _three_letter_country_root(pki)
+    trust = TrustStore.of([root])
+    with pytest.raises(ChainError) as info:
+        validate_der_chain([_reader_der(signer, root, pki)], trust, now=pki.now, role=CertificateRole.READER)
+    assert info.value.code == "x509.malformed"
+    cache = ChainCache()  # nor through a chain cache filled with the same certificate by object
+    validate_chain([x509.load_der_x509_certificate(_reader_der(signer, root, pki))], trust, now=pki.now,
+                   role=CertificateRole.READER, cache=cache)
+    assert not trust.well_formed
+
+
+def test_lone_leaf_with_malformed_issuer_that_does_not_chain_is_malformed(pki) -> None:  # type: ignore[no-untyped-def]
+    signer, root = _three_letter_country_root(pki)
+    trust = TrustStore.of([pki.reader_root])
+    for action in ("error", "ignore"):  # a warning ignored by the application changes nothing here
+        with warnings.catch_warnings(), pytest.raises(ChainError) as info:
+            warnings.simplefilter(action, UserWarning)
+            validate_der_chain([_reader_der(signer, root, pki)], trust, now=pki.now, role=CertificateRole.READER)
+        assert info.value.code == "x509.malformed"
+    # ... and malformed comes first, ahead of a date the leaf fails (a complete parse up front said so).
+    with pytest.raises(ChainError) as info:
+        validate_der_chain([_reader_der(signer, root, pki, days=30)], trust, now=pki.now,
+                           role=CertificateRole.READER)
+    assert info.value.code == "x509.malformed"
+
+
+def test_lone_leaf_issuer_is_its_anchors_subject(pki) -> None:  # type: ignore[no-untyped-def]
+    trust = TrustStore.of([pki.iaca])
+    result = validate_der_chain([pki.ds.public_bytes(Encoding.DER)], trust, now=pki.now)
+    assert result.leaf.issuer == result.anchor.subject and trust.well_formed == {0}
