@@ -31,7 +31,7 @@ class TrustStore:
     store: Store | None = field(init=False, default=None, compare=False, repr=False)
     # (position of an anchor, role) pairs whose Annex B profile passed; only passes are remembered.
     profiled: set[tuple[int, object]] = field(init=False, default_factory=set, compare=False, repr=False)
-    # Positions of anchors whose DER, parsed afresh, passed load_der_certificate (their subject is well formed).
+    # Positions of anchors whose subject, as the issuer of a leaf read strictly, proved well formed.
     well_formed: set[int] = field(init=False, default_factory=set, compare=False, repr=False)
 
     def __post_init__(self) -> None:

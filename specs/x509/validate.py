@@ -212,9 +212,9 @@ def validate_der_chain(chain: Sequence[bytes], trust: TrustStore, *, now: dt.dat
     if cache is not None and (hit := cache.valid_hit(chain[0], role, trust, now)) is not None:
         return hit
     # A lone leaf's issuer name is not read here: when the path builder finds an anchor, the issuer is that
-    # anchor's subject as encoded, and a name that parses strictly once does every time. Otherwise (a failure,
-    # an anchor whose own DER is not well formed) it is read strictly before anything else reads it, and a
-    # malformed issuer is reported as such ahead of any other error, as a complete parse up front would.
+    # anchor's subject as encoded, and a name that parsed strictly once (as an earlier leaf's issuer) does every
+    # time. Otherwise (a failure, an anchor no leaf has proved yet) it is read strictly before anything else
+    # reads it, and a malformed issuer is reported ahead of any other error, as a complete parse up front was.
     lone = len(chain) == 1
     try:
         certs = [load_der_certificate(der, issuer=not lone) for der in chain]
@@ -228,8 +228,7 @@ def validate_der_chain(chain: Sequence[bytes], trust: TrustStore, *, now: dt.dat
         except (CertificateError, ValueError, UserWarning):
             _read_issuer(certs[0])
             raise
-        if not _well_formed_anchor(result.anchor, trust):
-            _read_issuer(certs[0])
+        _check_issuer(certs[0], result.anchor, trust)
     if cache is not None:
         cache.put_der(chain[0], role, result)
     return result
@@ -242,24 +241,20 @@ def _read_issuer(leaf: x509.Certificate) -> None:
         raise ChainError("the chain holds a malformed certificate", code="x509.malformed") from None
 
 
-# Anchors outside a trust store's own objects whose DER passed load_der_certificate, by DER.
-_WELL_FORMED_ANCHORS: set[bytes] = set()
+# Anchors outside a trust store's own objects (a store made per verification over the same certificates) whose
+# subject a leaf's strictly read issuer proved well formed; each entry holds its object, so its id is not reused.
+_WELL_FORMED_ANCHORS: dict[int, x509.Certificate] = {}
 
 
-def _well_formed_anchor(anchor: x509.Certificate, trust: TrustStore) -> bool:
-    """Whether ``anchor``'s DER, parsed afresh, passes ``load_der_certificate`` (anchors may come from PEM
-    or objects nobody parsed strictly); remembered by the store for its own anchors."""
+def _check_issuer(leaf: x509.Certificate, anchor: x509.Certificate, trust: TrustStore) -> None:
+    """The lone leaf's issuer is ``anchor``'s subject as encoded (the path builder matched them): read it strictly
+    unless a leaf naming the same anchor already has, which proved that subject's encoding well formed."""
     position = trust.position(anchor)
     if position is not None and position in trust.well_formed:
-        return True
-    der = anchor.public_bytes(Encoding.DER)
-    if der not in _WELL_FORMED_ANCHORS:
-        try:
-            load_der_certificate(der)
-        except CertificateError:
-            return False
+        return
+    if _WELL_FORMED_ANCHORS.get(id(anchor)) is not anchor:
+        _read_issuer(leaf)
         if len(_WELL_FORMED_ANCHORS) < 1024:
-            _WELL_FORMED_ANCHORS.add(der)
+            _WELL_FORMED_ANCHORS[id(anchor)] = anchor
     if position is not None:
         trust.well_formed.add(position)
-    return True
