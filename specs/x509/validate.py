@@ -188,18 +188,28 @@ def _issuers(leaf: x509.Certificate, trust: TrustStore, anchor_role: Certificate
 _PROFILED_ANCHORS: set[tuple[bytes, CertificateRole]] = set()
 
 
+# The same, by the very object (a store made per verification over the same certificates); each entry holds its
+# object, so its id is not reused while the entry lives.
+_PROFILED_OBJECTS: dict[tuple[int, CertificateRole], x509.Certificate] = {}
+
+
 def _check_anchor_profile(anchor: x509.Certificate, role: CertificateRole, trust: TrustStore) -> None:
     position = trust.position(anchor)
-    if position is not None:
-        if (position, role) not in trust.profiled:
-            check_profile(anchor, role)
-            trust.profiled.add((position, role))
+    if position is not None and (position, role) in trust.profiled:
         return
-    key = (anchor.public_bytes(Encoding.DER), role)
-    if key not in _PROFILED_ANCHORS:
-        check_profile(anchor, role)
-        if len(_PROFILED_ANCHORS) < 1024:
-            _PROFILED_ANCHORS.add(key)
+    if _PROFILED_OBJECTS.get((id(anchor), role)) is not anchor:
+        if position is not None:
+            check_profile(anchor, role)
+        else:
+            key = (anchor.public_bytes(Encoding.DER), role)
+            if key not in _PROFILED_ANCHORS:
+                check_profile(anchor, role)
+                if len(_PROFILED_ANCHORS) < 1024:
+                    _PROFILED_ANCHORS.add(key)
+        if len(_PROFILED_OBJECTS) < 1024:
+            _PROFILED_OBJECTS[(id(anchor), role)] = anchor
+    if position is not None:
+        trust.profiled.add((position, role))
 
 
 def validate_der_chain(chain: Sequence[bytes], trust: TrustStore, *, now: dt.datetime,

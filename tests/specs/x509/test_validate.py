@@ -262,3 +262,17 @@ def test_lone_leaf_issuer_is_its_anchors_subject(pki) -> None:  # type: ignore[n
     again = TrustStore.of(list(trust.anchors))
     validate_der_chain([pki.ds.public_bytes(Encoding.DER)], again, now=pki.now)
     assert again.well_formed == {0}
+
+
+def test_anchor_failing_its_profile_fails_in_every_store(pki) -> None:  # type: ignore[no-untyped-def]
+    # An IACA valid for 25 years (Annex B: at most 20): nothing remembers a failed profile, whether the store is
+    # kept or made anew over the same certificate object.
+    signer = SoftwareSigner.generate()
+    iaca = create_iaca(signer, country="KR", common_name="long IACA", not_before=pki.not_before,
+                       not_after=pki.not_before + dt.timedelta(days=25 * 365))
+    ds = _issued(signer, iaca, "DS", pki).public_bytes(Encoding.DER)
+    kept = TrustStore.of([iaca])
+    for trust in (kept, kept, TrustStore.of([iaca]), TrustStore.of([iaca])):
+        with pytest.raises(CertificateProfileError) as info:
+            validate_der_chain([ds], trust, now=pki.now)
+        assert info.value.code == "x509.profile.validity_too_long"
