@@ -10,6 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.name import _ASN1Type
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
 from specs.crypto import SoftwareSigner
@@ -186,13 +187,13 @@ def test_path_builder_time_is_the_instant_not_the_wall_clock(zone: dt.timezone) 
     assert info.value.code == "x509.expired"
 
 
-def _three_letter_country_root(pki) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:  # type: ignore[no-untyped-def]
+def _three_letter_country_root(pki, country: str = "KOR") -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:  # type: ignore[no-untyped-def]
     # A reader root whose subject carries a three-letter countryName (RFC 5280 Appendix A: two letters); parsed,
     # cryptography only warns about it, and keeps the name it built, so later reads of it no longer warn.
     key = ec.generate_private_key(ec.SECP256R1())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "KOR", _validate=False),
+        name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, country, _validate=False),
                           x509.NameAttribute(NameOID.COMMON_NAME, "test reader root")])
     root = (
         x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
@@ -208,11 +209,13 @@ def _three_letter_country_root(pki) -> tuple[ec.EllipticCurvePrivateKey, x509.Ce
     return key, root
 
 
-def _reader_der(key: ec.EllipticCurvePrivateKey, root: x509.Certificate, pki, days: int = 700) -> bytes:  # type: ignore[no-untyped-def]
+def _reader_der(key: ec.EllipticCurvePrivateKey, root: x509.Certificate, pki, days: int = 700,  # type: ignore[no-untyped-def]
+                issuer: x509.Name | None = None) -> bytes:
     leaf_key = ec.generate_private_key(ec.SECP256R1()).public_key()
     reader = (
         x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test reader")]))
-        .issuer_name(root.subject).public_key(leaf_key).serial_number(12).not_valid_before(pki.not_before)
+        .issuer_name(root.subject if issuer is None else issuer).public_key(leaf_key).serial_number(12)
+        .not_valid_before(pki.not_before)
         .not_valid_after(pki.not_before + dt.timedelta(days=days))
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(leaf_key), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(key.public_key()), critical=False)
@@ -276,3 +279,18 @@ def test_anchor_failing_its_profile_fails_in_every_store(pki) -> None:  # type: 
         with pytest.raises(CertificateProfileError) as info:
             validate_der_chain([ds], trust, now=pki.now)
         assert info.value.code == "x509.profile.validity_too_long"
+
+
+def test_path_builder_matches_the_issuer_as_encoded(pki) -> None:  # type: ignore[no-untyped-def]
+    # validate_der_chain leaves a lone leaf's issuer unread because the path builder only picks an anchor whose
+    # subject is the issuer byte for byte; the same name with another string type must find no anchor.
+    key, root = _three_letter_country_root(pki, country="KR")  # a well-formed root this time
+    same = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "KR"),
+                      x509.NameAttribute(NameOID.COMMON_NAME, "test reader root", _type=_ASN1Type.PrintableString)])
+    assert same == root.subject and same.public_bytes() != root.subject.public_bytes()
+    trust = TrustStore.of([root])
+    validate_der_chain([_reader_der(key, root, pki)], trust, now=pki.now, role=CertificateRole.READER)
+    with pytest.raises(ChainError) as info:
+        validate_der_chain([_reader_der(key, root, pki, issuer=same)], trust, now=pki.now,
+                           role=CertificateRole.READER)
+    assert info.value.code == "x509.untrusted_chain"
