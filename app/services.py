@@ -119,7 +119,7 @@ class WalletService(Sharing):
         self.max_attempts = max_attempts
         self.http, self.clock, self.trust_pem = http, clock, trust_pem
         self.issuer_url = issuer_url.rstrip("/")
-        self.catalogue = catalogue or Catalogue.load_default()
+        self.catalogue = Catalogue.load_default() if catalogue is None else catalogue
         # Reader roots (PEM) say which businesses' signed requests can be checked; without them a signature
         # proves nothing to the holder and the consent screen says so.
         self.reader_roots = TrustStore.from_pem(reader_roots_pem) if reader_roots_pem else None

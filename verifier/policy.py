@@ -232,7 +232,7 @@ def request_items(policy: Policy, catalogue: Catalogue | None = None) -> dict[st
     document it accepts (docType for mdoc, vct for SD-JWT VC, in the policy's order of preference, at most
     ``MAX_REQUEST_ITEMS``; the wallet answers with the first it holds) -> the elements it requires. So the
     answer to a preset's request is judged by that same preset (specs/qr-presentation.md §4)."""
-    catalogue = catalogue or Catalogue.load_default()
+    catalogue = Catalogue.load_default() if catalogue is None else catalogue
     elements = tuple(dict.fromkeys(r.element for r in policy.requirements))
     items: dict[str, tuple[str, ...]] = {}
     for document in policy.documents:

@@ -82,7 +82,7 @@ class Verifier:
                  replays: ReplayCache | None = None, policy: Policy | None = None,
                  catalogue: Catalogue | None = None, name: str = "mobileid verifier") -> None:
         self.trust, self.policy, self.name = trust, policy or Policy(), name
-        self.catalogue = catalogue or Catalogue.load_default()
+        self.catalogue = Catalogue.load_default() if catalogue is None else catalogue
         self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.replays = replays if replays is not None else ReplayCache()
         self._bundle_span: tuple[object, dt.datetime, dt.datetime] = (None, _EPOCH, _EPOCH)

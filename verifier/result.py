@@ -194,7 +194,7 @@ def claims_of(result: VerificationResult, catalogue: Catalogue | None = None) ->
     a policy keeps its claims: they say why)."""
     if not result.authentic:
         return ()
-    catalogue = catalogue or Catalogue.load_default()
+    catalogue = Catalogue.load_default() if catalogue is None else catalogue
     try:
         doc_type = catalogue.find(result.doctype or result.vct or "")
     except UnknownDocumentTypeError:

@@ -46,7 +46,7 @@ class Stored:
 
 def read_stored(record: CredentialRecord, catalogue: Catalogue | None = None) -> Stored:
     """Decode ``record`` once; a credential the wallet cannot read is ``input.unreadable``."""
-    catalogue = catalogue or Catalogue.load_default()
+    catalogue = Catalogue.load_default() if catalogue is None else catalogue
     try:
         doc_type: DocumentType | None = catalogue.find(record.type_id)
     except UnknownDocumentTypeError:

@@ -64,7 +64,7 @@ def _elements(doc_type: DocumentType | None, query: CredentialQuery, lang: str, 
 
 def describe_request(received: ReceivedRequest, lang: str = "en", catalogue: Catalogue | None = None) -> list[str]:
     """Every credential query, for a request the wallet cannot (or will not) answer."""
-    catalogue = catalogue or Catalogue.load_default()
+    catalogue = Catalogue.load_default() if catalogue is None else catalogue
     lines = [requester_line(received, lang), _t("asks", lang)]
     for query in received.request.dcql_query.credentials:
         doc_type = _doc_type(catalogue, query)

@@ -96,7 +96,7 @@ class Presenter:
                  clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
                  rng: Callable[[int], bytes] = secrets.token_bytes) -> None:
         self.wallet = wallet
-        self.catalogue = catalogue or Catalogue.load_default()
+        self.catalogue = Catalogue.load_default() if catalogue is None else catalogue
         self._clock, self._rng = clock, rng
 
     # -- choosing -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from issuer.db.models import Credential
 from issuer.status import change_status
+from specs.catalogue import Catalogue
 from specs.errors import WalletError
 from specs.qr import b45decode, encode_message, profile_texts
 from specs.qr.presentation import QrRequest, QrResponse
@@ -318,3 +319,14 @@ def test_bundle_age_span_is_check_bundle_age(offset: dt.timedelta) -> None:
                 got = exc.code
             assert got == expected
             assert (expected is None) == (dt.timedelta(minutes=-5) <= offset <= max_age)
+
+
+def test_an_empty_catalogue_given_is_the_catalogue_used() -> None:
+    """A catalogue is used as given, even one with no types (it has a length, so it is falsy: `or` would swap in
+    the default catalogue and label what the caller chose not to)."""
+    from specs.x509 import TrustStore
+
+    empty = Catalogue([])
+    assert len(empty) == 0
+    assert Verifier(VerifierTrust(anchors=TrustStore.of([])), catalogue=empty).catalogue is empty
+    assert Verifier(VerifierTrust(anchors=TrustStore.of([]))).catalogue is Catalogue.load_default()
