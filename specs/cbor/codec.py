@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
-import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from typing import Any
 
 import cbor2
 
+from specs import native
 from specs.errors import (
     CborDepthError,
     CborDuplicateKeyError,
@@ -359,19 +359,15 @@ def decode_each(chunks: Sequence[bytes], *, allowed_tags: Iterable[int] = MDOC_T
 # error included), which ``_decode_python`` then decides. MOBILEID_PURE_CBOR=1 leaves it out.
 _DEFER: Any = object()
 _native: Callable[[bytes, frozenset[int], int], Any] | None = None
-if not os.environ.get("MOBILEID_PURE_CBOR"):
-    try:
-        from specs.cbor import _strict
-    except ImportError:
-        pass
-    else:
-        _new_encoded, _set_data = object.__new__, getattr(EncodedCBOR, "data").__set__  # noqa: B009 (mypyc rejects the attribute through the class)
+_strict = native.load("specs.cbor._strict")
+if _strict is not None:
+    _new_encoded, _set_data = object.__new__, getattr(EncodedCBOR, "data").__set__  # noqa: B009 (mypyc rejects the attribute through the class)
 
-        def _encoded(data: bytes) -> EncodedCBOR:
-            """``EncodedCBOR(data)`` by setting its slot (once per embedded item)."""
-            built = _new_encoded(EncodedCBOR)
-            _set_data(built, data)
-            return built
+    def _encoded(data: bytes) -> EncodedCBOR:
+        """``EncodedCBOR(data)`` by setting its slot (once per embedded item)."""
+        built = _new_encoded(EncodedCBOR)
+        _set_data(built, data)
+        return built
 
-        _strict.configure(_DEFER, _encoded, _decode_tdate, _decode_epoch, _decode_full_date)
-        _native = _strict.decode
+    _strict.configure(_DEFER, _encoded, _decode_tdate, _decode_epoch, _decode_full_date)
+    _native = _strict.decode

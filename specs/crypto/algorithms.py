@@ -137,10 +137,12 @@ def der_to_raw_signature(der: bytes, alg: Algorithm) -> bytes:
     return r.to_bytes(n, "big") + s.to_bytes(n, "big")
 
 
-def verify_signature(alg: Algorithm, key: PublicKey, signature: bytes, data: bytes) -> None:
+def verify_signature(alg: Algorithm, key: PublicKey, signature: bytes, data: bytes, *,
+                     der: bytes | None = None) -> None:
     """Verify a raw (wire-form) signature; raise ``SignatureError`` unless it is valid.
 
-    The key must be of the algorithm's curve (no cross-curve or cross-type use).
+    The key must be of the algorithm's curve (no cross-curve or cross-type use). ``der``: the ECDSA signature's DER
+    form when the caller already has it (a C part made it from ``signature``), saving the conversion.
     """
     kind = _KEY_KINDS.get(key.__class__)
     if kind is not None and kind[0] == "ec" and not kind[1]:  # the usual case, a public EC key: the same checks
@@ -149,8 +151,10 @@ def verify_signature(alg: Algorithm, key: PublicKey, signature: bytes, data: byt
             if name not in _CURVES:
                 raise InvalidKeyError(f"curve {name} is not supported")  # as algorithm_for_key says
             raise UnsupportedAlgorithmError(f"{alg.jose} cannot be used with this key")
+        if der is None or len(signature) != 2 * alg.coordinate_size:
+            der = raw_to_der_signature(signature, alg)  # which refuses a signature of the wrong length
         try:
-            key.verify(raw_to_der_signature(signature, alg), data, _ECDSA[alg.jose])  # type: ignore[call-arg]
+            key.verify(der, data, _ECDSA[alg.jose])  # type: ignore[call-arg]
         except InvalidSignature:
             raise SignatureError("signature does not verify") from None
         return

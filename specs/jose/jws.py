@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import binascii
 import json
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-
+from specs import native
 from specs.crypto import Algorithm, PublicKey, Signer, algorithm_for_key, verify_signature
-from specs.crypto.algorithms import _CURVES, _ECDSA, _KEY_KINDS, public_of, raw_to_der_signature
+from specs.crypto.algorithms import public_of
 from specs.errors import JoseDecodeError, SignatureError, UnsupportedAlgorithmError
 from specs.slots import builder
 
@@ -34,7 +32,6 @@ __all__ = ["MAX_JWS_SIZE", "Jws", "b64url_decode", "b64url_encode", "b64url_json
 
 MAX_JWS_SIZE = 256 * 1024
 _UNDERSTOOD_CRIT: frozenset[str] = frozenset()
-_EC_PUBLIC = ("ec", False)  # specs.crypto.algorithms._KEY_KINDS's entry for a public EC key class
 
 
 # base64url -> base64; the standard alphabet's own '+' and '/' and padding are not base64url and become '!',
@@ -45,14 +42,9 @@ _PADDING = (b"", b"", b"==", b"=")  # by length mod 4 (1 is impossible and refus
 
 
 _DEFER: object = object()
-_native: ModuleType | None = None  # specs/jose/_b64url.c when it is built and not switched off
-if not os.environ.get("MOBILEID_PURE_CBOR"):
-    try:
-        from specs.jose import _b64url
-    except ImportError:
-        pass
-    else:
-        _native, _DEFER = _b64url, _b64url.DEFER
+_native: ModuleType | None = native.load("specs.jose._b64url")
+if _native is not None:
+    _DEFER = _native.DEFER
 
 
 def b64url_encode(data: bytes) -> str:
@@ -223,27 +215,16 @@ def parse_parts(compact: str, *, max_size: int = MAX_JWS_SIZE) -> tuple[Mapping[
 def verify_parts(header: Mapping[str, Any], signing_input: bytes, signature: bytes, key: PublicKey) -> None:
     """``Jws.verify`` on the fields of a parsed JWS (``parse_parts``): raise unless ``alg`` is the key's one algorithm
     and the signature verifies."""
-    if _KEY_KINDS.get(key.__class__) == _EC_PUBLIC:  # a public EC key (the usual case): the checks below and
-        alg = _CURVES.get(key.curve.name)  # type: ignore[union-attr]  # verify_signature's, in one place
-        if alg is not None:
-            if header.get("alg") != alg.jose:
-                raise UnsupportedAlgorithmError(f"JWS alg {header.get('alg')!r} does not match the key")
-            if len(signature) != 2 * alg.coordinate_size:
-                raise SignatureError("JWS signature has the wrong length for its algorithm")
-            der = _native.der_signature(signature) if _native is not None else _DEFER
-            if der.__class__ is not bytes:
-                der = raw_to_der_signature(signature, alg)
-            try:
-                key.verify(der, signing_input, _ECDSA[alg.jose])  # type: ignore[call-arg]
-            except InvalidSignature:
-                raise SignatureError("JWS signature does not verify") from None
-            return
     alg = algorithm_for_key(key)
     if header.get("alg") != alg.jose:
         raise UnsupportedAlgorithmError(f"JWS alg {header.get('alg')!r} does not match the key")
     if len(signature) != 2 * alg.coordinate_size and alg is not Algorithm.EDDSA:
         raise SignatureError("JWS signature has the wrong length for its algorithm")
+    der = None
+    if _native is not None and alg is not Algorithm.EDDSA:  # its DER form in C (ES256, ES384), else in Python
+        der = _native.der_signature(signature)
+        der = der if der.__class__ is bytes else None
     try:  # the JWS form (raw r || s, RFC 7518 §3.4) is what verify_signature takes
-        verify_signature(alg, public_of(key), signature, signing_input)
+        verify_signature(alg, public_of(key), signature, signing_input, der=der)
     except SignatureError:
         raise SignatureError("JWS signature does not verify") from None

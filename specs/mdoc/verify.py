@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from specs.cbor.raw import tag24
@@ -137,20 +135,9 @@ def _verify_walked(walked: Walked, *, trust: TrustStore, now: dt.datetime, chain
                             chain.anchor, device_key, "signature")
 
 
-_EC_PUBLIC = type(ec.derive_private_key(1, ec.SECP256R1()).public_key())  # cryptography's class of EC public keys
-_ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
-
-
 def _verify_es256(key: PublicKey, signature: bytes, der: bytes | None, data: bytes) -> None:
-    """``verify_signature(Algorithm.ES256, key, signature, data)``, given the signature's DER form made by the C part:
-    for a P-256 public key the same OpenSSL call with the same bytes; any other key through verify_signature."""
-    if der is not None and key.__class__ is _EC_PUBLIC and key.curve.name == "secp256r1":
-        try:
-            key.verify(der, data, _ECDSA_SHA256)
-        except InvalidSignature:
-            raise SignatureError("signature does not verify") from None
-        return
-    verify_signature(Algorithm.ES256, key, signature, data)
+    """``verify_signature`` for ES256, given the signature's DER form made by the C part."""
+    verify_signature(Algorithm.ES256, key, signature, data, der=der)
 
 
 def _issuer_chain(issuer_auth: CoseSign1, trust: TrustStore, now: dt.datetime, cache: ChainCache | None,

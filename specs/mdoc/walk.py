@@ -22,6 +22,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from specs import native
 from specs.cbor import codec
 from specs.cose import CoseKey
 from specs.mdoc.mso import DeviceKeyInfo, KeyAuthorizations, MobileSecurityObject, ValidityInfo
@@ -68,11 +69,8 @@ def _fields_unchanged() -> bool:
 
 _native: Callable[[bytes, bytes], Any] | None = None
 _DEFER = codec._DEFER
-try:
-    from specs.mdoc import _fast
-except ImportError:
-    pass
-else:
+_fast = native.load("specs.mdoc._fast")
+if _fast is not None:
     if codec._native is not None and _fields_unchanged():
         _fast.configure(_DEFER, codec.EncodedCBOR, codec._decode_tdate, codec._decode_full_date, hashlib.sha256,
                         dt.datetime, KeyAuthorizations.from_cbor_value, StatusReference.from_value, Walked,

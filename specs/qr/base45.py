@@ -7,9 +7,9 @@ character instead of 8), which is why 600 bytes of CBOR fit a version-19 code at
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
+from specs import native
 from specs.errors import Base45Error
 
 __all__ = ["ALPHABET", "Base45Error", "b45decode", "b45encode"]
@@ -84,11 +84,5 @@ def _b45decode_python(text: str) -> bytes:
 # time. It returns exactly what ``_b45decode_python`` returns, or None for anything it is not sure of (every error
 # included), which ``_b45decode_python`` then decides. MOBILEID_PURE_BASE45=1 leaves it out, and so does
 # MOBILEID_PURE_CBOR=1, which switches off every C part of specs.
-_native: Callable[[str], bytes | None] | None = None
-if not (os.environ.get("MOBILEID_PURE_CBOR") or os.environ.get("MOBILEID_PURE_BASE45")):
-    try:
-        from specs.qr import _base45
-    except ImportError:
-        pass
-    else:
-        _native = _base45.decode
+_base45 = native.load("specs.qr._base45", "MOBILEID_PURE_BASE45")
+_native: Callable[[str], bytes | None] | None = None if _base45 is None else _base45.decode

@@ -15,12 +15,12 @@ every C part of ``specs``.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+from specs import native
 from specs.crypto import PublicKey
 from specs.errors import (
     CryptoError,
@@ -56,14 +56,9 @@ class VerifiedSdJwt:
 _build = builder(VerifiedSdJwt)
 
 _DEFER: object = object()
-_native: ModuleType | None = None  # specs/sdjwt/_walk.c when it is built and not switched off
-if not os.environ.get("MOBILEID_PURE_CBOR"):
-    try:
-        from specs.sdjwt import _walk
-    except ImportError:
-        pass
-    else:
-        _native, _DEFER = _walk, _walk.DEFER
+_native: ModuleType | None = native.load("specs.sdjwt._walk")
+if _native is not None:
+    _DEFER = _native.DEFER
 
 
 def verify_sd_jwt(presentation: str | SdJwt, *, issuer_keys: KeyResolver | Sequence[PublicKey], now: dt.datetime,

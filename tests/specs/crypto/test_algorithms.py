@@ -70,3 +70,18 @@ def test_raw_to_der_matches_cryptography(alg: Algorithm, data: st.DataObject) ->
     raw = data.draw(st.binary(min_size=2 * n, max_size=2 * n))
     expected = encode_dss_signature(int.from_bytes(raw[:n], "big"), int.from_bytes(raw[n:], "big"))
     assert raw_to_der_signature(raw, alg) == expected
+
+
+def test_verify_signature_takes_the_der_form_given() -> None:
+    """``der=`` (made by a C part) is what is verified; the wire form's length is still checked."""
+    from specs.crypto import raw_to_der_signature
+
+    signer = SoftwareSigner.generate(Algorithm.ES256)
+    data, other = b"signed bytes", b"other bytes"
+    raw, raw_other = signer.sign(data), signer.sign(other)
+    key = signer.public_key()
+    verify_signature(Algorithm.ES256, key, raw, data, der=raw_to_der_signature(raw, Algorithm.ES256))
+    with pytest.raises(SignatureError):  # the DER form given is the one checked, not a conversion of ``raw``
+        verify_signature(Algorithm.ES256, key, raw, data, der=raw_to_der_signature(raw_other, Algorithm.ES256))
+    with pytest.raises(SignatureError, match="must be 64 bytes"):
+        verify_signature(Algorithm.ES256, key, raw[:-1], data, der=raw_to_der_signature(raw, Algorithm.ES256))
