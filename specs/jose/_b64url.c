@@ -18,6 +18,9 @@
  * decoded as decode does; (header, payload, signing input bytes, signature bytes), or DEFER for anything else.
  *
  * der_signature(raw) is raw_to_der_signature (specs/crypto/algorithms.py) for ES256 and ES384, DEFER otherwise.
+ *
+ * object_of(refuse, pairs) is the strict JSON scanner's object_pairs_hook, _no_duplicates, without a Python frame
+ * per JSON object: the dict of pairs, or refuse(pairs) (which raises) when a member name comes twice.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -349,6 +352,28 @@ static PyObject *der_signature(PyObject *module, PyObject *raw) {
     return der;
 }
 
+static PyObject *object_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2 || !PyList_CheckExact(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "object_of(refuse, pairs: list)");
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(args[1]);
+    PyObject *out = PyDict_New();
+    for (Py_ssize_t i = 0; out != NULL && i < n; i++) {
+        PyObject *pair = PyList_GET_ITEM(args[1], i);
+        if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2 ||
+            PyDict_SetItem(out, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1)) < 0) {
+            Py_CLEAR(out); /* not what the scanner gives: the Python hook decides */
+        }
+    }
+    if (out != NULL && PyDict_GET_SIZE(out) == n) {
+        return out;
+    }
+    Py_XDECREF(out);
+    PyErr_Clear(); /* an unhashable name (never from the scanner): refuse() raises what dict() raises */
+    return PyObject_CallOneArg(args[0], args[1]);
+}
+
 static PyMethodDef methods[] = {
     {"decode", b64_decode, METH_O, "base64url (no padding) -> bytes, or DEFER"},
     {"decode_text", b64_decode_text, METH_O, "base64url (no padding) of UTF-8 -> str, or DEFER"},
@@ -356,6 +381,7 @@ static PyMethodDef methods[] = {
     {"der_signature", der_signature, METH_O, "raw r || s (ES256, ES384) -> DER, or DEFER"},
     {"parse_compact", (PyCFunction)(void (*)(void))b64_parse_compact, METH_FASTCALL,
      "compact JWS -> (header, payload, signing input, signature), or DEFER"},
+    {"object_of", (PyCFunction)(void (*)(void))object_of, METH_FASTCALL, "the JSON object of pairs, or refuse(pairs)"},
     {NULL, NULL, 0, NULL},
 };
 

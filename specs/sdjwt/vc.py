@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import datetime as dt
 import secrets
 from collections.abc import Callable, Mapping, Sequence
@@ -22,6 +23,9 @@ from cryptography import x509
 from specs.crypto import PublicKey, Signer
 from specs.errors import CertificateError, SdJwtClaimError, SdJwtError
 from specs.jose import jwk_from_key
+from specs.jose import jws as _jws
+from specs.sdjwt import verify as _verify
+from specs.sdjwt.disclosure import HASHERS
 from specs.sdjwt.issuance import issue_sd_jwt
 from specs.sdjwt.sd_jwt import SdJwt
 from specs.sdjwt.verify import KeyResolver, VerifiedSdJwt, verify_sd_jwt
@@ -29,7 +33,8 @@ from specs.slots import builder
 from specs.status.reference import StatusReference
 from specs.x509.load import load_der_certificate
 
-__all__ = ["VC_TYPE", "VerifiedSdJwtVc", "issue_sd_jwt_vc", "verified_vc", "verify_sd_jwt_vc", "x5c_chain", "x5c_ders"]
+__all__ = ["VC_TYPE", "VerifiedSdJwtVc", "issue_sd_jwt_vc", "verified_vc", "verify_sd_jwt_or_vc", "verify_sd_jwt_vc",
+           "x5c_chain", "x5c_ders"]
 
 VC_TYPE = "dc+sd-jwt"
 NOT_DISCLOSABLE = ("iss", "nbf", "exp", "cnf", "vct", "status")
@@ -105,9 +110,52 @@ def verify_sd_jwt_vc(presentation: str | SdJwt, *, issuer_keys: KeyResolver | Se
                      require_key_binding: bool = False, max_kb_age: dt.timedelta = dt.timedelta(minutes=5),
                      leeway: dt.timedelta = dt.timedelta(seconds=60)) -> VerifiedSdJwtVc:
     """``verify_sd_jwt`` (its options are the same) and then ``verified_vc``."""
+    fast = _verify._native
+    if fast is not None and _jws._native is not None and presentation.__class__ is str \
+            and now.__class__ is dt.datetime and max_kb_age.__class__ is _TIMEDELTA and leeway.__class__ is _TIMEDELTA:
+        resolved: list[Sequence[PublicKey]] = []
+        done = fast.verify(presentation, issuer_keys, now.timestamp(), leeway.total_seconds(),
+                           max_kb_age.total_seconds(), expected_aud, expected_nonce, require_key_binding, resolved,
+                           True)
+        if done is not _verify._DEFER:
+            return done  # type: ignore[no-any-return]
+        if resolved:  # the C part called the resolver: the Python code gets its answer, not a second call
+            issuer_keys = _answer(resolved[0])
     return verified_vc(verify_sd_jwt(presentation, issuer_keys=issuer_keys, now=now, expected_aud=expected_aud,
                                      expected_nonce=expected_nonce, require_key_binding=require_key_binding,
                                      max_kb_age=max_kb_age, leeway=leeway))
+
+
+def verify_sd_jwt_or_vc(presentation: str | SdJwt, *, issuer_keys: KeyResolver | Sequence[PublicKey],
+                        now: dt.datetime, expected_aud: str | None = None, expected_nonce: str | None = None,
+                        require_key_binding: bool = False, max_kb_age: dt.timedelta = dt.timedelta(minutes=5),
+                        leeway: dt.timedelta = dt.timedelta(seconds=60)) -> VerifiedSdJwtVc | VerifiedSdJwt:
+    """What a verifier that accepts any SD-JWT does: ``verify_sd_jwt`` (its options are the same), then
+    ``verified_vc`` when the header's ``typ`` is ``dc+sd-jwt`` (an SD-JWT VC, draft-ietf-oauth-sd-jwt-vc §3.2.1);
+    the plain ``VerifiedSdJwt`` otherwise. The same results and errors as those two calls."""
+    fast = _verify._native
+    if fast is not None and _jws._native is not None and presentation.__class__ is str \
+            and now.__class__ is dt.datetime and max_kb_age.__class__ is _TIMEDELTA and leeway.__class__ is _TIMEDELTA:
+        resolved: list[Sequence[PublicKey]] = []
+        done = fast.verify(presentation, issuer_keys, now.timestamp(), leeway.total_seconds(),
+                           max_kb_age.total_seconds(), expected_aud, expected_nonce, require_key_binding, resolved,
+                           False)
+        if done is not _verify._DEFER:
+            return done  # type: ignore[no-any-return]
+        if resolved:
+            issuer_keys = _answer(resolved[0])
+    plain = verify_sd_jwt(presentation, issuer_keys=issuer_keys, now=now, expected_aud=expected_aud,
+                          expected_nonce=expected_nonce, require_key_binding=require_key_binding,
+                          max_kb_age=max_kb_age, leeway=leeway)
+    return verified_vc(plain) if plain.header.get("typ") == VC_TYPE else plain
+
+
+_TIMEDELTA = dt.timedelta
+
+
+def _answer(keys: Sequence[PublicKey]) -> KeyResolver:
+    """A resolver that answers what the caller's resolver already answered for this presentation."""
+    return lambda header, payload: keys
 
 
 def verified_vc(verified: VerifiedSdJwt) -> VerifiedSdJwtVc:
@@ -130,3 +178,33 @@ def verified_vc(verified: VerifiedSdJwt) -> VerifiedSdJwtVc:
     for name in visible.keys() & _NOT_SHOWN:  # deleting keeps the order of the rest
         del visible[name]
     return _build(vct, issuer, visible, status, verified)
+
+
+def _configure() -> None:
+    """Hands the C part (``specs/sdjwt/_walk.c``'s ``verify``, see ``specs.sdjwt.verify``) the objects its checks
+    share with the Python code: the same base64url functions and JSON scanner, hashers, key classification
+    (``specs.crypto.algorithms``' own table of key classes, so that a key is what the Python code takes it for),
+    JWK curves, status reference reader and result classes."""
+    fast, b64 = _verify._native, _jws._native
+    if fast is None or b64 is None:
+        return
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from specs.crypto import Algorithm
+    from specs.crypto import algorithms as _algorithms
+    from specs.jose import jwk as _jwk
+
+    curves = {a.curve: (a.jose, 2 * a.coordinate_size, ec.ECDSA(a.hash)) for a in (Algorithm.ES256, Algorithm.ES384)}
+
+    def slots(cls: type) -> tuple[Any, ...]:
+        return tuple(getattr(cls, field.name) for field in dataclasses.fields(cls))
+
+    fast.configure(b64.parse_compact, _jws._SCAN, b64.decode_text, b64.decode, b64.encode, b64.der_signature,
+                   b64.DEFER, HASHERS, _algorithms._KEY_KINDS, curves, InvalidSignature, _jwk._CURVES,
+                   ec.EllipticCurvePublicKey.from_encoded_point, StatusReference.from_value, VerifiedSdJwt,
+                   slots(VerifiedSdJwt), VerifiedSdJwtVc, slots(VerifiedSdJwtVc), frozenset(NOT_DISCLOSABLE),
+                   _NOT_SHOWN, HASHERS["sha-256"])
+
+
+_configure()
