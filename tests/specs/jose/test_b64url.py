@@ -387,3 +387,40 @@ def test_der_signature_is_raw_to_der(case: tuple[int, list[bytes], list[bytes], 
 def test_der_signature_defers_other_lengths(raw: Any) -> None:
     assert _native().der_signature(raw) is _native().DEFER
     assert _native().der_signature(bytearray(64)) is _native().DEFER
+
+
+# -- object_of: the strict JSON scanner's object_pairs_hook (_no_duplicates) in C -----------------------------------
+def _hook_outcome(hook: Callable[[list[Any]], Any], pairs: list[Any]) -> tuple[str, Any]:
+    try:
+        out = hook(pairs)
+    except (JoseDecodeError, TypeError, ValueError) as exc:  # a pair of the wrong size: ValueError from dict()
+        return "error", (type(exc), str(exc))
+    return "ok", (type(out), list(out.items()))
+
+
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c", "é", ""]) | st.text(max_size=3), _json_values),
+                max_size=6))
+@settings(max_examples=300)
+def test_object_of_is_no_duplicates(pairs: list[tuple[str, Any]]) -> None:
+    """The same dict (items in the same order), or the same refusal when a member name comes twice."""
+    native = _native()
+    assert _hook_outcome(lambda p: native.object_of(jws._no_duplicates, p), pairs) == \
+        _hook_outcome(jws._no_duplicates, pairs)
+
+
+@pytest.mark.parametrize("pairs", [[], [("a", 1), ("a", 1)], [("a", 1), ("b", 2), ("a", 3)], [(["x"], 1)],
+                                   [("a", 1), ("x", 2, 3)], [("a",)], ["ab"]])
+def test_object_of_edges(pairs: list[Any]) -> None:
+    native = _native()
+    assert _hook_outcome(lambda p: native.object_of(jws._no_duplicates, p), pairs) == \
+        _hook_outcome(jws._no_duplicates, pairs)
+
+
+def test_the_scanner_uses_object_of() -> None:
+    """The strict decoder's hook is the C one when built (a duplicate member is refused all the same)."""
+    native = _native()
+    hook = jws._JSON.object_pairs_hook
+    assert getattr(hook, "func", None) is native.object_of
+    with pytest.raises(JoseDecodeError, match="duplicate member"):
+        jws.parse_json('{"a":{"b":1,"b":1}}')
+    assert jws.parse_json('{"a":{"b":1,"c":[{}]}}') == {"a": {"b": 1, "c": [{}]}}
