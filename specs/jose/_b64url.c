@@ -14,8 +14,8 @@
  *
  * parse_compact(compact, scan_once) is the common case of Jws.parse (specs/jose/jws.py) below its size check:
  * the header and payload decoded as decode_text does and scanned by scan_once (the strict JSON scanner of
- * specs.jose.jws) into JSON objects that fill their text, the header with a text alg and no crit, the signature
- * decoded as decode does; (header, payload, signing input bytes, signature bytes), or DEFER for anything else.
+ * specs.jose.jws; the usual JSON is read by _json.h instead, which gives what that scanner gives) into JSON
+ * objects that fill their text, the header with a text alg and no crit, the signature decoded as decode does; (header, payload, signing input bytes, signature bytes), or DEFER for anything else.
  *
  * der_signature(raw) is raw_to_der_signature (specs/crypto/algorithms.py) for ES256 and ES384, DEFER otherwise.
  *
@@ -27,6 +27,8 @@
 #include <stdint.h>
 
 static PyObject *DEFER; /* returned when the Python functions must decide */
+
+#include "_json.h"
 static PyObject *CRIT, *ALG; /* "crit", "alg" */
 
 /* Each character's 6 bits already shifted to its place in a 4-character group; BAD (bit 24, above the
@@ -181,6 +183,15 @@ static PyObject *json_object_of(const unsigned char *s, Py_ssize_t n, PyObject *
     PyObject *text = text_of(s, n);
     if (text == NULL || text == DEFER) {
         return text;
+    }
+    PyObject *plain = plain_json(text); /* the usual JSON, read here; anything else by the scanner */
+    if (plain != NULL || PyErr_Occurred()) {
+        Py_DECREF(text);
+        if (plain != NULL && !PyDict_CheckExact(plain)) {
+            Py_DECREF(plain);
+            return defer();
+        }
+        return plain;
     }
     PyObject *zero = PyLong_FromLong(0);
     if (zero == NULL) {
@@ -350,28 +361,6 @@ static PyObject *der_signature(PyObject *module, PyObject *raw) {
         out += n - skip[i];
     }
     return der;
-}
-
-static PyObject *object_of(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 2 || !PyList_CheckExact(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "object_of(refuse, pairs: list)");
-        return NULL;
-    }
-    Py_ssize_t n = PyList_GET_SIZE(args[1]);
-    PyObject *out = PyDict_New();
-    for (Py_ssize_t i = 0; out != NULL && i < n; i++) {
-        PyObject *pair = PyList_GET_ITEM(args[1], i);
-        if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2 ||
-            PyDict_SetItem(out, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1)) < 0) {
-            Py_CLEAR(out); /* not what the scanner gives: the Python hook decides */
-        }
-    }
-    if (out != NULL && PyDict_GET_SIZE(out) == n) {
-        return out;
-    }
-    Py_XDECREF(out);
-    PyErr_Clear(); /* an unhashable name (never from the scanner): refuse() raises what dict() raises */
-    return PyObject_CallOneArg(args[0], args[1]);
 }
 
 static PyMethodDef methods[] = {
