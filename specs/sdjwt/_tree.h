@@ -227,12 +227,12 @@ static PyObject *walk_value(Walk *w, PyObject *value, int depth) {
     return value;
 }
 
+static PyObject *native_sha256; /* hashlib.sha256 (configure): the hasher hashed here without a Python call */
+
 #ifdef MOBILEID_OPENSSL
 #include <openssl/evp.h>
 static EVP_MD_CTX *digest_context; /* reused: the GIL is held throughout */
 static EVP_MD *digest_sha256;      /* fetched once (an implicit fetch per digest costs as much as the digest) */
-#endif
-static PyObject *native_sha256; /* hashlib.sha256 (configure): the hasher hashed here without a Python call */
 
 /* base64url without padding (RFC 7515 §2) of n bytes, as ASCII text: what b64url_encode returns. */
 static PyObject *b64url_text(const unsigned char *data, Py_ssize_t n) {
@@ -260,6 +260,7 @@ static PyObject *b64url_text(const unsigned char *data, Py_ssize_t n) {
     }
     return text;
 }
+#endif
 
 /* The base64url digest of a part: encode(hasher(part's ASCII).digest()); for hashlib.sha256, SHA-256 by OpenSSL's
  * libcrypto here when it was there at build time (the same digest, without three Python calls). */
