@@ -44,7 +44,7 @@ def _openssl() -> bool:
 
 _hashing = {"libraries": ["crypto"], "define_macros": [("MOBILEID_OPENSSL", "1")]} if _openssl() else {}
 _mdoc_parts = [f"specs/mdoc/_{part}.h" for part in ("message", "value", "mso", "document")]  # included by _fast.c
-_sdjwt_parts = [f"specs/sdjwt/_{part}.h" for part in ("disclose", "tree", "vc")]  # included by _walk.c
+_sdjwt_parts = [f"specs/sdjwt/_{part}.h" for part in ("disclose", "tree", "checks", "vc")]  # included by _walk.c
 setup(ext_modules=[Extension("specs.cbor._strict", ["specs/cbor/_strict.c"], optional=True),
                    Extension("specs.jose._b64url", ["specs/jose/_b64url.c"], depends=["specs/jose/_json.h"],
                              optional=True),

@@ -1,26 +1,27 @@
 /* The common case of specs.jose.jws's base64url (RFC 4648 §5, RFC 7515 §2: no padding) in C.
  *
  * decode(text) returns the bytes b64url_decode(text) would return, and decode_text(text) the str
- * b64url_decode(text).decode("utf-8") would return; both return the module's DEFER object for anything
- * else, whatever it is: an object that is not a str, text that is not ASCII, a length of 1 mod 4, any
- * character outside A-Z a-z 0-9 '-' '_' (padding, '+', '/', whitespace and NUL included) and, for
- * decode_text, decoded bytes that are not UTF-8. The caller then runs the Python functions, which decide
- * and say what is wrong: this module never refuses and never accepts anything they would refuse.
+ * b64url_decode(text).decode("utf-8") would return; both return the module's DEFER object for anything else, whatever
+ * it is: an object that is not a str, text that is not ASCII, a length of 1 mod 4, any character outside A-Z a-z 0-9
+ * '-' '_' (padding, '+', '/', whitespace and NUL included) and, for decode_text, decoded bytes that are not UTF-8. The
+ * caller then runs the Python functions, which decide and say what is wrong: this module never refuses and never
+ * accepts anything they would refuse.
  *
- * The Python decoder (binascii.a2b_base64 in strict mode) ignores the unused low bits of the last
- * character (RFC 4648 §3.5 lets a decoder refuse them; ours does not), so this one ignores them too.
+ * The Python decoder (binascii.a2b_base64 in strict mode) ignores the unused low bits of the last character (RFC 4648
+ * §3.5 lets a decoder refuse them; ours does not), so this one ignores them too.
  *
  * encode(data) is b64url_encode(data) for bytes: base64url without padding, as ASCII text.
  *
- * parse_compact(compact, scan_once) is the common case of Jws.parse (specs/jose/jws.py) below its size check:
- * the header and payload decoded as decode_text does and scanned by scan_once (the strict JSON scanner of
- * specs.jose.jws; the usual JSON is read by _json.h instead, which gives what that scanner gives) into JSON
- * objects that fill their text, the header with a text alg and no crit, the signature decoded as decode does; (header, payload, signing input bytes, signature bytes), or DEFER for anything else.
+ * parse_compact(compact, scan_once) is the common case of Jws.parse (specs/jose/jws.py) below its size check: the
+ * header and payload decoded as decode_text does and scanned by scan_once (the strict JSON scanner of specs.jose.jws;
+ * the usual JSON is read by _json.h instead, which gives what that scanner gives) into JSON objects that fill their
+ * text, the header with a text alg and no crit, the signature decoded as decode does; (header, payload, signing input
+ * bytes, signature bytes), or DEFER for anything else.
  *
  * der_signature(raw) is raw_to_der_signature (specs/crypto/algorithms.py) for ES256 and ES384, DEFER otherwise.
  *
- * object_of(refuse, pairs) is the strict JSON scanner's object_pairs_hook, _no_duplicates, without a Python frame
- * per JSON object: the dict of pairs, or refuse(pairs) (which raises) when a member name comes twice.
+ * object_of(refuse, pairs) is the strict JSON scanner's object_pairs_hook, _no_duplicates, without a Python frame per
+ * JSON object: the dict of pairs, or refuse(pairs) (which raises) when a member name comes twice.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

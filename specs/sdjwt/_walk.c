@@ -1,27 +1,30 @@
-/* The common case of SD-JWT disclosure processing (RFC 9901 §7.1 steps 3-5) in C, for specs.sdjwt.verify.
+/* The common case of SD-JWT disclosure processing (RFC 9901 §7.1 steps 3-5) in C, for specs.sdjwt.verify, and of
+ * SD-JWT VC verification, for specs.sdjwt.vc. disclose and present are in _disclose.h, walk in _tree.h, verify (the
+ * whole of verify_sd_jwt + verified_vc for a presentation given as text) in _vc.h, configure and its checks in
+ * _checks.h.
  *
- * disclose(parts, decode_text, scan_once, b64_defer) parses the presented disclosures (§4.2) as
- * Disclosure.parse would: each part base64url-decoded to text by decode_text (specs/jose/_b64url.c), that
- * text scanned by scan_once (the strict JSON scanner of specs.jose.jws) and found to be a JSON array
- * [salt, name, value] or [salt, value] with text salt and name, the name not reserved (_sd, ...). It returns
- * a list of (name or None, value, part) tuples.
+ * disclose(parts, decode_text, scan_once, b64_defer) parses the presented disclosures (§4.2) as Disclosure.parse would:
+ * each part base64url-decoded to text by decode_text (specs/jose/_b64url.c), that text scanned by scan_once (the strict
+ * JSON scanner of specs.jose.jws; an array of plain strings, the usual disclosure, is read here with the same result)
+ * and found to be a JSON array [salt, name, value] or [salt, value] with text salt and name, the name not reserved
+ * (_sd, ...). It returns a list of (name or None, value, part) tuples.
  *
- * present(text, decode_text, scan_once, b64_defer) splits a presentation as split_sd_jwt would (for ASCII text
- * with nothing to strip) and disclose()s its disclosures: (issuer_jwt, kb_jwt or None, presented, disclosed).
+ * present(text, decode_text, scan_once, b64_defer) splits a presentation as split_sd_jwt would (for ASCII text with
+ * nothing to strip) and disclose()s its disclosures: (issuer_jwt, kb_jwt or None, presented, disclosed).
  *
- * walk(disclosed, payload, hasher, encode) indexes those disclosures by digest (hasher over the ASCII of each
- * part, base64url-encoded by encode) and rebuilds the claims from the payload as specs.sdjwt.processing's
- * _Walker does: a new dict for each object with its _sd digests replaced by the disclosed members (after its
- * own members, in _sd order), a new list for each array with its {"...": digest} elements replaced by the
- * disclosed elements or removed, _sd_alg removed from the top. It returns (claims, paths): paths holds where
- * each disclosure landed, in the order the walk found them (the order of _Walker.paths).
+ * walk(disclosed, payload, hasher, encode) indexes those disclosures by digest (hasher over the ASCII of each part,
+ * base64url-encoded by encode; hashlib.sha256 is done by libcrypto here when the build found it) and rebuilds the
+ * claims from the payload as specs.sdjwt.processing's _Walker does: a new dict for each object with its _sd digests
+ * replaced by the disclosed members (after its own members, in _sd order), a new list for each array with its {"...":
+ * digest} elements replaced by the disclosed elements or removed, _sd_alg removed from the top. It returns (claims,
+ * paths): paths holds where each disclosure landed, in the order the walk found them (the order of _Walker.paths).
  *
- * All three return DEFER for anything else (present: any refusal of split_sd_jwt too): a part that is not base64url JSON of that form, an exception from
- * any callable, the same digest presented or referenced twice, a disclosure referenced from the wrong kind
- * of container or overwriting a member, a malformed _sd or "..." element, a disclosure nobody references,
- * a non-text member name, nesting that reaches processing.MAX_DEPTH. The caller then runs the Python
- * functions, which decide and say what is wrong: this module never refuses and never accepts anything they
- * would refuse. Nothing here raises, except MemoryError-like failures of the interpreter itself.
+ * All three return DEFER for anything else (present: any refusal of split_sd_jwt too): a part that is not base64url
+ * JSON of that form, an exception from any callable, the same digest presented or referenced twice, a disclosure
+ * referenced from the wrong kind of container or overwriting a member, a malformed _sd or "..." element, a disclosure
+ * nobody references, a non-text member name, nesting that reaches processing.MAX_DEPTH. The caller then runs the Python
+ * functions, which decide and say what is wrong: this module never refuses and never accepts anything they would
+ * refuse. Nothing here raises, except MemoryError-like failures of the interpreter itself.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -53,6 +56,7 @@ static int reserved(PyObject *name) {
 
 #include "_disclose.h"
 #include "_tree.h"
+#include "_checks.h"
 #include "_vc.h"
 
 

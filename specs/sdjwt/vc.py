@@ -5,6 +5,11 @@ selective disclosure; a verifier refuses them when they arrive in a disclosure
 (``sdjwt.claim_not_disclosable``). The issuer key comes from the caller's resolver, which sees the
 header (``kid``, ``x5c``) and the payload (``iss``); ``x5c`` chains are returned parsed for the caller
 to validate against its trust anchors.
+
+``verify_sd_jwt_vc`` and ``verify_sd_jwt_or_vc`` given text offer it first to the optional C part
+(``specs/sdjwt/_vc.h``): the common case of ``verify_sd_jwt`` and ``verified_vc`` in one call, the same result;
+any failed check or anything unusual is deferred, and these Python functions then decide and say why.
+``MOBILEID_PURE_CBOR=1`` leaves it out, as it does every C part of ``specs``.
 """
 
 from __future__ import annotations
