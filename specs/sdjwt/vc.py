@@ -115,17 +115,10 @@ def verify_sd_jwt_vc(presentation: str | SdJwt, *, issuer_keys: KeyResolver | Se
                      require_key_binding: bool = False, max_kb_age: dt.timedelta = dt.timedelta(minutes=5),
                      leeway: dt.timedelta = dt.timedelta(seconds=60)) -> VerifiedSdJwtVc:
     """``verify_sd_jwt`` (its options are the same) and then ``verified_vc``."""
-    fast = _verify._native
-    if fast is not None and _jws._native is not None and presentation.__class__ is str \
-            and now.__class__ is dt.datetime and max_kb_age.__class__ is _TIMEDELTA and leeway.__class__ is _TIMEDELTA:
-        resolved: list[Sequence[PublicKey]] = []
-        done = fast.verify(presentation, issuer_keys, now.timestamp(), leeway.total_seconds(),
-                           max_kb_age.total_seconds(), expected_aud, expected_nonce, require_key_binding, resolved,
-                           True)
-        if done is not _verify._DEFER:
-            return done  # type: ignore[no-any-return]
-        if resolved:  # the C part called the resolver: the Python code gets its answer, not a second call
-            issuer_keys = _answer(resolved[0])
+    done, issuer_keys = _in_c(presentation, issuer_keys, now, expected_aud, expected_nonce, require_key_binding,
+                              max_kb_age, leeway, True)
+    if done is not None:
+        return done  # type: ignore[return-value]
     return verified_vc(verify_sd_jwt(presentation, issuer_keys=issuer_keys, now=now, expected_aud=expected_aud,
                                      expected_nonce=expected_nonce, require_key_binding=require_key_binding,
                                      max_kb_age=max_kb_age, leeway=leeway))
@@ -138,17 +131,10 @@ def verify_sd_jwt_or_vc(presentation: str | SdJwt, *, issuer_keys: KeyResolver |
     """What a verifier that accepts any SD-JWT does: ``verify_sd_jwt`` (its options are the same), then
     ``verified_vc`` when the header's ``typ`` is ``dc+sd-jwt`` (an SD-JWT VC, draft-ietf-oauth-sd-jwt-vc §3.2.1);
     the plain ``VerifiedSdJwt`` otherwise. The same results and errors as those two calls."""
-    fast = _verify._native
-    if fast is not None and _jws._native is not None and presentation.__class__ is str \
-            and now.__class__ is dt.datetime and max_kb_age.__class__ is _TIMEDELTA and leeway.__class__ is _TIMEDELTA:
-        resolved: list[Sequence[PublicKey]] = []
-        done = fast.verify(presentation, issuer_keys, now.timestamp(), leeway.total_seconds(),
-                           max_kb_age.total_seconds(), expected_aud, expected_nonce, require_key_binding, resolved,
-                           False)
-        if done is not _verify._DEFER:
-            return done  # type: ignore[no-any-return]
-        if resolved:
-            issuer_keys = _answer(resolved[0])
+    done, issuer_keys = _in_c(presentation, issuer_keys, now, expected_aud, expected_nonce, require_key_binding,
+                              max_kb_age, leeway, False)
+    if done is not None:
+        return done  # type: ignore[return-value]
     plain = verify_sd_jwt(presentation, issuer_keys=issuer_keys, now=now, expected_aud=expected_aud,
                           expected_nonce=expected_nonce, require_key_binding=require_key_binding,
                           max_kb_age=max_kb_age, leeway=leeway)
@@ -158,9 +144,25 @@ def verify_sd_jwt_or_vc(presentation: str | SdJwt, *, issuer_keys: KeyResolver |
 _TIMEDELTA = dt.timedelta
 
 
-def _answer(keys: Sequence[PublicKey]) -> KeyResolver:
-    """A resolver that answers what the caller's resolver already answered for this presentation."""
-    return lambda header, payload: keys
+def _in_c(presentation: str | SdJwt, issuer_keys: KeyResolver | Sequence[PublicKey], now: dt.datetime,
+          aud: str | None, nonce: str | None, require: bool, max_age: dt.timedelta, leeway: dt.timedelta,
+          vc_only: bool) -> tuple[object | None, KeyResolver | Sequence[PublicKey]]:
+    """The C part's answer (None when it defers or is not there) and the issuer keys the Python code is to use: the
+    caller's, or, once the C part has called the caller's resolver, a resolver giving its answer again (a resolver is
+    called once per presentation)."""
+    fast = _verify._native
+    if fast is None or _jws._native is None or presentation.__class__ is not str or now.__class__ is not dt.datetime \
+            or max_age.__class__ is not _TIMEDELTA or leeway.__class__ is not _TIMEDELTA:
+        return None, issuer_keys
+    resolved: list[Sequence[PublicKey]] = []
+    done = fast.verify(presentation, issuer_keys, now.timestamp(), leeway.total_seconds(), max_age.total_seconds(),
+                       aud, nonce, require, resolved, vc_only)
+    if done is not _verify._DEFER:
+        return done, issuer_keys
+    if resolved:
+        answer = resolved[0]
+        return None, lambda header, payload: answer
+    return None, issuer_keys
 
 
 def verified_vc(verified: VerifiedSdJwt) -> VerifiedSdJwtVc:

@@ -11,8 +11,12 @@ random mutations of a presentation. The tests fail, not skip, when the extension
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -29,6 +33,7 @@ from specs.sdjwt import SD, Disclosure, SdJwt, issue_sd_jwt, present, verify_sd_
 from specs.sdjwt.disclosure import HASHERS
 from specs.sdjwt.vc import VerifiedSdJwtVc, verify_sd_jwt_or_vc
 
+ROOT = Path(__file__).resolve().parents[3]
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 T = int(NOW.timestamp())
 ISSUER = SoftwareSigner.generate()
@@ -360,3 +365,12 @@ def test_mutated_presentations_agree(edits: list[tuple[int, int, str]]) -> None:
             text = "~".join(parts)
     _both(text)
     _both(text, verify_sd_jwt_or_vc)
+
+
+def test_switched_off_by_the_environment() -> None:
+    """``MOBILEID_PURE_CBOR=1``: the Python code alone, with the same result."""
+    code = ("import sys; sys.path.insert(0, 'tests/specs/sdjwt'); import test_vc as t, specs.sdjwt.verify as v; "
+            "r = t.verify_sd_jwt_vc(t._presentation(), **t.OPTIONS); print(v._native is None, r.holder_bound)")
+    env = {**os.environ, "MOBILEID_PURE_CBOR": "1"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True True"
