@@ -374,3 +374,79 @@ def test_switched_off_by_the_environment() -> None:
     env = {**os.environ, "MOBILEID_PURE_CBOR": "1"}
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True True"
+
+
+def test_the_published_examples_agree_and_are_answered() -> None:
+    """RFC 9901's example presentations (an SD-JWT and an SD-JWT VC with key binding, with the RFC's issuer key and
+    time) and our own: the same result with and without the C part, and the C part answers for each."""
+    import json
+
+    from fuzz.targets import RFC_KB_IAT, SD_AUD, SD_NONCE, _context
+    from specs.jose import key_from_jwk
+
+    _warm()
+    rfc = key_from_jwk(json.loads((ROOT / "tests" / "vectors" / "sd-jwt" / "issuer_public_jwk.json").read_text()))
+    own = key_from_jwk(_context()["sd_jwt_issuer_jwk"])
+    options = {"issuer_keys": [rfc, own], "now": dt.datetime.fromtimestamp(RFC_KB_IAT, dt.UTC),
+               "expected_aud": SD_AUD, "expected_nonce": SD_NONCE}
+    verified = []
+    for path in sorted((ROOT / "fuzz" / "seeds" / "sd_jwt").glob("*kb_presentation.txt")):
+        text = path.read_text().strip()
+        if _both(text, verify_sd_jwt_or_vc, **options)[0] == "ok":  # one example has a KB-JWT of another time
+            assert _answers(text, vc_only=False, **options), path.name
+            verified.append(path.name)
+    assert {"own_vc_kb_presentation.txt", "simple_sd_jwt_kb_presentation.txt",
+            "sd_jwt_vc_pid_kb_presentation.txt"} <= set(verified)
+
+
+@st.composite
+def _credentials(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    """A presentation of a generated credential (claims disclosable or not, nested, in arrays; any subset shown)
+    and verifier options that may or may not fit it."""
+    values = st.one_of(st.text(max_size=6), st.integers(-10, 10**12), st.booleans(), st.none())
+    names = st.sampled_from(["a", "b", "c", "given", "é", "address", "list"])
+    claims: dict[str, Any] = {"vct": draw(st.sampled_from(["urn:x", "urn:x", "urn:y", ""])), "cnf": CNF}
+    for name in draw(st.lists(names, unique=True, max_size=5)):
+        kind = draw(st.integers(0, 4))
+        value: Any = draw(values)
+        if kind == 1:
+            value = SD(value)
+        elif kind == 2:
+            value = SD({"inner": SD(draw(values)), "plain": draw(values)})
+        elif kind == 3:
+            value = [SD(draw(values)), draw(values), SD([SD(draw(values))])]
+        claims[name] = value
+    for name, choices in (("iat", [None, T - 5, T - 5, T - 5, T - 5, T + 120]),
+                          ("exp", [None, T + 3600, T + 3600, T + 3600, T + 3600, T - 3600]),
+                          ("nbf", [None, None, T - 5, T - 5, T - 5, T + 120]),
+                          ("iss", [None, "https://i", "https://i", 5]),
+                          ("status", [None, STATUS, STATUS, {"status_list": {"idx": "1", "uri": "u"}}])):
+        choice = draw(st.sampled_from(choices))
+        if choice is not None:
+            claims[name] = choice
+    sd = issue_sd_jwt(ISSUER, claims, header=draw(st.sampled_from([VC_HEADER, VC_HEADER, {"typ": "JWT"}, {}])),
+                      decoys=draw(st.integers(0, 2)))
+    subset = draw(st.sampled_from(["all", "all", "none", "any"]))  # any subset may leave a nested one orphaned
+    shown = [d for d in sd.disclosures if subset == "all" or (subset == "any" and draw(st.booleans()))]
+    iat = NOW + dt.timedelta(seconds=draw(st.sampled_from([0, 0, 0, -30, 200, -400])))
+    text = SdJwt(sd.issuer_jwt, tuple(shown)).serialize()
+    holder = draw(st.sampled_from([HOLDER, HOLDER, HOLDER, OTHER, None]))
+    if holder is not None:
+        text = _with_kb(text, {"iat": int(iat.timestamp()), "nonce": draw(st.sampled_from([NONCE, NONCE, "x"]))},
+                        signer=holder)
+    options = {"expected_aud": draw(st.sampled_from([AUD, None])),
+               "expected_nonce": draw(st.sampled_from([NONCE, None])), "require_key_binding": draw(st.booleans())}
+    return text, options
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_credentials())
+def test_generated_credentials_agree(case: tuple[str, dict[str, Any]]) -> None:
+    """Generated credentials and presentations, valid or not in any way: the same outcome with and without the C part
+    (for both entry points), and the C part answers for every valid SD-JWT VC."""
+    _warm()
+    text, options = case
+    outcome = _both(text, **options)
+    _both(text, verify_sd_jwt_or_vc, **options)
+    if outcome[0] == "ok":
+        assert _answers(text, **options)
