@@ -402,6 +402,61 @@ def _sdjwt_native() -> Call:
     return run
 
 
+def _sdjwt_vc_native() -> Call:
+    """The C part of SD-JWT VC verification against the Python code (specs/sdjwt/_vc.h): on every input, the same
+    result (every field, types included) or the same refusal (exception class, code and message) from
+    ``verify_sd_jwt_vc`` and ``verify_sd_jwt_or_vc`` with and without it, verified against the seeds' own issuer keys,
+    clock, nonce and audience so that the checks past the signatures run. Seeds: the SD-JWT seeds."""
+    import specs.jose.jws as jws
+    import specs.sdjwt.verify as verify
+    from specs.jose import key_from_jwk
+    from specs.sdjwt.vc import VerifiedSdJwtVc, verify_sd_jwt_or_vc, verify_sd_jwt_vc
+
+    if verify._native is None or jws._native is None:
+        raise RuntimeError("the C part of specs.sdjwt is not built (pip install -e . with a C compiler)")
+    rfc = key_from_jwk(json.loads((VECTORS / "sd-jwt" / "issuer_public_jwk.json").read_text()))
+    own = key_from_jwk(_context()["sd_jwt_issuer_jwk"])
+    now = dt.datetime.fromtimestamp(RFC_KB_IAT, dt.UTC)
+
+    def summary(result: Any) -> Any:
+        if isinstance(result, VerifiedSdJwtVc):
+            return ("vc", result.vct, result.issuer, repr(result.claims), result.status, summary(result.verified))
+        key = result.holder_key
+        return ("sd", repr(result.header), repr(result.claims), result.disclosed,
+                None if key is None else key.public_bytes(*_RAW_POINT), result.holder_bound)
+
+    def outcome(verify_text: Callable[..., Any], text: str, binding: bool) -> object:
+        try:
+            return summary(verify_text(text, issuer_keys=[rfc, own], now=now, expected_aud=SD_AUD if binding else None,
+                                       expected_nonce=SD_NONCE if binding else None))
+        except MobileIdError as exc:
+            return (type(exc), exc.code, str(exc))
+
+    def run(data: bytes) -> None:
+        text = _text(data)
+        for verify_text in (verify_sd_jwt_vc, verify_sd_jwt_or_vc):
+            for binding in (True, False):
+                fast = outcome(verify_text, text, binding)
+                native, verify._native = verify._native, None
+                try:
+                    slow = outcome(verify_text, text, binding)
+                finally:
+                    verify._native = native
+                if fast != slow:
+                    raise Rejected("the C part of SD-JWT VC verification changes the result")
+
+    return run
+
+
+def _raw_point() -> tuple[Any, Any]:
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+    return Encoding.DER, PublicFormat.SubjectPublicKeyInfo  # any key type
+
+
+_RAW_POINT = _raw_point()
+
+
 def _mdoc_native() -> Call:
     """The C part of mdoc verification against the Python path (specs/mdoc/_fast.c): on every DeviceResponse, the
     same verified documents or the same error (type and code) with and without it. Seeds: the DeviceResponse seeds,
@@ -671,6 +726,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("mdoc_native", "cbor", _mdoc_native),
     Target("base45_native", "qr", _base45_native),
     Target("sdjwt_native", "jwt", _sdjwt_native),
+    Target("sdjwt_vc_native", "jwt", _sdjwt_vc_native),
     Target("oid4vci", "json", _oid4vci_parse, _oid4vci_allowed()),
     Target("oid4vci_http", "http", _oid4vci_http, slow=True),
     Target("terminal_text", "bytes", terminal_text),
@@ -686,7 +742,7 @@ def seeds(name: str) -> list[bytes]:
         return seeds("cbor_device_response")
     if name == "base45_native":  # and the C base45 decoder from the QR texts
         return seeds("qr_text")
-    if name == "sdjwt_native":  # the C walk likewise, from the SD-JWT seeds
+    if name in ("sdjwt_native", "sdjwt_vc_native"):  # the C walk and verify likewise, from the SD-JWT seeds
         return seeds("sd_jwt")
     folder = SEEDS / name
     return [p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()]

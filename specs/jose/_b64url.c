@@ -1,29 +1,35 @@
 /* The common case of specs.jose.jws's base64url (RFC 4648 §5, RFC 7515 §2: no padding) in C.
  *
  * decode(text) returns the bytes b64url_decode(text) would return, and decode_text(text) the str
- * b64url_decode(text).decode("utf-8") would return; both return the module's DEFER object for anything
- * else, whatever it is: an object that is not a str, text that is not ASCII, a length of 1 mod 4, any
- * character outside A-Z a-z 0-9 '-' '_' (padding, '+', '/', whitespace and NUL included) and, for
- * decode_text, decoded bytes that are not UTF-8. The caller then runs the Python functions, which decide
- * and say what is wrong: this module never refuses and never accepts anything they would refuse.
+ * b64url_decode(text).decode("utf-8") would return; both return the module's DEFER object for anything else, whatever
+ * it is: an object that is not a str, text that is not ASCII, a length of 1 mod 4, any character outside A-Z a-z 0-9
+ * '-' '_' (padding, '+', '/', whitespace and NUL included) and, for decode_text, decoded bytes that are not UTF-8. The
+ * caller then runs the Python functions, which decide and say what is wrong: this module never refuses and never
+ * accepts anything they would refuse.
  *
- * The Python decoder (binascii.a2b_base64 in strict mode) ignores the unused low bits of the last
- * character (RFC 4648 §3.5 lets a decoder refuse them; ours does not), so this one ignores them too.
+ * The Python decoder (binascii.a2b_base64 in strict mode) ignores the unused low bits of the last character (RFC 4648
+ * §3.5 lets a decoder refuse them; ours does not), so this one ignores them too.
  *
  * encode(data) is b64url_encode(data) for bytes: base64url without padding, as ASCII text.
  *
- * parse_compact(compact, scan_once) is the common case of Jws.parse (specs/jose/jws.py) below its size check:
- * the header and payload decoded as decode_text does and scanned by scan_once (the strict JSON scanner of
- * specs.jose.jws) into JSON objects that fill their text, the header with a text alg and no crit, the signature
- * decoded as decode does; (header, payload, signing input bytes, signature bytes), or DEFER for anything else.
+ * parse_compact(compact, scan_once) is the common case of Jws.parse (specs/jose/jws.py) below its size check: the
+ * header and payload decoded as decode_text does and scanned by scan_once (the strict JSON scanner of specs.jose.jws;
+ * the usual JSON is read by _json.h instead, which gives what that scanner gives) into JSON objects that fill their
+ * text, the header with a text alg and no crit, the signature decoded as decode does; (header, payload, signing input
+ * bytes, signature bytes), or DEFER for anything else.
  *
  * der_signature(raw) is raw_to_der_signature (specs/crypto/algorithms.py) for ES256 and ES384, DEFER otherwise.
+ *
+ * object_of(refuse, pairs) is the strict JSON scanner's object_pairs_hook, _no_duplicates, without a Python frame per
+ * JSON object: the dict of pairs, or refuse(pairs) (which raises) when a member name comes twice.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
 
 static PyObject *DEFER; /* returned when the Python functions must decide */
+
+#include "_json.h"
 static PyObject *CRIT, *ALG; /* "crit", "alg" */
 
 /* Each character's 6 bits already shifted to its place in a 4-character group; BAD (bit 24, above the
@@ -178,6 +184,15 @@ static PyObject *json_object_of(const unsigned char *s, Py_ssize_t n, PyObject *
     PyObject *text = text_of(s, n);
     if (text == NULL || text == DEFER) {
         return text;
+    }
+    PyObject *plain = plain_json(text); /* the usual JSON, read here; anything else by the scanner */
+    if (plain != NULL || PyErr_Occurred()) {
+        Py_DECREF(text);
+        if (plain != NULL && !PyDict_CheckExact(plain)) {
+            Py_DECREF(plain);
+            return defer();
+        }
+        return plain;
     }
     PyObject *zero = PyLong_FromLong(0);
     if (zero == NULL) {
@@ -356,6 +371,7 @@ static PyMethodDef methods[] = {
     {"der_signature", der_signature, METH_O, "raw r || s (ES256, ES384) -> DER, or DEFER"},
     {"parse_compact", (PyCFunction)(void (*)(void))b64_parse_compact, METH_FASTCALL,
      "compact JWS -> (header, payload, signing input, signature), or DEFER"},
+    {"object_of", (PyCFunction)(void (*)(void))object_of, METH_FASTCALL, "the JSON object of pairs, or refuse(pairs)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -5,12 +5,18 @@ selective disclosure; a verifier refuses them when they arrive in a disclosure
 (``sdjwt.claim_not_disclosable``). The issuer key comes from the caller's resolver, which sees the
 header (``kid``, ``x5c``) and the payload (``iss``); ``x5c`` chains are returned parsed for the caller
 to validate against its trust anchors.
+
+``verify_sd_jwt_vc`` and ``verify_sd_jwt_or_vc`` given text offer it first to the optional C part
+(``specs/sdjwt/_vc.h``): the common case of ``verify_sd_jwt`` and ``verified_vc`` in one call, the same result;
+any failed check or anything unusual is deferred, and these Python functions then decide and say why.
+``MOBILEID_PURE_CBOR=1`` leaves it out, as it does every C part of ``specs``.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import datetime as dt
 import secrets
 from collections.abc import Callable, Mapping, Sequence
@@ -22,6 +28,9 @@ from cryptography import x509
 from specs.crypto import PublicKey, Signer
 from specs.errors import CertificateError, SdJwtClaimError, SdJwtError
 from specs.jose import jwk_from_key
+from specs.jose import jws as _jws
+from specs.sdjwt import verify as _verify
+from specs.sdjwt.disclosure import HASHERS
 from specs.sdjwt.issuance import issue_sd_jwt
 from specs.sdjwt.sd_jwt import SdJwt
 from specs.sdjwt.verify import KeyResolver, VerifiedSdJwt, verify_sd_jwt
@@ -29,7 +38,8 @@ from specs.slots import builder
 from specs.status.reference import StatusReference
 from specs.x509.load import load_der_certificate
 
-__all__ = ["VC_TYPE", "VerifiedSdJwtVc", "issue_sd_jwt_vc", "verified_vc", "verify_sd_jwt_vc", "x5c_chain", "x5c_ders"]
+__all__ = ["VC_TYPE", "VerifiedSdJwtVc", "issue_sd_jwt_vc", "verified_vc", "verify_sd_jwt_or_vc", "verify_sd_jwt_vc",
+           "x5c_chain", "x5c_ders"]
 
 VC_TYPE = "dc+sd-jwt"
 NOT_DISCLOSABLE = ("iss", "nbf", "exp", "cnf", "vct", "status")
@@ -105,9 +115,54 @@ def verify_sd_jwt_vc(presentation: str | SdJwt, *, issuer_keys: KeyResolver | Se
                      require_key_binding: bool = False, max_kb_age: dt.timedelta = dt.timedelta(minutes=5),
                      leeway: dt.timedelta = dt.timedelta(seconds=60)) -> VerifiedSdJwtVc:
     """``verify_sd_jwt`` (its options are the same) and then ``verified_vc``."""
+    done, issuer_keys = _in_c(presentation, issuer_keys, now, expected_aud, expected_nonce, require_key_binding,
+                              max_kb_age, leeway, True)
+    if done is not None:
+        return done  # type: ignore[return-value]
     return verified_vc(verify_sd_jwt(presentation, issuer_keys=issuer_keys, now=now, expected_aud=expected_aud,
                                      expected_nonce=expected_nonce, require_key_binding=require_key_binding,
                                      max_kb_age=max_kb_age, leeway=leeway))
+
+
+def verify_sd_jwt_or_vc(presentation: str | SdJwt, *, issuer_keys: KeyResolver | Sequence[PublicKey],
+                        now: dt.datetime, expected_aud: str | None = None, expected_nonce: str | None = None,
+                        require_key_binding: bool = False, max_kb_age: dt.timedelta = dt.timedelta(minutes=5),
+                        leeway: dt.timedelta = dt.timedelta(seconds=60)) -> VerifiedSdJwtVc | VerifiedSdJwt:
+    """What a verifier that accepts any SD-JWT does: ``verify_sd_jwt`` (its options are the same), then
+    ``verified_vc`` when the header's ``typ`` is ``dc+sd-jwt`` (an SD-JWT VC, draft-ietf-oauth-sd-jwt-vc §3.2.1);
+    the plain ``VerifiedSdJwt`` otherwise. The same results and errors as those two calls."""
+    done, issuer_keys = _in_c(presentation, issuer_keys, now, expected_aud, expected_nonce, require_key_binding,
+                              max_kb_age, leeway, False)
+    if done is not None:
+        return done  # type: ignore[return-value]
+    plain = verify_sd_jwt(presentation, issuer_keys=issuer_keys, now=now, expected_aud=expected_aud,
+                          expected_nonce=expected_nonce, require_key_binding=require_key_binding,
+                          max_kb_age=max_kb_age, leeway=leeway)
+    return verified_vc(plain) if plain.header.get("typ") == VC_TYPE else plain
+
+
+_TIMEDELTA = dt.timedelta
+
+
+def _in_c(presentation: str | SdJwt, issuer_keys: KeyResolver | Sequence[PublicKey], now: dt.datetime,
+          aud: str | None, nonce: str | None, require: bool, max_age: dt.timedelta, leeway: dt.timedelta,
+          vc_only: bool) -> tuple[object | None, KeyResolver | Sequence[PublicKey]]:
+    """The C part's answer (None when it defers or is not there) and the issuer keys the Python code is to use: the
+    caller's, or, once the C part has called the caller's resolver, a resolver giving its answer again (a resolver is
+    called once per presentation)."""
+    fast = _verify._native
+    if fast is None or _jws._native is None or presentation.__class__ is not str or now.__class__ is not dt.datetime \
+            or max_age.__class__ is not _TIMEDELTA or leeway.__class__ is not _TIMEDELTA:
+        return None, issuer_keys
+    resolved: list[Sequence[PublicKey]] = []
+    done = fast.verify(presentation, issuer_keys, now.timestamp(), leeway.total_seconds(), max_age.total_seconds(),
+                       aud, nonce, require, resolved, vc_only)
+    if done is not _verify._DEFER:
+        return done, issuer_keys
+    if resolved:
+        answer = resolved[0]
+        return None, lambda header, payload: answer
+    return None, issuer_keys
 
 
 def verified_vc(verified: VerifiedSdJwt) -> VerifiedSdJwtVc:
@@ -130,3 +185,33 @@ def verified_vc(verified: VerifiedSdJwt) -> VerifiedSdJwtVc:
     for name in visible.keys() & _NOT_SHOWN:  # deleting keeps the order of the rest
         del visible[name]
     return _build(vct, issuer, visible, status, verified)
+
+
+def _configure() -> None:
+    """Hands the C part (``specs/sdjwt/_walk.c``'s ``verify``, see ``specs.sdjwt.verify``) the objects its checks
+    share with the Python code: the same base64url functions and JSON scanner, hashers, key classification
+    (``specs.crypto.algorithms``' own table of key classes, so that a key is what the Python code takes it for),
+    JWK curves, status reference reader and result classes."""
+    fast, b64 = _verify._native, _jws._native
+    if fast is None or b64 is None:
+        return
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from specs.crypto import Algorithm
+    from specs.crypto import algorithms as _algorithms
+    from specs.jose import jwk as _jwk
+
+    curves = {a.curve: (a.jose, 2 * a.coordinate_size, ec.ECDSA(a.hash)) for a in (Algorithm.ES256, Algorithm.ES384)}
+
+    def slots(cls: type) -> tuple[Any, ...]:
+        return tuple(getattr(cls, field.name) for field in dataclasses.fields(cls))
+
+    fast.configure(b64.parse_compact, _jws._SCAN, b64.decode_text, b64.decode, b64.encode, b64.der_signature,
+                   b64.DEFER, HASHERS, _algorithms._KEY_KINDS, curves, InvalidSignature, _jwk._CURVES,
+                   ec.EllipticCurvePublicKey.from_encoded_point, StatusReference.from_value, VerifiedSdJwt,
+                   slots(VerifiedSdJwt), VerifiedSdJwtVc, slots(VerifiedSdJwtVc), frozenset(NOT_DISCLOSABLE),
+                   _NOT_SHOWN, HASHERS["sha-256"])
+
+
+_configure()

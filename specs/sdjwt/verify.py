@@ -25,6 +25,7 @@ from specs.crypto import PublicKey
 from specs.errors import (
     CryptoError,
     InvalidKeyError,
+    JoseDecodeError,
     KeyBindingError,
     SdJwtClaimError,
     SdJwtIssuerSignatureError,
@@ -127,9 +128,8 @@ def _verify_issuer(header: Mapping[str, Any], signing_input: bytes, signature: b
 
 
 def _check_times(claims: Mapping[str, Any], stamp: float, slack: float) -> None:
-    for name in ("exp", "nbf", "iat"):
-        value = claims.get(name)
-        if value is not None and (type(value) is not int or value < 0):
+    for name in ("exp", "nbf", "iat"):  # present means a NumericDate (RFC 7519 §2): null is not one either
+        if name in claims and (type(claims[name]) is not int or claims[name] < 0):
             raise SdJwtValidityError(f"{name} must be a NumericDate", code="sdjwt.claim_time_malformed")
     if "exp" in claims and stamp >= claims["exp"] + slack:
         raise SdJwtValidityError("the SD-JWT has expired", code="sdjwt.expired")
@@ -147,5 +147,5 @@ def _holder_key(claims: Mapping[str, Any]) -> PublicKey | None:
         raise KeyBindingError("cnf must carry a jwk", code="sdjwt.kb_no_cnf")
     try:
         return key_from_jwk(cnf["jwk"])
-    except (InvalidKeyError, CryptoError) as exc:
+    except (InvalidKeyError, CryptoError, JoseDecodeError) as exc:  # a coordinate that is not base64url included
         raise KeyBindingError(f"cnf jwk is unusable ({exc.message})", code="sdjwt.kb_no_cnf") from None

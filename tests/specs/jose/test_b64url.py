@@ -387,3 +387,81 @@ def test_der_signature_is_raw_to_der(case: tuple[int, list[bytes], list[bytes], 
 def test_der_signature_defers_other_lengths(raw: Any) -> None:
     assert _native().der_signature(raw) is _native().DEFER
     assert _native().der_signature(bytearray(64)) is _native().DEFER
+
+
+# -- object_of: the strict JSON scanner's object_pairs_hook (_no_duplicates) in C -----------------------------------
+def _hook_outcome(hook: Callable[[list[Any]], Any], pairs: list[Any]) -> tuple[str, Any]:
+    try:
+        out = hook(pairs)
+    except (JoseDecodeError, TypeError, ValueError) as exc:  # a pair of the wrong size: ValueError from dict()
+        return "error", (type(exc), str(exc))
+    return "ok", (type(out), list(out.items()))
+
+
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c", "é", ""]) | st.text(max_size=3), _json_values),
+                max_size=6))
+@settings(max_examples=300)
+def test_object_of_is_no_duplicates(pairs: list[tuple[str, Any]]) -> None:
+    """The same dict (items in the same order), or the same refusal when a member name comes twice."""
+    native = _native()
+    assert _hook_outcome(lambda p: native.object_of(jws._no_duplicates, p), pairs) == \
+        _hook_outcome(jws._no_duplicates, pairs)
+
+
+@pytest.mark.parametrize("pairs", [[], [("a", 1), ("a", 1)], [("a", 1), ("b", 2), ("a", 3)], [(["x"], 1)],
+                                   [("a", 1), ("x", 2, 3)], [("a",)], ["ab"]])
+def test_object_of_edges(pairs: list[Any]) -> None:
+    native = _native()
+    assert _hook_outcome(lambda p: native.object_of(jws._no_duplicates, p), pairs) == \
+        _hook_outcome(jws._no_duplicates, pairs)
+
+
+def test_the_scanner_uses_object_of() -> None:
+    """The strict decoder's hook is the C one when built (a duplicate member is refused all the same)."""
+    native = _native()
+    hook = jws._JSON.object_pairs_hook
+    assert getattr(hook, "func", None) is native.object_of
+    with pytest.raises(JoseDecodeError, match="duplicate member"):
+        jws.parse_json('{"a":{"b":1,"b":1}}')
+    assert jws.parse_json('{"a":{"b":1,"c":[{}]}}') == {"a": {"b": 1, "c": [{}]}}
+
+
+# -- parse_compact's own reader of the usual JSON (_json.h) -----------------------------------------------------------
+ES256_HEADER = b64url_encode(b'{"alg":"ES256"}')
+
+
+def _nested(depth: int) -> str:
+    return '{"a":' + "[" * depth + "1" + "]" * depth + "}"
+
+
+PLAIN = ['{"a":1}', '{ "a" : 1 }', '{\t"a"\r:\n1 }', '{"a":123456789012345678}', '{"a":-123456789012345678}',
+         '{"a":1234567890123456789}', '{"a":-0}', '{"a":-}', '{"a":01}', '{"a":0}', '{"a":-01}', '{"a":1.0}',
+         '{"a":1e5}', '{"a":1E5}', '{"a":1.}', '{"a":"\\u0041"}', '{"a":"\\""}', '{"a":"\x01"}', '{"a":"x\ty"}',
+         '{"a":"\x7f"}', '{"a":tru}', '{"a":true}', '{"a":truex}', '{"a":nul}', '{"a":NaN}', '{"a":-Infinity}',
+         '{"a":Infinity}', '{"a":[1,2,]}', '{"a":1,}', "{,}", '{"a" "b"}', '{"a":{"b":1,"b":2}}', '{"a":1,"a":1}',
+         '{"a":[{"b":[{"c":{}}]}]}', '{"a":1} ', ' {"a":1}', '{"a":1}\n', '{"é":"ü","😀":["ñ"]}',
+         '{"a":[true,false,null]}',
+         '{"":""}', '{"a":"b"}x', '{"a"}', '{"a":}', "{}", '{"a":[]}', '{"a":[ ]}', '{"a":123abc}', '{"a":[1 2]}',
+         '{"a":"b",,"c":1}', '{"a":-}', '{"a":--1}', '{"a":+1}', '{"a":[{}, {"b": []}]}', "[]", '"s"', "1", "null",
+         _nested(62), _nested(63), _nested(64), _nested(70), _nested(2000)]
+
+
+@pytest.mark.parametrize("text", PLAIN)
+def test_plain_json_payloads(text: str) -> None:
+    """The same header and payload as the scanner gives, or a deferral, for every form of JSON text."""
+    agree_parse(f"{ES256_HEADER}.{b64url_encode(text.encode('utf-8'))}.AAAA")
+    if text.startswith("{"):  # the same text as the header, with an alg
+        with_alg = text.replace("{", '{"alg":"ES256",', 1)
+        agree_parse(f"{b64url_encode(with_alg.encode('utf-8'))}.e30.AAAA")
+
+
+@given(st.dictionaries(st.text(max_size=5), _json_values, max_size=5), st.sampled_from([None, 0, 1, "\t"]),
+       st.sampled_from([(",", ":"), (", ", ": "), (" ,", " : ")]), st.booleans())
+@settings(max_examples=300)
+def test_plain_json_formatted(payload: dict[str, Any], indent: Any, separators: tuple[str, str],
+                              ascii_only: bool) -> None:
+    text = json.dumps(payload, indent=indent, separators=separators, ensure_ascii=ascii_only)
+    compact = f"{ES256_HEADER}.{b64url_encode(text.encode('utf-8'))}.AAAA"
+    answered = agree_parse(compact)
+    assert answered or python(Jws.parse, compact)[0] == "error" or "Infinity" in text or "NaN" in text \
+        or not text.isascii() or any(c in text for c in "\\")

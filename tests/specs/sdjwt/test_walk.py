@@ -407,3 +407,16 @@ def test_switched_off_by_the_environment() -> None:
     env = {**os.environ, "MOBILEID_PURE_CBOR": "1"}
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
+
+
+@pytest.mark.parametrize("text", ['["s","n","v"]', '[ "s" , "n" , "v" ]', '[\t"s",\n"n",\r"v"\n]', '["s","v"]',
+                                  '["s","n","v"] ', '["s","n","v"]]', '["s","n","v",]', '["s""n","v"]', "[]", "[,]",
+                                  '["s","n\\"x","v"]', '["s","n","\\u0041"]', '["s","n","a\x01"]', '["s","n","a\x7f"]',
+                                  '["é","ñ","😀"]', '["s","n","v"', '["s","n",]', '["s",,"n","v"]', '["s","n" "v"]',
+                                  '["s","_sd","v"]', '["s","...","v"]', '["","",""]', '["s","n","v"]\x00'])
+def test_plain_string_disclosures(text: str) -> None:
+    """The disclosures the C part reads without the JSON scanner (arrays of plain strings) and their near misses."""
+    parts = [_b64(text)]
+    payload = {"_sd": [b64url_encode(HASHERS["sha-256"](p.encode()).digest()) for p in parts]}
+    agree(parts, payload)
+    agree(parts, {"a": [{"...": d} for d in payload["_sd"]]})
