@@ -25,8 +25,7 @@ static PyObject *build(PyObject *cls, PyObject *fields, PyObject **values) {
 /* The text keys looked up, made once (their hashes cached). */
 #define KEYS(X)                                                                                                \
     X(version) X(digestAlgorithm) X(valueDigests) X(docType) X(deviceKeyInfo) X(validityInfo) X(status)         \
-        X(deviceKey) X(keyAuthorizations) X(keyInfo) X(signed) X(validFrom) X(validUntil) X(expectedUpdate)     \
-            X(digestID) X(random) X(elementIdentifier) X(elementValue)
+        X(deviceKey) X(keyAuthorizations) X(keyInfo) X(signed) X(validFrom) X(validUntil) X(expectedUpdate)
 #define DECLARE(name) static PyObject *k_##name;
 KEYS(DECLARE)
 #define get(map, name) PyDict_GetItem(map, k_##name) /* borrowed, NULL when absent */
