@@ -118,8 +118,13 @@ def _verify_walked(walked: Walked, trust: TrustStore, now: dt.datetime, chain_ca
     (doctype, issuer_claims, device_claims, mso, x5chain, kid, issuer_signature, issuer_to_be_signed,
      device_signature, device_to_be_signed, issuer_der, device_der) = walked
     chain = None
-    if chain_cache is not None and x5chain:  # validate_der_chain's first step: a document signer seen before
-        chain = chain_cache.valid_hit(x5chain[0], _DS, trust, now)
+    if chain_cache is not None:  # the first step of validate_der_chain / validate_chain: a signer seen before
+        if x5chain:
+            chain = chain_cache.valid_hit(x5chain[0], _DS, trust, now)
+        elif kid is not None and document_signers is not None:
+            signer = document_signers.get(kid)
+            if signer is not None:
+                chain = chain_cache.valid_hit_for(signer, _DS, trust, now)
     if chain is None:
         chain = _chain(x5chain, kid, trust, now, chain_cache, document_signers)
     try:

@@ -148,6 +148,18 @@ def test_kid_without_its_signer_and_a_chain_cache() -> None:
         assert agree(m.responses["plain"], chain_cache=cache, document_signers=None)
 
 
+def test_kid_with_a_chain_cache() -> None:
+    """The cached signer named by kid (the QR profile's path), its dates still checked on every hit."""
+    m = material()
+    cache = ChainCache()
+    for _ in range(2):
+        assert agree(m.responses["kid"], chain_cache=cache)
+    assert agree(m.responses["kid"], chain_cache=cache, document_signers={})
+    assert agree(m.responses["kid"], chain_cache=cache, document_signers={b"ds-1": m.pki.iaca})
+    for days in (-400, 600):
+        assert agree(m.responses["kid"], now=m.now + dt.timedelta(days=days), chain_cache=cache)
+
+
 @pytest.mark.parametrize("days", [-400, -160, -152, -151, 0, 208, 209, 210, 600])
 def test_dates_around_the_validity(days: int) -> None:
     m = material()
