@@ -160,7 +160,9 @@ _EE_POLICY = ExtensionPolicy.permit_all()  # the mDL EKU and the rest of the lea
 def _validate(leaf: x509.Certificate, rest: Sequence[x509.Certificate], trust: TrustStore,
               now: dt.datetime, role: CertificateRole) -> ValidatedChain:
     anchor_role = _ANCHOR_ROLE[role]
-    check_validity(leaf, now, _LEAF_NAMES[role])
+    not_before, not_after = leaf.not_valid_before_utc, leaf.not_valid_after_utc  # read once: new objects each read
+    if not not_before <= now <= not_after:
+        check_validity(leaf, now, _LEAF_NAMES[role])  # says which date
     if rest:
         _issuers(leaf, trust, anchor_role)
         if any(c not in trust for c in rest):
@@ -186,7 +188,7 @@ def _validate(leaf: x509.Certificate, rest: Sequence[x509.Certificate], trust: T
     anchor = verified.chain[-1]
     _check_anchor_profile(anchor, anchor_role, trust)
     check_profile(leaf, role, issuer=anchor)
-    return ValidatedChain(leaf, anchor, tuple(verified.chain), leaf.not_valid_before_utc, leaf.not_valid_after_utc)
+    return ValidatedChain(leaf, anchor, tuple(verified.chain), not_before, not_after)
 
 
 def _issuers(leaf: x509.Certificate, trust: TrustStore, anchor_role: CertificateRole) -> tuple[x509.Certificate, ...]:
