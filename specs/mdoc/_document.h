@@ -105,6 +105,62 @@ static int digest_matches(const unsigned char *s, Py_ssize_t n, PyObject *expect
 #endif
 }
 
+/* An IssuerSignedItem (§8.3.2.1.2.2) read from its received bytes without building its map: what decode_embedded
+   and the checks of claims() below accept, exactly, i.e. a map of the four keys, each once, in any order, and nothing
+   after it: digestID an unsigned integer (the decoder makes it an int >= 0), random a byte string of at least
+   MIN_RANDOM_LENGTH bytes (never used beyond that check), elementIdentifier a text string (valid UTF-8) and
+   elementValue any value value_item reads at the depth the map's values have. Anything else (another key, a key
+   that is not a text string, a duplicate, a tag or another type, trailing bytes): 0, defer; the three outputs are
+   then NULL. */
+static int issuer_item(const unsigned char *s, Py_ssize_t n, PyObject **digest_id, PyObject **identifier,
+                       PyObject **element) {
+    Cur c = {s, s + n};
+    Py_ssize_t entries, len;
+    const unsigned char *key, *value;
+    int major, seen_random = 0;
+    uint64_t id;
+    *digest_id = *identifier = *element = NULL;
+    if (!count(&c, 5, &entries) || entries != 4) {
+        goto fail;
+    }
+    for (int i = 0; i < 4; i++) {
+        if (!string(&c, 3, &key, &len)) {
+            goto fail;
+        }
+        if (is(key, len, "digestID")) {
+            if (*digest_id != NULL || !head(&c, &major, &id) || major != 0 ||
+                (*digest_id = PyLong_FromUnsignedLongLong(id)) == NULL) {
+                goto fail;
+            }
+        } else if (is(key, len, "random")) {
+            if (seen_random || !string(&c, 2, &value, &len) || len < MIN_RANDOM_LENGTH) {
+                goto fail;
+            }
+            seen_random = 1;
+        } else if (is(key, len, "elementIdentifier")) {
+            if (*identifier != NULL || !string(&c, 3, &value, &len) || (*identifier = text(value, len)) == NULL) {
+                goto fail;
+            }
+        } else if (is(key, len, "elementValue")) {
+            Reader r = {c.p, c.end, 0};
+            if (*element != NULL || (*element = value_item(&r, 1)) == NULL) {
+                goto fail;
+            }
+            c.p = r.p;
+        } else {
+            goto fail;
+        }
+    }
+    if (c.p == c.end) { /* four distinct keys of four: each was there once */
+        return 1;
+    }
+fail:
+    Py_CLEAR(*digest_id);
+    Py_CLEAR(*identifier);
+    Py_CLEAR(*element);
+    return 0;
+}
+
 /* IssuerSignedItem.from_decoded and _check_digests (§9.3.1) for every presented item: the claims, or NULL. */
 static PyObject *claims(const Doc *d, const unsigned char *end, PyObject *digests) {
     PyObject *out = PyDict_New(), *values = NULL, *seen = NULL, *ns = NULL;
@@ -132,22 +188,17 @@ static PyObject *claims(const Doc *d, const unsigned char *end, PyObject *digest
             if (!tag24(&c, &s, &len) || (total += len) > MAX_ITEMS_SIZE) {
                 goto fail;
             }
-            PyObject *item = decode_embedded(s, len);
-            if (item == NULL) {
+            PyObject *digest_id, *identifier, *element;
+            if (!issuer_item(s, len, &digest_id, &identifier, &element)) {
                 goto fail;
             }
-            PyObject *digest_id = NULL, *random = NULL, *identifier = NULL, *element = NULL;
-            int ok = PyDict_CheckExact(item) && PyDict_GET_SIZE(item) == 4 &&
-                     (digest_id = get(item, digestID)) != NULL && PyLong_CheckExact(digest_id) &&
-                     PyObject_RichCompareBool(digest_id, zero, Py_GE) == 1 &&
-                     (random = get(item, random)) != NULL && PyBytes_CheckExact(random) &&
-                     PyBytes_GET_SIZE(random) >= MIN_RANDOM_LENGTH &&
-                     (identifier = get(item, elementIdentifier)) != NULL && PyUnicode_CheckExact(identifier) &&
-                     (element = get(item, elementValue)) != NULL && PySet_Contains(seen, digest_id) == 0 &&
-                     PyDict_Contains(values, identifier) == 0 && PySet_Add(seen, digest_id) == 0;
+            int ok = PySet_Contains(seen, digest_id) == 0 && PyDict_Contains(values, identifier) == 0 &&
+                     PySet_Add(seen, digest_id) == 0;
             PyObject *expected = ok ? PyDict_GetItemWithError(expected_digests, digest_id) : NULL;
             ok = expected != NULL && digest_matches(s, len, expected) && PyDict_SetItem(values, identifier, element) == 0;
-            Py_DECREF(item);
+            Py_DECREF(digest_id);
+            Py_DECREF(identifier);
+            Py_DECREF(element);
             if (!ok) {
                 goto fail;
             }

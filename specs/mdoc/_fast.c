@@ -44,7 +44,7 @@ static PyObject *status_from;             /* StatusReference.from_value */
 static PyObject *mso_cls, *mso_fields, *dki_cls, *dki_fields, *validity_cls, *validity_fields, *key_cls,
     *key_fields;
 static PyObject *label[5]; /* COSE_Key labels kty 1, kid 2, crv -1, x -2, y -3; and d -4 */
-static PyObject *label_d, *zero, *digest_name;
+static PyObject *label_d, *digest_name;
 static PyTypeObject *walked_type; /* specs.mdoc.walk.Walked, a NamedTuple of 12 */
 
 static const unsigned char ES256_PROTECTED[3] = {0xa1, 0x01, 0x26}; /* {1: -7} */
@@ -286,7 +286,6 @@ static PyObject *configure(PyObject *module, PyObject *args) {
     }
     KEYS(MAKE)
     if ((label_d == NULL && (label_d = PyLong_FromLong(-4)) == NULL) ||
-        (zero == NULL && (zero = PyLong_FromLong(0)) == NULL) ||
         (digest_name == NULL && (digest_name = PyUnicode_InternFromString("digest")) == NULL)) {
         return NULL;
     }

@@ -22,13 +22,8 @@ static PyObject *build(PyObject *cls, PyObject *fields, PyObject **values) {
     return obj;
 }
 
-/* The text keys looked up, made once (their hashes cached). */
-#define KEYS(X)                                                                                                \
-    X(version) X(digestAlgorithm) X(valueDigests) X(docType) X(deviceKeyInfo) X(validityInfo) X(status)         \
-        X(deviceKey) X(keyAuthorizations) X(keyInfo) X(signed) X(validFrom) X(validUntil) X(expectedUpdate)     \
-            X(digestID) X(random) X(elementIdentifier) X(elementValue)
-#define DECLARE(name) static PyObject *k_##name;
-KEYS(DECLARE)
+/* KEYS, the text keys looked up here, are made once in configure() (_value.h declares them: the decoder hands
+   them out as the MSO's map keys). */
 #define get(map, name) PyDict_GetItem(map, k_##name) /* borrowed, NULL when absent */
 
 static int exact_text(PyObject *value, const char *expected) {

@@ -24,6 +24,35 @@ typedef struct {
 
 static PyObject *value_item(Reader *r, int depth);
 
+/* The text keys of the MSO and its parts (§9.1.2.4), made once (configure), their hashes cached. */
+#define KEYS(X)                                                                                                \
+    X(version) X(digestAlgorithm) X(valueDigests) X(docType) X(deviceKeyInfo) X(validityInfo) X(status)         \
+        X(deviceKey) X(keyAuthorizations) X(keyInfo) X(signed) X(validFrom) X(validUntil) X(expectedUpdate)
+#define DECLARE(name) static PyObject *k_##name;
+KEYS(DECLARE)
+
+/* A map key that is one of KEYS, written with the one-byte head: that string (a new reference), read past; NULL
+   for anything else, left to value_item. The same text the decoder would make, without decoding and hashing it
+   again for each MSO. */
+static PyObject *known_key(Reader *r) {
+    if (r->p >= r->end || (*r->p >> 5) != 3 || (*r->p & 0x1f) >= 24) {
+        return NULL;
+    }
+    Py_ssize_t n = *r->p & 0x1f;
+    const unsigned char *s = r->p + 1;
+    if (r->end - s < n) {
+        return NULL;
+    }
+#define KNOWN(name)                                                                                            \
+    if (n == (Py_ssize_t)sizeof(#name) - 1 && k_##name != NULL && memcmp(s, #name, (size_t)n) == 0) {          \
+        r->p = s + n;                                                                                          \
+        return Py_NewRef(k_##name);                                                                            \
+    }
+    KEYS(KNOWN)
+#undef KNOWN
+    return NULL;
+}
+
 static int value_head(Reader *r, int *major, uint64_t *value) {
     Cur c = {r->p, r->end};
     if (!head(&c, major, value)) {
@@ -204,7 +233,10 @@ static PyObject *value_item(Reader *r, int depth) {
         }
         PyObject *dict = PyDict_New();
         for (uint64_t i = 0; dict != NULL && i < value; i++) {
-            PyObject *key = value_item(r, depth + 1), *element = NULL;
+            PyObject *key = known_key(r), *element = NULL;
+            if (key == NULL) {
+                key = value_item(r, depth + 1);
+            }
             /* integers, text and bytes only: other keys (floats, tags, arrays) are cbor2's to judge; a duplicate
                key is refused by the Python decoder */
             int ok = key != NULL &&

@@ -14,8 +14,9 @@ path reads and checks from the start, and its error is the one raised.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -24,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from specs.cbor.raw import tag24
 from specs.cose import CoseKey, CoseSign1
-from specs.crypto import Algorithm, PublicKey, verify_signature
+from specs.crypto import Algorithm, verify_signature
 from specs.errors import (
     DeviceAuthError,
     DigestMismatchError,
@@ -43,7 +44,7 @@ from specs.mdoc.mso import MobileSecurityObject
 from specs.mdoc.response import STATUS_OK, DeviceResponse, Document
 from specs.mdoc.transcript import SessionTranscript
 from specs.mdoc.walk import Walked, walk
-from specs.x509 import ChainCache, TrustStore, ValidatedChain, validate_chain, validate_der_chain
+from specs.x509 import CertificateRole, ChainCache, TrustStore, ValidatedChain, validate_chain, validate_der_chain
 
 __all__ = ["VerifiedDocument", "verify_device_response", "verify_document"]
 
@@ -69,9 +70,10 @@ def verify_device_response(response: DeviceResponse | bytes, *, trust: TrustStor
     if response.__class__ is bytes:
         walked = walk(response, transcript.encoded)
         if walked is not None:
-            return tuple(_verify_walked(w, trust=trust, now=now, chain_cache=chain_cache,
-                                        expected_doctype=expected_doctype, document_signers=document_signers)
-                         for w in walked)
+            if len(walked) == 1:  # the usual response: one document
+                return (_verify_walked(walked[0], trust, now, chain_cache, expected_doctype, document_signers),)
+            return tuple([_verify_walked(w, trust, now, chain_cache, expected_doctype, document_signers)
+                          for w in walked])
     if isinstance(response, bytes):
         response = DeviceResponse.from_cbor(response)
     if response.status != STATUS_OK:
@@ -100,7 +102,7 @@ def verify_document(document: Document, *, trust: TrustStore, transcript: Sessio
     mso = issuer_signed.mso
     if document.doctype != mso.doctype or (expected_doctype is not None and mso.doctype != expected_doctype):
         raise DocTypeMismatchError("the document's docType differs from the signed MSO docType")
-    _check_validity(mso, chain.leaf, now)
+    _check_validity(mso, chain, now)
     claims = _check_digests(document, mso)
     kind = _check_device_auth(document, mso, transcript, reader_private_key)
     _check_key_authorizations(document.device_signed.namespaces, mso)
@@ -108,36 +110,68 @@ def verify_document(document: Document, *, trust: TrustStore, transcript: Sessio
                             chain.anchor, mso.device_key_info.device_key, kind)
 
 
-def _verify_walked(walked: Walked, *, trust: TrustStore, now: dt.datetime, chain_cache: ChainCache | None,
+def _verify_walked(walked: Walked, trust: TrustStore, now: dt.datetime, chain_cache: ChainCache | None,
                    expected_doctype: str | None,
                    document_signers: Mapping[bytes, x509.Certificate] | None) -> VerifiedDocument:
     """``verify_document`` for a document the C part has read and checked (ES256 issuerAuth and
     deviceSignature, digests already matched): the same checks in the same order, with the same errors."""
-    mso = walked.mso
-    chain = _chain(walked.x5chain, walked.kid, trust, now, chain_cache, document_signers)
-    ds_key = chain.leaf.public_key()
+    (doctype, issuer_claims, device_claims, mso, x5chain, kid, issuer_signature, issuer_to_be_signed,
+     device_signature, device_to_be_signed, issuer_der, device_der) = walked
+    chain = None
+    if chain_cache is not None:  # the first step of validate_der_chain / validate_chain: a signer seen before
+        if x5chain:
+            chain = chain_cache.valid_hit(x5chain[0], _DS, trust, now)
+        elif kid is not None and document_signers is not None:
+            signer = document_signers.get(kid)
+            if signer is not None:
+                chain = chain_cache.valid_hit_for(signer, _DS, trust, now)
+    if chain is None:
+        chain = _chain(x5chain, kid, trust, now, chain_cache, document_signers)
     try:
-        _verify_es256(ds_key, walked.issuer_signature, walked.issuer_der, walked.issuer_to_be_signed)  # type: ignore[arg-type]
+        verify_signature(_ES256, chain.leaf.public_key(), issuer_signature, issuer_to_be_signed, der=issuer_der)  # type: ignore[arg-type]
     except SignatureError:
         raise IssuerAuthError("issuerAuth signature does not verify with the document signer key") from None
-    if walked.doctype != mso.doctype or (expected_doctype is not None and mso.doctype != expected_doctype):
+    if doctype != mso.doctype or (expected_doctype is not None and mso.doctype != expected_doctype):
         raise DocTypeMismatchError("the document's docType differs from the signed MSO docType")
-    _check_validity(mso, chain.leaf, now)
+    _check_validity(mso, chain, now)
     device_key = mso.device_key_info.device_key
     try:
-        _verify_es256(device_key.public_key(), walked.device_signature, walked.device_der,
-                      walked.device_to_be_signed)
+        verify_signature(_ES256, device_key.public_key(), device_signature, device_to_be_signed, der=device_der)
     except SignatureError:
         raise DeviceAuthError("the device signature does not verify over this session's transcript",
                               code="mdoc.device_signature_invalid") from None
-    _check_key_authorizations(walked.device_claims, mso)
-    return VerifiedDocument(mso.doctype, walked.issuer_claims, walked.device_claims, mso, chain.leaf,
-                            chain.anchor, device_key, "signature")
+    if device_claims:
+        _check_key_authorizations(device_claims, mso)
+    return _verified(mso.doctype, issuer_claims, device_claims, mso, chain.leaf, chain.anchor, device_key,
+                     "signature")
 
 
-def _verify_es256(key: PublicKey, signature: bytes, der: bytes | None, data: bytes) -> None:
-    """``verify_signature`` for ES256, given the signature's DER form made by the C part."""
-    verify_signature(Algorithm.ES256, key, signature, data, der=der)
+_DS, _ES256 = CertificateRole.DOCUMENT_SIGNER, Algorithm.ES256
+
+
+def _builder() -> Callable[..., VerifiedDocument]:
+    """``VerifiedDocument(...)`` without its generated ``__init__`` (a frozen dataclass sets each of its 8 fields
+    through ``object.__setattr__``): the same object, its slots set directly."""
+    new = object.__new__
+    s0, s1, s2, s3, s4, s5, s6, s7 = (getattr(VerifiedDocument, f.name).__set__
+                                      for f in dataclasses.fields(VerifiedDocument))
+
+    def build(v0: Any, v1: Any, v2: Any, v3: Any, v4: Any, v5: Any, v6: Any, v7: Any) -> VerifiedDocument:
+        obj: VerifiedDocument = new(VerifiedDocument)
+        s0(obj, v0)
+        s1(obj, v1)
+        s2(obj, v2)
+        s3(obj, v3)
+        s4(obj, v4)
+        s5(obj, v5)
+        s6(obj, v6)
+        s7(obj, v7)
+        return obj
+
+    return build
+
+
+_verified = _builder()
 
 
 def _issuer_chain(issuer_auth: CoseSign1, trust: TrustStore, now: dt.datetime, cache: ChainCache | None,
@@ -158,11 +192,11 @@ def _chain(x5chain: tuple[bytes, ...], kid: bytes | None, trust: TrustStore, now
     return validate_chain([cert], trust, now=now, cache=cache)
 
 
-def _check_validity(mso: MobileSecurityObject, ds: x509.Certificate, now: dt.datetime) -> None:
+def _check_validity(mso: MobileSecurityObject, chain: ValidatedChain, now: dt.datetime) -> None:
     """§9.1.2.4: validFrom <= now <= validUntil; signed within the DS certificate's validity."""
     v = mso.validity_info
     if not (v.signed <= v.valid_from < v.valid_until) or not (
-        ds.not_valid_before_utc <= v.signed <= ds.not_valid_after_utc
+        chain.leaf_not_before <= v.signed <= chain.leaf_not_after
     ):
         raise MsoValidityError("MSO validity dates are inconsistent", code="mdoc.validity_invalid")
     if now < v.valid_from:

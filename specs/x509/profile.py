@@ -29,7 +29,7 @@ import enum
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import NameOID, ObjectIdentifier, SignatureAlgorithmOID
 
 from specs.errors import CertificateProfileError
 
@@ -46,6 +46,10 @@ class CertificateRole(enum.Enum):
     READER_ROOT = "reader_root"
     READER = "reader"
     VICAL_SIGNER = "vical_signer"
+
+    # Members are singletons compared by identity, so the identity hash agrees with equality; Enum's own
+    # __hash__ (hash of the name, in Python) costs a call on every lookup of the tables keyed by role.
+    __hash__ = object.__hash__
 
     @property
     def is_ca(self) -> bool:
@@ -91,6 +95,8 @@ def _extensions(cert: x509.Certificate) -> _Extensions:
 def check_profile(cert: x509.Certificate, role: CertificateRole, *,
                   issuer: x509.Certificate | None = None) -> None:
     """ISO/IEC 18013-5 Annex B: raise ``CertificateProfileError`` on the first violated rule."""
+    if _conforms(cert, role, issuer):
+        return
     name = _NAMES[role]
     _check_basics(cert, name)
     _check_names(cert, role, issuer, name)
@@ -171,3 +177,81 @@ def _check_eku(ext: x509.Extension[x509.ExtensionType] | None, role: Certificate
         ext.value, x509.ExtendedKeyUsage) else []
     if ext is None or wanted not in usages or (role is CertificateRole.DOCUMENT_SIGNER and not ext.critical):
         raise _fail("extended_key_usage", f"{name} certificate lacks the critical mDL usage {wanted}")
+
+
+# The common case of check_profile in one pass (a verifier meeting a document signer it has not cached checks its
+# profile on every presentation): fewer attribute reads and calls, and no new objects where a class or an OID
+# identifies what the rules ask. It only says "every rule passes"; anything else goes through the rules above,
+# one by one, which decide and word the error.
+_V3 = x509.Version.v3
+_SERIAL_LIMIT = 1 << 160  # a positive serial of at most 20 octets (160 bits) is below this
+_ECDSA_SHA2 = frozenset({SignatureAlgorithmOID.ECDSA_WITH_SHA256, SignatureAlgorithmOID.ECDSA_WITH_SHA384,
+                         SignatureAlgorithmOID.ECDSA_WITH_SHA512})  # their hashes are _HASHES, exactly
+_CURVE_CLASSES = frozenset(_CURVES)
+_IS_CA = {role: role.is_ca for role in CertificateRole}
+_WITH_COUNTRY = frozenset({CertificateRole.IACA, CertificateRole.DOCUMENT_SIGNER})  # also need issuerAltName
+_USAGE = {role: _CA_USAGE if role.is_ca else _LEAF_USAGE for role in CertificateRole}
+_EKU_OID = {role: ObjectIdentifier(oid) for role, oid in _EKU.items()}
+# Classes of public keys by whether they are EC keys (isinstance on the ABC, once per class).
+_EC_CLASSES: dict[type, bool] = {}
+# The countryName of an issuer (an anchor: a few, long lived), by the very object; each entry holds its object, so
+# its id is not reused while the entry lives.
+_ISSUER_COUNTRY: dict[int, tuple[x509.Certificate, str | None]] = {}
+
+
+def _issuer_country(issuer: x509.Certificate) -> str | None:
+    known = _ISSUER_COUNTRY.get(id(issuer))
+    if known is not None and known[0] is issuer:
+        return known[1]
+    country = _country(issuer.subject)
+    if len(_ISSUER_COUNTRY) < 1024:
+        _ISSUER_COUNTRY[id(issuer)] = (issuer, country)
+    return country
+
+
+def _conforms(cert: x509.Certificate, role: CertificateRole, issuer: x509.Certificate | None) -> bool:
+    """True only when ``cert`` passes every rule of ``check_profile`` for ``role``; False decides nothing."""
+    key = cert.public_key()
+    kind = key.__class__
+    is_ec = _EC_CLASSES.get(kind)
+    if is_ec is None:
+        is_ec = _EC_CLASSES.setdefault(kind, isinstance(key, ec.EllipticCurvePublicKey))
+    serial = cert.serial_number
+    if (cert.version is not _V3 or not 0 < serial < _SERIAL_LIMIT or not is_ec
+            or cert.signature_algorithm_oid not in _ECDSA_SHA2
+            or key.curve.__class__ not in _CURVE_CLASSES):  # type: ignore[union-attr]
+        return False
+    named = role in _WITH_COUNTRY
+    if named:
+        country = _country(cert.subject)
+        if country is None or (role is CertificateRole.DOCUMENT_SIGNER and issuer is not None
+                               and country != _issuer_country(issuer)):
+            return False
+    if cert.not_valid_after_utc - cert.not_valid_before_utc > MAX_VALIDITY[role]:
+        return False
+    try:
+        exts = {ext.value.__class__: ext for ext in cert.extensions}
+    except ValueError:
+        return False
+    basic, usage, eku = exts.get(x509.BasicConstraints), exts.get(x509.KeyUsage), exts.get(x509.ExtendedKeyUsage)
+    is_ca = _IS_CA[role]
+    if is_ca:
+        if basic is None or not basic.critical or not basic.value.ca or basic.value.path_length != 0:
+            return False
+    elif basic is not None and basic.value.ca:
+        return False
+    if usage is None or not usage.critical:
+        return False
+    ku: x509.KeyUsage = usage.value
+    if (ku.digital_signature, ku.content_commitment, ku.key_encipherment, ku.data_encipherment, ku.key_agreement,
+            ku.key_cert_sign, ku.crl_sign) != _USAGE[role]:
+        return False
+    wanted = _EKU_OID.get(role)
+    if wanted is None:
+        if eku is not None:
+            return False
+    elif eku is None or wanted not in eku.value or (
+            role is CertificateRole.DOCUMENT_SIGNER and not eku.critical):
+        return False
+    return x509.SubjectKeyIdentifier in exts and (is_ca or x509.AuthorityKeyIdentifier in exts) and (
+        not named or x509.IssuerAlternativeName in exts)

@@ -118,3 +118,26 @@ def test_usual_dates_are_answered() -> None:
     assert agree(cbor2.dumps(cbor2.CBORTag(0, "2026-01-01T00:00:00Z")))
     assert agree(cbor2.dumps(cbor2.CBORTag(0, "2026-01-01T00:00:00+09:00")))  # through the codec's function
     assert agree(cbor2.dumps({"a": [cbor2.CBORTag(1004, "1990-03-15"), b"x", 1.5, None, -(2**64)]}))
+
+
+MSO_KEYS = ["version", "digestAlgorithm", "valueDigests", "docType", "deviceKeyInfo", "validityInfo", "status",
+            "deviceKey", "keyAuthorizations", "keyInfo", "signed", "validFrom", "validUntil", "expectedUpdate"]
+
+
+def test_the_mso_keys_handed_out_are_the_keys_decoded() -> None:
+    """known_key (_value.h) gives the MSO's map keys as made once; the maps are the decoder's, key for key."""
+    every = {key: i for i, key in enumerate(MSO_KEYS)}
+    assert agree(cbor2.dumps(every))
+    assert agree(cbor2.dumps({"deviceKeyInfo": {"deviceKey": {1: 2}, "keyInfo": {"signed": "version"}}}))
+    assert agree(cbor2.dumps(MSO_KEYS))  # as values, not keys: decoded as usual
+    assert agree(cbor2.dumps({"versio": 1, "versions": 2, "Version": 3, "": 4}))  # near misses
+    one = cbor2.dumps({"version": 1})
+    assert agree(b"\xa1\x78\x07version\x01")  # a longer head: decoded as usual
+    assert not agree(b"\xa2" + one[1:] + one[1:])  # a key twice, either way refused
+    assert not agree(b"\xa2" + one[1:] + b"\x78\x07version\x02")
+    assert not agree(one[:-3])  # cut short inside the key
+    for key in MSO_KEYS:
+        encoded = cbor2.dumps({key: None})
+        assert agree(encoded)
+        value = _decode()(encoded)
+        assert list(value) == [key] and type(next(iter(value))) is str

@@ -148,6 +148,18 @@ def test_kid_without_its_signer_and_a_chain_cache() -> None:
         assert agree(m.responses["plain"], chain_cache=cache, document_signers=None)
 
 
+def test_kid_with_a_chain_cache() -> None:
+    """The cached signer named by kid (the QR profile's path), its dates still checked on every hit."""
+    m = material()
+    cache = ChainCache()
+    for _ in range(2):
+        assert agree(m.responses["kid"], chain_cache=cache)
+    assert agree(m.responses["kid"], chain_cache=cache, document_signers={})
+    assert agree(m.responses["kid"], chain_cache=cache, document_signers={b"ds-1": m.pki.iaca})
+    for days in (-400, 600):
+        assert agree(m.responses["kid"], now=m.now + dt.timedelta(days=days), chain_cache=cache)
+
+
 @pytest.mark.parametrize("days", [-400, -160, -152, -151, 0, 208, 209, 210, 600])
 def test_dates_around_the_validity(days: int) -> None:
     m = material()
@@ -382,13 +394,12 @@ def test_signatures_in_der_form_are_raw_to_der_signature(issuer: bytes, device: 
                                   lambda: ec.generate_private_key(ec.SECP256R1()).public_key()])
 def test_es256_with_the_der_form_fails_as_verify_signature_does(make: Callable[[], Any]) -> None:
     from specs.crypto import Algorithm, raw_to_der_signature, verify_signature
-    from specs.mdoc.verify import _verify_es256
 
     key, raw = make(), b"\x01" * 64
     with pytest.raises(MobileIdError) as expected:
         verify_signature(Algorithm.ES256, key, raw, b"data")
-    with pytest.raises(type(expected.value)) as got:
-        _verify_es256(key, raw, raw_to_der_signature(raw, Algorithm.ES256), b"data")
+    with pytest.raises(type(expected.value)) as got:  # as _verify_walked calls it, with the C part's DER form
+        verify_signature(Algorithm.ES256, key, raw, b"data", der=raw_to_der_signature(raw, Algorithm.ES256))
     assert got.value.code == expected.value.code
 
 

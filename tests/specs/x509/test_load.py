@@ -72,3 +72,37 @@ def test_deprecation_warnings_are_user_warnings() -> None:
     # load_der_certificate turns only UserWarning into an error and counts on this to catch cryptography's
     # deprecation warnings (a non-positive serial number) as well.
     assert issubclass(CryptographyDeprecationWarning, UserWarning)
+
+
+def _warn(category: type[Warning]) -> str:
+    warnings.warn("a warning", category, stacklevel=1)
+    return "read"
+
+
+@pytest.mark.parametrize("plain", [True, False])
+def test_reads_run_with_user_warnings_as_errors_and_the_filters_restored(plain: bool,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """_strictly (the filter set for the call, or catch_warnings where the filters live elsewhere): a UserWarning
+    raised inside is an error, other warnings follow the caller's filters, and the caller's filters are back after,
+    the very list, whether the read failed or not."""
+    from specs.x509 import load
+
+    monkeypatch.setattr(load, "_PLAIN_FILTERS", plain)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        before = warnings.filters
+        for category in (UserWarning, CryptographyDeprecationWarning):
+            with pytest.raises(category):
+                load._strictly(lambda c=category: _warn(c))
+            assert warnings.filters is before
+        assert load._strictly(lambda: _warn(DeprecationWarning)) == "read"  # not a UserWarning: the caller's filter
+        assert warnings.filters is before
+        _warn(UserWarning)  # after: the caller's "always" again, no decision kept from inside
+        assert [w.category for w in seen] == [DeprecationWarning, UserWarning]
+    with pytest.raises(CertificateError):
+        load_der_certificate(_certificate("X" * 25))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a caller ignoring every warning: the certificate is still malformed
+        with pytest.raises(CertificateError):
+            load_der_certificate(_certificate("X" * 25))
+        assert load_der_certificate(_certificate("KR")).serial_number == 7

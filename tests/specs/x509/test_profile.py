@@ -122,3 +122,81 @@ def test_country_mismatch() -> None:
     with pytest.raises(CertificateProfileError) as info:
         check_profile(ds_cert(subject=_name("ds", "US")), CertificateRole.DOCUMENT_SIGNER, issuer=iaca_cert())
     assert info.value.code == "x509.profile.country_mismatch"
+
+
+def _slow(cert: x509.Certificate, role: CertificateRole, issuer: x509.Certificate | None) -> None:
+    """check_profile with its one-pass common case switched off: the rules one by one."""
+    from specs.x509 import profile
+
+    saved = profile._conforms
+    profile._conforms = lambda *_: False  # type: ignore[assignment]
+    try:
+        check_profile(cert, role, issuer=issuer)
+    finally:
+        profile._conforms = saved
+
+
+def test_the_one_pass_check_accepts_what_the_rules_accept(pki, iso_vectors) -> None:  # type: ignore[no-untyped-def]
+    from specs.x509.profile import _conforms
+
+    cases = [(ds_cert(), CertificateRole.DOCUMENT_SIGNER, iaca_cert()), (iaca_cert(), CertificateRole.IACA, None),
+             (pki.iaca, CertificateRole.IACA, None), (pki.ds, CertificateRole.DOCUMENT_SIGNER, pki.iaca),
+             (pki.ds, CertificateRole.DOCUMENT_SIGNER, None), (pki.reader_root, CertificateRole.READER_ROOT, None),
+             (pki.reader, CertificateRole.READER, None)]
+    for name, role in [("iaca_root_cert.pem", CertificateRole.IACA),
+                       ("ds_cert.pem", CertificateRole.DOCUMENT_SIGNER),
+                       ("reader_root_cert.pem", CertificateRole.READER_ROOT),
+                       ("reader_cert.pem", CertificateRole.READER)]:
+        cases.append((x509.load_pem_x509_certificate(iso_vectors.bytes(name)), role, None))
+    for cert, role, issuer in cases:
+        assert _conforms(cert, role, issuer), role  # the common case takes the one pass
+        _slow(cert, role, issuer)  # and the rules agree
+
+
+@pytest.mark.parametrize(("label", "make", "role", "rule"), CASES, ids=[c[0] for c in CASES])
+def test_the_one_pass_check_never_accepts_a_violation(label: str, make: Callable[[], x509.Certificate],
+                                                      role: CertificateRole, rule: str) -> None:
+    from specs.x509.profile import _conforms
+
+    cert, issuer = make(), iaca_cert()
+    assert not _conforms(cert, role, issuer)
+    with pytest.raises(CertificateProfileError) as info:
+        _slow(cert, role, issuer)
+    assert info.value.code == f"x509.profile.{rule}"
+
+
+def test_the_one_pass_check_refuses_other_roles_keys_and_countries() -> None:
+    from specs.x509.profile import _conforms
+
+    ds, iaca = ds_cert(), iaca_cert()
+    assert not _conforms(ds_cert(subject=_name("ds", "US")), CertificateRole.DOCUMENT_SIGNER, iaca)
+    assert not _conforms(ds_cert(subject=_name("ds", None)), CertificateRole.DOCUMENT_SIGNER, None)
+    assert not _conforms(ds, CertificateRole.IACA, None)  # a leaf is no CA
+    assert not _conforms(ds, CertificateRole.READER, None)  # the reader usage is missing
+    assert not _conforms(iaca, CertificateRole.DOCUMENT_SIGNER, iaca)
+    largest = ds_cert(serial=(1 << 159) - 1)  # the largest serial a builder makes
+    assert _conforms(largest, CertificateRole.DOCUMENT_SIGNER, iaca)
+
+
+def test_an_ed25519_certificate_takes_the_rules_one_by_one() -> None:
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from specs.x509.profile import _conforms
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    cert = (x509.CertificateBuilder().subject_name(_name("iaca")).issuer_name(_name("iaca"))
+            .public_key(key.public_key()).serial_number(7).not_valid_before(START)
+            .not_valid_after(START + dt.timedelta(days=365))
+            .add_extension(_ku(False, True), critical=True)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+            .add_extension(x509.IssuerAlternativeName([x509.UniformResourceIdentifier("https://a.example")]), False)
+            .sign(key, None))
+    assert not _conforms(cert, CertificateRole.IACA, None)  # not the common case (an EC key)
+    check_profile(cert, CertificateRole.IACA)  # which the rules accept
+
+
+def test_roles_hash_by_identity() -> None:
+    assert {CertificateRole.IACA: 1}[CertificateRole.IACA] == 1
+    assert len({role: role for role in CertificateRole}) == len(CertificateRole)
+    assert hash(CertificateRole.DOCUMENT_SIGNER) == object.__hash__(CertificateRole.DOCUMENT_SIGNER)

@@ -97,6 +97,41 @@ def test_cache_hit_still_checks_dates(pki) -> None:  # type: ignore[no-untyped-d
         validate_chain([pki.ds], TrustStore.of([pki.reader_root]), now=pki.now, cache=cache)
 
 
+
+def test_a_chain_carries_its_leafs_dates(pki) -> None:  # type: ignore[no-untyped-def]
+    chain = validate_chain([pki.ds], TrustStore.of([pki.iaca]), now=pki.now)
+    assert (chain.leaf_not_before, chain.leaf_not_after) == (pki.ds.not_valid_before_utc, pki.ds.not_valid_after_utc)
+
+
+def test_a_der_cache_hit_checks_each_date_and_its_anchor(pki) -> None:  # type: ignore[no-untyped-def]
+    der, cache, trust = pki.ds.public_bytes(Encoding.DER), ChainCache(), TrustStore.of([pki.iaca])
+    first = validate_der_chain([der], trust, now=pki.now, cache=cache)
+    assert cache.valid_hit(der, CertificateRole.DOCUMENT_SIGNER, trust, pki.now) is first
+    assert cache.valid_hit(der, CertificateRole.READER, trust, pki.now) is None  # another role is another entry
+    assert cache.valid_hit(der, CertificateRole.DOCUMENT_SIGNER, TrustStore.of([pki.reader_root]), pki.now) is None
+    for when, code in ((pki.not_before - dt.timedelta(seconds=1), "x509.not_yet_valid"),
+                       (pki.not_before + dt.timedelta(days=401), "x509.expired")):
+        with pytest.raises(CertificateValidityError) as info:
+            cache.valid_hit(der, CertificateRole.DOCUMENT_SIGNER, trust, when)
+        assert info.value.code == code
+
+
+def test_an_object_cache_hit_checks_each_date_and_its_anchor(pki) -> None:  # type: ignore[no-untyped-def]
+    cache, trust = ChainCache(), TrustStore.of([pki.iaca])
+    first = validate_chain([pki.ds], trust, now=pki.now, cache=cache)
+    assert cache.valid_hit_for(pki.ds, CertificateRole.DOCUMENT_SIGNER, trust, pki.now) is first
+    same = x509.load_der_x509_certificate(pki.ds.public_bytes(Encoding.DER))  # equal, but another object
+    assert cache.valid_hit_for(same, CertificateRole.DOCUMENT_SIGNER, trust, pki.now) is None
+    assert cache.valid_hit_for(pki.ds, CertificateRole.READER, trust, pki.now) is None
+    assert cache.valid_hit_for(pki.ds, CertificateRole.DOCUMENT_SIGNER, TrustStore.of([pki.reader_root]),
+                               pki.now) is None
+    for when, code in ((pki.not_before - dt.timedelta(seconds=1), "x509.not_yet_valid"),
+                       (pki.not_before + dt.timedelta(days=401), "x509.expired")):
+        with pytest.raises(CertificateValidityError) as info:
+            cache.valid_hit_for(pki.ds, CertificateRole.DOCUMENT_SIGNER, trust, when)
+        assert info.value.code == code
+
+
 def _issued(iaca_signer: SoftwareSigner, iaca: x509.Certificate, name: str, pki) -> x509.Certificate:  # type: ignore[no-untyped-def]
     return create_document_signer(iaca_signer, iaca, SoftwareSigner.generate().public_key(), common_name=name,
                                   not_before=pki.not_before, not_after=pki.not_before + dt.timedelta(days=300))
