@@ -25,6 +25,7 @@ from specs.crypto import Signer
 from specs.errors import MobileIdError, QrError
 from specs.io.symbols import Picture, read_texts
 from specs.jose import Jws
+from specs.mdoc.transcript import SessionTranscript
 from specs.qr import collect, single_code
 from specs.qr.presentation import (
     ONE_WAY,
@@ -36,6 +37,7 @@ from specs.qr.presentation import (
     one_way_transcript,
     two_way_transcript,
 )
+from specs.qr.scan import read_answer
 from specs.sdjwt import SdJwt
 from specs.trust import check_bundle_age
 from specs.trust.bundle import FUTURE_SKEW
@@ -103,13 +105,16 @@ class Verifier:
         now = self._clock()
         fmt: Format = "mdoc"
         try:
-            message = _message(data)
-            decoded = decode_qr_message(message)
-            if not isinstance(decoded, QrResponse):
-                raise QrError("this is a verifier's request, not a wallet's answer", code="qr.message_type")
-            fmt = decoded.format
+            # the common scan (one code's text holding an answer) in one step; anything else the long way
+            read = read_answer(data) if data.__class__ is str else None  # type: ignore[arg-type]
+            if read is None:
+                decoded = decode_qr_message(_message(data))
+                if not isinstance(decoded, QrResponse):
+                    raise QrError("this is a verifier's request, not a wallet's answer", code="qr.message_type")
+                read = decoded, None
+            fmt = read[0].format
             self._check_bundle(now)
-            return self._verify(decoded, request, now)  # labelled with the catalogue's type name
+            return self._verify(read[0], request, now, read[1])  # labelled with the catalogue's type name
         except MobileIdError as exc:
             return VerificationResult.failure(fmt, exc)
 
@@ -125,13 +130,15 @@ class Verifier:
         if not self._bundle_span[1] <= now <= self._bundle_span[2]:
             check_bundle_age(issued, now, self.policy.max_bundle_age)
 
-    def _verify(self, response: QrResponse, request: QrRequest | None, now: dt.datetime) -> VerificationResult:
+    def _verify(self, response: QrResponse, request: QrRequest | None, now: dt.datetime,
+                one_way: SessionTranscript | None = None) -> VerificationResult:
+        """``one_way``: the one-way transcript when the scan read it with the answer (``specs.qr.scan``)."""
         if response.mode == ONE_WAY:
             assert response.nonce is not None and response.time is not None
             if abs(now - response.time) > self.policy.one_way_window:
                 raise QrError("this QR code is outside its validity window: ask for a fresh one",
                               code="qr.expired")
-            transcript = one_way_transcript(response.nonce, response.time)
+            transcript = one_way if one_way is not None else one_way_transcript(response.nonce, response.time)
             aud, replay_key = ONE_WAY_AUDIENCE, response.nonce
             expires = response.time + self.policy.one_way_window
         else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
@@ -22,7 +23,14 @@ from specs.errors import InputError, MdocError, MobileIdError, StatusListError, 
 from specs.mdoc.transcript import SessionTranscript
 from specs.mdoc.verify import verify_device_response
 from specs.sdjwt import VC_TYPE, SdJwt, verified_vc, verify_sd_jwt, x5c_chain, x5c_ders
-from specs.status import StatusList, StatusReference, TokenHeader, require_valid, verify_status_list_token
+from specs.status import (
+    StatusList,
+    StatusListToken,
+    StatusReference,
+    TokenHeader,
+    require_valid,
+    verify_status_list_token,
+)
 from specs.x509 import CertificateRole, ChainCache, validate_chain
 from specs.x509.load import load_der_certificate
 from verifier.copy import StatusPatches
@@ -182,6 +190,18 @@ def _keys_for(header: Mapping[str, Any], trust: VerifierTrust, now: dt.datetime,
 _SKEW = dt.timedelta(minutes=5)
 
 
+@dataclass(frozen=True, slots=True)
+class _CheckedToken:
+    """A status list token whose signature verified under one trust (``VerifierTrust.verified_tokens``), with what
+    a lookup compares against worked out once: its list (draft-ietf-oauth-status-list §5.1 ``sub``), the earliest
+    time it is used for (its issued-at less the clock skew) and its expiry (§5.1 ``exp``)."""
+
+    token: StatusListToken
+    subject: str
+    not_before: dt.datetime
+    expires_at: dt.datetime | None
+
+
 def _status(reference: StatusReference | None, token: bytes | None, trust: VerifierTrust,
             now: dt.datetime, *, require: bool = False) -> tuple[StatusText, dt.datetime | None]:
     """Check the credential's status against a cached Status List Token (given, or from the trust
@@ -197,39 +217,43 @@ def _status(reference: StatusReference | None, token: bytes | None, trust: Verif
             raise StatusTokenError("no status list for this credential in the trust bundle: sync it",
                                    code="status.unavailable")
         return "unchecked", None
-
-    def resolve(header: TokenHeader) -> Sequence[PublicKey]:
-        if header.x5chain:
-
-            try:
-                certs = [load_der_certificate(c) for c in header.x5chain]
-            except MobileIdError:
-                raise StatusTokenError("status list token certificate is malformed",
-                                       code="status.token_signature") from None
-            validated = validate_chain(certs, trust.anchors, now=now, cache=_CACHE)
-            return [validated.leaf.public_key()]  # type: ignore[list-item]
-        return trust.key_candidates(header.kid)
-
     patches = trust.status_patches if bundled else None
     # with change logs applied (verifier.copy) the token is checked as of when it was current, the logs say since
     as_of = patches.token_time if patches is not None else now
     if patches is not None and now >= patches.expires_at:
         raise StatusTokenError("the status change log has expired: sync again", code="status.token_expired")
-    cached = trust.verified_tokens.get(token)
-    if cached is not None and cached.subject == reference.uri and (
-            cached.expires_at is None or as_of < cached.expires_at) and as_of >= cached.issued_at - _SKEW:
-        parsed = cached
+    checked = trust.verified_tokens.get(token)
+    if checked is not None and checked.subject == reference.uri and checked.not_before <= as_of and (
+            checked.expires_at is None or as_of < checked.expires_at):
+        parsed = checked.token  # its signature and chain checked once under this trust; its times checked above
     else:
-        parsed = verify_status_list_token(token, resolve, now=as_of, expected_subject=reference.uri)
+        parsed = verify_status_list_token(token, lambda header: _token_keys(header, trust, now), now=as_of,
+                                          expected_subject=reference.uri)
         if len(trust.verified_tokens) < 256:
-            trust.verified_tokens[token] = parsed
+            trust.verified_tokens[token] = _CheckedToken(parsed, parsed.subject, parsed.issued_at - _SKEW,
+                                                         parsed.expires_at)
     value = parsed.status_list.get(reference.idx)
     if patches is not None:
         return _patched(patches, reference, parsed.status_list, value)
-    require_valid(value)
+    if value != 0:
+        require_valid(value)  # raises: revoked, suspended or another status (fail closed)
     if bundled and trust.bundle_issued_at is not None:
         return "valid", max(parsed.issued_at, trust.bundle_issued_at)
     return "valid", parsed.issued_at
+
+
+def _token_keys(header: TokenHeader, trust: VerifierTrust, now: dt.datetime) -> Sequence[PublicKey]:
+    """The keys a status list token may be signed with: its x5chain's leaf, validated to the trust's anchors, else
+    the keys the trust pins (by ``kid``)."""
+    if header.x5chain:
+        try:
+            certs = [load_der_certificate(c) for c in header.x5chain]
+        except MobileIdError:
+            raise StatusTokenError("status list token certificate is malformed",
+                                   code="status.token_signature") from None
+        validated = validate_chain(certs, trust.anchors, now=now, cache=_CACHE)
+        return [validated.leaf.public_key()]  # type: ignore[list-item]
+    return trust.key_candidates(header.kid)
 
 
 def _patched(patches: StatusPatches, reference: StatusReference, status_list: StatusList,
