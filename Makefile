@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 FONTS := app/fonts/MobileIdSans-Regular.otf
 
 $(STAMP): pyproject.toml setup.py specs/cbor/_strict.c specs/jose/_b64url.c specs/qr/_base45.c specs/sdjwt/_walk.c \
-		specs/qr/_scan.c specs/qr/_b45.h specs/qr/_envelope.h \
+		specs/qr/_scan.c specs/qr/_b45.h specs/qr/_envelope.h specs/qr/_objects.h \
 		specs/mdoc/_fast.c 		specs/mdoc/_message.h specs/mdoc/_value.h specs/mdoc/_mso.h specs/mdoc/_document.h
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip

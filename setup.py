@@ -44,7 +44,8 @@ def _openssl() -> bool:
 
 
 _hashing = {"libraries": ["crypto"], "define_macros": [("MOBILEID_OPENSSL", "1")]} if _openssl() else {}
-_qr_parts = ["specs/qr/_b45.h", "specs/qr/_envelope.h"]  # included by _scan.c (the first by _base45.c too)
+# included by _scan.c (the first by _base45.c too)
+_qr_parts = ["specs/qr/_b45.h", "specs/qr/_envelope.h", "specs/qr/_objects.h"]
 _mdoc_parts = [f"specs/mdoc/_{part}.h" for part in ("message", "value", "mso", "document")]  # included by _fast.c
 setup(ext_modules=[Extension("specs.cbor._strict", ["specs/cbor/_strict.c"], optional=True),
                    Extension("specs.jose._b64url", ["specs/jose/_b64url.c"], optional=True),

@@ -43,7 +43,7 @@ from specs.trust import check_bundle_age
 from specs.trust.bundle import FUTURE_SKEW
 from verifier.result import Format, VerificationResult
 from verifier.trust import VerifierTrust
-from verifier.verify import verify_mdoc, verify_sd_jwt_presentation
+from verifier.verify import mdoc_result, verify_sd_jwt_presentation
 
 __all__ = ["Policy", "ReplayCache", "Verifier"]
 
@@ -106,7 +106,7 @@ class Verifier:
         fmt: Format = "mdoc"
         try:
             # the common scan (one code's text holding an answer) in one step; anything else the long way
-            read = read_answer(data) if data.__class__ is str else None  # type: ignore[arg-type]
+            read = read_answer(data) if data.__class__ is str else None
             if read is None:
                 decoded = decode_qr_message(_message(data))
                 if not isinstance(decoded, QrResponse):
@@ -149,8 +149,8 @@ class Verifier:
             aud, replay_key, expires = request.verifier, request.nonce, request.expires
         if response.format == "mdoc":
             assert isinstance(response.data, bytes)
-            result = verify_mdoc(response.data, trust=self.trust, transcript=transcript, now=now,
-                                 require_status=self.policy.require_status, max_documents=1, catalogue=self.catalogue)
+            result = mdoc_result(response.data, self.trust, transcript, now, None, None, self.policy.require_status, 1,
+                                 self.catalogue)
         else:
             assert isinstance(response.data, str)
             # the KB-JWT's nonce is the base64url of the nonce the replay cache keeps (profile §4)

@@ -37,7 +37,7 @@ from verifier.copy import StatusPatches
 from verifier.result import StatusText, VerificationResult, authentic_result, type_names
 from verifier.trust import VerifierTrust
 
-__all__ = ["verify_mdoc", "verify_sd_jwt_presentation"]
+__all__ = ["mdoc_result", "verify_mdoc", "verify_sd_jwt_presentation"]
 
 _CACHE = ChainCache()
 
@@ -74,9 +74,15 @@ def verify_mdoc(data: bytes, *, trust: VerifierTrust, transcript: bytes | Sessio
     """ISO/IEC 18013-5 DeviceResponse -> result (every document must verify). ``max_documents``: a channel
     that answers with one document (the QR profile, §4) refuses more, whose claims would otherwise merge.
     With a ``catalogue``, a verified result carries its name of the document type (``type_name``)."""
-    session = _transcript(transcript)
-    reader_key = _reader_key(reader_key_pem)
-    when = _now(now)
+    return mdoc_result(data, trust, _transcript(transcript), _now(now), _reader_key(reader_key_pem), status_token,
+                       require_status, max_documents, catalogue)
+
+
+def mdoc_result(data: bytes, trust: VerifierTrust, session: SessionTranscript, when: dt.datetime,
+                reader_key: ec.EllipticCurvePrivateKey | None, status_token: bytes | None, require_status: bool,
+                max_documents: int | None, catalogue: Catalogue | None) -> VerificationResult:
+    """``verify_mdoc`` once its inputs are read: what a channel that holds them already (``verifier.qr``, once
+    per scan) calls directly."""
     try:
         docs = verify_device_response(data, trust=trust.anchors, transcript=session, now=when,
                                       reader_private_key=reader_key, chain_cache=_CACHE,
@@ -85,16 +91,20 @@ def verify_mdoc(data: bytes, *, trust: VerifierTrust, transcript: bytes | Sessio
         if max_documents is not None and len(docs) > max_documents:
             raise MdocError(f"the response holds {len(docs)} documents; {max_documents} allowed here",
                             code="mdoc.document_count")
-        status: StatusText = "valid"
-        as_of: dt.datetime | None = None  # the oldest "as of" of the documents, when every one is checked
-        for d in docs:
-            at = _status(d.mso.status, status_token, trust, when, require=require_status)[1]
-            if at is None:  # that document's status is unchecked
-                status = "unchecked"
-            elif as_of is None or at < as_of:
-                as_of = at
-        if status != "valid":
-            as_of = None
+        status: StatusText
+        as_of: dt.datetime | None  # the oldest "as of" of the documents, when every one is checked
+        if len(docs) == 1:  # the common answer: its status is the result's ("unchecked" comes with None)
+            status, as_of = _status(doc.mso.status, status_token, trust, when, require=require_status)
+        else:
+            status, as_of = "valid", None
+            for d in docs:
+                at = _status(d.mso.status, status_token, trust, when, require=require_status)[1]
+                if at is None:  # that document's status is unchecked
+                    status = "unchecked"
+                elif as_of is None or at < as_of:
+                    as_of = at
+            if status != "valid":
+                as_of = None
     except MobileIdError as exc:
         return VerificationResult.failure("mdoc", exc)
     claims: dict[str, Any] = {}

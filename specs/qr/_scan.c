@@ -1,19 +1,17 @@
-/* The common scan of the QR profile in C: the text of one single code to the fields of its QrResponse.
+/* The common scan of the QR profile in C: the text of one single code to its QrResponse, in one pass.
  *
- * read(text, versions, one_way_head) returns what ``decode_qr_message(single_code(text))`` gives for the common
- * scan, one line ``MID2:<base45>`` holding a wallet's answer (specs/qr-presentation.md §3, §5), as the tuple
- * ``(mode, format, data, nonce, time, transcript)``: time in seconds, transcript the encoding of a one-way
- * answer's SessionTranscript ``[null, null, ["MobileIdQR", 2, n, t]]`` that presentation.one_way_transcript
- * makes, from ``one_way_head`` (its bytes before n); nonce, time and transcript None for a two-way answer. None
- * whenever the text is anything else or anything in it is unusual or wrong. The Python code (specs/qr/scan.py,
- * then specs.qr.frames and specs.qr.presentation) then decides and words the error: this module never refuses
+ * read(text) returns what specs.qr.scan's Python code gives for the common scan, one line ``MID2:<base45>``
+ * holding a wallet's answer (specs/qr-presentation.md §3, §5): ``(decode_qr_message(single_code(text)),
+ * one_way_transcript(n, t))`` for a one-way answer, ``(decode_qr_message(single_code(text)), None)`` for a two-way
+ * one; or None whenever the text is anything else or anything in it is unusual or wrong. The Python code (the long
+ * way: specs.qr.frames, then specs.qr.presentation) then decides and words the error: this module never refuses
  * and never accepts what the Python code would refuse, it only answers early for what it is sure of.
  *
- * ``versions`` is a tuple of (prefix, dictionary, DICTID) for every profile version (specs.qr.dictionary). The
- * steps are those of specs.qr.frames.single_code and decode_qr_message, in one pass and without a Python object
- * between them: the prefix; base45 (_b45.h); the zlib header, its FDICT flag and the version's DICTID (RFC 1950
- * §2.2); inflating with the preset dictionary to at most MAX_MESSAGE bytes, the stream ending exactly at the end
- * of the text's bytes and its Adler-32 checked by zlib; the envelope (_envelope.h).
+ * The steps are those of specs.qr.frames.single_code and decode_qr_message, without a Python object between them:
+ * the prefix of a version given to setup(); base45 (_b45.h); the zlib header, its FDICT flag and the version's
+ * DICTID (RFC 1950 §2.2); inflating with the version's preset dictionary to at most MAX_MESSAGE bytes, the stream
+ * ending exactly at the end of the text's bytes, its Adler-32 checked by zlib; the envelope (_envelope.h); the
+ * objects (_objects.h), the one-way transcript's encoding as presentation.one_way_transcript writes it.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -21,6 +19,7 @@
 
 #include "_b45.h"
 #include "_envelope.h"
+#include "_objects.h"
 
 #define MAX_TEXT 8192       /* specs.qr.frames._MAX_TEXT */
 #define MAX_MESSAGE 65536   /* specs.qr.frames.MAX_MESSAGE, and decode_qr_message's max_size */
@@ -97,16 +96,19 @@ static Py_ssize_t inflate_message(Py_ssize_t size, const char *dictionary, Py_ss
     return (Py_ssize_t)inflater.total_out;
 }
 
-/* The one-way SessionTranscript's encoding, ``one_way_head`` (everything before n) + bstr(n) + uint(t), as
+/* What setup() was given: the versions, the one-way transcript's head and handover id, the two classes' slots. */
+static PyObject *VERSIONS, *ONE_WAY_HEAD, *HANDOVER_ID;
+static Slots RESPONSE, TRANSCRIPT;
+
+/* The one-way SessionTranscript's encoding, ONE_WAY_HEAD (everything before n) + bstr(n) + uint(t), as
  * presentation.one_way_transcript writes it (preferred serialization: the shortest heads). */
-static PyObject *one_way_transcript(PyObject *one_way_head, const Envelope *e) {
-    Py_ssize_t head = PyBytes_GET_SIZE(one_way_head);
-    PyObject *out = PyBytes_FromStringAndSize(NULL, head + 2 + e->nonce_length + 9);
-    if (out == NULL) {
+static PyObject *one_way_encoding(const Envelope *e) {
+    Py_ssize_t head = PyBytes_GET_SIZE(ONE_WAY_HEAD);
+    unsigned char buffer[256 + 2 + ENVELOPE_MAX_NONCE + 9], *o = buffer;
+    if (head > 256) {
         return NULL;
     }
-    unsigned char *o = (unsigned char *)PyBytes_AS_STRING(out);
-    memcpy(o, PyBytes_AS_STRING(one_way_head), (size_t)head);
+    memcpy(o, PyBytes_AS_STRING(ONE_WAY_HEAD), (size_t)head);
     o += head;
     if (e->nonce_length < 24) { /* n is 16..64 bytes */
         *o++ = (unsigned char)(0x40 | e->nonce_length);
@@ -122,38 +124,80 @@ static PyObject *one_way_transcript(PyObject *one_way_head, const Envelope *e) {
     for (int i = size - 1; i >= 0; i--) {
         *o++ = (unsigned char)(t >> (8 * i));
     }
-    if (_PyBytes_Resize(&out, (Py_ssize_t)(o - (unsigned char *)PyBytes_AS_STRING(out))) < 0) {
-        return NULL;
-    }
-    return out;
+    return PyBytes_FromStringAndSize((const char *)buffer, o - buffer);
 }
 
-static PyObject *answer(const Envelope *e, PyObject *one_way_head) {
+/* (QrResponse(mode, format, data, nonce, time), the one-way SessionTranscript or None), as specs.qr.scan makes
+ * them: SessionTranscript(None, None, ["MobileIdQR", 2, n, t], encoding), n the response's own nonce object. */
+static PyObject *answer(const Envelope *e) {
     PyObject *data = e->sd_jwt ? PyUnicode_DecodeASCII((const char *)e->data, e->data_length, NULL)
                                : PyBytes_FromStringAndSize((const char *)e->data, e->data_length);
-    if (data == NULL) {
-        return NULL;
-    }
-    PyObject *format = e->sd_jwt ? SD_JWT : MDOC;
+    PyObject *mode = PyLong_FromLong(e->mode), *format = e->sd_jwt ? SD_JWT : MDOC;
     if (e->mode == 1) {
-        return Py_BuildValue("(iONOOO)", 1, format, data, Py_None, Py_None, Py_None);
+        if (data == NULL || mode == NULL) {
+            Py_XDECREF(data);
+            Py_XDECREF(mode);
+            return NULL;
+        }
+        PyObject *fields[] = {mode, Py_NewRef(format), data, Py_NewRef(Py_None), Py_NewRef(Py_None)};
+        PyObject *response = instance(&RESPONSE, fields);
+        return response == NULL ? NULL : Py_BuildValue("(NO)", response, Py_None);
     }
-    PyObject *transcript = one_way_transcript(one_way_head, e);
-    if (transcript == NULL) {
-        Py_DECREF(data);
+    PyObject *nonce = PyBytes_FromStringAndSize((const char *)e->nonce, e->nonce_length);
+    PyObject *time = utc_datetime(e->time), *seconds = PyLong_FromUnsignedLongLong(e->time);
+    PyObject *encoding = one_way_encoding(e), *handover = PyList_New(4);
+    if (data == NULL || mode == NULL || nonce == NULL || time == NULL || seconds == NULL || encoding == NULL ||
+        handover == NULL) {
+        Py_XDECREF(data);
+        Py_XDECREF(mode);
+        Py_XDECREF(nonce);
+        Py_XDECREF(time);
+        Py_XDECREF(seconds);
+        Py_XDECREF(encoding);
+        Py_XDECREF(handover);
         return NULL;
     }
-    return Py_BuildValue("(iONy#KN)", 2, format, data, (const char *)e->nonce, e->nonce_length,
-                         (unsigned long long)e->time, transcript);
+    PyList_SET_ITEM(handover, 0, Py_NewRef(HANDOVER_ID));
+    PyList_SET_ITEM(handover, 1, PyLong_FromLong(2)); /* a small int: cached, cannot fail */
+    PyList_SET_ITEM(handover, 2, Py_NewRef(nonce));
+    PyList_SET_ITEM(handover, 3, seconds);
+    PyObject *response_fields[] = {mode, Py_NewRef(format), data, nonce, time};
+    PyObject *response = instance(&RESPONSE, response_fields);
+    PyObject *transcript_fields[] = {Py_NewRef(Py_None), Py_NewRef(Py_None), handover, encoding};
+    PyObject *transcript = instance(&TRANSCRIPT, transcript_fields);
+    if (response == NULL || transcript == NULL) {
+        Py_XDECREF(response);
+        Py_XDECREF(transcript);
+        return NULL;
+    }
+    return Py_BuildValue("(NN)", response, transcript);
 }
 
-static PyObject *scan_read(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+static PyObject *scan_setup(PyObject *module, PyObject *args) {
     (void)module;
-    if (nargs != 3 || !PyUnicode_CheckExact(args[0]) || !PyTuple_CheckExact(args[1]) ||
-        !PyBytes_CheckExact(args[2])) {
+    PyObject *versions, *head, *handover_id, *response, *response_fields, *transcript, *transcript_fields;
+    if (!PyArg_ParseTuple(args, "O!SUOO!OO!:setup", &PyTuple_Type, &versions, &head, &handover_id, &response,
+                          &PyTuple_Type, &response_fields, &transcript, &PyTuple_Type, &transcript_fields)) {
+        return NULL;
+    }
+    if (PyTuple_GET_SIZE(response_fields) != 5 || PyTuple_GET_SIZE(transcript_fields) != 4) {
+        PyErr_SetString(PyExc_TypeError, "setup: QrResponse has 5 fields and SessionTranscript 4");
+        return NULL;
+    }
+    if (slots_of(response, response_fields, &RESPONSE) < 0 || slots_of(transcript, transcript_fields, &TRANSCRIPT) < 0) {
+        return NULL;
+    }
+    Py_XSETREF(VERSIONS, Py_NewRef(versions));
+    Py_XSETREF(ONE_WAY_HEAD, Py_NewRef(head));
+    Py_XSETREF(HANDOVER_ID, Py_NewRef(handover_id));
+    Py_RETURN_NONE;
+}
+
+static PyObject *scan_read(PyObject *module, PyObject *text) {
+    (void)module;
+    if (VERSIONS == NULL || !PyUnicode_CheckExact(text)) {
         Py_RETURN_NONE;
     }
-    PyObject *text = args[0];
 #if PY_VERSION_HEX < 0x030C0000
     if (PyUnicode_READY(text) < 0) {
         return NULL;
@@ -173,7 +217,7 @@ static PyObject *scan_read(PyObject *module, PyObject *const *args, Py_ssize_t n
     const char *dictionary;
     Py_ssize_t dictionary_length;
     unsigned long dictid;
-    if (!find_version(args[1], s, colon - s, &dictionary, &dictionary_length, &dictid)) {
+    if (!find_version(VERSIONS, s, colon - s, &dictionary, &dictionary_length, &dictid)) {
         Py_RETURN_NONE;
     }
     busy = 1;
@@ -183,7 +227,7 @@ static PyObject *scan_read(PyObject *module, PyObject *const *args, Py_ssize_t n
     if (size >= 0) {
         Py_ssize_t inflated = inflate_message(size, dictionary, dictionary_length, dictid);
         if (inflated >= 0 && envelope_read(message, inflated, &e) == 0) {
-            out = answer(&e, args[2]);
+            out = answer(&e);
         }
     }
     busy = 0;
@@ -198,8 +242,9 @@ static PyObject *scan_read(PyObject *module, PyObject *const *args, Py_ssize_t n
 }
 
 static PyMethodDef methods[] = {
-    {"read", (PyCFunction)(void (*)(void))scan_read, METH_FASTCALL,
-     "read(text, versions, one_way_head): a single code's response, or None to defer"},
+    {"setup", scan_setup, METH_VARARGS,
+     "setup(versions, one_way_head, handover_id, QrResponse, its fields, SessionTranscript, its fields)"},
+    {"read", scan_read, METH_O, "read(text): (QrResponse, one-way SessionTranscript or None), or None to defer"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -208,6 +253,10 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "specs.qr._scan",
 
 PyMODINIT_FUNC PyInit__scan(void) {
     b45_init();
+    PyDateTime_IMPORT;
+    if (PyDateTimeAPI == NULL) {
+        return NULL;
+    }
     MDOC = PyUnicode_InternFromString("mdoc");
     SD_JWT = PyUnicode_InternFromString("sd-jwt");
     if (MDOC == NULL || SD_JWT == NULL) {
