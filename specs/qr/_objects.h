@@ -2,7 +2,7 @@
  *
  * - a frozen, slotted dataclass instance (QrResponse, SessionTranscript) made as specs.slots.builder makes it:
  *   ``object.__new__(cls)`` (the type's tp_alloc, for a class that is not abstract), then each field's slot set
- *   in order; the slots are found once, by name, from the class's member descriptors (``slots_of``);
+ *   in order through its member descriptor, found once by name (``slots_of``);
  * - ``datetime.fromtimestamp(t, timezone.utc)`` for 0 <= t <= 9999-12-31T23:59:59Z, from the proleptic Gregorian
  *   calendar's civil date of day t // 86400 (the days-from-civil inverse; no time zone data involved).
  */
@@ -10,7 +10,6 @@
 #define MOBILEID_QR_OBJECTS_H
 
 #include <datetime.h>
-#include <structmember.h>
 #include <stdint.h>
 
 #define MAX_FIELDS 8
@@ -18,7 +17,7 @@
 typedef struct {
     PyTypeObject *cls;
     Py_ssize_t count;
-    Py_ssize_t offsets[MAX_FIELDS];
+    PyObject *descriptors[MAX_FIELDS]; /* each field's slot (member descriptor), in order */
 } Slots;
 
 /* Fills ``slots`` for ``cls`` and its field ``names`` (a tuple, in order): 0, or -1 with TypeError set. */
@@ -31,15 +30,14 @@ static int slots_of(PyObject *cls, PyObject *names, Slots *slots) {
     PyObject *dict = ((PyTypeObject *)cls)->tp_dict;
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(names); i++) {
         PyObject *descriptor = PyDict_GetItemWithError(dict, PyTuple_GET_ITEM(names, i));
-        if (descriptor == NULL || !Py_IS_TYPE(descriptor, &PyMemberDescr_Type) ||
-            ((PyMemberDescrObject *)descriptor)->d_member->type != T_OBJECT_EX ||
-            ((PyMemberDescrObject *)descriptor)->d_member->flags & READONLY) {
+        if (descriptor == NULL || !Py_IS_TYPE(descriptor, &PyMemberDescr_Type)) {
             if (!PyErr_Occurred()) {
                 PyErr_Format(PyExc_TypeError, "%R is not a slot of %R", PyTuple_GET_ITEM(names, i), cls);
             }
             return -1;
         }
-        slots->offsets[i] = ((PyMemberDescrObject *)descriptor)->d_member->offset;
+        Py_INCREF(descriptor);
+        Py_XSETREF(slots->descriptors[i], descriptor);
     }
     Py_INCREF(cls);
     Py_XSETREF(slots->cls, (PyTypeObject *)cls);
@@ -47,15 +45,16 @@ static int slots_of(PyObject *cls, PyObject *names, Slots *slots) {
     return 0;
 }
 
-/* An instance of slots->cls with its fields set to ``values`` (references stolen, all of them, even on failure). */
+/* An instance of slots->cls with its fields set to ``values`` through their descriptors, as specs.slots.builder
+ * sets them (the references in ``values`` are released, all of them, even on failure). */
 static PyObject *instance(const Slots *slots, PyObject **values) {
     PyObject *object = slots->cls->tp_alloc(slots->cls, 0);
     for (Py_ssize_t i = 0; i < slots->count; i++) {
-        if (object == NULL) {
-            Py_DECREF(values[i]);
-        } else {
-            *(PyObject **)((char *)object + slots->offsets[i]) = values[i]; /* a new object's slots are NULL */
+        PyObject *descriptor = slots->descriptors[i];
+        if (object != NULL && Py_TYPE(descriptor)->tp_descr_set(descriptor, object, values[i]) < 0) {
+            Py_CLEAR(object);
         }
+        Py_DECREF(values[i]);
     }
     return object;
 }
