@@ -27,6 +27,7 @@ from specs.io.symbols import Picture, read_texts
 from specs.jose import Jws
 from specs.mdoc.transcript import SessionTranscript
 from specs.qr import collect, single_code
+from specs.qr import scan as _scan
 from specs.qr.presentation import (
     ONE_WAY,
     ONE_WAY_AUDIENCE,
@@ -37,7 +38,6 @@ from specs.qr.presentation import (
     one_way_transcript,
     two_way_transcript,
 )
-from specs.qr.scan import read_answer
 from specs.sdjwt import SdJwt
 from specs.trust import check_bundle_age
 from specs.trust.bundle import FUTURE_SKEW
@@ -66,13 +66,14 @@ class ReplayCache:
         self._limit = limit
 
     def check_and_add(self, nonce: bytes, expires: dt.datetime, now: dt.datetime) -> None:
-        while self._seen and next(iter(self._seen.values())) < now:
-            self._seen.popitem(last=False)
-        if nonce in self._seen:
+        seen = self._seen
+        while seen and next(iter(seen.values())) < now:
+            seen.popitem(last=False)
+        if nonce in seen:
             raise QrError("this QR code was already scanned (replay)", code="qr.replay")
-        self._seen[nonce] = expires
-        if len(self._seen) > self._limit:
-            self._seen.popitem(last=False)
+        seen[nonce] = expires
+        if len(seen) > self._limit:
+            seen.popitem(last=False)
 
 
 class Verifier:
@@ -106,7 +107,7 @@ class Verifier:
         fmt: Format = "mdoc"
         try:
             # the common scan (one code's text holding an answer) in one step; anything else the long way
-            read = read_answer(data) if data.__class__ is str else None
+            read = _scan._native(data) if data.__class__ is str and _scan._native is not None else None
             if read is None:
                 decoded = decode_qr_message(_message(data))
                 if not isinstance(decoded, QrResponse):

@@ -233,23 +233,23 @@ def _status(reference: StatusReference | None, token: bytes | None, trust: Verif
     if patches is not None and now >= patches.expires_at:
         raise StatusTokenError("the status change log has expired: sync again", code="status.token_expired")
     checked = trust.verified_tokens.get(token)
-    if checked is not None and checked.subject == reference.uri and checked.not_before <= as_of and (
-            checked.expires_at is None or as_of < checked.expires_at):
-        parsed = checked.token  # its signature and chain checked once under this trust; its times checked above
-    else:
+    if checked is None or checked.subject != reference.uri or as_of < checked.not_before or (
+            checked.expires_at is not None and as_of >= checked.expires_at):
+        # first use under this trust, or outside the times it was kept for: verified (and refused) as the first time
         parsed = verify_status_list_token(token, lambda header: _token_keys(header, trust, now), now=as_of,
                                           expected_subject=reference.uri)
+        checked = _CheckedToken(parsed, parsed.subject, parsed.issued_at - _SKEW, parsed.expires_at)
         if len(trust.verified_tokens) < 256:
-            trust.verified_tokens[token] = _CheckedToken(parsed, parsed.subject, parsed.issued_at - _SKEW,
-                                                         parsed.expires_at)
-    value = parsed.status_list.get(reference.idx)
+            trust.verified_tokens[token] = checked
+    value = checked.token.status_list.get(reference.idx)
     if patches is not None:
-        return _patched(patches, reference, parsed.status_list, value)
+        return _patched(patches, reference, checked.token.status_list, value)
     if value != 0:
         require_valid(value)  # raises: revoked, suspended or another status (fail closed)
+    issued = checked.token.issued_at
     if bundled and trust.bundle_issued_at is not None:
-        return "valid", max(parsed.issued_at, trust.bundle_issued_at)
-    return "valid", parsed.issued_at
+        return "valid", max(issued, trust.bundle_issued_at)
+    return "valid", issued
 
 
 def _token_keys(header: TokenHeader, trust: VerifierTrust, now: dt.datetime) -> Sequence[PublicKey]:
