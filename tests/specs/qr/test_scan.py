@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 import specs.qr.frames as frames
 import specs.qr.presentation as presentation
 import specs.qr.scan as scan
+from specs import native
 from specs.cbor import encode
 from specs.errors import MobileIdError, QrError
 from specs.mdoc.transcript import SessionTranscript
@@ -277,6 +278,12 @@ def test_a_request_is_read_the_long_way() -> None:
 def test_without_the_c_part_nothing_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(scan, "_native", None)
     assert scan.read_answer(GOOD) is None
+
+
+@pytest.mark.parametrize("switch", [native.PURE, "MOBILEID_PURE_SCAN"])
+def test_its_switches_leave_it_out(switch: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(switch, "1")
+    assert native.load("specs.qr._scan", "MOBILEID_PURE_SCAN") is None
 
 
 def test_errors_keep_their_words() -> None:
