@@ -9,7 +9,9 @@ FONTS := app/fonts/MobileIdSans-Regular.otf
 
 $(STAMP): pyproject.toml setup.py specs/cbor/_strict.c specs/jose/_b64url.c specs/qr/_base45.c specs/sdjwt/_walk.c \
 		specs/jose/_json.h specs/sdjwt/_disclose.h specs/sdjwt/_tree.h specs/sdjwt/_checks.h specs/sdjwt/_vc.h \
+		specs/qr/_scan.c specs/qr/_b45.h specs/qr/_envelope.h specs/qr/_objects.h \
 		specs/mdoc/_fast.c 		specs/mdoc/_message.h specs/mdoc/_value.h specs/mdoc/_mso.h specs/mdoc/_document.h
+	bash scripts/system-deps.sh --build
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[issuer,verifier,app,dev]'

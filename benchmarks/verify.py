@@ -18,7 +18,7 @@ asks for one, against the plain reference of ``benchmarks/reference_verify.py`` 
 * a status list token (JWT, 131,072 two-bit entries, 1 % revoked, 0.5 % suspended) verified and looked up:
   floor = its JWS signature + inflating its list.
 
-Also printed, informative: every case with the C parts (the strict CBOR decoder, base64url, base45, SD-JWT
+Also printed, informative: every case with the C parts (the strict CBOR decoder, base64url, base45, the QR scan, SD-JWT
 disclosure processing, mdoc verification) switched off (``ours_pure``, the pure Python figure), the mdoc case with
 only the C part of mdoc verification (specs/mdoc/_fast.c) switched off (``ours_no_walk``: what that part gives),
 the mdoc verification inside the ``verify_qr`` case alone (``mdoc_part``: ours - mdoc_part is what the QR channel
@@ -101,22 +101,23 @@ def measure(cases: dict[str, Callable[[], object]], rounds: int, batch_ms: float
 
 def pure(fn: Callable[[], object]) -> Callable[[], object]:
     """``fn`` with the C parts switched off (the strict CBOR decoder, specs.cbor.codec._native; base64url,
-    specs.jose.jws._native; base45, specs.qr.base45._native; SD-JWT disclosure processing, specs.sdjwt.verify._native;
-    the C part of mdoc verification runs only with the first): the pure Python figure in the same run, to show what
-    the C parts give (a few assignments per call, nothing measurable)."""
+    specs.jose.jws._native; base45, specs.qr.base45._native; the QR scan, specs.qr.scan._native; SD-JWT disclosure
+    processing, specs.sdjwt.verify._native; the C part of mdoc verification runs only with the first): the pure
+    Python figure in the same run, to show what the C parts give (a few assignments per call, nothing measurable)."""
     import specs.cbor.codec as codec
     import specs.jose.jws as jws
     import specs.qr.base45 as base45
+    import specs.qr.scan as scan
     import specs.sdjwt.verify as sdjwt
 
-    native, b64, b45, walk = codec._native, jws._native, base45._native, sdjwt._native
+    native, b64, b45, read, walk = codec._native, jws._native, base45._native, scan._native, sdjwt._native
 
     def run() -> object:
-        codec._native = jws._native = base45._native = sdjwt._native = None
+        codec._native = jws._native = base45._native = scan._native = sdjwt._native = None
         try:
             return fn()
         finally:
-            codec._native, jws._native, base45._native, sdjwt._native = native, b64, b45, walk
+            codec._native, jws._native, base45._native, scan._native, sdjwt._native = native, b64, b45, read, walk
 
     return run
 
@@ -465,12 +466,14 @@ def run(rounds: int, batch_ms: float, peers: bool) -> dict[str, Any]:
     import specs.jose.jws as jws
     import specs.mdoc.walk as walk
     import specs.qr.base45 as base45
+    import specs.qr.scan as scan
     import specs.sdjwt.verify as sdjwt
 
     results: dict[str, Any] = {"unit": "microseconds per verification", "date": dt.date.today().isoformat(),
                                "load_average": [round(x, 2) for x in os.getloadavg()],
                                "c_decoder": codec._native is not None, "c_base64url": jws._native is not None,
-                               "c_base45": base45._native is not None, "c_mdoc": walk._native is not None,
+                               "c_base45": base45._native is not None, "c_scan": scan._native is not None,
+                               "c_mdoc": walk._native is not None,
                                "c_sdjwt_walk": sdjwt._native is not None}
     results["mdoc"] = mdoc_cases(rounds, batch_ms)
     results["sd_jwt_vc"] = sd_jwt_cases(rounds, batch_ms)
@@ -484,12 +487,13 @@ def run(rounds: int, batch_ms: float, peers: bool) -> dict[str, Any]:
     return results
 
 
-C_PARTS = ("c_decoder", "c_base64url", "c_base45", "c_mdoc", "c_sdjwt_walk")
+C_PARTS = ("c_decoder", "c_base64url", "c_base45", "c_scan", "c_mdoc", "c_sdjwt_walk")
 
 
 def report(r: dict[str, Any]) -> list[str]:
     lines = [f"{r['date']}, load average {r['load_average']} before, {r['load_average_after']} after; "
-             "us per verification, fastest round (median round); C parts (CBOR, base64url, base45, mdoc, SD-JWT) "
+             "us per verification, fastest round (median round); C parts (CBOR, base64url, base45, QR scan, mdoc, "
+             "SD-JWT) "
              f"{'built and used' if all(r[k] for k in C_PARTS) else 'NOT ALL BUILT'}"]
     for case in ("mdoc", "sd_jwt_vc", "verify_qr", "status_token", "bounds", "peers"):
         if case not in r:

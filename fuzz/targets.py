@@ -520,6 +520,42 @@ def _base45_native() -> Call:
     return run
 
 
+def _scan_native() -> Call:
+    """The C part of the common scan against the Python path (specs/qr/_scan.c, specs.qr.scan.read_answer): on the
+    input and on each of its lines, what C answers ``decode_qr_message(single_code(text))`` (and for a one-way answer
+    ``one_way_transcript``) answers too, and what the Python path refuses C defers. The qr mutator re-encodes
+    mutated messages as valid frames, so the envelope is fuzzed behind valid base45 and zlib. Seeds: the QR texts."""
+    import specs.qr.scan as scan
+    from specs.qr import single_code
+    from specs.qr.presentation import QrResponse, decode_qr_message, one_way_transcript
+
+    native = scan._native
+    if native is None:
+        raise RuntimeError("the C part of specs.qr.scan is not built (pip install -e . with a C compiler and zlib)")
+
+    def run(data: bytes) -> None:
+        whole = _text(data)
+        for text in (whole, *whole.split("\n")):
+            fast = native(text)
+            try:
+                message = single_code(text)
+                slow = None if message is None else decode_qr_message(message)
+            except MobileIdError:
+                if fast is not None:
+                    raise Rejected("the C scan answered for a text the Python path refuses") from None
+                continue
+            if fast is None:
+                continue
+            if text.splitlines() != [text] or not isinstance(slow, QrResponse) or fast[0] != slow:
+                raise Rejected("the C scan and the Python path disagree")
+            expected = None if slow.nonce is None or slow.time is None else one_way_transcript(slow.nonce, slow.time)
+            if fast[1] != expected or (expected is not None and fast[1] is not None
+                                       and fast[1].encoded != expected.encoded):
+                raise Rejected("the C scan's one-way transcript differs from one_way_transcript's")
+
+    return run
+
+
 # -- SD-JWT ---------------------------------------------------------------------------------------------
 def _sd_jwt() -> Call:
     from specs.jose import key_from_jwk
@@ -725,6 +761,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
     Target("jose_native", "jwt", _jose_native),
     Target("mdoc_native", "cbor", _mdoc_native),
     Target("base45_native", "qr", _base45_native),
+    Target("scan_native", "qr", _scan_native),
     Target("sdjwt_native", "jwt", _sdjwt_native),
     Target("sdjwt_vc_native", "jwt", _sdjwt_vc_native),
     Target("oid4vci", "json", _oid4vci_parse, _oid4vci_allowed()),
@@ -741,6 +778,8 @@ def seeds(name: str) -> list[bytes]:
     if name == "mdoc_native":
         return seeds("cbor_device_response")
     if name == "base45_native":  # and the C base45 decoder from the QR texts
+        return seeds("qr_text")
+    if name == "scan_native":  # and the C scan likewise
         return seeds("qr_text")
     if name in ("sdjwt_native", "sdjwt_vc_native"):  # the C walk and verify likewise, from the SD-JWT seeds
         return seeds("sd_jwt")

@@ -25,7 +25,9 @@ from specs.crypto import Signer
 from specs.errors import MobileIdError, QrError
 from specs.io.symbols import Picture, read_texts
 from specs.jose import Jws
+from specs.mdoc.transcript import SessionTranscript
 from specs.qr import collect, single_code
+from specs.qr import scan as _scan
 from specs.qr.presentation import (
     ONE_WAY,
     ONE_WAY_AUDIENCE,
@@ -41,7 +43,7 @@ from specs.trust import check_bundle_age
 from specs.trust.bundle import FUTURE_SKEW
 from verifier.result import Format, VerificationResult
 from verifier.trust import VerifierTrust
-from verifier.verify import verify_mdoc, verify_sd_jwt_presentation
+from verifier.verify import mdoc_result, verify_sd_jwt_presentation
 
 __all__ = ["Policy", "ReplayCache", "Verifier"]
 
@@ -64,13 +66,14 @@ class ReplayCache:
         self._limit = limit
 
     def check_and_add(self, nonce: bytes, expires: dt.datetime, now: dt.datetime) -> None:
-        while self._seen and next(iter(self._seen.values())) < now:
-            self._seen.popitem(last=False)
-        if nonce in self._seen:
+        seen = self._seen
+        while seen and next(iter(seen.values())) < now:
+            seen.popitem(last=False)
+        if nonce in seen:
             raise QrError("this QR code was already scanned (replay)", code="qr.replay")
-        self._seen[nonce] = expires
-        if len(self._seen) > self._limit:
-            self._seen.popitem(last=False)
+        seen[nonce] = expires
+        if len(seen) > self._limit:
+            seen.popitem(last=False)
 
 
 class Verifier:
@@ -103,13 +106,16 @@ class Verifier:
         now = self._clock()
         fmt: Format = "mdoc"
         try:
-            message = _message(data)
-            decoded = decode_qr_message(message)
-            if not isinstance(decoded, QrResponse):
-                raise QrError("this is a verifier's request, not a wallet's answer", code="qr.message_type")
-            fmt = decoded.format
+            # the common scan (one code's text holding an answer) in one step; anything else the long way
+            read = _scan._native(data) if data.__class__ is str and _scan._native is not None else None
+            if read is None:
+                decoded = decode_qr_message(_message(data))
+                if not isinstance(decoded, QrResponse):
+                    raise QrError("this is a verifier's request, not a wallet's answer", code="qr.message_type")
+                read = decoded, None
+            fmt = read[0].format
             self._check_bundle(now)
-            return self._verify(decoded, request, now)  # labelled with the catalogue's type name
+            return self._verify(read[0], request, now, read[1])  # labelled with the catalogue's type name
         except MobileIdError as exc:
             return VerificationResult.failure(fmt, exc)
 
@@ -125,13 +131,15 @@ class Verifier:
         if not self._bundle_span[1] <= now <= self._bundle_span[2]:
             check_bundle_age(issued, now, self.policy.max_bundle_age)
 
-    def _verify(self, response: QrResponse, request: QrRequest | None, now: dt.datetime) -> VerificationResult:
+    def _verify(self, response: QrResponse, request: QrRequest | None, now: dt.datetime,
+                one_way: SessionTranscript | None = None) -> VerificationResult:
+        """``one_way``: the one-way transcript when the scan read it with the answer (``specs.qr.scan``)."""
         if response.mode == ONE_WAY:
             assert response.nonce is not None and response.time is not None
             if abs(now - response.time) > self.policy.one_way_window:
                 raise QrError("this QR code is outside its validity window: ask for a fresh one",
                               code="qr.expired")
-            transcript = one_way_transcript(response.nonce, response.time)
+            transcript = one_way if one_way is not None else one_way_transcript(response.nonce, response.time)
             aud, replay_key = ONE_WAY_AUDIENCE, response.nonce
             expires = response.time + self.policy.one_way_window
         else:
@@ -142,8 +150,8 @@ class Verifier:
             aud, replay_key, expires = request.verifier, request.nonce, request.expires
         if response.format == "mdoc":
             assert isinstance(response.data, bytes)
-            result = verify_mdoc(response.data, trust=self.trust, transcript=transcript, now=now,
-                                 require_status=self.policy.require_status, max_documents=1, catalogue=self.catalogue)
+            result = mdoc_result(response.data, self.trust, transcript, now, None, None, self.policy.require_status, 1,
+                                 self.catalogue)
         else:
             assert isinstance(response.data, str)
             # the KB-JWT's nonce is the base64url of the nonce the replay cache keeps (profile §4)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
@@ -22,14 +23,21 @@ from specs.errors import InputError, MdocError, MobileIdError, StatusListError, 
 from specs.mdoc.transcript import SessionTranscript
 from specs.mdoc.verify import verify_device_response
 from specs.sdjwt import VC_TYPE, SdJwt, verified_vc, verify_sd_jwt, x5c_chain, x5c_ders
-from specs.status import StatusList, StatusReference, TokenHeader, require_valid, verify_status_list_token
+from specs.status import (
+    StatusList,
+    StatusListToken,
+    StatusReference,
+    TokenHeader,
+    require_valid,
+    verify_status_list_token,
+)
 from specs.x509 import CertificateRole, ChainCache, validate_chain
 from specs.x509.load import load_der_certificate
 from verifier.copy import StatusPatches
 from verifier.result import StatusText, VerificationResult, authentic_result, type_names
 from verifier.trust import VerifierTrust
 
-__all__ = ["verify_mdoc", "verify_sd_jwt_presentation"]
+__all__ = ["mdoc_result", "verify_mdoc", "verify_sd_jwt_presentation"]
 
 _CACHE = ChainCache()
 
@@ -66,9 +74,15 @@ def verify_mdoc(data: bytes, *, trust: VerifierTrust, transcript: bytes | Sessio
     """ISO/IEC 18013-5 DeviceResponse -> result (every document must verify). ``max_documents``: a channel
     that answers with one document (the QR profile, §4) refuses more, whose claims would otherwise merge.
     With a ``catalogue``, a verified result carries its name of the document type (``type_name``)."""
-    session = _transcript(transcript)
-    reader_key = _reader_key(reader_key_pem)
-    when = _now(now)
+    return mdoc_result(data, trust, _transcript(transcript), _now(now), _reader_key(reader_key_pem), status_token,
+                       require_status, max_documents, catalogue)
+
+
+def mdoc_result(data: bytes, trust: VerifierTrust, session: SessionTranscript, when: dt.datetime,
+                reader_key: ec.EllipticCurvePrivateKey | None, status_token: bytes | None, require_status: bool,
+                max_documents: int | None, catalogue: Catalogue | None) -> VerificationResult:
+    """``verify_mdoc`` once its inputs are read: what a channel that holds them already (``verifier.qr``, once
+    per scan) calls directly."""
     try:
         docs = verify_device_response(data, trust=trust.anchors, transcript=session, now=when,
                                       reader_private_key=reader_key, chain_cache=_CACHE,
@@ -77,16 +91,20 @@ def verify_mdoc(data: bytes, *, trust: VerifierTrust, transcript: bytes | Sessio
         if max_documents is not None and len(docs) > max_documents:
             raise MdocError(f"the response holds {len(docs)} documents; {max_documents} allowed here",
                             code="mdoc.document_count")
-        status: StatusText = "valid"
-        as_of: dt.datetime | None = None  # the oldest "as of" of the documents, when every one is checked
-        for d in docs:
-            at = _status(d.mso.status, status_token, trust, when, require=require_status)[1]
-            if at is None:  # that document's status is unchecked
-                status = "unchecked"
-            elif as_of is None or at < as_of:
-                as_of = at
-        if status != "valid":
-            as_of = None
+        status: StatusText
+        as_of: dt.datetime | None  # the oldest "as of" of the documents, when every one is checked
+        if len(docs) == 1:  # the common answer: its status is the result's ("unchecked" comes with None)
+            status, as_of = _status(doc.mso.status, status_token, trust, when, require=require_status)
+        else:
+            status, as_of = "valid", None
+            for d in docs:
+                at = _status(d.mso.status, status_token, trust, when, require=require_status)[1]
+                if at is None:  # that document's status is unchecked
+                    status = "unchecked"
+                elif as_of is None or at < as_of:
+                    as_of = at
+            if status != "valid":
+                as_of = None
     except MobileIdError as exc:
         return VerificationResult.failure("mdoc", exc)
     claims: dict[str, Any] = {}
@@ -182,6 +200,18 @@ def _keys_for(header: Mapping[str, Any], trust: VerifierTrust, now: dt.datetime,
 _SKEW = dt.timedelta(minutes=5)
 
 
+@dataclass(frozen=True, slots=True)
+class _CheckedToken:
+    """A status list token whose signature verified under one trust (``VerifierTrust.verified_tokens``), with what
+    a lookup compares against worked out once: its list (draft-ietf-oauth-status-list §5.1 ``sub``), the earliest
+    time it is used for (its issued-at less the clock skew) and its expiry (§5.1 ``exp``)."""
+
+    token: StatusListToken
+    subject: str
+    not_before: dt.datetime
+    expires_at: dt.datetime | None
+
+
 def _status(reference: StatusReference | None, token: bytes | None, trust: VerifierTrust,
             now: dt.datetime, *, require: bool = False) -> tuple[StatusText, dt.datetime | None]:
     """Check the credential's status against a cached Status List Token (given, or from the trust
@@ -197,39 +227,43 @@ def _status(reference: StatusReference | None, token: bytes | None, trust: Verif
             raise StatusTokenError("no status list for this credential in the trust bundle: sync it",
                                    code="status.unavailable")
         return "unchecked", None
-
-    def resolve(header: TokenHeader) -> Sequence[PublicKey]:
-        if header.x5chain:
-
-            try:
-                certs = [load_der_certificate(c) for c in header.x5chain]
-            except MobileIdError:
-                raise StatusTokenError("status list token certificate is malformed",
-                                       code="status.token_signature") from None
-            validated = validate_chain(certs, trust.anchors, now=now, cache=_CACHE)
-            return [validated.leaf.public_key()]  # type: ignore[list-item]
-        return trust.key_candidates(header.kid)
-
     patches = trust.status_patches if bundled else None
     # with change logs applied (verifier.copy) the token is checked as of when it was current, the logs say since
     as_of = patches.token_time if patches is not None else now
     if patches is not None and now >= patches.expires_at:
         raise StatusTokenError("the status change log has expired: sync again", code="status.token_expired")
-    cached = trust.verified_tokens.get(token)
-    if cached is not None and cached.subject == reference.uri and (
-            cached.expires_at is None or as_of < cached.expires_at) and as_of >= cached.issued_at - _SKEW:
-        parsed = cached
-    else:
-        parsed = verify_status_list_token(token, resolve, now=as_of, expected_subject=reference.uri)
+    checked = trust.verified_tokens.get(token)
+    if checked is None or checked.subject != reference.uri or as_of < checked.not_before or (
+            checked.expires_at is not None and as_of >= checked.expires_at):
+        # first use under this trust, or outside the times it was kept for: verified (and refused) as the first time
+        parsed = verify_status_list_token(token, lambda header: _token_keys(header, trust, now), now=as_of,
+                                          expected_subject=reference.uri)
+        checked = _CheckedToken(parsed, parsed.subject, parsed.issued_at - _SKEW, parsed.expires_at)
         if len(trust.verified_tokens) < 256:
-            trust.verified_tokens[token] = parsed
-    value = parsed.status_list.get(reference.idx)
+            trust.verified_tokens[token] = checked
+    value = checked.token.status_list.get(reference.idx)
     if patches is not None:
-        return _patched(patches, reference, parsed.status_list, value)
-    require_valid(value)
+        return _patched(patches, reference, checked.token.status_list, value)
+    if value != 0:
+        require_valid(value)  # raises: revoked, suspended or another status (fail closed)
+    issued = checked.token.issued_at
     if bundled and trust.bundle_issued_at is not None:
-        return "valid", max(parsed.issued_at, trust.bundle_issued_at)
-    return "valid", parsed.issued_at
+        return "valid", max(issued, trust.bundle_issued_at)
+    return "valid", issued
+
+
+def _token_keys(header: TokenHeader, trust: VerifierTrust, now: dt.datetime) -> Sequence[PublicKey]:
+    """The keys a status list token may be signed with: its x5chain's leaf, validated to the trust's anchors, else
+    the keys the trust pins (by ``kid``)."""
+    if header.x5chain:
+        try:
+            certs = [load_der_certificate(c) for c in header.x5chain]
+        except MobileIdError:
+            raise StatusTokenError("status list token certificate is malformed",
+                                   code="status.token_signature") from None
+        validated = validate_chain(certs, trust.anchors, now=now, cache=_CACHE)
+        return [validated.leaf.public_key()]  # type: ignore[list-item]
+    return trust.key_candidates(header.kid)
 
 
 def _patched(patches: StatusPatches, reference: StatusReference, status_list: StatusList,

@@ -4,14 +4,13 @@
  * plainly valid base45: not a str, a character outside the alphabet (any non-ASCII character included), a
  * length of 1 mod 3, a triplet above 0xFFFF or a final pair above 0xFF. The caller then runs the Python
  * decoder, which decides and says what is wrong: this module never refuses and never accepts anything the
- * Python decoder would refuse, it only answers early for what it is sure of.
+ * Python decoder would refuse, it only answers early for what it is sure of. The decoding itself is in
+ * _b45.h, which specs/qr/_scan.c shares.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
-/* RFC 9285 §4: the 45 characters, in value order (the same string as specs.qr.base45.ALPHABET). */
-static const char ALPHABET[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
-static unsigned char VALUE[256]; /* character -> value 0..44, 0xFF for any other byte */
+#include "_b45.h"
 
 static PyObject *base45_decode(PyObject *module, PyObject *text) {
     (void)module;
@@ -26,40 +25,19 @@ static PyObject *base45_decode(PyObject *module, PyObject *text) {
     if (!PyUnicode_IS_ASCII(text)) {
         Py_RETURN_NONE;
     }
-    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
-    if (length % 3 == 1) {
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text), size = b45_decoded_length(length);
+    if (size < 0) {
         Py_RETURN_NONE;
     }
-    const unsigned char *in = PyUnicode_1BYTE_DATA(text);
-    Py_ssize_t triplets = length / 3, tail = length % 3 ? 1 : 0;
-    PyObject *out = PyBytes_FromStringAndSize(NULL, triplets * 2 + tail);
+    PyObject *out = PyBytes_FromStringAndSize(NULL, size);
     if (out == NULL) {
         return NULL;
     }
-    unsigned char *o = (unsigned char *)PyBytes_AS_STRING(out);
-    for (Py_ssize_t i = 0; i < triplets; i++, in += 3, o += 2) {
-        unsigned int c = VALUE[in[0]], d = VALUE[in[1]], e = VALUE[in[2]];
-        if ((c | d | e) & 0x80) { /* a value is 0..44, an unknown character 0xFF */
-            goto defer;
-        }
-        unsigned int n = c + 45 * d + 2025 * e;
-        if (n > 0xFFFF) {
-            goto defer;
-        }
-        o[0] = (unsigned char)(n >> 8);
-        o[1] = (unsigned char)(n & 0xFF);
-    }
-    if (tail) {
-        unsigned int c = VALUE[in[0]], d = VALUE[in[1]];
-        if ((c | d) & 0x80 || c + 45 * d > 0xFF) {
-            goto defer;
-        }
-        o[0] = (unsigned char)(c + 45 * d);
+    if (b45_decode_into(PyUnicode_1BYTE_DATA(text), length, (unsigned char *)PyBytes_AS_STRING(out)) < 0) {
+        Py_DECREF(out);
+        Py_RETURN_NONE;
     }
     return out;
-defer:
-    Py_DECREF(out);
-    Py_RETURN_NONE;
 }
 
 static PyMethodDef methods[] = {
@@ -71,9 +49,6 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "specs.qr._base45",
                                     "Base45 decoding, the common case in C (see specs/qr/base45.py).", -1, methods};
 
 PyMODINIT_FUNC PyInit__base45(void) {
-    memset(VALUE, 0xFF, sizeof VALUE);
-    for (unsigned char i = 0; ALPHABET[i] != '\0'; i++) {
-        VALUE[(unsigned char)ALPHABET[i]] = i;
-    }
+    b45_init();
     return PyModule_Create(&module);
 }

@@ -330,3 +330,48 @@ def test_an_empty_catalogue_given_is_the_catalogue_used() -> None:
     assert len(empty) == 0
     assert Verifier(VerifierTrust(anchors=TrustStore.of([])), catalogue=empty).catalogue is empty
     assert Verifier(VerifierTrust(anchors=TrustStore.of([]))).catalogue is Catalogue.load_default()
+
+
+def test_the_common_scan_is_read_in_one_step_with_the_same_results(story: Story,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A one-code text holding an answer is read by specs.qr.scan (the C part) instead of the long way, and every
+    result is the one the long way gives: valid, replayed, outside its window, tampered, revoked."""
+    import specs.qr.scan as scan
+    import verifier.qr as qr
+
+    if scan._native is None:
+        pytest.fail("the C part of specs.qr.scan is not built")
+    shown = story.presenter.present(PIN, preset="age19")
+    text = shown.texts[0]
+    tampered = encode_message(QrResponse(2, "mdoc", shown.message[:-1] + b"\x00", b"\x01" * 16,
+                                         story.service.clock.now).to_cbor())[0]
+    native = scan._native
+
+    def results() -> list[object]:
+        verifier = story.verifier()
+        out: list[object] = [verifier.verify_qr(text), verifier.verify_qr(text), verifier.verify_qr(tampered)]
+        story.service.clock.advance(seconds=61)
+        out.append(story.verifier().verify_qr(text))
+        story.service.clock.advance(seconds=-61)
+        return out
+
+    def long_way(data: object) -> bytes:
+        raise AssertionError("the common scan went the long way")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(qr, "_message", long_way)
+        assert story.verifier().verify_qr(text).valid  # read without the long way
+    fast = results()
+    monkeypatch.setattr(scan, "_native", None)
+    slow = results()
+    assert fast == slow
+    assert [r.errors[0].code if r.errors else None for r in fast] == [  # type: ignore[attr-defined]
+        None, "qr.replay", fast[2].errors[0].code, "qr.expired"]  # type: ignore[attr-defined]
+    monkeypatch.setattr(scan, "_native", native)
+    with story.service.session() as session:
+        for row in session.scalars(select(Credential)):
+            change_status(session, row, "revoked", actor="test", reason="test")
+        session.commit()
+    revoked = story.verifier().verify_qr(text)
+    monkeypatch.setattr(scan, "_native", None)
+    assert revoked == story.verifier().verify_qr(text) and revoked.errors[0].code == "status.revoked"

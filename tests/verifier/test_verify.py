@@ -185,3 +185,35 @@ def test_certificate_names_are_read_once_per_certificate(pki, monkeypatch) -> No
     copies = [x509.load_der_x509_certificate(c.public_bytes(serialization.Encoding.DER)) for c in certificates]
     assert [certificate_name(c) for c in copies] == expected
     assert len(module._NAMES) <= 2
+
+
+def test_a_verified_token_is_used_again_only_within_its_times_and_for_its_list(setup) -> None:  # type: ignore[no-untyped-def]
+    """A status list token whose signature verified under a trust is kept (``verified_tokens``) with its list, its
+    earliest use (issued-at less the skew) and its expiry; a later lookup reuses it only for that list and within
+    those times, else the token is verified again and refused as it would be the first time."""
+    from specs.errors import CredentialStatusError, StatusTokenError
+    from verifier.verify import _CheckedToken, _status
+
+    pki, der, _, statuses = setup
+    token = issue_cwt(pki.ds_signer, subject=LIST_URI, status_list=statuses, issued_at=pki.now,
+                      expires_at=pki.now + dt.timedelta(hours=24), x5chain=[der])
+    trust = VerifierTrust(anchors=TrustStore.of([pki.iaca]), status_tokens={LIST_URI: token})
+    assert _status(StatusReference(LIST_URI, 2), None, trust, pki.now)[0] == "valid"
+    checked = trust.verified_tokens[token]
+    assert isinstance(checked, _CheckedToken) and checked.subject == LIST_URI
+    assert checked.not_before == checked.token.issued_at - dt.timedelta(minutes=5)
+    assert _status(StatusReference(LIST_URI, 2), None, trust, pki.now + dt.timedelta(hours=1))[0] == "valid"
+    with pytest.raises(CredentialStatusError) as revoked:  # the cached list still answers every index
+        _status(StatusReference(LIST_URI, 3), None, trust, pki.now)
+    assert revoked.value.code == "status.revoked"
+    with pytest.raises(StatusTokenError) as expired:  # past its exp: verified again, and refused
+        _status(StatusReference(LIST_URI, 2), None, trust, pki.now + dt.timedelta(hours=24))
+    assert expired.value.code == "status.token_expired"
+    other = "https://issuer.example.kr/status/2"
+    given = VerifierTrust(anchors=TrustStore.of([pki.iaca]), status_tokens={other: token},
+                          verified_tokens=trust.verified_tokens)
+    with pytest.raises(StatusTokenError) as subject:  # the same token named for another list
+        _status(StatusReference(other, 2), None, given, pki.now)
+    assert subject.value.code == "status.token_subject"
+    early = pki.now - dt.timedelta(minutes=6)  # before its earliest use: verified again (it has no nbf: valid)
+    assert _status(StatusReference(LIST_URI, 2), None, trust, early) == ("valid", checked.token.issued_at)
