@@ -9,8 +9,8 @@ asks for one, against the plain reference of ``benchmarks/reference_verify.py`` 
 * mdoc DeviceResponse (8 elements, device signature), DS chain cached: floor = issuerAuth + deviceSignature;
 * the same with no chain cache: floor + the DS certificate's signature by the IACA; ``ours_uncached`` keeps its
   trust store (a verifier meeting document signers it has not cached), ``ours_one_shot`` (informative) makes a
-  trust store per verification, as a one-shot CLI run does, so its document signer always goes through
-  cryptography's path builder (specs/x509/direct.py decides the later leaves of an anchor that builder accepted);
+  trust store per verification, as a one-shot CLI run does; both go through cryptography's path builder, as the
+  reference does;
 * SD-JWT VC with 8 disclosures + KB-JWT: floor = issuer JWS + KB-JWT;
 * ``Verifier.verify_qr`` from QR text (one-way age check, status looked up in the trust bundle, replay cache
   doing its work: every verified presentation is fresh): floor = issuerAuth + deviceSignature; ``mdoc_part``
@@ -25,9 +25,9 @@ the mdoc verification inside the ``verify_qr`` case alone (``mdoc_part``: ours -
 adds), the bounds (``bound_cases`` and the SD-JWT case's ``native_rest``: what compiled CBOR decoding alone, or a
 verifier native throughout, could at best do) and the Python peers pymdoccbor and sd-jwt (``--no-peers`` skips).
 
-Timing: the callables of a case run interleaved in rounds of ``--batch-ms`` batches on one core; each figure is
-the fastest round (the one least disturbed by other processes on a shared machine; the median round is printed
-beside it). Ratios are taken within the run.
+Timing: the callables of a case run interleaved in rounds of ``--batch-ms`` batches on one core, in an order that
+turns by one each round; each figure is the fastest round (the one least disturbed by other processes on a shared
+machine; the median round is printed beside it). Ratios are taken within the run.
 """
 
 from __future__ import annotations
@@ -86,8 +86,11 @@ def measure(cases: dict[str, Callable[[], object]], rounds: int, batch_ms: float
             n *= 2
         sizes[name] = n
     samples: dict[str, list[float]] = {name: [] for name in cases}
-    for _ in range(rounds):
-        for name, fn in cases.items():
+    order = list(cases.items())
+    for r in range(rounds):
+        # the order turns by one each round: a callable that ran right after a similar one (sharing its warm caches)
+        # would otherwise have that advantage in every round, and the fastest round would keep it
+        for name, fn in order[r % len(order):] + order[:r % len(order)]:
             n = sizes[name]
             if name in before:
                 before[name]()
