@@ -22,7 +22,7 @@ from specs.crypto import PublicKey
 from specs.errors import InputError, MdocError, MobileIdError, StatusListError, StatusTokenError
 from specs.mdoc.transcript import SessionTranscript
 from specs.mdoc.verify import verify_device_response
-from specs.sdjwt import VC_TYPE, SdJwt, verified_vc, verify_sd_jwt, x5c_chain, x5c_ders
+from specs.sdjwt import VerifiedSdJwtVc, verify_sd_jwt_or_vc, x5c_chain, x5c_ders
 from specs.status import (
     StatusList,
     StatusListToken,
@@ -131,16 +131,15 @@ def verify_sd_jwt_presentation(text: str, *, trust: VerifierTrust, now: dt.datet
 
     vct: str | None = None
     try:
-        sd_jwt = SdJwt.parse(text)
         binding = nonce is not None and aud is not None
-        plain = verify_sd_jwt(sd_jwt, issuer_keys=issuer_keys, now=when, expected_aud=aud,
-                              expected_nonce=nonce, require_key_binding=binding)
-        if plain.header.get("typ") == VC_TYPE:  # an SD-JWT VC: its own checks on top (verified once)
-            vc = verified_vc(plain)
-            vct = vc.vct
-            claims, bound, reference = dict(vc.claims), vc.holder_bound, vc.status
+        # an SD-JWT VC (typ dc+sd-jwt) gets its own checks on top, in the same pass
+        verified = verify_sd_jwt_or_vc(text, issuer_keys=issuer_keys, now=when, expected_aud=aud,
+                                       expected_nonce=nonce, require_key_binding=binding)
+        if isinstance(verified, VerifiedSdJwtVc):
+            vct = verified.vct
+            claims, bound, reference = dict(verified.claims), verified.holder_bound, verified.status
         else:
-            claims, bound = dict(plain.claims), plain.holder_bound
+            claims, bound = dict(verified.claims), verified.holder_bound
             reference = StatusReference.from_value(claims["status"]) if "status" in claims else None
         status, as_of = _status(reference, status_token, trust, when, require=require_status)
     except MobileIdError as exc:
