@@ -69,12 +69,13 @@ _BY_JOSE: dict[str, Algorithm] = {a.jose: a for a in Algorithm}
 _CURVES: dict[str, Algorithm] = {a.curve: a for a in Algorithm if a is not Algorithm.EDDSA}
 _ECDSA: dict[str, ec.ECDSA] = {a.jose: ec.ECDSA(a.hash) for a in Algorithm if a is not Algorithm.EDDSA}
 # Key classes seen so far -> (family "ed25519" / "ec" / "" for unsupported, is it a private key). Whether a key
-# is one of cryptography's abstract key types depends on its class alone: the slow abstract checks run once.
-_KEY_KINDS: dict[type, tuple[str, bool]] = {}
+# is one of cryptography's abstract key types depends on its class alone: the slow abstract checks run once. Public
+# for the C part of SD-JWT VC verification (specs/sdjwt/_vc.h), which classifies a key by this same table.
+KEY_KINDS: dict[type, tuple[str, bool]] = {}
 
 
 def _key_kind(key: object) -> tuple[str, bool]:
-    kind = _KEY_KINDS.get(key.__class__)
+    kind = KEY_KINDS.get(key.__class__)
     if kind is None:
         if isinstance(key, (ed25519.Ed25519PublicKey, ed25519.Ed25519PrivateKey)):
             kind = ("ed25519", isinstance(key, ed25519.Ed25519PrivateKey))
@@ -82,8 +83,8 @@ def _key_kind(key: object) -> tuple[str, bool]:
             kind = ("ec", isinstance(key, ec.EllipticCurvePrivateKey))
         else:
             kind = ("", False)
-        if len(_KEY_KINDS) < 64:
-            _KEY_KINDS[key.__class__] = kind
+        if len(KEY_KINDS) < 64:
+            KEY_KINDS[key.__class__] = kind
     return kind
 
 
@@ -144,7 +145,7 @@ def verify_signature(alg: Algorithm, key: PublicKey, signature: bytes, data: byt
     The key must be of the algorithm's curve (no cross-curve or cross-type use). ``der``: the ECDSA signature's DER
     form when the caller already has it (a C part made it from ``signature``), saving the conversion.
     """
-    kind = _KEY_KINDS.get(key.__class__)
+    kind = KEY_KINDS.get(key.__class__)
     if kind is not None and kind[0] == "ec" and not kind[1]:  # the usual case, a public EC key: the same checks
         name = key.curve.name  # type: ignore[union-attr]
         if _CURVES.get(name) is not alg:

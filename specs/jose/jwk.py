@@ -15,7 +15,9 @@ from specs.jose.jws import b64url_decode, b64url_encode
 
 __all__ = ["jwk_from_key", "jwk_thumbprint", "key_from_jwk"]
 
-_CURVES: dict[str, tuple[ec.EllipticCurve, int]] = {
+# JWK crv -> (curve, coordinate size), RFC 7518 §6.2.1.1; public for the C part of SD-JWT VC verification
+# (specs/sdjwt/_vc.h), which imports a cnf key by the same table.
+JWK_CURVES: dict[str, tuple[ec.EllipticCurve, int]] = {
     "P-256": (ec.SECP256R1(), 32), "P-384": (ec.SECP384R1(), 48), "P-521": (ec.SECP521R1(), 66)}
 _NAMES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
 
@@ -28,8 +30,8 @@ def key_from_jwk(jwk: Any) -> PublicKey:
     if not isinstance(kty, str) or not isinstance(crv, str):
         raise InvalidKeyError("JWK kty and crv must be text")
     try:
-        if kty == "EC" and crv in _CURVES:
-            curve, size = _CURVES[crv]
+        if kty == "EC" and crv in JWK_CURVES:
+            curve, size = JWK_CURVES[crv]
             x, y = b64url_decode(jwk.get("x", ""), "JWK x"), b64url_decode(jwk.get("y", ""), "JWK y")
             if len(x) != size or len(y) != size:
                 raise InvalidKeyError("JWK coordinates have the wrong length")
@@ -47,7 +49,7 @@ def jwk_from_key(key: PublicKey) -> dict[str, str]:
 
         return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(key.public_bytes(Encoding.Raw, PublicFormat.Raw))}
     numbers = key.public_numbers()
-    size = _CURVES[_NAMES[key.curve.name]][1]
+    size = JWK_CURVES[_NAMES[key.curve.name]][1]
     return {"kty": "EC", "crv": _NAMES[key.curve.name], "x": b64url_encode(numbers.x.to_bytes(size, "big")),
             "y": b64url_encode(numbers.y.to_bytes(size, "big"))}
 

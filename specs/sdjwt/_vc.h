@@ -3,7 +3,7 @@
  *
  * configure(...) hands over, once, the Python objects the checks need (see specs.sdjwt.vc._configure): the base64url
  * functions and JSON scanner of specs.jose.jws, the hashers, the key classification of specs.crypto.algorithms
- * (_KEY_KINDS, its EC curves and ECDSA objects), cryptography's InvalidSignature and from_encoded_point,
+ * (KEY_KINDS, its EC curves and ECDSA objects), cryptography's InvalidSignature and from_encoded_point,
  * StatusReference.from_value and the two result classes with their slot descriptors.
  *
  * verify(text, issuer_keys, stamp, slack, max_age, aud, nonce, require_kb, resolved, vc_only) does what the Python

@@ -190,7 +190,7 @@ def verified_vc(verified: VerifiedSdJwt) -> VerifiedSdJwtVc:
 def _configure() -> None:
     """Hands the C part (``specs/sdjwt/_walk.c``'s ``verify``, see ``specs.sdjwt.verify``) the objects its checks
     share with the Python code: the same base64url functions and JSON scanner, hashers, key classification
-    (``specs.crypto.algorithms``' own table of key classes, so that a key is what the Python code takes it for),
+    (``specs.crypto.algorithms.KEY_KINDS``, so that a key is what the Python code takes it for),
     JWK curves, status reference reader and result classes."""
     fast, b64 = _verify._native, _jws._native
     if fast is None or b64 is None:
@@ -208,7 +208,7 @@ def _configure() -> None:
         return tuple(getattr(cls, field.name) for field in dataclasses.fields(cls))
 
     fast.configure(b64.parse_compact, _jws._SCAN, b64.decode_text, b64.decode, b64.encode, b64.der_signature,
-                   b64.DEFER, HASHERS, _algorithms._KEY_KINDS, curves, InvalidSignature, _jwk._CURVES,
+                   b64.DEFER, HASHERS, _algorithms.KEY_KINDS, curves, InvalidSignature, _jwk.JWK_CURVES,
                    ec.EllipticCurvePublicKey.from_encoded_point, StatusReference.from_value, VerifiedSdJwt,
                    slots(VerifiedSdJwt), VerifiedSdJwtVc, slots(VerifiedSdJwtVc), frozenset(NOT_DISCLOSABLE),
                    _NOT_SHOWN, HASHERS["sha-256"])
