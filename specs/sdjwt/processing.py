@@ -4,7 +4,8 @@ Every rule of §7.1 that can fail has its own code: a digest referenced twice
 (``sdjwt.disclosure_duplicate_digest``), the same disclosure twice (``sdjwt.disclosure_repeated``), a
 disclosure nobody references (``sdjwt.disclosure_unreferenced``), an object disclosure in an array or an
 array disclosure in an object (``sdjwt.disclosure_wrong_kind``), a disclosed name that already exists
-(``sdjwt.claim_overwrite``), a malformed ``_sd`` or ``...`` (``sdjwt.claim_malformed_digests``).
+(``sdjwt.claim_overwrite``), a malformed ``_sd`` or ``...`` (``sdjwt.claim_malformed_digests``), an ``_sd_alg``
+that names no supported hash (``sdjwt.claim_sd_alg``, §4.1.1).
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ _build = builder(Processed)
 
 def index_disclosures(disclosures: Sequence[Disclosure], alg: str) -> dict[str, Disclosure]:
     by_digest: dict[str, Disclosure] = {}
-    hasher = HASHERS[alg]
+    hasher = HASHERS.get(alg) if isinstance(alg, str) else None  # the payload's _sd_alg, as a holder reads it too
+    if hasher is None:
+        raise SdJwtClaimError("_sd_alg names an unsupported hash", code="sdjwt.claim_sd_alg")
     for disclosure in disclosures:
         digest = b64url_encode(hasher(disclosure.encoded.encode("ascii")).digest())  # Disclosure.digest, inlined
         if digest in by_digest:
