@@ -145,7 +145,7 @@ def test_jose_non_finite_numbers(text: str) -> None:
     assert info.value.code == "jose.malformed"
 
 
-@pytest.mark.parametrize("value", ["2099-01-01", True, -1, 1.0e20, [1], {"t": 1}, 4102444800.5])
+@pytest.mark.parametrize("value", ["2099-01-01", True, None, -1, 1.0e20, [1], {"t": 1}, 4102444800.5])
 def test_jose_malformed_numeric_dates(value: Any) -> None:
     """exp/nbf/iat must be non-negative integer NumericDates (RFC 7519 §2, §4.1.4); anything else fails."""
     for name in ("exp", "nbf", "iat"):
