@@ -41,6 +41,7 @@ RESPONSE_MODES = ("direct_post", "direct_post.jwt", "dc_api", "dc_api.jwt")
 ENCRYPTED_MODES = ("direct_post.jwt", "dc_api.jwt")
 SCHEMES = ("openid4vp:", "mdoc-openid4vp:", "eudi-openid4vp:", "haip-vp:", "https:", "http:")
 MAX_TEXT = 2048
+_MAX_TIME = 253402300799  # 9999-12-31T23:59:59Z: the last second a NumericDate here may name
 
 
 def _text(claims: Mapping[str, Any], name: str, *, required: bool = True) -> str | None:
@@ -204,7 +205,8 @@ class AuthorizationRequest:
                 isinstance(o, str) for o in origins)):
             raise Oid4vpError("expected_origins must be a non-empty array of strings", code="oid4vp.request_invalid")
         times = {name: claims.get(name) for name in ("iat", "exp")}
-        if any(v is not None and type(v) is not int for v in times.values()):
+        # past 9999-12-31 is no date (and an int beyond a float's range would escape _check_claims as OverflowError)
+        if any(v is not None and (type(v) is not int or v > _MAX_TIME) for v in times.values()):
             raise Oid4vpError("iat and exp must be NumericDates", code="oid4vp.request_invalid")
         return cls(
             client_id=_text(claims, "client_id", required=client_id_required) or "",

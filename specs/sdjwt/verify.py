@@ -131,12 +131,15 @@ def _check_times(claims: Mapping[str, Any], stamp: float, slack: float) -> None:
     for name in ("exp", "nbf", "iat"):  # present means a NumericDate (RFC 7519 §2): null is not one either
         if name in claims and (type(claims[name]) is not int or claims[name] < 0):
             raise SdJwtValidityError(f"{name} must be a NumericDate", code="sdjwt.claim_time_malformed")
-    if "exp" in claims and stamp >= claims["exp"] + slack:
-        raise SdJwtValidityError("the SD-JWT has expired", code="sdjwt.expired")
-    if "nbf" in claims and stamp < claims["nbf"] - slack:
-        raise SdJwtValidityError("the SD-JWT is not yet valid", code="sdjwt.not_yet_valid")
-    if "iat" in claims and stamp < claims["iat"] - slack:
-        raise SdJwtValidityError("the SD-JWT was issued in the future", code="sdjwt.not_yet_valid")
+    try:  # an int beyond a float's range (valid JSON) cannot take the leeway: not a usable NumericDate either
+        if "exp" in claims and stamp >= claims["exp"] + slack:
+            raise SdJwtValidityError("the SD-JWT has expired", code="sdjwt.expired")
+        if "nbf" in claims and stamp < claims["nbf"] - slack:
+            raise SdJwtValidityError("the SD-JWT is not yet valid", code="sdjwt.not_yet_valid")
+        if "iat" in claims and stamp < claims["iat"] - slack:
+            raise SdJwtValidityError("the SD-JWT was issued in the future", code="sdjwt.not_yet_valid")
+    except OverflowError:  # the C part (_checks.h's times_wrong) defers on it, so this refusal is the one given
+        raise SdJwtValidityError("a time claim is beyond any date", code="sdjwt.claim_time_malformed") from None
 
 
 def _holder_key(claims: Mapping[str, Any]) -> PublicKey | None:

@@ -160,11 +160,14 @@ def _claim(claims: Mapping[str, Any], name: str, kind: type) -> Any:
     return value
 
 
+_MAX_TIME = 253402300799  # 9999-12-31T23:59:59Z, the last second a datetime holds
+
+
 def _time(claims: Mapping[str, Any], name: str, required: bool) -> dt.datetime | None:
     value = claims.get(name)
     if value is None and not required:
         return None
-    if type(value) is not int or value < 0:
+    if type(value) is not int or not 0 <= value <= _MAX_TIME:  # past year 9999 datetime raises, not a verdict
         raise StatusTokenError(f"status list token {name} must be a NumericDate", code="status.token_claims")
     return dt.datetime.fromtimestamp(value, dt.UTC)
 

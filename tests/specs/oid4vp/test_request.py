@@ -74,6 +74,8 @@ def test_x509_san_dns_request_verifies(pki: Pki, san_reader: tuple[SoftwareSigne
     ("redirect_uri:https://bank.example/r", {}, "oid4vp.client_id"),
     ("x509_san_dns:bank.example", {"aud": "https://someone.else"}, "oid4vp.request_aud"),
     ("x509_san_dns:bank.example", {"exp": 1}, "oid4vp.request_expired"),
+    ("x509_san_dns:bank.example", {"exp": 10 ** 400}, "oid4vp.request_invalid"),  # beyond a float: past any date
+    ("x509_san_dns:bank.example", {"iat": 10 ** 400}, "oid4vp.request_invalid"),
 ])
 def test_request_rules(pki: Pki, san_reader: tuple[SoftwareSigner, bytes], client_id: str, over: dict[str, Any],
                        code: str) -> None:

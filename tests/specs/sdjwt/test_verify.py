@@ -202,3 +202,15 @@ def test_vc_rules() -> None:
     assert vc_code({"vct": "x"}, {"typ": "JWT"}) == "sdjwt.vc_type"
     assert vc_code({"a": 1}, {"typ": "dc+sd-jwt"}) == "sdjwt.vc_vct"
     assert vc_code({"vct": SD("x")}, {"typ": "dc+sd-jwt"}) == "sdjwt.claim_not_disclosable"
+
+
+@pytest.mark.parametrize("name", ["exp", "nbf", "iat"])
+def test_time_beyond_a_float(name: str) -> None:
+    """A NumericDate too large to add to the leeway (an int beyond a float's range, valid JSON) is refused as a
+    malformed time, in C and in Python, not escaping as an OverflowError."""
+    presentation = _signed({name: 10 ** 400}, [])
+    assert _code(presentation) == "sdjwt.claim_time_malformed"
+    with pytest.raises(MobileIdError) as info:
+        verify_sd_jwt_vc(_signed({"vct": "urn:x", name: 10 ** 400}, [], {"typ": "dc+sd-jwt"}),
+                         issuer_keys=[ISSUER.public_key()], now=NOW)
+    assert info.value.code == "sdjwt.claim_time_malformed"

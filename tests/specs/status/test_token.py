@@ -93,3 +93,19 @@ def test_wrong_typ_and_alg_none(status_vectors) -> None:  # type: ignore[no-unty
     header = b64url_encode(b'{"alg":"none","typ":"statuslist+jwt"}')
     body = wrong_typ.split(".")[1]
     assert _code(f"{header}.{body}.", signer.public_key()) == "status.token_signature"
+
+
+@pytest.mark.parametrize("name", ["iat", "exp"])
+@pytest.mark.parametrize("value", [10 ** 400, 10 ** 12, 2 ** 63], ids=["huge", "year-31690", "2**63"])
+def test_time_beyond_any_date(name: str, value: int) -> None:
+    """A signed NumericDate past year 9999 (or beyond a C long) is refused as a malformed claim, not escaping as an
+    OverflowError or ValueError from datetime."""
+    from specs.jose import sign_compact
+
+    signer = SoftwareSigner.generate()
+    payload = {"sub": SUB, "iat": int(NOW.timestamp()), "status_list": StatusList.empty(8).to_json_value(),
+               name: value}
+    token = sign_compact(signer, {"typ": "statuslist+jwt"}, payload)
+    with pytest.raises(MobileIdError) as info:
+        verify(token, lambda h: [signer.public_key()], now=NOW, expected_subject=SUB)
+    assert info.value.code == "status.token_claims"
