@@ -25,8 +25,8 @@ the mdoc verification inside the ``verify_qr`` case alone (``mdoc_part``: ours -
 adds), the bounds (``bound_cases`` and the SD-JWT case's ``native_rest``: what compiled CBOR decoding alone, or a
 verifier native throughout, could at best do) and the Python peers pymdoccbor and sd-jwt (``--no-peers`` skips).
 
-Timing: the callables of a case run interleaved in rounds of ``--batch-ms`` batches on one core, in an order that
-turns by one each round; each figure is the fastest round (the one least disturbed by other processes on a shared
+Timing: the callables of a case run interleaved in rounds of ``--batch-ms`` batches on one core, in a new (seeded)
+order each round; each figure is the fastest round (the one least disturbed by other processes on a shared
 machine; the median round is printed beside it). Ratios are taken within the run.
 """
 
@@ -86,11 +86,12 @@ def measure(cases: dict[str, Callable[[], object]], rounds: int, batch_ms: float
             n *= 2
         sizes[name] = n
     samples: dict[str, list[float]] = {name: [] for name in cases}
-    order = list(cases.items())
-    for r in range(rounds):
-        # the order turns by one each round: a callable that ran right after a similar one (sharing its warm caches)
-        # would otherwise have that advantage in every round, and the fastest round would keep it
-        for name, fn in order[r % len(order):] + order[:r % len(order)]:
+    order, shuffle = list(cases.items()), random.Random(16).shuffle
+    for _ in range(rounds):
+        # a new order each round (seeded, so runs are alike): a callable that ran right after a similar one (sharing
+        # its warm caches) would otherwise have that advantage in every round, and the fastest round would keep it
+        shuffle(order)
+        for name, fn in order:
             n = sizes[name]
             if name in before:
                 before[name]()
