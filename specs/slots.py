@@ -20,7 +20,8 @@ T = TypeVar("T")
 def builder(cls: type[T]) -> Callable[..., T]:
     """``build(*values)`` for the frozen, slotted dataclass ``cls``: its fields positionally, all of them, in order.
 
-    Refused for a class with ``__post_init__`` (its checks would be skipped) or fields not stored in slots.
+    Refused for a class with ``__post_init__`` (its checks would be skipped), fields not stored in slots or no
+    fields.
     """
     params = getattr(cls, "__dataclass_params__", None)
     if params is None or not params.frozen or not hasattr(cls, "__slots__"):
@@ -28,43 +29,18 @@ def builder(cls: type[T]) -> Callable[..., T]:
     if hasattr(cls, "__post_init__"):
         raise TypeError(f"{cls.__name__} checks its fields in __post_init__: build it with its constructor")
     setters = [getattr(cls, field.name).__set__ for field in dataclasses.fields(cls)]  # type: ignore[arg-type]
-    new = object.__new__
-    # One function per field count, each setting every slot in order (a loop over the setters would cost as
-    # much as __init__ itself).
-    if len(setters) == 3:
-        s0, s1, s2 = setters
-
-        def build3(v0: Any, v1: Any, v2: Any) -> T:
-            obj = new(cls)
-            s0(obj, v0)
-            s1(obj, v1)
-            s2(obj, v2)
-            return obj
-
-        return build3
-    if len(setters) == 4:
-        s0, s1, s2, s3 = setters
-
-        def build4(v0: Any, v1: Any, v2: Any, v3: Any) -> T:
-            obj = new(cls)
-            s0(obj, v0)
-            s1(obj, v1)
-            s2(obj, v2)
-            s3(obj, v3)
-            return obj
-
-        return build4
-    if len(setters) == 5:
-        s0, s1, s2, s3, s4 = setters
-
-        def build5(v0: Any, v1: Any, v2: Any, v3: Any, v4: Any) -> T:
-            obj = new(cls)
-            s0(obj, v0)
-            s1(obj, v1)
-            s2(obj, v2)
-            s3(obj, v3)
-            s4(obj, v4)
-            return obj
-
-        return build5
-    raise TypeError(f"{cls.__name__}: builder() makes functions for 3 to 5 fields")
+    if not setters:
+        raise TypeError(f"{cls.__name__} has no fields to build")
+    # The function is written out for this class's field count, each slot set by its own line, as dataclasses
+    # writes __init__ (a loop over the setters would cost as much as __init__ itself). Only the field count
+    # reaches the source text: names, classes and setters are passed in, never formatted into it.
+    count = len(setters)
+    values = ", ".join(f"v{i}" for i in range(count))
+    setter_names = ", ".join(f"s{i}" for i in range(count))
+    source = "\n".join([f"def make(new, cls, {setter_names}):", f"    def build({values}):", "        obj = new(cls)",
+                        *(f"        s{i}(obj, v{i})" for i in range(count)), "        return obj", "    return build"])
+    scope: dict[str, Any] = {}
+    exec(source, scope)  # noqa: S102 - text made above from the field count alone
+    build: Callable[..., T] = scope["make"](object.__new__, cls, *setters)  # closures, as the hand-written ones were
+    build.__qualname__ = build.__name__ = f"build_{cls.__name__}"
+    return build

@@ -14,9 +14,8 @@ path reads and checks from the start, and its error is the one raised.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -44,6 +43,7 @@ from specs.mdoc.mso import MobileSecurityObject
 from specs.mdoc.response import STATUS_OK, DeviceResponse, Document
 from specs.mdoc.transcript import SessionTranscript
 from specs.mdoc.walk import Walked, walk
+from specs.slots import builder
 from specs.x509 import CertificateRole, ChainCache, TrustStore, ValidatedChain, validate_chain, validate_der_chain
 
 __all__ = ["VerifiedDocument", "verify_device_response", "verify_document"]
@@ -149,29 +149,7 @@ def _verify_walked(walked: Walked, trust: TrustStore, now: dt.datetime, chain_ca
 _DS, _ES256 = CertificateRole.DOCUMENT_SIGNER, Algorithm.ES256
 
 
-def _builder() -> Callable[..., VerifiedDocument]:
-    """``VerifiedDocument(...)`` without its generated ``__init__`` (a frozen dataclass sets each of its 8 fields
-    through ``object.__setattr__``): the same object, its slots set directly."""
-    new = object.__new__
-    s0, s1, s2, s3, s4, s5, s6, s7 = (getattr(VerifiedDocument, f.name).__set__
-                                      for f in dataclasses.fields(VerifiedDocument))
-
-    def build(v0: Any, v1: Any, v2: Any, v3: Any, v4: Any, v5: Any, v6: Any, v7: Any) -> VerifiedDocument:
-        obj: VerifiedDocument = new(VerifiedDocument)
-        s0(obj, v0)
-        s1(obj, v1)
-        s2(obj, v2)
-        s3(obj, v3)
-        s4(obj, v4)
-        s5(obj, v5)
-        s6(obj, v6)
-        s7(obj, v7)
-        return obj
-
-    return build
-
-
-_verified = _builder()
+_verified = builder(VerifiedDocument)
 
 
 def _issuer_chain(issuer_auth: CoseSign1, trust: TrustStore, now: dt.datetime, cache: ChainCache | None,
