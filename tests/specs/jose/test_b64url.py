@@ -14,8 +14,7 @@ import os
 import string
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -27,6 +26,7 @@ from hypothesis import strategies as st
 import specs.jose.jws as jws
 from specs.errors import JoseDecodeError
 from specs.jose import MAX_JWS_SIZE, Jws, b64url_decode, b64url_encode, b64url_json
+from tests.native_parts import native_part, python_only
 
 ALPHABET = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
 OUTSIDE = "+/= \n\t\r\x00\x7f.~!é\u00a0\u2028\U0001f600\udc80"
@@ -34,25 +34,12 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def _native() -> ModuleType:
-    if jws._native is None:
-        pytest.fail("the C part of specs.jose is not built: `pip install -e .` (or `python setup.py build_ext "
-                    "--inplace`) with a C compiler, and MOBILEID_PURE_CBOR unset")
-    return jws._native
-
-
-@contextmanager
-def _python_only() -> Iterator[None]:
-    native = jws._native
-    jws._native = None
-    try:
-        yield
-    finally:
-        jws._native = native
+    return native_part(jws)
 
 
 def python(fn: Callable[..., Any], *args: Any) -> tuple[str, Any]:
     """``fn(*args)`` by the Python code alone: ("ok", value) or ("error", its type and message)."""
-    with _python_only():
+    with python_only(jws):
         try:
             return "ok", fn(*args)
         except JoseDecodeError as exc:
@@ -101,7 +88,7 @@ def agree_json(text: Any) -> None:
 
 
 def encode_python(data: bytes) -> str:
-    return python(b64url_encode, data)[1]  # type: ignore[no-any-return]
+    return python(b64url_encode, data)[1]
 
 
 def test_built_and_used() -> None:

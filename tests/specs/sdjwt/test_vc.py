@@ -14,8 +14,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -33,6 +32,7 @@ from specs.jose import b64url_encode, jwk_from_key, sign_compact
 from specs.sdjwt import SD, Disclosure, SdJwt, issue_sd_jwt, present, verify_sd_jwt_vc
 from specs.sdjwt.disclosure import HASHERS
 from specs.sdjwt.vc import VerifiedSdJwtVc, verify_sd_jwt_or_vc
+from tests.native_parts import native_part, python_only
 
 ROOT = Path(__file__).resolve().parents[3]
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
@@ -47,20 +47,7 @@ STATUS = {"status_list": {"idx": 7, "uri": "https://issuer.example/status/1"}}
 
 
 def _native() -> ModuleType:
-    if verify._native is None or jws._native is None:
-        pytest.fail("the C part of specs.sdjwt (or specs.jose) is not built: `pip install -e .` (or `python setup.py "
-                    "build_ext --inplace`) with a C compiler, and MOBILEID_PURE_CBOR unset")
-    return verify._native
-
-
-@contextmanager
-def _python_only() -> Iterator[None]:
-    native = verify._native
-    verify._native = None
-    try:
-        yield
-    finally:
-        verify._native = native
+    return native_part(verify, jws)
 
 
 def _claims(**extra: Any) -> dict[str, Any]:
@@ -132,7 +119,7 @@ def _both(text: str, function: Callable[..., object] = verify_sd_jwt_vc, **optio
     merged = {**OPTIONS, **options}
     _native()
     fast = _outcome(lambda: function(text, **merged))
-    with _python_only():
+    with python_only(verify):
         slow = _outcome(lambda: function(text, **merged))
     assert fast == slow
     return fast
@@ -150,7 +137,7 @@ def _answers(text: str, *, vc_only: bool = True, **options: Any) -> bool:
 
 def _warm() -> None:
     """The key classes seen once by the Python code (the C part takes a key class only once it has)."""
-    with _python_only():
+    with python_only(verify):
         verify_sd_jwt_vc(_presentation(), **OPTIONS)
 
 

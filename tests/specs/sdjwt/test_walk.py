@@ -17,8 +17,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -36,6 +34,7 @@ from specs.sdjwt import SD, Disclosure, SdJwt, issue_sd_jwt, verify_sd_jwt
 from specs.sdjwt.disclosure import HASHERS
 from specs.sdjwt.processing import MAX_DEPTH, index_disclosures, process
 from specs.sdjwt.sd_jwt import MAX_DISCLOSURES, MAX_SD_JWT_SIZE, split_sd_jwt
+from tests.native_parts import native_part, python_only
 
 ROOT = Path(__file__).resolve().parents[3]
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
@@ -44,20 +43,7 @@ HOLDER = SoftwareSigner.generate()
 
 
 def _native() -> ModuleType:
-    if verify._native is None or jws._native is None:
-        pytest.fail("the C part of specs.sdjwt (or specs.jose) is not built: `pip install -e .` (or `python setup.py "
-                    "build_ext --inplace`) with a C compiler, and MOBILEID_PURE_CBOR unset")
-    return verify._native
-
-
-@contextmanager
-def _python_only() -> Iterator[None]:
-    native = verify._native
-    verify._native = None
-    try:
-        yield
-    finally:
-        verify._native = native
+    return native_part(verify, jws)
 
 
 def python_walk(parts: list[str], payload: Any, alg: str = "sha-256") -> tuple[str, Any]:
@@ -397,7 +383,7 @@ def test_verify_sd_jwt_with_and_without_the_c_part(case: tuple[dict[str, Any], l
         options = {"expected_aud": "https://verifier.example", "expected_nonce": rnd.choice(["n", "m"])}
     _native()
     fast = _verify(text, **options)
-    with _python_only():
+    with python_only(verify):
         slow = _verify(text, **options)
     assert fast == slow
 
